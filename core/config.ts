@@ -1,0 +1,74 @@
+import { ConfigError } from './errors.js';
+
+/** The service's settings. Endpoints are deliberately absent: the SDK reads AWS_ENDPOINT_URL(_IAM) itself. */
+export interface Config {
+  /** `DRY_RUN=true`: decide and log the plan, change nothing. @default false */
+  readonly dryRun: boolean;
+  /** `EXCLUDED_PATH_PREFIXES`, comma-separated: roles under these paths are left alone. @default ['/aws-service-role/'] */
+  readonly excludedPathPrefixes: readonly string[];
+  /** `IGNORED_CALLERS`, comma-separated `userIdentity.invokedBy` values whose roles are left alone. @default [] */
+  readonly ignoredCallers: readonly string[];
+  /**
+   * `ROLE_NOT_FOUND_RETRY_SECONDS`: how long after the event a missing role counts as "not visible yet"
+   * (IAM is eventually consistent) rather than "deleted". @default 120
+   */
+  readonly roleNotFoundRetrySeconds: number;
+}
+
+/** The defaults, also the documented values of the construct's props. */
+export const DEFAULT_CONFIG: Config = {
+  dryRun: false,
+  excludedPathPrefixes: ['/aws-service-role/'],
+  ignoredCallers: [],
+  roleNotFoundRetrySeconds: 120,
+};
+
+/**
+ * Reads and validates the settings from an environment. Call it once, at module scope: a bad
+ * setting then fails the cold start loudly instead of every record quietly.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    dryRun: parseBoolean(env, 'DRY_RUN', DEFAULT_CONFIG.dryRun),
+    excludedPathPrefixes: parsePathPrefixes(env, 'EXCLUDED_PATH_PREFIXES', DEFAULT_CONFIG.excludedPathPrefixes),
+    ignoredCallers: parseList(env, 'IGNORED_CALLERS') ?? DEFAULT_CONFIG.ignoredCallers,
+    roleNotFoundRetrySeconds: parseSeconds(
+      env,
+      'ROLE_NOT_FOUND_RETRY_SECONDS',
+      DEFAULT_CONFIG.roleNotFoundRetrySeconds,
+    ),
+  };
+}
+
+function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function parseList(env: NodeJS.ProcessEnv, name: string): readonly string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function parsePathPrefixes(env: NodeJS.ProcessEnv, name: string, fallback: readonly string[]): readonly string[] {
+  const list = parseList(env, name) ?? fallback;
+  const invalid = list.find((prefix) => !prefix.startsWith('/'));
+  if (invalid !== undefined) throw new ConfigError(`${name} entries must start with "/", got "${invalid}"`);
+  return list;
+}
+
+function parseSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ConfigError(`${name} must be a whole number of seconds, got "${raw}"`);
+  return value;
+}

@@ -1,0 +1,56 @@
+/**
+ * Carries out the write half of a plan. Each function reports how IAM answered in terms the
+ * remediation loop can re-decide on; only errors that mean "try again later" or "broken" are thrown.
+ */
+import {
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  EntityAlreadyExistsException,
+  type IAMClient,
+  LimitExceededException,
+  NoSuchEntityException,
+} from '@aws-sdk/client-iam';
+import type { ProfileSpec } from '../decide.js';
+import type { IamPermission } from './permissions.js';
+
+/**
+ * The IAM actions this module calls. Tags passed to CreateInstanceProfile need iam:TagInstanceProfile,
+ * and AddRoleToInstanceProfile needs iam:PassRole on the role it adds.
+ */
+export const APPLY_PLAN_PERMISSIONS: readonly IamPermission[] = [
+  { action: 'iam:CreateInstanceProfile', resource: 'instance-profile' },
+  { action: 'iam:TagInstanceProfile', resource: 'instance-profile' },
+  { action: 'iam:AddRoleToInstanceProfile', resource: 'instance-profile' },
+  { action: 'iam:PassRole', resource: 'role' },
+];
+
+/** How a write went: `done`, or a state that calls for reading IAM again and re-deciding. */
+export type WriteResult = 'done' | 'profile-exists' | 'profile-full' | 'entity-missing';
+
+/** CreateInstanceProfile with the role's name and path, and our tags. */
+export async function createProfile(iam: IAMClient, spec: ProfileSpec): Promise<WriteResult> {
+  try {
+    await iam.send(
+      new CreateInstanceProfileCommand({ InstanceProfileName: spec.name, Path: spec.path, Tags: [...spec.tags] }),
+    );
+    return 'done';
+  } catch (error) {
+    // Another delivery, the console or IaC made it first: whose it is decides what happens next.
+    if (error instanceof EntityAlreadyExistsException) return 'profile-exists';
+    throw error;
+  }
+}
+
+/** AddRoleToInstanceProfile. */
+export async function addRole(iam: IAMClient, profileName: string, roleName: string): Promise<WriteResult> {
+  try {
+    await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }));
+    return 'done';
+  } catch (error) {
+    // A profile holds one role: LimitExceeded means it is full, perhaps with this very role from a racing delivery.
+    if (error instanceof LimitExceededException) return 'profile-full';
+    // The role or the profile went away between our read and this write.
+    if (error instanceof NoSuchEntityException) return 'entity-missing';
+    throw error;
+  }
+}

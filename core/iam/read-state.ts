@@ -1,0 +1,76 @@
+/**
+ * Reads the current state of a role and its instance profiles from IAM. Missing entities come back
+ * as `'absent'`, never as errors; everything else the SDK could not do after its retries is re-thrown.
+ */
+import {
+  GetInstanceProfileCommand,
+  GetRoleCommand,
+  type IAMClient,
+  ListInstanceProfilesForRoleCommand,
+  NoSuchEntityException,
+} from '@aws-sdk/client-iam';
+import type { ProfileSnapshot, RoleSnapshot } from '../decide.js';
+import { tagsToRecord } from '../tags.js';
+import type { IamPermission } from './permissions.js';
+
+/** The IAM actions this module calls. */
+export const READ_STATE_PERMISSIONS: readonly IamPermission[] = [
+  { action: 'iam:GetRole', resource: 'role' },
+  { action: 'iam:ListInstanceProfilesForRole', resource: 'role' },
+  { action: 'iam:GetInstanceProfile', resource: 'instance-profile' },
+];
+
+/** GetRole: the role with its trust policy (URL-encoded, as IAM returns it), path and tags. */
+export async function readRole(iam: IAMClient, roleName: string): Promise<RoleSnapshot | 'absent'> {
+  try {
+    const { Role: role } = await iam.send(new GetRoleCommand({ RoleName: roleName }));
+    if (role === undefined) return 'absent';
+    return {
+      name: role.RoleName ?? roleName,
+      path: role.Path ?? '/',
+      arn: role.Arn ?? '',
+      id: role.RoleId ?? '',
+      trustPolicy: role.AssumeRolePolicyDocument,
+      tags: tagsToRecord(role.Tags),
+    };
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) return 'absent';
+    throw error;
+  }
+}
+
+/**
+ * ListInstanceProfilesForRole: the names of the profiles holding the role. A role can be in at most a
+ * handful of profiles, so the first page (up to 100) is the whole answer; more pages are followed anyway.
+ */
+export async function readRoleProfiles(iam: IAMClient, roleName: string): Promise<readonly string[]> {
+  const names: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName, Marker: marker }));
+    for (const profile of page.InstanceProfiles ?? []) {
+      if (profile.InstanceProfileName !== undefined) names.push(profile.InstanceProfileName);
+    }
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker !== undefined);
+  return names;
+}
+
+/** GetInstanceProfile: the profile with its tags and roles (also our way to read tags: see README, moto). */
+export async function readProfile(iam: IAMClient, profileName: string): Promise<ProfileSnapshot | 'absent'> {
+  try {
+    const { InstanceProfile: profile } = await iam.send(
+      new GetInstanceProfileCommand({ InstanceProfileName: profileName }),
+    );
+    if (profile === undefined) return 'absent';
+    return {
+      name: profile.InstanceProfileName ?? profileName,
+      path: profile.Path ?? '/',
+      tags: tagsToRecord(profile.Tags),
+      roleNames: (profile.Roles ?? []).flatMap((role) => (role.RoleName === undefined ? [] : [role.RoleName])),
+    };
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) return 'absent';
+    throw error;
+  }
+}

@@ -1,0 +1,40 @@
+/** Tag keys the service reads and writes. All live in one namespace so they are easy to find and to filter. */
+export const TAG_PREFIX = 'auto-instance-profile:';
+
+/** On an instance profile: `true` marks a profile this service created and therefore may change or delete. */
+export const MANAGED_TAG = `${TAG_PREFIX}managed`;
+
+/** On a role: `true` opts the role out of remediation. */
+export const SKIP_TAG = `${TAG_PREFIX}skip`;
+
+/** On a profile we created: the ARN of the role it was created for. */
+export const SOURCE_ROLE_ARN_TAG = `${TAG_PREFIX}source-role-arn`;
+
+/** On a profile we created: the role's unique id, which tells a re-created role of the same name apart. */
+export const SOURCE_ROLE_ID_TAG = `${TAG_PREFIX}source-role-id`;
+
+/** On a profile we created: the CloudTrail `eventID` that caused it. */
+export const SOURCE_EVENT_ID_TAG = `${TAG_PREFIX}source-event-id`;
+
+/** IAM's limit on a tag value's length. */
+export const MAX_TAG_VALUE_LENGTH = 256;
+
+/** A tag list in the SDK's shape, as IAM returns it. */
+export type TagList = readonly { readonly Key?: string | undefined; readonly Value?: string | undefined }[];
+
+/** Tags as a plain record, which is what the decision reads. */
+export type Tags = Readonly<Record<string, string>>;
+
+/** Turns IAM's tag list into a record. Later duplicates win, as they cannot occur in IAM anyway. */
+export function tagsToRecord(list: TagList | undefined): Tags {
+  const tags: Record<string, string> = {};
+  for (const { Key, Value } of list ?? []) {
+    if (Key !== undefined) tags[Key] = Value ?? '';
+  }
+  return tags;
+}
+
+/** True when `tags[key]` is `true`, compared case-insensitively as people type it both ways. */
+export function isTagTrue(tags: Tags, key: string): boolean {
+  return tags[key]?.trim().toLowerCase() === 'true';
+}

@@ -1,0 +1,100 @@
+/**
+ * Starts and stops a local moto server, the AWS emulator that stands in for IAM, EventBridge, SQS
+ * and CloudTrail in the integration tests and the local sandbox. Loopback only, on a free port.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/** The pinned Python tools (moto, awscli, cfn-lint), for machines that do not ship them. */
+export const PYTHON_REQUIREMENTS_FILE = 'requirements-dev.txt';
+
+/** A running moto server. */
+export interface MotoServer {
+  /** `http://127.0.0.1:<port>`: set it as AWS_ENDPOINT_URL. */
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startMoto}. */
+export interface MotoOptions {
+  /** The Python interpreter. @default 'python3' */
+  readonly python?: string;
+  /** How long to wait for moto to listen. @default 30_000 */
+  readonly timeoutMs?: number;
+  /** Extra environment for moto. `MOTO_IAM_LOAD_MANAGED_POLICIES=true` is always set, so AWS managed policies exist. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** The error that says moto is missing, and how to get it. */
+export class MotoUnavailableError extends Error {
+  constructor(detail: string) {
+    super(
+      `moto is not available (${detail}). Install the pinned Python tools with: python3 -m pip install -r ${PYTHON_REQUIREMENTS_FILE}`,
+    );
+    this.name = 'MotoUnavailableError';
+  }
+}
+
+/** Starts `python3 -m moto.server` on 127.0.0.1 with port 0 and reads back the port it bound. */
+export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
+  const child = spawn(options.python ?? 'python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const port = await waitForPort(child, options.timeoutMs ?? 30_000);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stop: () => stopChild(child),
+  };
+}
+
+function waitForPort(child: ChildProcess, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`moto did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        // Keep draining moto's request log so a full pipe never blocks it.
+        child.stdout?.removeListener('data', onData);
+        child.stderr?.removeListener('data', onData);
+        child.stdout?.resume();
+        child.stderr?.resume();
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new MotoUnavailableError(error.message));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      const missing = /No module named|ModuleNotFoundError/.test(output);
+      reject(
+        missing
+          ? new MotoUnavailableError(output.trim().split('\n').at(-1) ?? '')
+          : new Error(`moto exited (${code}):\n${output}`),
+      );
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Bundles each entry point into dist/<name>/index.mjs: ESM, minified, source maps, with the AWS SDK
+// and Powertools inside the bundle rather than taken from the Lambda runtime.
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { build } from 'esbuild';
+
+/** What we bundle. A missing entry (a function not written yet) is skipped, not an error. */
+export const ENTRIES = [
+  { name: 'remediator', entry: 'functions/remediator/index.ts' },
+  { name: 'cli', entry: 'cli/index.ts', banner: '#!/usr/bin/env node' },
+];
+
+/** esbuild options shared by every bundle, and by the bench's baseline so that they compare fairly. */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  // Node 20 is the oldest runtime we run on (this machine); Lambda runs nodejs22.x.
+  target: 'node20',
+  // Prefer the SDK's ESM builds: the CJS ones crash bundled ESM with `Dynamic require of "node:https"`.
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourcemap: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+async function main() {
+  await rm('dist', { recursive: true, force: true });
+  for (const { name, entry, banner } of ENTRIES) {
+    if (!existsSync(entry)) continue;
+    const result = await build({
+      ...BUNDLE_OPTIONS,
+      entryPoints: [entry],
+      outfile: `dist/${name}/index.mjs`,
+      banner: banner ? { js: banner } : undefined,
+      metafile: true,
+    });
+    const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
+    console.log(`dist/${name}/index.mjs ${(bytes / 1024).toFixed(1)} KiB`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
