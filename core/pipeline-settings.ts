@@ -1,0 +1,39 @@
+/**
+ * Settings of the delivery pipeline (EventBridge → SQS → Lambda) that more than one part relies on:
+ * the stack deploys them, the local sandbox reproduces them, and the CLI's doctor looks them up.
+ */
+
+/** The CloudFormation stack's name. */
+export const STACK_NAME = 'AutoInstanceProfile';
+
+/** Stack output keys, so that tools can find the deployed pieces without guessing physical names. */
+export const STACK_OUTPUTS = {
+  ruleName: 'RuleName',
+  queueUrl: 'QueueUrl',
+  deadLetterQueueUrl: 'DeadLetterQueueUrl',
+  functionName: 'FunctionName',
+} as const;
+
+/** Receives before SQS moves a message to the DLQ. */
+export const MAX_RECEIVE_COUNT = 5;
+/** How long the DLQ keeps a message: SQS's maximum, so there is time to look. */
+export const DLQ_RETENTION_DAYS = 14;
+/** Default settle delay: lets the console's or an IaC tool's own instance profile land first. */
+export const DEFAULT_SETTLE_DELAY_SECONDS = 30;
+/** SQS allows a delay of 0 to 900 seconds. */
+export const MAX_SETTLE_DELAY_SECONDS = 900;
+/** Records per Lambda invocation. */
+export const BATCH_SIZE = 10;
+/** Concurrent invocations at most, so that a burst of role creation cannot trip IAM throttling. */
+export const DEFAULT_MAX_CONCURRENCY = 2;
+/** The function's timeout. */
+export const FUNCTION_TIMEOUT_SECONDS = 30;
+/** The queue's visibility timeout: AWS recommends at least six times the function's timeout. */
+export const VISIBILITY_TIMEOUT_SECONDS = 6 * FUNCTION_TIMEOUT_SECONDS;
+
+/** The region whose default event bus receives IAM's CloudTrail events, per partition. */
+export const IAM_EVENT_REGION: Readonly<Record<string, string>> = {
+  aws: 'us-east-1',
+  'aws-cn': 'cn-north-1',
+  'aws-us-gov': 'us-gov-west-1',
+};
