@@ -1,0 +1,209 @@
+import { readFileSync } from 'node:fs';
+import {
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  GetRoleCommand,
+  IAMClient,
+  IAMServiceException,
+  ListInstanceProfilesForRoleCommand,
+  NoSuchEntityException,
+} from '@aws-sdk/client-iam';
+import type { SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../core/config.js';
+import { UnsupportedEventError } from '../../core/errors.js';
+import { type ProcessDeps, processBatch, processEvent } from '../../functions/remediator/process.js';
+import { RecordingCounter, RecordingLog } from './support/fakes.js';
+
+const NOW = new Date('2026-11-28T18:26:30Z');
+const createRole = (roleName: string, overrides: Record<string, unknown> = {}) => {
+  const event = JSON.parse(readFileSync('test/fixtures/cloudtrail/create-role.json', 'utf8'));
+  event.detail.requestParameters.roleName = roleName;
+  return { ...event, ...overrides };
+};
+const record = (messageId: string, body: unknown): SQSRecord =>
+  ({ messageId, body: typeof body === 'string' ? body : JSON.stringify(body), eventSource: 'aws:sqs' }) as SQSRecord;
+const EC2_TRUST = encodeURIComponent(
+  JSON.stringify({
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  }),
+);
+const role = (RoleName: string) => ({
+  Role: {
+    RoleName,
+    RoleId: `ID-${RoleName}`,
+    Arn: `arn:aws:iam::123456789012:role/${RoleName}`,
+    Path: '/',
+    CreateDate: NOW,
+    AssumeRolePolicyDocument: EC2_TRUST,
+  },
+});
+
+const iam = mockClient(IAMClient);
+let deps: ProcessDeps & { log: RecordingLog; metrics: RecordingCounter };
+
+beforeEach(() => {
+  iam.reset();
+  iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+  iam.on(CreateInstanceProfileCommand).resolves({});
+  iam.on(AddRoleToInstanceProfileCommand).resolves({});
+  deps = {
+    iam: new IAMClient({}),
+    config: DEFAULT_CONFIG,
+    log: new RecordingLog(),
+    metrics: new RecordingCounter(),
+    now: () => NOW,
+  };
+});
+
+describe('processBatch', () => {
+  it('reports only the records that failed, and never throws the batch', async () => {
+    // Prepare
+    iam.on(GetRoleCommand, { RoleName: 'good-role' }).resolves(role('good-role'));
+    const records = [
+      record('m-good', createRole('good-role')),
+      record('m-not-json', '{oops'),
+      record('m-wrong-source', { ...createRole('x'), source: 'aws.s3' }),
+      record('m-no-role', createRole('')),
+    ];
+
+    // Act
+    const response = await processBatch(records, deps);
+
+    // Assess
+    expect(response).toEqual({
+      batchItemFailures: [
+        { itemIdentifier: 'm-not-json' },
+        { itemIdentifier: 'm-wrong-source' },
+        { itemIdentifier: 'm-no-role' },
+      ],
+    });
+    expect(iam.commandCalls(AddRoleToInstanceProfileCommand)).toHaveLength(1);
+  });
+
+  it('logs each rejected record as an error with its messageId', async () => {
+    // Act
+    await processBatch([record('m-not-json', 'not json')], deps);
+
+    // Assess
+    expect(deps.log.visible).toEqual([
+      {
+        level: 'error',
+        message: 'unsupported event',
+        attributes: expect.objectContaining({
+          messageId: 'm-not-json',
+          decision: 'reject',
+          error: expect.any(UnsupportedEventError),
+        }),
+      },
+    ]);
+    expect(deps.metrics.counts).toContainEqual({ metric: 'Errors', dimensions: { reason: 'unsupported-event' } });
+  });
+
+  it('returns a role that IAM does not show yet, so SQS redelivers it', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).rejects(new NoSuchEntityException({ message: 'not yet', $metadata: {} }));
+
+    // Act
+    const response = await processBatch([record('m-1', createRole('young-role'))], deps);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+  });
+
+  it('acknowledges a role that is long gone', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).rejects(new NoSuchEntityException({ message: 'gone', $metadata: {} }));
+    const old = createRole('old-role', { time: '2026-11-28T10:00:00Z' });
+
+    // Act
+    const response = await processBatch([record('m-1', old)], deps);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+  });
+
+  it('returns a record whose IAM call failed after the SDK’s retries, with an error line naming the role', async () => {
+    // Prepare
+    iam
+      .on(GetRoleCommand)
+      .rejects(new IAMServiceException({ name: 'ServiceFailure', $fault: 'server', message: '500', $metadata: {} }));
+
+    // Act
+    const response = await processBatch([record('m-1', createRole('busy-role'))], deps);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    expect(deps.log.visible).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        message: 'remediation failed',
+        attributes: expect.objectContaining({ role: 'busy-role', decision: 'error', messageId: 'm-1' }),
+      }),
+    ]);
+  });
+
+  it('acknowledges a failed CreateRole without calling IAM', async () => {
+    // Prepare
+    const failed = createRole('dup-role');
+    failed.detail.errorCode = 'EntityAlreadyExistsException';
+
+    // Act
+    const response = await processBatch([record('m-1', failed)], deps);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(iam.calls()).toHaveLength(0);
+    expect(deps.log.visible[0]?.attributes).toMatchObject({
+      role: 'dup-role',
+      decision: 'ignored',
+      reason: 'failed-call',
+    });
+  });
+
+  it('scopes role, event id and correlation id to their own record', async () => {
+    // Prepare
+    iam.on(GetRoleCommand, { RoleName: 'role-a' }).resolves(role('role-a'));
+    iam.on(GetRoleCommand, { RoleName: 'role-b' }).resolves(role('role-b'));
+    const a = createRole('role-a', { id: 'eb-a' });
+    const b = createRole('role-b', { id: 'eb-b' });
+    b.detail.eventID = 'ct-b';
+
+    // Act
+    await processBatch([record('m-a', a), record('m-b', b)], deps);
+
+    // Assess
+    const keys = deps.log.visible.map(({ attributes: { role, messageId, correlation_id, eventId } }) => ({
+      role,
+      messageId,
+      correlation_id,
+      eventId,
+    }));
+    expect(keys).toEqual([
+      { role: 'role-a', messageId: 'm-a', correlation_id: 'eb-a', eventId: '6f0c2a1e-0b4d-4d8e-9a51-3c1f7e2b9d10' },
+      { role: 'role-b', messageId: 'm-b', correlation_id: 'eb-b', eventId: 'ct-b' },
+    ]);
+  });
+});
+
+describe('processEvent', () => {
+  it('returns the decision for a manual invoke', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(role('manual-role'));
+
+    // Act
+    const result = await processEvent(createRole('manual-role'), deps);
+
+    // Assess
+    expect(result).toMatchObject({ role: 'manual-role', decision: 'create', changed: true, iamCalls: 4 });
+  });
+
+  it('throws for an event it cannot use, so the invoker sees why', async () => {
+    // Act
+    const act = processEvent({ source: 'aws.s3' }, deps);
+
+    // Assess
+    await expect(act).rejects.toThrow(UnsupportedEventError);
+  });
+});

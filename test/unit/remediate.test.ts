@@ -1,0 +1,378 @@
+import {
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  EntityAlreadyExistsException,
+  GetInstanceProfileCommand,
+  GetRoleCommand,
+  IAMClient,
+  IAMServiceException,
+  LimitExceededException,
+  ListInstanceProfilesForRoleCommand,
+  NoSuchEntityException,
+} from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type Config, DEFAULT_CONFIG } from '../../core/config.js';
+import { AutoInstanceProfileError } from '../../core/errors.js';
+import type { RoleTrigger } from '../../core/events.js';
+import { remediate } from '../../core/remediate.js';
+import { RecordingCounter, RecordingLog } from './support/fakes.js';
+
+const NOW = new Date('2026-11-28T12:00:00Z');
+const ROLE = 'CLI-EC2-role';
+const ROLE_ARN = `arn:aws:iam::123456789012:role/${ROLE}`;
+const EC2_TRUST = encodeURIComponent(
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  }),
+);
+const trigger: RoleTrigger = {
+  kind: 'role-created',
+  roleName: ROLE,
+  eventId: 'evt-1',
+  eventTime: new Date(NOW.getTime() - 30_000),
+  caller: { arn: 'arn:aws:iam::123456789012:user/platform-admin' },
+};
+const getRoleOutput = (overrides: Record<string, unknown> = {}) => ({
+  Role: {
+    RoleName: ROLE,
+    RoleId: 'AROAEXAMPLE',
+    Arn: ROLE_ARN,
+    Path: '/',
+    CreateDate: NOW,
+    AssumeRolePolicyDocument: EC2_TRUST,
+    Tags: [],
+    ...overrides,
+  },
+});
+const profileOutput = (tags: { Key: string; Value: string }[], roleNames: string[]) => ({
+  InstanceProfile: {
+    InstanceProfileName: ROLE,
+    InstanceProfileId: 'AIPAEXAMPLE',
+    Arn: `arn:aws:iam::123456789012:instance-profile/${ROLE}`,
+    Path: '/',
+    CreateDate: NOW,
+    Tags: tags,
+    Roles: roleNames.map((RoleName) => ({ RoleName, Path: '/', RoleId: 'x', Arn: 'x', CreateDate: NOW })),
+  },
+});
+const MANAGED = [{ Key: 'auto-instance-profile:managed', Value: 'true' }];
+const iamError = <T>(Type: new (o: { message: string; $metadata: object }) => T) =>
+  new Type({ message: 'from the test', $metadata: {} });
+
+const iam = mockClient(IAMClient);
+let log: RecordingLog;
+let metrics: RecordingCounter;
+const run = (config: Partial<Config> = {}, input: RoleTrigger = trigger) =>
+  remediate(input, { iam: new IAMClient({}), config: { ...DEFAULT_CONFIG, ...config }, log, metrics, now: () => NOW });
+const calls = () => iam.calls().map((c) => c.args[0].constructor.name);
+
+beforeEach(() => {
+  iam.reset();
+  log = new RecordingLog();
+  metrics = new RecordingCounter();
+});
+
+describe('remediate', () => {
+  it('creates and links a same-named profile in four calls, like the console', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).resolves({});
+    iam.on(AddRoleToInstanceProfileCommand).resolves({});
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(calls()).toEqual([
+      'GetRoleCommand',
+      'ListInstanceProfilesForRoleCommand',
+      'CreateInstanceProfileCommand',
+      'AddRoleToInstanceProfileCommand',
+    ]);
+    expect(iam.commandCalls(GetRoleCommand)[0]?.args[0].input).toEqual({ RoleName: ROLE });
+    expect(iam.commandCalls(ListInstanceProfilesForRoleCommand)[0]?.args[0].input).toEqual({ RoleName: ROLE });
+    expect(iam.commandCalls(CreateInstanceProfileCommand)[0]?.args[0].input).toEqual({
+      InstanceProfileName: ROLE,
+      Path: '/',
+      Tags: [
+        { Key: 'auto-instance-profile:managed', Value: 'true' },
+        { Key: 'auto-instance-profile:source-role-id', Value: 'AROAEXAMPLE' },
+        { Key: 'auto-instance-profile:source-role-arn', Value: ROLE_ARN },
+        { Key: 'auto-instance-profile:source-event-id', Value: 'evt-1' },
+      ],
+    });
+    expect(iam.commandCalls(AddRoleToInstanceProfileCommand)[0]?.args[0].input).toEqual({
+      InstanceProfileName: ROLE,
+      RoleName: ROLE,
+    });
+    expect(outcome).toMatchObject({ role: ROLE, decision: 'create', profile: ROLE, changed: true, iamCalls: 4 });
+    expect(metrics.names()).toEqual(['ProfilesCreated']);
+  });
+
+  it('gives the profile the role’s path', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput({ Path: '/teams/web/' }));
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+
+    // Act
+    await run();
+
+    // Assess
+    expect(iam.commandCalls(CreateInstanceProfileCommand)[0]?.args[0].input).toMatchObject({ Path: '/teams/web/' });
+  });
+
+  it('logs exactly one line that explains the decision', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+
+    // Act
+    await run();
+
+    // Assess
+    expect(log.visible).toEqual([
+      {
+        level: 'info',
+        message: 'linked instance profile',
+        attributes: expect.objectContaining({
+          role: ROLE,
+          decision: 'create',
+          profile: ROLE,
+          note: expect.stringContaining('lets EC2 assume the role'),
+          caller: 'arn:aws:iam::123456789012:user/platform-admin',
+        }),
+      },
+    ]);
+  });
+
+  it('does nothing, in two calls, when the role is already in an instance profile', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({
+      InstanceProfiles: [
+        {
+          InstanceProfileName: 'console-made',
+          InstanceProfileId: 'x',
+          Arn: 'x',
+          Path: '/',
+          CreateDate: NOW,
+          Roles: [],
+        },
+      ],
+    });
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(calls()).toEqual(['GetRoleCommand', 'ListInstanceProfilesForRoleCommand']);
+    expect(outcome).toMatchObject({ decision: 'nothing', reason: 'already-in-profile', changed: false, iamCalls: 2 });
+    expect(log.visible).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        attributes: expect.objectContaining({ role: ROLE, decision: 'nothing' }),
+      }),
+    ]);
+    expect(metrics.counts).toEqual([{ metric: 'Skipped', dimensions: { reason: 'already-in-profile' } }]);
+  });
+
+  it.each([
+    [
+      'EC2 may not assume it',
+      getRoleOutput({ AssumeRolePolicyDocument: EC2_TRUST.replace('ec2', 'lambda') }),
+      'no-ec2-trust',
+    ],
+    ['it is tagged skip', getRoleOutput({ Tags: [{ Key: 'auto-instance-profile:skip', Value: 'true' }] }), 'opted-out'],
+    ['it is a service-linked role', getRoleOutput({ Path: '/aws-service-role/ec2.amazonaws.com/' }), 'excluded-path'],
+  ])('does nothing, in one call, when %s', async (_case, output, reason) => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(output);
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(calls()).toEqual(['GetRoleCommand']);
+    expect(outcome).toMatchObject({ decision: 'nothing', reason, iamCalls: 1 });
+  });
+
+  it('makes no call for a role made by an ignored caller', async () => {
+    // Prepare
+    const fromCfn = { ...trigger, caller: { invokedBy: 'cloudformation.amazonaws.com' } };
+
+    // Act
+    const outcome = await run({ ignoredCallers: ['cloudformation.amazonaws.com'] }, fromCfn);
+
+    // Assess
+    expect(calls()).toEqual([]);
+    expect(outcome).toMatchObject({ decision: 'nothing', reason: 'ignored-caller', iamCalls: 0 });
+  });
+
+  it('adds the role to an empty profile of ours left from an earlier run', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).rejects(iamError(EntityAlreadyExistsException));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, []));
+    iam.on(AddRoleToInstanceProfileCommand).resolves({});
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(calls()).toEqual([
+      'GetRoleCommand',
+      'ListInstanceProfilesForRoleCommand',
+      'CreateInstanceProfileCommand',
+      'GetInstanceProfileCommand',
+      'AddRoleToInstanceProfileCommand',
+    ]);
+    expect(iam.commandCalls(GetInstanceProfileCommand)[0]?.args[0].input).toEqual({ InstanceProfileName: ROLE });
+    expect(outcome).toMatchObject({ decision: 'adopt', changed: true, iamCalls: 5 });
+    expect(metrics.names()).toEqual(['ProfilesAdopted']);
+  });
+
+  it.each([
+    ['not ours', [{ Key: 'owner', Value: 'platform' }], ['other-role'], 'profile-not-managed'],
+    ['not ours and empty', [], [], 'profile-not-managed'],
+    ['ours but holding another role', MANAGED, ['other-role'], 'profile-holds-other-role'],
+  ])(
+    'changes nothing and warns with both names when the same-name profile is %s',
+    async (_case, tags, roles, reason) => {
+      // Prepare
+      iam.on(GetRoleCommand).resolves(getRoleOutput());
+      iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+      iam.on(CreateInstanceProfileCommand).rejects(iamError(EntityAlreadyExistsException));
+      iam.on(GetInstanceProfileCommand).resolves(profileOutput(tags, roles));
+
+      // Act
+      const outcome = await run();
+
+      // Assess
+      expect(iam.commandCalls(AddRoleToInstanceProfileCommand)).toHaveLength(0);
+      expect(outcome).toMatchObject({ decision: 'conflict', reason, profile: ROLE });
+      expect(log.visible).toEqual([
+        {
+          level: 'warn',
+          message: 'instance profile conflict',
+          attributes: expect.objectContaining({ role: ROLE, profile: ROLE, profileRoles: roles, decision: 'conflict' }),
+        },
+      ]);
+      expect(metrics.counts).toEqual([{ metric: 'Conflicts', dimensions: { reason } }]);
+    },
+  );
+
+  it('converges without error when a racing delivery created and linked the profile first', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).rejects(iamError(EntityAlreadyExistsException));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, [ROLE]));
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(iam.commandCalls(AddRoleToInstanceProfileCommand)).toHaveLength(0);
+    expect(outcome).toMatchObject({ decision: 'nothing', reason: 'already-in-profile' });
+  });
+
+  it('converges without error when a racing delivery linked the role between our create and add', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).resolves({});
+    iam.on(AddRoleToInstanceProfileCommand).rejects(iamError(LimitExceededException));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, [ROLE]));
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(calls().at(-1)).toBe('GetInstanceProfileCommand');
+    expect(outcome).toMatchObject({ decision: 'nothing', reason: 'already-in-profile', iamCalls: 5 });
+  });
+
+  it.each([
+    [30_000, 'retry', undefined],
+    [600_000, 'nothing', 'role-gone'],
+  ] as const)('for a missing role %i ms after the event decides %s', async (ageMs, decision, reason) => {
+    // Prepare
+    iam.on(GetRoleCommand).rejects(iamError(NoSuchEntityException));
+
+    // Act
+    const outcome = await run({}, { ...trigger, eventTime: new Date(NOW.getTime() - ageMs) });
+
+    // Assess
+    expect(calls()).toEqual(['GetRoleCommand']);
+    expect(outcome.decision).toBe(decision);
+    if (reason) expect(outcome.reason).toBe(reason);
+  });
+
+  it('reads everything again when the role vanished between our read and the add', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolvesOnce(getRoleOutput()).rejects(iamError(NoSuchEntityException));
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).resolves({});
+    iam.on(AddRoleToInstanceProfileCommand).rejects(iamError(NoSuchEntityException));
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(iam.commandCalls(GetRoleCommand)).toHaveLength(2);
+    expect(outcome.decision).toBe('retry');
+  });
+
+  it('re-throws what the SDK could not retry into success (throttling, 5xx)', async () => {
+    // Prepare
+    const throttled = new IAMServiceException({
+      name: 'Throttling',
+      $fault: 'client',
+      message: 'Rate exceeded',
+      $metadata: {},
+    });
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).rejects(throttled);
+
+    // Act
+    const act = run();
+
+    // Assess
+    await expect(act).rejects.toBe(throttled);
+    expect(iam.commandCalls(CreateInstanceProfileCommand)).toHaveLength(0);
+  });
+
+  it('plans but changes nothing in a dry run', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+
+    // Act
+    const outcome = await run({ dryRun: true });
+
+    // Assess
+    expect(calls()).toEqual(['GetRoleCommand', 'ListInstanceProfilesForRoleCommand']);
+    expect(outcome).toMatchObject({ decision: 'create', changed: false, dryRun: true });
+    expect(log.visible[0]).toMatchObject({ message: 'would link instance profile', attributes: { dryRun: true } });
+    expect(metrics.counts).toEqual([]);
+  });
+
+  it('gives up with an error instead of looping when IAM keeps contradicting itself', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).rejects(iamError(EntityAlreadyExistsException));
+    iam.on(GetInstanceProfileCommand).rejects(iamError(NoSuchEntityException));
+
+    // Act
+    const act = run();
+
+    // Assess
+    await expect(act).rejects.toThrow(AutoInstanceProfileError);
+    expect(iam.calls().length).toBeLessThan(12);
+  });
+});

@@ -1,0 +1,63 @@
+import type { Counter, Log, LogAttributes, MetricName } from '../../../core/observability.js';
+
+/** A log line as a test sees it. */
+export interface LogLine {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly attributes: LogAttributes;
+}
+
+/** A {@link Log} that records its lines, plus the per-record key scoping the handler uses. */
+export class RecordingLog implements Log {
+  readonly lines: LogLine[] = [];
+  private keys: LogAttributes = {};
+  correlationId: unknown;
+
+  debug(message: string, attributes: LogAttributes): void {
+    this.push('debug', message, attributes);
+  }
+  info(message: string, attributes: LogAttributes): void {
+    this.push('info', message, attributes);
+  }
+  warn(message: string, attributes: LogAttributes): void {
+    this.push('warn', message, attributes);
+  }
+  error(message: string, attributes: LogAttributes): void {
+    this.push('error', message, attributes);
+  }
+  appendKeys(attributes: LogAttributes): void {
+    this.keys = { ...this.keys, ...attributes };
+  }
+  removeKeys(keys: string[]): void {
+    this.keys = Object.fromEntries(Object.entries(this.keys).filter(([key]) => !keys.includes(key)));
+  }
+  setCorrelationId(value: unknown): void {
+    this.correlationId = value;
+  }
+
+  /** Lines above debug: what an operator sees at the default level. */
+  get visible(): LogLine[] {
+    return this.lines.filter((line) => line.level !== 'debug');
+  }
+
+  private push(level: LogLine['level'], message: string, attributes: LogAttributes): void {
+    this.lines.push({
+      level,
+      message,
+      attributes: { ...this.keys, correlation_id: this.correlationId, ...attributes },
+    });
+  }
+}
+
+/** A {@link Counter} that records what was counted. */
+export class RecordingCounter implements Counter {
+  readonly counts: { metric: MetricName; dimensions?: Readonly<Record<string, string>> | undefined }[] = [];
+
+  count(metric: MetricName, dimensions?: Readonly<Record<string, string>>): void {
+    this.counts.push({ metric, dimensions });
+  }
+
+  names(): MetricName[] {
+    return this.counts.map((c) => c.metric);
+  }
+}
