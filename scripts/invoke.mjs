@@ -6,6 +6,7 @@
 // --sqs      wrap the events in one SQS batch (the deployed wiring); without it, one event is invoked directly
 // --now      set the event's time to now (the samples carry fixed times); --age N sets it N seconds ago
 // --role     override requestParameters.roleName
+// --raw      pass the file to the handler as it is (an SQS event or an EventBridge event you built yourself)
 // Endpoints and credentials come from the SDK's standard variables (AWS_ENDPOINT_URL, AWS_PROFILE, ...).
 // The handler's JSON log lines go to stdout; its result is the last line.
 import { randomUUID } from 'node:crypto';
@@ -21,6 +22,7 @@ const { values, positionals } = parseArgs({
     now: { type: 'boolean', default: false },
     age: { type: 'string' },
     role: { type: 'string' },
+    raw: { type: 'boolean', default: false },
     bundle: { type: 'string', default: 'dist/remediator/index.mjs' },
   },
 });
@@ -31,6 +33,7 @@ if (positionals.length === 0) {
 
 const events = positionals.map((file) => {
   const event = JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8'));
+  if (values.raw) return event;
   if (values.role !== undefined) event.detail.requestParameters.roleName = values.role;
   if (values.now || values.age !== undefined) {
     const time = new Date(Date.now() - Number(values.age ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -45,7 +48,7 @@ if (!values.sqs && events.length > 1) {
 }
 
 const { handler } = await import(pathToFileURL(resolve(values.bundle)).href);
-const input = values.sqs ? { Records: events.map(toSqsRecord) } : events[0];
+const input = values.sqs && !values.raw ? { Records: events.map(toSqsRecord) } : events[0];
 const result = await handler(input, lambdaContext());
 console.log(JSON.stringify(result));
 

@@ -1,0 +1,353 @@
+/**
+ * Every case of the core remediator, through the built bundle (dist/remediator/index.mjs) in its own
+ * Node process, against moto's IAM: the same code and configuration path as in Lambda.
+ */
+
+import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand } from '@aws-sdk/client-iam';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { type BatchResponse, createRoleEvent, invokeBundle, type LogLine, sqsBatch } from './support/bundle.js';
+import {
+  createProfile,
+  createRole,
+  EC2_TRUST_POLICY,
+  getProfile,
+  iam,
+  MANAGED_TAGS,
+  profilesOf,
+  uniqueRoleName,
+} from './support/iam.js';
+import { type IamProxy, SERVICE_FAILURE, startIamProxy, THROTTLING } from './support/iam-proxy.js';
+
+const MOTO_URL = inject('motoUrl');
+let proxy: IamProxy | undefined;
+
+afterEach(async () => {
+  await proxy?.close();
+  proxy = undefined;
+});
+
+const decisionLines = (logs: LogLine[], role: string) =>
+  logs.filter((line) => line.role === role && line.decision !== undefined);
+
+describe('remediator bundle against moto', () => {
+  it('creates the same-named profile with the role in it, tagged as ours, for a new EC2 role', async () => {
+    // Prepare
+    const role = uniqueRoleName('ec2-role');
+    await createRole(role, { path: '/teams/web/' });
+    const event = createRoleEvent(role);
+
+    // Act
+    const { result, logs, metrics } = await invokeBundle(sqsBatch(event));
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    const profile = await getProfile(role);
+    expect(profile).toMatchObject({ InstanceProfileName: role, Path: '/teams/web/', Roles: [{ RoleName: role }] });
+    const tags = Object.fromEntries((profile?.Tags ?? []).map((t) => [t.Key, t.Value]));
+    expect(tags).toMatchObject({
+      'auto-instance-profile:managed': 'true',
+      'auto-instance-profile:source-role-arn': `arn:aws:iam::123456789012:role/teams/web/${role}`,
+      'auto-instance-profile:source-event-id': (event.detail as { eventID: string }).eventID,
+    });
+    expect(decisionLines(logs, role)).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        decision: 'create',
+        iamCalls: 4,
+        correlation_id: event.id,
+        service: 'auto-instance-profile',
+      }),
+    ]);
+    expect(metrics).toContainEqual(expect.objectContaining({ ProfilesCreated: 1 }));
+  });
+
+  it('does nothing for a role EC2 cannot assume', async () => {
+    // Prepare
+    const role = uniqueRoleName('lambda-role');
+    await createRole(role, { trust: EC2_TRUST_POLICY.replace('ec2', 'lambda') });
+
+    // Act
+    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role)));
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await getProfile(role)).toBeUndefined();
+    expect(decisionLines(logs, role)).toEqual([
+      expect.objectContaining({ decision: 'nothing', reason: 'no-ec2-trust', iamCalls: 1 }),
+    ]);
+  });
+
+  it('does nothing when the console or IaC already put the role in a profile', async () => {
+    // Prepare
+    const role = uniqueRoleName('iac-role');
+    await createRole(role);
+    await createProfile(`${role}-iac`, { role });
+
+    // Act
+    const { logs } = await invokeBundle(sqsBatch(createRoleEvent(role)));
+
+    // Assess
+    expect(await profilesOf(role)).toEqual([`${role}-iac`]);
+    expect(await getProfile(role)).toBeUndefined();
+    expect(decisionLines(logs, role)).toEqual([
+      expect.objectContaining({ decision: 'nothing', reason: 'already-in-profile', iamCalls: 2 }),
+    ]);
+  });
+
+  it('does nothing for a role tagged auto-instance-profile:skip=true', async () => {
+    // Prepare
+    const role = uniqueRoleName('skip-role');
+    await createRole(role, { tags: [{ Key: 'auto-instance-profile:skip', Value: 'true' }] });
+
+    // Act
+    const { logs } = await invokeBundle(sqsBatch(createRoleEvent(role)));
+
+    // Assess
+    expect(await getProfile(role)).toBeUndefined();
+    expect(decisionLines(logs, role)).toEqual([expect.objectContaining({ decision: 'nothing', reason: 'opted-out' })]);
+  });
+
+  it('adds the role to an empty profile of ours left from an earlier run', async () => {
+    // Prepare
+    const role = uniqueRoleName('leftover');
+    await createRole(role);
+    await createProfile(role, { tags: MANAGED_TAGS });
+
+    // Act
+    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role)));
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await profilesOf(role)).toEqual([role]);
+    expect(decisionLines(logs, role)).toEqual([expect.objectContaining({ decision: 'adopt', changed: true })]);
+  });
+
+  it.each([
+    ['not ours', [], undefined, 'profile-not-managed'],
+    ['ours but holding another role', MANAGED_TAGS, 'other', 'profile-holds-other-role'],
+  ])(
+    'changes nothing, warns with both names and counts it when the same-name profile is %s',
+    async (_case, tags, holder, reason) => {
+      // Prepare
+      const role = uniqueRoleName('taken');
+      await createRole(role);
+      const other = holder === undefined ? undefined : uniqueRoleName(holder);
+      if (other !== undefined) await createRole(other);
+      await createProfile(role, { tags, role: other });
+
+      // Act
+      const { result, logs, metrics } = await invokeBundle(sqsBatch(createRoleEvent(role)));
+
+      // Assess
+      expect(result.batchItemFailures).toEqual([]);
+      expect((await getProfile(role))?.Roles?.map((r) => r.RoleName)).toEqual(other === undefined ? [] : [other]);
+      expect(await profilesOf(role)).toEqual([]);
+      expect(decisionLines(logs, role)).toEqual([
+        expect.objectContaining({
+          level: 'WARN',
+          decision: 'conflict',
+          reason,
+          profile: role,
+          profileRoles: other ? [other] : [],
+        }),
+      ]);
+      expect(metrics).toContainEqual(expect.objectContaining({ Conflicts: 1, reason }));
+    },
+  );
+
+  it('converges to one profile holding the role when two deliveries of one event race', async () => {
+    // Prepare
+    const role = uniqueRoleName('race');
+    await createRole(role);
+    const event = createRoleEvent(role);
+
+    // Act
+    const [first, second] = await Promise.all([invokeBundle(sqsBatch(event)), invokeBundle(sqsBatch(event))]);
+
+    // Assess
+    expect(first.result.batchItemFailures).toEqual([]);
+    expect(second.result.batchItemFailures).toEqual([]);
+    expect(await profilesOf(role)).toEqual([role]);
+    const decisions = [...decisionLines(first.logs, role), ...decisionLines(second.logs, role)].map((l) => l.decision);
+    expect(decisions).toHaveLength(2);
+  });
+
+  it.each([
+    ['CreateInstanceProfile', 'EntityAlreadyExists'],
+    ['AddRoleToInstanceProfile', 'LimitExceeded'],
+  ])('converges without error when the other delivery wins just before our %s (%s)', async (action) => {
+    // Prepare
+    const role = uniqueRoleName('lost-race');
+    await createRole(role);
+    let raced = false;
+    proxy = await startIamProxy(MOTO_URL, {
+      before: async (seen) => {
+        if (seen !== action || raced) return;
+        raced = true;
+        // The other delivery, at this very moment: its profile created and linked, or just linked.
+        if (action === 'CreateInstanceProfile') {
+          await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: role, Tags: MANAGED_TAGS }));
+        }
+        await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: role, RoleName: role }));
+      },
+    });
+
+    // Act
+    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role)), { AWS_ENDPOINT_URL_IAM: proxy.url });
+
+    // Assess
+    expect(raced).toBe(true);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await profilesOf(role)).toEqual([role]);
+    expect(proxy.actions).toContain('GetInstanceProfile');
+    expect(decisionLines(logs, role)).toEqual([
+      expect.objectContaining({ decision: 'nothing', reason: 'already-in-profile' }),
+    ]);
+  });
+
+  it('returns a role IAM does not show yet for redelivery, within two minutes of the event', async () => {
+    // Prepare
+    const role = uniqueRoleName('not-yet');
+
+    // Act
+    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role, 10)));
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
+    expect(decisionLines(logs, role)).toEqual([
+      expect.objectContaining({ decision: 'retry', reason: 'role-not-visible-yet' }),
+    ]);
+  });
+
+  it('acknowledges a role that is gone, later than two minutes after the event', async () => {
+    // Prepare
+    const role = uniqueRoleName('gone');
+
+    // Act
+    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role, 180)));
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(decisionLines(logs, role)).toEqual([expect.objectContaining({ decision: 'nothing', reason: 'role-gone' })]);
+  });
+
+  it.each([
+    ['throttling', THROTTLING],
+    ['a 5xx', SERVICE_FAILURE],
+  ])('retries %s a bounded number of times, then returns the record so SQS redelivers it', async (_case, fault) => {
+    // Prepare
+    const role = uniqueRoleName('throttled');
+    await createRole(role);
+    proxy = await startIamProxy(MOTO_URL, {
+      fault: (action) => (action === 'CreateInstanceProfile' ? fault : undefined),
+    });
+
+    // Act
+    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role)), { AWS_ENDPOINT_URL_IAM: proxy.url });
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
+    expect(proxy.actions.filter((a) => a === 'CreateInstanceProfile')).toHaveLength(3);
+    expect(decisionLines(logs, role)).toEqual([expect.objectContaining({ level: 'ERROR', decision: 'error' })]);
+    expect(await getProfile(role)).toBeUndefined();
+  });
+
+  it('rides out a short burst of throttling within the SDK’s retries', async () => {
+    // Prepare
+    const role = uniqueRoleName('burst');
+    await createRole(role);
+    let faults = 2;
+    proxy = await startIamProxy(MOTO_URL, {
+      fault: (action) => (action === 'GetRole' && faults-- > 0 ? THROTTLING : undefined),
+    });
+
+    // Act
+    const { result } = await invokeBundle(sqsBatch(createRoleEvent(role)), { AWS_ENDPOINT_URL_IAM: proxy.url });
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(proxy.actions.filter((a) => a === 'GetRole')).toHaveLength(3);
+    expect(await profilesOf(role)).toEqual([role]);
+  });
+
+  it('returns malformed and unsupported records for the DLQ, logs each with its messageId, and still does the rest', async () => {
+    // Prepare
+    const role = uniqueRoleName('beside-bad');
+    await createRole(role);
+    const noRole = createRoleEvent('x');
+    (noRole.detail as { requestParameters: object }).requestParameters = {};
+    const batch = sqsBatch('not json', { ...createRoleEvent('y'), source: 'aws.s3' }, noRole, createRoleEvent(role));
+
+    // Act
+    const { result, logs } = await invokeBundle<BatchResponse>(batch);
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([
+      { itemIdentifier: 'msg-0' },
+      { itemIdentifier: 'msg-1' },
+      { itemIdentifier: 'msg-2' },
+    ]);
+    const rejected = logs.filter((l) => l.decision === 'reject').map((l) => [l.level, l.messageId]);
+    expect(rejected).toEqual([
+      ['ERROR', 'msg-0'],
+      ['ERROR', 'msg-1'],
+      ['ERROR', 'msg-2'],
+    ]);
+    expect(await profilesOf(role)).toEqual([role]);
+  });
+
+  it('ignores a failed CreateRole without calling IAM', async () => {
+    // Prepare
+    const event = createRoleEvent(uniqueRoleName('failed'));
+    Object.assign(event.detail as object, { errorCode: 'EntityAlreadyExistsException', responseElements: null });
+    proxy = await startIamProxy(MOTO_URL);
+
+    // Act
+    const { result } = await invokeBundle(sqsBatch(event), { AWS_ENDPOINT_URL_IAM: proxy.url });
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(proxy.actions).toEqual([]);
+  });
+
+  it('with DRY_RUN=true logs the plan and changes nothing', async () => {
+    // Prepare
+    const role = uniqueRoleName('dry');
+    await createRole(role);
+
+    // Act
+    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role)), { DRY_RUN: 'true' });
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await getProfile(role)).toBeUndefined();
+    expect(decisionLines(logs, role)).toEqual([
+      expect.objectContaining({
+        message: 'would link instance profile',
+        decision: 'create',
+        dryRun: true,
+        changed: false,
+      }),
+    ]);
+  });
+
+  it('answers a manual invoke with a single EventBridge event with the decision', async () => {
+    // Prepare
+    const role = uniqueRoleName('manual');
+    await createRole(role);
+
+    // Act
+    const { result } = await invokeBundle<Record<string, unknown>>(createRoleEvent(role));
+
+    // Assess
+    expect(result).toMatchObject({ role, decision: 'create', profile: role, changed: true, iamCalls: 4 });
+  });
+
+  it('refuses to start with an invalid setting', async () => {
+    // Act
+    const act = invokeBundle(sqsBatch(createRoleEvent('any')), { DRY_RUN: 'maybe' });
+
+    // Assess
+    await expect(act).rejects.toThrow(/DRY_RUN must be true or false/);
+  });
+});
