@@ -104,14 +104,22 @@ export function fromEventBridge(event: unknown): Adapted {
   const correlationId = stringOr(event.id);
   const errorCode = stringOr(detail.errorCode);
   const kind = errorCode === undefined ? handled.success : handled.failures?.[errorCode];
-  if (errorCode !== undefined && kind === undefined) {
-    return { kind: 'ignored', reason: 'failed-call', roleName, eventName, errorCode, eventId, correlationId };
+  if (kind === undefined) {
+    return {
+      kind: 'ignored',
+      reason: 'failed-call',
+      roleName,
+      eventName,
+      errorCode: errorCode ?? '',
+      eventId,
+      correlationId,
+    };
   }
   if (roleName === undefined || !isRoleName(roleName)) {
     throw new UnsupportedEventError('event has no valid requestParameters.roleName');
   }
   return {
-    kind: kind ?? handled.success,
+    kind,
     roleName,
     eventId,
     correlationId,

@@ -93,7 +93,8 @@ async function apply(
     const created = await call(createProfile(iam, plan.profile));
     if (created !== 'done') return created;
   }
-  return call(addRole(iam, profileOf(plan) ?? plan.roleName, plan.roleName));
+  const profileName = plan.kind === 'create' ? plan.profile.name : plan.profileName;
+  return call(addRole(iam, profileName, plan.roleName));
 }
 
 /** Forgets what a write proved stale, so that the next round reads it again. */
