@@ -1,0 +1,311 @@
+/**
+ * The doctor's decisions: given what was read from the account, does each part of the pipeline look
+ * right, and if not, what should the user do? Pure: no SDK calls, no I/O (the SDK's types only).
+ */
+import type { AdvancedEventSelector, AdvancedFieldSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
+import { REMEDIATOR_EVENT_PATTERN } from '../../core/event-pattern.js';
+import { CLOUDTRAIL_DETAIL_TYPE, IAM_CLOUDTRAIL_SOURCE } from '../../core/events.js';
+import { IAM_EVENT_REGION, STACK_OUTPUTS } from '../../core/pipeline-settings.js';
+
+/** The checks, in the order they are reported. */
+export const CHECK_NAMES = ['region', 'trail', 'stack', 'rule', 'dead-letter-queue'] as const;
+
+/** A check's name: stable, for scripts that read `--json`. */
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+/** One line of the doctor's report. */
+export interface CheckResult {
+  readonly name: CheckName;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** A check that could not run because an earlier one failed or an input is missing. */
+export function notRun(name: CheckName, why: string): CheckResult {
+  return { name, ok: false, detail: `not checked: ${why}` };
+}
+
+/** A check whose AWS call failed, with the SDK's error name and message (AccessDenied, no credentials …). */
+export function callFailed(name: CheckName, what: string, error: unknown): CheckResult {
+  return { name, ok: false, detail: `${what} failed: ${describeError(error)}` };
+}
+
+/** `Name: message` for an error, or its string form. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.name === 'Error' ? error.message : `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/** Region prefixes of the partitions other than `aws`, longest first so that `us-isob-` wins over `us-iso-`. */
+const PARTITION_PREFIXES: readonly (readonly [string, string])[] = [
+  ['us-isob-', 'aws-iso-b'],
+  ['us-isof-', 'aws-iso-f'],
+  ['eu-isoe-', 'aws-iso-e'],
+  ['us-iso-', 'aws-iso'],
+  ['us-gov-', 'aws-us-gov'],
+  ['eusc-', 'aws-eusc'],
+  ['cn-', 'aws-cn'],
+];
+
+/** The partition a region belongs to. */
+export function partitionOf(region: string): string {
+  return PARTITION_PREFIXES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
+}
+
+/** The region whose default bus receives IAM's CloudTrail events, for a region's partition; undefined if unsupported. */
+export function iamEventRegionFor(region: string): string | undefined {
+  return IAM_EVENT_REGION[partitionOf(region)];
+}
+
+/** The region must be the one where IAM's events reach EventBridge, since the stack's rule lives there. */
+export function checkRegion(region: string | undefined): CheckResult {
+  if (region === undefined) {
+    return { name: 'region', ok: false, detail: 'no region configured: pass --region or set AWS_REGION' };
+  }
+  const partition = partitionOf(region);
+  const expected = IAM_EVENT_REGION[partition];
+  if (expected === undefined) {
+    return { name: 'region', ok: false, detail: `${region} is in the ${partition} partition, which is not supported` };
+  }
+  if (region !== expected) {
+    return {
+      name: 'region',
+      ok: false,
+      detail: `${region}: IAM's events reach EventBridge only in ${expected} (the ${partition} partition's IAM region); deploy there and run doctor with --region ${expected}`,
+    };
+  }
+  return { name: 'region', ok: true, detail: `${region} is the ${partition} partition's IAM event region` };
+}
+
+/** What was read about one trail. `error` is set when its status or selectors could not be read. */
+export interface TrailFacts {
+  readonly name: string;
+  readonly arn?: string | undefined;
+  readonly homeRegion?: string | undefined;
+  readonly multiRegion: boolean;
+  readonly includeGlobalServiceEvents: boolean;
+  readonly logging?: boolean | undefined;
+  readonly eventSelectors?: readonly EventSelector[] | undefined;
+  readonly advancedEventSelectors?: readonly AdvancedEventSelector[] | undefined;
+  readonly error?: string | undefined;
+}
+
+/** The CloudTrail record fields an IAM write call has, as advanced event selectors see them. */
+const IAM_WRITE_EVENT: Readonly<Record<string, string>> = {
+  eventCategory: 'Management',
+  readOnly: 'false',
+  eventSource: IAM_CLOUDTRAIL_SOURCE,
+  eventName: 'CreateRole',
+  eventType: 'AwsApiCall',
+};
+
+/**
+ * Whether event selectors log IAM's write management events, and if not, why. No selectors at all is
+ * CloudTrail's default: every management event.
+ */
+export function selectorsLogIamWrites(
+  basic: readonly EventSelector[] | undefined,
+  advanced: readonly AdvancedEventSelector[] | undefined,
+): { readonly ok: boolean; readonly why: string } {
+  if (advanced !== undefined && advanced.length > 0) {
+    const match = advanced.find((selector) => advancedSelectorMatches(selector, IAM_WRITE_EVENT));
+    return match === undefined
+      ? { ok: false, why: 'its advanced event selectors do not select IAM write management events' }
+      : { ok: true, why: `advanced event selector "${match.Name ?? 'unnamed'}" selects management write events` };
+  }
+  if (basic !== undefined && basic.length > 0) {
+    const logs = basic.some(
+      (selector) =>
+        selector.IncludeManagementEvents !== false &&
+        (selector.ReadWriteType ?? 'All') !== 'ReadOnly' &&
+        !(selector.ExcludeManagementEventSources ?? []).includes(IAM_CLOUDTRAIL_SOURCE),
+    );
+    return logs
+      ? { ok: true, why: 'its event selectors include management write events' }
+      : { ok: false, why: 'its event selectors leave out management write events' };
+  }
+  return { ok: true, why: 'it logs all management events (the default)' };
+}
+
+/**
+ * Whether an advanced event selector selects an event: every field selector must hold (AND); within one,
+ * any positive operator value may match (OR) and no negative one may. A field the sample does not know
+ * (say userIdentity.arn) makes the selector partial, which cannot be trusted to log every IAM write.
+ */
+export function advancedSelectorMatches(
+  selector: AdvancedEventSelector,
+  event: Readonly<Record<string, string>>,
+): boolean {
+  const fields = selector.FieldSelectors ?? [];
+  return fields.length > 0 && fields.every((field) => fieldSelectorMatches(field, event));
+}
+
+function fieldSelectorMatches(field: AdvancedFieldSelector, event: Readonly<Record<string, string>>): boolean {
+  const value = field.Field === undefined ? undefined : event[field.Field];
+  if (value === undefined) return false;
+  const positives = [
+    ...(field.Equals ?? []).map((v) => value === v),
+    ...(field.StartsWith ?? []).map((v) => value.startsWith(v)),
+    ...(field.EndsWith ?? []).map((v) => value.endsWith(v)),
+  ];
+  const negatives = [
+    ...(field.NotEquals ?? []).map((v) => value === v),
+    ...(field.NotStartsWith ?? []).map((v) => value.startsWith(v)),
+    ...(field.NotEndsWith ?? []).map((v) => value.endsWith(v)),
+  ];
+  return (positives.length === 0 || positives.some(Boolean)) && !negatives.some(Boolean);
+}
+
+/** Why one trail does not deliver IAM's write events to EventBridge in `iamRegion`, or undefined if it does. */
+export function trailProblem(trail: TrailFacts, iamRegion: string): string | undefined {
+  if (trail.error !== undefined) return trail.error;
+  if (!trail.multiRegion && trail.homeRegion !== iamRegion) {
+    return `a single-region trail in ${trail.homeRegion ?? 'another region'}, not ${iamRegion}`;
+  }
+  if (!trail.includeGlobalServiceEvents) return 'it excludes global service events, IAM among them';
+  if (trail.logging !== true) return 'it is not logging (aws cloudtrail start-logging)';
+  const selectors = selectorsLogIamWrites(trail.eventSelectors, trail.advancedEventSelectors);
+  return selectors.ok ? undefined : selectors.why;
+}
+
+/**
+ * EventBridge receives "AWS API Call via CloudTrail" events only while a trail is logging them, so
+ * some trail must log IAM's write management events in the partition's IAM region.
+ */
+export function checkTrails(region: string, trails: readonly TrailFacts[]): CheckResult {
+  const iamRegion = iamEventRegionFor(region) ?? region;
+  if (trails.length === 0) {
+    return {
+      name: 'trail',
+      ok: false,
+      detail: `no trail: EventBridge gets "${CLOUDTRAIL_DETAIL_TYPE}" events only while a trail logs them; create a multi-region trail that logs management events and start logging`,
+    };
+  }
+  const good = trails.find((trail) => trailProblem(trail, iamRegion) === undefined);
+  if (good !== undefined) {
+    const scope = good.multiRegion ? 'multi-region' : `in ${iamRegion}`;
+    const why = selectorsLogIamWrites(good.eventSelectors, good.advancedEventSelectors).why;
+    return { name: 'trail', ok: true, detail: `trail "${good.name}" (${scope}) is logging; ${why}` };
+  }
+  const problems = trails.map((trail) => `"${trail.name}": ${trailProblem(trail, iamRegion)}`).join('; ');
+  return { name: 'trail', ok: false, detail: `no trail logs IAM write events: ${problems}` };
+}
+
+/** What was read about the stack. */
+export interface StackFacts {
+  readonly name: string;
+  readonly status: string;
+  readonly statusReason?: string | undefined;
+  readonly outputs: Readonly<Record<string, string>>;
+}
+
+/** The stack's outputs the other checks use, by {@link STACK_OUTPUTS} key. */
+export type StackOutputs = { readonly [K in keyof typeof STACK_OUTPUTS]: string };
+
+/** Stack states in which the stack's resources are in place. */
+const DEPLOYED_STATES = new Set([
+  'CREATE_COMPLETE',
+  'UPDATE_COMPLETE',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'IMPORT_COMPLETE',
+  'IMPORT_ROLLBACK_COMPLETE',
+]);
+
+/** The stack must exist in a settled, deployed state and emit every output the tools look up. */
+export function checkStack(
+  stackName: string,
+  region: string,
+  stack: StackFacts | undefined,
+): { readonly result: CheckResult; readonly outputs?: StackOutputs } {
+  if (stack === undefined) {
+    return {
+      result: { name: 'stack', ok: false, detail: `stack ${stackName} is not deployed in ${region} (npx cdk deploy)` },
+    };
+  }
+  if (!DEPLOYED_STATES.has(stack.status)) {
+    const reason = stack.statusReason === undefined ? '' : `: ${stack.statusReason}`;
+    const hint = stack.status.endsWith('_IN_PROGRESS') ? '; run doctor again when it settles' : '';
+    return { result: { name: 'stack', ok: false, detail: `stack ${stackName} is ${stack.status}${reason}${hint}` } };
+  }
+  const keys = Object.keys(STACK_OUTPUTS) as (keyof typeof STACK_OUTPUTS)[];
+  const missing = keys.filter((key) => !stack.outputs[STACK_OUTPUTS[key]]).map((key) => STACK_OUTPUTS[key]);
+  if (missing.length > 0) {
+    return {
+      result: {
+        name: 'stack',
+        ok: false,
+        detail: `stack ${stackName} (${stack.status}) lacks the outputs ${missing.join(', ')}; redeploy this version`,
+      },
+    };
+  }
+  const outputs = Object.fromEntries(keys.map((key) => [key, stack.outputs[STACK_OUTPUTS[key]] ?? ''])) as StackOutputs;
+  const note = stack.status === 'UPDATE_ROLLBACK_COMPLETE' ? ' (its last update rolled back)' : '';
+  return { result: { name: 'stack', ok: true, detail: `stack ${stackName} is ${stack.status}${note}` }, outputs };
+}
+
+/** What was read about the rule. */
+export interface RuleFacts {
+  readonly name: string;
+  readonly state?: string | undefined;
+  readonly eventPattern?: string | undefined;
+}
+
+/**
+ * The rule must be enabled (ENABLED, or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, which also passes
+ * read-only events). A pattern other than this version's is reported but does not fail the check.
+ */
+export function checkRule(ruleName: string, rule: RuleFacts | undefined): CheckResult {
+  if (rule === undefined) return { name: 'rule', ok: false, detail: `rule ${ruleName} does not exist` };
+  if (rule.state === undefined || !rule.state.startsWith('ENABLED')) {
+    return {
+      name: 'rule',
+      ok: false,
+      detail: `rule ${ruleName} is ${rule.state ?? 'in an unknown state'} (aws events enable-rule --name ${ruleName})`,
+    };
+  }
+  const drift = patternMatchesThisVersion(rule.eventPattern)
+    ? ''
+    : '; its event pattern differs from this version of the CLI (redeploy to update)';
+  return { name: 'rule', ok: true, detail: `rule ${ruleName} is ${rule.state}${drift}` };
+}
+
+/** Whether a deployed pattern is {@link REMEDIATOR_EVENT_PATTERN}, ignoring key order and formatting. */
+export function patternMatchesThisVersion(eventPattern: string | undefined): boolean {
+  if (eventPattern === undefined) return false;
+  try {
+    return canonicalJson(JSON.parse(eventPattern)) === canonicalJson(REMEDIATOR_EVENT_PATTERN);
+  } catch {
+    return false;
+  }
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** What was read about the DLQ. */
+export interface QueueDepth {
+  readonly url: string;
+  readonly arn?: string | undefined;
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+}
+
+/** The DLQ must be empty: anything in it is an event the remediator gave up on. */
+export function checkDeadLetterQueue(depth: QueueDepth): CheckResult {
+  const total = depth.visible + depth.inFlight + depth.delayed;
+  if (total === 0) return { name: 'dead-letter-queue', ok: true, detail: 'the dead-letter queue is empty' };
+  const redrive =
+    depth.arn === undefined ? '' : `, then redrive with aws sqs start-message-move-task --source-arn ${depth.arn}`;
+  return {
+    name: 'dead-letter-queue',
+    ok: false,
+    detail: `${total} message(s) in the dead-letter queue: read them with aws sqs receive-message --queue-url ${depth.url} --attribute-names All${redrive}`,
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The doctor's reads: one small function per AWS fact, each taking its client. Read-only calls only,
+ * so the doctor is safe to run with a read-only role.
+ */
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  type CloudTrailClient,
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  GetTrailStatusCommand,
+  type Trail,
+} from '@aws-sdk/client-cloudtrail';
+import { DescribeRuleCommand, type EventBridgeClient, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { describeError, type QueueDepth, type RuleFacts, type StackFacts, type TrailFacts } from './checks.js';
+
+/** The IAM actions the doctor needs, for a read-only role that runs it. */
+export const DOCTOR_PERMISSIONS = [
+  'cloudtrail:DescribeTrails',
+  'cloudtrail:GetTrailStatus',
+  'cloudtrail:GetEventSelectors',
+  'cloudformation:DescribeStacks',
+  'events:DescribeRule',
+  'sqs:GetQueueAttributes',
+] as const;
+
+/**
+ * Every trail that applies to the client's region, shadow trails (multi-region trails homed elsewhere)
+ * included, with each one's logging status and event selectors. A trail whose status or selectors cannot
+ * be read (an organization trail seen from a member account, say) keeps the error instead.
+ */
+export async function readTrails(cloudtrail: CloudTrailClient): Promise<TrailFacts[]> {
+  const { trailList = [] } = await cloudtrail.send(new DescribeTrailsCommand({ includeShadowTrails: true }));
+  return Promise.all(trailList.map((trail) => readTrail(cloudtrail, trail)));
+}
+
+async function readTrail(cloudtrail: CloudTrailClient, trail: Trail): Promise<TrailFacts> {
+  const name = trail.Name ?? trail.TrailARN ?? 'unnamed';
+  // A shadow trail is addressed by its ARN; the name alone resolves only in its home region.
+  const id = trail.TrailARN ?? name;
+  const base = {
+    name,
+    arn: trail.TrailARN,
+    homeRegion: trail.HomeRegion,
+    multiRegion: trail.IsMultiRegionTrail === true,
+    includeGlobalServiceEvents: trail.IncludeGlobalServiceEvents !== false,
+  };
+  try {
+    const [status, selectors] = await Promise.all([
+      cloudtrail.send(new GetTrailStatusCommand({ Name: id })),
+      cloudtrail.send(new GetEventSelectorsCommand({ TrailName: id })),
+    ]);
+    return {
+      ...base,
+      logging: status.IsLogging === true,
+      eventSelectors: selectors.EventSelectors,
+      advancedEventSelectors: selectors.AdvancedEventSelectors,
+    };
+  } catch (error) {
+    return { ...base, error: `its status could not be read (${describeError(error)})` };
+  }
+}
+
+/** The stack, or undefined when it does not exist. */
+export async function readStack(
+  cloudformation: CloudFormationClient,
+  stackName: string,
+): Promise<StackFacts | undefined> {
+  try {
+    const { Stacks = [] } = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = Stacks[0];
+    if (stack === undefined) return undefined;
+    const outputs: Record<string, string> = {};
+    for (const { OutputKey, OutputValue } of stack.Outputs ?? []) {
+      if (OutputKey !== undefined && OutputValue !== undefined) outputs[OutputKey] = OutputValue;
+    }
+    return {
+      name: stack.StackName ?? stackName,
+      status: stack.StackStatus ?? 'UNKNOWN',
+      statusReason: stack.StackStatusReason,
+      outputs,
+    };
+  } catch (error) {
+    // CloudFormation answers a missing stack with a generic ValidationError; only its message tells.
+    if (error instanceof Error && error.name === 'ValidationError' && /does not exist/.test(error.message)) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** The rule on the default event bus, or undefined when it does not exist. */
+export async function readRule(events: EventBridgeClient, ruleName: string): Promise<RuleFacts | undefined> {
+  try {
+    const rule = await events.send(new DescribeRuleCommand({ Name: ruleName }));
+    return { name: rule.Name ?? ruleName, state: rule.State, eventPattern: rule.EventPattern };
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+/** The queue's approximate message counts. */
+export async function readQueueDepth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'QueueArn',
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  return {
+    url: queueUrl,
+    arn: Attributes.QueueArn,
+    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+  };
+}

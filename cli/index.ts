@@ -1,0 +1,8 @@
+/** The `auto-instance-profile` executable, bundled to dist/cli/index.mjs. */
+import { runCli } from './main.js';
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+});
