@@ -1,0 +1,72 @@
+/** The sandbox's command line: `npm start -- [--once] [--verbose] [--settle-delay S] [--visibility-timeout S]`. */
+import { HELP_OPTION, parseCommandArgs } from '../cli/args.js';
+import { UsageError } from '../cli/errors.js';
+import { MAX_SETTLE_DELAY_SECONDS, VISIBILITY_TIMEOUT_SECONDS } from '../core/pipeline-settings.js';
+
+/** The sandbox's settle delay: the stack's idea, shortened so that the demo takes seconds. */
+export const SANDBOX_SETTLE_DELAY_SECONDS = 3;
+/** SQS's longest visibility timeout. */
+const MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 60 * 60;
+
+/** What the user asked for. */
+export interface SandboxOptions {
+  readonly once: boolean;
+  readonly verbose: boolean;
+  readonly help: boolean;
+  readonly settleDelaySeconds: number;
+  readonly visibilityTimeoutSeconds: number;
+}
+
+/** The sandbox's help text. */
+export const SANDBOX_USAGE = `Usage: npm start -- [options]
+
+Runs the whole pipeline on this machine, no AWS account: moto, the stack's rule and queues, a front door
+that stands in for CloudTrail, and the built remediator bundle polling the queue like Lambda. Then plays
+the scenario with the AWS CLI and keeps running until Ctrl-C.
+
+Options:
+  --once                    play the scenario, then stop: exit 0 if the instance profile appeared, 1 if not
+  --verbose                 also print the remediator's JSON log line for each decision
+  --settle-delay S          the queue's delivery delay in seconds, 0-${MAX_SETTLE_DELAY_SECONDS} (default ${SANDBOX_SETTLE_DELAY_SECONDS}; the stack's is longer)
+  --visibility-timeout S    how long a failed record stays hidden before its retry (default ${VISIBILITY_TIMEOUT_SECONDS}, the stack's)
+  -h, --help                this text
+`;
+
+const OPTIONS = {
+  ...HELP_OPTION,
+  once: { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
+  'settle-delay': { type: 'string' },
+  'visibility-timeout': { type: 'string' },
+} as const;
+
+/** Parses and validates the sandbox's arguments; throws UsageError. */
+export function parseSandboxArgs(argv: readonly string[]): SandboxOptions {
+  const values = parseCommandArgs(argv, OPTIONS);
+  return {
+    once: values.once,
+    verbose: values.verbose,
+    help: values.help,
+    settleDelaySeconds: seconds(
+      'settle-delay',
+      values['settle-delay'],
+      SANDBOX_SETTLE_DELAY_SECONDS,
+      MAX_SETTLE_DELAY_SECONDS,
+    ),
+    visibilityTimeoutSeconds: seconds(
+      'visibility-timeout',
+      values['visibility-timeout'],
+      VISIBILITY_TIMEOUT_SECONDS,
+      MAX_VISIBILITY_TIMEOUT_SECONDS,
+    ),
+  };
+}
+
+function seconds(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw.trim());
+  if (raw.trim() === '' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new UsageError(`--${name} must be a whole number of seconds from 0 to ${max}, got "${raw}"`);
+  }
+  return value;
+}

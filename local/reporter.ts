@@ -1,0 +1,113 @@
+/**
+ * The sandbox's output: numbered steps, indented details, commands and their results, and live lines for
+ * what the pipeline does (simulated CloudTrail records, the remediator's decisions). Colour on a TTY,
+ * plain when piped; the remediator's raw JSON decision lines with --verbose.
+ */
+import type { Output } from '../cli/command.js';
+import type { Style } from '../cli/style.js';
+import type { CloudTrailRecord } from './cloudtrail-record.js';
+import type { BatchReport } from './poller.js';
+
+/** Writes the sandbox's report. */
+export interface Reporter {
+  title(text: string): void;
+  /** The next numbered step, with an optional value (a URL, a path). */
+  step(title: string, value?: string): void;
+  line(text: string): void;
+  /** A command about to run, as the user would type it. */
+  command(text: string): void;
+  /** A command's output, indented under it. */
+  output(text: string): void;
+  ok(text: string): void;
+  fail(text: string): void;
+  warn(text: string): void;
+  /** A record the front door published (or failed to), in place of CloudTrail. */
+  record(record: CloudTrailRecord, error?: unknown): void;
+  /** One line of the remediator's own output. */
+  functionLine(line: string, stream: 'stdout' | 'stderr'): void;
+  /** One batch the poller handled. */
+  batch(report: BatchReport, visibilityTimeoutSeconds: number): void;
+}
+
+const INDENT = '    ';
+
+/** Builds a reporter on an output. */
+export function createReporter(out: Output, style: Style, verbose: boolean): Reporter {
+  let steps = 0;
+  const write = (text: string) => out.write(`${text}\n`);
+  return {
+    title: (text) => write(style.bold(text)),
+    step(title, value) {
+      steps++;
+      write(
+        `${style.bold(`${String(steps).padStart(2)}.`)} ${style.bold(title)}${value === undefined ? '' : ` ${style.cyan(value)}`}`,
+      );
+    },
+    line: (text) => write(`${INDENT}${text}`),
+    command: (text) => write(`${INDENT}${style.bold('$')} ${style.bold(text)}`),
+    output(text) {
+      for (const line of text.replace(/\s+$/, '').split('\n')) {
+        if (line !== '') write(`${INDENT}  ${style.dim(line)}`);
+      }
+    },
+    ok: (text) => write(`${INDENT}${style.green(`✔ ${text}`)}`),
+    fail: (text) => write(`${INDENT}${style.red(`✘ ${text}`)}`),
+    warn: (text) => write(`${INDENT}${style.yellow(`! ${text}`)}`),
+    record(record, error) {
+      const outcome = record.errorCode === undefined ? '' : ` (failed: ${record.errorCode})`;
+      const target = error === undefined ? '→ EventBridge' : style.red(`NOT published: ${describe(error)}`);
+      write(`${INDENT}${style.magenta('⇢ CloudTrail (simulated)')} ${record.eventName}${outcome} ${style.dim(target)}`);
+    },
+    functionLine(line, stream) {
+      const log = parseLogLine(line);
+      if (log === undefined) {
+        if (verbose) write(`${INDENT}${style.dim(`remediator ${stream}: ${line}`)}`);
+        return;
+      }
+      if (typeof log.decision === 'string') {
+        write(`${INDENT}${style.cyan('⇠ remediator')} ${summariseDecision(log)}`);
+        if (verbose) write(`${INDENT}  ${style.dim(line)}`);
+      } else if (log.level === 'ERROR' || log.level === 'WARN' || verbose) {
+        write(`${INDENT}${style.cyan('⇠ remediator')} ${String(log.level ?? '')} ${String(log.message ?? '')}`);
+        if (verbose) write(`${INDENT}  ${style.dim(line)}`);
+      }
+    },
+    batch(report, visibilityTimeoutSeconds) {
+      if (report.failed.length === 0) {
+        if (verbose) write(`${INDENT}${style.dim(`poller: batch of ${report.records.length}, all deleted`)}`);
+      } else {
+        const why = report.wholeBatchFailed === undefined ? '' : ` (${report.wholeBatchFailed})`;
+        write(
+          `${INDENT}${style.yellow(`! poller: ${report.failed.length} of ${report.records.length} record(s) failed${why}; they return after the ${visibilityTimeoutSeconds} s visibility timeout, and go to the DLQ after the redrive policy's receive count`)}`,
+        );
+      }
+      for (const error of report.deleteErrors) write(`${INDENT}${style.red(`✘ poller: DeleteMessageBatch: ${error}`)}`);
+    },
+  };
+}
+
+/** A Powertools JSON log line, or undefined for anything else. */
+export function parseLogLine(line: string): Readonly<Record<string, unknown>> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line for a decision: role, decision, why, and the profile it concerns. */
+export function summariseDecision(log: Readonly<Record<string, unknown>>): string {
+  const parts = [`${String(log.role ?? '?')}: ${String(log.decision)}`];
+  if (typeof log.reason === 'string') parts.push(`(${log.reason})`);
+  if (typeof log.message === 'string') parts.push(`— ${log.message}`);
+  if (typeof log.profile === 'string') parts.push(`→ ${log.profile}`);
+  return parts.join(' ');
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,315 @@
+/**
+ * `npm start`: the whole pipeline on this machine, with no AWS account. moto stands in for AWS; the rule,
+ * queues and remediator bundle are the real ones; the front door stands in for CloudTrail (the only
+ * simulated part). Plays the user's scenario with the AWS CLI, then keeps running until Ctrl-C, or stops
+ * with `--once`.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { IAMClient, ListInstanceProfilesForRoleCommand } from '@aws-sdk/client-iam';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { CliIo } from '../cli/command.js';
+import { describeError } from '../cli/doctor/checks.js';
+import { createStyle, shouldColor } from '../cli/style.js';
+import {
+  BATCH_SIZE,
+  DEFAULT_SETTLE_DELAY_SECONDS,
+  DLQ_RETENTION_DAYS,
+  FUNCTION_TIMEOUT_SECONDS,
+  IAM_EVENT_REGION,
+  MAX_RECEIVE_COUNT,
+} from '../core/pipeline-settings.js';
+import { buildBundles, bundleIsStale, REMEDIATOR_BUNDLE } from './bundle.js';
+import { SandboxError } from './errors.js';
+import { MOTO_ACCOUNT_ID, startFrontDoor } from './front-door.js';
+import { startLambdaRuntime } from './lambda-runtime.js';
+import { startMoto } from './moto.js';
+import type { SandboxOptions } from './options.js';
+import { createPipeline } from './pipeline.js';
+import { LONG_POLL_SECONDS, startPoller } from './poller.js';
+import { createReporter, type Reporter } from './reporter.js';
+import {
+  awsCliEnv,
+  EC2_TRUST_POLICY,
+  expectedProfileArn,
+  formatCommand,
+  profileHoldingRole,
+  runAwsCli,
+  SCENARIO_ROLE_NAME,
+  scenarioCommands,
+  TRUST_POLICY_FILE,
+} from './scenario.js';
+
+/** The repository: where the bundle, the build script and tsx are. */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The name of the sandbox's rule, queue (and `-dlq`) and function. */
+export const SANDBOX_NAME = 'auto-instance-profile-sandbox';
+/** IAM's region in the aws partition, where the stack lives. */
+export const SANDBOX_REGION = IAM_EVENT_REGION.aws ?? 'us-east-1';
+/** Fake credentials: moto accepts any. */
+export const SANDBOX_CREDENTIALS: Readonly<Record<string, string>> = {
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  AWS_REGION: SANDBOX_REGION,
+  AWS_DEFAULT_REGION: SANDBOX_REGION,
+};
+/** How long after the settle delay to wait for the profile before calling the scenario failed. */
+const REMEDIATION_GRACE_SECONDS = 30;
+const PROFILE_POLL_MS = 250;
+
+/** The process's side of the sandbox: where to write, the environment, and the Ctrl-C signal. */
+export interface SandboxIo extends CliIo {
+  readonly signal: AbortSignal;
+}
+
+class Stopped extends SandboxError {
+  constructor() {
+    super('stopped');
+    this.name = 'Stopped';
+  }
+}
+
+/** Runs the sandbox and resolves to the exit code: 0 when the scenario's profile appeared, 1 otherwise. */
+export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promise<number> {
+  const style = createStyle(shouldColor(io.stdout, io.env));
+  const report = createReporter(io.stdout, style, options.verbose);
+  const cleanup: { readonly what: string; readonly run: () => Promise<void> }[] = [];
+  const checkpoint = () => {
+    if (io.signal.aborted) throw new Stopped();
+  };
+  let scenarioPassed = false;
+  try {
+    report.title('auto-instance-profile sandbox: the whole pipeline on this machine, no AWS account');
+    if (bundleIsStale(REPO_ROOT)) {
+      report.line(`building ${REMEDIATOR_BUNDLE} (missing or older than its sources) …`);
+      report.output(await buildBundles(REPO_ROOT));
+    }
+    checkpoint();
+
+    const moto = await startMoto();
+    cleanup.push({ what: 'moto', run: () => moto.stop() });
+    report.step('moto, the AWS emulator, on', moto.url);
+    checkpoint();
+
+    const clientConfig = {
+      endpoint: moto.url,
+      region: SANDBOX_REGION,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    };
+    const sqs = new SQSClient(clientConfig);
+    const events = new EventBridgeClient(clientConfig);
+    const iam = new IAMClient(clientConfig);
+    cleanup.push({
+      what: 'AWS clients',
+      run: async () => {
+        for (const client of [sqs, events, iam]) client.destroy();
+      },
+    });
+
+    const pipeline = await createPipeline(
+      { sqs, events },
+      {
+        name: SANDBOX_NAME,
+        settleDelaySeconds: options.settleDelaySeconds,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      },
+    );
+    report.step('the stack’s pipeline, in moto');
+    report.line(`rule   ${pipeline.ruleName}: the stack’s pattern (core/event-pattern.ts), target the queue`);
+    report.line(
+      `queue  ${SANDBOX_NAME}: settle delay ${options.settleDelaySeconds} s (the stack’s default is ${DEFAULT_SETTLE_DELAY_SECONDS} s), visibility timeout ${options.visibilityTimeoutSeconds} s`,
+    );
+    report.line(`DLQ    ${SANDBOX_NAME}-dlq: after ${MAX_RECEIVE_COUNT} receives, kept ${DLQ_RETENTION_DAYS} days`);
+    checkpoint();
+
+    const frontDoor = await startFrontDoor({
+      targetUrl: moto.url,
+      accountId: MOTO_ACCOUNT_ID,
+      publish: async (entry) => {
+        const result = await events.send(new PutEventsCommand({ Entries: [entry] }));
+        if ((result.FailedEntryCount ?? 0) > 0) {
+          throw new SandboxError(result.Entries?.find((e) => e.ErrorCode)?.ErrorMessage ?? 'PutEvents failed');
+        }
+      },
+      onRecord: (record, error) => report.record(record, error),
+    });
+    cleanup.push({ what: 'front door', run: () => frontDoor.stop() });
+    report.step('front door (your AWS endpoint) on', frontDoor.url);
+    report.line(
+      style.yellow(
+        'SIMULATED: it stands in for CloudTrail. It forwards every call to moto unchanged and, after each IAM write,',
+      ),
+    );
+    report.line(
+      style.yellow(
+        'publishes the CloudTrail record to EventBridge. Everything else is the real code: rule, queue, remediator.',
+      ),
+    );
+    checkpoint();
+
+    const runtime = await startLambdaRuntime({
+      bundlePath: join(REPO_ROOT, REMEDIATOR_BUNDLE),
+      cwd: REPO_ROOT,
+      env: functionEnv(io.env, frontDoor.url),
+      functionName: SANDBOX_NAME,
+      region: SANDBOX_REGION,
+      accountId: MOTO_ACCOUNT_ID,
+      timeoutMs: FUNCTION_TIMEOUT_SECONDS * 1000,
+      onLogLine: (line, stream) => report.functionLine(line, stream),
+    });
+    cleanup.push({ what: 'remediator', run: () => runtime.stop() });
+    const poller = startPoller({
+      sqs,
+      queueUrl: pipeline.queueUrl,
+      queueArn: pipeline.queueArn,
+      region: SANDBOX_REGION,
+      invoke: (event) => runtime.invoke(event),
+      onBatch: (batch) => report.batch(batch, options.visibilityTimeoutSeconds),
+      onError: (error) => report.fail(`poller: ReceiveMessage failed: ${describeError(error)}`),
+    });
+    // The poller stops before the function, so that no batch is cut off mid-invocation.
+    cleanup.push({ what: 'poller', run: () => poller.stop() });
+    report.step('remediator, the Lambda bundle', REMEDIATOR_BUNDLE);
+    report.line(
+      `polling the queue as Lambda does: long polls of ${LONG_POLL_SECONDS} s, batches of up to ${BATCH_SIZE}, ReportBatchItemFailures`,
+    );
+    checkpoint();
+
+    const workDir = await mkdtemp(join(tmpdir(), `${SANDBOX_NAME}-`));
+    cleanup.push({ what: 'work directory', run: () => rm(workDir, { recursive: true, force: true }) });
+    await writeFile(join(workDir, TRUST_POLICY_FILE), `${JSON.stringify(EC2_TRUST_POLICY, null, 2)}\n`);
+    const cliEnv = awsCliEnv(io.env, {
+      endpointUrl: frontDoor.url,
+      credentials: SANDBOX_CREDENTIALS,
+      configDir: workDir,
+    });
+
+    report.step('the scenario, with the AWS CLI');
+    scenarioPassed = await playScenario({
+      report,
+      iam,
+      cliEnv,
+      workDir,
+      options,
+      signal: io.signal,
+      recorded: () => frontDoor.settled(),
+    });
+    checkpoint();
+
+    if (options.once) return scenarioPassed ? 0 : 1;
+
+    report.step('ready: try your own commands in another shell');
+    report.line(
+      style.bold(
+        `export AWS_ENDPOINT_URL=${frontDoor.url} ${Object.entries(SANDBOX_CREDENTIALS)
+          .map(([name, value]) => `${name}=${value}`)
+          .join(' ')}`,
+      ),
+    );
+    report.line(
+      `aws iam create-role --role-name my-ec2-role --assume-role-policy-document file://${join(workDir, TRUST_POLICY_FILE)}`,
+    );
+    report.line(style.dim('Press Ctrl-C to stop.'));
+    await untilAborted(io.signal);
+    throw new Stopped();
+  } catch (error) {
+    if (error instanceof Stopped) {
+      report.line('stopping …');
+      return scenarioPassed ? 0 : 1;
+    }
+    report.fail(describeError(error));
+    return 1;
+  } finally {
+    for (const { what, run } of cleanup.reverse()) {
+      await run().catch((error: unknown) => report.warn(`stopping the ${what}: ${describeError(error)}`));
+    }
+  }
+}
+
+async function playScenario(context: {
+  readonly report: Reporter;
+  readonly iam: IAMClient;
+  readonly cliEnv: Readonly<Record<string, string>>;
+  readonly workDir: string;
+  readonly options: SandboxOptions;
+  readonly signal: AbortSignal;
+  /** Resolves once the records of the calls made so far are published, so that they print under their command. */
+  readonly recorded: () => Promise<void>;
+}): Promise<boolean> {
+  const { report, iam, cliEnv, workDir, options, signal, recorded } = context;
+  const commands = scenarioCommands();
+  const run = async (args: readonly string[]) => {
+    report.command(formatCommand(args));
+    const result = await runAwsCli(args, { cwd: workDir, env: cliEnv, signal });
+    await recorded();
+    report.output(result.stdout);
+    if (result.exitCode !== 0) {
+      report.output(result.stderr);
+      throw new SandboxError(`${formatCommand(args)} exited with ${result.exitCode}`);
+    }
+    return result;
+  };
+
+  const started = Date.now();
+  await run(commands.createRole);
+  await run(commands.attachPolicy);
+  report.line(`… waiting for the remediation (the settle delay is ${options.settleDelaySeconds} s)`);
+  const appeared = await waitForProfile(
+    iam,
+    SCENARIO_ROLE_NAME,
+    (options.settleDelaySeconds + REMEDIATION_GRACE_SECONDS) * 1000,
+    signal,
+  );
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const listed = await run(commands.listProfiles);
+  const arn = profileHoldingRole(listed.stdout, SCENARIO_ROLE_NAME);
+  const expected = expectedProfileArn(MOTO_ACCOUNT_ID, SCENARIO_ROLE_NAME);
+  if (appeared && arn === expected) {
+    report.ok(`${arn} holds ${SCENARIO_ROLE_NAME} (${seconds} s after create-role)`);
+    return true;
+  }
+  report.fail(
+    `no instance profile ${expected} holds ${SCENARIO_ROLE_NAME} after ${seconds} s (re-run with --verbose for the remediator's logs)`,
+  );
+  return false;
+}
+
+/** Polls IAM until the role's same-name profile holds it, the time is up, or the sandbox stops. */
+async function waitForProfile(
+  iam: IAMClient,
+  roleName: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !signal.aborted) {
+    const { InstanceProfiles = [] } = await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName }));
+    if (InstanceProfiles.some((profile) => profile.InstanceProfileName === roleName)) return true;
+    await sleep(PROFILE_POLL_MS, undefined, { signal }).catch(() => undefined);
+  }
+  return false;
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/**
+ * The function's environment, as Lambda would give it: its own settings only. Endpoints through the front
+ * door, so that its own IAM writes show up as CloudTrail records too, as they would in an account.
+ */
+function functionEnv(env: Readonly<Record<string, string | undefined>>, endpointUrl: string): Record<string, string> {
+  return {
+    ...(env.PATH === undefined ? {} : { PATH: env.PATH }),
+    ...SANDBOX_CREDENTIALS,
+    AWS_ENDPOINT_URL: endpointUrl,
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * `npm start`'s entry point: parses the arguments, turns Ctrl-C (SIGINT) and SIGTERM into a clean stop,
+ * and runs the sandbox. Run with `node --import tsx local/start.ts`.
+ */
+import { UsageError } from '../cli/errors.js';
+import { parseSandboxArgs, SANDBOX_USAGE, type SandboxOptions } from './options.js';
+import { runSandbox } from './sandbox.js';
+
+// The sandbox runs on the Node this repository supports (20); the SDK's notice about its own future support is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+let options: SandboxOptions | undefined;
+try {
+  options = parseSandboxArgs(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(`npm start: ${error.message}\n\n${SANDBOX_USAGE}`);
+  process.exitCode = 2;
+}
+
+if (options?.help) process.stdout.write(SANDBOX_USAGE);
+else if (options !== undefined) {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    // A second Ctrl-C means "now": give up on a clean stop.
+    if (signals > 1) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const code = await runSandbox(options, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: controller.signal,
+  });
+  process.exitCode = code;
+  // Every child and server is stopped by now; an SDK socket left half-closed must not keep the process up.
+  setTimeout(() => process.exit(code), 2_000).unref();
+}
