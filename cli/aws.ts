@@ -33,3 +33,12 @@ export async function resolveRegion(client: {
     return undefined;
   }
 }
+
+/**
+ * Whether the SDK's standard variables give SQS a custom endpoint (AWS_ENDPOINT_URL_SQS or AWS_ENDPOINT_URL).
+ * The SQS client otherwise sends each call to its QueueUrl's host, which for a queue created in moto
+ * (or any emulator) is the real sqs.<region>.amazonaws.com.
+ */
+export function hasCustomSqsEndpoint(env: Readonly<Record<string, string | undefined>>): boolean {
+  return [env.AWS_ENDPOINT_URL_SQS, env.AWS_ENDPOINT_URL].some((value) => value !== undefined && value.trim() !== '');
+}

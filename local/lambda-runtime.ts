@@ -111,7 +111,8 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(id);
-          // Lambda ends a timed-out environment; the next invocation gets a cold one.
+          // Lambda ends a timed-out environment; the next invocation gets a cold one, not this dying process.
+          if (worker === child) worker = undefined;
           child.kill('SIGKILL');
           reject(new LambdaTimeoutError(`the function timed out after ${options.timeoutMs} ms`));
         }, options.timeoutMs);

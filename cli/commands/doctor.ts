@@ -8,7 +8,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STACK_NAME } from '../../core/pipeline-settings.js';
 import { AWS_OPTIONS, AWS_OPTIONS_HELP, HELP_OPTION, nonBlank, parseCommandArgs } from '../args.js';
-import { awsClientConfig, resolveRegion } from '../aws.js';
+import { awsClientConfig, hasCustomSqsEndpoint, resolveRegion } from '../aws.js';
 import { type CliIo, type Command, EXIT, type Output } from '../command.js';
 import type { CheckResult } from '../doctor/checks.js';
 import { runDoctor } from '../doctor/doctor.js';
@@ -56,7 +56,7 @@ export const doctorCommand: Command = {
     const cloudtrail = new CloudTrailClient(config);
     const cloudformation = new CloudFormationClient(config);
     const events = new EventBridgeClient(config);
-    const sqs = new SQSClient(config);
+    const sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: !hasCustomSqsEndpoint(io.env) });
     try {
       const region = config.region ?? (await resolveRegion(cloudtrail));
       const checks = await runDoctor({ region, stackName, cloudtrail, cloudformation, events, sqs });

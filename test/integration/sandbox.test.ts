@@ -1,0 +1,76 @@
+/**
+ * `npm start -- --once`, as a user runs it: the whole pipeline on this machine with its own moto, the
+ * scenario played with the AWS CLI, exit 0 when the instance profile appeared, and nothing left running.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+interface Finished {
+  readonly code: number | null;
+  readonly output: string;
+}
+
+/** Runs `npm start -- --once` in a process group of its own, so that everything it starts can be found afterwards. */
+function npmStartOnce(): Promise<{ readonly pgid: number; readonly finished: Promise<Finished> }> {
+  const env = { ...process.env };
+  // The sandbox starts its own moto; the test project's endpoint must not leak into it.
+  delete env.AWS_ENDPOINT_URL;
+  const child = spawn('npm', ['start', '--', '--once'], { detached: true, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const finished = new Promise<Finished>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+  if (child.pid === undefined) throw new Error('npm did not start');
+  return Promise.resolve({ pgid: child.pid, finished });
+}
+
+/** The processes still in a process group. */
+function processesInGroup(pgid: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    execFile('ps', ['-e', '-o', 'pid=,pgid=,args='], (error, stdout) => {
+      if (error !== null) {
+        reject(error);
+        return;
+      }
+      resolve(
+        stdout
+          .split('\n')
+          .map((line) => line.trim().split(/\s+/))
+          .filter(([, group]) => Number(group) === pgid)
+          .map((fields) => fields.join(' ')),
+      );
+    });
+  });
+}
+
+describe('npm start -- --once', () => {
+  it('plays the scenario, shows the instance profile holding the role, exits 0 and leaves no process behind', async () => {
+    // Prepare
+    const { pgid, finished } = await npmStartOnce();
+
+    // Act
+    const { code, output } = await finished;
+    const leftBehind = await processesInGroup(pgid);
+    if (leftBehind.length > 0) process.kill(-pgid, 'SIGKILL');
+
+    // Assess
+    expect(output).toContain('SIMULATED');
+    expect(output).toContain(
+      '$ aws iam create-role --role-name CLI-EC2-role --assume-role-policy-document file://assumeRole.json',
+    );
+    expect(output).toContain('⇢ CloudTrail (simulated) CreateRole');
+    expect(output).toMatch(/⇠ remediator CLI-EC2-role: create/);
+    expect(output).toContain('$ aws iam list-instance-profiles-for-role --role-name CLI-EC2-role');
+    expect(output).toMatch(/✔ arn:aws:iam::123456789012:instance-profile\/CLI-EC2-role holds CLI-EC2-role/);
+    expect(output).not.toContain('\u001b[');
+    expect(code).toBe(0);
+    expect(leftBehind).toEqual([]);
+  }, 120_000);
+});
