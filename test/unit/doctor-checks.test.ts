@@ -1,0 +1,327 @@
+import { describe, expect, it } from 'vitest';
+import {
+  advancedSelectorMatches,
+  checkDeadLetterQueue,
+  checkRegion,
+  checkRule,
+  checkStack,
+  checkTrails,
+  partitionOf,
+  patternMatchesThisVersion,
+  type StackFacts,
+  selectorsLogIamWrites,
+  type TrailFacts,
+} from '../../cli/doctor/checks.js';
+import { REMEDIATOR_EVENT_PATTERN } from '../../core/event-pattern.js';
+
+const LOGGING_TRAIL: TrailFacts = {
+  name: 'management',
+  arn: 'arn:aws:cloudtrail:us-east-1:123456789012:trail/management',
+  homeRegion: 'us-east-1',
+  multiRegion: true,
+  includeGlobalServiceEvents: true,
+  logging: true,
+};
+
+const OUTPUTS = {
+  RuleName: 'AutoInstanceProfile-Rule',
+  QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
+  DeadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
+  FunctionName: 'AutoInstanceProfile-Remediator',
+};
+
+describe('checkRegion', () => {
+  it.each([
+    ['us-east-1', 'aws'],
+    ['cn-north-1', 'aws-cn'],
+    ['us-gov-west-1', 'aws-us-gov'],
+  ])('passes %s, the IAM event region of %s', (region, partition) => {
+    // Prepare: the region. Act
+    const result = checkRegion(region);
+
+    // Assess
+    expect(result).toMatchObject({ name: 'region', ok: true });
+    expect(partitionOf(region)).toBe(partition);
+  });
+
+  it.each([
+    ['eu-west-1', 'us-east-1'],
+    ['cn-northwest-1', 'cn-north-1'],
+    ['us-gov-east-1', 'us-gov-west-1'],
+  ])('fails %s and names %s', (region, expected) => {
+    // Prepare: the region. Act
+    const result = checkRegion(region);
+
+    // Assess
+    expect(result.ok).toBe(false);
+    expect(result.detail).toContain(`--region ${expected}`);
+  });
+
+  it('fails without a region, and an unsupported partition', () => {
+    // Prepare: no region; an ISO region. Act
+    const none = checkRegion(undefined);
+    const iso = checkRegion('us-iso-east-1');
+
+    // Assess
+    expect(none).toMatchObject({ ok: false, detail: expect.stringContaining('--region') });
+    expect(iso).toMatchObject({ ok: false, detail: expect.stringContaining('aws-iso') });
+  });
+});
+
+describe('selectorsLogIamWrites', () => {
+  it('treats no selectors as CloudTrail default, all management events', () => {
+    // Prepare: nothing. Act
+    const result = selectorsLogIamWrites([], []);
+
+    // Assess
+    expect(result.ok).toBe(true);
+  });
+
+  it.each([
+    [{ ReadWriteType: 'All' as const, IncludeManagementEvents: true }, true],
+    [{ ReadWriteType: 'WriteOnly' as const }, true],
+    [{ ReadWriteType: 'ReadOnly' as const, IncludeManagementEvents: true }, false],
+    [{ ReadWriteType: 'All' as const, IncludeManagementEvents: false }, false],
+    [{ ReadWriteType: 'All' as const, ExcludeManagementEventSources: ['kms.amazonaws.com'] }, true],
+  ])('reads basic selector %j as %s', (selector, ok) => {
+    // Prepare: the selector. Act
+    const result = selectorsLogIamWrites([selector], undefined);
+
+    // Assess
+    expect(result.ok).toBe(ok);
+  });
+
+  it.each([
+    ['management events', [{ Field: 'eventCategory', Equals: ['Management'] }], true],
+    [
+      'management write events',
+      [
+        { Field: 'eventCategory', Equals: ['Management'] },
+        { Field: 'readOnly', Equals: ['false'] },
+      ],
+      true,
+    ],
+    [
+      'management read events',
+      [
+        { Field: 'eventCategory', Equals: ['Management'] },
+        { Field: 'readOnly', Equals: ['true'] },
+      ],
+      false,
+    ],
+    [
+      'management events but KMS',
+      [
+        { Field: 'eventCategory', Equals: ['Management'] },
+        { Field: 'eventSource', NotEquals: ['kms.amazonaws.com'] },
+      ],
+      true,
+    ],
+    [
+      'management events but IAM',
+      [
+        { Field: 'eventCategory', Equals: ['Management'] },
+        { Field: 'eventSource', NotEquals: ['iam.amazonaws.com'] },
+      ],
+      false,
+    ],
+    [
+      'data events',
+      [
+        { Field: 'eventCategory', Equals: ['Data'] },
+        { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+      ],
+      false,
+    ],
+    [
+      'events of one caller (cannot confirm)',
+      [
+        { Field: 'eventCategory', Equals: ['Management'] },
+        { Field: 'userIdentity.arn', StartsWith: ['arn:aws:iam::1:user/'] },
+      ],
+      false,
+    ],
+  ])('reads an advanced selector for %s', (_, FieldSelectors, ok) => {
+    // Prepare
+    const selector = { Name: 'selector', FieldSelectors };
+
+    // Act
+    const result = selectorsLogIamWrites(undefined, [selector]);
+
+    // Assess
+    expect(result.ok).toBe(ok);
+  });
+
+  it('needs only one advanced selector to match, and an empty one matches nothing', () => {
+    // Prepare
+    const data = { FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }] };
+    const management = { FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] };
+
+    // Act
+    const result = selectorsLogIamWrites(undefined, [data, management]);
+
+    // Assess
+    expect(result.ok).toBe(true);
+    expect(advancedSelectorMatches({ FieldSelectors: [] }, { eventCategory: 'Management' })).toBe(false);
+  });
+});
+
+describe('checkTrails', () => {
+  it('fails with no trail and says how to fix it', () => {
+    // Prepare: no trails. Act
+    const result = checkTrails('us-east-1', []);
+
+    // Assess
+    expect(result).toMatchObject({ name: 'trail', ok: false, detail: expect.stringContaining('no trail') });
+  });
+
+  it('passes when one trail of several logs IAM writes', () => {
+    // Prepare
+    const stopped = { ...LOGGING_TRAIL, name: 'stopped', logging: false };
+
+    // Act
+    const result = checkTrails('us-east-1', [stopped, LOGGING_TRAIL]);
+
+    // Assess
+    expect(result).toMatchObject({ ok: true, detail: expect.stringContaining('"management"') });
+  });
+
+  it.each<[string, Partial<TrailFacts>, string]>([
+    ['is not logging', { logging: false }, 'not logging'],
+    ['is single-region elsewhere', { multiRegion: false, homeRegion: 'eu-west-1' }, 'single-region trail in eu-west-1'],
+    ['excludes global service events', { includeGlobalServiceEvents: false }, 'global service events'],
+    ['logs only reads', { eventSelectors: [{ ReadWriteType: 'ReadOnly' }] }, 'leave out management write events'],
+    ['could not be read', { error: 'its status could not be read (AccessDenied)' }, 'AccessDenied'],
+  ])('fails a trail that %s', (_, change, reason) => {
+    // Prepare
+    const trail = { ...LOGGING_TRAIL, ...change };
+
+    // Act
+    const result = checkTrails('us-east-1', [trail]);
+
+    // Assess
+    expect(result.ok).toBe(false);
+    expect(result.detail).toContain(reason);
+  });
+
+  it('accepts a single-region trail in the IAM event region, checked from its partition', () => {
+    // Prepare
+    const trail = { ...LOGGING_TRAIL, multiRegion: false, homeRegion: 'us-east-1' };
+
+    // Act
+    const fromElsewhere = checkTrails('eu-west-1', [trail]);
+
+    // Assess
+    expect(fromElsewhere.ok).toBe(true);
+  });
+});
+
+describe('checkStack', () => {
+  const stack = (change: Partial<StackFacts>): StackFacts => ({
+    name: 'AutoInstanceProfile',
+    status: 'CREATE_COMPLETE',
+    outputs: OUTPUTS,
+    ...change,
+  });
+
+  it('passes a deployed stack and returns its outputs by key', () => {
+    // Prepare: a complete stack. Act
+    const { result, outputs } = checkStack('AutoInstanceProfile', 'us-east-1', stack({}));
+
+    // Assess
+    expect(result.ok).toBe(true);
+    expect(outputs).toEqual({
+      ruleName: OUTPUTS.RuleName,
+      queueUrl: OUTPUTS.QueueUrl,
+      deadLetterQueueUrl: OUTPUTS.DeadLetterQueueUrl,
+      functionName: OUTPUTS.FunctionName,
+    });
+  });
+
+  it.each([
+    ['missing', undefined, 'not deployed in us-east-1'],
+    ['rolled back on create', stack({ status: 'ROLLBACK_COMPLETE', statusReason: 'boom' }), 'ROLLBACK_COMPLETE: boom'],
+    ['still updating', stack({ status: 'UPDATE_IN_PROGRESS' }), 'run doctor again'],
+    ['without an output', stack({ outputs: { ...OUTPUTS, DeadLetterQueueUrl: '' } }), 'DeadLetterQueueUrl'],
+  ])('fails a stack that is %s', (_, facts, reason) => {
+    // Prepare: the facts. Act
+    const { result, outputs } = checkStack('AutoInstanceProfile', 'us-east-1', facts);
+
+    // Assess
+    expect(result.ok).toBe(false);
+    expect(result.detail).toContain(reason);
+    expect(outputs).toBeUndefined();
+  });
+
+  it('passes a stack whose last update rolled back, and says so', () => {
+    // Prepare: a rolled-back update. Act
+    const { result } = checkStack('AutoInstanceProfile', 'us-east-1', stack({ status: 'UPDATE_ROLLBACK_COMPLETE' }));
+
+    // Assess
+    expect(result).toMatchObject({ ok: true, detail: expect.stringContaining('rolled back') });
+  });
+});
+
+describe('checkRule', () => {
+  const pattern = JSON.stringify(REMEDIATOR_EVENT_PATTERN);
+
+  it.each([
+    ['ENABLED', true],
+    ['ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS', true],
+    ['DISABLED', false],
+  ])('reads state %s as %s', (state, ok) => {
+    // Prepare: the rule. Act
+    const result = checkRule('r', { name: 'r', state, eventPattern: pattern });
+
+    // Assess
+    expect(result.ok).toBe(ok);
+  });
+
+  it('fails a missing rule, and notes a pattern from another version without failing', () => {
+    // Prepare: a missing rule and one with an older pattern. Act
+    const missing = checkRule('r', undefined);
+    const drifted = checkRule('r', { name: 'r', state: 'ENABLED', eventPattern: '{"source":["aws.iam"]}' });
+
+    // Assess
+    expect(missing.ok).toBe(false);
+    expect(drifted).toMatchObject({ ok: true, detail: expect.stringContaining('differs') });
+  });
+
+  it('compares patterns regardless of key order and formatting', () => {
+    // Prepare
+    const reordered = JSON.stringify(
+      {
+        detail: REMEDIATOR_EVENT_PATTERN.detail,
+        'detail-type': REMEDIATOR_EVENT_PATTERN['detail-type'],
+        source: REMEDIATOR_EVENT_PATTERN.source,
+      },
+      null,
+      2,
+    );
+
+    // Act
+    const same = patternMatchesThisVersion(reordered);
+
+    // Assess
+    expect(same).toBe(true);
+    expect(patternMatchesThisVersion('not json')).toBe(false);
+  });
+});
+
+describe('checkDeadLetterQueue', () => {
+  it('passes an empty queue and fails one with messages, naming how to read and redrive them', () => {
+    // Prepare
+    const depth = { url: 'https://dlq', arn: 'arn:aws:sqs:us-east-1:1:dlq', visible: 0, inFlight: 0, delayed: 0 };
+
+    // Act
+    const empty = checkDeadLetterQueue(depth);
+    const full = checkDeadLetterQueue({ ...depth, visible: 2, inFlight: 1 });
+
+    // Assess
+    expect(empty.ok).toBe(true);
+    expect(full.ok).toBe(false);
+    expect(full.detail).toContain('3 message(s)');
+    expect(full.detail).toContain('receive-message --queue-url https://dlq');
+    expect(full.detail).toContain('start-message-move-task --source-arn arn:aws:sqs:us-east-1:1:dlq');
+  });
+});

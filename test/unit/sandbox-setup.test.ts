@@ -1,0 +1,233 @@
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createStyle } from '../../cli/style.js';
+import { DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_SECONDS } from '../../core/pipeline-settings.js';
+import { bundleIsStale } from '../../local/bundle.js';
+import { parseSandboxArgs, SANDBOX_SETTLE_DELAY_SECONDS } from '../../local/options.js';
+import { deadLetterQueueAttributes, queueAttributes, queuePolicy } from '../../local/pipeline.js';
+import { createReporter, summariseDecision } from '../../local/reporter.js';
+import {
+  awsCliEnv,
+  expectedProfileArn,
+  formatCommand,
+  profileHoldingRole,
+  scenarioCommands,
+} from '../../local/scenario.js';
+
+describe('parseSandboxArgs', () => {
+  it('defaults to a short settle delay and the stack visibility timeout', () => {
+    // Prepare: no arguments. Act
+    const options = parseSandboxArgs([]);
+
+    // Assess
+    expect(options).toEqual({
+      once: false,
+      verbose: false,
+      help: false,
+      settleDelaySeconds: SANDBOX_SETTLE_DELAY_SECONDS,
+      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+    });
+  });
+
+  it('reads the flags and rejects bad values and unknown options', () => {
+    // Prepare: argument lists. Act
+    const options = parseSandboxArgs(['--once', '--verbose', '--settle-delay', '0', '--visibility-timeout', '5']);
+    const bad = [['--settle-delay', '901'], ['--settle-delay', '1.5'], ['--settle-delay', ''], ['--nope']].map(
+      (args) => {
+        try {
+          parseSandboxArgs(args);
+          return 'accepted';
+        } catch (error) {
+          return (error as Error).name;
+        }
+      },
+    );
+
+    // Assess
+    expect(options).toMatchObject({ once: true, verbose: true, settleDelaySeconds: 0, visibilityTimeoutSeconds: 5 });
+    expect(bad).toEqual(['UsageError', 'UsageError', 'UsageError', 'UsageError']);
+  });
+});
+
+describe('pipeline settings', () => {
+  it('uses the stack redrive and retention settings, and the given delay', () => {
+    // Prepare
+    const settings = { name: 'n', settleDelaySeconds: 3, visibilityTimeoutSeconds: 180 };
+
+    // Act
+    const queue = queueAttributes(settings, 'arn:dlq');
+    const dlq = deadLetterQueueAttributes();
+
+    // Assess
+    expect(JSON.parse(queue.RedrivePolicy ?? '')).toEqual({
+      deadLetterTargetArn: 'arn:dlq',
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+    });
+    expect(queue).toMatchObject({ DelaySeconds: '3', VisibilityTimeout: '180' });
+    expect(dlq.MessageRetentionPeriod).toBe(String(DLQ_RETENTION_DAYS * 86_400));
+    expect(() => queueAttributes({ ...settings, settleDelaySeconds: 901 }, 'arn:dlq')).toThrow(/0 to 900/);
+  });
+
+  it('lets only the rule send to the queue', () => {
+    // Prepare: ARNs. Act
+    const policy = JSON.parse(queuePolicy('arn:queue', 'arn:rule'));
+
+    // Assess
+    expect(policy.Statement[0]).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: 'arn:queue',
+      Condition: { ArnEquals: { 'aws:SourceArn': 'arn:rule' } },
+    });
+  });
+});
+
+describe('scenario', () => {
+  it('prints the commands as a user types them', () => {
+    // Prepare
+    const commands = scenarioCommands();
+
+    // Act
+    const printed = [commands.createRole, commands.attachPolicy, commands.listProfiles].map(formatCommand);
+
+    // Assess
+    expect(printed).toEqual([
+      'aws iam create-role --role-name CLI-EC2-role --assume-role-policy-document file://assumeRole.json',
+      'aws iam attach-role-policy --role-name CLI-EC2-role --policy-arn arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+      'aws iam list-instance-profiles-for-role --role-name CLI-EC2-role',
+    ]);
+    expect(formatCommand(['echo', "it's"])).toBe(`aws echo 'it'\\''s'`);
+  });
+
+  it('finds the same-name profile holding the role, and nothing else', () => {
+    // Prepare
+    const arn = expectedProfileArn('123456789012', 'r');
+    const holding = JSON.stringify({
+      InstanceProfiles: [{ InstanceProfileName: 'r', Arn: arn, Roles: [{ RoleName: 'r' }] }],
+    });
+    const other = JSON.stringify({
+      InstanceProfiles: [{ InstanceProfileName: 'x', Arn: 'a', Roles: [{ RoleName: 'r' }] }],
+    });
+
+    // Act
+    const found = [holding, other, '{"InstanceProfiles":[]}', 'not json'].map((out) => profileHoldingRole(out, 'r'));
+
+    // Assess
+    expect(arn).toBe('arn:aws:iam::123456789012:instance-profile/r');
+    expect(found).toEqual([arn, undefined, undefined, undefined]);
+  });
+
+  it('gives the AWS CLI the front door, fake credentials and no shared config or profile', () => {
+    // Prepare
+    const base = {
+      PATH: '/bin',
+      AWS_PROFILE: 'production',
+      AWS_ACCESS_KEY_ID: 'AKIAREAL',
+      AWS_ENDPOINT_URL_IAM: 'https://iam.amazonaws.com',
+    };
+
+    // Act
+    const env = awsCliEnv(base, {
+      endpointUrl: 'http://127.0.0.1:1',
+      credentials: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
+      configDir: '/tmp/x',
+    });
+
+    // Assess
+    expect(env).toMatchObject({ PATH: '/bin', AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ACCESS_KEY_ID: 'testing' });
+    expect(env.AWS_PROFILE).toBeUndefined();
+    expect(env.AWS_ENDPOINT_URL_IAM).toBeUndefined();
+    expect(env.AWS_CONFIG_FILE).toBe('/tmp/x/config');
+  });
+});
+
+describe('reporter', () => {
+  function collect(verbose: boolean, color = false) {
+    let text = '';
+    const reporter = createReporter({ write: (s: string) => (text += s) }, createStyle(color), verbose);
+    return { reporter, text: () => text };
+  }
+  const decision = JSON.stringify({
+    level: 'INFO',
+    message: 'linked instance profile',
+    role: 'r',
+    decision: 'create',
+    profile: 'r',
+  });
+
+  it('numbers steps and summarises decisions, with the raw JSON line only when verbose', () => {
+    // Prepare
+    const quiet = collect(false);
+    const verbose = collect(true);
+
+    // Act
+    for (const { reporter } of [quiet, verbose]) {
+      reporter.step('one');
+      reporter.step('two', 'http://x');
+      reporter.functionLine(decision, 'stdout');
+      reporter.functionLine('{"level":"DEBUG","message":"re-deciding"}', 'stdout');
+    }
+
+    // Assess
+    expect(quiet.text()).toBe(' 1. one\n 2. two http://x\n    ⇠ remediator r: create — linked instance profile → r\n');
+    expect(verbose.text()).toContain(`      ${decision}\n`);
+    expect(verbose.text()).toContain('DEBUG re-deciding');
+    expect(quiet.text()).not.toContain('\u001b[');
+  });
+
+  it('colours when asked', () => {
+    // Prepare
+    const colored = collect(false, true);
+
+    // Act
+    colored.reporter.ok('done');
+
+    // Assess
+    expect(colored.text()).toContain('\u001b[32m');
+  });
+
+  it('summarises a decision with its reason', () => {
+    // Prepare: a skipped role. Act
+    const line = summariseDecision({
+      role: 'lam',
+      decision: 'nothing',
+      reason: 'no-ec2-trust',
+      message: 'nothing to do',
+    });
+
+    // Assess
+    expect(line).toBe('lam: nothing (no-ec2-trust) — nothing to do');
+  });
+});
+
+describe('bundleIsStale', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is stale when the bundle is missing or older than a source, fresh otherwise', () => {
+    // Prepare
+    const root = mkdtempSync(join(tmpdir(), 'bundle-test-'));
+    dirs.push(root);
+    mkdirSync(join(root, 'core/iam'), { recursive: true });
+    mkdirSync(join(root, 'dist'), { recursive: true });
+    writeFileSync(join(root, 'core/iam/a.ts'), '');
+    const old = new Date('2026-01-01T00:00:00Z');
+    const newer = new Date('2026-06-01T00:00:00Z');
+    utimesSync(join(root, 'core/iam/a.ts'), old, old);
+
+    // Act
+    const missing = bundleIsStale(root, 'dist/b.mjs', ['core']);
+    writeFileSync(join(root, 'dist/b.mjs'), '');
+    utimesSync(join(root, 'dist/b.mjs'), newer, newer);
+    const fresh = bundleIsStale(root, 'dist/b.mjs', ['core']);
+    utimesSync(join(root, 'core/iam/a.ts'), new Date('2026-07-01T00:00:00Z'), new Date('2026-07-01T00:00:00Z'));
+    const stale = bundleIsStale(root, 'dist/b.mjs', ['core']);
+
+    // Assess
+    expect([missing, fresh, stale]).toEqual([true, false, true]);
+  });
+});
