@@ -1,0 +1,178 @@
+/**
+ * Alarms and a dashboard over what the remediator emits (Powertools EMF metrics, see
+ * core/observability.ts) and what Lambda and SQS report about it.
+ */
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  SearchExpression,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SERVICE_NAME } from '../core/logger.js';
+import type { MetricName } from '../core/observability.js';
+import { MAX_RECEIVE_COUNT } from '../core/pipeline-settings.js';
+
+/**
+ * The CloudWatch namespace the function's metrics go to. It mirrors `METRICS_NAMESPACE` in
+ * functions/remediator/metrics.ts, which infra does not import (handler internals); a test keeps
+ * the two equal.
+ */
+export const METRICS_NAMESPACE = 'AutoInstanceProfile';
+
+/**
+ * The dimensions each metric is emitted with. Powertools adds `service` to every metric; the ones
+ * counted by reason add `reason`. Typed over {@link MetricName}, so a new metric name fails the
+ * build until it is placed here.
+ */
+export const METRIC_DIMENSIONS: Readonly<Record<MetricName, 'service' | 'service+reason'>> = {
+  EventsReceived: 'service',
+  EventsIgnored: 'service+reason',
+  ProfilesCreated: 'service',
+  ProfilesAdopted: 'service',
+  Skipped: 'service+reason',
+  Conflicts: 'service+reason',
+  Retries: 'service+reason',
+  Errors: 'service+reason',
+};
+
+const PERIOD = Duration.minutes(5);
+
+/** What {@link Monitoring} watches. */
+export interface MonitoringProps {
+  readonly function: IFunction;
+  readonly queue: IQueue;
+  readonly deadLetterQueue: IQueue;
+  /** Receives ALARM and OK notifications. @default - none */
+  readonly alarmTopic?: ITopic | undefined;
+}
+
+/** The service's alarms and its dashboard. */
+export class Monitoring extends Construct {
+  /** Messages are waiting in the dead-letter queue: events the remediator gave up on, or EventBridge could not deliver. */
+  public readonly deadLetterQueueAlarm: Alarm;
+  /** The function failed invocations: crashed, timed out or could not start (for example a bad setting). */
+  public readonly functionErrorsAlarm: Alarm;
+  public readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+
+    this.deadLetterQueueAlarm = new Alarm(this, 'DeadLetterQueueAlarm', {
+      alarmDescription:
+        `Events are waiting in the dead-letter queue: the remediator failed them ${MAX_RECEIVE_COUNT} times, ` +
+        'or EventBridge could not deliver them. Inspect the messages and the function logs, fix the cause, ' +
+        'then redrive the dead-letter queue (docs/deploy.md, "When an alarm fires").',
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: Stats.MAXIMUM,
+        period: PERIOD,
+      }),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      threshold: 0,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    this.functionErrorsAlarm = new Alarm(this, 'FunctionErrorsAlarm', {
+      alarmDescription:
+        'The remediator function failed invocations (crash, timeout or a setting it cannot use). ' +
+        'Read its log group; failed records are retried and end up in the dead-letter queue.',
+      metric: props.function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      threshold: 0,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    if (props.alarmTopic !== undefined) {
+      const action = new SnsAction(props.alarmTopic);
+      for (const alarm of [this.deadLetterQueueAlarm, this.functionErrorsAlarm]) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(1) });
+    this.dashboard.addWidgets(
+      new AlarmStatusWidget({
+        title: 'Alarms',
+        alarms: [this.deadLetterQueueAlarm, this.functionErrorsAlarm],
+        width: 24,
+        height: 3,
+      }),
+    );
+    this.dashboard.addWidgets(
+      graph('Events', [serviceMetric('EventsReceived'), serviceMetric('EventsIgnored')]),
+      graph('Instance profiles', [serviceMetric('ProfilesCreated'), serviceMetric('ProfilesAdopted')]),
+      graph('Skipped, by reason', [serviceMetric('Skipped')]),
+    );
+    this.dashboard.addWidgets(
+      graph('Conflicts, by reason', [serviceMetric('Conflicts')]),
+      graph('Retries, by reason', [serviceMetric('Retries')]),
+      graph('Errors, by reason', [serviceMetric('Errors')]),
+    );
+    this.dashboard.addWidgets(
+      graph('Dead-letter queue depth', [
+        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          label: 'Dead-letter queue: messages visible',
+          statistic: Stats.MAXIMUM,
+          period: PERIOD,
+        }),
+      ]),
+      graph(
+        'Queue',
+        [
+          props.queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period: PERIOD }),
+          props.queue.metricApproximateNumberOfMessagesNotVisible({ statistic: Stats.MAXIMUM, period: PERIOD }),
+        ],
+        [props.queue.metricApproximateAgeOfOldestMessage({ statistic: Stats.MAXIMUM, period: PERIOD })],
+      ),
+      graph(
+        'Function',
+        [
+          props.function.metricInvocations({ period: PERIOD }),
+          props.function.metricErrors({ period: PERIOD }),
+          props.function.metricThrottles({ period: PERIOD }),
+        ],
+        [props.function.metricDuration({ statistic: Stats.p(99), period: PERIOD })],
+      ),
+    );
+  }
+}
+
+/**
+ * One of the function's metrics, summed per period. A metric counted by reason is a SEARCH over
+ * its `reason` dimension, so each reason gets its own line without the dashboard listing them.
+ */
+export function serviceMetric(name: MetricName): IMetric {
+  if (METRIC_DIMENSIONS[name] === 'service') {
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: name,
+      dimensionsMap: { service: SERVICE_NAME },
+      statistic: Stats.SUM,
+      period: PERIOD,
+    });
+  }
+  return new SearchExpression({
+    expression: `SEARCH('{${METRICS_NAMESPACE},reason,service} MetricName="${name}" service="${SERVICE_NAME}"', 'Sum', ${PERIOD.toSeconds()})`,
+    // A dynamic label: one line per reason, named after it.
+    label: `${name}: \${PROP('Dim.reason')}`,
+    period: PERIOD,
+  });
+}
+
+function graph(title: string, left: IMetric[], right: IMetric[] = []): GraphWidget {
+  return new GraphWidget({ title, left, right, width: 8, height: 6 });
+}

@@ -1,0 +1,161 @@
+/**
+ * The construct's props, their defaults and their validation. Invalid props throw here, in the
+ * constructor, so a bad value fails `cdk synth` with a message instead of a deploy half-way through.
+ */
+import { Duration, Token } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { DEFAULT_CONFIG } from '../core/config.js';
+import {
+  DEFAULT_MAX_CONCURRENCY,
+  DEFAULT_SETTLE_DELAY_SECONDS,
+  MAX_SETTLE_DELAY_SECONDS,
+} from '../core/pipeline-settings.js';
+
+/** Lambda's limits on an SQS event source mapping's maximum concurrency. */
+export const MIN_MAX_CONCURRENCY = 2;
+export const MAX_MAX_CONCURRENCY = 1000;
+
+/** IAM's limit on a path's length, and so on a path prefix's. */
+const MAX_PATH_LENGTH = 512;
+
+/** Settings of {@link AutoInstanceProfile}. Every one is optional. */
+export interface AutoInstanceProfileProps {
+  /**
+   * How long each event waits in the queue before the function sees it (the queue's `DelaySeconds`),
+   * so that the console's or an IaC tool's own instance profile lands first. 0 to 900 seconds, whole seconds.
+   * @default Duration.seconds(30)
+   */
+  readonly settleDelay?: Duration;
+  /**
+   * The most concurrent invocations the queue may drive (the event source mapping's maximum
+   * concurrency), so that a burst of role creation cannot trip IAM's throttling. 2 to 1000.
+   * @default 2
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * How long the function's log group keeps its logs.
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Decide and log, but change nothing in IAM (`DRY_RUN=true`).
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /**
+   * Roles whose path starts with one of these are left alone. Each must start with `/` and cannot
+   * contain a comma. An empty list excludes nothing.
+   * @default ['/aws-service-role/']
+   */
+  readonly excludedPathPrefixes?: readonly string[];
+  /**
+   * Roles created on behalf of one of these services (CloudTrail's `userIdentity.invokedBy`, for
+   * example `cloudformation.amazonaws.com`) are left alone. See docs/deploy.md for the trade-off.
+   * @default []
+   */
+  readonly ignoredCallers?: readonly string[];
+  /**
+   * An SNS topic that receives the alarms' state changes (ALARM and back to OK).
+   * @default - no notification; the alarms still show on the dashboard and in the console
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Create a single-region CloudTrail trail (with its own S3 bucket) that logs write management
+   * events. EventBridge only receives "AWS API Call via CloudTrail" events while a trail is logging:
+   * turn this on only if the account has no such trail yet.
+   * @default false
+   */
+  readonly createTrail?: boolean;
+}
+
+/** The props with every default filled in, after validation. */
+export interface ResolvedProps {
+  readonly settleDelay: Duration;
+  readonly maxConcurrency: number;
+  readonly logRetention: RetentionDays;
+  readonly dryRun: boolean;
+  readonly excludedPathPrefixes: readonly string[];
+  readonly ignoredCallers: readonly string[];
+  readonly alarmTopic: ITopic | undefined;
+  readonly createTrail: boolean;
+}
+
+/** The documented defaults, in one place for the construct, its tests and docs/deploy.md. */
+export const DEFAULT_PROPS = {
+  settleDelay: Duration.seconds(DEFAULT_SETTLE_DELAY_SECONDS),
+  maxConcurrency: DEFAULT_MAX_CONCURRENCY,
+  logRetention: RetentionDays.THREE_MONTHS,
+  dryRun: DEFAULT_CONFIG.dryRun,
+  excludedPathPrefixes: DEFAULT_CONFIG.excludedPathPrefixes,
+  ignoredCallers: DEFAULT_CONFIG.ignoredCallers,
+  createTrail: false,
+} as const;
+
+/** Fills in the defaults and throws an Error naming the prop and its allowed values if one is invalid. */
+export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProps {
+  const resolved: ResolvedProps = {
+    settleDelay: props.settleDelay ?? DEFAULT_PROPS.settleDelay,
+    maxConcurrency: props.maxConcurrency ?? DEFAULT_PROPS.maxConcurrency,
+    logRetention: props.logRetention ?? DEFAULT_PROPS.logRetention,
+    dryRun: props.dryRun ?? DEFAULT_PROPS.dryRun,
+    excludedPathPrefixes: props.excludedPathPrefixes ?? DEFAULT_PROPS.excludedPathPrefixes,
+    ignoredCallers: props.ignoredCallers ?? DEFAULT_PROPS.ignoredCallers,
+    alarmTopic: props.alarmTopic,
+    createTrail: props.createTrail ?? DEFAULT_PROPS.createTrail,
+  };
+  validateSettleDelay(resolved.settleDelay);
+  validateMaxConcurrency(resolved.maxConcurrency);
+  validateLogRetention(resolved.logRetention);
+  resolved.excludedPathPrefixes.forEach(validatePathPrefix);
+  resolved.ignoredCallers.forEach(validateIgnoredCaller);
+  return resolved;
+}
+
+function validateSettleDelay(delay: Duration): void {
+  // A token (for example a CfnParameter) is checked by SQS at deploy time instead.
+  if (delay.isUnresolved()) return;
+  const seconds = delay.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_SETTLE_DELAY_SECONDS) {
+    throw new Error(
+      `settleDelay must be a whole number of seconds from 0 to ${MAX_SETTLE_DELAY_SECONDS} (the SQS DelaySeconds range), got ${delay.toHumanString()}`,
+    );
+  }
+}
+
+function validateMaxConcurrency(value: number): void {
+  if (Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < MIN_MAX_CONCURRENCY || value > MAX_MAX_CONCURRENCY) {
+    throw new Error(
+      `maxConcurrency must be a whole number from ${MIN_MAX_CONCURRENCY} to ${MAX_MAX_CONCURRENCY} (Lambda's limits for an SQS event source), got ${value}`,
+    );
+  }
+}
+
+function validateLogRetention(value: RetentionDays): void {
+  const allowed = Object.values(RetentionDays).filter((days): days is number => typeof days === 'number');
+  if (!allowed.includes(value)) {
+    throw new Error(`logRetention must be one of the RetentionDays values (${allowed.join(', ')} days), got ${value}`);
+  }
+}
+
+function validatePathPrefix(prefix: string): void {
+  if (!prefix.startsWith('/') || prefix.length > MAX_PATH_LENGTH) {
+    throw new Error(
+      `excludedPathPrefixes entries must start with "/" and be at most ${MAX_PATH_LENGTH} characters, got "${prefix}"`,
+    );
+  }
+  if (/[,\s]/.test(prefix)) {
+    throw new Error(
+      `excludedPathPrefixes entries cannot contain commas or whitespace (the function reads them as a comma-separated list), got "${prefix}"`,
+    );
+  }
+}
+
+function validateIgnoredCaller(caller: string): void {
+  if (caller === '' || /[,\s]/.test(caller)) {
+    throw new Error(
+      `ignoredCallers entries must be non-empty and contain no commas or whitespace (for example "cloudformation.amazonaws.com"), got "${caller}"`,
+    );
+  }
+}

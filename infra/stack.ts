@@ -1,0 +1,46 @@
+/**
+ * The deployable stack: the construct, configured from CDK context, plus the outputs other tools
+ * (the CLI's doctor) use to find the deployed pieces without guessing physical names.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { STACK_OUTPUTS } from '../core/pipeline-settings.js';
+import { AutoInstanceProfile, type AutoInstanceProfileProps } from './auto-instance-profile.js';
+import { propsFromContext } from './context.js';
+
+/** Stack props: the usual ones, and the construct's, which override any set through context. */
+export interface AutoInstanceProfileStackProps extends StackProps {
+  /** @default - read from CDK context (see infra/context.ts), else the construct's defaults */
+  readonly service?: AutoInstanceProfileProps;
+}
+
+/** One AutoInstanceProfile and its outputs. */
+export class AutoInstanceProfileStack extends Stack {
+  public readonly service: AutoInstanceProfile;
+
+  constructor(scope: Construct, id: string, props: AutoInstanceProfileStackProps = {}) {
+    const { service, ...stackProps } = props;
+    super(scope, id, {
+      description: 'auto-instance-profile: gives IAM roles that EC2 may assume their console-style instance profile',
+      ...stackProps,
+    });
+    this.service = new AutoInstanceProfile(this, 'Service', { ...propsFromContext(this), ...service });
+
+    new CfnOutput(this, STACK_OUTPUTS.ruleName, {
+      description: 'The EventBridge rule on the default bus',
+      value: this.service.rule.ruleName,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.queueUrl, {
+      description: 'The queue between the rule and the function',
+      value: this.service.queue.queueUrl,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.deadLetterQueueUrl, {
+      description: 'The dead-letter queue',
+      value: this.service.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.functionName, {
+      description: 'The remediator function',
+      value: this.service.function.functionName,
+    });
+  }
+}

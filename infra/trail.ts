@@ -1,0 +1,40 @@
+/**
+ * An optional CloudTrail trail. EventBridge receives "AWS API Call via CloudTrail" events only while
+ * a trail with logging enabled exists in the account; this one exists for accounts that have none.
+ */
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ReadWriteType, Trail } from 'aws-cdk-lib/aws-cloudtrail';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+/** A single-region trail of write management events, IAM's included, into its own private bucket. */
+export class ManagementEventsTrail extends Construct {
+  public readonly trail: Trail;
+  public readonly bucket: Bucket;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.bucket = new Bucket(this, 'Bucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // An audit record outlives the stack: deleting the stack leaves the bucket and its logs.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.trail = new Trail(this, 'Trail', {
+      bucket: this.bucket,
+      // The stack lives in the IAM event region, where global service events (IAM's) are recorded.
+      isMultiRegionTrail: false,
+      includeGlobalServiceEvents: true,
+      managementEvents: ReadWriteType.WRITE_ONLY,
+      enableFileValidation: true,
+    });
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This bucket only receives CloudTrail log files, which CloudTrail already records with digest validation; ' +
+        'server access logs would need yet another bucket and add nothing an auditor needs here.',
+    });
+  }
+}
