@@ -1,0 +1,70 @@
+/**
+ * cfn-lint (the pinned Python tool, see requirements-dev.txt) on the synthesized templates: no errors.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeSynthOutputs, type SynthOptions, synthesize } from './support/synth.js';
+
+/** One cfn-lint finding, as `--format json` reports it. */
+interface Match {
+  readonly Level: 'Error' | 'Warning' | 'Informational';
+  readonly Message: string;
+  readonly Rule: { readonly Id: string };
+  readonly Location: { readonly Path?: readonly (string | number)[] };
+}
+
+const CONFIGURATIONS: Record<string, SynthOptions> = {
+  'environment-agnostic defaults': {},
+  'us-east-1 with every option': {
+    env: { region: 'us-east-1', account: '123456789012' },
+    props: {
+      createTrail: true,
+      dryRun: true,
+      excludedPathPrefixes: [],
+      ignoredCallers: ['cloudformation.amazonaws.com'],
+    },
+    context: { alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops-alarms' },
+  },
+};
+
+const workdir = mkdtempSync(join(tmpdir(), 'aip-cfn-lint-'));
+
+afterAll(() => {
+  removeSynthOutputs();
+  rmSync(workdir, { recursive: true, force: true });
+});
+
+function cfnLint(templatePath: string): { status: number | null; matches: Match[]; stderr: string } {
+  const result = spawnSync('cfn-lint', ['--format', 'json', '--regions', 'us-east-1', '--', templatePath], {
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
+  if (result.error !== undefined) {
+    throw new Error(`cannot run cfn-lint (${result.error.message}); install it with scripts/ensure-python-tools.sh`);
+  }
+  const matches = result.stdout.trim() === '' ? [] : (JSON.parse(result.stdout) as Match[]);
+  return { status: result.status, matches, stderr: result.stderr };
+}
+
+describe.each(Object.entries(CONFIGURATIONS))('cfn-lint, %s', (name, options) => {
+  it('reports no error', () => {
+    // Prepare
+    const { template } = synthesize(options);
+    const path = join(workdir, `${name.replaceAll(' ', '-')}.template.json`);
+    writeFileSync(path, JSON.stringify(template.toJSON(), null, 2));
+
+    // Act
+    const { status, matches, stderr } = cfnLint(path);
+
+    // Assess
+    const errors = matches
+      .filter((m) => m.Level === 'Error')
+      .map((m) => `${m.Rule.Id} ${m.Message} at ${m.Location.Path?.join('/')}`);
+    expect(errors).toEqual([]);
+    // cfn-lint's exit status is a bit field: 2 means errors; anything above 14 means it could not lint.
+    expect(status !== null && (status & 2) === 0 && status <= 14, `exit ${status}: ${stderr}`).toBe(true);
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * Least privilege, read from the synthesized template: the function's role may call exactly the IAM
+ * actions the remediator's modules export, each on its own resource type in this account, and
+ * nothing at all on `*`.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IamPermission, REMEDIATOR_PERMISSIONS } from '../../core/iam/index.js';
+import { remediatorPolicyStatements } from '../../infra/permissions.js';
+import { CDK_JSON_CONTEXT, onlyResource, removeSynthOutputs, type Synthesized, synthesize } from './support/synth.js';
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: unknown;
+}
+
+let synth: Synthesized;
+let statements: Statement[];
+
+/** The ARN pattern an IAM resource type must be granted on, as the template writes it. */
+const iamArn = (type: string) => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::`, { Ref: 'AWS::AccountId' }, `:${type}/*`]],
+});
+
+const actionsOf = (statement: Statement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+beforeAll(() => {
+  synth = synthesize();
+  const roleId = synth.stack.getLogicalId(synth.stack.service.function.role?.node.defaultChild as never);
+  const policies = Object.values(synth.template.findResources('AWS::IAM::Policy')) as {
+    Properties: { Roles: unknown[]; PolicyDocument: { Statement: Statement[] } };
+  }[];
+  statements = policies
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+});
+
+afterAll(removeSynthOutputs);
+
+describe("the function role's policy", () => {
+  it('grants exactly the IAM actions the remediator exports', () => {
+    // Prepare
+    const expected = [...new Set(REMEDIATOR_PERMISSIONS.map((p) => p.action))].sort();
+
+    // Act
+    const granted = statements
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith('iam:'))
+      .sort();
+
+    // Assess
+    expect(granted).toEqual(expected);
+    expect(granted).toContain('iam:PassRole');
+  });
+
+  it('grants each IAM action only on its resource type in this account', () => {
+    for (const { action, resource } of REMEDIATOR_PERMISSIONS) {
+      const granting = statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action));
+      expect(granting, action).toHaveLength(1);
+      expect(granting[0]?.Resource, action).toEqual(iamArn(resource));
+    }
+  });
+
+  it("allows nothing on '*'", () => {
+    const onStar = statements.filter((s) => JSON.stringify(s.Resource).includes('"*"'));
+    expect(onStar).toEqual([]);
+  });
+
+  it('grants no wildcard action', () => {
+    expect(statements.flatMap(actionsOf).filter((action) => action.includes('*'))).toEqual([]);
+  });
+
+  it('otherwise only writes its own logs and consumes its own queue', () => {
+    // Prepare
+    const logGroupId = synth.stack.getLogicalId(synth.stack.service.logGroup.node.defaultChild as never);
+    const queueId = synth.stack.getLogicalId(synth.stack.service.queue.node.defaultChild as never);
+
+    // Act
+    const others = statements.filter((s) => !actionsOf(s).some((action) => action.startsWith('iam:')));
+
+    // Assess
+    expect(others).toHaveLength(2);
+    for (const statement of others) {
+      const actions = actionsOf(statement);
+      if (actions.every((action) => action.startsWith('logs:'))) {
+        expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+        expect(statement.Resource).toEqual({ 'Fn::GetAtt': [logGroupId, 'Arn'] });
+      } else {
+        expect(actions.every((action) => action.startsWith('sqs:'))).toBe(true);
+        expect(actions).not.toContain('sqs:SendMessage');
+        expect(statement.Resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+      }
+    }
+  });
+
+  it('attaches no managed policy to the role', () => {
+    const { properties } = onlyResource(synth.template, 'AWS::IAM::Role');
+    expect(properties.ManagedPolicyArns).toBeUndefined();
+    expect(properties.Policies).toBeUndefined();
+  });
+});
+
+describe('remediatorPolicyStatements', () => {
+  it('groups any permission list by resource type, so new actions land on the right ARN', () => {
+    // Prepare
+    const stack = new Stack(new App({ context: CDK_JSON_CONTEXT }), 'Stack', {
+      env: { account: '123456789012', region: 'us-east-1' },
+    });
+    const permissions: IamPermission[] = [
+      { action: 'iam:DeleteInstanceProfile', resource: 'instance-profile' },
+      { action: 'iam:GetRole', resource: 'role' },
+      { action: 'iam:CreateInstanceProfile', resource: 'instance-profile' },
+      { action: 'iam:GetRole', resource: 'role' },
+    ];
+
+    // Act
+    const rendered = remediatorPolicyStatements(stack, permissions).map((s) => stack.resolve(s.toStatementJson()));
+
+    // Assess
+    expect(rendered).toEqual([
+      expect.objectContaining({
+        Action: ['iam:CreateInstanceProfile', 'iam:DeleteInstanceProfile'],
+        Resource: 'arn:aws:iam::123456789012:instance-profile/*',
+      }),
+      expect.objectContaining({ Action: 'iam:GetRole', Resource: 'arn:aws:iam::123456789012:role/*' }),
+    ]);
+  });
+});
