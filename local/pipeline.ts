@@ -56,7 +56,7 @@ export function queueAttributes(settings: PipelineSettings, deadLetterQueueArn: 
   };
 }
 
-/** The queue policy that lets the rule, and only the rule, send to the queue (moto does not enforce it; AWS does). */
+/** The queue policy that lets the rule, and only the rule, send to a queue (moto does not enforce it; AWS does). */
 export function queuePolicy(queueArn: string, ruleArn: string): string {
   return JSON.stringify({
     Version: '2012-10-17',
@@ -90,11 +90,15 @@ export async function createPipeline(
     }),
   );
   if (RuleArn === undefined) throw new SandboxError(`PutRule ${settings.name} returned no ARN`);
-  await sqs.send(
-    new SetQueueAttributesCommand({ QueueUrl: queue.url, Attributes: { Policy: queuePolicy(queue.arn, RuleArn) } }),
-  );
+  for (const { url, arn } of [queue, deadLetter]) {
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { Policy: queuePolicy(arn, RuleArn) } }));
+  }
+  // As in the stack, events EventBridge cannot deliver to the queue go to the same DLQ.
   const targets = await events.send(
-    new PutTargetsCommand({ Rule: settings.name, Targets: [{ Id: 'remediator-queue', Arn: queue.arn }] }),
+    new PutTargetsCommand({
+      Rule: settings.name,
+      Targets: [{ Id: 'remediator-queue', Arn: queue.arn, DeadLetterConfig: { Arn: deadLetter.arn } }],
+    }),
   );
   if ((targets.FailedEntryCount ?? 0) > 0) {
     throw new SandboxError(`PutTargets failed: ${JSON.stringify(targets.FailedEntries)}`);

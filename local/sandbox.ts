@@ -123,7 +123,9 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     report.line(
       `queue  ${SANDBOX_NAME}: settle delay ${options.settleDelaySeconds} s (the stack’s default is ${DEFAULT_SETTLE_DELAY_SECONDS} s), visibility timeout ${options.visibilityTimeoutSeconds} s`,
     );
-    report.line(`DLQ    ${SANDBOX_NAME}-dlq: after ${MAX_RECEIVE_COUNT} receives, kept ${DLQ_RETENTION_DAYS} days`);
+    report.line(
+      `DLQ    ${SANDBOX_NAME}-dlq: after ${MAX_RECEIVE_COUNT} receives, and for events EventBridge cannot deliver; kept ${DLQ_RETENTION_DAYS} days`,
+    );
     checkpoint();
 
     const frontDoor = await startFrontDoor({

@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LambdaTimeoutError } from '../../local/errors.js';
 import { type LambdaRuntime, startLambdaRuntime } from '../../local/lambda-runtime.js';
 import { REPO_ROOT } from '../../local/sandbox.js';
@@ -70,7 +70,10 @@ describe('Lambda runtime', () => {
       leaked: null,
     });
     expect((result as { requestId: string }).requestId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(lines).toContain('{"level":"INFO","message":"seen","id":"first"}');
+    // The log line travels on stdout, the result on the IPC channel: either may arrive first.
+    await vi.waitFor(() => expect(lines).toContain('{"level":"INFO","message":"seen","id":"first"}'), {
+      timeout: 5_000,
+    });
   });
 
   it('rejects with the handler error, keeping its name', async () => {

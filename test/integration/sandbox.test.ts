@@ -61,6 +61,7 @@ describe('npm start -- --once', () => {
     if (leftBehind.length > 0) process.kill(-pgid, 'SIGKILL');
 
     // Assess
+    expect(code, output).toBe(0);
     expect(output).toContain('SIMULATED');
     expect(output).toContain(
       '$ aws iam create-role --role-name CLI-EC2-role --assume-role-policy-document file://assumeRole.json',
@@ -70,7 +71,6 @@ describe('npm start -- --once', () => {
     expect(output).toContain('$ aws iam list-instance-profiles-for-role --role-name CLI-EC2-role');
     expect(output).toMatch(/✔ arn:aws:iam::123456789012:instance-profile\/CLI-EC2-role holds CLI-EC2-role/);
     expect(output).not.toContain('\u001b[');
-    expect(code).toBe(0);
     expect(leftBehind).toEqual([]);
   }, 120_000);
 });
