@@ -7,3 +7,9 @@ export class UsageError extends AutoInstanceProfileError {
     this.name = 'UsageError';
   }
 }
+
+/** `Name: message` for an error (the SDK's names say what went wrong: AccessDenied, CredentialsProviderError …). */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.name === 'Error' ? error.message : `${error.name}: ${error.message}`;
+  return String(error);
+}

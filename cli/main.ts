@@ -5,8 +5,7 @@
 import packageJson from '../package.json' with { type: 'json' };
 import { type CliIo, type Command, EXIT } from './command.js';
 import { doctorCommand } from './commands/doctor.js';
-import { describeError } from './doctor/checks.js';
-import { UsageError } from './errors.js';
+import { describeError, UsageError } from './errors.js';
 
 /** The CLI's name, as installed by package.json's `bin`. */
 export const CLI_NAME = 'auto-instance-profile';

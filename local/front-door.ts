@@ -24,6 +24,8 @@ export interface FrontDoorOptions {
   readonly publish: (entry: PutEventsRequestEntry) => Promise<void>;
   /** Told about each record once it was published, or failed to be. */
   readonly onRecord?: (record: CloudTrailRecord, error?: unknown) => void;
+  /** Told about a request the front door itself could not handle (the client has its answer already). */
+  readonly onError?: (error: unknown) => void;
   /** @default '123456789012', moto's account */
   readonly accountId?: string;
   readonly now?: () => Date;
@@ -107,7 +109,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       );
       const publishing = publishRecord(record).finally(() => pending.delete(publishing));
       pending.add(publishing);
-    })();
+    })().catch((error: unknown) => options.onError?.(error));
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -13,7 +13,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { IAMClient, ListInstanceProfilesForRoleCommand } from '@aws-sdk/client-iam';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { CliIo } from '../cli/command.js';
-import { describeError } from '../cli/doctor/checks.js';
+import { describeError } from '../cli/errors.js';
 import { createStyle, shouldColor } from '../cli/style.js';
 import {
   BATCH_SIZE,
@@ -138,6 +138,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
         }
       },
       onRecord: (record, error) => report.record(record, error),
+      onError: (error) => report.warn(`front door: ${describeError(error)}`),
     });
     cleanup.push({ what: 'front door', run: () => frontDoor.stop() });
     report.step('front door (your AWS endpoint) on', frontDoor.url);

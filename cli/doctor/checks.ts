@@ -6,6 +6,7 @@ import type { AdvancedEventSelector, AdvancedFieldSelector, EventSelector } from
 import { REMEDIATOR_EVENT_PATTERN } from '../../core/event-pattern.js';
 import { CLOUDTRAIL_DETAIL_TYPE, IAM_CLOUDTRAIL_SOURCE } from '../../core/events.js';
 import { IAM_EVENT_REGION, STACK_OUTPUTS } from '../../core/pipeline-settings.js';
+import { describeError } from '../errors.js';
 
 /** The checks, in the order they are reported. */
 export const CHECK_NAMES = ['region', 'trail', 'stack', 'rule', 'dead-letter-queue'] as const;
@@ -28,12 +29,6 @@ export function notRun(name: CheckName, why: string): CheckResult {
 /** A check whose AWS call failed, with the SDK's error name and message (AccessDenied, no credentials …). */
 export function callFailed(name: CheckName, what: string, error: unknown): CheckResult {
   return { name, ok: false, detail: `${what} failed: ${describeError(error)}` };
-}
-
-/** `Name: message` for an error, or its string form. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.name === 'Error' ? error.message : `${error.name}: ${error.message}`;
-  return String(error);
 }
 
 /** Region prefixes of the partitions other than `aws`, longest first so that `us-isob-` wins over `us-iso-`. */

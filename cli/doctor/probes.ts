@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { DescribeRuleCommand, type EventBridgeClient, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { describeError, type QueueDepth, type RuleFacts, type StackFacts, type TrailFacts } from './checks.js';
+import { describeError } from '../errors.js';
+import type { QueueDepth, RuleFacts, StackFacts, TrailFacts } from './checks.js';
 
 /** The IAM actions the doctor needs, for a read-only role that runs it. */
 export const DOCTOR_PERMISSIONS = [
