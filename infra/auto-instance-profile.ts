@@ -60,7 +60,9 @@ export class AutoInstanceProfile extends Construct {
   public readonly deadLetterQueue: Queue;
   /** Matches the CloudTrail IAM events the remediator handles ({@link REMEDIATOR_EVENT_PATTERN}). */
   public readonly rule: Rule;
+  /** The dead-letter queue and function-error alarms; they notify `alarmTopic` when it is set. */
   public readonly alarms: AutoInstanceProfileAlarms;
+  /** The function's metrics, the queues and the alarms on one page. */
   public readonly dashboard: Dashboard;
   /** The function's log group, with the configured retention. */
   public readonly logGroup: LogGroup;

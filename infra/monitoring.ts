@@ -51,8 +51,11 @@ const PERIOD = Duration.minutes(5);
 
 /** What {@link Monitoring} watches. */
 export interface MonitoringProps {
+  /** The remediator. */
   readonly function: IFunction;
+  /** The queue that feeds it. */
   readonly queue: IQueue;
+  /** The queue's dead-letter queue. */
   readonly deadLetterQueue: IQueue;
   /** Receives ALARM and OK notifications. @default - none */
   readonly alarmTopic?: ITopic | undefined;
@@ -64,6 +67,7 @@ export class Monitoring extends Construct {
   public readonly deadLetterQueueAlarm: Alarm;
   /** The function failed invocations: crashed, timed out or could not start (for example a bad setting). */
   public readonly functionErrorsAlarm: Alarm;
+  /** The function's metrics, the queues and the alarms on one page. */
   public readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {

@@ -12,8 +12,9 @@ import {
   MAX_SETTLE_DELAY_SECONDS,
 } from '../core/pipeline-settings.js';
 
-/** Lambda's limits on an SQS event source mapping's maximum concurrency. */
+/** The lowest maximum concurrency Lambda allows on an SQS event source mapping. */
 export const MIN_MAX_CONCURRENCY = 2;
+/** The highest maximum concurrency Lambda allows on an SQS event source mapping. */
 export const MAX_MAX_CONCURRENCY = 1000;
 
 /** IAM's limit on a path's length, and so on a path prefix's. */

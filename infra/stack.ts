@@ -16,6 +16,7 @@ export interface AutoInstanceProfileStackProps extends StackProps {
 
 /** One AutoInstanceProfile and its outputs. */
 export class AutoInstanceProfileStack extends Stack {
+  /** The service's construct. */
   public readonly service: AutoInstanceProfile;
 
   constructor(scope: Construct, id: string, props: AutoInstanceProfileStackProps = {}) {

@@ -9,7 +9,9 @@ import { Construct } from 'constructs';
 
 /** A single-region trail of write management events, IAM's included, into its own private bucket. */
 export class ManagementEventsTrail extends Construct {
+  /** The trail: logging, single-region, write management events with global service events. */
   public readonly trail: Trail;
+  /** Where the trail delivers its log files; retained when the stack is deleted. */
   public readonly bucket: Bucket;
 
   constructor(scope: Construct, id: string) {

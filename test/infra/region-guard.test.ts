@@ -1,0 +1,62 @@
+/**
+ * The region guard: a stack in a known region other than its partition's IAM event region does not
+ * synthesize, and an environment-agnostic one carries a CloudFormation Rules assertion.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, describe, expect, it } from 'vitest';
+import { IAM_EVENT_REGION } from '../../core/pipeline-settings.js';
+import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
+import { REGION_RULE_ID } from '../../infra/region-guard.js';
+import { buildStack, removeSynthOutputs, synthesize } from './support/synth.js';
+
+afterAll(removeSynthOutputs);
+
+describe('region guard', () => {
+  it.each([
+    ['eu-west-1', /region eu-west-1, but .* only in us-east-1, the aws partition's IAM event region/],
+    ['us-west-2', /only in us-east-1/],
+    ['cn-northwest-1', /only in cn-north-1, the aws-cn partition's IAM event region/],
+    ['us-gov-east-1', /only in us-gov-west-1, the aws-us-gov partition's IAM event region/],
+    ['us-iso-east-1', /only in one of us-east-1 \(aws\), cn-north-1 \(aws-cn\), us-gov-west-1 \(aws-us-gov\)/],
+    ['xx-nowhere-1', /only in one of us-east-1 \(aws\)/],
+  ])('refuses %s and names the right region', (region, message) => {
+    expect(() => buildStack({ env: { region } })).toThrow(message);
+  });
+
+  it.each(Object.values(IAM_EVENT_REGION))('accepts %s, with no Rules assertion to carry', (region) => {
+    // Act
+    const { template } = synthesize({ env: { region } });
+
+    // Assess
+    expect(Object.keys(template.toJSON().Rules ?? {})).not.toContain(REGION_RULE_ID);
+  });
+
+  it('asserts the region in CloudFormation when the stack is environment-agnostic', () => {
+    // Act
+    const { template } = synthesize();
+
+    // Assess
+    expect(template.toJSON().Rules[REGION_RULE_ID]).toEqual({
+      Assertions: [
+        {
+          Assert: { 'Fn::Contains': [['us-east-1', 'cn-north-1', 'us-gov-west-1'], { Ref: 'AWS::Region' }] },
+          AssertDescription: expect.stringContaining('us-east-1 (aws)'),
+        },
+      ],
+    });
+  });
+
+  it('adds the assertion once, however many constructs the stack holds', () => {
+    // Prepare
+    const stack = new Stack(new App(), 'Twice');
+
+    // Act
+    new AutoInstanceProfile(stack, 'One');
+    new AutoInstanceProfile(stack, 'Two');
+
+    // Assess
+    const rules = Object.keys(Template.fromStack(stack).toJSON().Rules ?? {});
+    expect(rules.filter((id) => id === REGION_RULE_ID)).toHaveLength(1);
+  });
+});
