@@ -14,6 +14,9 @@ export interface Log {
   error(message: string, attributes: LogAttributes): void;
 }
 
+/** The CloudWatch namespace of the service's metrics: the function publishes to it, the dashboard reads it. */
+export const METRICS_NAMESPACE = 'AutoInstanceProfile';
+
 /** The metric names the service emits, all counts. */
 export type MetricName =
   | 'EventsReceived'

@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import { REMEDIATOR_EVENT_PATTERN } from '../core/event-pattern.js';
 import { type IamResourceType, REMEDIATOR_PERMISSIONS } from '../core/iam/index.js';
 import { SERVICE_NAME } from '../core/logger.js';
+import { METRICS_NAMESPACE } from '../core/observability.js';
 import {
   BATCH_SIZE,
   DLQ_RETENTION_DAYS,
@@ -23,7 +24,7 @@ import {
   VISIBILITY_TIMEOUT_SECONDS,
 } from '../core/pipeline-settings.js';
 import { REMEDIATOR_HANDLER, remediatorCode } from './bundle.js';
-import { METRICS_NAMESPACE, Monitoring } from './monitoring.js';
+import { Monitoring } from './monitoring.js';
 import { wildcardResourceFindingId } from './nag.js';
 import { iamResourceArn, remediatorPolicyStatements } from './permissions.js';
 import { type AutoInstanceProfileProps, type ResolvedProps, resolveProps } from './props.js';

@@ -21,15 +21,8 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SERVICE_NAME } from '../core/logger.js';
-import type { MetricName } from '../core/observability.js';
+import { METRICS_NAMESPACE, type MetricName } from '../core/observability.js';
 import { MAX_RECEIVE_COUNT } from '../core/pipeline-settings.js';
-
-/**
- * The CloudWatch namespace the function's metrics go to. It mirrors `METRICS_NAMESPACE` in
- * functions/remediator/metrics.ts, which infra does not import (handler internals); a test keeps
- * the two equal.
- */
-export const METRICS_NAMESPACE = 'AutoInstanceProfile';
 
 /**
  * The dimensions each metric is emitted with. Powertools adds `service` to every metric; the ones

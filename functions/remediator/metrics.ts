@@ -1,9 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SERVICE_NAME } from '../../core/logger.js';
-import type { Counter } from '../../core/observability.js';
-
-/** The CloudWatch namespace of the service's metrics. */
-export const METRICS_NAMESPACE = 'AutoInstanceProfile';
+import { type Counter, METRICS_NAMESPACE } from '../../core/observability.js';
 
 /** Powertools Metrics (EMF on stdout), and the {@link Counter} view of it the core uses. */
 export function createMetrics(): { readonly metrics: Metrics; readonly counter: Counter } {

@@ -17,10 +17,9 @@ import {
   MAX_RECEIVE_COUNT,
   STACK_OUTPUTS,
 } from '../../core/pipeline-settings.js';
-import { METRICS_NAMESPACE as FUNCTION_METRICS_NAMESPACE } from '../../functions/remediator/metrics.js';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
 import { remediatorCode } from '../../infra/bundle.js';
-import { METRIC_DIMENSIONS, METRICS_NAMESPACE } from '../../infra/monitoring.js';
+import { METRIC_DIMENSIONS } from '../../infra/monitoring.js';
 import { CDK_JSON_CONTEXT, onlyResource, removeSynthOutputs, type Synthesized, synthesize } from './support/synth.js';
 
 const QUEUE = 'AWS::SQS::Queue';
@@ -400,9 +399,5 @@ describe('alarms and dashboard', () => {
     }
     expect(body).toContain('ApproximateNumberOfMessagesVisible');
     expect(logicalId(defaults, defaults.stack.service.dashboard.dashboardName)).toBeDefined();
-  });
-
-  it('uses the namespace the function publishes to', () => {
-    expect(METRICS_NAMESPACE).toBe(FUNCTION_METRICS_NAMESPACE);
   });
 });
