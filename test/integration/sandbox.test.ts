@@ -31,10 +31,10 @@ function npmStartOnce(): Promise<{ readonly pgid: number; readonly finished: Pro
   return Promise.resolve({ pgid: child.pid, finished });
 }
 
-/** The processes still in a process group. */
+/** The processes still running in a process group. A zombie (state Z) has exited already and only awaits reaping by init. */
 function processesInGroup(pgid: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    execFile('ps', ['-e', '-o', 'pid=,pgid=,args='], (error, stdout) => {
+    execFile('ps', ['-e', '-o', 'pid=,pgid=,stat=,args='], (error, stdout) => {
       if (error !== null) {
         reject(error);
         return;
@@ -43,7 +43,7 @@ function processesInGroup(pgid: number): Promise<string[]> {
         stdout
           .split('\n')
           .map((line) => line.trim().split(/\s+/))
-          .filter(([, group]) => Number(group) === pgid)
+          .filter(([, group, state]) => Number(group) === pgid && !state?.startsWith('Z'))
           .map((fields) => fields.join(' ')),
       );
     });
