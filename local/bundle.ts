@@ -4,10 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { type Dirent, readdirSync, statSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { type BuildOptions, build } from 'esbuild';
+import { join } from 'node:path';
 import { SandboxError } from './errors.js';
 
 /** The bundle the sandbox runs, relative to the repository. */
@@ -66,44 +63,4 @@ export function buildBundles(root: string): Promise<string> {
       else reject(new SandboxError(`the build failed:\n${stdout}${stderr}`, { cause: error }));
     });
   });
-}
-
-/** What scripts/build.mjs exports: the entries and the options every bundle shares. */
-interface BuildScript {
-  readonly ENTRIES: readonly { readonly name: string; readonly entry: string }[];
-  readonly BUNDLE_OPTIONS: BuildOptions;
-}
-
-/**
- * Rebuilds only the remediator bundle, with the project's own entry and esbuild options, and swaps each
- * output file in with a rename. Unlike a full build, which empties dist/ first, nothing that is loading
- * dist/ at the same moment (a test, the CLI) ever finds a file missing or half written.
- */
-export async function rebuildRemediatorInPlace(root: string): Promise<string> {
-  const script = pathToFileURL(join(root, 'scripts/build.mjs')).href;
-  const { ENTRIES, BUNDLE_OPTIONS } = (await import(script)) as BuildScript;
-  const entry = ENTRIES.find((candidate) => candidate.name === 'remediator');
-  if (entry === undefined) throw new SandboxError('scripts/build.mjs has no remediator entry');
-  const result = await build({
-    ...BUNDLE_OPTIONS,
-    absWorkingDir: root,
-    entryPoints: [entry.entry],
-    outfile: REMEDIATOR_BUNDLE,
-    write: false,
-  });
-  for (const file of result.outputFiles) {
-    const temporary = `${file.path}.${process.pid}.tmp`;
-    await writeFile(temporary, file.contents);
-    await rename(temporary, file.path);
-  }
-  return result.outputFiles.map((file) => relative(root, file.path)).join('\n');
-}
-
-/** Whether the bundle file exists at all (a fresh clone has no dist/). */
-export function bundleExists(root: string, bundle: string = REMEDIATOR_BUNDLE): boolean {
-  try {
-    return statSync(join(root, bundle)).isFile();
-  } catch {
-    return false;
-  }
 }

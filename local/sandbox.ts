@@ -23,7 +23,7 @@ import {
   IAM_EVENT_REGION,
   MAX_RECEIVE_COUNT,
 } from '../core/pipeline-settings.js';
-import { buildBundles, bundleExists, bundleIsStale, REMEDIATOR_BUNDLE, rebuildRemediatorInPlace } from './bundle.js';
+import { buildBundles, bundleIsStale, REMEDIATOR_BUNDLE } from './bundle.js';
 import { SandboxError } from './errors.js';
 import { MOTO_ACCOUNT_ID, startFrontDoor } from './front-door.js';
 import { startLambdaRuntime } from './lambda-runtime.js';
@@ -84,12 +84,9 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
   let scenarioPassed = false;
   try {
     report.title('auto-instance-profile sandbox: the whole pipeline on this machine, no AWS account');
-    if (!bundleExists(REPO_ROOT)) {
-      report.line(`building dist/ (${REMEDIATOR_BUNDLE} is missing) …`);
+    if (bundleIsStale(REPO_ROOT)) {
+      report.line(`building dist/ (${REMEDIATOR_BUNDLE} is missing or older than its sources) …`);
       report.output(await buildBundles(REPO_ROOT));
-    } else if (bundleIsStale(REPO_ROOT)) {
-      report.line(`rebuilding ${REMEDIATOR_BUNDLE} (older than its sources) …`);
-      report.output(await rebuildRemediatorInPlace(REPO_ROOT));
     }
     checkpoint();
 

@@ -2,7 +2,8 @@
 // Bundles each entry point into dist/<name>/index.mjs: ESM, minified, source maps, with the AWS SDK
 // and Powertools inside the bundle rather than taken from the Lambda runtime.
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
 
 /** What we bundle. A missing entry (a function not written yet) is skipped, not an error. */
@@ -27,7 +28,6 @@ export const BUNDLE_OPTIONS = {
 };
 
 async function main() {
-  await rm('dist', { recursive: true, force: true });
   for (const { name, entry, banner } of ENTRIES) {
     if (!existsSync(entry)) continue;
     const result = await build({
@@ -35,10 +35,18 @@ async function main() {
       entryPoints: [entry],
       outfile: `dist/${name}/index.mjs`,
       banner: banner ? { js: banner } : undefined,
-      metafile: true,
+      write: false,
     });
-    const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
-    console.log(`dist/${name}/index.mjs ${(bytes / 1024).toFixed(1)} KiB`);
+    // Each file is swapped in whole: a test or the sandbox loading dist/ meanwhile never sees a half-written one.
+    for (const file of result.outputFiles) {
+      await mkdir(dirname(file.path), { recursive: true });
+      const temporary = `${file.path}.${process.pid}.tmp`;
+      // A bundle with a shebang is a command (the CLI's bin), so it is made executable.
+      await writeFile(temporary, file.contents, { mode: banner && file.path.endsWith('.mjs') ? 0o755 : 0o644 });
+      await rename(temporary, file.path);
+      if (file.path.endsWith('.mjs'))
+        console.log(`dist/${name}/index.mjs ${(file.contents.length / 1024).toFixed(1)} KiB`);
+    }
   }
 }
 
