@@ -1,0 +1,66 @@
+/**
+ * The build's promises about dist/remediator/index.mjs: one self-contained ESM file, with the AWS SDK
+ * and Powertools inside it, that plain `node` can import with no node_modules in reach.
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BUNDLE = 'dist/remediator/index.mjs';
+let isolated: string;
+
+beforeAll(async () => {
+  isolated = await mkdtemp(join(tmpdir(), 'bundle-'));
+  await copyFile(BUNDLE, join(isolated, 'index.mjs'));
+});
+
+afterAll(async () => {
+  await rm(isolated, { recursive: true, force: true });
+});
+
+describe('dist/remediator/index.mjs', () => {
+  it('imports with plain node, away from node_modules, and exports handler', async () => {
+    // Act
+    const { stdout } = await run(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        'const m = await import("./index.mjs"); console.log(Object.keys(m).join(","), typeof m.handler);',
+      ],
+      { cwd: isolated },
+    );
+
+    // Assess
+    expect(stdout.trim()).toBe('handler function');
+  });
+
+  it('imports nothing but Node built-ins', async () => {
+    // Prepare
+    const code = await readFile(BUNDLE, 'utf8');
+
+    // Act
+    const specifiers = [...code.matchAll(/\bfrom\s*"([^"]+)"|\bimport\s*\(\s*"([^"]+)"\s*\)/g)].map(
+      (m) => m[1] ?? m[2],
+    );
+
+    // Assess
+    expect(specifiers).toContain('node:https');
+    expect(specifiers.filter((s) => !s?.startsWith('node:'))).toEqual([]);
+  });
+
+  it('is minified, with a source map beside it', async () => {
+    // Act
+    const [code, map] = await Promise.all([readFile(BUNDLE, 'utf8'), readFile(`${BUNDLE}.map`, 'utf8')]);
+
+    // Assess
+    // Minified code keeps only the newlines inside template literals.
+    expect(code.length / code.split('\n').length).toBeGreaterThan(2000);
+    expect(code).toContain('//# sourceMappingURL=index.mjs.map');
+    expect(JSON.parse(map).sources).toEqual(expect.arrayContaining([expect.stringContaining('core/decide.ts')]));
+  });
+});
