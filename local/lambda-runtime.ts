@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from './child-process.js';
 import { LambdaTimeoutError, SandboxError } from './errors.js';
 import { type LambdaContextFields, lambdaContextFields } from './lambda-shapes.js';
 
@@ -174,19 +175,5 @@ function spawnWorker(options: LambdaRuntimeOptions): Promise<ChildProcess> {
         reject(new SandboxError(`the function failed to load: ${reply.error.name}: ${reply.error.message}`));
       }
     });
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    // Closing the IPC channel is the worker's signal to exit; SIGTERM covers a worker stuck in a handler.
-    if (child.connected) child.disconnect();
-    child.kill('SIGTERM');
   });
 }

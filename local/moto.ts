@@ -3,6 +3,7 @@
  * and CloudTrail in the integration tests and the local sandbox. Loopback only, on a free port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { stopChild } from './child-process.js';
 
 /** The pinned Python tools (moto, awscli, cfn-lint), for machines that do not ship them. */
 export const PYTHON_REQUIREMENTS_FILE = 'requirements-dev.txt';
@@ -84,17 +85,5 @@ function waitForPort(child: ChildProcess, timeoutMs: number): Promise<number> {
           : new Error(`moto exited (${code}):\n${output}`),
       );
     });
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
   });
 }
