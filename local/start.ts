@@ -1,6 +1,6 @@
 /**
- * `npm start`'s entry point: parses the arguments, turns Ctrl-C (SIGINT) and SIGTERM into a clean stop,
- * and runs the sandbox. Run with `node --import tsx local/start.ts`.
+ * `npm start`'s entry point: parses the arguments, turns Ctrl-C (SIGINT), SIGTERM, SIGHUP and a closed
+ * stdout into a clean stop, and runs the sandbox. Run with `node --import tsx local/start.ts`.
  */
 import { UsageError } from '../cli/errors.js';
 import { parseSandboxArgs, SANDBOX_USAGE, type SandboxOptions } from './options.js';
@@ -30,6 +30,9 @@ else if (options !== undefined) {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  // A reader that goes away (`npm start | head`) must stop the sandbox cleanly, not crash it and orphan moto.
+  process.stdout.on('error', () => controller.abort());
   const code = await runSandbox(options, {
     stdout: process.stdout,
     stderr: process.stderr,
