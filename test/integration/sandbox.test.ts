@@ -10,15 +10,27 @@ interface Finished {
   readonly output: string;
 }
 
-/** Runs `npm start -- --once` in a process group of its own, so that everything it starts can be found afterwards. */
-function npmStartOnce(): Promise<{ readonly pgid: number; readonly finished: Promise<Finished> }> {
+/** A sandbox started by a test. */
+interface Started {
+  readonly pgid: number;
+  readonly finished: Promise<Finished>;
+  /** Resolves once the output contains `text`. */
+  readonly printed: (text: string) => Promise<void>;
+  /** Closes the sandbox's stdout, as `npm start | head` does when head has read enough. */
+  readonly closeReader: () => void;
+}
+
+/** Runs `npm start -- ARGS` in a process group of its own, so that everything it starts can be found afterwards. */
+function npmStart(...args: string[]): Promise<Started> {
   const env = { ...process.env };
   // The sandbox starts its own moto; the test project's endpoint must not leak into it.
   delete env.AWS_ENDPOINT_URL;
-  const child = spawn('npm', ['start', '--', '--once'], { detached: true, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['start', '--', ...args], { detached: true, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
   child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString();
+    for (const waiter of waiters.filter((w) => output.includes(w.text))) waiter.resolve();
   });
   child.stderr.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -28,7 +40,13 @@ function npmStartOnce(): Promise<{ readonly pgid: number; readonly finished: Pro
     child.once('close', (code) => resolve({ code, output }));
   });
   if (child.pid === undefined) throw new Error('npm did not start');
-  return Promise.resolve({ pgid: child.pid, finished });
+  const printed = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      if (output.includes(text)) resolve();
+      else waiters.push({ text, resolve });
+      finished.then(({ output: all }) => reject(new Error(`exited before printing "${text}":\n${all}`)), reject);
+    });
+  return Promise.resolve({ pgid: child.pid, finished, printed, closeReader: () => child.stdout.destroy() });
 }
 
 /** The processes still running in a process group. A zombie (state Z) has exited already and only awaits reaping by init. */
@@ -53,7 +71,7 @@ function processesInGroup(pgid: number): Promise<string[]> {
 describe('npm start -- --once', () => {
   it('plays the scenario, shows the instance profile holding the role, exits 0 and leaves no process behind', async () => {
     // Prepare
-    const { pgid, finished } = await npmStartOnce();
+    const { pgid, finished } = await npmStart('--once');
 
     // Act
     const { code, output } = await finished;
@@ -71,6 +89,38 @@ describe('npm start -- --once', () => {
     expect(output).toContain('$ aws iam list-instance-profiles-for-role --role-name CLI-EC2-role');
     expect(output).toMatch(/✔ arn:aws:iam::123456789012:instance-profile\/CLI-EC2-role holds CLI-EC2-role/);
     expect(output).not.toContain('\u001b[');
+    expect(leftBehind).toEqual([]);
+  }, 120_000);
+
+  it('stops everything cleanly on Ctrl-C while it waits for the user', async () => {
+    // Prepare
+    const { pgid, finished, printed } = await npmStart();
+    await printed('Press Ctrl-C to stop.');
+
+    // Act: a terminal's Ctrl-C signals the whole foreground process group
+    process.kill(-pgid, 'SIGINT');
+    const { output } = await finished;
+    const leftBehind = await processesInGroup(pgid);
+    if (leftBehind.length > 0) process.kill(-pgid, 'SIGKILL');
+
+    // Assess
+    expect(output).toContain('stopping');
+    expect(output).not.toContain('stopping the');
+    expect(leftBehind).toEqual([]);
+  }, 120_000);
+
+  it('stops everything cleanly when its reader goes away, as with npm start | head', async () => {
+    // Prepare
+    const { pgid, finished, printed, closeReader } = await npmStart();
+    await printed('1. moto');
+
+    // Act
+    closeReader();
+    await finished;
+    const leftBehind = await processesInGroup(pgid);
+    if (leftBehind.length > 0) process.kill(-pgid, 'SIGKILL');
+
+    // Assess
     expect(leftBehind).toEqual([]);
   }, 120_000);
 });
