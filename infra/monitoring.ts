@@ -10,6 +10,7 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  MathExpression,
   Metric,
   SearchExpression,
   Stats,
@@ -25,9 +26,9 @@ import { METRICS_NAMESPACE, type MetricName } from '../core/observability.js';
 import { MAX_RECEIVE_COUNT } from '../core/pipeline-settings.js';
 
 /**
- * The dimensions each metric is emitted with. Powertools adds `service` to every metric; the ones
- * counted by reason add `reason`. Typed over {@link MetricName}, so a new metric name fails the
- * build until it is placed here.
+ * The dimensions each metric is emitted with. Powertools adds `service` to every metric, and every
+ * metric has its total under `service` alone; the ones counted by reason are also emitted per `reason`.
+ * Typed over {@link MetricName}, so a new metric name fails the build until it is placed here.
  */
 export const METRIC_DIMENSIONS: Readonly<Record<MetricName, 'service' | 'service+reason'>> = {
   EventsReceived: 'service',
@@ -58,7 +59,10 @@ export interface MonitoringProps {
 export class Monitoring extends Construct {
   /** Messages are waiting in the dead-letter queue: events the remediator gave up on, or EventBridge could not deliver. */
   public readonly deadLetterQueueAlarm: Alarm;
-  /** The function failed invocations: crashed, timed out or could not start (for example a bad setting). */
+  /**
+   * The function has errors: failed invocations (crash, timeout, a setting it cannot use) or records it
+   * failed (the service's own `Errors` metric), which Lambda does not count because the batch succeeds.
+   */
   public readonly functionErrorsAlarm: Alarm;
   /** The function's metrics, the queues and the alarms on one page. */
   public readonly dashboard: Dashboard;
@@ -83,9 +87,18 @@ export class Monitoring extends Construct {
 
     this.functionErrorsAlarm = new Alarm(this, 'FunctionErrorsAlarm', {
       alarmDescription:
-        'The remediator function failed invocations (crash, timeout or a setting it cannot use). ' +
-        'Read its log group; failed records are retried and end up in the dead-letter queue.',
-      metric: props.function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
+        'The remediator has errors: failed invocations (crash, timeout or a setting it cannot use) or failed records ' +
+        '(IAM errors after retries, unsupported events). Read its log group (level ERROR); failed records are ' +
+        'retried and end up in the dead-letter queue.',
+      metric: new MathExpression({
+        expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0)',
+        usingMetrics: {
+          invocationErrors: props.function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
+          recordErrors: serviceTotal('Errors'),
+        },
+        label: 'Errors: failed invocations and failed records',
+        period: PERIOD,
+      }),
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       threshold: 0,
       evaluationPeriods: 1,
@@ -148,20 +161,23 @@ export class Monitoring extends Construct {
   }
 }
 
+/** The total of one of the function's metrics, over every reason, summed per period. */
+export function serviceTotal(name: MetricName): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic: Stats.SUM,
+    period: PERIOD,
+  });
+}
+
 /**
  * One of the function's metrics, summed per period. A metric counted by reason is a SEARCH over
  * its `reason` dimension, so each reason gets its own line without the dashboard listing them.
  */
 export function serviceMetric(name: MetricName): IMetric {
-  if (METRIC_DIMENSIONS[name] === 'service') {
-    return new Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: name,
-      dimensionsMap: { service: SERVICE_NAME },
-      statistic: Stats.SUM,
-      period: PERIOD,
-    });
-  }
+  if (METRIC_DIMENSIONS[name] === 'service') return serviceTotal(name);
   return new SearchExpression({
     expression: `SEARCH('{${METRICS_NAMESPACE},reason,service} MetricName="${name}" service="${SERVICE_NAME}"', 'Sum', ${PERIOD.toSeconds()})`,
     // A dynamic label: one line per reason, named after it.

@@ -7,10 +7,9 @@ export function createMetrics(): { readonly metrics: Metrics; readonly counter: 
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
   const counter: Counter = {
     count(metric, dimensions) {
-      if (dimensions === undefined) {
-        metrics.addMetric(metric, MetricUnit.Count, 1);
-        return;
-      }
+      // Every count also goes into the total under `service` alone: alarms cannot add up a SEARCH over reasons.
+      metrics.addMetric(metric, MetricUnit.Count, 1);
+      if (dimensions === undefined) return;
       // A dimensioned count goes out on its own, so its dimension does not leak onto the batch's other metrics.
       const single = metrics.singleMetric();
       single.addDimensions({ ...dimensions });

@@ -366,15 +366,37 @@ describe('alarms and dashboard', () => {
     });
   });
 
-  it('alarms when the function has errors', () => {
+  it('alarms when the function has errors: failed invocations or failed records', () => {
     const functionId = logicalId(defaults, defaults.stack.service.function.functionArn);
     defaults.template.hasResourceProperties(ALARM, {
-      Namespace: 'AWS/Lambda',
-      MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
-      Statistic: 'Sum',
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 0,
+      TreatMissingData: 'notBreaching',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0)' }),
+        Match.objectLike({
+          Id: 'invocationErrors',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: 'Errors',
+              Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
+            },
+            Stat: 'Sum',
+          }),
+        }),
+        Match.objectLike({
+          Id: 'recordErrors',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AutoInstanceProfile',
+              MetricName: 'Errors',
+              Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+            },
+            Stat: 'Sum',
+          }),
+        }),
+      ]),
     });
   });
 

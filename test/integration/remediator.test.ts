@@ -152,6 +152,8 @@ describe('remediator bundle against moto', () => {
         }),
       ]);
       expect(metrics).toContainEqual(expect.objectContaining({ Conflicts: 1, reason }));
+      // The total, under `service` alone, is what an alarm can watch.
+      expect(metrics.filter((m) => m.Conflicts === 1 && !('reason' in m))).toHaveLength(1);
     },
   );
 
