@@ -30,7 +30,8 @@ export interface IgnoredResult {
   readonly errorCode: string;
 }
 
-const RECORD_KEYS = ['role', 'eventId', 'messageId'];
+/** The keys {@link processAdapted} scopes to one event. */
+const EVENT_KEYS = ['role', 'eventId'];
 
 /**
  * Processes an SQS batch one record at a time (so two deliveries of one event in a batch meet IAM in
@@ -46,25 +47,28 @@ export async function processBatch(records: readonly SQSRecord[], deps: ProcessD
     } catch {
       batchItemFailures.push({ itemIdentifier: record.messageId });
     } finally {
-      deps.log.removeKeys(RECORD_KEYS);
-      deps.log.setCorrelationId(undefined);
+      deps.log.removeKeys(['messageId']);
     }
   }
   return { batchItemFailures };
 }
 
 /** Processes one EventBridge event and returns the decision; errors propagate to the invoker. */
-export async function processEvent(event: unknown, deps: ProcessDeps): Promise<EventResult> {
+export function processEvent(event: unknown, deps: ProcessDeps): Promise<EventResult> {
+  return processAdapted(() => fromEventBridge(event), deps);
+}
+
+/** Adapts, scopes the log keys to this event, remediates, and logs failures once with their decision. */
+async function processAdapted(adapt: () => Adapted, deps: ProcessDeps): Promise<EventResult> {
   try {
-    return await processAdapted(() => fromEventBridge(event), deps);
+    return await adaptAndRemediate(adapt, deps);
   } finally {
-    deps.log.removeKeys(RECORD_KEYS);
+    deps.log.removeKeys(EVENT_KEYS);
     deps.log.setCorrelationId(undefined);
   }
 }
 
-/** Adapts, scopes the log keys, remediates, and logs failures once with their decision. */
-async function processAdapted(adapt: () => Adapted, deps: ProcessDeps): Promise<EventResult> {
+async function adaptAndRemediate(adapt: () => Adapted, deps: ProcessDeps): Promise<EventResult> {
   deps.metrics.count('EventsReceived');
   let adapted: Adapted;
   try {
