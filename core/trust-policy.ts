@@ -8,6 +8,15 @@
 /** The service principals through which EC2 assumes a role, in the aws and aws-cn partitions. */
 export const EC2_SERVICE_PRINCIPALS: readonly string[] = ['ec2.amazonaws.com', 'ec2.amazonaws.com.cn'];
 
+/**
+ * The trust policy the console writes for an EC2 role, and the one users paste into `assumeRole.json`
+ * for `aws iam create-role`. The sandbox's scenario and the tests use it.
+ */
+export const EC2_TRUST_POLICY = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+} as const;
+
 const ASSUME_ROLE = 'sts:assumerole';
 
 /** Why a trust policy does or does not let EC2 assume the role. */

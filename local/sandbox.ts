@@ -23,6 +23,7 @@ import {
   IAM_EVENT_REGION,
   MAX_RECEIVE_COUNT,
 } from '../core/pipeline-settings.js';
+import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
 import { buildBundles, bundleIsStale, REMEDIATOR_BUNDLE } from './bundle.js';
 import { SandboxError } from './errors.js';
 import { MOTO_ACCOUNT_ID, startFrontDoor } from './front-door.js';
@@ -34,7 +35,6 @@ import { LONG_POLL_SECONDS, startPoller } from './poller.js';
 import { createReporter, type Reporter } from './reporter.js';
 import {
   awsCliEnv,
-  EC2_TRUST_POLICY,
   expectedProfileArn,
   formatCommand,
   profileHoldingRole,

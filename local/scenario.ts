@@ -12,11 +12,6 @@ export const SCENARIO_ROLE_NAME = 'CLI-EC2-role';
 export const SSM_POLICY_ARN = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
 /** The trust policy file the create-role command reads. */
 export const TRUST_POLICY_FILE = 'assumeRole.json';
-/** Its content: EC2 may assume the role. */
-export const EC2_TRUST_POLICY = {
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-} as const;
 
 /** The scenario's AWS CLI commands, as argument lists after `aws`. */
 export function scenarioCommands(roleName: string = SCENARIO_ROLE_NAME): {

@@ -5,17 +5,9 @@
 
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand } from '@aws-sdk/client-iam';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { EC2_TRUST_JSON } from '../support/policies.js';
 import { type BatchResponse, createRoleEvent, invokeBundle, type LogLine, sqsBatch } from './support/bundle.js';
-import {
-  createProfile,
-  createRole,
-  EC2_TRUST_POLICY,
-  getProfile,
-  iam,
-  MANAGED_TAGS,
-  profilesOf,
-  uniqueRoleName,
-} from './support/iam.js';
+import { createProfile, createRole, getProfile, iam, MANAGED_TAGS, profilesOf, uniqueRoleName } from './support/iam.js';
 import { type IamProxy, SERVICE_FAILURE, startIamProxy, THROTTLING } from './support/iam-proxy.js';
 
 const MOTO_URL = inject('motoUrl');
@@ -64,7 +56,7 @@ describe('remediator bundle against moto', () => {
   it('does nothing for a role EC2 cannot assume', async () => {
     // Prepare
     const role = uniqueRoleName('lambda-role');
-    await createRole(role, { trust: EC2_TRUST_POLICY.replace('ec2', 'lambda') });
+    await createRole(role, { trust: EC2_TRUST_JSON.replace('ec2', 'lambda') });
 
     // Act
     const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role)));

@@ -13,16 +13,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fromSqsRecord } from '../../core/events.js';
 import { type FrontDoor, startFrontDoor } from '../../local/front-door.js';
 import { createPipeline } from '../../local/pipeline.js';
+import { EC2_TRUST_JSON } from '../support/policies.js';
 
 const motoUrl = (): string => {
   const url = process.env.AWS_ENDPOINT_URL;
   if (url === undefined) throw new Error('AWS_ENDPOINT_URL is not set (test/support/moto-env.ts)');
   return url;
 };
-const TRUST = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-});
 const fixture = JSON.parse(readFileSync('test/fixtures/cloudtrail/create-role.json', 'utf8')) as {
   detail: Record<string, unknown>;
 };
@@ -61,7 +58,7 @@ describe('front door', () => {
       new CreateRoleCommand({
         RoleName: roleName,
         Path: '/apps/',
-        AssumeRolePolicyDocument: TRUST,
+        AssumeRolePolicyDocument: EC2_TRUST_JSON,
         Tags: [{ Key: 'team', Value: 'platform' }],
       }),
     );
@@ -88,7 +85,7 @@ describe('front door', () => {
       requestParameters: {
         roleName,
         path: '/apps/',
-        assumeRolePolicyDocument: TRUST,
+        assumeRolePolicyDocument: EC2_TRUST_JSON,
         tags: [{ key: 'team', value: 'platform' }],
       },
       responseElements: {
@@ -96,7 +93,7 @@ describe('front door', () => {
           roleName,
           path: '/apps/',
           arn: `arn:aws:iam::123456789012:role/apps/${roleName}`,
-          assumeRolePolicyDocument: encodeURIComponent(TRUST),
+          assumeRolePolicyDocument: encodeURIComponent(EC2_TRUST_JSON),
         },
       },
     });
@@ -111,11 +108,11 @@ describe('front door', () => {
     const { door, entries } = await capturingFrontDoor();
     const iam = new IAMClient({ endpoint: door.url, maxAttempts: 1 });
     const roleName = `fd-${randomUUID().slice(0, 8)}`;
-    await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: TRUST }));
+    await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: EC2_TRUST_JSON }));
 
     // Act
     const error = await iam
-      .send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: TRUST }))
+      .send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: EC2_TRUST_JSON }))
       .catch((e: unknown) => e);
     await door.settled();
     iam.destroy();
@@ -138,7 +135,7 @@ describe('front door', () => {
     const iam = new IAMClient({ endpoint: door.url });
     const sqs = new SQSClient({ endpoint: door.url });
     const roleName = `fd-${randomUUID().slice(0, 8)}`;
-    await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: TRUST }));
+    await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: EC2_TRUST_JSON }));
     await door.settled();
     entries.length = 0;
 
@@ -174,7 +171,7 @@ describe('front door', () => {
     const roleName = `fd-${randomUUID().slice(0, 8)}`;
 
     // Act
-    await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: TRUST }));
+    await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: EC2_TRUST_JSON }));
     await door.settled();
     const received = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: pipeline.queueUrl, WaitTimeSeconds: 5, MaxNumberOfMessages: 10 }),

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EC2_TRUST_JSON } from '../support/policies.js';
 import { invokeBundle, sqsBatch } from './support/bundle.js';
 
 const run = promisify(execFile);
@@ -21,13 +22,7 @@ async function aws(...args: string[]): Promise<string> {
 
 beforeAll(async () => {
   workdir = await mkdtemp(join(tmpdir(), 'user-scenario-'));
-  await writeFile(
-    join(workdir, 'assumeRole.json'),
-    JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-    }),
-  );
+  await writeFile(join(workdir, 'assumeRole.json'), EC2_TRUST_JSON);
 });
 
 afterAll(async () => {

@@ -2,14 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { decide, type Facts, type ProfileSnapshot, type RoleSnapshot } from '../../core/decide.js';
 import type { RoleTrigger } from '../../core/events.js';
+import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
 
-const EC2_TRUST = encodeURIComponent(
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-  }),
-);
-const LAMBDA_TRUST = EC2_TRUST.replace('ec2', 'lambda');
+const LAMBDA_TRUST = EC2_TRUST_URL_ENCODED.replace('ec2', 'lambda');
 const NOW = new Date('2026-11-28T12:00:00Z');
 
 const trigger: RoleTrigger = {
@@ -24,7 +19,7 @@ const role: RoleSnapshot = {
   path: '/teams/',
   arn: 'arn:aws:iam::123456789012:role/teams/app-role',
   id: 'AROAEXAMPLE',
-  trustPolicy: EC2_TRUST,
+  trustPolicy: EC2_TRUST_URL_ENCODED,
   tags: {},
 };
 const profile = (overrides: Partial<ProfileSnapshot>): ProfileSnapshot => ({

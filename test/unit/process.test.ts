@@ -14,6 +14,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { UnsupportedEventError } from '../../core/errors.js';
 import { type ProcessDeps, processBatch, processEvent } from '../../functions/remediator/process.js';
+import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
 import { RecordingCounter, RecordingLog } from './support/fakes.js';
 
 const NOW = new Date('2026-11-28T18:26:30Z');
@@ -24,11 +25,6 @@ const createRole = (roleName: string, overrides: Record<string, unknown> = {}) =
 };
 const record = (messageId: string, body: unknown): SQSRecord =>
   ({ messageId, body: typeof body === 'string' ? body : JSON.stringify(body), eventSource: 'aws:sqs' }) as SQSRecord;
-const EC2_TRUST = encodeURIComponent(
-  JSON.stringify({
-    Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-  }),
-);
 const role = (RoleName: string) => ({
   Role: {
     RoleName,
@@ -36,7 +32,7 @@ const role = (RoleName: string) => ({
     Arn: `arn:aws:iam::123456789012:role/${RoleName}`,
     Path: '/',
     CreateDate: NOW,
-    AssumeRolePolicyDocument: EC2_TRUST,
+    AssumeRolePolicyDocument: EC2_TRUST_URL_ENCODED,
   },
 });
 

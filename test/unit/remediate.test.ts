@@ -16,17 +16,12 @@ import { type Config, DEFAULT_CONFIG } from '../../core/config.js';
 import { AutoInstanceProfileError } from '../../core/errors.js';
 import type { RoleTrigger } from '../../core/events.js';
 import { remediate } from '../../core/remediate.js';
+import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
 import { RecordingCounter, RecordingLog } from './support/fakes.js';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 const ROLE = 'CLI-EC2-role';
 const ROLE_ARN = `arn:aws:iam::123456789012:role/${ROLE}`;
-const EC2_TRUST = encodeURIComponent(
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-  }),
-);
 const trigger: RoleTrigger = {
   kind: 'role-created',
   roleName: ROLE,
@@ -41,7 +36,7 @@ const getRoleOutput = (overrides: Record<string, unknown> = {}) => ({
     Arn: ROLE_ARN,
     Path: '/',
     CreateDate: NOW,
-    AssumeRolePolicyDocument: EC2_TRUST,
+    AssumeRolePolicyDocument: EC2_TRUST_URL_ENCODED,
     Tags: [],
     ...overrides,
   },
@@ -182,7 +177,7 @@ describe('remediate', () => {
   it.each([
     [
       'EC2 may not assume it',
-      getRoleOutput({ AssumeRolePolicyDocument: EC2_TRUST.replace('ec2', 'lambda') }),
+      getRoleOutput({ AssumeRolePolicyDocument: EC2_TRUST_URL_ENCODED.replace('ec2', 'lambda') }),
       'no-ec2-trust',
     ],
     ['it is tagged skip', getRoleOutput({ Tags: [{ Key: 'auto-instance-profile:skip', Value: 'true' }] }), 'opted-out'],

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateEc2Trust, parsePolicyDocument, wildcardMatch } from '../../core/trust-policy.js';
+import { EC2_TRUST_POLICY, evaluateEc2Trust, parsePolicyDocument, wildcardMatch } from '../../core/trust-policy.js';
 
-const ec2Allow = { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' };
+const [ec2Allow] = EC2_TRUST_POLICY.Statement;
 const policy = (...statements: unknown[]) => ({ Version: '2012-10-17', Statement: statements });
 
 describe('parsePolicyDocument', () => {

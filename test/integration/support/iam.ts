@@ -11,14 +11,9 @@ import {
   NoSuchEntityException,
   type Tag,
 } from '@aws-sdk/client-iam';
+import { EC2_TRUST_JSON } from '../../support/policies.js';
 
 export const iam = new IAMClient({});
-
-/** The trust policy `aws iam create-role` users paste for EC2. */
-export const EC2_TRUST_POLICY = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-});
 
 /** A role name no other test uses, within IAM's 64 characters. */
 export function uniqueRoleName(label: string): string {
@@ -33,7 +28,7 @@ export async function createRole(
   await iam.send(
     new CreateRoleCommand({
       RoleName: name,
-      AssumeRolePolicyDocument: options.trust ?? EC2_TRUST_POLICY,
+      AssumeRolePolicyDocument: options.trust ?? EC2_TRUST_JSON,
       Path: options.path,
       Tags: options.tags,
     }),
