@@ -48,13 +48,20 @@ function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): 
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
-function parseList(env: NodeJS.ProcessEnv, name: string): readonly string[] | undefined {
-  const raw = env[name];
-  if (raw === undefined) return undefined;
+/**
+ * The list format of EXCLUDED_PATH_PREFIXES and IGNORED_CALLERS: comma-separated, blanks ignored, so
+ * `""` is the empty list. The stack writes these variables and reads CDK context in the same format.
+ */
+export function parseCommaList(raw: string): readonly string[] {
   return raw
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
+}
+
+function parseList(env: NodeJS.ProcessEnv, name: string): readonly string[] | undefined {
+  const raw = env[name];
+  return raw === undefined ? undefined : parseCommaList(raw);
 }
 
 function parsePathPrefixes(env: NodeJS.ProcessEnv, name: string, fallback: readonly string[]): readonly string[] {

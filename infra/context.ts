@@ -7,6 +7,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct, Node } from 'constructs';
+import { parseCommaList } from '../core/config.js';
 import type { AutoInstanceProfileProps } from './props.js';
 
 /** The context keys, one per prop. */
@@ -73,10 +74,7 @@ function readList(node: Node, key: string): readonly string[] | undefined {
   if (raw === undefined) return undefined;
   if (Array.isArray(raw) && raw.every((item) => typeof item === 'string')) return raw;
   if (typeof raw !== 'string') throw contextError(key, raw, 'a comma-separated string or a JSON array of strings');
-  return raw
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
+  return parseCommaList(raw);
 }
 
 function contextError(key: string, raw: unknown, expected: string): Error {
