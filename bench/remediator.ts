@@ -119,7 +119,7 @@ async function countIamCalls(): Promise<void> {
       const seen = proxy.actions.length;
       await run(
         'node',
-        ['scripts/invoke.mjs', '--sqs', '--now', '--role', c.role, 'test/fixtures/cloudtrail/create-role.json'],
+        ['dist/invoke/index.mjs', '--sqs', '--now', '--role', c.role, 'test/fixtures/cloudtrail/create-role.json'],
         { env },
       );
       const actions = proxy.actions.slice(seen);

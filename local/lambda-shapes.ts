@@ -2,6 +2,7 @@
  * The shapes Lambda hands a function: an SQS event built from received messages, as the SQS event
  * source mapping builds it, and a Lambda context. Pure.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 
@@ -32,6 +33,20 @@ export function lambdaContextFields(
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'sandbox',
     callbackWaitsForEmptyEventLoop: true,
+  };
+}
+
+/**
+ * A message as SQS would hand it out on its first receive, for a body that never went through a queue
+ * (a manual invoke, a test). {@link toSqsRecord} turns it into a Lambda record like any received one.
+ */
+export function firstReceiveOf(body: string, messageId: string = randomUUID()): Message {
+  return {
+    MessageId: messageId,
+    ReceiptHandle: randomUUID(),
+    Body: body,
+    MD5OfBody: createHash('md5').update(body).digest('hex'),
+    Attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) },
   };
 }
 

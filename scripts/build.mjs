@@ -10,6 +10,8 @@ import { build } from 'esbuild';
 export const ENTRIES = [
   { name: 'remediator', entry: 'functions/remediator/index.ts' },
   { name: 'cli', entry: 'cli/index.ts', banner: '#!/usr/bin/env node' },
+  // The developer's invoke tool: built, not run through tsx, because the integration tests start it per case.
+  { name: 'invoke', entry: 'scripts/invoke.ts' },
 ];
 
 /** esbuild options shared by every bundle, and by the bench's baseline so that they compare fairly. */

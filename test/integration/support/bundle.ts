@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import type { SQSEvent } from 'aws-lambda';
+import { firstReceiveOf, toSqsEvent } from '../../../local/lambda-shapes.js';
 
 const run = promisify(execFile);
 
@@ -30,7 +32,7 @@ export async function invokeBundle<R = BatchResponse>(
   input: unknown,
   env: Record<string, string> = {},
 ): Promise<Invocation<R>> {
-  const child = run('node', ['scripts/invoke.mjs', '--raw', '-'], {
+  const child = run('node', ['dist/invoke/index.mjs', '--raw', '-'], {
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false', ...env },
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -69,18 +71,9 @@ export function createRoleEvent(roleName: string, ageSeconds = 0): Record<string
 }
 
 /** Wraps EventBridge events in an SQS batch, the deployed wiring; message ids are `msg-<index>`. */
-export function sqsBatch(...events: unknown[]): { Records: Record<string, unknown>[] } {
-  return {
-    Records: events.map((event, index) => ({
-      messageId: `msg-${index}`,
-      receiptHandle: randomUUID(),
-      body: typeof event === 'string' ? event : JSON.stringify(event),
-      attributes: { ApproximateReceiveCount: '1' },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:auto-instance-profile',
-      awsRegion: 'us-east-1',
-    })),
-  };
+export function sqsBatch(...events: unknown[]): SQSEvent {
+  const messages = events.map((event, index) =>
+    firstReceiveOf(typeof event === 'string' ? event : JSON.stringify(event), `msg-${index}`),
+  );
+  return toSqsEvent(messages, 'arn:aws:sqs:us-east-1:123456789012:auto-instance-profile', 'us-east-1');
 }
