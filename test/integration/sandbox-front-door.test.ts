@@ -9,17 +9,13 @@ import { readFileSync } from 'node:fs';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { fromSqsRecord } from '../../core/events.js';
 import { type FrontDoor, startFrontDoor } from '../../local/front-door.js';
 import { createPipeline } from '../../local/pipeline.js';
 import { EC2_TRUST_JSON } from '../support/policies.js';
 
-const motoUrl = (): string => {
-  const url = process.env.AWS_ENDPOINT_URL;
-  if (url === undefined) throw new Error('AWS_ENDPOINT_URL is not set (test/support/moto-env.ts)');
-  return url;
-};
+const MOTO_URL = inject('motoUrl');
 const fixture = JSON.parse(readFileSync('test/fixtures/cloudtrail/create-role.json', 'utf8')) as {
   detail: Record<string, unknown>;
 };
@@ -32,7 +28,7 @@ afterEach(async () => {
 async function capturingFrontDoor(): Promise<{ readonly door: FrontDoor; readonly entries: PutEventsRequestEntry[] }> {
   const entries: PutEventsRequestEntry[] = [];
   const door = await startFrontDoor({
-    targetUrl: motoUrl(),
+    targetUrl: MOTO_URL,
     publish: async (entry) => {
       entries.push(entry);
     },
@@ -161,7 +157,7 @@ describe('front door', () => {
       { name: `fd-${randomUUID().slice(0, 8)}`, settleDelaySeconds: 0, visibilityTimeoutSeconds: 30 },
     );
     const door = await startFrontDoor({
-      targetUrl: motoUrl(),
+      targetUrl: MOTO_URL,
       publish: async (entry) => {
         await events.send(new PutEventsCommand({ Entries: [entry] }));
       },
