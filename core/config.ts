@@ -6,8 +6,18 @@ export interface Config {
   readonly dryRun: boolean;
   /** `EXCLUDED_PATH_PREFIXES`, comma-separated: roles under these paths are left alone. @default ['/aws-service-role/'] */
   readonly excludedPathPrefixes: readonly string[];
-  /** `IGNORED_CALLERS`, comma-separated `userIdentity.invokedBy` values whose roles are left alone. @default [] */
+  /**
+   * `IGNORED_CALLERS`, comma-separated: callers whose new or changed roles are left alone. An entry is a
+   * service that called on someone's behalf (`userIdentity.invokedBy`, e.g. `cloudformation.amazonaws.com`)
+   * or a principal ARN pattern with `*` (`userIdentity.arn`, e.g. `arn:aws:sts::*:assumed-role/terraform-ci/*`).
+   * @default ['cloudformation.amazonaws.com']
+   */
   readonly ignoredCallers: readonly string[];
+  /**
+   * `SERVICE_ROLE_ARN`: the function's own role. Events it caused are never acted on.
+   * @default undefined - set by the stack
+   */
+  readonly serviceRoleArn?: string | undefined;
   /**
    * `ROLE_NOT_FOUND_RETRY_SECONDS`: how long after the event a missing role counts as "not visible yet"
    * (IAM is eventually consistent) rather than "deleted". @default 120
@@ -19,7 +29,7 @@ export interface Config {
 export const DEFAULT_CONFIG: Config = {
   dryRun: false,
   excludedPathPrefixes: ['/aws-service-role/'],
-  ignoredCallers: [],
+  ignoredCallers: ['cloudformation.amazonaws.com'],
   roleNotFoundRetrySeconds: 120,
 };
 
@@ -32,6 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dryRun: parseBoolean(env, 'DRY_RUN', DEFAULT_CONFIG.dryRun),
     excludedPathPrefixes: parsePathPrefixes(env, 'EXCLUDED_PATH_PREFIXES', DEFAULT_CONFIG.excludedPathPrefixes),
     ignoredCallers: parseList(env, 'IGNORED_CALLERS') ?? DEFAULT_CONFIG.ignoredCallers,
+    serviceRoleArn: parseArn(env, 'SERVICE_ROLE_ARN'),
     roleNotFoundRetrySeconds: parseSeconds(
       env,
       'ROLE_NOT_FOUND_RETRY_SECONDS',
@@ -78,4 +89,12 @@ function parseSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): n
   if (!Number.isInteger(value) || value < 0)
     throw new ConfigError(`${name} must be a whole number of seconds, got "${raw}"`);
   return value;
+}
+
+function parseArn(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^arn:[^:]+:iam::\d{12}:role\/.+$/.test(raw))
+    throw new ConfigError(`${name} must be an IAM role ARN, got "${raw}"`);
+  return raw;
 }

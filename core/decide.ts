@@ -1,12 +1,16 @@
 /**
- * The decision: from what is known about a role now, what should happen to its instance profile?
+ * The decision: from what is known about a role now, what should happen to its instance profiles?
  *
  * Pure: no SDK, no I/O, no clock. The caller gathers facts lazily: when {@link decide} needs a fact it
  * does not have yet, it says so with a {@link Need}, and the caller reads it and asks again. That keeps
  * every rule here while the IAM calls stay as few as the case allows (one for a role EC2 cannot assume).
+ *
+ * Rules are split from the engine as in cdk-nag: {@link decide} checks what applies to every trigger (our
+ * own calls, ignored callers) and hands over to the one {@link Decider} for the trigger's kind. The
+ * eligibility checks (opt-out, excluded path, trust) are shared by every kind that may create a profile.
  */
 import type { Config } from './config.js';
-import type { RoleTrigger } from './events.js';
+import type { Caller, RoleTrigger, TriggerKind } from './events.js';
 import {
   isTagTrue,
   MANAGED_TAG,
@@ -17,7 +21,7 @@ import {
   SOURCE_ROLE_ID_TAG,
   type Tags,
 } from './tags.js';
-import { evaluateEc2Trust } from './trust-policy.js';
+import { evaluateEc2Trust, wildcardMatch } from './trust-policy.js';
 
 /** A role as IAM reports it now. */
 export interface RoleSnapshot {
@@ -43,11 +47,13 @@ export interface Facts {
   readonly trigger: RoleTrigger;
   readonly now: Date;
   readonly role?: RoleSnapshot | 'absent' | undefined;
-  /** Names of the instance profiles that hold the role. */
-  readonly roleProfiles?: readonly string[] | undefined;
+  /** Names of the instance profiles that hold the role; `'absent'` when the role itself does not exist. */
+  readonly roleProfiles?: readonly string[] | 'absent' | undefined;
+  /** The profiles named in `roleProfiles`, read with their tags (a delete conflict needs to know whose they are). */
+  readonly holdingProfiles?: readonly ProfileSnapshot[] | undefined;
   /**
-   * The instance profile with the role's name, whoever made it. `'exists'`: a write just told us it
-   * exists (EntityAlreadyExists, LimitExceeded), so it must be read before deciding again.
+   * The instance profile with the role's name, whoever made it. `'exists'`: a write or a listing showed
+   * that it exists, so it must be read before deciding again.
    */
   readonly sameNameProfile?: ProfileSnapshot | 'absent' | 'exists' | undefined;
 }
@@ -55,7 +61,7 @@ export interface Facts {
 /** A fact the decision needs before it can go on. */
 export interface Need {
   readonly kind: 'need';
-  readonly fact: 'role' | 'roleProfiles' | 'sameNameProfile';
+  readonly fact: 'role' | 'roleProfiles' | 'holdingProfiles' | 'sameNameProfile';
 }
 
 /** The instance profile to create: the role's name and path, our tags. */
@@ -67,6 +73,7 @@ export interface ProfileSpec {
 
 /** Why nothing needs doing. */
 export type NothingReason =
+  | 'own-call'
   | 'ignored-caller'
   | 'role-gone'
   | 'opted-out'
@@ -74,7 +81,12 @@ export type NothingReason =
   | 'trust-unreadable'
   | 'no-ec2-trust'
   | 'ec2-denied'
-  | 'already-in-profile';
+  | 'already-in-profile'
+  | 'not-in-profile'
+  | 'held-by-unmanaged-profile'
+  | 'no-leftover-profile'
+  | 'leftover-not-ours'
+  | 'leftover-in-use';
 
 /** Why a profile that should exist cannot be made without touching something we do not own. */
 export type ConflictReason = 'profile-not-managed' | 'profile-holds-other-role';
@@ -83,6 +95,14 @@ export type ConflictReason = 'profile-not-managed' | 'profile-holds-other-role';
 export type Plan =
   | { readonly kind: 'create'; readonly roleName: string; readonly profile: ProfileSpec; readonly note: string }
   | { readonly kind: 'adopt'; readonly roleName: string; readonly profileName: string; readonly note: string }
+  | {
+      readonly kind: 'release';
+      readonly roleName: string;
+      /** Our profiles that hold the role: the role is removed from each, then each is deleted. */
+      readonly profileNames: readonly string[];
+      readonly note: string;
+    }
+  | { readonly kind: 'cleanup'; readonly profileName: string; readonly note: string }
   | { readonly kind: 'nothing'; readonly reason: NothingReason; readonly note: string }
   | {
       readonly kind: 'conflict';
@@ -93,28 +113,45 @@ export type Plan =
     }
   | { readonly kind: 'retry'; readonly reason: 'role-not-visible-yet'; readonly note: string };
 
+/** The plans that change IAM. */
+export type WritePlan = Extract<Plan, { kind: 'create' | 'adopt' | 'release' | 'cleanup' }>;
+
+/** The rules for one trigger kind: a plan, or the next fact needed. */
+export type Decider = (facts: Facts, config: Config) => Plan | Need;
+
 /** Decides from the facts so far: a {@link Plan}, or the next fact it {@link Need}s. */
 export function decide(facts: Facts, config: Config): Plan | Need {
-  const { trigger } = facts;
-  const invokedBy = trigger.caller.invokedBy;
-  if (invokedBy !== undefined && config.ignoredCallers.includes(invokedBy)) {
-    return nothing('ignored-caller', `made by ${invokedBy}, which is configured to be left alone`);
+  const { origin } = facts.trigger;
+  if (origin.type === 'event') {
+    if (isOwnCall(origin.caller, config)) {
+      return nothing('own-call', 'the call was made by this service itself');
+    }
+    // Ignored callers are left alone when they create or change roles; their deletes still release
+    // our profiles, since that only ever touches what we own and keeps their delete from failing.
+    const ignored = DELIVERS_PROFILES[facts.trigger.kind] ? ignoredCaller(origin.caller, config) : undefined;
+    if (ignored !== undefined)
+      return nothing('ignored-caller', `made by ${ignored}, which is configured to be left alone`);
   }
+  return DECIDERS[facts.trigger.kind](facts, config);
+}
 
+/** Whether a trigger kind may lead to a profile being created or linked. */
+const DELIVERS_PROFILES: Readonly<Record<TriggerKind, boolean>> = {
+  'role-created': true,
+  'trust-changed': true,
+  'found-by-scan': true,
+  'delete-conflict': false,
+  'role-deleted': false,
+};
+
+/** A role that may need a profile: created, opened to EC2 later, or found by a scan. */
+const decideLink: Decider = (facts, config) => {
   const { role } = facts;
   if (role === undefined) return need('role');
-  if (role === 'absent') return roleAbsent(facts, config);
+  if (role === 'absent' || facts.roleProfiles === 'absent') return roleAbsent(facts, config);
 
-  if (isTagTrue(role.tags, SKIP_TAG)) return nothing('opted-out', `role is tagged ${SKIP_TAG}=true`);
-  const excluded = config.excludedPathPrefixes.find((prefix) => role.path.startsWith(prefix));
-  if (excluded !== undefined) return nothing('excluded-path', `role path ${role.path} is under ${excluded}`);
-
-  const trust = evaluateEc2Trust(role.trustPolicy);
-  if (!trust.ec2) {
-    if (trust.reason === 'unreadable') return nothing('trust-unreadable', 'trust policy is not a JSON object');
-    if (trust.reason === 'denied') return nothing('ec2-denied', `statement ${trust.statement} denies EC2`);
-    return nothing('no-ec2-trust', 'no Allow statement lets ec2.amazonaws.com assume the role');
-  }
+  const eligible = eligibility(role, facts.trigger.kind, config);
+  if (!eligible.ok) return eligible.plan;
 
   if (facts.roleProfiles === undefined) return need('roleProfiles');
   if (facts.roleProfiles.length > 0) {
@@ -128,15 +165,110 @@ export function decide(facts: Facts, config: Config): Plan | Need {
     return {
       kind: 'create',
       roleName: role.name,
-      profile: profileSpec(role, trigger),
-      note: `statement ${trust.statement} lets EC2 assume the role and it has no instance profile`,
+      profile: profileSpec(role, facts.trigger),
+      note: `statement ${eligible.statement} lets EC2 assume the role and it has no instance profile`,
     };
   }
   return sameNameProfileExists(role, profile);
+};
+
+/**
+ * A DeleteRole failed with DeleteConflict. The console deletes a role's profiles with it; we release
+ * ours, so that the caller's retry succeeds. A profile that is not ours is never touched.
+ */
+const decideRelease: Decider = (facts) => {
+  const { roleProfiles } = facts;
+  if (roleProfiles === undefined) return need('roleProfiles');
+  if (roleProfiles === 'absent') return nothing('role-gone', 'role no longer exists: the delete went through');
+  if (roleProfiles.length === 0) {
+    return nothing(
+      'not-in-profile',
+      'role is in no instance profile; the delete conflict is elsewhere (attached or inline policies)',
+    );
+  }
+  const holding = facts.holdingProfiles;
+  if (holding === undefined) return need('holdingProfiles');
+  const notOurs = holding.filter((profile) => !isTagTrue(profile.tags, MANAGED_TAG));
+  if (notOurs.length > 0) {
+    return nothing(
+      'held-by-unmanaged-profile',
+      `instance profile ${names(notOurs)} is not ours (no ${MANAGED_TAG}=true) and blocks the delete; nothing was changed`,
+    );
+  }
+  const conflict = facts.trigger.origin.type === 'event' ? facts.trigger.origin.errorMessage : undefined;
+  return {
+    kind: 'release',
+    roleName: facts.trigger.roleName,
+    profileNames: holding.map((profile) => profile.name),
+    note:
+      `removing the role from our instance profile ${names(holding)} and deleting it, as the console does, ` +
+      `so that DeleteRole can succeed${conflict === undefined ? '' : ` (the call failed with: ${conflict})`}`,
+  };
+};
+
+/**
+ * A DeleteRole succeeded. Terraform removes a role from its profiles before deleting it and leaves them
+ * behind; the console deletes them. We delete the same-name profile if it is ours and empty, nothing else.
+ */
+const decideCleanup: Decider = (facts) => {
+  const profile = facts.sameNameProfile;
+  if (profile === undefined || profile === 'exists') return need('sameNameProfile');
+  if (profile === 'absent') return nothing('no-leftover-profile', 'no instance profile has the role’s name');
+  if (!isTagTrue(profile.tags, MANAGED_TAG)) {
+    return nothing('leftover-not-ours', `instance profile ${profile.name} is not ours (no ${MANAGED_TAG}=true)`);
+  }
+  if (profile.roleNames.length > 0) {
+    return nothing('leftover-in-use', `instance profile ${profile.name} holds ${profile.roleNames.join(', ')}`);
+  }
+  return {
+    kind: 'cleanup',
+    profileName: profile.name,
+    note: `our instance profile ${profile.name} is empty and its role is deleted`,
+  };
+};
+
+/** The rules for each trigger kind. */
+const DECIDERS: Readonly<Record<TriggerKind, Decider>> = {
+  'role-created': decideLink,
+  'trust-changed': decideLink,
+  'found-by-scan': decideLink,
+  'delete-conflict': decideRelease,
+  'role-deleted': decideCleanup,
+};
+
+/**
+ * Whether a role that exists may have a profile at all: not opted out, not under an excluded path, and
+ * EC2 may assume it (with the trust statement that says so). Shared by every kind that may create one.
+ */
+export type Eligibility =
+  | { readonly ok: true; readonly statement: string }
+  | { readonly ok: false; readonly plan: Extract<Plan, { kind: 'nothing' }> };
+
+/** The opt-out, path and trust checks, in that order: the cheapest reason to leave a role alone wins. */
+export function eligibility(role: RoleSnapshot, kind: TriggerKind, config: Config): Eligibility {
+  if (isTagTrue(role.tags, SKIP_TAG))
+    return { ok: false, plan: nothing('opted-out', `role is tagged ${SKIP_TAG}=true`) };
+  const excluded = config.excludedPathPrefixes.find((prefix) => role.path.startsWith(prefix));
+  if (excluded !== undefined) {
+    return { ok: false, plan: nothing('excluded-path', `role path ${role.path} is under ${excluded}`) };
+  }
+  const trust = evaluateEc2Trust(role.trustPolicy);
+  if (trust.ec2) return { ok: true, statement: trust.statement };
+  // A profile made earlier stays: instances may still use it, and taking it away is the user's call.
+  const kept = kind === 'trust-changed' ? '; an existing instance profile is left in place' : '';
+  const plan =
+    trust.reason === 'unreadable'
+      ? nothing('trust-unreadable', `trust policy is not a JSON object${kept}`)
+      : trust.reason === 'denied'
+        ? nothing('ec2-denied', `statement ${trust.statement} denies EC2${kept}`)
+        : nothing('no-ec2-trust', `no Allow statement lets ec2.amazonaws.com assume the role${kept}`);
+  return { ok: false, plan };
 }
 
 function roleAbsent(facts: Facts, config: Config): Plan {
-  const { eventTime } = facts.trigger;
+  const { origin } = facts.trigger;
+  // A scan saw the role moments ago, so it is gone; an event may be newer than what IAM shows yet.
+  const eventTime = origin.type === 'event' ? origin.eventTime : undefined;
   const ageSeconds =
     eventTime === undefined ? Number.POSITIVE_INFINITY : (facts.now.getTime() - eventTime.getTime()) / 1000;
   if (ageSeconds < config.roleNotFoundRetrySeconds) {
@@ -187,14 +319,46 @@ function profileSpec(role: RoleSnapshot, trigger: RoleTrigger): ProfileSpec {
     { Key: SOURCE_ROLE_ID_TAG, Value: role.id },
   ];
   if (role.arn.length <= MAX_TAG_VALUE_LENGTH) tags.push({ Key: SOURCE_ROLE_ARN_TAG, Value: role.arn });
-  if (trigger.eventId !== undefined) tags.push({ Key: SOURCE_EVENT_ID_TAG, Value: trigger.eventId });
+  const { origin } = trigger;
+  if (origin.type === 'event' && origin.eventId !== undefined) {
+    tags.push({ Key: SOURCE_EVENT_ID_TAG, Value: origin.eventId });
+  }
   return { name: role.name, path: role.path, tags };
+}
+
+/**
+ * Whether the caller is this service's own function role: its assumed-role session, or the role itself as
+ * the session's issuer. Our own IAM calls are recorded by CloudTrail too and must never loop back.
+ */
+function isOwnCall(caller: Caller, config: Config): boolean {
+  const own = config.serviceRoleArn;
+  if (own === undefined) return false;
+  if (caller.issuerArn === own) return true;
+  const roleName = own.slice(own.lastIndexOf('/') + 1);
+  return caller.arn !== undefined && /^arn:[^:]+:sts::\d+:assumed-role\/([^/]+)\//.exec(caller.arn)?.[1] === roleName;
+}
+
+/**
+ * The ignored-callers entry that matches the caller, if any: a service name matches `invokedBy`
+ * (`cloudformation.amazonaws.com`), an ARN pattern with `*` matches the caller's ARN
+ * (`arn:aws:sts::*:assumed-role/terraform-ci/*`).
+ */
+export function ignoredCaller(caller: Caller, config: Pick<Config, 'ignoredCallers'>): string | undefined {
+  return config.ignoredCallers.find((entry) =>
+    entry.startsWith('arn:')
+      ? caller.arn !== undefined && wildcardMatch(entry, caller.arn)
+      : caller.invokedBy !== undefined && entry.toLowerCase() === caller.invokedBy.toLowerCase(),
+  );
+}
+
+function names(profiles: readonly ProfileSnapshot[]): string {
+  return profiles.map((profile) => profile.name).join(', ');
 }
 
 function need(fact: Need['fact']): Need {
   return { kind: 'need', fact };
 }
 
-function nothing(reason: NothingReason, note: string): Plan {
+function nothing(reason: NothingReason, note: string): Extract<Plan, { kind: 'nothing' }> {
   return { kind: 'nothing', reason, note };
 }

@@ -1,16 +1,63 @@
 /**
- * The EventBridge rule pattern that feeds the remediator: successful CloudTrail-recorded IAM calls
- * the adapter handles. One constant, shared by the stack, the tests and the local sandbox.
+ * The EventBridge rule patterns that feed the remediator, derived from {@link HANDLED_EVENTS}: one rule
+ * per delivery path, so that deletes skip the settle delay. Shared by the stack, the sandbox, `doctor`
+ * and the tests; adding an event to the table adds it here.
+ *
+ * Pure: no SDK, no I/O.
  */
-import { CLOUDTRAIL_DETAIL_TYPE, IAM_CLOUDTRAIL_SOURCE, IAM_EVENT_SOURCE } from './events.js';
+import {
+  CLOUDTRAIL_DETAIL_TYPE,
+  DELIVERY,
+  type Delivery,
+  HANDLED_EVENTS,
+  type HandledEvent,
+  IAM_CLOUDTRAIL_SOURCE,
+  IAM_EVENT_SOURCE,
+} from './events.js';
 
-/** The rule's event pattern, in EventBridge's JSON form. */
-export const REMEDIATOR_EVENT_PATTERN = {
-  source: [IAM_EVENT_SOURCE],
-  'detail-type': [CLOUDTRAIL_DETAIL_TYPE],
-  detail: {
-    eventSource: [IAM_CLOUDTRAIL_SOURCE],
-    eventName: ['CreateRole'],
-    errorCode: [{ exists: false }],
-  },
-} as const;
+/** The part of a pattern that selects calls by name and outcome. */
+export type CallClause =
+  | { readonly eventName: readonly string[]; readonly errorCode: readonly [{ readonly exists: false }] }
+  | { readonly eventName: readonly string[]; readonly errorCode: readonly string[] };
+
+/** An EventBridge event pattern, in its JSON form. */
+export interface EventPattern {
+  readonly source: readonly string[];
+  readonly 'detail-type': readonly string[];
+  readonly detail: { readonly eventSource: readonly string[] } & (CallClause | { readonly $or: readonly CallClause[] });
+}
+
+/**
+ * The pattern of one delivery path: successful calls of the events whose success goes that way (one
+ * clause, `errorCode` absent), plus one clause per event for the failures it handles (by `errorCode`).
+ * Several clauses are joined with `$or`; failed calls we do not handle never match.
+ */
+export function eventPatternFor(
+  delivery: Delivery,
+  events: Readonly<Record<string, HandledEvent>> = HANDLED_EVENTS,
+): EventPattern {
+  const successes = Object.entries(events)
+    .filter(([, handled]) => DELIVERY[handled.success] === delivery)
+    .map(([name]) => name);
+  const clauses: CallClause[] = [];
+  if (successes.length > 0) clauses.push({ eventName: successes, errorCode: [{ exists: false }] });
+  for (const [name, handled] of Object.entries(events)) {
+    const codes = Object.entries(handled.failures ?? {})
+      .filter(([, kind]) => DELIVERY[kind] === delivery)
+      .map(([code]) => code);
+    if (codes.length > 0) clauses.push({ eventName: [name], errorCode: codes });
+  }
+  const [only] = clauses;
+  if (only === undefined) throw new Error(`no handled event is delivered on the ${delivery} path`);
+  return {
+    source: [IAM_EVENT_SOURCE],
+    'detail-type': [CLOUDTRAIL_DETAIL_TYPE],
+    detail: { eventSource: [IAM_CLOUDTRAIL_SOURCE], ...(clauses.length === 1 ? only : { $or: clauses }) },
+  };
+}
+
+/** The rule pattern of each delivery path: `settle` (CreateRole, UpdateAssumeRolePolicy), `immediate` (DeleteRole). */
+export const EVENT_PATTERNS: Readonly<Record<Delivery, EventPattern>> = {
+  settle: eventPatternFor('settle'),
+  immediate: eventPatternFor('immediate'),
+};

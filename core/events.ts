@@ -1,7 +1,8 @@
 /**
- * The event adapter: turns an SQS record or an EventBridge event carrying a CloudTrail record into a
- * {@link RoleTrigger}, the only thing the rest of the service sees. Nothing downstream knows where the
- * trigger came from, which is what lets a scan or another event source slot in later.
+ * The event adapter: turns an SQS record or an EventBridge event into a {@link RoleTrigger}, the only
+ * thing the rest of the service sees. Two sources are understood: CloudTrail-recorded IAM calls (through
+ * EventBridge) and the reconcile pass's own messages ({@link RECONCILE_SOURCE}). Which calls are handled,
+ * and on which delivery path, is {@link HANDLED_EVENTS}: the one place an event is added.
  *
  * Pure: no SDK, no I/O.
  */
@@ -13,9 +14,33 @@ export const IAM_EVENT_SOURCE = 'aws.iam';
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 /** CloudTrail's `eventSource` for IAM. */
 export const IAM_CLOUDTRAIL_SOURCE = 'iam.amazonaws.com';
+/** The `source` of the messages the reconcile pass puts on the remediator's queue, one per candidate role. */
+export const RECONCILE_SOURCE = 'auto-instance-profile.reconcile';
+/** The `detail-type` of a reconcile message. */
+export const RECONCILE_DETAIL_TYPE = 'Role found by reconcile';
 
-/** What happened to the role. New CloudTrail event names map onto these in {@link HANDLED_EVENTS}. */
-export type TriggerKind = 'role-created';
+/**
+ * What happened to the role, which decides the rules that apply:
+ * - `role-created`, `trust-changed`, `found-by-scan`: the role may need a profile;
+ * - `delete-conflict`: a DeleteRole failed with DeleteConflict; our profiles may be what blocks it;
+ * - `role-deleted`: a DeleteRole succeeded; our profile may be left behind, empty.
+ */
+export type TriggerKind = 'role-created' | 'trust-changed' | 'role-deleted' | 'delete-conflict' | 'found-by-scan';
+
+/**
+ * The two delivery paths. `settle`: the queue with the settle delay, so that the console's or IaC's own
+ * profile lands first. `immediate`: the queue without delay, so that a retried `delete-role` works seconds later.
+ */
+export type Delivery = 'settle' | 'immediate';
+
+/** The delivery path of each trigger kind. */
+export const DELIVERY: Readonly<Record<TriggerKind, Delivery>> = {
+  'role-created': 'settle',
+  'trust-changed': 'settle',
+  'found-by-scan': 'settle',
+  'role-deleted': 'immediate',
+  'delete-conflict': 'immediate',
+};
 
 /** Who made the call, from CloudTrail's `userIdentity`; logged with every decision. */
 export interface Caller {
@@ -23,20 +48,42 @@ export interface Caller {
   readonly type?: string | undefined;
   /** The AWS service that made the call on someone's behalf, e.g. `cloudformation.amazonaws.com`. */
   readonly invokedBy?: string | undefined;
+  /** For an assumed role, the role's ARN (`sessionContext.sessionIssuer.arn`). */
+  readonly issuerArn?: string | undefined;
 }
 
-/** The target role and the context needed to decide about it. */
-export interface RoleTrigger {
-  readonly kind: TriggerKind;
-  readonly roleName: string;
+/** A trigger that came from a CloudTrail-recorded IAM call. */
+export interface EventOrigin {
+  readonly type: 'event';
+  /** CloudTrail's `eventName`, e.g. `CreateRole`. */
+  readonly eventName: string;
   /** CloudTrail's `eventID`: unique per API call, recorded on the profiles we create. */
   readonly eventId?: string | undefined;
   /** EventBridge's event `id`: the correlation id of every log line about this trigger. */
   readonly correlationId?: string | undefined;
   /** When the call happened; decides whether a missing role is "not visible yet" or "gone". */
   readonly eventTime?: Date | undefined;
-  readonly eventName?: string | undefined;
+  /** The failed call's `errorCode` and `errorMessage`, for the failures we handle. */
+  readonly errorCode?: string | undefined;
+  readonly errorMessage?: string | undefined;
   readonly caller: Caller;
+}
+
+/** A trigger that came from a scan of the account: the scheduled reconcile, or the CLI. */
+export interface ScanOrigin {
+  readonly type: 'scan';
+  /** The scan's id: the correlation id of every log line about it. */
+  readonly scanId?: string | undefined;
+}
+
+/** Where a trigger came from. */
+export type TriggerOrigin = EventOrigin | ScanOrigin;
+
+/** The role to decide about, what happened to it, and where that news came from. */
+export interface RoleTrigger {
+  readonly kind: TriggerKind;
+  readonly roleName: string;
+  readonly origin: TriggerOrigin;
 }
 
 /** A well-formed event that needs no work, e.g. a call that failed. */
@@ -53,14 +100,21 @@ export interface IgnoredEvent {
 /** What the adapter makes of one event. */
 export type Adapted = RoleTrigger | IgnoredEvent;
 
+/** How one CloudTrail event maps to trigger kinds: when it succeeded, and per `errorCode` when it failed. */
+export interface HandledEvent {
+  readonly success: TriggerKind;
+  /** Failed calls that still need work, by `errorCode`. Other failures are neither routed nor handled. */
+  readonly failures?: Readonly<Record<string, TriggerKind>>;
+}
+
 /**
- * How each handled CloudTrail event maps to a trigger kind: `success` for a call that succeeded, and
- * `failures[errorCode]` for the failed calls that still need work. Other failed calls are ignored.
+ * Every CloudTrail event the service handles. The rule patterns (core/event-pattern.ts), the adapter and
+ * the routing tests all derive from this table.
  */
-export const HANDLED_EVENTS: Readonly<
-  Record<string, { readonly success: TriggerKind; readonly failures?: Readonly<Record<string, TriggerKind>> }>
-> = {
+export const HANDLED_EVENTS: Readonly<Record<string, HandledEvent>> = {
   CreateRole: { success: 'role-created' },
+  UpdateAssumeRolePolicy: { success: 'trust-changed' },
+  DeleteRole: { success: 'role-deleted', failures: { DeleteConflictException: 'delete-conflict' } },
 };
 
 /** The shape of an SQS record the adapter needs: Lambda's SQSRecord satisfies it. */
@@ -80,9 +134,10 @@ export function fromSqsRecord(record: SqsRecordLike): Adapted {
   return fromEventBridge(event);
 }
 
-/** Adapts one EventBridge event carrying a CloudTrail record. Throws {@link UnsupportedEventError}. */
+/** Adapts one EventBridge-shaped event: a CloudTrail record or a reconcile message. Throws {@link UnsupportedEventError}. */
 export function fromEventBridge(event: unknown): Adapted {
   if (!isRecord(event)) throw new UnsupportedEventError('event is not an object');
+  if (event.source === RECONCILE_SOURCE) return fromReconcileMessage(event);
   if (event.source !== IAM_EVENT_SOURCE) throw new UnsupportedEventError(`unsupported source ${String(event.source)}`);
   if (event['detail-type'] !== CLOUDTRAIL_DETAIL_TYPE) {
     throw new UnsupportedEventError(`unsupported detail-type ${String(event['detail-type'])}`);
@@ -115,17 +170,55 @@ export function fromEventBridge(event: unknown): Adapted {
       correlationId,
     };
   }
-  if (roleName === undefined || !isRoleName(roleName)) {
-    throw new UnsupportedEventError('event has no valid requestParameters.roleName');
-  }
   return {
     kind,
-    roleName,
-    eventId,
-    correlationId,
-    eventTime: dateOr(event.time) ?? dateOr(detail.eventTime),
-    eventName,
-    caller: callerOf(detail.userIdentity),
+    roleName: validRoleName(roleName, 'requestParameters.roleName'),
+    origin: {
+      type: 'event',
+      eventName,
+      eventId,
+      correlationId,
+      eventTime: dateOr(event.time) ?? dateOr(detail.eventTime),
+      errorCode,
+      errorMessage: errorCode === undefined ? undefined : stringOr(detail.errorMessage),
+      caller: callerOf(detail.userIdentity),
+    },
+  };
+}
+
+/**
+ * A reconcile message, as the reconcile pass sends it: `{ source, detail-type, id, detail: { roleName } }`.
+ * Build it with {@link reconcileMessage}.
+ */
+export interface ReconcileMessage {
+  readonly source: typeof RECONCILE_SOURCE;
+  readonly 'detail-type': typeof RECONCILE_DETAIL_TYPE;
+  /** The scan's id, shared by every message of one pass. */
+  readonly id: string;
+  readonly time: string;
+  readonly detail: { readonly roleName: string };
+}
+
+/** The message the reconcile pass sends for one candidate role. */
+export function reconcileMessage(roleName: string, scanId: string, time: Date): ReconcileMessage {
+  return {
+    source: RECONCILE_SOURCE,
+    'detail-type': RECONCILE_DETAIL_TYPE,
+    id: scanId,
+    time: time.toISOString(),
+    detail: { roleName },
+  };
+}
+
+function fromReconcileMessage(event: Readonly<Record<string, unknown>>): RoleTrigger {
+  if (event['detail-type'] !== RECONCILE_DETAIL_TYPE) {
+    throw new UnsupportedEventError(`unsupported detail-type ${String(event['detail-type'])}`);
+  }
+  const detail = isRecord(event.detail) ? event.detail : {};
+  return {
+    kind: 'found-by-scan',
+    roleName: validRoleName(stringOr(detail.roleName), 'detail.roleName'),
+    origin: { type: 'scan', scanId: stringOr(event.id) },
   };
 }
 
@@ -134,9 +227,31 @@ export function isRoleName(name: string): boolean {
   return /^[\w+=,.@-]{1,64}$/.test(name);
 }
 
+function validRoleName(name: string | undefined, field: string): string {
+  if (name === undefined || !isRoleName(name)) throw new UnsupportedEventError(`event has no valid ${field}`);
+  return name;
+}
+
+/** The trigger's correlation id and CloudTrail event id, whatever its origin: the keys of its log lines. */
+export function correlationOf(trigger: RoleTrigger): { readonly correlationId?: string; readonly eventId?: string } {
+  const { origin } = trigger;
+  if (origin.type === 'scan') return origin.scanId === undefined ? {} : { correlationId: origin.scanId };
+  return {
+    ...(origin.correlationId === undefined ? {} : { correlationId: origin.correlationId }),
+    ...(origin.eventId === undefined ? {} : { eventId: origin.eventId }),
+  };
+}
+
 function callerOf(identity: unknown): Caller {
   if (!isRecord(identity)) return {};
-  return { arn: stringOr(identity.arn), type: stringOr(identity.type), invokedBy: stringOr(identity.invokedBy) };
+  const session = isRecord(identity.sessionContext) ? identity.sessionContext : {};
+  const issuer = isRecord(session.sessionIssuer) ? session.sessionIssuer : {};
+  return {
+    arn: stringOr(identity.arn),
+    type: stringOr(identity.type),
+    invokedBy: stringOr(identity.invokedBy),
+    issuerArn: stringOr(issuer.arn),
+  };
 }
 
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {

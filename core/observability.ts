@@ -23,6 +23,8 @@ export type MetricName =
   | 'EventsIgnored'
   | 'ProfilesCreated'
   | 'ProfilesAdopted'
+  | 'ProfilesReleased'
+  | 'ProfilesDeleted'
   | 'Skipped'
   | 'Conflicts'
   | 'Retries'

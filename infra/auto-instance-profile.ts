@@ -12,7 +12,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { REMEDIATOR_EVENT_PATTERN } from '../core/event-pattern.js';
+import { EVENT_PATTERNS } from '../core/event-pattern.js';
 import { type IamResourceType, REMEDIATOR_PERMISSIONS } from '../core/iam/index.js';
 import { SERVICE_NAME } from '../core/logger.js';
 import { METRICS_NAMESPACE } from '../core/observability.js';
@@ -26,7 +26,7 @@ import {
 import { REMEDIATOR_HANDLER, remediatorCode } from './bundle.js';
 import { Monitoring } from './monitoring.js';
 import { wildcardResourceFindingId } from './nag.js';
-import { iamResourceArn, remediatorPolicyStatements } from './permissions.js';
+import { iamPolicyStatements, iamResourceArn } from './permissions.js';
 import { type AutoInstanceProfileProps, type ResolvedProps, resolveProps } from './props.js';
 import { guardIamEventRegion } from './region-guard.js';
 import { ManagementEventsTrail } from './trail.js';
@@ -59,7 +59,7 @@ export class AutoInstanceProfile extends Construct {
   public readonly queue: Queue;
   /** Where events go after {@link MAX_RECEIVE_COUNT} failed receives, or when EventBridge cannot deliver them. */
   public readonly deadLetterQueue: Queue;
-  /** Matches the CloudTrail IAM events the remediator handles ({@link REMEDIATOR_EVENT_PATTERN}). */
+  /** Matches the CloudTrail IAM events the remediator handles on the settle path ({@link EVENT_PATTERNS}). */
   public readonly rule: Rule;
   /** The dead-letter queue and function-error alarms; they notify `alarmTopic` when it is set. */
   public readonly alarms: AutoInstanceProfileAlarms;
@@ -97,7 +97,7 @@ export class AutoInstanceProfile extends Construct {
     this.rule = new Rule(this, 'Rule', {
       description:
         'CloudTrail-recorded IAM calls that may need an instance profile, for the auto-instance-profile remediator',
-      eventPattern: toCdkEventPattern(REMEDIATOR_EVENT_PATTERN),
+      eventPattern: toCdkEventPattern(EVENT_PATTERNS.settle),
       // Grants events.amazonaws.com SendMessage on both queues, only for this rule (aws:SourceArn).
       targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
     });
@@ -126,7 +126,7 @@ export class AutoInstanceProfile extends Construct {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: 'The auto-instance-profile remediator: reads roles, creates and tags instance profiles',
     });
-    for (const statement of remediatorPolicyStatements(this, REMEDIATOR_PERMISSIONS)) role.addToPolicy(statement);
+    for (const statement of iamPolicyStatements(this, REMEDIATOR_PERMISSIONS)) role.addToPolicy(statement);
     this.logGroup.grantWrite(role);
 
     const fn = new LambdaFunction(this, 'Function', {
@@ -139,7 +139,7 @@ export class AutoInstanceProfile extends Construct {
       handler: REMEDIATOR_HANDLER,
       role,
       logGroup: this.logGroup,
-      environment: functionEnvironment(settings),
+      environment: { ...functionEnvironment(settings), SERVICE_ROLE_ARN: role.roleArn },
     });
     fn.addEventSource(
       new SqsEventSource(this.queue, {
@@ -179,7 +179,9 @@ const WILDCARD_RESOURCE_REASONS: Readonly<Record<IamResourceType, string>> = {
     'The role/* pattern is limited to this account, to reads and to PassRole, which AddRoleToInstanceProfile requires.',
   'instance-profile':
     'The remediator creates a profile named after each new role, so profile names are not known in advance. ' +
-    'The instance-profile/* pattern is limited to this account.',
+    'The instance-profile/* pattern is limited to this account, and every write but AddRoleToInstanceProfile ' +
+    'is further limited to profiles tagged auto-instance-profile:managed=true.',
+  '*': 'GetAccountAuthorizationDetails has no resource type: it can only be granted on "*". It is a read.',
 };
 
 /** The rules, one per nag pack, that flag any runtime but the newest Node.js. */

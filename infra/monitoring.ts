@@ -35,6 +35,8 @@ export const METRIC_DIMENSIONS: Readonly<Record<MetricName, 'service' | 'service
   EventsIgnored: 'service+reason',
   ProfilesCreated: 'service',
   ProfilesAdopted: 'service',
+  ProfilesReleased: 'service',
+  ProfilesDeleted: 'service',
   Skipped: 'service+reason',
   Conflicts: 'service+reason',
   Retries: 'service+reason',
@@ -124,7 +126,12 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Events', [serviceMetric('EventsReceived'), serviceMetric('EventsIgnored')]),
-      graph('Instance profiles', [serviceMetric('ProfilesCreated'), serviceMetric('ProfilesAdopted')]),
+      graph('Instance profiles', [
+        serviceMetric('ProfilesCreated'),
+        serviceMetric('ProfilesAdopted'),
+        serviceMetric('ProfilesReleased'),
+        serviceMetric('ProfilesDeleted'),
+      ]),
       graph('Skipped, by reason', [serviceMetric('Skipped')]),
     );
     this.dashboard.addWidgets(

@@ -1,20 +1,30 @@
 /**
- * The remediator's IAM permissions: exactly the actions its modules export, each on the ARN pattern
- * of its resource type in this account. Nothing on `*`.
+ * A function's IAM permissions: exactly the actions its modules export, each on the ARN pattern of its
+ * resource type in this account, under the condition it declares. No write action on `*`.
  */
 import { Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import type { IamPermission, IamResourceType } from '../core/iam/index.js';
+import type { IamCondition, IamPermission, IamResourceType } from '../core/iam/index.js';
 
 /** A statement id per resource type, so the policy reads as what it is. */
-const STATEMENT_IDS: Readonly<Record<IamResourceType, string>> = {
-  role: 'RemediatorReadsRolesAndPassesThemToProfiles',
-  'instance-profile': 'RemediatorManagesInstanceProfiles',
+const TYPE_SIDS: Readonly<Record<IamResourceType, string>> = {
+  role: 'Roles',
+  'instance-profile': 'InstanceProfiles',
+  '*': 'AccountListings',
 };
 
+/** The suffix of a conditioned statement's id, by the condition key's kind. */
+function conditionSid(condition: IamCondition | undefined): string {
+  if (condition === undefined) return '';
+  if (condition.key.startsWith('aws:ResourceTag/')) return 'OnlyIfTaggedAsOurs';
+  if (condition.key.startsWith('aws:RequestTag/')) return 'OnlyIfRequestTagsAsOurs';
+  return `If${condition.key.replace(/[^A-Za-z0-9]/g, '')}`;
+}
+
 /**
- * `arn:${Partition}:iam::${Account}:<type>/*` for the stack that holds `scope`.
+ * `arn:${Partition}:iam::${Account}:<type>/*` for the stack that holds `scope`, or `*` for actions that
+ * have no resource type.
  *
  * PassRole is covered by the `role/*` pattern: AddRoleToInstanceProfile requires it on the role, and
  * the function passes only roles of its own account. No `iam:PassedToService` condition is added:
@@ -22,27 +32,38 @@ const STATEMENT_IDS: Readonly<Record<IamResourceType, string>> = {
  * and a condition on an absent key would deny every profile (see docs/deploy.md).
  */
 export function iamResourceArn(scope: IConstruct, type: IamResourceType): string {
+  if (type === '*') return '*';
   return Stack.of(scope).formatArn({ service: 'iam', region: '', resource: type, resourceName: '*' });
 }
 
-/** One Allow statement per resource type, with that type's actions sorted, in a stable order. */
-export function remediatorPolicyStatements(
+/**
+ * One Allow statement per resource type and condition, with its actions sorted, in a stable order:
+ * unconditioned first, then by condition.
+ */
+export function iamPolicyStatements(
   scope: IConstruct,
   permissions: readonly IamPermission[],
 ): readonly PolicyStatement[] {
-  const actionsByType = new Map<IamResourceType, Set<string>>();
-  for (const { action, resource } of permissions) {
-    const actions = actionsByType.get(resource) ?? new Set<string>();
-    actions.add(action);
-    actionsByType.set(resource, actions);
+  const groups = new Map<
+    string,
+    { type: IamResourceType; condition?: IamCondition | undefined; actions: Set<string> }
+  >();
+  for (const { action, resource, condition } of permissions) {
+    const key = `${resource} ${condition === undefined ? '' : JSON.stringify(condition)}`;
+    const group = groups.get(key) ?? { type: resource, condition, actions: new Set<string>() };
+    group.actions.add(action);
+    groups.set(key, group);
   }
-  return [...actionsByType.keys()].sort().map(
-    (type) =>
-      new PolicyStatement({
-        sid: STATEMENT_IDS[type],
-        effect: Effect.ALLOW,
-        actions: [...(actionsByType.get(type) ?? [])].sort(),
-        resources: [iamResourceArn(scope, type)],
-      }),
-  );
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(
+      ([, { type, condition, actions }]) =>
+        new PolicyStatement({
+          sid: `${TYPE_SIDS[type]}${conditionSid(condition)}`,
+          effect: Effect.ALLOW,
+          actions: [...actions].sort(),
+          resources: [iamResourceArn(scope, type)],
+          conditions: condition === undefined ? undefined : { [condition.test]: { [condition.key]: condition.value } },
+        }),
+    );
 }

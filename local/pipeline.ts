@@ -9,7 +9,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { REMEDIATOR_EVENT_PATTERN } from '../core/event-pattern.js';
+import { EVENT_PATTERNS } from '../core/event-pattern.js';
 import { DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, MAX_SETTLE_DELAY_SECONDS } from '../core/pipeline-settings.js';
 import { SandboxError } from './errors.js';
 
@@ -84,7 +84,7 @@ export async function createPipeline(
   const { RuleArn } = await events.send(
     new PutRuleCommand({
       Name: settings.name,
-      EventPattern: JSON.stringify(REMEDIATOR_EVENT_PATTERN),
+      EventPattern: JSON.stringify(EVENT_PATTERNS.settle),
       State: 'ENABLED',
       Description: 'auto-instance-profile sandbox: the stack rule, from core/event-pattern.ts',
     }),

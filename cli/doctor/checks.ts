@@ -3,7 +3,7 @@
  * right, and if not, what should the user do? Pure: no SDK calls, no I/O (the SDK's types only).
  */
 import type { AdvancedEventSelector, AdvancedFieldSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
-import { REMEDIATOR_EVENT_PATTERN } from '../../core/event-pattern.js';
+import { EVENT_PATTERNS, type EventPattern } from '../../core/event-pattern.js';
 import { CLOUDTRAIL_DETAIL_TYPE, IAM_CLOUDTRAIL_SOURCE } from '../../core/events.js';
 import { IAM_EVENT_REGION, STACK_OUTPUTS } from '../../core/pipeline-settings.js';
 import { describeError } from '../errors.js';
@@ -264,11 +264,14 @@ export function checkRule(ruleName: string, rule: RuleFacts | undefined): CheckR
   return { name: 'rule', ok: true, detail: `rule ${ruleName} is ${rule.state}${drift}` };
 }
 
-/** Whether a deployed pattern is {@link REMEDIATOR_EVENT_PATTERN}, ignoring key order and formatting. */
-export function patternMatchesThisVersion(eventPattern: string | undefined): boolean {
+/** Whether a deployed pattern is this version's (by default the settle rule's), ignoring key order and formatting. */
+export function patternMatchesThisVersion(
+  eventPattern: string | undefined,
+  expected: EventPattern = EVENT_PATTERNS.settle,
+): boolean {
   if (eventPattern === undefined) return false;
   try {
-    return canonicalJson(JSON.parse(eventPattern)) === canonicalJson(REMEDIATOR_EVENT_PATTERN);
+    return canonicalJson(JSON.parse(eventPattern)) === canonicalJson(expected);
   } catch {
     return false;
   }

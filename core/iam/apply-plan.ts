@@ -11,15 +11,16 @@ import {
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import type { ProfileSpec } from '../decide.js';
-import type { IamPermission } from './permissions.js';
+import { type IamPermission, TAGGED_AS_OURS } from './permissions.js';
 
 /**
  * The IAM actions this module calls. Tags passed to CreateInstanceProfile need iam:TagInstanceProfile,
- * and AddRoleToInstanceProfile needs iam:PassRole on the role it adds.
+ * and AddRoleToInstanceProfile needs iam:PassRole on the role it adds. Creating and tagging are granted
+ * only when the request tags the profile as ours.
  */
 export const APPLY_PLAN_PERMISSIONS: readonly IamPermission[] = [
-  { action: 'iam:CreateInstanceProfile', resource: 'instance-profile' },
-  { action: 'iam:TagInstanceProfile', resource: 'instance-profile' },
+  { action: 'iam:CreateInstanceProfile', resource: 'instance-profile', condition: TAGGED_AS_OURS },
+  { action: 'iam:TagInstanceProfile', resource: 'instance-profile', condition: TAGGED_AS_OURS },
   { action: 'iam:AddRoleToInstanceProfile', resource: 'instance-profile' },
   { action: 'iam:PassRole', resource: 'role' },
 ];

@@ -40,19 +40,25 @@ export async function readRole(iam: IAMClient, roleName: string): Promise<RoleSn
 }
 
 /**
- * ListInstanceProfilesForRole: the names of the profiles holding the role. A role can be in at most a
- * handful of profiles, so the first page (up to 100) is the whole answer; more pages are followed anyway.
+ * ListInstanceProfilesForRole: the names of the profiles holding the role, or `'absent'` when the role
+ * does not exist. A role can be in at most a handful of profiles, so the first page (up to 100) is the
+ * whole answer; more pages are followed anyway.
  */
-export async function readRoleProfiles(iam: IAMClient, roleName: string): Promise<readonly string[]> {
+export async function readRoleProfiles(iam: IAMClient, roleName: string): Promise<readonly string[] | 'absent'> {
   const names: string[] = [];
   let marker: string | undefined;
-  do {
-    const page = await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName, Marker: marker }));
-    for (const profile of page.InstanceProfiles ?? []) {
-      if (profile.InstanceProfileName !== undefined) names.push(profile.InstanceProfileName);
-    }
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker !== undefined);
+  try {
+    do {
+      const page = await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName, Marker: marker }));
+      for (const profile of page.InstanceProfiles ?? []) {
+        if (profile.InstanceProfileName !== undefined) names.push(profile.InstanceProfileName);
+      }
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker !== undefined);
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) return 'absent';
+    throw error;
+  }
   return names;
 }
 

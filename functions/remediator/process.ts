@@ -3,7 +3,7 @@
  * EventBridge event (a manual invoke). Both go through the same adapter and the same core.
  */
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { type Adapted, fromEventBridge, fromSqsRecord, type IgnoredEvent } from '../../core/events.js';
+import { type Adapted, correlationOf, fromEventBridge, fromSqsRecord, type IgnoredEvent } from '../../core/events.js';
 import type { Log } from '../../core/observability.js';
 import { type Outcome, type RemediateDeps, remediate } from '../../core/remediate.js';
 
@@ -78,8 +78,9 @@ async function adaptAndRemediate(adapt: () => Adapted, deps: ProcessDeps): Promi
     deps.metrics.count('Errors', { reason: 'unsupported-event' });
     throw error;
   }
-  deps.log.setCorrelationId(adapted.correlationId);
-  deps.log.appendKeys({ role: adapted.roleName, eventId: adapted.eventId });
+  const { correlationId, eventId } = adapted.kind === 'ignored' ? adapted : correlationOf(adapted);
+  deps.log.setCorrelationId(correlationId);
+  deps.log.appendKeys({ role: adapted.roleName, eventId });
   if (adapted.kind === 'ignored') {
     deps.log.info('nothing to do', { decision: 'ignored', reason: adapted.reason, errorCode: adapted.errorCode });
     deps.metrics.count('EventsIgnored', { reason: adapted.reason });

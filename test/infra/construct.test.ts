@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REMEDIATOR_EVENT_PATTERN } from '../../core/event-pattern.js';
+import { EVENT_PATTERNS } from '../../core/event-pattern.js';
 import { SERVICE_NAME } from '../../core/logger.js';
 import type { MetricName } from '../../core/observability.js';
 import {
@@ -75,8 +75,8 @@ describe('defaults', () => {
     expect(functionEnvironment(defaults.template).EXCLUDED_PATH_PREFIXES).toBe('/aws-service-role/');
   });
 
-  it('ignores no caller', () => {
-    expect(functionEnvironment(defaults.template).IGNORED_CALLERS).toBe('');
+  it('leaves roles made by CloudFormation alone', () => {
+    expect(functionEnvironment(defaults.template).IGNORED_CALLERS).toBe('cloudformation.amazonaws.com');
   });
 
   it('sends alarms nowhere', () => {
@@ -312,7 +312,7 @@ describe('function', () => {
 describe('rule', () => {
   it('uses the shared event pattern constant, unchanged', () => {
     defaults.template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: JSON.parse(JSON.stringify(REMEDIATOR_EVENT_PATTERN)),
+      EventPattern: JSON.parse(JSON.stringify(EVENT_PATTERNS.settle)),
       State: 'ENABLED',
     });
   });

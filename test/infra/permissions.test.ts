@@ -5,8 +5,8 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IamPermission, REMEDIATOR_PERMISSIONS } from '../../core/iam/index.js';
-import { remediatorPolicyStatements } from '../../infra/permissions.js';
+import { type IamPermission, OWNED_PROFILE, REMEDIATOR_PERMISSIONS } from '../../core/iam/index.js';
+import { iamPolicyStatements } from '../../infra/permissions.js';
 import { CDK_JSON_CONTEXT, onlyResource, removeSynthOutputs, type Synthesized, synthesize } from './support/synth.js';
 
 interface Statement {
@@ -56,11 +56,32 @@ describe("the function role's policy", () => {
     expect(granted).toContain('iam:PassRole');
   });
 
-  it('grants each IAM action only on its resource type in this account', () => {
-    for (const { action, resource } of REMEDIATOR_PERMISSIONS) {
+  it('grants each IAM action only on its resource type in this account, under exactly its declared condition', () => {
+    for (const { action, resource, condition } of REMEDIATOR_PERMISSIONS) {
       const granting = statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action));
       expect(granting, action).toHaveLength(1);
       expect(granting[0]?.Resource, action).toEqual(iamArn(resource));
+      expect(granting[0]?.Condition, action).toEqual(
+        condition === undefined ? undefined : { [condition.test]: { [condition.key]: condition.value } },
+      );
+    }
+  });
+
+  it('removes roles from and deletes only profiles tagged as ours, and creates only profiles it tags as ours', () => {
+    // Prepare
+    const conditionOf = (action: string) =>
+      statements.find((s) => actionsOf(s).includes(action))?.Condition as Record<string, Record<string, string>>;
+
+    // Assess
+    for (const action of ['iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile']) {
+      expect(conditionOf(action), action).toEqual({
+        StringEquals: { 'aws:ResourceTag/auto-instance-profile:managed': 'true' },
+      });
+    }
+    for (const action of ['iam:CreateInstanceProfile', 'iam:TagInstanceProfile']) {
+      expect(conditionOf(action), action).toEqual({
+        StringEquals: { 'aws:RequestTag/auto-instance-profile:managed': 'true' },
+      });
     }
   });
 
@@ -103,29 +124,41 @@ describe("the function role's policy", () => {
   });
 });
 
-describe('remediatorPolicyStatements', () => {
-  it('groups any permission list by resource type, so new actions land on the right ARN', () => {
+describe('iamPolicyStatements', () => {
+  it('groups any permission list by resource type and condition, so new actions land on the right ARN', () => {
     // Prepare
     const stack = new Stack(new App({ context: CDK_JSON_CONTEXT }), 'Stack', {
       env: { account: '123456789012', region: 'us-east-1' },
     });
     const permissions: IamPermission[] = [
-      { action: 'iam:DeleteInstanceProfile', resource: 'instance-profile' },
+      { action: 'iam:DeleteInstanceProfile', resource: 'instance-profile', condition: OWNED_PROFILE },
       { action: 'iam:GetRole', resource: 'role' },
-      { action: 'iam:CreateInstanceProfile', resource: 'instance-profile' },
+      { action: 'iam:GetInstanceProfile', resource: 'instance-profile' },
+      { action: 'iam:RemoveRoleFromInstanceProfile', resource: 'instance-profile', condition: OWNED_PROFILE },
       { action: 'iam:GetRole', resource: 'role' },
+      { action: 'iam:GetAccountAuthorizationDetails', resource: '*' },
     ];
 
     // Act
-    const rendered = remediatorPolicyStatements(stack, permissions).map((s) => stack.resolve(s.toStatementJson()));
+    const rendered = iamPolicyStatements(stack, permissions).map((s) => stack.resolve(s.toStatementJson()));
 
     // Assess
     expect(rendered).toEqual([
-      expect.objectContaining({
-        Action: ['iam:CreateInstanceProfile', 'iam:DeleteInstanceProfile'],
+      { Sid: 'AccountListings', Effect: 'Allow', Action: 'iam:GetAccountAuthorizationDetails', Resource: '*' },
+      {
+        Sid: 'InstanceProfiles',
+        Effect: 'Allow',
+        Action: 'iam:GetInstanceProfile',
         Resource: 'arn:aws:iam::123456789012:instance-profile/*',
-      }),
-      expect.objectContaining({ Action: 'iam:GetRole', Resource: 'arn:aws:iam::123456789012:role/*' }),
+      },
+      {
+        Sid: 'InstanceProfilesOnlyIfTaggedAsOurs',
+        Effect: 'Allow',
+        Action: ['iam:DeleteInstanceProfile', 'iam:RemoveRoleFromInstanceProfile'],
+        Resource: 'arn:aws:iam::123456789012:instance-profile/*',
+        Condition: { StringEquals: { 'aws:ResourceTag/auto-instance-profile:managed': 'true' } },
+      },
+      { Sid: 'Roles', Effect: 'Allow', Action: 'iam:GetRole', Resource: 'arn:aws:iam::123456789012:role/*' },
     ]);
   });
 });

@@ -120,6 +120,7 @@ describe('the synthesized rule pattern in moto EventBridge', () => {
   it.each([
     ['a successful CreateRole', () => variant(createRole)],
     ['a successful CreateRole made by CloudFormation', () => variant(fixture('create-role-by-cloudformation'))],
+    ['a successful UpdateAssumeRolePolicy', () => variant(fixture('update-assume-role-policy'))],
   ])('routes %s to the queue', async (_, make) => {
     // Prepare
     const event = make();
@@ -153,8 +154,15 @@ describe('the synthesized rule pattern in moto EventBridge', () => {
           detail: { ...e.detail, errorCode: 'AccessDenied', responseElements: null },
         })),
     ],
-    ['UpdateAssumeRolePolicy (until the lifecycle issue adds it)', () => variant(fixture('update-assume-role-policy'))],
-    ['DeleteRole (until the lifecycle issue adds it)', () => variant(fixture('delete-role'))],
+    [
+      'a failed UpdateAssumeRolePolicy',
+      () =>
+        variant(fixture('update-assume-role-policy'), (e) => ({
+          ...e,
+          detail: { ...e.detail, errorCode: 'MalformedPolicyDocumentException' },
+        })),
+    ],
+    ['DeleteRole (it takes the path without delay)', () => variant(fixture('delete-role'))],
     [
       'our own CreateInstanceProfile',
       () => iamCall('CreateInstanceProfile', { instanceProfileName: 'CLI-EC2-role', path: '/' }),

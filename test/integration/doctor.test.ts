@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REMEDIATOR_EVENT_PATTERN } from '../../core/event-pattern.js';
+import { EVENT_PATTERNS } from '../../core/event-pattern.js';
 import { STACK_NAME } from '../../core/pipeline-settings.js';
 import { type MotoServer, startMoto } from '../../local/moto.js';
 
@@ -83,7 +83,7 @@ function stackTemplate(): string {
         Type: 'AWS::Events::Rule',
         Properties: {
           State: 'ENABLED',
-          EventPattern: REMEDIATOR_EVENT_PATTERN,
+          EventPattern: EVENT_PATTERNS.settle,
           Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } }],
         },
       },

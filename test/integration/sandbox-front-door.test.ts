@@ -178,6 +178,6 @@ describe('front door', () => {
     const messages = received.Messages ?? [];
     expect(messages).toHaveLength(1);
     const adapted = fromSqsRecord({ messageId: messages[0]?.MessageId ?? '', body: messages[0]?.Body ?? '' });
-    expect(adapted).toMatchObject({ kind: 'role-created', roleName, eventName: 'CreateRole' });
+    expect(adapted).toMatchObject({ kind: 'role-created', roleName, origin: { eventName: 'CreateRole' } });
   });
 });

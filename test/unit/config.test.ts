@@ -12,8 +12,9 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       dryRun: false,
       excludedPathPrefixes: ['/aws-service-role/'],
-      ignoredCallers: [],
+      ignoredCallers: ['cloudformation.amazonaws.com'],
       roleNotFoundRetrySeconds: 120,
+      serviceRoleArn: undefined,
     });
   });
 
@@ -22,16 +23,18 @@ describe('loadConfig', () => {
     const config = loadConfig({
       DRY_RUN: 'TRUE',
       EXCLUDED_PATH_PREFIXES: ' /aws-service-role/, /legacy/ ,',
-      IGNORED_CALLERS: 'cloudformation.amazonaws.com',
+      IGNORED_CALLERS: 'arn:aws:sts::*:assumed-role/terraform-ci/*',
       ROLE_NOT_FOUND_RETRY_SECONDS: '300',
+      SERVICE_ROLE_ARN: 'arn:aws:iam::123456789012:role/AutoInstanceProfile-FunctionRole',
     });
 
     // Assess
     expect(config).toEqual({
       dryRun: true,
       excludedPathPrefixes: ['/aws-service-role/', '/legacy/'],
-      ignoredCallers: ['cloudformation.amazonaws.com'],
+      ignoredCallers: ['arn:aws:sts::*:assumed-role/terraform-ci/*'],
       roleNotFoundRetrySeconds: 300,
+      serviceRoleArn: 'arn:aws:iam::123456789012:role/AutoInstanceProfile-FunctionRole',
     });
   });
 
@@ -43,8 +46,17 @@ describe('loadConfig', () => {
     expect(config.excludedPathPrefixes).toEqual([]);
   });
 
+  it('lets an empty list opt back in to roles made by CloudFormation', () => {
+    // Act
+    const config = loadConfig({ IGNORED_CALLERS: '' });
+
+    // Assess
+    expect(config.ignoredCallers).toEqual([]);
+  });
+
   it.each([
     [{ DRY_RUN: 'yes' }, /DRY_RUN/],
+    [{ SERVICE_ROLE_ARN: 'my-role' }, /SERVICE_ROLE_ARN/],
     [{ EXCLUDED_PATH_PREFIXES: 'legacy/' }, /EXCLUDED_PATH_PREFIXES/],
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '-1' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '1.5' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],

@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { decide, type Facts, type ProfileSnapshot, type RoleSnapshot } from '../../core/decide.js';
-import type { RoleTrigger } from '../../core/events.js';
 import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
+import { eventTrigger, scanTrigger } from './support/triggers.js';
 
 const LAMBDA_TRUST = EC2_TRUST_URL_ENCODED.replace('ec2', 'lambda');
 const NOW = new Date('2026-11-28T12:00:00Z');
 
-const trigger: RoleTrigger = {
-  kind: 'role-created',
-  roleName: 'app-role',
-  eventId: 'evt-1',
+const trigger = eventTrigger('role-created', 'app-role', {
   eventTime: new Date(NOW.getTime() - 60_000),
   caller: { arn: 'arn:aws:iam::123456789012:user/alice' },
-};
+});
 const role: RoleSnapshot = {
   name: 'app-role',
   path: '/teams/',
@@ -43,7 +40,9 @@ describe('decide', () => {
   it('leaves roles made by an ignored caller alone without reading them', () => {
     // Prepare
     const config = { ...DEFAULT_CONFIG, ignoredCallers: ['cloudformation.amazonaws.com'] };
-    const fromCfn = facts({ trigger: { ...trigger, caller: { invokedBy: 'cloudformation.amazonaws.com' } } });
+    const fromCfn = facts({
+      trigger: eventTrigger('role-created', 'app-role', { caller: { invokedBy: 'cloudformation.amazonaws.com' } }),
+    });
 
     // Act
     const step = decide(fromCfn, config);
@@ -187,7 +186,7 @@ describe('decide', () => {
     ['after the retry window', 121_000, 'nothing'],
   ])('treats a missing role %s as %s', (_case, ageMs, kind) => {
     // Prepare
-    const aged = { ...trigger, eventTime: new Date(NOW.getTime() - ageMs) };
+    const aged = eventTrigger('role-created', 'app-role', { eventTime: new Date(NOW.getTime() - ageMs) });
 
     // Act
     const step = decide(facts({ trigger: aged, role: 'absent' }), DEFAULT_CONFIG);
@@ -198,12 +197,267 @@ describe('decide', () => {
 
   it('treats a missing role as gone when there is no event time (a scan)', () => {
     // Prepare
-    const scan = { ...trigger, eventTime: undefined };
+    const scan = scanTrigger('app-role');
 
     // Act
     const step = decide(facts({ trigger: scan, role: 'absent' }), DEFAULT_CONFIG);
 
     // Assess
     expect(step).toMatchObject({ kind: 'nothing', reason: 'role-gone' });
+  });
+});
+
+describe('decide, for every trigger', () => {
+  const ownRole = 'arn:aws:iam::123456789012:role/AutoInstanceProfile-FunctionRole';
+  const config = { ...DEFAULT_CONFIG, serviceRoleArn: ownRole };
+
+  it.each([
+    ['its assumed-role session', { arn: 'arn:aws:sts::123456789012:assumed-role/AutoInstanceProfile-FunctionRole/fn' }],
+    ['the session’s issuing role', { arn: 'arn:aws:sts::123456789012:assumed-role/x/y', issuerArn: ownRole }],
+  ])('never acts on the service’s own calls, recognised by %s', (_case, caller) => {
+    for (const kind of ['role-created', 'trust-changed', 'role-deleted', 'delete-conflict'] as const) {
+      // Act
+      const step = decide(facts({ trigger: eventTrigger(kind, 'app-role', { caller }) }), config);
+
+      // Assess
+      expect(step, kind).toMatchObject({ kind: 'nothing', reason: 'own-call' });
+    }
+  });
+
+  it('acts on another role’s session that merely shares a prefix with ours', () => {
+    // Prepare
+    const caller = { arn: 'arn:aws:sts::123456789012:assumed-role/AutoInstanceProfile-FunctionRole2/fn' };
+
+    // Act
+    const step = decide(facts({ trigger: eventTrigger('role-created', 'app-role', { caller }) }), config);
+
+    // Assess
+    expect(step).toEqual({ kind: 'need', fact: 'role' });
+  });
+
+  it.each([
+    [
+      'a principal ARN pattern',
+      'arn:aws:sts::*:assumed-role/terraform-ci/*',
+      { arn: 'arn:aws:sts::123456789012:assumed-role/terraform-ci/run-42' },
+    ],
+    ['a service, case-insensitively', 'CloudFormation.amazonaws.com', { invokedBy: 'cloudformation.amazonaws.com' }],
+  ])('leaves alone roles created or changed by an ignored caller matched by %s', (_case, entry, caller) => {
+    for (const kind of ['role-created', 'trust-changed'] as const) {
+      // Act
+      const step = decide(facts({ trigger: eventTrigger(kind, 'app-role', { caller }) }), {
+        ...DEFAULT_CONFIG,
+        ignoredCallers: [entry],
+      });
+
+      // Assess
+      expect(step, kind).toMatchObject({ kind: 'nothing', reason: 'ignored-caller' });
+    }
+  });
+
+  it('still releases our profiles when an ignored caller deletes the role, so its delete does not fail', () => {
+    // Prepare
+    const trigger = eventTrigger('delete-conflict', 'app-role', {
+      caller: { invokedBy: 'cloudformation.amazonaws.com' },
+    });
+
+    // Act
+    const step = decide(facts({ trigger }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toEqual({ kind: 'need', fact: 'roleProfiles' });
+  });
+
+  it('does not match a pattern against a caller with no ARN', () => {
+    // Act
+    const step = decide(facts({ trigger: eventTrigger('role-created', 'app-role', { caller: {} }) }), {
+      ...DEFAULT_CONFIG,
+      ignoredCallers: ['arn:*'],
+    });
+
+    // Assess
+    expect(step).toEqual({ kind: 'need', fact: 'role' });
+  });
+});
+
+describe('decide, when the trust policy changed', () => {
+  const changed = eventTrigger('trust-changed', 'app-role', { eventTime: new Date(NOW.getTime() - 60_000) });
+
+  it('plans a profile exactly as for a new role when EC2 may now assume it', () => {
+    // Act
+    const step = decide(facts({ trigger: changed, role, roleProfiles: [] }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({
+      kind: 'create',
+      roleName: 'app-role',
+      profile: { name: 'app-role', path: '/teams/' },
+    });
+  });
+
+  it('changes nothing when EC2 may no longer assume it, and says that a profile stays', () => {
+    // Act
+    const step = decide(facts({ trigger: changed, role: { ...role, trustPolicy: LAMBDA_TRUST } }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'no-ec2-trust' });
+    expect(step.kind === 'nothing' && step.note).toContain('existing instance profile is left in place');
+  });
+});
+
+describe('decide, when a DeleteRole failed with DeleteConflict', () => {
+  const conflict = eventTrigger('delete-conflict', 'app-role', {
+    errorCode: 'DeleteConflictException',
+    errorMessage: 'Cannot delete entity, must remove roles from instance profile first.',
+  });
+  const holding = (name: string, tags: Record<string, string>) => profile({ name, tags, roleNames: ['app-role'] });
+
+  it('asks which profiles hold the role, without reading the role', () => {
+    // Act
+    const step = decide(facts({ trigger: conflict }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toEqual({ kind: 'need', fact: 'roleProfiles' });
+  });
+
+  it('asks whose the holding profiles are', () => {
+    // Act
+    const step = decide(facts({ trigger: conflict, roleProfiles: ['app-role'] }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toEqual({ kind: 'need', fact: 'holdingProfiles' });
+  });
+
+  it('releases every holding profile when all are ours, naming the conflict it removes', () => {
+    // Prepare
+    const ours = { 'auto-instance-profile:managed': 'true' };
+
+    // Act
+    const step = decide(
+      facts({
+        trigger: conflict,
+        roleProfiles: ['app-role', 'app-role-2'],
+        holdingProfiles: [holding('app-role', ours), holding('app-role-2', ours)],
+      }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'release', roleName: 'app-role', profileNames: ['app-role', 'app-role-2'] });
+    expect(step.kind === 'release' && step.note).toContain('must remove roles from instance profile first');
+  });
+
+  it('changes nothing and names the blocking profile when any holding profile is not ours', () => {
+    // Act
+    const step = decide(
+      facts({
+        trigger: conflict,
+        roleProfiles: ['app-role', 'team-profile'],
+        holdingProfiles: [
+          holding('app-role', { 'auto-instance-profile:managed': 'true' }),
+          holding('team-profile', {}),
+        ],
+      }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'held-by-unmanaged-profile' });
+    expect(step.kind === 'nothing' && step.note).toContain('team-profile');
+  });
+
+  it.each([
+    ['the role is in no profile (attached policies conflict)', [], 'not-in-profile'],
+    ['the role is already gone (the retry went through)', 'absent' as const, 'role-gone'],
+  ])('does nothing when %s', (_case, roleProfiles, reason) => {
+    // Act
+    const step = decide(facts({ trigger: conflict, roleProfiles }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason });
+  });
+
+  it('ignores opt-out, path and trust: the caller asked for the role to go', () => {
+    // Act
+    const step = decide(
+      facts({
+        trigger: conflict,
+        role: { ...role, tags: { 'auto-instance-profile:skip': 'true' }, trustPolicy: LAMBDA_TRUST },
+        roleProfiles: ['app-role'],
+        holdingProfiles: [holding('app-role', { 'auto-instance-profile:managed': 'true' })],
+      }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step.kind).toBe('release');
+  });
+});
+
+describe('decide, when a DeleteRole succeeded', () => {
+  const deleted = eventTrigger('role-deleted', 'app-role');
+
+  it('reads the same-name profile', () => {
+    // Act
+    const step = decide(facts({ trigger: deleted }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toEqual({ kind: 'need', fact: 'sameNameProfile' });
+  });
+
+  it('deletes our empty leftover profile, as Terraform leaves it behind', () => {
+    // Act
+    const step = decide(facts({ trigger: deleted, sameNameProfile: profile({}) }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'cleanup', profileName: 'app-role' });
+  });
+
+  it.each([
+    ['there is no such profile', 'absent' as const, 'no-leftover-profile'],
+    ['the profile is not ours', profile({ tags: {} }), 'leftover-not-ours'],
+    [
+      'the profile is not ours, whatever its tags say otherwise',
+      profile({ tags: { managed: 'true' } }),
+      'leftover-not-ours',
+    ],
+    ['our profile holds a role (a re-created role took it)', profile({ roleNames: ['app-role'] }), 'leftover-in-use'],
+  ])('never deletes when %s', (_case, sameNameProfile, reason) => {
+    // Act
+    const step = decide(facts({ trigger: deleted, sameNameProfile }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason });
+  });
+});
+
+describe('decide, for a role found by a scan', () => {
+  it('decides from a listing’s facts exactly as for a new role, with no read', () => {
+    // Act
+    const step = decide(facts({ trigger: scanTrigger('app-role'), role, roleProfiles: [] }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'create', profile: { name: 'app-role' } });
+    const tags = step.kind === 'create' ? step.profile.tags.map((t) => t.Key) : [];
+    expect(tags).not.toContain('auto-instance-profile:source-event-id');
+  });
+
+  it('reads the same-name profile only when the listing showed one', () => {
+    // Act
+    const step = decide(
+      facts({ trigger: scanTrigger('app-role'), role, roleProfiles: [], sameNameProfile: 'exists' }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step).toEqual({ kind: 'need', fact: 'sameNameProfile' });
+  });
+
+  it('is never left alone as an ignored caller: a scan has no caller', () => {
+    // Act
+    const step = decide(facts({ trigger: scanTrigger('app-role') }), { ...DEFAULT_CONFIG, ignoredCallers: ['arn:*'] });
+
+    // Assess
+    expect(step).toEqual({ kind: 'need', fact: 'role' });
   });
 });

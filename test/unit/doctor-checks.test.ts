@@ -12,7 +12,7 @@ import {
   selectorsLogIamWrites,
   type TrailFacts,
 } from '../../cli/doctor/checks.js';
-import { REMEDIATOR_EVENT_PATTERN } from '../../core/event-pattern.js';
+import { EVENT_PATTERNS } from '../../core/event-pattern.js';
 
 const LOGGING_TRAIL: TrailFacts = {
   name: 'management',
@@ -263,7 +263,7 @@ describe('checkStack', () => {
 });
 
 describe('checkRule', () => {
-  const pattern = JSON.stringify(REMEDIATOR_EVENT_PATTERN);
+  const pattern = JSON.stringify(EVENT_PATTERNS.settle);
 
   it.each([
     ['ENABLED', true],
@@ -291,9 +291,9 @@ describe('checkRule', () => {
     // Prepare
     const reordered = JSON.stringify(
       {
-        detail: REMEDIATOR_EVENT_PATTERN.detail,
-        'detail-type': REMEDIATOR_EVENT_PATTERN['detail-type'],
-        source: REMEDIATOR_EVENT_PATTERN.source,
+        detail: EVENT_PATTERNS.settle.detail,
+        'detail-type': EVENT_PATTERNS.settle['detail-type'],
+        source: EVENT_PATTERNS.settle.source,
       },
       null,
       2,

@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UnsupportedEventError } from '../../core/errors.js';
-import { REMEDIATOR_EVENT_PATTERN } from '../../core/event-pattern.js';
-import { fromEventBridge, fromSqsRecord, HANDLED_EVENTS } from '../../core/events.js';
+import { EVENT_PATTERNS, eventPatternFor } from '../../core/event-pattern.js';
+import {
+  correlationOf,
+  DELIVERY,
+  fromEventBridge,
+  fromSqsRecord,
+  HANDLED_EVENTS,
+  reconcileMessage,
+} from '../../core/events.js';
 
 const load = (name: string) => JSON.parse(readFileSync(`test/fixtures/cloudtrail/${name}.json`, 'utf8'));
 
@@ -18,11 +25,21 @@ describe('fromEventBridge', () => {
     expect(trigger).toEqual({
       kind: 'role-created',
       roleName: 'CLI-EC2-role',
-      eventId: '6f0c2a1e-0b4d-4d8e-9a51-3c1f7e2b9d10',
-      correlationId: '0463f670-73ef-41f9-bb90-a315ef8c9f0d',
-      eventTime: new Date('2026-11-28T18:25:58Z'),
-      eventName: 'CreateRole',
-      caller: { arn: 'arn:aws:iam::123456789012:user/platform-admin', type: 'IAMUser', invokedBy: undefined },
+      origin: {
+        type: 'event',
+        eventName: 'CreateRole',
+        eventId: '6f0c2a1e-0b4d-4d8e-9a51-3c1f7e2b9d10',
+        correlationId: '0463f670-73ef-41f9-bb90-a315ef8c9f0d',
+        eventTime: new Date('2026-11-28T18:25:58Z'),
+        errorCode: undefined,
+        errorMessage: undefined,
+        caller: {
+          arn: 'arn:aws:iam::123456789012:user/platform-admin',
+          type: 'IAMUser',
+          invokedBy: undefined,
+          issuerArn: undefined,
+        },
+      },
     });
   });
 
@@ -31,7 +48,9 @@ describe('fromEventBridge', () => {
     const trigger = fromEventBridge(load('create-role-by-cloudformation'));
 
     // Assess
-    expect(trigger).toMatchObject({ caller: { invokedBy: 'cloudformation.amazonaws.com', type: 'AssumedRole' } });
+    expect(trigger).toMatchObject({
+      origin: { caller: { invokedBy: 'cloudformation.amazonaws.com', type: 'AssumedRole' } },
+    });
   });
 
   it('ignores a failed call', () => {
@@ -60,7 +79,7 @@ describe('fromEventBridge', () => {
     const trigger = fromEventBridge(event);
 
     // Assess
-    expect(trigger).toMatchObject({ eventTime: new Date('2026-11-28T10:00:00Z') });
+    expect(trigger).toMatchObject({ origin: { eventTime: new Date('2026-11-28T10:00:00Z') } });
   });
 
   it.each([
@@ -68,7 +87,10 @@ describe('fromEventBridge', () => {
     ['another source', (e: Record<string, unknown>) => ({ ...e, source: 'aws.ec2' })],
     ['another detail-type', (e: Record<string, unknown>) => ({ ...e, 'detail-type': 'Scheduled Event' })],
     ['no detail', (e: Record<string, unknown>) => ({ ...e, detail: undefined })],
-    ['an event name we do not handle', () => load('update-assume-role-policy')],
+    [
+      'an event name we do not handle',
+      (e: { detail: object }) => ({ ...e, detail: { ...e.detail, eventName: 'TagRole' } }),
+    ],
     [
       'no role name',
       (e: { detail: { requestParameters: object } }) => ({ ...e, detail: { ...e.detail, requestParameters: {} } }),
@@ -113,13 +135,135 @@ describe('fromSqsRecord', () => {
   });
 });
 
-describe('REMEDIATOR_EVENT_PATTERN', () => {
-  it('routes every event name the adapter handles, and only successful calls', () => {
+describe('the lifecycle events', () => {
+  it.each([
+    ['update-assume-role-policy', 'trust-changed', 'UpdateAssumeRolePolicy'],
+    ['delete-role', 'role-deleted', 'DeleteRole'],
+    ['delete-role-conflict', 'delete-conflict', 'DeleteRole'],
+  ])('turns %s into a %s trigger', (fixture, kind, eventName) => {
     // Act
-    const names = REMEDIATOR_EVENT_PATTERN.detail.eventName;
+    const trigger = fromEventBridge(load(fixture));
 
     // Assess
-    expect([...names].sort()).toEqual(Object.keys(HANDLED_EVENTS).sort());
-    expect(REMEDIATOR_EVENT_PATTERN.detail.errorCode).toEqual([{ exists: false }]);
+    expect(trigger).toMatchObject({ kind, roleName: 'CLI-EC2-role', origin: { type: 'event', eventName } });
+  });
+
+  it('keeps the failed call’s error code and message for the log line', () => {
+    // Act
+    const trigger = fromEventBridge(load('delete-role-conflict'));
+
+    // Assess
+    expect(trigger).toMatchObject({
+      origin: {
+        errorCode: 'DeleteConflictException',
+        errorMessage: 'Cannot delete entity, must remove roles from instance profile first.',
+      },
+    });
+  });
+
+  it.each([
+    ['DeleteRole', 'NoSuchEntityException'],
+    ['DeleteRole', 'AccessDenied'],
+    ['UpdateAssumeRolePolicy', 'MalformedPolicyDocumentException'],
+  ])('ignores %s failed with %s', (eventName, errorCode) => {
+    // Prepare
+    const event = load('delete-role');
+    event.detail.eventName = eventName;
+    event.detail.errorCode = errorCode;
+
+    // Act
+    const adapted = fromEventBridge(event);
+
+    // Assess
+    expect(adapted).toMatchObject({ kind: 'ignored', reason: 'failed-call', eventName, errorCode });
+  });
+
+  it('records the issuing role of an assumed-role caller, which tells our own calls apart', () => {
+    // Prepare
+    const event = load('create-role-by-cloudformation');
+    const issuer = 'arn:aws:iam::123456789012:role/cfn-exec';
+    event.detail.userIdentity.sessionContext = { sessionIssuer: { type: 'Role', arn: issuer } };
+
+    // Act
+    const trigger = fromEventBridge(event);
+
+    // Assess
+    expect(trigger).toMatchObject({ origin: { caller: { issuerArn: issuer } } });
+  });
+});
+
+describe('reconcile messages', () => {
+  it('turn into a found-by-scan trigger correlated by the scan id', () => {
+    // Prepare
+    const message = reconcileMessage('old-ec2-role', 'scan-1', new Date('2026-11-28T00:00:00Z'));
+
+    // Act
+    const trigger = fromSqsRecord({ messageId: 'm-1', body: JSON.stringify(message) });
+
+    // Assess
+    expect(trigger).toEqual({
+      kind: 'found-by-scan',
+      roleName: 'old-ec2-role',
+      origin: { type: 'scan', scanId: 'scan-1' },
+    });
+    expect(trigger.kind !== 'ignored' && correlationOf(trigger)).toEqual({ correlationId: 'scan-1' });
+  });
+
+  it.each([
+    ['no role name', { detail: {} }],
+    ['an invalid role name', { detail: { roleName: 'a b' } }],
+    ['another detail-type', { 'detail-type': 'Something else' }],
+  ])('are rejected with %s', (_case, change) => {
+    // Prepare
+    const message = { ...reconcileMessage('r', 'scan-1', new Date()), ...change };
+
+    // Act
+    const act = () => fromEventBridge(message);
+
+    // Assess
+    expect(act).toThrow(UnsupportedEventError);
+  });
+});
+
+describe('EVENT_PATTERNS', () => {
+  it('routes every handled success and handled failure, each on its kind’s delivery path', () => {
+    for (const [eventName, handled] of Object.entries(HANDLED_EVENTS)) {
+      const successPath = DELIVERY[handled.success];
+      expect(JSON.stringify(EVENT_PATTERNS[successPath]), eventName).toContain(`"${eventName}"`);
+      for (const [errorCode, kind] of Object.entries(handled.failures ?? {})) {
+        expect(JSON.stringify(EVENT_PATTERNS[DELIVERY[kind]]), errorCode).toContain(`"${errorCode}"`);
+      }
+    }
+  });
+
+  it('sends creates and trust changes through the settle delay, successes only', () => {
+    // Assess
+    expect(EVENT_PATTERNS.settle.detail).toEqual({
+      eventSource: ['iam.amazonaws.com'],
+      eventName: ['CreateRole', 'UpdateAssumeRolePolicy'],
+      errorCode: [{ exists: false }],
+    });
+  });
+
+  it('sends deletes, succeeded or failed with DeleteConflictException, without delay', () => {
+    // Assess
+    expect(EVENT_PATTERNS.immediate.detail).toEqual({
+      eventSource: ['iam.amazonaws.com'],
+      $or: [
+        { eventName: ['DeleteRole'], errorCode: [{ exists: false }] },
+        { eventName: ['DeleteRole'], errorCode: ['DeleteConflictException'] },
+      ],
+    });
+  });
+
+  it('adds a new event to the pattern from the table alone', () => {
+    // Prepare
+    const events = { ...HANDLED_EVENTS, TagRole: { success: 'trust-changed' as const } };
+
+    // Act
+    const pattern = eventPatternFor('settle', events);
+
+    // Assess
+    expect(pattern.detail).toMatchObject({ eventName: ['CreateRole', 'UpdateAssumeRolePolicy', 'TagRole'] });
   });
 });

@@ -1,6 +1,8 @@
 import {
   AddRoleToInstanceProfileCommand,
   CreateInstanceProfileCommand,
+  DeleteConflictException,
+  DeleteInstanceProfileCommand,
   EntityAlreadyExistsException,
   GetInstanceProfileCommand,
   GetRoleCommand,
@@ -9,26 +11,22 @@ import {
   LimitExceededException,
   ListInstanceProfilesForRoleCommand,
   NoSuchEntityException,
+  RemoveRoleFromInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type Config, DEFAULT_CONFIG } from '../../core/config.js';
 import { AutoInstanceProfileError } from '../../core/errors.js';
 import type { RoleTrigger } from '../../core/events.js';
-import { remediate } from '../../core/remediate.js';
+import { type KnownFacts, remediate } from '../../core/remediate.js';
 import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
 import { RecordingCounter, RecordingLog } from './support/fakes.js';
+import { eventTrigger, scanTrigger } from './support/triggers.js';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 const ROLE = 'CLI-EC2-role';
 const ROLE_ARN = `arn:aws:iam::123456789012:role/${ROLE}`;
-const trigger: RoleTrigger = {
-  kind: 'role-created',
-  roleName: ROLE,
-  eventId: 'evt-1',
-  eventTime: new Date(NOW.getTime() - 30_000),
-  caller: { arn: 'arn:aws:iam::123456789012:user/platform-admin' },
-};
+const trigger = eventTrigger('role-created', ROLE, { eventTime: new Date(NOW.getTime() - 30_000) });
 const getRoleOutput = (overrides: Record<string, unknown> = {}) => ({
   Role: {
     RoleName: ROLE,
@@ -59,8 +57,12 @@ const iamError = <T>(Type: new (o: { message: string; $metadata: object }) => T)
 const iam = mockClient(IAMClient);
 let log: RecordingLog;
 let metrics: RecordingCounter;
-const run = (config: Partial<Config> = {}, input: RoleTrigger = trigger) =>
-  remediate(input, { iam: new IAMClient({}), config: { ...DEFAULT_CONFIG, ...config }, log, metrics, now: () => NOW });
+const run = (config: Partial<Config> = {}, input: RoleTrigger = trigger, known: KnownFacts = {}) =>
+  remediate(
+    input,
+    { iam: new IAMClient({}), config: { ...DEFAULT_CONFIG, ...config }, log, metrics, now: () => NOW },
+    known,
+  );
 const calls = () => iam.calls().map((c) => c.args[0].constructor.name);
 
 beforeEach(() => {
@@ -196,7 +198,7 @@ describe('remediate', () => {
 
   it('makes no call for a role made by an ignored caller', async () => {
     // Prepare
-    const fromCfn = { ...trigger, caller: { invokedBy: 'cloudformation.amazonaws.com' } };
+    const fromCfn = eventTrigger('role-created', ROLE, { caller: { invokedBy: 'cloudformation.amazonaws.com' } });
 
     // Act
     const outcome = await run({ ignoredCallers: ['cloudformation.amazonaws.com'] }, fromCfn);
@@ -299,7 +301,7 @@ describe('remediate', () => {
     iam.on(GetRoleCommand).rejects(iamError(NoSuchEntityException));
 
     // Act
-    const outcome = await run({}, { ...trigger, eventTime: new Date(NOW.getTime() - ageMs) });
+    const outcome = await run({}, eventTrigger('role-created', ROLE, { eventTime: new Date(NOW.getTime() - ageMs) }));
 
     // Assess
     expect(calls()).toEqual(['GetRoleCommand']);
@@ -369,5 +371,149 @@ describe('remediate', () => {
     // Assess
     await expect(act).rejects.toThrow(AutoInstanceProfileError);
     expect(iam.calls().length).toBeLessThan(12);
+  });
+});
+
+describe('remediate, over the role’s life', () => {
+  const listed = (...names: string[]) => ({
+    InstanceProfiles: names.map((InstanceProfileName) => ({
+      InstanceProfileName,
+      InstanceProfileId: 'x',
+      Arn: 'x',
+      Path: '/',
+      CreateDate: NOW,
+      Roles: [],
+    })),
+  });
+  const conflict = eventTrigger('delete-conflict', ROLE, { errorCode: 'DeleteConflictException' });
+
+  it('releases our profile on a delete conflict: remove, then delete, without reading the role', async () => {
+    // Prepare
+    iam.on(ListInstanceProfilesForRoleCommand).resolves(listed(ROLE));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, [ROLE]));
+
+    // Act
+    const outcome = await run({}, conflict);
+
+    // Assess
+    expect(calls()).toEqual([
+      'ListInstanceProfilesForRoleCommand',
+      'GetInstanceProfileCommand',
+      'RemoveRoleFromInstanceProfileCommand',
+      'DeleteInstanceProfileCommand',
+    ]);
+    expect(iam.commandCalls(RemoveRoleFromInstanceProfileCommand)[0]?.args[0].input).toEqual({
+      InstanceProfileName: ROLE,
+      RoleName: ROLE,
+    });
+    expect(iam.commandCalls(DeleteInstanceProfileCommand)[0]?.args[0].input).toEqual({ InstanceProfileName: ROLE });
+    expect(outcome).toMatchObject({
+      decision: 'release',
+      changed: true,
+      changes: [`removed role ${ROLE} from instance profile ${ROLE}`, `deleted instance profile ${ROLE}`],
+      iamCalls: 4,
+    });
+    expect(log.visible).toEqual([expect.objectContaining({ message: 'released instance profile' })]);
+    expect(metrics.names()).toEqual(['ProfilesReleased']);
+  });
+
+  it('touches nothing when a holding profile is not ours, and says which one blocks the delete', async () => {
+    // Prepare
+    iam.on(ListInstanceProfilesForRoleCommand).resolves(listed('team-profile'));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput([], [ROLE]));
+
+    // Act
+    const outcome = await run({}, conflict);
+
+    // Assess
+    expect(calls()).toEqual(['ListInstanceProfilesForRoleCommand', 'GetInstanceProfileCommand']);
+    expect(outcome).toMatchObject({ decision: 'nothing', reason: 'held-by-unmanaged-profile', changed: false });
+    expect(outcome.note).toContain(ROLE);
+  });
+
+  it('counts a profile already removed or deleted by a racing delivery as released', async () => {
+    // Prepare
+    iam.on(ListInstanceProfilesForRoleCommand).resolves(listed(ROLE));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, [ROLE]));
+    iam.on(RemoveRoleFromInstanceProfileCommand).rejects(iamError(NoSuchEntityException));
+    iam.on(DeleteInstanceProfileCommand).rejects(iamError(NoSuchEntityException));
+
+    // Act
+    const outcome = await run({}, conflict);
+
+    // Assess
+    expect(outcome).toMatchObject({ decision: 'release' });
+  });
+
+  it('changes nothing in a dry run', async () => {
+    // Prepare
+    iam.on(ListInstanceProfilesForRoleCommand).resolves(listed(ROLE));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, [ROLE]));
+
+    // Act
+    const outcome = await run({ dryRun: true }, conflict);
+
+    // Assess
+    expect(calls()).toEqual(['ListInstanceProfilesForRoleCommand', 'GetInstanceProfileCommand']);
+    expect(outcome).toMatchObject({ decision: 'release', changed: false, changes: [], dryRun: true });
+    expect(log.visible).toEqual([expect.objectContaining({ message: 'would release instance profile' })]);
+  });
+
+  it('deletes our empty leftover profile after a successful DeleteRole', async () => {
+    // Prepare
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, []));
+
+    // Act
+    const outcome = await run({}, eventTrigger('role-deleted', ROLE));
+
+    // Assess
+    expect(calls()).toEqual(['GetInstanceProfileCommand', 'DeleteInstanceProfileCommand']);
+    expect(outcome).toMatchObject({ decision: 'cleanup', changes: [`deleted instance profile ${ROLE}`] });
+    expect(metrics.names()).toEqual(['ProfilesDeleted']);
+  });
+
+  it('keeps the leftover profile when a role was added to it since it was read', async () => {
+    // Prepare
+    iam
+      .on(GetInstanceProfileCommand)
+      .resolvesOnce(profileOutput(MANAGED, []))
+      .resolves(profileOutput(MANAGED, [ROLE]));
+    iam.on(DeleteInstanceProfileCommand).rejects(iamError(DeleteConflictException));
+
+    // Act
+    const outcome = await run({}, eventTrigger('role-deleted', ROLE));
+
+    // Assess
+    expect(outcome).toMatchObject({ decision: 'nothing', reason: 'leftover-in-use', changed: false });
+  });
+
+  it('starts from facts a listing already read, and makes only the writes', async () => {
+    // Prepare
+    const role = {
+      name: ROLE,
+      path: '/',
+      arn: ROLE_ARN,
+      id: 'AROAEXAMPLE',
+      trustPolicy: EC2_TRUST_URL_ENCODED,
+      tags: {},
+    };
+
+    // Act
+    const outcome = await run({}, scanTrigger(ROLE), { role, roleProfiles: [], sameNameProfile: 'absent' });
+
+    // Assess
+    expect(calls()).toEqual(['CreateInstanceProfileCommand', 'AddRoleToInstanceProfileCommand']);
+    expect(outcome).toMatchObject({ trigger: 'found-by-scan', decision: 'create', iamCalls: 2 });
+  });
+
+  it('treats a role gone since a scan saw it as gone, not as not visible yet', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).rejects(iamError(NoSuchEntityException));
+
+    // Act
+    const outcome = await run({}, scanTrigger(ROLE));
+
+    // Assess
+    expect(outcome).toMatchObject({ decision: 'nothing', reason: 'role-gone' });
   });
 });

@@ -160,7 +160,7 @@ describe('toCloudTrailRecord', () => {
       DetailType: 'AWS API Call via CloudTrail',
       Time: new Date('2026-11-28T18:25:58Z'),
     });
-    expect(adapted).toMatchObject({ kind: 'role-created', roleName: 'CLI-EC2-role', eventId: 'event-1' });
+    expect(adapted).toMatchObject({ kind: 'role-created', roleName: 'CLI-EC2-role', origin: { eventId: 'event-1' } });
   });
 
   it('records a failed call with CloudTrail error code and message, and null responseElements', () => {

@@ -1,0 +1,45 @@
+/**
+ * Takes our instance profiles apart: removes a role from a profile, deletes an empty profile. Both are
+ * granted only on profiles tagged as ours ({@link OWNED_PROFILE}), so IAM refuses them on any other.
+ * "Already gone" is success; a profile that holds a role again is reported for the loop to re-decide.
+ */
+import {
+  DeleteConflictException,
+  DeleteInstanceProfileCommand,
+  type IAMClient,
+  NoSuchEntityException,
+  RemoveRoleFromInstanceProfileCommand,
+} from '@aws-sdk/client-iam';
+import { type IamPermission, OWNED_PROFILE } from './permissions.js';
+
+/** The IAM actions this module calls, each only on profiles tagged as ours. */
+export const RELEASE_PERMISSIONS: readonly IamPermission[] = [
+  { action: 'iam:RemoveRoleFromInstanceProfile', resource: 'instance-profile', condition: OWNED_PROFILE },
+  { action: 'iam:DeleteInstanceProfile', resource: 'instance-profile', condition: OWNED_PROFILE },
+];
+
+/** How a release write went: `done` (or already so), or the profile holds a role and cannot go. */
+export type ReleaseResult = 'done' | 'profile-in-use';
+
+/** RemoveRoleFromInstanceProfile. A role or profile that is already gone, or not in it, counts as done. */
+export async function removeRole(iam: IAMClient, profileName: string, roleName: string): Promise<ReleaseResult> {
+  try {
+    await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }));
+  } catch (error) {
+    if (!(error instanceof NoSuchEntityException)) throw error;
+  }
+  return 'done';
+}
+
+/** DeleteInstanceProfile. Already deleted counts as done; one that holds a role (again) is `profile-in-use`. */
+export async function deleteProfile(iam: IAMClient, profileName: string): Promise<ReleaseResult> {
+  try {
+    await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: profileName }));
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) return 'done';
+    // A role was added since we read it empty: IAM keeps it, and so do we.
+    if (error instanceof DeleteConflictException) return 'profile-in-use';
+    throw error;
+  }
+  return 'done';
+}
