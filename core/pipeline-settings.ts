@@ -10,6 +10,8 @@ export const STACK_NAME = 'AutoInstanceProfile';
 export const STACK_OUTPUTS = {
   ruleName: 'RuleName',
   queueUrl: 'QueueUrl',
+  deleteRuleName: 'DeleteRuleName',
+  deleteQueueUrl: 'DeleteQueueUrl',
   deadLetterQueueUrl: 'DeadLetterQueueUrl',
   functionName: 'FunctionName',
 } as const;

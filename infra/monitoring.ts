@@ -49,9 +49,11 @@ const PERIOD = Duration.minutes(5);
 export interface MonitoringProps {
   /** The remediator. */
   readonly function: IFunction;
-  /** The queue that feeds it. */
+  /** The queue that feeds it (the settle path). */
   readonly queue: IQueue;
-  /** The queue's dead-letter queue. */
+  /** The queue that feeds it delete events, without delay. */
+  readonly deleteQueue: IQueue;
+  /** The queues' shared dead-letter queue. */
   readonly deadLetterQueue: IQueue;
   /** Receives ALARM and OK notifications. @default - none */
   readonly alarmTopic?: ITopic | undefined;
@@ -148,12 +150,9 @@ export class Monitoring extends Construct {
         }),
       ]),
       graph(
-        'Queue',
-        [
-          props.queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period: PERIOD }),
-          props.queue.metricApproximateNumberOfMessagesNotVisible({ statistic: Stats.MAXIMUM, period: PERIOD }),
-        ],
-        [props.queue.metricApproximateAgeOfOldestMessage({ statistic: Stats.MAXIMUM, period: PERIOD })],
+        'Queues',
+        [...queueDepth(props.queue, 'Queue'), ...queueDepth(props.deleteQueue, 'Delete queue')],
+        [oldestMessageAge(props.queue, 'Queue'), oldestMessageAge(props.deleteQueue, 'Delete queue')],
       ),
       graph(
         'Function',
@@ -189,6 +188,30 @@ export function serviceMetric(name: MetricName): IMetric {
     expression: `SEARCH('{${METRICS_NAMESPACE},reason,service} MetricName="${name}" service="${SERVICE_NAME}"', 'Sum', ${PERIOD.toSeconds()})`,
     // A dynamic label: one line per reason, named after it.
     label: `${name}: \${PROP('Dim.reason')}`,
+    period: PERIOD,
+  });
+}
+
+/** A queue's messages waiting and in flight. */
+function queueDepth(queue: IQueue, name: string): IMetric[] {
+  return [
+    queue.metricApproximateNumberOfMessagesVisible({
+      label: `${name}: visible`,
+      statistic: Stats.MAXIMUM,
+      period: PERIOD,
+    }),
+    queue.metricApproximateNumberOfMessagesNotVisible({
+      label: `${name}: in flight`,
+      statistic: Stats.MAXIMUM,
+      period: PERIOD,
+    }),
+  ];
+}
+
+function oldestMessageAge(queue: IQueue, name: string): IMetric {
+  return queue.metricApproximateAgeOfOldestMessage({
+    label: `${name}: age of the oldest message`,
+    statistic: Stats.MAXIMUM,
     period: PERIOD,
   });
 }

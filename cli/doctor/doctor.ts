@@ -6,6 +6,7 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Delivery } from '../../core/events.js';
 import {
   type CheckResult,
   callFailed,
@@ -15,6 +16,7 @@ import {
   checkStack,
   checkTrails,
   notRun,
+  RULE_CHECKS,
   type StackOutputs,
 } from './checks.js';
 import { readQueueDepth, readRule, readStack, readTrails } from './probes.js';
@@ -29,6 +31,9 @@ export interface DoctorDeps {
   readonly sqs: SQSClient;
 }
 
+/** Every delivery path has a rule of its own, each checked against its own pattern. */
+const DELIVERIES = Object.keys(RULE_CHECKS) as Delivery[];
+
 /** Runs every check and returns the results in report order. Never throws for an AWS error: it becomes a failed check. */
 export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   const region = checkRegion(deps.region);
@@ -37,17 +42,22 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
       region,
       notRun('trail', 'no region'),
       notRun('stack', 'no region'),
-      notRun('rule', 'no region'),
+      ...DELIVERIES.map((delivery) => notRun(RULE_CHECKS[delivery].name, 'no region')),
       notRun('dead-letter-queue', 'no region'),
     ];
   }
   const [trail, stack] = await Promise.all([trailCheck(deps, deps.region), stackCheck(deps, deps.region)]);
   if (stack.outputs === undefined) {
     const why = `stack ${deps.stackName} not usable`;
-    return [region, trail, stack.result, notRun('rule', why), notRun('dead-letter-queue', why)];
+    const rules = DELIVERIES.map((delivery) => notRun(RULE_CHECKS[delivery].name, why));
+    return [region, trail, stack.result, ...rules, notRun('dead-letter-queue', why)];
   }
-  const [rule, dlq] = await Promise.all([ruleCheck(deps, stack.outputs), dlqCheck(deps, stack.outputs)]);
-  return [region, trail, stack.result, rule, dlq];
+  const { outputs } = stack;
+  const [rules, dlq] = await Promise.all([
+    Promise.all(DELIVERIES.map((delivery) => ruleCheck(deps, outputs, delivery))),
+    dlqCheck(deps, outputs),
+  ]);
+  return [region, trail, stack.result, ...rules, dlq];
 }
 
 async function trailCheck(deps: DoctorDeps, region: string): Promise<CheckResult> {
@@ -69,11 +79,12 @@ async function stackCheck(
   }
 }
 
-async function ruleCheck(deps: DoctorDeps, outputs: StackOutputs): Promise<CheckResult> {
+async function ruleCheck(deps: DoctorDeps, outputs: StackOutputs, delivery: Delivery): Promise<CheckResult> {
+  const { name, output } = RULE_CHECKS[delivery];
   try {
-    return checkRule(outputs.ruleName, await readRule(deps.events, outputs.ruleName));
+    return checkRule(outputs[output], await readRule(deps.events, outputs[output]), delivery);
   } catch (error) {
-    return callFailed('rule', 'EventBridge DescribeRule', error);
+    return callFailed(name, 'EventBridge DescribeRule', error);
   }
 }
 

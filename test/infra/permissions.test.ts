@@ -4,6 +4,7 @@
  * nothing at all on `*`.
  */
 import { App, Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IamPermission, OWNED_PROFILE, REMEDIATOR_PERMISSIONS } from '../../core/iam/index.js';
 import { iamPolicyStatements } from '../../infra/permissions.js';
@@ -94,10 +95,11 @@ describe("the function role's policy", () => {
     expect(statements.flatMap(actionsOf).filter((action) => action.includes('*'))).toEqual([]);
   });
 
-  it('otherwise only writes its own logs and consumes its own queue', () => {
+  it('otherwise only writes its own logs and consumes its own two queues', () => {
     // Prepare
-    const logGroupId = synth.stack.getLogicalId(synth.stack.service.logGroup.node.defaultChild as never);
-    const queueId = synth.stack.getLogicalId(synth.stack.service.queue.node.defaultChild as never);
+    const idOf = (construct: IConstruct) => synth.stack.getLogicalId(construct.node.defaultChild as never);
+    const logGroupId = idOf(synth.stack.service.logGroup);
+    const queueIds = [synth.stack.service.queue, synth.stack.service.deleteQueue].map(idOf);
 
     // Act
     const others = statements.filter((s) => !actionsOf(s).some((action) => action.startsWith('iam:')));
@@ -112,7 +114,10 @@ describe("the function role's policy", () => {
       } else {
         expect(actions.every((action) => action.startsWith('sqs:'))).toBe(true);
         expect(actions).not.toContain('sqs:SendMessage');
-        expect(statement.Resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+        expect(statement.Resource).toEqual(
+          expect.arrayContaining(queueIds.map((queueId) => ({ 'Fn::GetAtt': [queueId, 'Arn'] }))),
+        );
+        expect(statement.Resource).toHaveLength(2);
       }
     }
   });

@@ -87,10 +87,27 @@ function stackTemplate(): string {
           Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } }],
         },
       },
+      DeleteQueue: {
+        Type: 'AWS::SQS::Queue',
+        Properties: {
+          DelaySeconds: 0,
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 },
+        },
+      },
+      DeleteRule: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          State: 'ENABLED',
+          EventPattern: EVENT_PATTERNS.immediate,
+          Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['DeleteQueue', 'Arn'] } }],
+        },
+      },
     },
     Outputs: {
       RuleName: { Value: { Ref: 'Rule' } },
       QueueUrl: { Value: { Ref: 'Queue' } },
+      DeleteRuleName: { Value: { Ref: 'DeleteRule' } },
+      DeleteQueueUrl: { Value: { Ref: 'DeleteQueue' } },
       DeadLetterQueueUrl: { Value: { Ref: 'DeadLetterQueue' } },
       FunctionName: { Value: 'AutoInstanceProfile-Remediator' },
     },
@@ -117,13 +134,21 @@ describe('doctor against moto', () => {
     // Assess
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as Report;
-    expect(report.checks.map((c) => c.name)).toEqual(['region', 'trail', 'stack', 'rule', 'dead-letter-queue']);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      'region',
+      'trail',
+      'stack',
+      'rule',
+      'delete-rule',
+      'dead-letter-queue',
+    ]);
     for (const c of report.checks) expect(Object.keys(c).sort()).toEqual(['detail', 'name', 'ok']);
     expect(check(report, 'region').ok).toBe(true);
     const trail = report.checks.find((c) => c.name.includes('trail'));
     expect(trail).toMatchObject({ ok: false, detail: expect.stringContaining('no trail') });
     expect(check(report, 'stack')).toMatchObject({ ok: false, detail: expect.stringContaining('not deployed') });
     expect(check(report, 'rule').ok).toBe(false);
+    expect(check(report, 'delete-rule').ok).toBe(false);
     expect(check(report, 'dead-letter-queue').ok).toBe(false);
   });
 
@@ -163,6 +188,8 @@ describe('doctor against moto', () => {
     expect(check(report, 'trail').detail).toContain('"management"');
     expect(check(report, 'rule').detail).toContain('ENABLED');
     expect(check(report, 'rule').detail).not.toContain('differs');
+    expect(check(report, 'delete-rule').detail).toContain('ENABLED');
+    expect(check(report, 'delete-rule').detail).not.toContain('differs');
     expect(check(report, 'dead-letter-queue').detail).toContain('empty');
     expect(run.code).toBe(0);
   });
