@@ -16,6 +16,7 @@ import {
   formatHelp,
   HELP_OPTION,
   HELP_ROW,
+  type HelpRow,
   nonBlank,
   parseCommandArgs,
   wholeSeconds,
@@ -33,6 +34,8 @@ import { createStyle, type Style, shouldColor } from '../style.js';
 
 /** The longest `--timeout`: an hour. */
 const MAX_TIMEOUT_SECONDS = 3600;
+
+const INTERRUPTED_ROW: HelpRow = [String(EXIT.interrupted), 'interrupted (Ctrl-C); --smoke removes its role first'];
 
 const USAGE = formatHelp(
   'auto-instance-profile doctor [options]',
@@ -76,9 +79,13 @@ const USAGE = formatHelp(
     },
     {
       ...EXIT_CODE_SECTION,
-      rows: EXIT_CODE_SECTION.rows.map(([code, meaning]) =>
-        code === String(EXIT.failed) ? [code, 'a check failed or could not run'] : [code, meaning],
-      ),
+      rows: [
+        ...EXIT_CODE_SECTION.rows.map(
+          ([code, meaning]): HelpRow =>
+            code === String(EXIT.failed) ? [code, 'a check failed or could not run'] : [code, meaning],
+        ),
+        INTERRUPTED_ROW,
+      ].sort(([a], [b]) => Number(a) - Number(b)),
     },
   ],
 );

@@ -160,9 +160,10 @@ export function smokeCheck(facts: {
     facts.removal === undefined
       ? 'role and profile removed'
       : `removing them failed (${describeError(facts.removal)}): delete role ${roleName} and its instance profile by hand`;
-  if (facts.interrupted) return notChecked('smoke', `interrupted; ${removed}`);
+  const roleRemoved = facts.removal === undefined ? 'the role was removed' : removed;
+  if (facts.interrupted) return notChecked('smoke', `interrupted; ${roleRemoved}`);
   if (facts.waitError !== undefined) {
-    return notChecked('smoke', `ListInstanceProfilesForRole failed: ${describeError(facts.waitError)}; ${removed}`);
+    return notChecked('smoke', `ListInstanceProfilesForRole failed: ${describeError(facts.waitError)}; ${roleRemoved}`);
   }
   if (facts.latencySeconds !== undefined) {
     const settle =
@@ -185,7 +186,7 @@ export function smokeCheck(facts: {
   return {
     name: 'smoke',
     status: 'failed',
-    detail: `no instance profile ${roleName} held the role within ${facts.timing.timeoutSeconds} s (${describeTiming(facts.timing)}); ${facts.removal === undefined ? 'the role was removed' : removed}.${because}${logs}`,
+    detail: `no instance profile ${roleName} held the role within ${facts.timing.timeoutSeconds} s (${describeTiming(facts.timing)}); ${roleRemoved}.${because}${logs}`,
   };
 }
 
