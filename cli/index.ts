@@ -1,8 +1,22 @@
 /** The `auto-instance-profile` executable, bundled to dist/cli/index.mjs. */
+import { EXIT } from './exit-codes.js';
 import { runCli } from './main.js';
 
-process.exitCode = await runCli(process.argv.slice(2), {
+// Ctrl-C asks the command to stop and clean up what it made (doctor --smoke's role); a second one stops now.
+const controller = new AbortController();
+const onSignal = () => {
+  if (controller.signal.aborted) process.exit(EXIT.interrupted);
+  controller.abort();
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
+  signal: controller.signal,
 });
+process.exitCode = code;
+process.removeListener('SIGINT', onSignal);
+process.removeListener('SIGTERM', onSignal);

@@ -27,12 +27,16 @@ export interface BatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
-/** Invokes the bundle's handler with `input`, in a child process with the test's environment plus `env`. */
+/**
+ * Invokes a bundle's handler (the remediator's unless `bundle` names another) with `input`, in a child
+ * process with the test's environment plus `env`.
+ */
 export async function invokeBundle<R = BatchResponse>(
   input: unknown,
   env: Record<string, string> = {},
+  bundle = 'dist/remediator/index.mjs',
 ): Promise<Invocation<R>> {
-  const child = run('node', ['dist/invoke/index.mjs', '--raw', '-'], {
+  const child = run('node', ['dist/invoke/index.mjs', '--raw', '--bundle', bundle, '-'], {
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false', ...env },
     maxBuffer: 16 * 1024 * 1024,
   });
