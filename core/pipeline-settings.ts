@@ -14,6 +14,7 @@ export const STACK_OUTPUTS = {
   deleteQueueUrl: 'DeleteQueueUrl',
   deadLetterQueueUrl: 'DeadLetterQueueUrl',
   functionName: 'FunctionName',
+  reconcileFunctionName: 'ReconcileFunctionName',
 } as const;
 
 /** Receives before SQS moves a message to the DLQ. */

@@ -1,7 +1,7 @@
 /**
  * The whole service as one construct: CloudTrail → EventBridge rules → SQS queues (one with the settle
- * delay, one without for deletes; a shared dead-letter queue) → remediator Lambda → IAM, with its alarms
- * and dashboard.
+ * delay, one without for deletes; a shared dead-letter queue) → remediator Lambda → IAM; the reconcile
+ * pass (on a schedule and after every deploy) → the settle queue; with its alarms and dashboard.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
@@ -24,6 +24,7 @@ import {
 } from '../core/pipeline-settings.js';
 import { Monitoring } from './monitoring.js';
 import { type AutoInstanceProfileProps, type ResolvedProps, resolveProps } from './props.js';
+import { Reconcile } from './reconcile.js';
 import { guardIamEventRegion } from './region-guard.js';
 import { ServiceFunction } from './service-function.js';
 import { ManagementEventsTrail } from './trail.js';
@@ -70,6 +71,8 @@ export class AutoInstanceProfile extends Construct {
   public readonly dashboard: Dashboard;
   /** The remediator's log group, with the configured retention. */
   public readonly logGroup: LogGroup;
+  /** The reconcile pass: its function, its schedule and its run after every deploy. */
+  public readonly reconcile: Reconcile;
   /** The trail, when `createTrail` is set. */
   public readonly trail: ManagementEventsTrail | undefined;
 
@@ -101,8 +104,18 @@ export class AutoInstanceProfile extends Construct {
     this.function = this.remediator.function;
     this.logGroup = this.remediator.logGroup;
 
+    this.reconcile = new Reconcile(this, 'Reconcile', {
+      queue: this.queue,
+      schedule: settings.reconcileSchedule,
+      afterDeploy: settings.reconcileAfterDeploy,
+      logRetention: settings.logRetention,
+      environment: functionEnvironment(settings),
+      runAfter: [this.remediator],
+    });
+
     const monitoring = new Monitoring(this, 'Monitoring', {
       function: this.function,
+      reconcileFunction: this.reconcile.function,
       queue: this.queue,
       deleteQueue: this.deleteQueue,
       deadLetterQueue: this.deadLetterQueue,

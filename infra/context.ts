@@ -5,6 +5,7 @@
  * cdk.json keep their JSON type. Both are accepted.
  */
 import { Duration } from 'aws-cdk-lib';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct, Node } from 'constructs';
 import { parseCommaList } from '../core/config.js';
@@ -20,6 +21,8 @@ export const CONTEXT_KEYS = {
   ignoredCallers: 'ignoredCallers',
   alarmTopicArn: 'alarmTopicArn',
   createTrail: 'createTrail',
+  reconcileSchedule: 'reconcileSchedule',
+  reconcileAfterDeploy: 'reconcileAfterDeploy',
 } as const;
 
 /**
@@ -42,7 +45,16 @@ export function propsFromContext(scope: Construct): AutoInstanceProfileProps {
     alarmTopic:
       alarmTopicArn === undefined ? undefined : Topic.fromTopicArn(scope, 'AlarmTopicFromContext', alarmTopicArn),
     createTrail: readBoolean(node, CONTEXT_KEYS.createTrail),
+    reconcileSchedule: readSchedule(node, CONTEXT_KEYS.reconcileSchedule),
+    reconcileAfterDeploy: readBoolean(node, CONTEXT_KEYS.reconcileAfterDeploy),
   };
+}
+
+/** `disabled`, or a schedule expression as EventBridge Scheduler takes it: `rate(12 hours)`, `cron(0 3 * * ? *)`. */
+function readSchedule(node: Node, key: string): ScheduleExpression | 'disabled' | undefined {
+  const raw = readString(node, key);
+  if (raw === undefined || raw === 'disabled') return raw;
+  return ScheduleExpression.expression(raw);
 }
 
 function readNumber(node: Node, key: string): number | undefined {

@@ -49,6 +49,8 @@ const PERIOD = Duration.minutes(5);
 export interface MonitoringProps {
   /** The remediator. */
   readonly function: IFunction;
+  /** The reconcile function: its failed passes count in the function-errors alarm. */
+  readonly reconcileFunction: IFunction;
   /** The queue that feeds it (the settle path). */
   readonly queue: IQueue;
   /** The queue that feeds it delete events, without delay. */
@@ -92,15 +94,16 @@ export class Monitoring extends Construct {
     this.functionErrorsAlarm = new Alarm(this, 'FunctionErrorsAlarm', {
       alarmDescription:
         'The remediator has errors: failed invocations (crash, timeout or a setting it cannot use) or failed records ' +
-        '(IAM errors after retries, unsupported events). Read its log group (level ERROR); failed records are ' +
-        'retried and end up in the dead-letter queue.',
+        '(IAM errors after retries, unsupported events), or a reconcile pass failed. Read the log group of the function ' +
+        'that failed (level ERROR); failed records are retried and end up in the dead-letter queue.',
       metric: new MathExpression({
-        expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0)',
+        expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(reconcileErrors, 0)',
         usingMetrics: {
           invocationErrors: props.function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
           recordErrors: serviceTotal('Errors'),
+          reconcileErrors: props.reconcileFunction.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
         },
-        label: 'Errors: failed invocations and failed records',
+        label: 'Errors: failed invocations, failed records and failed reconcile passes',
         period: PERIOD,
       }),
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,

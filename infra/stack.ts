@@ -51,5 +51,9 @@ export class AutoInstanceProfileStack extends Stack {
       description: 'The remediator function',
       value: this.service.function.functionName,
     });
+    new CfnOutput(this, STACK_OUTPUTS.reconcileFunctionName, {
+      description: 'The reconcile function: invoke it to run a pass now',
+      value: this.service.reconcile.function.functionName,
+    });
   }
 }

@@ -2,9 +2,10 @@
  * The synthesized template, one fact at a time: every default, every prop, and the fixed parts of
  * the design (queue, function, rule, outputs, alarms, dashboard).
  */
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -415,7 +416,161 @@ describe('outputs', () => {
       [STACK_OUTPUTS.functionName]: expect.objectContaining({
         Value: { Ref: logicalId(defaults, service.function.functionArn) },
       }),
+      [STACK_OUTPUTS.reconcileFunctionName]: expect.objectContaining({
+        Value: { Ref: logicalId(defaults, service.reconcile.function.functionArn) },
+      }),
     });
+  });
+});
+
+/** The reconcile function's environment. */
+function reconcileEnvironment(synth: Synthesized): Record<string, string> {
+  const properties = propertiesOf(synth, synth.stack.service.reconcile.function);
+  return (properties.Environment as { Variables: Record<string, string> }).Variables;
+}
+
+/** The SDK call the after-deploy run makes on create and on update, as its provider reads it. */
+function afterDeployCalls(synth: Synthesized): { create: unknown; update: unknown } {
+  const run = synth.stack.service.reconcile.afterDeploy;
+  if (run === undefined) throw new Error('no after-deploy run');
+  const properties = synth.template.toJSON().Resources[
+    synth.stack.getLogicalId(run.node.findChild('Resource').node.defaultChild as never)
+  ].Properties as { Create: unknown; Update: unknown };
+  // The calls are JSON joined with the function's Ref: put a placeholder in, then parse.
+  const parse = (call: unknown) => {
+    const [, parts] = (call as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'REF')).join('')) as unknown;
+  };
+  return { create: parse(properties.Create), update: parse(properties.Update) };
+}
+
+describe('reconcile', () => {
+  it('runs the reconcile bundle, with the service settings and the settle queue to send to', () => {
+    // Prepare
+    const queueId = logicalId(defaults, defaults.stack.service.queue.queueArn);
+
+    // Act
+    const properties = propertiesOf(defaults, defaults.stack.service.reconcile.function);
+
+    // Assess
+    expect(properties).toMatchObject({ Handler: 'index.handler', Timeout: 900, Architectures: ['arm64'] });
+    expect(reconcileEnvironment(defaults)).toMatchObject({
+      QUEUE_URL: { Ref: queueId },
+      DRY_RUN: 'false',
+      EXCLUDED_PATH_PREFIXES: '/aws-service-role/',
+      IGNORED_CALLERS: 'cloudformation.amazonaws.com',
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    });
+  });
+
+  it('reads the same settings as the remediator', () => {
+    // Act
+    const synth = synthesize({ props: { excludedPathPrefixes: ['/batch/'], ignoredCallers: ['x.amazonaws.com'] } });
+
+    // Assess
+    expect(reconcileEnvironment(synth)).toMatchObject({
+      EXCLUDED_PATH_PREFIXES: '/batch/',
+      IGNORED_CALLERS: 'x.amazonaws.com',
+    });
+  });
+
+  it('runs daily by default, through EventBridge Scheduler, with its own role', () => {
+    const functionId = logicalId(defaults, defaults.stack.service.reconcile.function.functionArn);
+    const roleId = logicalId(defaults, defaults.stack.service.reconcile.scheduleRole?.roleArn ?? '');
+    defaults.template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    defaults.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 day)',
+      State: 'ENABLED',
+      Target: { Arn: { 'Fn::GetAtt': [functionId, 'Arn'] }, RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } },
+    });
+  });
+
+  it('reconcileSchedule changes the schedule', () => {
+    // Act
+    const synth = synthesize({
+      props: {
+        reconcileSchedule: ScheduleExpression.cron({ hour: '3', minute: '30', timeZone: TimeZone.EUROPE_PARIS }),
+      },
+    });
+
+    // Assess
+    synth.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 3 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Paris',
+    });
+  });
+
+  it("reconcileSchedule 'disabled' leaves out the schedule and its role, not the function or the after-deploy run", () => {
+    // Act
+    const synth = synthesize({ props: { reconcileSchedule: 'disabled' } });
+
+    // Assess
+    synth.template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    expect(synth.stack.service.reconcile.scheduleRole).toBeUndefined();
+    synth.template.resourceCountIs('AWS::IAM::Role', 3);
+    synth.template.resourceCountIs('Custom::ReconcileAfterDeploy', 1);
+  });
+
+  it('runs once after a deploy: it invokes the function asynchronously, on create and on update alike', () => {
+    // Act
+    const { create, update } = afterDeployCalls(defaults);
+
+    // Assess
+    expect(create).toEqual(update);
+    expect(create).toEqual({
+      service: 'Lambda',
+      action: 'invoke',
+      parameters: {
+        FunctionName: 'REF',
+        InvocationType: 'Event',
+        Payload: expect.stringMatching(/^\{"source":"auto-instance-profile\.deploy","template":"[0-9a-f]{64}"\}$/),
+      },
+      physicalResourceId: { id: 'reconcile-after-deploy' },
+      outputPaths: ['StatusCode'],
+    });
+  });
+
+  it('runs after the remediator and the reconcile function are in place', () => {
+    // Prepare
+    const run = defaults.stack.service.reconcile.afterDeploy;
+    const id = defaults.stack.getLogicalId(run?.node.findChild('Resource').node.defaultChild as never);
+
+    // Act
+    const dependsOn = defaults.template.toJSON().Resources[id].DependsOn as string[];
+
+    // Assess
+    expect(dependsOn).toEqual(
+      expect.arrayContaining([
+        logicalId(defaults, defaults.stack.service.function.functionArn),
+        logicalId(defaults, defaults.stack.service.reconcile.function.functionArn),
+        ...Object.keys(resourcesOfType(defaults.template, MAPPING)),
+      ]),
+    );
+  });
+
+  it('runs again after a deploy that changes the stack, and not after one that changes nothing', () => {
+    // Act
+    const again = afterDeployCalls(synthesize()).create;
+    const changed = afterDeployCalls(synthesize({ props: { settleDelay: Duration.seconds(31) } })).create;
+    const alarmed = afterDeployCalls(
+      synthesize({ context: { alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops-alarms' } }),
+    ).create;
+
+    // Assess
+    const original = afterDeployCalls(defaults).create;
+    expect(again).toEqual(original);
+    expect(changed).not.toEqual(original);
+    expect(alarmed).not.toEqual(original);
+  });
+
+  it('reconcileAfterDeploy false leaves out the after-deploy run, not the schedule', () => {
+    // Act
+    const synth = synthesize({ props: { reconcileAfterDeploy: false } });
+
+    // Assess
+    synth.template.resourceCountIs('Custom::ReconcileAfterDeploy', 0);
+    synth.template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    expect(synth.stack.service.reconcile.afterDeploy).toBeUndefined();
   });
 });
 
@@ -432,14 +587,17 @@ describe('alarms and dashboard', () => {
     });
   });
 
-  it('alarms when the function has errors: failed invocations or failed records', () => {
+  it('alarms when the functions have errors: failed invocations, failed records or failed reconcile passes', () => {
     const functionId = logicalId(defaults, defaults.stack.service.function.functionArn);
+    const reconcileId = logicalId(defaults, defaults.stack.service.reconcile.function.functionArn);
     defaults.template.hasResourceProperties(ALARM, {
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 0,
       TreatMissingData: 'notBreaching',
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0)' }),
+        Match.objectLike({
+          Expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(reconcileErrors, 0)',
+        }),
         Match.objectLike({
           Id: 'invocationErrors',
           MetricStat: Match.objectLike({
@@ -458,6 +616,17 @@ describe('alarms and dashboard', () => {
               Namespace: 'AutoInstanceProfile',
               MetricName: 'Errors',
               Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+            },
+            Stat: 'Sum',
+          }),
+        }),
+        Match.objectLike({
+          Id: 'reconcileErrors',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: 'Errors',
+              Dimensions: [{ Name: 'FunctionName', Value: { Ref: reconcileId } }],
             },
             Stat: 'Sum',
           }),

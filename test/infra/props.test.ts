@@ -4,6 +4,7 @@
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { describe, expect, it } from 'vitest';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
 import { propsFromContext } from '../../infra/context.js';
@@ -58,6 +59,32 @@ describe('invalid props throw in the constructor', () => {
       /ignoredCallers entries must be non-empty and contain no commas/,
     );
   });
+
+  it.each([
+    ['a string other than disabled', 'daily'],
+    ['a duration', Duration.days(1)],
+    ['false', false],
+  ])('reconcileSchedule as %s', (_, reconcileSchedule) => {
+    expect(construct({ reconcileSchedule: reconcileSchedule as never })).toThrow(
+      /^reconcileSchedule must be a ScheduleExpression \(for example ScheduleExpression\.rate\(Duration\.days\(1\)\).*or 'disabled', got /,
+    );
+  });
+
+  it.each(['every day', 'rate 1 day', '0 3 * * ? *'])('reconcileSchedule expression "%s"', (expression) => {
+    expect(construct({ reconcileSchedule: ScheduleExpression.expression(expression) })).toThrow(
+      `rate(...), cron(...) or at(...), got "${expression}"`,
+    );
+  });
+
+  it.each([
+    ScheduleExpression.rate(Duration.minutes(1)),
+    ScheduleExpression.rate(Duration.minutes(59)),
+    ScheduleExpression.expression('rate(30 minutes)'),
+  ])('reconcileSchedule more often than hourly: %o', (reconcileSchedule) => {
+    expect(construct({ reconcileSchedule })).toThrow(
+      /^reconcileSchedule must be at most once an hour \(each pass reads the whole account from IAM/,
+    );
+  });
 });
 
 describe('valid edge values are accepted', () => {
@@ -69,6 +96,12 @@ describe('valid edge values are accepted', () => {
     { logRetention: RetentionDays.INFINITE },
     { logRetention: RetentionDays.ONE_DAY },
     { excludedPathPrefixes: ['/'] },
+    { reconcileSchedule: 'disabled' as const },
+    { reconcileSchedule: ScheduleExpression.rate(Duration.hours(1)) },
+    { reconcileSchedule: ScheduleExpression.expression('rate(60 minutes)') },
+    { reconcileSchedule: ScheduleExpression.cron({ minute: '0', hour: '3' }) },
+    { reconcileSchedule: ScheduleExpression.at(new Date('2030-01-01T00:00:00Z')) },
+    { reconcileAfterDeploy: false },
   ])('%o', (props) => {
     expect(construct(props)).not.toThrow();
   });
@@ -81,6 +114,9 @@ describe('valid edge values are accepted', () => {
     expect(resolved).toEqual({ ...DEFAULT_PROPS, alarmTopic: undefined });
     expect(resolved.settleDelay.toSeconds()).toBe(30);
     expect(resolved.logRetention).toBe(RetentionDays.THREE_MONTHS);
+    expect(resolved.reconcileSchedule).not.toBe('disabled');
+    expect((resolved.reconcileSchedule as ScheduleExpression).expressionString).toBe('rate(1 day)');
+    expect(resolved.reconcileAfterDeploy).toBe(true);
   });
 });
 
@@ -101,6 +137,8 @@ describe('props from CDK context', () => {
       ignoredCallers: 'cloudformation.amazonaws.com',
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops-alarms',
       createTrail: 'false',
+      reconcileSchedule: 'cron(0 3 * * ? *)',
+      reconcileAfterDeploy: 'false',
     });
 
     // Act
@@ -115,7 +153,9 @@ describe('props from CDK context', () => {
       excludedPathPrefixes: ['/aws-service-role/', '/batch/'],
       ignoredCallers: ['cloudformation.amazonaws.com'],
       createTrail: false,
+      reconcileAfterDeploy: false,
     });
+    expect((props.reconcileSchedule as ScheduleExpression).expressionString).toBe('cron(0 3 * * ? *)');
     expect(props.alarmTopic?.topicArn).toBe('arn:aws:sns:us-east-1:123456789012:ops-alarms');
   });
 
@@ -141,7 +181,20 @@ describe('props from CDK context', () => {
     });
   });
 
+  it('takes reconcileSchedule=disabled, and hands any other string to the prop validation', () => {
+    // Act
+    const disabled = propsFromContext(contextOf({ reconcileSchedule: 'disabled' }));
+    const daily = propsFromContext(contextOf({ reconcileSchedule: 'daily' }));
+
+    // Assess
+    expect(disabled.reconcileSchedule).toBe('disabled');
+    expect(() => resolveProps(daily)).toThrow('rate(...), cron(...) or at(...), got "daily"');
+  });
+
   it.each([
+    ['reconcileSchedule', '', /reconcileSchedule must be a non-empty string/],
+    ['reconcileSchedule', 1, /reconcileSchedule must be a non-empty string/],
+    ['reconcileAfterDeploy', 'no', /reconcileAfterDeploy must be true or false/],
     ['settleDelaySeconds', 'soon', /settleDelaySeconds must be a number/],
     ['maxConcurrency', '', /maxConcurrency must be a number/],
     ['dryRun', 'yes', /dryRun must be true or false/],
