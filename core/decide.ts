@@ -186,8 +186,15 @@ const decideRelease: Decider = (facts) => {
       'role is in no instance profile; the delete conflict is elsewhere (attached or inline policies)',
     );
   }
-  const holding = facts.holdingProfiles;
-  if (holding === undefined) return need('holdingProfiles');
+  if (facts.holdingProfiles === undefined) return need('holdingProfiles');
+  // The listing may be stale by the time each profile is read: only a profile that still holds the role blocks it.
+  const roleName = facts.trigger.roleName.toLowerCase();
+  const holding = facts.holdingProfiles.filter((profile) =>
+    profile.roleNames.some((name) => name.toLowerCase() === roleName),
+  );
+  if (holding.length === 0) {
+    return nothing('not-in-profile', 'role is in no instance profile any more: the profiles that held it let go of it');
+  }
   const notOurs = holding.filter((profile) => !isTagTrue(profile.tags, MANAGED_TAG));
   if (notOurs.length > 0) {
     return nothing(

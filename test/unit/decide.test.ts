@@ -377,6 +377,33 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
     expect(step).toMatchObject({ kind: 'nothing', reason });
   });
 
+  it('does nothing, and says so, when the holding profiles were gone by the time they were read', () => {
+    // Act: ListInstanceProfilesForRole named one; it was released or deleted before GetInstanceProfile
+    const step = decide(facts({ trigger: conflict, roleProfiles: ['app-role'], holdingProfiles: [] }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'not-in-profile' });
+    expect(step.kind === 'nothing' && step.note).toContain('no instance profile');
+  });
+
+  it('counts only the profiles that still hold the role when they are read', () => {
+    // Act: the team's profile let go of the role between the listing and the read
+    const step = decide(
+      facts({
+        trigger: conflict,
+        roleProfiles: ['app-role', 'team-profile'],
+        holdingProfiles: [
+          holding('app-role', { 'auto-instance-profile:managed': 'true' }),
+          profile({ name: 'team-profile', tags: {}, roleNames: [] }),
+        ],
+      }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'release', profileNames: ['app-role'] });
+  });
+
   it('ignores opt-out, path and trust: the caller asked for the role to go', () => {
     // Act
     const step = decide(
