@@ -72,7 +72,13 @@ export function parseCommaList(raw: string): readonly string[] {
 
 function parseList(env: NodeJS.ProcessEnv, name: string): readonly string[] | undefined {
   const raw = env[name];
-  return raw === undefined ? undefined : parseCommaList(raw);
+  if (raw === undefined) return undefined;
+  const list = parseCommaList(raw);
+  // Only "" clears a list: a value of commas and blanks is a mistake, not a wish to drop the defaults.
+  if (list.length === 0 && raw.trim() !== '') {
+    throw new ConfigError(`${name} lists nothing ("${raw}"); set it to "" to clear it`);
+  }
+  return list;
 }
 
 function parsePathPrefixes(env: NodeJS.ProcessEnv, name: string, fallback: readonly string[]): readonly string[] {
@@ -85,10 +91,9 @@ function parsePathPrefixes(env: NodeJS.ProcessEnv, name: string, fallback: reado
 function parseSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0)
-    throw new ConfigError(`${name} must be a whole number of seconds, got "${raw}"`);
-  return value;
+  // Plain decimal digits only: Number() would also take 1e3, 0x10 and digits beyond what is exact.
+  if (!/^\d{1,6}$/.test(raw)) throw new ConfigError(`${name} must be a whole number of seconds (0 to 999999), got "${raw}"`);
+  return Number(raw);
 }
 
 function parseArn(env: NodeJS.ProcessEnv, name: string): string | undefined {
