@@ -92,7 +92,8 @@ function parseSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): n
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   // Plain decimal digits only: Number() would also take 1e3, 0x10 and digits beyond what is exact.
-  if (!/^\d{1,6}$/.test(raw)) throw new ConfigError(`${name} must be a whole number of seconds (0 to 999999), got "${raw}"`);
+  if (!/^\d{1,6}$/.test(raw))
+    throw new ConfigError(`${name} must be a whole number of seconds (0 to 999999), got "${raw}"`);
   return Number(raw);
 }
 

@@ -13,8 +13,8 @@ import type { Config } from './config.js';
 import type { Caller, RoleTrigger, TriggerKind } from './events.js';
 import {
   isTagTrue,
+  isValidTagValue,
   MANAGED_TAG,
-  MAX_TAG_VALUE_LENGTH,
   SKIP_TAG,
   SOURCE_EVENT_ID_TAG,
   SOURCE_ROLE_ARN_TAG,
@@ -312,15 +312,18 @@ function sameNameProfileExists(role: RoleSnapshot, profile: ProfileSnapshot): Pl
   };
 }
 
-/** Our tags on a profile we create. A role ARN longer than a tag value may be (deep paths) is left out; the id stays. */
+/**
+ * Our tags on a profile we create. A value IAM would refuse as a tag (a role ARN that is too long, or
+ * has `,` in the name or `(` in the path) is left out rather than failing the create; the id always fits.
+ */
 function profileSpec(role: RoleSnapshot, trigger: RoleTrigger): ProfileSpec {
   const tags = [
     { Key: MANAGED_TAG, Value: 'true' },
     { Key: SOURCE_ROLE_ID_TAG, Value: role.id },
   ];
-  if (role.arn.length <= MAX_TAG_VALUE_LENGTH) tags.push({ Key: SOURCE_ROLE_ARN_TAG, Value: role.arn });
+  if (isValidTagValue(role.arn)) tags.push({ Key: SOURCE_ROLE_ARN_TAG, Value: role.arn });
   const { origin } = trigger;
-  if (origin.type === 'event' && origin.eventId !== undefined) {
+  if (origin.type === 'event' && origin.eventId !== undefined && isValidTagValue(origin.eventId)) {
     tags.push({ Key: SOURCE_EVENT_ID_TAG, Value: origin.eventId });
   }
   return { name: role.name, path: role.path, tags };

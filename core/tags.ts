@@ -19,6 +19,14 @@ export const SOURCE_EVENT_ID_TAG = `${TAG_PREFIX}source-event-id`;
 /** IAM's limit on a tag value's length. */
 export const MAX_TAG_VALUE_LENGTH = 256;
 
+/**
+ * Whether IAM accepts a string as a tag value: at most 256 characters of letters, spaces, digits and
+ * `_.:/=+-@`. A role ARN may fail it: role names allow `,` and paths allow `(`, `#`, `!` and more.
+ */
+export function isValidTagValue(value: string): boolean {
+  return value.length <= MAX_TAG_VALUE_LENGTH && /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(value);
+}
+
 /** A tag list in the SDK's shape, as IAM returns it. */
 export type TagList = readonly { readonly Key?: string | undefined; readonly Value?: string | undefined }[];
 

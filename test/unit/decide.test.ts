@@ -95,6 +95,27 @@ describe('decide', () => {
   });
 
   it.each([
+    ['a comma in the role name', 'web,app', '/'],
+    ['parentheses in the path', 'app-role', '/team(a)/'],
+    ['a hash and a bang in the path', 'app-role', '/ops#1!/'],
+  ])('leaves out the role ARN tag when IAM would refuse it as a tag value: %s', (_case, name, path) => {
+    // Prepare
+    const odd = { ...role, name, path, arn: `arn:aws:iam::123456789012:role${path}${name}` };
+
+    // Act
+    const step = decide(facts({ role: odd, roleProfiles: [] }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'create', profile: { name, path } });
+    const keys = step.kind === 'create' ? step.profile.tags.map((t) => t.Key) : [];
+    expect(keys).toEqual([
+      'auto-instance-profile:managed',
+      'auto-instance-profile:source-role-id',
+      'auto-instance-profile:source-event-id',
+    ]);
+  });
+
+  it.each([
     ['the role is tagged skip', { ...role, tags: { 'auto-instance-profile:skip': 'TRUE' } }, 'opted-out'],
     ['the role is a service-linked role', { ...role, path: '/aws-service-role/ec2.amazonaws.com/' }, 'excluded-path'],
     ['EC2 may not assume the role', { ...role, trustPolicy: LAMBDA_TRUST }, 'no-ec2-trust'],
