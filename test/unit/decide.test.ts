@@ -482,3 +482,17 @@ describe('decide, for a role found by a scan', () => {
     expect(step).toEqual({ kind: 'need', fact: 'role' });
   });
 });
+
+describe('decide, with a clock ahead of ours', () => {
+  it('says the event time is in the future instead of a negative age, and retries', () => {
+    // Prepare
+    const ahead = eventTrigger('role-created', 'app-role', { eventTime: new Date(NOW.getTime() + 90_000) });
+
+    // Act
+    const step = decide(facts({ trigger: ahead, role: 'absent' }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'retry', reason: 'role-not-visible-yet' });
+    expect(step.kind === 'retry' && step.note).toContain('90 s in the future');
+  });
+});
