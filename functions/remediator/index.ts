@@ -21,7 +21,10 @@ export async function handler(event: unknown, context?: Context): Promise<EventR
 export async function handler(event: unknown, context?: Context): Promise<SQSBatchResponse | EventResult> {
   if (context !== undefined) logger.addContext(context);
   try {
-    if (isSqsEvent(event)) return await processBatch(event.Records, defaultDeps);
+    if (isSqsEvent(event)) {
+      const remainingMs = context === undefined ? undefined : () => context.getRemainingTimeInMillis();
+      return await processBatch(event.Records, defaultDeps, { remainingMs });
+    }
     return await processEvent(event, defaultDeps);
   } finally {
     metrics.publishStoredMetrics();
