@@ -99,12 +99,17 @@ export async function processBatch(
   // A worker that finds only busy roles ends; the others drain the queue, so every record is taken.
   await Promise.all(Array.from({ length: workers }, worker));
   if (returned > 0) deps.log.warn('deadline near, records returned unprocessed', { returned });
-  return { batchItemFailures: records.filter((r) => failed.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
+  return {
+    batchItemFailures: records.filter((r) => failed.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })),
+  };
 }
 
 /** Processes one EventBridge event and returns the decision; errors propagate to the invoker. */
 export function processEvent(event: unknown, deps: ProcessDeps): Promise<EventResult> {
-  return processAdapted(tryAdapt(() => fromEventBridge(event)), { ...deps, log: deps.log.createChild() });
+  return processAdapted(
+    tryAdapt(() => fromEventBridge(event)),
+    { ...deps, log: deps.log.createChild() },
+  );
 }
 
 function tryAdapt(adapt: () => Adapted): Adapted | Error {
