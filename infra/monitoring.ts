@@ -40,6 +40,7 @@ export const METRIC_DIMENSIONS: Readonly<Record<MetricName, 'service' | 'service
   Skipped: 'service+reason',
   Conflicts: 'service+reason',
   Retries: 'service+reason',
+  QuotaExceeded: 'service',
   Errors: 'service+reason',
 };
 

@@ -194,8 +194,10 @@ describe('remediator bundle against moto', () => {
     expect(result.batchItemFailures).toEqual([]);
     expect(await profilesOf(role)).toEqual([role]);
     expect(proxy.actions).toContain('GetInstanceProfile');
+    // One request for the lost write: IAM's LimitExceeded is not throttling, so the SDK must not retry it.
+    expect(proxy.actions.filter((seen) => seen === action)).toHaveLength(1);
     expect(decisionLines(logs, role)).toEqual([
-      expect.objectContaining({ decision: 'nothing', reason: 'already-in-profile' }),
+      expect.objectContaining({ decision: 'nothing', reason: 'already-in-profile', iamCalls: proxy.actions.length }),
     ]);
   });
 
