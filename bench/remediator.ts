@@ -4,6 +4,7 @@
  * - size and import time against a minimal handler (IAM client plus Powertools Logger) bundled with the
  *   same esbuild options, and against an empty module;
  * - IAM calls per remediation, counted on the wire by a proxy in front of moto.
+ * Every bundle runs on the Lambda runtime's Node.js major (scripts/lambda-node.mjs), as in Lambda.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { build } from 'esbuild';
 import { startMoto } from '../local/moto.js';
 // @ts-expect-error: a plain ESM script without type declarations
 import { BUNDLE_OPTIONS } from '../scripts/build.mjs';
+import { lambdaNodePath } from '../scripts/lambda-node.mjs';
 import { startIamProxy } from '../test/integration/support/iam-proxy.js';
 
 const run = promisify(execFile);
@@ -33,7 +35,6 @@ const TARGETS = {
 } as const;
 
 async function main(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   await rm(OUT, { recursive: true, force: true });
   await mkdir(OUT, { recursive: true });
   await writeFile(TARGETS.empty, 'export const handler = async () => ({});\n');
@@ -74,10 +75,11 @@ async function importTimes(files: string[]): Promise<Record<string, { importMs: 
     files.map((f) => [f, { importMs: [], processMs: [] }]),
   );
   const probe = 'const t = performance.now(); await import(process.argv[1]); console.log(performance.now() - t);';
+  const node = lambdaNodePath();
   for (let i = 0; i < IMPORT_RUNS; i++) {
     for (const file of files) {
       const started = performance.now();
-      const { stdout } = await run('node', ['--input-type=module', '-e', probe, pathToFileURL(resolve(file)).href]);
+      const { stdout } = await run(node, ['--input-type=module', '-e', probe, pathToFileURL(resolve(file)).href]);
       times[file]?.processMs.push(performance.now() - started);
       times[file]?.importMs.push(Number(stdout.trim()));
     }
@@ -118,7 +120,7 @@ async function countIamCalls(): Promise<void> {
       }
       const seen = proxy.actions.length;
       await run(
-        'node',
+        lambdaNodePath(),
         ['dist/invoke/index.mjs', '--sqs', '--now', '--role', c.role, 'test/fixtures/cloudtrail/create-role.json'],
         { env },
       );

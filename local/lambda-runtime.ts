@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { lambdaNodePath } from '../scripts/lambda-node.mjs';
 import { stopChild } from './child-process.js';
 import { LambdaTimeoutError, SandboxError } from './errors.js';
 import { type LambdaContextFields, lambdaContextFields } from './lambda-shapes.js';
@@ -138,7 +139,8 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
 }
 
 function spawnWorker(options: LambdaRuntimeOptions): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_PATH, options.bundlePath], {
+  // The Lambda runtime's Node.js major, whichever Node started the sandbox.
+  const child = spawn(lambdaNodePath(), ['--import', 'tsx', WORKER_PATH, options.bundlePath], {
     cwd: options.cwd,
     env: { ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -313,6 +313,5 @@ function functionEnv(env: Readonly<Record<string, string | undefined>>, endpoint
     AWS_ENDPOINT_URL: endpointUrl,
     POWERTOOLS_LOG_LEVEL: 'INFO',
     POWERTOOLS_METRICS_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }

@@ -10,7 +10,8 @@
  * --role  override requestParameters.roleName
  * --raw   pass the file to the handler as it is (an SQS event or an EventBridge event you built yourself)
  * Endpoints and credentials come from the SDK's standard variables (AWS_ENDPOINT_URL, AWS_PROFILE, ...).
- * The handler's JSON log lines go to stdout; its result is the last line.
+ * The handler's JSON log lines go to stdout; its result is the last line. Like Lambda's INIT_START log line,
+ * stderr first names the Node.js version the bundle runs on: `INIT_START node v24.…`.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -55,6 +56,7 @@ const events = positionals.map((file) => {
   return event;
 });
 
+console.error(`INIT_START node ${process.version}`);
 const { handler } = (await import(pathToFileURL(resolve(values.bundle)).href)) as { handler: Handler };
 const queueArn = `arn:aws:sqs:${WHERE.region}:${WHERE.accountId}:${FUNCTION_NAME}`;
 const input =

@@ -20,6 +20,7 @@ import {
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
 import { remediatorCode } from '../../infra/bundle.js';
 import { METRIC_DIMENSIONS } from '../../infra/monitoring.js';
+import { LAMBDA_NODE_MAJOR } from '../../scripts/lambda-node.mjs';
 import { CDK_JSON_CONTEXT, onlyResource, removeSynthOutputs, type Synthesized, synthesize } from './support/synth.js';
 
 const QUEUE = 'AWS::SQS::Queue';
@@ -271,9 +272,9 @@ describe('queue', () => {
 });
 
 describe('function', () => {
-  it('runs the built bundle on nodejs22.x, arm64, 256 MB, 30 s', () => {
+  it('runs the built bundle on arm64, 256 MB, 30 s, on the Node.js major the integration tests run it on', () => {
     defaults.template.hasResourceProperties(FUNCTION, {
-      Runtime: 'nodejs22.x',
+      Runtime: `nodejs${LAMBDA_NODE_MAJOR}.x`,
       Architectures: ['arm64'],
       MemorySize: 256,
       Timeout: FUNCTION_TIMEOUT_SECONDS,

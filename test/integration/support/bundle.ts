@@ -1,6 +1,7 @@
 /**
- * Runs the built Lambda bundle (dist/remediator/index.mjs) in a fresh Node process, as Lambda would:
- * configuration only through environment variables, endpoints through AWS_ENDPOINT_URL(_IAM).
+ * Runs the built Lambda bundle (dist/remediator/index.mjs) in a fresh Node process, as Lambda would: on the
+ * Lambda runtime's Node.js major (scripts/lambda-node.mjs), whatever Node runs the tests, with configuration
+ * only through environment variables and endpoints through AWS_ENDPOINT_URL(_IAM).
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -8,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { SQSEvent } from 'aws-lambda';
 import { firstReceiveOf, toSqsEvent } from '../../../local/lambda-shapes.js';
+import { lambdaNodePath } from '../../../scripts/lambda-node.mjs';
 
 const run = promisify(execFile);
 
@@ -20,6 +22,8 @@ export interface Invocation<R> {
   readonly logs: LogLine[];
   /** EMF metric documents (have `_aws`). */
   readonly metrics: Record<string, unknown>[];
+  /** The version of the Node.js the bundle ran on (`process.version`, e.g. `v24.1.0`), from the invoke tool. */
+  readonly node: string | undefined;
 }
 
 /** The SQS batch response. */
@@ -32,7 +36,7 @@ export async function invokeBundle<R = BatchResponse>(
   input: unknown,
   env: Record<string, string> = {},
 ): Promise<Invocation<R>> {
-  const child = run('node', ['dist/invoke/index.mjs', '--raw', '-'], {
+  const child = run(lambdaNodePath(), ['dist/invoke/index.mjs', '--raw', '-'], {
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false', ...env },
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -51,6 +55,7 @@ export async function invokeBundle<R = BatchResponse>(
     result,
     logs: lines.filter((line): line is LogLine => typeof line.level === 'string'),
     metrics: lines.filter((line) => '_aws' in line),
+    node: /^INIT_START node (\S+)$/m.exec(stderr)?.[1],
   };
 }
 
