@@ -90,16 +90,17 @@ export class Monitoring extends Construct {
 
     this.functionErrorsAlarm = new Alarm(this, 'FunctionErrorsAlarm', {
       alarmDescription:
-        'The remediator has errors: failed invocations (crash, timeout or a setting it cannot use) or failed records ' +
-        '(IAM errors after retries, unsupported events). Read its log group (level ERROR); failed records are ' +
-        'retried and end up in the dead-letter queue.',
+        'The remediator has errors: failed invocations (crash, timeout or a setting it cannot use), failed records ' +
+        "(IAM errors after retries, unsupported events), or the account's instance profile quota is full " +
+        '(QuotaExceeded). Read its log group (level ERROR); failed records are retried and end up in the dead-letter queue.',
       metric: new MathExpression({
-        expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0)',
+        expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0)',
         usingMetrics: {
           invocationErrors: props.function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
           recordErrors: serviceTotal('Errors'),
+          quotaFull: serviceTotal('QuotaExceeded'),
         },
-        label: 'Errors: failed invocations and failed records',
+        label: 'Errors: failed invocations, failed records, and a full instance profile quota',
         period: PERIOD,
       }),
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -137,7 +138,7 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Conflicts, by reason', [serviceMetric('Conflicts')]),
-      graph('Retries, by reason', [serviceMetric('Retries')]),
+      graph('Retries, by reason', [serviceMetric('Retries'), serviceMetric('QuotaExceeded')]),
       graph('Errors, by reason', [serviceMetric('Errors')]),
     );
     this.dashboard.addWidgets(

@@ -367,14 +367,14 @@ describe('alarms and dashboard', () => {
     });
   });
 
-  it('alarms when the function has errors: failed invocations or failed records', () => {
+  it('alarms when the function has errors: failed invocations, failed records, or a full profile quota', () => {
     const functionId = logicalId(defaults, defaults.stack.service.function.functionArn);
     defaults.template.hasResourceProperties(ALARM, {
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 0,
       TreatMissingData: 'notBreaching',
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0)' }),
+        Match.objectLike({ Expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0)' }),
         Match.objectLike({
           Id: 'invocationErrors',
           MetricStat: Match.objectLike({
@@ -392,6 +392,17 @@ describe('alarms and dashboard', () => {
             Metric: {
               Namespace: 'AutoInstanceProfile',
               MetricName: 'Errors',
+              Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+            },
+            Stat: 'Sum',
+          }),
+        }),
+        Match.objectLike({
+          Id: 'quotaFull',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AutoInstanceProfile',
+              MetricName: 'QuotaExceeded',
               Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
             },
             Stat: 'Sum',
