@@ -1,39 +1,102 @@
 /**
- * Argument parsing for the CLI's commands, on node:util's parseArgs: strict, so that a typo is an
- * error rather than a silently ignored option.
+ * Argument parsing and help text for the CLI's commands. Parsing is strict (a typo is an error, not a
+ * silently ignored option) and its errors are worded here, not by node:util's parseArgs.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
+import { EXIT_CODE_HELP } from './exit-codes.js';
 
-/** The options every AWS-facing command accepts: the standard credential chain's profile and region. */
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** The options every AWS-facing command accepts: the profile and region, as the AWS CLI names them. */
 export const AWS_OPTIONS = {
   profile: { type: 'string' },
   region: { type: 'string' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
+} as const satisfies Options;
 
 /** `--help` / `-h`, accepted by every command. */
-export const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } as const satisfies NonNullable<
-  ParseArgsConfig['options']
->;
+export const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } as const satisfies Options;
 
-/** The help text of AWS_OPTIONS, to append to a command's usage. */
-export const AWS_OPTIONS_HELP = [
-  '  --profile NAME   a named profile from the shared config files (default: the standard credential chain)',
-  "  --region REGION  the region (default: AWS_REGION or the profile's region)",
-  '',
-  "Endpoints come from the SDK's standard variables (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>).",
-].join('\n');
+/** One line of a help table: the left column (an option, a code) and what it means. */
+export type HelpRow = readonly [string, string];
 
-/** Parses one command's arguments; a bad command line becomes a {@link UsageError}. No positionals. */
-export function parseCommandArgs<const T extends NonNullable<ParseArgsConfig['options']>>(
+/** The help rows of {@link AWS_OPTIONS}. */
+export const AWS_OPTION_ROWS: readonly HelpRow[] = [
+  ['--profile NAME', 'a profile of the shared config files, with all it sets: credentials, region, endpoint_url'],
+  ['--region REGION', "the region (default: AWS_REGION, then AWS_DEFAULT_REGION, then the profile's region)"],
+];
+
+/** The help row of {@link HELP_OPTION}. */
+export const HELP_ROW: HelpRow = ['-h, --help', 'this text'];
+
+/** A help section: a title and aligned rows. */
+export interface HelpSection {
+  readonly title: string;
+  readonly rows: readonly HelpRow[];
+}
+
+/** The exit code section every command's help ends with. */
+export const EXIT_CODE_SECTION: HelpSection = { title: 'Exit codes', rows: EXIT_CODE_HELP };
+
+/** Rows as two aligned columns, indented by two spaces, the left one as wide as its widest entry. */
+export function formatRows(rows: readonly HelpRow[]): string {
+  const width = Math.max(0, ...rows.map(([left]) => left.length));
+  return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`.trimEnd()).join('\n');
+}
+
+/** A command's help: the usage line, a description, then sections of aligned rows. */
+export function formatHelp(usage: string, description: string, sections: readonly HelpSection[]): string {
+  const parts = [`Usage: ${usage}`, description, ...sections.map((s) => `${s.title}:\n${formatRows(s.rows)}`)];
+  return `${parts.filter((part) => part !== '').join('\n\n')}\n`;
+}
+
+/** What a command line holds once parsed: the options' values, and the positional arguments. */
+export interface ParsedCommandLine<T extends Options> {
+  readonly values: ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: true }>>['values'];
+  readonly positionals: readonly string[];
+}
+
+/**
+ * Parses one command's arguments. A bad command line throws a {@link UsageError} in our own words:
+ * an unknown option, an option without its value, a value given to a flag, or a stray argument.
+ */
+export function parseCommandLine<const T extends Options>(
   args: readonly string[],
   options: T,
-) {
-  try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
-  } catch (cause) {
-    throw new UsageError(cause instanceof Error ? cause.message : String(cause), { cause });
+  accepts: { readonly positionals?: number } = {},
+): ParsedCommandLine<T> {
+  const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
+  let positionals = 0;
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positionals++;
+      if (positionals > (accepts.positionals ?? 0)) throw new UsageError(`unexpected argument "${token.value}"`);
+      continue;
+    }
+    if (token.kind !== 'option') continue;
+    const option = options[token.name];
+    // A known short option arrives under its long name; anything else is not ours.
+    if (option === undefined) throw new UsageError(`unknown option ${token.rawName}`);
+    const name = token.rawName.startsWith('--') ? token.rawName : `--${token.name}`;
+    if (option.type === 'boolean' && token.value !== undefined) throw new UsageError(`${name} takes no value`);
+    if (option.type === 'string') {
+      // `--region --json`: parseArgs would take "--json" as the region; the AWS CLI calls it a missing value.
+      const missing = token.value === undefined || (!token.inlineValue && token.value.startsWith('-'));
+      if (missing) throw new UsageError(`${name} needs a value`);
+    }
   }
+  try {
+    const parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+    return { values: parsed.values as ParsedCommandLine<T>['values'], positionals: parsed.positionals };
+  } catch (cause) {
+    // The checks above cover what strict parsing rejects; this is a backstop, still in our words.
+    throw new UsageError(`cannot read the command line: ${args.join(' ')}`, { cause });
+  }
+}
+
+/** {@link parseCommandLine} for a command that takes no positional arguments: its options' values. */
+export function parseCommandArgs<const T extends Options>(args: readonly string[], options: T) {
+  return parseCommandLine(args, options).values;
 }
 
 /** Rejects an empty or blank string option (`--region ""`), which the SDK would otherwise take as unset. */
@@ -41,4 +104,14 @@ export function nonBlank(name: string, value: string | undefined): string | unde
   if (value === undefined) return undefined;
   if (value.trim() === '') throw new UsageError(`--${name} needs a value`);
   return value.trim();
+}
+
+/** A whole number of seconds from `min` to `max`, or undefined when the option was not given. */
+export function wholeSeconds(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value.trim());
+  if (value.trim() === '' || !Number.isInteger(seconds) || seconds < min || seconds > max) {
+    throw new UsageError(`--${name} must be a whole number of seconds from ${min} to ${max}, not "${value}"`);
+  }
+  return seconds;
 }

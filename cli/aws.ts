@@ -1,44 +1,95 @@
 /**
- * How the CLI configures its AWS clients: the standard credential chain and region, optionally a named
- * profile and an explicit region. Endpoints are deliberately absent: the SDK reads AWS_ENDPOINT_URL and
- * AWS_ENDPOINT_URL_<SERVICE> itself, which is how the CLI is pointed at moto.
+ * How a command reaches AWS, as the AWS CLI does: the profile (`--profile` or AWS_PROFILE) must exist and
+ * counts with everything it sets, the region comes from cli/region.ts, and the caller's identity (STS
+ * GetCallerIdentity) is read first, so that a missing credential or an unreachable endpoint is one line
+ * and exit code 255 rather than a failed check. Endpoints are not ours to set: the SDK reads
+ * AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE> and the profile's endpoint_url itself.
  */
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { asAwsAccessError, NoRegionError, ProfileNotFoundError } from './errors.js';
+import { type RegionSource, resolveRegion } from './region.js';
+import { hasProfile, profileSetting, readSharedProfiles, type SharedProfiles } from './shared-config.js';
 
-/** The settings every client the CLI makes shares. */
-export interface AwsClientConfig {
-  readonly profile?: string;
-  readonly region?: string;
-}
+/** The environment a session reads. */
+export type AwsEnv = Readonly<Record<string, string | undefined>>;
 
-/** Client options from the command line's `--profile` and `--region`, leaving out what was not given. */
-export function awsClientConfig(options: {
+/** What the command line says about the session. */
+export interface AwsOptions {
   readonly profile?: string | undefined;
   readonly region?: string | undefined;
-}): AwsClientConfig {
-  return {
-    ...(options.profile === undefined ? {} : { profile: options.profile }),
-    ...(options.region === undefined ? {} : { region: options.region }),
-  };
 }
 
-/** Resolves a client's region through the SDK's chain; `undefined` when none is configured. */
-export async function resolveRegion(client: {
-  readonly config: { region(): Promise<string> };
-}): Promise<string | undefined> {
-  try {
-    const region = await client.config.region();
-    return region === '' ? undefined : region;
-  } catch {
-    // The SDK throws "Region is missing" when nothing in the chain names one; the doctor reports that as a check.
-    return undefined;
-  }
+/** The settings every client of a command is built with. */
+export interface AwsClientConfig {
+  readonly region: string;
+  readonly profile?: string;
+}
+
+/** The session's settings, before anything is sent. */
+export interface AwsSettings {
+  /** The profile named by `--profile` or AWS_PROFILE; undefined for the default chain. */
+  readonly profile?: string | undefined;
+  readonly region: string;
+  readonly regionSource: RegionSource;
+  /** Whether SQS calls go to a configured endpoint rather than to each QueueUrl's own host. */
+  readonly customSqsEndpoint: boolean;
+  readonly clientConfig: AwsClientConfig;
+}
+
+/** A session whose credentials AWS has accepted. */
+export interface AwsSession extends AwsSettings {
+  readonly account: string;
+  /** The caller's ARN, as STS reports it. */
+  readonly caller: string;
 }
 
 /**
- * Whether the SDK's standard variables give SQS a custom endpoint (AWS_ENDPOINT_URL_SQS or AWS_ENDPOINT_URL).
- * The SQS client otherwise sends each call to its QueueUrl's host, which for a queue created in moto
- * (or any emulator) is the real sqs.<region>.amazonaws.com.
+ * The session's settings from the command line, the environment and the shared files. Throws
+ * {@link ProfileNotFoundError} for a named profile that is in neither file, {@link NoRegionError} when
+ * nothing names a region. Pure.
  */
-export function hasCustomSqsEndpoint(env: Readonly<Record<string, string | undefined>>): boolean {
-  return [env.AWS_ENDPOINT_URL_SQS, env.AWS_ENDPOINT_URL].some((value) => value !== undefined && value.trim() !== '');
+export function awsSettings(options: AwsOptions, env: AwsEnv, profiles: SharedProfiles): AwsSettings {
+  const profile = blankToUndefined(options.profile) ?? blankToUndefined(env.AWS_PROFILE);
+  if (profile !== undefined && !hasProfile(profiles, profile)) throw new ProfileNotFoundError(profile);
+  const resolved = resolveRegion({
+    flag: options.region,
+    env,
+    profileRegion: profileSetting(profiles, profile ?? 'default', 'region'),
+  });
+  if (resolved === undefined) throw new NoRegionError();
+  const ignoreConfigured = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim().toLowerCase() === 'true';
+  const sqsEndpoints = [env.AWS_ENDPOINT_URL_SQS, env.AWS_ENDPOINT_URL];
+  if (!ignoreConfigured) sqsEndpoints.push(profileSetting(profiles, profile ?? 'default', 'endpoint_url'));
+  return {
+    profile,
+    region: resolved.region,
+    regionSource: resolved.source,
+    customSqsEndpoint: sqsEndpoints.some((value) => blankToUndefined(value) !== undefined),
+    clientConfig: { region: resolved.region, ...(profile === undefined ? {} : { profile }) },
+  };
+}
+
+/**
+ * Opens a session: reads the shared files, settles profile and region, and asks STS who the caller is.
+ * A profile from `--profile` becomes the process's AWS_PROFILE, as in the AWS CLI where the option
+ * outranks the environment: the SDK reads some profile settings (endpoint_url) only from AWS_PROFILE.
+ * Throws an AwsAccessError (exit code 255) when AWS cannot be reached as the caller.
+ */
+export async function openAwsSession(options: AwsOptions, env: AwsEnv): Promise<AwsSession> {
+  const settings = awsSettings(options, env, await readSharedProfiles(env));
+  if (settings.profile !== undefined) process.env.AWS_PROFILE = settings.profile;
+  const sts = new STSClient(settings.clientConfig);
+  try {
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    return { ...settings, account: identity.Account ?? 'unknown', caller: identity.Arn ?? 'unknown' };
+  } catch (error) {
+    throw asAwsAccessError(error, 'GetCallerIdentity') ?? error;
+  } finally {
+    sts.destroy();
+  }
+}
+
+function blankToUndefined(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }

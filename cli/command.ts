@@ -6,21 +6,20 @@ export interface Output {
   readonly isTTY?: boolean | undefined;
 }
 
-/** The process's side of a command: where to write, and the environment (read once, by the command). */
+/** The process's side of a command: where to write, the environment (read once, by the command), and Ctrl-C. */
 export interface CliIo {
   readonly stdout: Output;
   readonly stderr: Output;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on Ctrl-C (SIGINT) or SIGTERM: a command that made something cleans it up, then returns. */
+  readonly signal?: AbortSignal;
 }
-
-/** Exit codes: 0 all good, 1 the command ran and found or hit a problem, 2 the command line is wrong. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** One subcommand, such as `doctor`. */
 export interface Command {
   readonly name: string;
   /** One line for the command list. */
   readonly summary: string;
-  /** Runs the command with the arguments after its name; resolves to the exit code. */
+  /** Runs the command with the arguments after its name; resolves to the exit code (cli/exit-codes.ts). */
   run(args: readonly string[], io: CliIo): Promise<number>;
 }

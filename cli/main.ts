@@ -1,30 +1,34 @@
 /**
  * The CLI's dispatcher: `auto-instance-profile <command> [options]`. Commands register in
- * {@link COMMANDS}; `scan` and `fix` join `doctor` there.
+ * {@link COMMANDS}; `scan`, `fix` and `release` join `doctor` there. Errors a command throws become
+ * exit codes here (cli/exit-codes.ts), so every command reports them alike.
  */
 import packageJson from '../package.json' with { type: 'json' };
-import { type CliIo, type Command, EXIT } from './command.js';
+import { EXIT_CODE_SECTION, formatHelp, HELP_ROW } from './args.js';
+import type { CliIo, Command } from './command.js';
 import { doctorCommand } from './commands/doctor.js';
-import { describeError, UsageError } from './errors.js';
+import { AwsAccessError, describeError, UsageError } from './errors.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 
 /** The CLI's name, as installed by package.json's `bin`. */
 export const CLI_NAME = 'auto-instance-profile';
+
+/** How this repository runs the CLI: the npm script that builds it when needed. */
+export const CLI_IN_REPO = 'npm run cli --';
 
 /** Every command, by name. */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map([[doctorCommand.name, doctorCommand]]);
 
 function usage(): string {
-  const width = Math.max(...[...COMMANDS.keys()].map((name) => name.length));
-  const lines = [...COMMANDS.values()].map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
-  return [
-    `Usage: ${CLI_NAME} <command> [options]`,
-    '',
-    'Commands:',
-    ...lines,
-    '',
-    `Run "${CLI_NAME} <command> --help" for a command's options.`,
-    '',
-  ].join('\n');
+  return formatHelp(
+    `${CLI_NAME} <command> [options]`,
+    `In this repository: ${CLI_IN_REPO} <command> [options]. A command's options: <command> --help.`,
+    [
+      { title: 'Commands', rows: [...COMMANDS.values()].map((command) => [command.name, command.summary] as const) },
+      { title: 'Options', rows: [HELP_ROW, ['-v, --version', 'the version']] },
+      EXIT_CODE_SECTION,
+    ],
+  );
 }
 
 /** Runs the CLI on its arguments (without node and the script) and resolves to the exit code. */
@@ -40,17 +44,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const command = COMMANDS.get(first);
   if (command === undefined) {
-    io.stderr.write(`${CLI_NAME}: unknown command "${first}"\n\n${usage()}`);
+    const what = first.startsWith('-') ? `unknown option ${first}` : `unknown command "${first}"`;
+    io.stderr.write(`${CLI_NAME}: ${what}\n\n${usage()}`);
     return EXIT.usage;
   }
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`${CLI_NAME} ${command.name}: ${error.message}\nRun "${CLI_NAME} ${command.name} --help".\n`);
-      return EXIT.usage;
-    }
-    io.stderr.write(`${CLI_NAME} ${command.name}: ${describeError(error)}\n`);
-    return EXIT.failed;
+    io.stderr.write(`${errorLine(command, error)}\n`);
+    return exitCodeFor(error);
   }
+}
+
+function errorLine(command: Command, error: unknown): string {
+  // The AWS CLI's habit: the access problem alone, on one line.
+  if (error instanceof AwsAccessError) return error.message;
+  if (error instanceof UsageError) {
+    return `${CLI_NAME} ${command.name}: ${error.message} (see ${CLI_NAME} ${command.name} --help)`;
+  }
+  return `${CLI_NAME} ${command.name}: ${describeError(error)}`;
 }

@@ -19,6 +19,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
+import { regionFromEnvironment } from '../cli/region.js';
 import { firstReceiveOf, lambdaContextFields, toSqsEvent } from '../local/lambda-shapes.js';
 
 const FUNCTION_NAME = 'auto-instance-profile-local';
@@ -57,6 +58,11 @@ const events = positionals.map((file) => {
 });
 
 console.error(`INIT_START node ${process.version}`);
+
+// The region as every tool of ours reads it (cli/region.ts): the SDK alone ignores AWS_DEFAULT_REGION.
+const region = regionFromEnvironment(process.env);
+if (region !== undefined) process.env.AWS_REGION = region;
+
 const { handler } = (await import(pathToFileURL(resolve(values.bundle)).href)) as { handler: Handler };
 const queueArn = `arn:aws:sqs:${WHERE.region}:${WHERE.accountId}:${FUNCTION_NAME}`;
 const input =

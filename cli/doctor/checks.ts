@@ -8,27 +8,40 @@ import { CLOUDTRAIL_DETAIL_TYPE, IAM_CLOUDTRAIL_SOURCE } from '../../core/events
 import { IAM_EVENT_REGION, STACK_OUTPUTS } from '../../core/pipeline-settings.js';
 import { describeError } from '../errors.js';
 
-/** The checks, in the order they are reported. */
-export const CHECK_NAMES = ['region', 'trail', 'stack', 'rule', 'dead-letter-queue'] as const;
+/** The checks, in the order they are reported; `smoke` only with `--smoke`. */
+export const CHECK_NAMES = ['region', 'trail', 'stack', 'rule', 'dead-letter-queue', 'smoke'] as const;
 
 /** A check's name: stable, for scripts that read `--json`. */
 export type CheckName = (typeof CHECK_NAMES)[number];
 
+/**
+ * How a check came out: `ok`, `failed`, or `not-checked` when it could not run (an earlier check it needs
+ * failed, or a call was denied). A check that did not run is not counted as failed.
+ */
+export type CheckStatus = 'ok' | 'failed' | 'not-checked';
+
 /** One line of the doctor's report. */
 export interface CheckResult {
   readonly name: CheckName;
-  readonly ok: boolean;
+  readonly status: CheckStatus;
   readonly detail: string;
 }
 
-/** A check that could not run because an earlier one failed or an input is missing. */
-export function notRun(name: CheckName, why: string): CheckResult {
-  return { name, ok: false, detail: `not checked: ${why}` };
+/** A check that could not run because an earlier one failed, an input is missing, or a call was refused. */
+export function notChecked(name: CheckName, why: string): CheckResult {
+  return { name, status: 'not-checked', detail: `not checked: ${why}` };
 }
 
-/** A check whose AWS call failed, with the SDK's error name and message (AccessDenied, no credentials …). */
+/** A check whose AWS call failed (AccessDenied, throttling …): not checked, with the SDK's error name and message. */
 export function callFailed(name: CheckName, what: string, error: unknown): CheckResult {
-  return { name, ok: false, detail: `${what} failed: ${describeError(error)}` };
+  return notChecked(name, `${what} failed: ${describeError(error)}`);
+}
+
+/** The counts of a report, by status. */
+export function tally(checks: readonly CheckResult[]): Readonly<Record<CheckStatus, number>> {
+  const counts = { ok: 0, failed: 0, 'not-checked': 0 };
+  for (const check of checks) counts[check.status]++;
+  return counts;
 }
 
 /** Region prefixes of the partitions other than `aws`, longest first so that `us-isob-` wins over `us-iso-`. */
@@ -53,23 +66,24 @@ export function iamEventRegionFor(region: string): string | undefined {
 }
 
 /** The region must be the one where IAM's events reach EventBridge, since the stack's rule lives there. */
-export function checkRegion(region: string | undefined): CheckResult {
-  if (region === undefined) {
-    return { name: 'region', ok: false, detail: 'no region configured: pass --region or set AWS_REGION' };
-  }
+export function checkRegion(region: string): CheckResult {
   const partition = partitionOf(region);
   const expected = IAM_EVENT_REGION[partition];
   if (expected === undefined) {
-    return { name: 'region', ok: false, detail: `${region} is in the ${partition} partition, which is not supported` };
+    return {
+      name: 'region',
+      status: 'failed',
+      detail: `${region} is in the ${partition} partition, which is not supported`,
+    };
   }
   if (region !== expected) {
     return {
       name: 'region',
-      ok: false,
-      detail: `${region}: IAM's events reach EventBridge only in ${expected} (the ${partition} partition's IAM region); deploy there and run doctor with --region ${expected}`,
+      status: 'failed',
+      detail: `${region}: IAM's events reach EventBridge only in ${expected} (the ${partition} partition's IAM region); deploy there (AWS_REGION=${expected} AWS_DEFAULT_REGION=${expected} npm run deploy) and run doctor with --region ${expected}`,
     };
   }
-  return { name: 'region', ok: true, detail: `${region} is the ${partition} partition's IAM event region` };
+  return { name: 'region', status: 'ok', detail: `${region} is the ${partition} partition's IAM event region` };
 }
 
 /** What was read about one trail. `error` is set when its status or selectors could not be read. */
@@ -158,7 +172,8 @@ export function trailProblem(trail: TrailFacts, iamRegion: string): string | und
     return `a single-region trail in ${trail.homeRegion ?? 'another region'}, not ${iamRegion}`;
   }
   if (!trail.includeGlobalServiceEvents) return 'it excludes global service events, IAM among them';
-  if (trail.logging !== true) return 'it is not logging (aws cloudtrail start-logging)';
+  if (trail.logging !== true)
+    return `it is not logging (aws cloudtrail start-logging --name ${trail.arn ?? trail.name})`;
   const selectors = selectorsLogIamWrites(trail.eventSelectors, trail.advancedEventSelectors);
   return selectors.ok ? undefined : selectors.why;
 }
@@ -172,18 +187,20 @@ export function checkTrails(region: string, trails: readonly TrailFacts[]): Chec
   if (trails.length === 0) {
     return {
       name: 'trail',
-      ok: false,
-      detail: `no trail: EventBridge gets "${CLOUDTRAIL_DETAIL_TYPE}" events only while a trail logs them; create a multi-region trail that logs management events and start logging`,
+      status: 'failed',
+      detail: `no trail: EventBridge gets "${CLOUDTRAIL_DETAIL_TYPE}" events only while a trail logs them; create a multi-region trail that logs management events, or let the stack create one: npm run deploy -- -c createTrail=true`,
     };
   }
   const good = trails.find((trail) => trailProblem(trail, iamRegion) === undefined);
   if (good !== undefined) {
     const scope = good.multiRegion ? 'multi-region' : `in ${iamRegion}`;
     const why = selectorsLogIamWrites(good.eventSelectors, good.advancedEventSelectors).why;
-    return { name: 'trail', ok: true, detail: `trail "${good.name}" (${scope}) is logging; ${why}` };
+    return { name: 'trail', status: 'ok', detail: `trail "${good.name}" (${scope}) is logging; ${why}` };
   }
   const problems = trails.map((trail) => `"${trail.name}": ${trailProblem(trail, iamRegion)}`).join('; ');
-  return { name: 'trail', ok: false, detail: `no trail logs IAM write events: ${problems}` };
+  // Trails whose status this caller may not read (an organization's, say) may well be logging.
+  if (trails.every((trail) => trail.error !== undefined)) return notChecked('trail', problems);
+  return { name: 'trail', status: 'failed', detail: `no trail logs IAM write events: ${problems}` };
 }
 
 /** What was read about the stack. */
@@ -214,13 +231,19 @@ export function checkStack(
 ): { readonly result: CheckResult; readonly outputs?: StackOutputs } {
   if (stack === undefined) {
     return {
-      result: { name: 'stack', ok: false, detail: `stack ${stackName} is not deployed in ${region} (npx cdk deploy)` },
+      result: {
+        name: 'stack',
+        status: 'failed',
+        detail: `stack ${stackName} is not deployed in ${region} (npm run deploy)`,
+      },
     };
   }
   if (!DEPLOYED_STATES.has(stack.status)) {
     const reason = stack.statusReason === undefined ? '' : `: ${stack.statusReason}`;
     const hint = stack.status.endsWith('_IN_PROGRESS') ? '; run doctor again when it settles' : '';
-    return { result: { name: 'stack', ok: false, detail: `stack ${stackName} is ${stack.status}${reason}${hint}` } };
+    return {
+      result: { name: 'stack', status: 'failed', detail: `stack ${stackName} is ${stack.status}${reason}${hint}` },
+    };
   }
   const keys = Object.keys(STACK_OUTPUTS) as (keyof typeof STACK_OUTPUTS)[];
   const missing = keys.filter((key) => !stack.outputs[STACK_OUTPUTS[key]]).map((key) => STACK_OUTPUTS[key]);
@@ -228,14 +251,14 @@ export function checkStack(
     return {
       result: {
         name: 'stack',
-        ok: false,
-        detail: `stack ${stackName} (${stack.status}) lacks the outputs ${missing.join(', ')}; redeploy this version`,
+        status: 'failed',
+        detail: `stack ${stackName} (${stack.status}) lacks the outputs ${missing.join(', ')}; deploy this version (npm run deploy)`,
       },
     };
   }
   const outputs = Object.fromEntries(keys.map((key) => [key, stack.outputs[STACK_OUTPUTS[key]] ?? ''])) as StackOutputs;
   const note = stack.status === 'UPDATE_ROLLBACK_COMPLETE' ? ' (its last update rolled back)' : '';
-  return { result: { name: 'stack', ok: true, detail: `stack ${stackName} is ${stack.status}${note}` }, outputs };
+  return { result: { name: 'stack', status: 'ok', detail: `stack ${stackName} is ${stack.status}${note}` }, outputs };
 }
 
 /** What was read about the rule. */
@@ -250,18 +273,18 @@ export interface RuleFacts {
  * read-only events). A pattern other than this version's is reported but does not fail the check.
  */
 export function checkRule(ruleName: string, rule: RuleFacts | undefined): CheckResult {
-  if (rule === undefined) return { name: 'rule', ok: false, detail: `rule ${ruleName} does not exist` };
+  if (rule === undefined) return { name: 'rule', status: 'failed', detail: `rule ${ruleName} does not exist` };
   if (rule.state === undefined || !rule.state.startsWith('ENABLED')) {
     return {
       name: 'rule',
-      ok: false,
-      detail: `rule ${ruleName} is ${rule.state ?? 'in an unknown state'} (aws events enable-rule --name ${ruleName})`,
+      status: 'failed',
+      detail: `rule ${ruleName} is ${rule.state ?? 'in an unknown state'} (npm run deploy restores it, or: aws events enable-rule --name ${ruleName})`,
     };
   }
   const drift = patternMatchesThisVersion(rule.eventPattern)
     ? ''
-    : '; its event pattern differs from this version of the CLI (redeploy to update)';
-  return { name: 'rule', ok: true, detail: `rule ${ruleName} is ${rule.state}${drift}` };
+    : '; its event pattern differs from this version of the CLI (npm run deploy to update)';
+  return { name: 'rule', status: 'ok', detail: `rule ${ruleName} is ${rule.state}${drift}` };
 }
 
 /** Whether a deployed pattern is this version's (by default the settle rule's), ignoring key order and formatting. */
@@ -298,12 +321,12 @@ export interface QueueDepth {
 /** The DLQ must be empty: anything in it is an event the remediator gave up on. */
 export function checkDeadLetterQueue(depth: QueueDepth): CheckResult {
   const total = depth.visible + depth.inFlight + depth.delayed;
-  if (total === 0) return { name: 'dead-letter-queue', ok: true, detail: 'the dead-letter queue is empty' };
+  if (total === 0) return { name: 'dead-letter-queue', status: 'ok', detail: 'the dead-letter queue is empty' };
   const redrive =
     depth.arn === undefined ? '' : `, then redrive with aws sqs start-message-move-task --source-arn ${depth.arn}`;
   return {
     name: 'dead-letter-queue',
-    ok: false,
+    status: 'failed',
     detail: `${total} message(s) in the dead-letter queue: read them with aws sqs receive-message --queue-url ${depth.url} --attribute-names All${redrive}`,
   };
 }

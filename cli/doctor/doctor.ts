@@ -1,12 +1,16 @@
 /**
  * Runs the doctor's checks: reads what each needs (probes.ts) and decides (checks.ts). The checks that
- * need the stack's outputs wait for it; the others run side by side.
+ * need the stack's outputs wait for it; the others run side by side. A call that fails because AWS cannot
+ * be reached as the caller stops the doctor (exit code 255); any other failed call leaves its check not
+ * checked.
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { asAwsAccessError } from '../errors.js';
 import {
+  type CheckName,
   type CheckResult,
   callFailed,
   checkDeadLetterQueue,
@@ -14,14 +18,14 @@ import {
   checkRule,
   checkStack,
   checkTrails,
-  notRun,
+  notChecked,
   type StackOutputs,
 } from './checks.js';
-import { readQueueDepth, readRule, readStack, readTrails } from './probes.js';
+import { readQueueDelay, readQueueDepth, readRule, readStack, readTrails } from './probes.js';
 
 /** What the doctor needs: the resolved region and one client per service, all for that region. */
 export interface DoctorDeps {
-  readonly region: string | undefined;
+  readonly region: string;
   readonly stackName: string;
   readonly cloudtrail: CloudTrailClient;
   readonly cloudformation: CloudFormationClient;
@@ -29,58 +33,70 @@ export interface DoctorDeps {
   readonly sqs: SQSClient;
 }
 
-/** Runs every check and returns the results in report order. Never throws for an AWS error: it becomes a failed check. */
-export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
+/** The checks in report order, and the stack's outputs when it could be read. */
+export interface DoctorReport {
+  readonly checks: readonly CheckResult[];
+  readonly outputs?: StackOutputs;
+}
+
+/** Runs every check. Throws only an AwsAccessError; other AWS errors leave their check not checked. */
+export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const region = checkRegion(deps.region);
-  if (deps.region === undefined) {
-    return [
-      region,
-      notRun('trail', 'no region'),
-      notRun('stack', 'no region'),
-      notRun('rule', 'no region'),
-      notRun('dead-letter-queue', 'no region'),
-    ];
-  }
-  const [trail, stack] = await Promise.all([trailCheck(deps, deps.region), stackCheck(deps, deps.region)]);
+  const [trail, stack] = await Promise.all([
+    attempt('trail', 'CloudTrail DescribeTrails', async () =>
+      checkTrails(deps.region, await readTrails(deps.cloudtrail)),
+    ),
+    attemptStack(deps),
+  ]);
   if (stack.outputs === undefined) {
-    const why = `stack ${deps.stackName} not usable`;
-    return [region, trail, stack.result, notRun('rule', why), notRun('dead-letter-queue', why)];
+    const why = `the stack check did not pass`;
+    return { checks: [region, trail, stack.result, notChecked('rule', why), notChecked('dead-letter-queue', why)] };
   }
-  const [rule, dlq] = await Promise.all([ruleCheck(deps, stack.outputs), dlqCheck(deps, stack.outputs)]);
-  return [region, trail, stack.result, rule, dlq];
+  const { outputs } = stack;
+  const [rule, dlq] = await Promise.all([
+    attempt('rule', 'EventBridge DescribeRule', async () =>
+      checkRule(outputs.ruleName, await readRule(deps.events, outputs.ruleName)),
+    ),
+    attempt('dead-letter-queue', 'SQS GetQueueAttributes', async () =>
+      checkDeadLetterQueue(await readQueueDepth(deps.sqs, outputs.deadLetterQueueUrl)),
+    ),
+  ]);
+  return { checks: [region, trail, stack.result, rule, dlq], outputs };
 }
 
-async function trailCheck(deps: DoctorDeps, region: string): Promise<CheckResult> {
+/**
+ * The deployed queue's settle delay (DelaySeconds), for the smoke test's wait; undefined when the queue
+ * cannot be read. Throws only an AwsAccessError.
+ */
+export async function readSettleDelay(sqs: SQSClient, outputs: StackOutputs | undefined): Promise<number | undefined> {
+  if (outputs === undefined) return undefined;
   try {
-    return checkTrails(region, await readTrails(deps.cloudtrail));
+    return await readQueueDelay(sqs, outputs.queueUrl);
   } catch (error) {
-    return callFailed('trail', 'CloudTrail DescribeTrails', error);
+    const access = asAwsAccessError(error, 'GetQueueAttributes');
+    if (access !== undefined) throw access;
+    return undefined;
   }
 }
 
-async function stackCheck(
+async function attempt(name: CheckName, call: string, check: () => Promise<CheckResult>): Promise<CheckResult> {
+  try {
+    return await check();
+  } catch (error) {
+    const access = asAwsAccessError(error, call.split(' ')[1] ?? call);
+    if (access !== undefined) throw access;
+    return callFailed(name, call, error);
+  }
+}
+
+async function attemptStack(
   deps: DoctorDeps,
-  region: string,
 ): Promise<{ readonly result: CheckResult; readonly outputs?: StackOutputs }> {
   try {
-    return checkStack(deps.stackName, region, await readStack(deps.cloudformation, deps.stackName));
+    return checkStack(deps.stackName, deps.region, await readStack(deps.cloudformation, deps.stackName));
   } catch (error) {
+    const access = asAwsAccessError(error, 'DescribeStacks');
+    if (access !== undefined) throw access;
     return { result: callFailed('stack', 'CloudFormation DescribeStacks', error) };
-  }
-}
-
-async function ruleCheck(deps: DoctorDeps, outputs: StackOutputs): Promise<CheckResult> {
-  try {
-    return checkRule(outputs.ruleName, await readRule(deps.events, outputs.ruleName));
-  } catch (error) {
-    return callFailed('rule', 'EventBridge DescribeRule', error);
-  }
-}
-
-async function dlqCheck(deps: DoctorDeps, outputs: StackOutputs): Promise<CheckResult> {
-  try {
-    return checkDeadLetterQueue(await readQueueDepth(deps.sqs, outputs.deadLetterQueueUrl));
-  } catch (error) {
-    return callFailed('dead-letter-queue', 'SQS GetQueueAttributes', error);
   }
 }

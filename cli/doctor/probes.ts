@@ -15,7 +15,10 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { describeError } from '../errors.js';
 import type { QueueDepth, RuleFacts, StackFacts, TrailFacts } from './checks.js';
 
-/** The IAM actions the doctor needs, for a read-only role that runs it. */
+/**
+ * The IAM actions the doctor needs, for a read-only role that runs it (STS GetCallerIdentity, which it
+ * calls first, needs no permission). `--smoke` needs SMOKE_PERMISSIONS (cli/doctor/smoke-role.ts) too.
+ */
 export const DOCTOR_PERMISSIONS = [
   'cloudtrail:DescribeTrails',
   'cloudtrail:GetTrailStatus',
@@ -121,4 +124,13 @@ export async function readQueueDepth(sqs: SQSClient, queueUrl: string): Promise<
     inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
     delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
   };
+}
+
+/** The queue's DelaySeconds: the settle delay the stack deployed. */
+export async function readQueueDelay(sqs: SQSClient, queueUrl: string): Promise<number | undefined> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['DelaySeconds'] }),
+  );
+  const delay = Number(Attributes.DelaySeconds);
+  return Attributes.DelaySeconds === undefined || !Number.isFinite(delay) ? undefined : delay;
 }

@@ -1,70 +1,36 @@
 /**
  * `auto-instance-profile doctor` (the built bin) against moto: an empty account, then one with a trail
- * that is not logging, then a logging trail and the stack deployed. The doctor gets moto only through
- * AWS_ENDPOINT_URL, as a user would point it at any endpoint.
+ * that is not logging, then a logging trail and the stack deployed; and the ways AWS can be out of reach
+ * (no credentials, an unknown profile, an endpoint that refuses) and a profile that sets everything. The
+ * doctor gets moto only through the SDK's own settings, as a user would point it at any endpoint.
  */
-import { execFile } from 'node:child_process';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SMOKE_ROLE_PREFIX } from '../../cli/doctor/smoke-role.js';
 import { EVENT_PATTERNS } from '../../core/event-pattern.js';
 import { STACK_NAME } from '../../core/pipeline-settings.js';
 import { type MotoServer, startMoto } from '../../local/moto.js';
+import { type CliRun, checkOf, cliEnv, createBucket, type DoctorJson, runCli, sharedFiles } from './support/cli.js';
 
-const CLI = 'dist/cli/index.mjs';
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-interface Report {
-  readonly checks: readonly { readonly name: string; readonly ok: boolean; readonly detail: string }[];
-}
+const NO_CREDENTIALS = 'Unable to locate credentials. You can configure credentials by running "aws configure".\n';
 
 let moto: MotoServer;
+let files: Awaited<ReturnType<typeof sharedFiles>>;
 
-function doctor(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, 'doctor', ...args],
-      {
-        env: {
-          ...process.env,
-          AWS_ENDPOINT_URL: moto.url,
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'testing',
-          AWS_SECRET_ACCESS_KEY: 'testing',
-          AWS_MAX_ATTEMPTS: '1',
-          NO_COLOR: '1',
-        },
-        timeout: 30_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-function check(report: Report, name: string) {
-  const found = report.checks.find((c) => c.name === name);
-  if (found === undefined) throw new Error(`no check named ${name} in ${JSON.stringify(report)}`);
-  return found;
-}
-
-/** A bucket for the trail's logs: moto's CreateTrail checks that it exists. */
-async function createBucket(name: string): Promise<void> {
-  const response = await fetch(`${moto.url}/${name}`, {
-    method: 'PUT',
-    headers: {
-      authorization: `AWS4-HMAC-SHA256 Credential=testing/20261128/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-  });
-  if (!response.ok) throw new Error(`CreateBucket ${name}: HTTP ${response.status}`);
+/** The doctor with moto as the endpoint, fake keys and us-east-1, as the README's moto example sets them. */
+function doctor(...args: string[]): Promise<CliRun> {
+  return runCli(
+    ['doctor', ...args],
+    cliEnv(files.dir, {
+      AWS_ENDPOINT_URL: moto.url,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+    }),
+  );
 }
 
 /** The stack's shape as far as the doctor reads it: the rule, the queues and the outputs. */
@@ -99,16 +65,16 @@ function stackTemplate(): string {
 
 beforeAll(async () => {
   // A moto of its own: trails and the stack must not leak into, or in from, other test files.
-  moto = await startMoto();
+  [moto, files] = await Promise.all([startMoto(), sharedFiles()]);
 });
 
 afterAll(async () => {
-  await moto?.stop();
+  await Promise.all([moto?.stop(), files?.remove()]);
 });
 
 describe('doctor against moto', () => {
   // The cases build on each other: nothing, then a trail that is not logging, then a logging trail and the stack.
-  it('fails an empty account: no trail and no stack, while the region passes', async () => {
+  it('fails an empty account: no trail and no stack, the rest not checked, with the account and region', async () => {
     // Prepare: nothing; the account is empty.
 
     // Act
@@ -116,21 +82,30 @@ describe('doctor against moto', () => {
 
     // Assess
     expect(run.code).toBe(1);
-    const report = JSON.parse(run.stdout) as Report;
+    const report = JSON.parse(run.stdout) as DoctorJson;
+    expect(report).toMatchObject({
+      command: 'doctor',
+      account: '123456789012',
+      region: 'us-east-1',
+      stack: STACK_NAME,
+    });
     expect(report.checks.map((c) => c.name)).toEqual(['region', 'trail', 'stack', 'rule', 'dead-letter-queue']);
-    for (const c of report.checks) expect(Object.keys(c).sort()).toEqual(['detail', 'name', 'ok']);
-    expect(check(report, 'region').ok).toBe(true);
-    const trail = report.checks.find((c) => c.name.includes('trail'));
-    expect(trail).toMatchObject({ ok: false, detail: expect.stringContaining('no trail') });
-    expect(check(report, 'stack')).toMatchObject({ ok: false, detail: expect.stringContaining('not deployed') });
-    expect(check(report, 'rule').ok).toBe(false);
-    expect(check(report, 'dead-letter-queue').ok).toBe(false);
+    for (const c of report.checks) expect(Object.keys(c).sort()).toEqual(['detail', 'name', 'status']);
+    expect(checkOf(report, 'region').status).toBe('ok');
+    expect(checkOf(report, 'trail')).toMatchObject({ status: 'failed', detail: expect.stringContaining('no trail') });
+    expect(checkOf(report, 'stack')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringContaining('not deployed in us-east-1 (npm run deploy)'),
+    });
+    expect(checkOf(report, 'rule').status).toBe('not-checked');
+    expect(checkOf(report, 'dead-letter-queue').status).toBe('not-checked');
+    expect(report.summary).toEqual({ ok: 1, failed: 2, 'not-checked': 2 });
   });
 
   it('fails the trail check while the trail exists but is not logging', async () => {
     // Prepare
     const cloudtrail = new CloudTrailClient({ endpoint: moto.url });
-    await createBucket('doctor-trail-logs');
+    await createBucket(moto.url, 'doctor-trail-logs');
     await cloudtrail.send(
       new CreateTrailCommand({ Name: 'management', S3BucketName: 'doctor-trail-logs', IsMultiRegionTrail: true }),
     );
@@ -141,8 +116,11 @@ describe('doctor against moto', () => {
 
     // Assess
     expect(run.code).toBe(1);
-    const report = JSON.parse(run.stdout) as Report;
-    expect(check(report, 'trail')).toMatchObject({ ok: false, detail: expect.stringContaining('not logging') });
+    const report = JSON.parse(run.stdout) as DoctorJson;
+    expect(checkOf(report, 'trail')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringContaining('not logging'),
+    });
   });
 
   it('passes every check with a logging trail and the stack deployed, and exits 0', async () => {
@@ -158,16 +136,16 @@ describe('doctor against moto', () => {
     const run = await doctor('--json');
 
     // Assess
-    const report = JSON.parse(run.stdout) as Report;
-    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(check(report, 'trail').detail).toContain('"management"');
-    expect(check(report, 'rule').detail).toContain('ENABLED');
-    expect(check(report, 'rule').detail).not.toContain('differs');
-    expect(check(report, 'dead-letter-queue').detail).toContain('empty');
+    const report = JSON.parse(run.stdout) as DoctorJson;
+    expect(report.checks.filter((c) => c.status !== 'ok')).toEqual([]);
+    expect(checkOf(report, 'trail').detail).toContain('"management"');
+    expect(checkOf(report, 'rule').detail).toContain('ENABLED');
+    expect(checkOf(report, 'rule').detail).not.toContain('differs');
+    expect(checkOf(report, 'dead-letter-queue').detail).toContain('empty');
     expect(run.code).toBe(0);
   });
 
-  it('prints a plain text report without --json, and fails a region outside the IAM event region', async () => {
+  it('prints a plain text report headed by account and region, and fails a region outside the IAM event region', async () => {
     // Prepare: the account as the previous case left it.
 
     // Act
@@ -175,8 +153,36 @@ describe('doctor against moto', () => {
 
     // Assess
     expect(run.code).toBe(1);
+    expect(run.stdout.split('\n')[0]).toBe(
+      `auto-instance-profile doctor  account 123456789012 · region eu-west-1 · stack ${STACK_NAME}`,
+    );
     expect(run.stdout).toMatch(/FAIL\s+region\s+eu-west-1: IAM's events reach EventBridge only in us-east-1/);
     expect(run.stdout).not.toContain('\u001b[');
+  });
+
+  it('fails --smoke with its cause when no profile comes, and removes its role', async () => {
+    // Prepare: moto has the stack's queue but nothing drives it, so no profile ever comes.
+
+    // Act
+    const run = await doctor('--smoke', '--timeout', '2', '--json');
+
+    // Assess
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as DoctorJson;
+    const smoke = checkOf(report, 'smoke');
+    expect(smoke.status).toBe('failed');
+    expect(smoke.detail).toMatch(/^no instance profile auto-instance-profile-smoke-\S+ held the role within 2 s/);
+    expect(smoke.detail).toContain('/aws/lambda/AutoInstanceProfile-Remediator');
+    expect(report.smoke).toMatchObject({
+      latencySeconds: null,
+      settleDelaySeconds: 30,
+      timeoutSeconds: 2,
+      removed: true,
+    });
+    const iam = new IAMClient({ endpoint: moto.url });
+    const { Roles = [] } = await iam.send(new ListRolesCommand({}));
+    iam.destroy();
+    expect(Roles.filter((role) => role.RoleName?.startsWith(SMOKE_ROLE_PREFIX))).toEqual([]);
   });
 
   it('rejects an unknown option with exit code 2', async () => {
@@ -187,6 +193,87 @@ describe('doctor against moto', () => {
 
     // Assess
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('bogus');
+    expect(run.stderr).toBe(
+      'auto-instance-profile doctor: unknown option --bogus (see auto-instance-profile doctor --help)\n',
+    );
+  });
+});
+
+describe('doctor when AWS is out of reach, as the AWS CLI reports it', () => {
+  it('says "Unable to locate credentials" on one line and exits 255 when there are none', async () => {
+    // Prepare: no keys in the environment, empty shared files, no instance metadata.
+    const env = cliEnv(files.dir, { AWS_ENDPOINT_URL: moto.url, AWS_REGION: 'us-east-1' });
+
+    // Act
+    const run = await runCli(['doctor'], env);
+
+    // Assess
+    expect(run).toEqual({ code: 255, stdout: '', stderr: NO_CREDENTIALS });
+  });
+
+  it('says "The config profile (NAME) could not be found" and exits 255, for --profile and AWS_PROFILE', async () => {
+    // Prepare
+    const env = cliEnv(files.dir, { AWS_ENDPOINT_URL: moto.url, AWS_REGION: 'us-east-1' });
+
+    // Act
+    const fromFlag = await runCli(['doctor', '--profile', 'nope'], env);
+    const fromEnv = await runCli(['doctor', '--json'], { ...env, AWS_PROFILE: 'gone' });
+
+    // Assess
+    expect(fromFlag).toEqual({ code: 255, stdout: '', stderr: 'The config profile (nope) could not be found\n' });
+    expect(fromEnv).toEqual({ code: 255, stdout: '', stderr: 'The config profile (gone) could not be found\n' });
+  });
+
+  it('exits 255 when the endpoint refuses the connection, and when no region is set', async () => {
+    // Prepare
+    const keys = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
+    const refused = cliEnv(files.dir, { ...keys, AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_REGION: 'us-east-1' });
+    const noRegion = cliEnv(files.dir, { ...keys, AWS_ENDPOINT_URL: moto.url });
+
+    // Act
+    const runs = await Promise.all([runCli(['doctor'], refused), runCli(['doctor'], noRegion)]);
+
+    // Assess
+    expect(runs.map((run) => run.code)).toEqual([255, 255]);
+    expect(runs[0]?.stderr).toMatch(/^Could not connect to AWS for GetCallerIdentity: .*ECONNREFUSED.*\n$/);
+    expect(runs[1]?.stderr).toMatch(/^You must specify a region: pass --region, set AWS_REGION/);
+  });
+});
+
+describe('doctor with a named profile and the region variables', () => {
+  it('honours everything the profile sets: credentials, region and endpoint_url', async () => {
+    // Prepare: nothing in the environment; the profile alone points at moto, in a region of its own.
+    const profile = await sharedFiles({
+      config: `[profile moto]\nregion = eu-west-1\nendpoint_url = ${moto.url}\n`,
+      credentials: '[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n',
+    });
+
+    // Act
+    const run = await runCli(['doctor', '--profile', 'moto', '--json'], cliEnv(profile.dir, {}));
+    await profile.remove();
+
+    // Assess: moto answered (the account), in the profile's region, where nothing is deployed
+    const report = JSON.parse(run.stdout) as DoctorJson;
+    expect(report).toMatchObject({ account: '123456789012', region: 'eu-west-1', profile: 'moto' });
+    expect(checkOf(report, 'stack').detail).toContain('not deployed in eu-west-1');
+    expect(run.code).toBe(1);
+  });
+
+  it('reads AWS_DEFAULT_REGION when AWS_REGION is unset, and AWS_REGION before it', async () => {
+    // Prepare
+    const base = { AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
+
+    // Act
+    const [defaultOnly, both] = await Promise.all([
+      runCli(['doctor', '--json'], cliEnv(files.dir, { ...base, AWS_DEFAULT_REGION: 'us-east-1' })),
+      runCli(
+        ['doctor', '--json'],
+        cliEnv(files.dir, { ...base, AWS_REGION: 'eu-west-2', AWS_DEFAULT_REGION: 'us-east-1' }),
+      ),
+    ]);
+
+    // Assess
+    expect((JSON.parse(defaultOnly.stdout) as DoctorJson).region).toBe('us-east-1');
+    expect((JSON.parse(both.stdout) as DoctorJson).region).toBe('eu-west-2');
   });
 });

@@ -1,17 +1,27 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtrail';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import {
   advancedSelectorMatches,
+  callFailed,
   checkDeadLetterQueue,
   checkRegion,
   checkRule,
   checkStack,
   checkTrails,
+  notChecked,
   partitionOf,
   patternMatchesThisVersion,
   type StackFacts,
   selectorsLogIamWrites,
   type TrailFacts,
+  tally,
 } from '../../cli/doctor/checks.js';
+import { runDoctor } from '../../cli/doctor/doctor.js';
+import { AwsUnreachableError } from '../../cli/errors.js';
 import { EVENT_PATTERNS } from '../../core/event-pattern.js';
 
 const LOGGING_TRAIL: TrailFacts = {
@@ -40,7 +50,7 @@ describe('checkRegion', () => {
     const result = checkRegion(region);
 
     // Assess
-    expect(result).toMatchObject({ name: 'region', ok: true });
+    expect(result).toMatchObject({ name: 'region', status: 'ok' });
     expect(partitionOf(region)).toBe(partition);
   });
 
@@ -53,18 +63,24 @@ describe('checkRegion', () => {
     const result = checkRegion(region);
 
     // Assess
-    expect(result.ok).toBe(false);
+    expect(result.status).toBe('failed');
     expect(result.detail).toContain(`--region ${expected}`);
   });
 
-  it('fails without a region, and an unsupported partition', () => {
-    // Prepare: no region; an ISO region. Act
-    const none = checkRegion(undefined);
+  it('fails an unsupported partition', () => {
+    // Prepare: an ISO region. Act
     const iso = checkRegion('us-iso-east-1');
 
     // Assess
-    expect(none).toMatchObject({ ok: false, detail: expect.stringContaining('--region') });
-    expect(iso).toMatchObject({ ok: false, detail: expect.stringContaining('aws-iso') });
+    expect(iso).toMatchObject({ status: 'failed', detail: expect.stringContaining('aws-iso') });
+  });
+
+  it("names the project's deploy command for the right region", () => {
+    // Prepare: a region outside the IAM event region. Act
+    const result = checkRegion('eu-west-1');
+
+    // Assess
+    expect(result.detail).toContain('AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 npm run deploy');
   });
 });
 
@@ -172,7 +188,7 @@ describe('checkTrails', () => {
     const result = checkTrails('us-east-1', []);
 
     // Assess
-    expect(result).toMatchObject({ name: 'trail', ok: false, detail: expect.stringContaining('no trail') });
+    expect(result).toMatchObject({ name: 'trail', status: 'failed', detail: expect.stringContaining('no trail') });
   });
 
   it('passes when one trail of several logs IAM writes', () => {
@@ -183,7 +199,7 @@ describe('checkTrails', () => {
     const result = checkTrails('us-east-1', [stopped, LOGGING_TRAIL]);
 
     // Assess
-    expect(result).toMatchObject({ ok: true, detail: expect.stringContaining('"management"') });
+    expect(result).toMatchObject({ status: 'ok', detail: expect.stringContaining('"management"') });
   });
 
   it.each<[string, Partial<TrailFacts>, string]>([
@@ -191,7 +207,6 @@ describe('checkTrails', () => {
     ['is single-region elsewhere', { multiRegion: false, homeRegion: 'eu-west-1' }, 'single-region trail in eu-west-1'],
     ['excludes global service events', { includeGlobalServiceEvents: false }, 'global service events'],
     ['logs only reads', { eventSelectors: [{ ReadWriteType: 'ReadOnly' }] }, 'leave out management write events'],
-    ['could not be read', { error: 'its status could not be read (AccessDenied)' }, 'AccessDenied'],
   ])('fails a trail that %s', (_, change, reason) => {
     // Prepare
     const trail = { ...LOGGING_TRAIL, ...change };
@@ -200,8 +215,30 @@ describe('checkTrails', () => {
     const result = checkTrails('us-east-1', [trail]);
 
     // Assess
-    expect(result.ok).toBe(false);
+    expect(result.status).toBe('failed');
     expect(result.detail).toContain(reason);
+  });
+
+  it('leaves the trail not checked when no trail can be read, and fails when a readable one is wrong', () => {
+    // Prepare
+    const unreadable = { ...LOGGING_TRAIL, name: 'org', error: 'its status could not be read (AccessDenied)' };
+    const stopped = { ...LOGGING_TRAIL, name: 'stopped', logging: false };
+
+    // Act
+    const onlyUnreadable = checkTrails('us-east-1', [unreadable]);
+    const withStopped = checkTrails('us-east-1', [unreadable, stopped]);
+
+    // Assess
+    expect(onlyUnreadable).toMatchObject({ status: 'not-checked', detail: expect.stringContaining('AccessDenied') });
+    expect(withStopped).toMatchObject({ status: 'failed', detail: expect.stringContaining('not logging') });
+  });
+
+  it('suggests the stack-made trail when there is none', () => {
+    // Prepare: no trails. Act
+    const result = checkTrails('us-east-1', []);
+
+    // Assess
+    expect(result.detail).toContain('npm run deploy -- -c createTrail=true');
   });
 
   it('accepts a single-region trail in the IAM event region, checked from its partition', () => {
@@ -212,7 +249,7 @@ describe('checkTrails', () => {
     const fromElsewhere = checkTrails('eu-west-1', [trail]);
 
     // Assess
-    expect(fromElsewhere.ok).toBe(true);
+    expect(fromElsewhere.status).toBe('ok');
   });
 });
 
@@ -229,7 +266,7 @@ describe('checkStack', () => {
     const { result, outputs } = checkStack('AutoInstanceProfile', 'us-east-1', stack({}));
 
     // Assess
-    expect(result.ok).toBe(true);
+    expect(result.status).toBe('ok');
     expect(outputs).toEqual({
       ruleName: OUTPUTS.RuleName,
       queueUrl: OUTPUTS.QueueUrl,
@@ -239,7 +276,7 @@ describe('checkStack', () => {
   });
 
   it.each([
-    ['missing', undefined, 'not deployed in us-east-1'],
+    ['missing', undefined, 'not deployed in us-east-1 (npm run deploy)'],
     ['rolled back on create', stack({ status: 'ROLLBACK_COMPLETE', statusReason: 'boom' }), 'ROLLBACK_COMPLETE: boom'],
     ['still updating', stack({ status: 'UPDATE_IN_PROGRESS' }), 'run doctor again'],
     ['without an output', stack({ outputs: { ...OUTPUTS, DeadLetterQueueUrl: '' } }), 'DeadLetterQueueUrl'],
@@ -248,7 +285,7 @@ describe('checkStack', () => {
     const { result, outputs } = checkStack('AutoInstanceProfile', 'us-east-1', facts);
 
     // Assess
-    expect(result.ok).toBe(false);
+    expect(result.status).toBe('failed');
     expect(result.detail).toContain(reason);
     expect(outputs).toBeUndefined();
   });
@@ -258,7 +295,7 @@ describe('checkStack', () => {
     const { result } = checkStack('AutoInstanceProfile', 'us-east-1', stack({ status: 'UPDATE_ROLLBACK_COMPLETE' }));
 
     // Assess
-    expect(result).toMatchObject({ ok: true, detail: expect.stringContaining('rolled back') });
+    expect(result).toMatchObject({ status: 'ok', detail: expect.stringContaining('rolled back') });
   });
 });
 
@@ -274,7 +311,7 @@ describe('checkRule', () => {
     const result = checkRule('r', { name: 'r', state, eventPattern: pattern });
 
     // Assess
-    expect(result.ok).toBe(ok);
+    expect(result.status).toBe(ok ? 'ok' : 'failed');
   });
 
   it('fails a missing rule, and notes a pattern from another version without failing', () => {
@@ -283,8 +320,8 @@ describe('checkRule', () => {
     const drifted = checkRule('r', { name: 'r', state: 'ENABLED', eventPattern: '{"source":["aws.iam"]}' });
 
     // Assess
-    expect(missing.ok).toBe(false);
-    expect(drifted).toMatchObject({ ok: true, detail: expect.stringContaining('differs') });
+    expect(missing.status).toBe('failed');
+    expect(drifted).toMatchObject({ status: 'ok', detail: expect.stringContaining('differs') });
   });
 
   it('compares patterns regardless of key order and formatting', () => {
@@ -318,10 +355,87 @@ describe('checkDeadLetterQueue', () => {
     const full = checkDeadLetterQueue({ ...depth, visible: 2, inFlight: 1 });
 
     // Assess
-    expect(empty.ok).toBe(true);
-    expect(full.ok).toBe(false);
+    expect(empty.status).toBe('ok');
+    expect(full.status).toBe('failed');
     expect(full.detail).toContain('3 message(s)');
     expect(full.detail).toContain('receive-message --queue-url https://dlq');
     expect(full.detail).toContain('start-message-move-task --source-arn arn:aws:sqs:us-east-1:1:dlq');
+  });
+});
+
+describe('notChecked, callFailed and tally', () => {
+  it('count a check that could not run apart from a failed one', () => {
+    // Prepare
+    const checks = [
+      checkRegion('us-east-1'),
+      checkTrails('us-east-1', []),
+      notChecked('rule', 'the stack check did not pass'),
+      callFailed(
+        'dead-letter-queue',
+        'SQS GetQueueAttributes',
+        Object.assign(new Error('no'), { name: 'AccessDenied' }),
+      ),
+    ];
+
+    // Act
+    const counts = tally(checks);
+
+    // Assess
+    expect(counts).toEqual({ ok: 1, failed: 1, 'not-checked': 2 });
+    expect(checks[3]?.detail).toBe('not checked: SQS GetQueueAttributes failed: AccessDenied: no');
+  });
+});
+
+describe('runDoctor', () => {
+  const deps = () => ({
+    region: 'us-east-1',
+    stackName: 'AutoInstanceProfile',
+    cloudtrail: new CloudTrailClient({}),
+    cloudformation: new CloudFormationClient({}),
+    events: new EventBridgeClient({}),
+    sqs: new SQSClient({}),
+  });
+  const sdkError = (name: string, message: string, code?: string) =>
+    Object.assign(new Error(message), { name, ...(code === undefined ? {} : { code }) });
+
+  it('leaves a check whose call is denied not checked, and the checks after a failed stack too', async () => {
+    // Prepare
+    const cloudtrail = mockClient(CloudTrailClient);
+    const cloudformation = mockClient(CloudFormationClient);
+    cloudtrail.on(DescribeTrailsCommand).rejects(sdkError('AccessDeniedException', 'no'));
+    cloudformation
+      .on(DescribeStacksCommand)
+      .rejects(sdkError('ValidationError', 'Stack with id AutoInstanceProfile does not exist'));
+
+    // Act
+    const report = await runDoctor(deps());
+    cloudtrail.restore();
+    cloudformation.restore();
+
+    // Assess
+    expect(report.checks.map((check) => [check.name, check.status])).toEqual([
+      ['region', 'ok'],
+      ['trail', 'not-checked'],
+      ['stack', 'failed'],
+      ['rule', 'not-checked'],
+      ['dead-letter-queue', 'not-checked'],
+    ]);
+    expect(report.checks[1]?.detail).toBe('not checked: CloudTrail DescribeTrails failed: AccessDeniedException: no');
+  });
+
+  it('stops with an AwsAccessError when AWS cannot be reached, rather than failing a check', async () => {
+    // Prepare
+    const cloudtrail = mockClient(CloudTrailClient);
+    const cloudformation = mockClient(CloudFormationClient);
+    cloudtrail.on(DescribeTrailsCommand).rejects(sdkError('Error', 'connect ECONNREFUSED', 'ECONNREFUSED'));
+    cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [] });
+
+    // Act
+    const run = runDoctor(deps());
+
+    // Assess
+    await expect(run).rejects.toBeInstanceOf(AwsUnreachableError);
+    cloudtrail.restore();
+    cloudformation.restore();
   });
 });

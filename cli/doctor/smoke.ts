@@ -1,0 +1,206 @@
+/**
+ * `doctor --smoke`: proves the deployed pipeline end to end. It creates a throwaway role that EC2 may
+ * assume, waits for the service to give it its same-name instance profile (the settle delay plus a
+ * margin), reports how long that took, and removes both, also when the profile never comes or the user
+ * presses Ctrl-C.
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { DEFAULT_SETTLE_DELAY_SECONDS } from '../../core/pipeline-settings.js';
+import { AwsAccessError, asAwsAccessError, describeError } from '../errors.js';
+import { type CheckResult, notChecked } from './checks.js';
+import { createSmokeRole, profilesHoldingRole, removeSmokeRole, SMOKE_ROLE_PREFIX } from './smoke-role.js';
+
+/**
+ * Added to the settle delay: CloudTrail's delivery to EventBridge (usually seconds, sometimes minutes),
+ * the function's poll and its IAM calls, and IAM's eventual consistency.
+ */
+export const SMOKE_MARGIN_SECONDS = 120;
+/** How often the smoke test looks for the profile. */
+export const SMOKE_POLL_MS = 1000;
+
+/** How long the smoke test waits, and why. */
+export interface SmokeTiming {
+  readonly timeoutSeconds: number;
+  /** The deployed queue's DelaySeconds, when it could be read. */
+  readonly settleDelaySeconds?: number | undefined;
+  /** Where the wait comes from: `--timeout`, the queue's settle delay, or the stack's default settle delay. */
+  readonly source: '--timeout' | 'queue' | 'default';
+}
+
+/** The wait: `--timeout` when given, else the queue's settle delay plus the margin, else the default delay plus the margin. Pure. */
+export function smokeTiming(timeoutFlag: number | undefined, queueDelaySeconds: number | undefined): SmokeTiming {
+  const settle = queueDelaySeconds === undefined ? {} : { settleDelaySeconds: queueDelaySeconds };
+  if (timeoutFlag !== undefined) return { timeoutSeconds: timeoutFlag, ...settle, source: '--timeout' };
+  if (queueDelaySeconds !== undefined) {
+    return { timeoutSeconds: queueDelaySeconds + SMOKE_MARGIN_SECONDS, ...settle, source: 'queue' };
+  }
+  return { timeoutSeconds: DEFAULT_SETTLE_DELAY_SECONDS + SMOKE_MARGIN_SECONDS, source: 'default' };
+}
+
+/** The wait in words, for the report. Pure. */
+export function describeTiming(timing: SmokeTiming): string {
+  switch (timing.source) {
+    case '--timeout':
+      return `--timeout ${timing.timeoutSeconds} s`;
+    case 'queue':
+      return `the queue's settle delay ${timing.settleDelaySeconds} s + ${SMOKE_MARGIN_SECONDS} s`;
+    case 'default':
+      return `the default settle delay ${DEFAULT_SETTLE_DELAY_SECONDS} s + ${SMOKE_MARGIN_SECONDS} s, as the queue could not be read; pass --timeout to choose`;
+  }
+}
+
+/** A fresh smoke-test role name: the prefix, the time in base 36 and a random part, within IAM's 64 characters. */
+export function smokeRoleName(nowMs: number, random: string): string {
+  return `${SMOKE_ROLE_PREFIX}${nowMs.toString(36)}-${random}`;
+}
+
+/** What the smoke test needs. Clock and sleep are injected so that tests need not wait. */
+export interface SmokeDeps {
+  readonly iam: IAMClient;
+  readonly timing: SmokeTiming;
+  /** Names of the checks that failed before: they explain a profile that never came. */
+  readonly failedChecks?: readonly string[];
+  /** The function's name, to point at its logs. */
+  readonly functionName?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** Called at each poll with the seconds waited so far. */
+  readonly onWait?: (elapsedSeconds: number, roleName: string) => void;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly randomSuffix?: () => string;
+}
+
+/** How the smoke test went. */
+export interface SmokeOutcome {
+  readonly check: CheckResult;
+  readonly roleName: string;
+  /** Seconds from CreateRole's answer to the first sight of the profile holding the role. */
+  readonly latencySeconds?: number;
+  readonly timing: SmokeTiming;
+  /** Whether the role and its profile are gone again. */
+  readonly removed: boolean;
+  readonly interrupted: boolean;
+}
+
+/** Runs the smoke test. Throws only an AwsAccessError; every other failure is in the outcome. */
+export async function runSmoke(deps: SmokeDeps): Promise<SmokeOutcome> {
+  const now = deps.now ?? Date.now;
+  const wait = deps.sleep ?? defaultSleep;
+  const roleName = smokeRoleName(now(), deps.randomSuffix?.() ?? randomBytes(3).toString('hex'));
+  const base = { roleName, timing: deps.timing };
+  try {
+    await createSmokeRole(deps.iam, roleName);
+  } catch (error) {
+    rethrowAccess(error, 'CreateRole');
+    const check = notChecked('smoke', `CreateRole ${roleName} failed: ${describeError(error)}`);
+    return { ...base, check, removed: true, interrupted: false };
+  }
+  const started = now();
+  let latencySeconds: number | undefined;
+  let waitError: unknown;
+  try {
+    latencySeconds = await waitForProfile(deps, roleName, started, now, wait);
+  } catch (error) {
+    waitError = error;
+  }
+  const removal = await removeSmokeRole(deps.iam, roleName).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  const access = asAwsAccessError(waitError, 'ListInstanceProfilesForRole') ?? asAwsAccessError(removal, 'DeleteRole');
+  if (access !== undefined) {
+    if (removal === undefined) throw access;
+    throw new AwsAccessError(`${access.message} (the smoke-test role ${roleName} is left behind: delete it by hand)`, {
+      cause: access,
+    });
+  }
+  const interrupted = deps.signal?.aborted === true && latencySeconds === undefined;
+  return {
+    ...base,
+    ...(latencySeconds === undefined ? {} : { latencySeconds }),
+    removed: removal === undefined,
+    interrupted,
+    check: smokeCheck({ ...deps, roleName, latencySeconds, waitError, removal, interrupted }),
+  };
+}
+
+async function waitForProfile(
+  deps: SmokeDeps,
+  roleName: string,
+  started: number,
+  now: () => number,
+  wait: (ms: number, signal?: AbortSignal) => Promise<void>,
+): Promise<number | undefined> {
+  const deadline = started + deps.timing.timeoutSeconds * 1000;
+  for (;;) {
+    const profiles = await profilesHoldingRole(deps.iam, roleName);
+    const seen = now();
+    if (profiles.includes(roleName)) return (seen - started) / 1000;
+    if (seen >= deadline || deps.signal?.aborted === true) return undefined;
+    deps.onWait?.(Math.floor((seen - started) / 1000), roleName);
+    await wait(Math.min(SMOKE_POLL_MS, deadline - seen), deps.signal);
+  }
+}
+
+/** The smoke check's line, from what happened. Pure. */
+export function smokeCheck(facts: {
+  readonly roleName: string;
+  readonly timing: SmokeTiming;
+  readonly latencySeconds?: number | undefined;
+  readonly waitError?: unknown;
+  readonly removal?: unknown;
+  readonly interrupted: boolean;
+  readonly failedChecks?: readonly string[] | undefined;
+  readonly functionName?: string | undefined;
+}): CheckResult {
+  const { roleName } = facts;
+  const removed =
+    facts.removal === undefined
+      ? 'role and profile removed'
+      : `removing them failed (${describeError(facts.removal)}): delete role ${roleName} and its instance profile by hand`;
+  const roleRemoved = facts.removal === undefined ? 'the role was removed' : removed;
+  if (facts.interrupted) return notChecked('smoke', `interrupted; ${roleRemoved}`);
+  if (facts.waitError !== undefined) {
+    return notChecked('smoke', `ListInstanceProfilesForRole failed: ${describeError(facts.waitError)}; ${roleRemoved}`);
+  }
+  if (facts.latencySeconds !== undefined) {
+    const settle =
+      facts.timing.settleDelaySeconds === undefined ? '' : ` (settle delay ${facts.timing.settleDelaySeconds} s)`;
+    return {
+      name: 'smoke',
+      status: facts.removal === undefined ? 'ok' : 'failed',
+      detail: `instance profile ${roleName} held its role ${facts.latencySeconds.toFixed(1)} s after CreateRole${settle}; ${removed}`,
+    };
+  }
+  const failed = facts.failedChecks ?? [];
+  const because =
+    failed.length === 0
+      ? ''
+      : ` The ${listInWords(failed)} check${failed.length > 1 ? 's' : ''} failed: events do not reach the function until ${failed.length > 1 ? 'they pass' : 'it passes'}.`;
+  const logs =
+    facts.functionName === undefined
+      ? ''
+      : ` Look at the function's log group /aws/lambda/${facts.functionName} and at the dead-letter queue.`;
+  return {
+    name: 'smoke',
+    status: 'failed',
+    detail: `no instance profile ${roleName} held the role within ${facts.timing.timeoutSeconds} s (${describeTiming(facts.timing)}); ${roleRemoved}.${because}${logs}`,
+  };
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listInWords(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+function rethrowAccess(error: unknown, operation: string): void {
+  const access = asAwsAccessError(error, operation);
+  if (access !== undefined) throw access;
+}
+
+async function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  // An aborted sleep just ends early: the loop sees the signal and stops.
+  await sleep(ms, undefined, signal === undefined ? undefined : { signal }).catch(() => undefined);
+}

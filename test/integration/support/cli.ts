@@ -1,0 +1,105 @@
+/** Runs the built CLI (dist/cli/index.mjs, the package's bin) as a user would, and reads its reports. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The bin, as `npm run build` writes it. */
+export const CLI = 'dist/cli/index.mjs';
+
+/** How a run ended. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `doctor --json`, as far as the tests read it. */
+export interface DoctorJson {
+  readonly command: string;
+  readonly account: string;
+  readonly region: string;
+  readonly profile?: string;
+  readonly stack: string;
+  readonly summary: { readonly ok: number; readonly failed: number; readonly 'not-checked': number };
+  readonly checks: readonly { readonly name: string; readonly status: string; readonly detail: string }[];
+  readonly smoke?: {
+    readonly role: string;
+    readonly latencySeconds: number | null;
+    readonly settleDelaySeconds: number | null;
+    readonly timeoutSeconds: number;
+    readonly removed: boolean;
+  };
+}
+
+/** Every variable through which the test process could hand the CLI AWS settings. */
+const AWS_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_DEFAULT_PROFILE',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_ENDPOINT_URL',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  // The CLI itself must keep its output to its own lines, whatever Node it runs on.
+  'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
+];
+
+/**
+ * The test process's environment without any AWS setting, plus `env`. The SDK must not find the
+ * machine's own files or instance metadata either, so the shared files point at `configDir`.
+ */
+export function cliEnv(configDir: string, env: Readonly<Record<string, string>>): Record<string, string> {
+  const base: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !AWS_VARIABLES.includes(name)) base[name] = value;
+  }
+  return {
+    ...base,
+    AWS_CONFIG_FILE: join(configDir, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(configDir, 'credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_MAX_ATTEMPTS: '1',
+    NO_COLOR: '1',
+    ...env,
+  };
+}
+
+/** A temporary directory with the two shared files (empty unless given). */
+export async function sharedFiles(files: { readonly config?: string; readonly credentials?: string } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'aip-cli-'));
+  await writeFile(join(dir, 'config'), files.config ?? '');
+  await writeFile(join(dir, 'credentials'), files.credentials ?? '');
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Runs `node dist/cli/index.mjs ARGS` with exactly `env`. */
+export function runCli(args: readonly string[], env: Readonly<Record<string, string>>): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env, timeout: 90_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** One check of a report, or an error that shows the whole report. */
+export function checkOf(report: DoctorJson, name: string) {
+  const found = report.checks.find((c) => c.name === name);
+  if (found === undefined) throw new Error(`no check named ${name} in ${JSON.stringify(report)}`);
+  return found;
+}
+
+/** Creates an S3 bucket in moto (CreateTrail checks that its bucket exists), with a path-style PUT. */
+export async function createBucket(endpoint: string, name: string): Promise<void> {
+  const response = await fetch(`${endpoint}/${name}`, {
+    method: 'PUT',
+    headers: {
+      authorization: `AWS4-HMAC-SHA256 Credential=testing/20261128/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+  });
+  if (!response.ok) throw new Error(`CreateBucket ${name}: HTTP ${response.status}`);
+}
