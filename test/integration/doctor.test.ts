@@ -90,7 +90,7 @@ describe('doctor against moto', () => {
       stack: STACK_NAME,
     });
     expect(report.checks.map((c) => c.name)).toEqual(['region', 'trail', 'stack', 'rule', 'dead-letter-queue']);
-    for (const c of report.checks) expect(Object.keys(c).sort()).toEqual(['detail', 'name', 'status']);
+    for (const c of report.checks) expect(Object.keys(c).sort()).toEqual(['detail', 'name', 'ok', 'status']);
     expect(checkOf(report, 'region').status).toBe('ok');
     expect(checkOf(report, 'trail')).toMatchObject({ status: 'failed', detail: expect.stringContaining('no trail') });
     expect(checkOf(report, 'stack')).toMatchObject({
