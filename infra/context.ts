@@ -13,7 +13,13 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { parseCommaList } from '../core/config.js';
 import { AutoInstanceProfileError } from '../core/errors.js';
-import { type AutoInstanceProfileProps, InvalidSettingError, resolveProps, SETTLE_DELAY_REQUIREMENT } from './props.js';
+import {
+  type AutoInstanceProfileProps,
+  InvalidSettingError,
+  resolveProps,
+  SETTLE_DELAY_REQUIREMENT,
+  TRAIL_RETENTION_REQUIREMENT,
+} from './props.js';
 
 /** How one context key becomes one prop. */
 interface ContextSetting {
@@ -44,6 +50,11 @@ export const CONTEXT_SETTINGS = {
     read: (raw, key, scope) => Topic.fromTopicArn(scope, 'AlarmTopicFromContext', readTopicArn(raw, key)),
   },
   createTrail: { prop: 'createTrail', read: readBoolean },
+  trailRetentionDays: {
+    prop: 'trailRetention',
+    read: (raw, key) => Duration.days(readNonNegative(raw, key, TRAIL_RETENTION_REQUIREMENT)),
+  },
+  alarmOnConflicts: { prop: 'alarmOnConflicts', read: readBoolean },
 } as const satisfies Readonly<Record<string, ContextSetting>>;
 
 /** A context key this app reads. */

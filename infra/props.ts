@@ -35,6 +35,9 @@ export class InvalidSettingError extends AutoInstanceProfileError {
 /** What `settleDelay` allows, for the prop and for its context key alike. */
 export const SETTLE_DELAY_REQUIREMENT = `must be a whole number of seconds from 0 to ${MAX_SETTLE_DELAY_SECONDS} (the SQS DelaySeconds range)`;
 
+/** What `trailRetention` allows, for the prop and for its context key alike. */
+export const TRAIL_RETENTION_REQUIREMENT = 'must be a whole number of days, at least 1 (an S3 lifecycle expiration)';
+
 /** The lowest maximum concurrency Lambda allows on an SQS event source mapping. */
 export const MIN_MAX_CONCURRENCY = 2;
 /** The highest maximum concurrency Lambda allows on an SQS event source mapping. */
@@ -91,6 +94,18 @@ export interface AutoInstanceProfileProps {
    * @default false
    */
   readonly createTrail?: boolean;
+  /**
+   * With `createTrail`: how long the trail's bucket keeps each log file before S3 expires it (a lifecycle
+   * rule). Whole days, at least 1.
+   * @default Duration.days(365)
+   */
+  readonly trailRetention?: Duration;
+  /**
+   * Alarm when a role EC2 may assume meets a same-name instance profile the service must not touch (not
+   * ours, or holding another role): the service changes nothing, so that role stays unusable on EC2.
+   * @default true
+   */
+  readonly alarmOnConflicts?: boolean;
 }
 
 /** The props with every default filled in, after validation. */
@@ -103,6 +118,8 @@ export interface ResolvedProps {
   readonly ignoredCallers: readonly string[];
   readonly alarmTopic: ITopic | undefined;
   readonly createTrail: boolean;
+  readonly trailRetention: Duration;
+  readonly alarmOnConflicts: boolean;
 }
 
 /** The documented defaults, in one place for the construct, its tests and docs/deploy.md. */
@@ -114,6 +131,8 @@ export const DEFAULT_PROPS = {
   excludedPathPrefixes: DEFAULT_CONFIG.excludedPathPrefixes,
   ignoredCallers: DEFAULT_CONFIG.ignoredCallers,
   createTrail: false,
+  trailRetention: Duration.days(365),
+  alarmOnConflicts: true,
 } as const;
 
 /** Fills in the defaults and throws an {@link InvalidSettingError} naming the prop and its allowed values if one is invalid. */
@@ -127,10 +146,13 @@ export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProp
     ignoredCallers: props.ignoredCallers ?? DEFAULT_PROPS.ignoredCallers,
     alarmTopic: props.alarmTopic,
     createTrail: props.createTrail ?? DEFAULT_PROPS.createTrail,
+    trailRetention: props.trailRetention ?? DEFAULT_PROPS.trailRetention,
+    alarmOnConflicts: props.alarmOnConflicts ?? DEFAULT_PROPS.alarmOnConflicts,
   };
   validateSettleDelay(resolved.settleDelay);
   validateMaxConcurrency(resolved.maxConcurrency);
   validateLogRetention(resolved.logRetention);
+  validateTrailRetention(resolved.trailRetention);
   resolved.excludedPathPrefixes.forEach(validatePathPrefix);
   resolved.ignoredCallers.forEach(validateIgnoredCaller);
   return resolved;
@@ -142,6 +164,14 @@ function validateSettleDelay(delay: Duration): void {
   const seconds = delay.toSeconds({ integral: false });
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_SETTLE_DELAY_SECONDS) {
     throw new InvalidSettingError('settleDelay', SETTLE_DELAY_REQUIREMENT, delay.toHumanString());
+  }
+}
+
+function validateTrailRetention(retention: Duration): void {
+  if (retention.isUnresolved()) return;
+  const days = retention.toDays({ integral: false });
+  if (!Number.isInteger(days) || days < 1) {
+    throw new InvalidSettingError('trailRetention', TRAIL_RETENTION_REQUIREMENT, retention.toHumanString());
   }
 }
 

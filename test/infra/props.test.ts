@@ -66,6 +66,10 @@ describe('invalid props throw in the constructor', () => {
     expect(error).toMatchObject({ setting: 'maxConcurrency', got: '1' });
   });
 
+  it.each([Duration.days(0), Duration.hours(36)])('trailRetention %s', (trailRetention) => {
+    expect(construct({ trailRetention })).toThrow(/trailRetention must be a whole number of days, at least 1/);
+  });
+
   it('an excludedPathPrefixes entry longer than an IAM path', () => {
     expect(construct({ excludedPathPrefixes: [`/${'a'.repeat(512)}`] })).toThrow(/at most 512 characters/);
   });
@@ -118,6 +122,8 @@ describe('props from CDK context', () => {
       ignoredCallers: 'cloudformation.amazonaws.com',
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops-alarms',
       createTrail: 'false',
+      trailRetentionDays: '30',
+      alarmOnConflicts: 'false',
     });
 
     // Act
@@ -132,7 +138,9 @@ describe('props from CDK context', () => {
       excludedPathPrefixes: ['/aws-service-role/', '/batch/'],
       ignoredCallers: ['cloudformation.amazonaws.com'],
       createTrail: false,
+      alarmOnConflicts: false,
     });
+    expect(props.trailRetention?.toDays()).toBe(30);
     expect(props.alarmTopic?.topicArn).toBe('arn:aws:sns:us-east-1:123456789012:ops-alarms');
   });
 
