@@ -2,7 +2,8 @@
  * The sandbox's front door: the endpoint the user points the AWS CLI at. It forwards every request to moto
  * unchanged and returns moto's answer unchanged. After each IAM write call, successful or failed, it
  * publishes the CloudTrail record of the call to moto's default event bus, standing in for CloudTrail: the
- * only simulated part of the sandbox.
+ * only simulated part of the sandbox. The record is published, and reported, before the caller gets its
+ * answer, so that what the caller does next is always reported after it.
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
@@ -22,7 +23,7 @@ export interface FrontDoorOptions {
   readonly targetUrl: string;
   /** Publishes one event to the default bus (PutEvents); rejects if EventBridge did not take it. */
   readonly publish: (entry: PutEventsRequestEntry) => Promise<void>;
-  /** Told about each record once it was published, or failed to be. */
+  /** Told about each record once it was published, or failed to be, before the caller gets its answer. */
   readonly onRecord?: (record: CloudTrailRecord, error?: unknown) => void;
   /** Told about a request the front door itself could not handle (the client has its answer already). */
   readonly onError?: (error: unknown) => void;
@@ -39,9 +40,7 @@ export interface FrontDoor {
   /** `http://127.0.0.1:<port>`: the AWS_ENDPOINT_URL to give the CLI. */
   readonly url: string;
   readonly port: number;
-  /** Resolves when every record published so far has been handed to EventBridge. */
-  settled(): Promise<void>;
-  /** Stops accepting requests, waits for pending publishes, and closes. */
+  /** Stops accepting requests and closes. */
   stop(): Promise<void>;
 }
 
@@ -55,7 +54,6 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'up
 export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
   const target = new URL(options.targetUrl);
   const agent = new Agent({ keepAlive: false });
-  const pending = new Set<Promise<void>>();
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? randomUUID;
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
@@ -88,7 +86,6 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
           .end(`front door: moto did not answer: ${(error as Error).message}\n`);
         return;
       }
-      res.writeHead(answer.status, answer.headers).end(answer.body);
       const call = readIamRequest({
         method: req.method ?? 'GET',
         url: req.url ?? '/',
@@ -96,19 +93,25 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
         body: body.toString('utf8'),
         remoteAddress: req.socket.remoteAddress,
       });
-      if (call === undefined || !isWriteAction(call.action)) return;
-      const requestId = answer.headers['x-amzn-requestid'];
-      const record = toCloudTrailRecord(
-        call,
-        {
-          status: answer.status,
-          body: answer.body.toString('utf8'),
-          requestId: typeof requestId === 'string' ? requestId : undefined,
-        },
-        { accountId: options.accountId ?? MOTO_ACCOUNT_ID, eventId: newId(), time },
-      );
-      const publishing = publishRecord(record).finally(() => pending.delete(publishing));
-      pending.add(publishing);
+      if (call !== undefined && isWriteAction(call.action)) {
+        try {
+          const requestId = answer.headers['x-amzn-requestid'];
+          const record = toCloudTrailRecord(
+            call,
+            {
+              status: answer.status,
+              body: answer.body.toString('utf8'),
+              requestId: typeof requestId === 'string' ? requestId : undefined,
+            },
+            { accountId: options.accountId ?? MOTO_ACCOUNT_ID, eventId: newId(), time },
+          );
+          await publishRecord(record);
+        } catch (error) {
+          // The caller still gets moto's answer: a fault of ours must not turn into one of theirs.
+          options.onError?.(error);
+        }
+      }
+      res.writeHead(answer.status, answer.headers).end(answer.body);
     })().catch((error: unknown) => options.onError?.(error));
   });
 
@@ -121,20 +124,13 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   });
   const { port } = server.address() as AddressInfo;
 
-  const settled = async () => {
-    // Publishing never starts new publishes, so the set drains; the bound is only a guard.
-    for (let round = 0; round < 100 && pending.size > 0; round++) await Promise.allSettled([...pending]);
-  };
-
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    settled,
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
-      await settled();
       agent.destroy();
     },
   };

@@ -1,8 +1,8 @@
 /**
- * `npm start`: the whole pipeline on this machine, with no AWS account. moto stands in for AWS; the rule,
- * queues and remediator bundle are the real ones; the front door stands in for CloudTrail (the only
- * simulated part). Plays the user's scenario with the AWS CLI, then keeps running until Ctrl-C, or stops
- * with `--once`.
+ * `npm start`: the whole pipeline on this machine, with no AWS account. moto emulates IAM, EventBridge and
+ * SQS; the front door simulates CloudTrail; the rule's pattern, the queue settings and the remediator bundle
+ * are the project's own. Plays the user's scenario with the AWS CLI, then keeps running until Ctrl-C, or
+ * stops with `--once`.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -84,6 +84,15 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
   let scenarioPassed = false;
   try {
     report.title('auto-instance-profile sandbox: the whole pipeline on this machine, no AWS account');
+    report.line(`emulated   IAM, EventBridge and SQS, by moto (a stand-in for AWS that runs here)`);
+    report.line(
+      style.yellow(
+        'SIMULATED  CloudTrail, by the front door: it publishes the record of each IAM write to EventBridge',
+      ),
+    );
+    report.line(
+      `our own    the rule's pattern, the queue settings and the remediator bundle, as the stack deploys them`,
+    );
     if (bundleIsStale(REPO_ROOT)) {
       report.line(`building dist/ (${REMEDIATOR_BUNDLE} is missing or older than its sources) …`);
       report.output(await buildBundles(REPO_ROOT));
@@ -143,15 +152,9 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     cleanup.push({ what: 'front door', run: () => frontDoor.stop() });
     report.step('front door (your AWS endpoint) on', frontDoor.url);
     report.line(
-      style.yellow(
-        'SIMULATED: it stands in for CloudTrail. It forwards every call to moto unchanged and, after each IAM write,',
-      ),
+      'forwards every call to moto unchanged; after each IAM write, successful or failed, it publishes the call’s',
     );
-    report.line(
-      style.yellow(
-        'publishes the CloudTrail record to EventBridge. Everything else is the real code: rule, queue, remediator.',
-      ),
-    );
+    report.line('CloudTrail record (⇢) to EventBridge before it answers, as CloudTrail would record it');
     checkpoint();
 
     const runtime = await startLambdaRuntime({
@@ -199,7 +202,6 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
       workDir,
       options,
       signal: io.signal,
-      recorded: () => frontDoor.settled(),
     });
     checkpoint();
 
@@ -216,6 +218,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     report.line(
       `aws iam create-role --role-name my-ec2-role --assume-role-policy-document file://${join(workDir, TRUST_POLICY_FILE)}`,
     );
+    report.line('each call shows up here: its CloudTrail record (⇢), then the remediator’s decision and why (⇠)');
     report.line(style.dim('Press Ctrl-C to stop.'));
     await untilAborted(io.signal);
     throw new Stopped();
@@ -240,15 +243,13 @@ async function playScenario(context: {
   readonly workDir: string;
   readonly options: SandboxOptions;
   readonly signal: AbortSignal;
-  /** Resolves once the records of the calls made so far are published, so that they print under their command. */
-  readonly recorded: () => Promise<void>;
 }): Promise<boolean> {
-  const { report, iam, cliEnv, workDir, options, signal, recorded } = context;
+  const { report, iam, cliEnv, workDir, options, signal } = context;
   const commands = scenarioCommands();
   const run = async (args: readonly string[]) => {
     report.command(formatCommand(args));
+    // The front door reports each call's record before it answers, so the records print under their command.
     const result = await runAwsCli(args, { cwd: workDir, env: cliEnv, signal });
-    await recorded();
     report.output(result.stdout);
     if (result.exitCode !== 0) {
       report.output(result.stderr);
