@@ -5,8 +5,8 @@
  */
 import type { Output } from '../cli/command.js';
 import type { Style } from '../cli/style.js';
-import type { CloudTrailRecord } from './cloudtrail-record.js';
-import type { BatchReport } from './poller.js';
+import type { CloudTrailRecord } from '../emulator/cloudtrail.js';
+import type { BatchReport } from '../emulator/poller.js';
 
 /** Writes the sandbox's report. */
 export interface Reporter {
@@ -23,8 +23,8 @@ export interface Reporter {
   warn(text: string): void;
   /** A record the front door published (or failed to), in place of CloudTrail. */
   record(record: CloudTrailRecord, error?: unknown): void;
-  /** One line of the remediator's own output. */
-  functionLine(line: string, stream: 'stdout' | 'stderr'): void;
+  /** One line of the remediator's output (its log stream: stdout and stderr in order). */
+  functionLine(line: string): void;
   /** One batch the poller handled. */
   batch(report: BatchReport, visibilityTimeoutSeconds: number): void;
 }
@@ -57,10 +57,10 @@ export function createReporter(out: Output, style: Style, verbose: boolean): Rep
       const target = error === undefined ? '→ EventBridge' : style.red(`NOT published: ${describe(error)}`);
       write(`${INDENT}${style.magenta('⇢ CloudTrail (simulated)')} ${summariseRecord(record)} ${style.dim(target)}`);
     },
-    functionLine(line, stream) {
+    functionLine(line) {
       const log = parseLogLine(line);
       if (log === undefined) {
-        if (verbose) write(`${INDENT}${style.dim(`remediator ${stream}: ${line}`)}`);
+        if (verbose) write(`${INDENT}${style.dim(`remediator: ${line}`)}`);
         return;
       }
       if (typeof log.decision === 'string') {

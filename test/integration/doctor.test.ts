@@ -9,7 +9,7 @@ import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REMEDIATOR_EVENT_PATTERN } from '../../core/event-pattern.js';
 import { STACK_NAME } from '../../core/pipeline-settings.js';
-import { type MotoServer, startMoto } from '../../local/moto.js';
+import { type MotoServer, startMoto } from '../../emulator/moto.js';
 
 const CLI = 'dist/cli/index.mjs';
 

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStyle } from '../../cli/style.js';
 import { DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_SECONDS } from '../../core/pipeline-settings.js';
+import { deadLetterQueueAttributes, queueAttributes, queuePolicy } from '../../emulator/pipeline.js';
 import { bundleIsStale } from '../../local/bundle.js';
 import { parseSandboxArgs, SANDBOX_SETTLE_DELAY_SECONDS } from '../../local/options.js';
-import { deadLetterQueueAttributes, queueAttributes, queuePolicy } from '../../local/pipeline.js';
 import { createReporter, summariseDecision, summariseRecord } from '../../local/reporter.js';
 import {
   awsCliEnv,
@@ -166,8 +166,8 @@ describe('reporter', () => {
     for (const { reporter } of [quiet, verbose]) {
       reporter.step('one');
       reporter.step('two', 'http://x');
-      reporter.functionLine(decision, 'stdout');
-      reporter.functionLine('{"level":"DEBUG","message":"re-deciding"}', 'stdout');
+      reporter.functionLine(decision);
+      reporter.functionLine('{"level":"DEBUG","message":"re-deciding"}');
     }
 
     // Assess
