@@ -19,11 +19,13 @@ import {
   IAMClient,
 } from '@aws-sdk/client-iam';
 import { build } from 'esbuild';
-import { startMoto } from '../local/moto.js';
+import { runBundle } from '../emulator/bundle-runner.js';
+import { startIamProxy } from '../emulator/iam-faults.js';
+import { createRoleEvent, sqsBatch } from '../emulator/lambda-shapes.js';
+import { startMoto } from '../emulator/moto.js';
 // @ts-expect-error: a plain ESM script without type declarations
 import { BUNDLE_OPTIONS } from '../scripts/build.mjs';
 import { lambdaNodePath } from '../scripts/lambda-node.mjs';
-import { startIamProxy } from '../test/integration/support/iam-proxy.js';
 
 const run = promisify(execFile);
 const OUT = '.bench';
@@ -119,11 +121,7 @@ async function countIamCalls(): Promise<void> {
         await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: `${c.role}-iac`, RoleName: c.role }));
       }
       const seen = proxy.actions.length;
-      await run(
-        lambdaNodePath(),
-        ['dist/invoke/index.mjs', '--sqs', '--now', '--role', c.role, 'test/fixtures/cloudtrail/create-role.json'],
-        { env },
-      );
+      await runBundle(sqsBatch(createRoleEvent(c.role)), { env });
       const actions = proxy.actions.slice(seen);
       console.log(`${c.name.padEnd(32)} ${actions.length} calls: ${actions.join(', ')}`);
     }

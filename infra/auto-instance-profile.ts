@@ -45,6 +45,8 @@ export interface AutoInstanceProfileAlarms {
   readonly deadLetterQueue: Alarm;
   /** The function has errors (Lambda's Errors > 0). */
   readonly functionErrors: Alarm;
+  /** A role met a same-name profile the service must not touch (Conflicts > 0); undefined with `alarmOnConflicts: false`. */
+  readonly conflicts: Alarm | undefined;
 }
 
 /**
@@ -61,7 +63,7 @@ export class AutoInstanceProfile extends Construct {
   public readonly deadLetterQueue: Queue;
   /** Matches the CloudTrail IAM events the remediator handles on the settle path ({@link EVENT_PATTERNS}). */
   public readonly rule: Rule;
-  /** The dead-letter queue and function-error alarms; they notify `alarmTopic` when it is set. */
+  /** The dead-letter queue, function-error and conflict alarms; they notify `alarmTopic` when it is set. */
   public readonly alarms: AutoInstanceProfileAlarms;
   /** The function's metrics, the queues and the alarms on one page. */
   public readonly dashboard: Dashboard;
@@ -110,14 +112,18 @@ export class AutoInstanceProfile extends Construct {
       queue: this.queue,
       deadLetterQueue: this.deadLetterQueue,
       alarmTopic: settings.alarmTopic,
+      alarmOnConflicts: settings.alarmOnConflicts,
     });
     this.alarms = {
       deadLetterQueue: monitoring.deadLetterQueueAlarm,
       functionErrors: monitoring.functionErrorsAlarm,
+      conflicts: monitoring.conflictsAlarm,
     };
     this.dashboard = monitoring.dashboard;
 
-    this.trail = settings.createTrail ? new ManagementEventsTrail(this, 'Trail') : undefined;
+    this.trail = settings.createTrail
+      ? new ManagementEventsTrail(this, 'Trail', { retention: settings.trailRetention })
+      : undefined;
   }
 
   private createFunction(settings: ResolvedProps): LambdaFunction {

@@ -56,6 +56,8 @@ export interface MonitoringProps {
   readonly deadLetterQueue: IQueue;
   /** Receives ALARM and OK notifications. @default - none */
   readonly alarmTopic?: ITopic | undefined;
+  /** Alarm on the service's `Conflicts` total. @default true */
+  readonly alarmOnConflicts?: boolean;
 }
 
 /** The service's alarms and its dashboard. */
@@ -67,6 +69,11 @@ export class Monitoring extends Construct {
    * failed (the service's own `Errors` metric), which Lambda does not count because the batch succeeds.
    */
   public readonly functionErrorsAlarm: Alarm;
+  /**
+   * A role that EC2 may assume met a same-name instance profile the service must not touch (not ours, or
+   * holding another role), so it changed nothing and the role is still unusable on EC2. Undefined when off.
+   */
+  public readonly conflictsAlarm: Alarm | undefined;
   /** The function's metrics, the queues and the alarms on one page. */
   public readonly dashboard: Dashboard;
 
@@ -109,9 +116,30 @@ export class Monitoring extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    this.conflictsAlarm =
+      props.alarmOnConflicts === false
+        ? undefined
+        : new Alarm(this, 'ConflictsAlarm', {
+            alarmDescription:
+              'A role that EC2 may assume has a same-name instance profile the service must not touch: one it does not own, ' +
+              'or one that holds another role. It changed nothing, so the role cannot be chosen at instance launch. ' +
+              'Find the role in the function logs (level WARN, decision conflict, with both names) and resolve it by hand ' +
+              '(docs/deploy.md, "When an alarm fires").',
+            metric: serviceTotal('Conflicts'),
+            comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+            threshold: 0,
+            evaluationPeriods: 1,
+            treatMissingData: TreatMissingData.NOT_BREACHING,
+          });
+    const alarms = [
+      this.deadLetterQueueAlarm,
+      this.functionErrorsAlarm,
+      ...(this.conflictsAlarm ? [this.conflictsAlarm] : []),
+    ];
+
     if (props.alarmTopic !== undefined) {
       const action = new SnsAction(props.alarmTopic);
-      for (const alarm of [this.deadLetterQueueAlarm, this.functionErrorsAlarm]) {
+      for (const alarm of alarms) {
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
       }
@@ -121,7 +149,7 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new AlarmStatusWidget({
         title: 'Alarms',
-        alarms: [this.deadLetterQueueAlarm, this.functionErrorsAlarm],
+        alarms,
         width: 24,
         height: 3,
       }),

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMOKE_ROLE_PREFIX } from '../../cli/doctor/smoke-role.js';
 import { EVENT_PATTERNS } from '../../core/event-pattern.js';
 import { STACK_NAME } from '../../core/pipeline-settings.js';
-import { type MotoServer, startMoto } from '../../local/moto.js';
+import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import { type CliRun, checkOf, cliEnv, createBucket, type DoctorJson, runCli, sharedFiles } from './support/cli.js';
 
 const NO_CREDENTIALS = 'Unable to locate credentials. You can configure credentials by running "aws configure".\n';

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
+import { type FaultRules as ProxyRules, startIamProxy } from '../../emulator/iam-faults.js';
 import { EC2_TRUST_JSON } from '../support/policies.js';
 import { type BatchResponse, invokeBundle, type LogLine, sqsBatch } from './support/bundle.js';
 import {
@@ -33,7 +34,6 @@ import {
   uniqueRoleName,
   updateTrust,
 } from './support/iam.js';
-import { type ProxyRules, startIamProxy } from './support/iam-proxy.js';
 import { expectGranted } from './support/permissions.js';
 
 const MOTO_URL = inject('motoUrl');

@@ -5,13 +5,14 @@
 
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand } from '@aws-sdk/client-iam';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { SERVICE_FAILURE, startIamProxy, THROTTLING } from '../../emulator/iam-faults.js';
+import type { ProxyServer } from '../../emulator/proxy.js';
 import { EC2_TRUST_JSON } from '../support/policies.js';
 import { type BatchResponse, createRoleEvent, invokeBundle, type LogLine, sqsBatch } from './support/bundle.js';
 import { createProfile, createRole, getProfile, iam, MANAGED_TAGS, profilesOf, uniqueRoleName } from './support/iam.js';
-import { type IamProxy, SERVICE_FAILURE, startIamProxy, THROTTLING } from './support/iam-proxy.js';
 
 const MOTO_URL = inject('motoUrl');
-let proxy: IamProxy | undefined;
+let proxy: ProxyServer | undefined;
 
 afterEach(async () => {
   await proxy?.close();
