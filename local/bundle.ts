@@ -14,6 +14,7 @@ export const BUNDLE_SOURCES = [
   'core',
   'functions',
   'scripts/invoke.ts',
+  'cli/region.ts',
   'emulator/lambda-shapes.ts',
   'package-lock.json',
   'scripts/build.mjs',
