@@ -82,9 +82,9 @@ export const fixCommand: Command = {
       io.stdout.write(USAGE);
       return EXIT.ok;
     }
-    const config = configFrom(values['exclude-path']);
+    const config = configFrom(values['exclude-path'], io.env);
     const policy = confirmationPolicy(values.yes, io, 'fix');
-    const { identity, iam } = await openIam('fix', values, io);
+    const { identity, iam } = await openIam('fix', values, io, config);
     const style = createStyle(shouldColor(io.stdout, io.env));
     const text = values.json ? undefined : io.stdout;
     try {

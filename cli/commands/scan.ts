@@ -46,8 +46,8 @@ export const scanCommand: Command = {
       io.stdout.write(USAGE);
       return EXIT.ok;
     }
-    const config = configFrom(values['exclude-path']);
-    const { identity, iam } = await openIam('scan', values, io);
+    const config = configFrom(values['exclude-path'], io.env);
+    const { identity, iam } = await openIam('scan', values, io, config);
     try {
       const report = await scanWithProgress(iam, config, io);
       if (values.json) writeJson(io.stdout, scanDocument(identity, report));

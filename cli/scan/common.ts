@@ -4,8 +4,9 @@
  * error becomes the one-line cause of exit code 255.
  */
 import { createInterface } from 'node:readline/promises';
-import { IAMClient, IAMServiceException } from '@aws-sdk/client-iam';
-import { type Config, DEFAULT_CONFIG, parseCommaList } from '../../core/config.js';
+import { type IAMClient, IAMServiceException } from '@aws-sdk/client-iam';
+import { type Config, DEFAULT_CONFIG, loadConfig, parseCommaList } from '../../core/config.js';
+import { createIamClient } from '../../core/iam/client.js';
 import { AWS_OPTION_ROWS, AWS_OPTIONS, HELP_OPTION, HELP_ROW, type HelpRow, nonBlank } from '../args.js';
 import { type AwsSession, openAwsSession } from '../aws.js';
 import type { CliIo } from '../command.js';
@@ -35,15 +36,20 @@ export const EXCLUDE_ROW: HelpRow = [
 export const COMMON_ROWS: readonly HelpRow[] = [...AWS_OPTION_ROWS, HELP_ROW];
 
 /**
- * The stack's defaults, with the excluded paths replaced when `--exclude-path` is given. Each entry must
- * start with `/`, as the stack's setting.
+ * The stack's defaults, with the excluded paths replaced when `--exclude-path` is given (each entry must
+ * start with `/`, as the stack's setting) and the SDK's retry variables (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS)
+ * read as the functions read them. No other variable of the functions' counts here.
  */
-export function configFrom(excludePaths: readonly string[] | undefined): Config {
-  if (excludePaths === undefined) return DEFAULT_CONFIG;
+export function configFrom(
+  excludePaths: readonly string[] | undefined,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Config {
+  const { iamRetry } = loadConfig({ AWS_RETRY_MODE: env.AWS_RETRY_MODE, AWS_MAX_ATTEMPTS: env.AWS_MAX_ATTEMPTS });
+  if (excludePaths === undefined) return { ...DEFAULT_CONFIG, iamRetry };
   const prefixes = excludePaths.flatMap(parseCommaList);
   const invalid = prefixes.find((prefix) => !prefix.startsWith('/'));
   if (invalid !== undefined) throw new UsageError(`--exclude-path entries must start with "/", not "${invalid}"`);
-  return { ...DEFAULT_CONFIG, excludedPathPrefixes: prefixes };
+  return { ...DEFAULT_CONFIG, iamRetry, excludedPathPrefixes: prefixes };
 }
 
 /** An open session, its report identity and an IAM client on it. */
@@ -53,17 +59,25 @@ export interface IamSession {
   readonly iam: IAMClient;
 }
 
-/** Opens the session the options name (exit code 255 when AWS cannot be reached as the caller). */
+/**
+ * Opens the session the options name (exit code 255 when AWS cannot be reached as the caller), with an IAM
+ * client that retries as the functions' do.
+ */
 export async function openIam(
   command: string,
   values: { readonly profile?: string | undefined; readonly region?: string | undefined },
   io: CliIo,
+  config: Pick<Config, 'iamRetry'> = configFrom(undefined, io.env),
 ): Promise<IamSession> {
   const session = await openAwsSession(
     { profile: nonBlank('profile', values.profile), region: nonBlank('region', values.region) },
     io.env,
   );
-  return { session, identity: reportIdentity(command, session), iam: new IAMClient(session.clientConfig) };
+  return {
+    session,
+    identity: reportIdentity(command, session),
+    iam: createIamClient(config.iamRetry, session.clientConfig),
+  };
 }
 
 /**

@@ -3,8 +3,9 @@
  * use by its role and instances) and is no longer ours: the service never touches it again, and the user
  * may manage it, for example `terraform import` it. Granted only on profiles tagged as ours.
  */
-import { type IAMClient, NoSuchEntityException, UntagInstanceProfileCommand } from '@aws-sdk/client-iam';
+import { NoSuchEntityException, UntagInstanceProfileCommand } from '@aws-sdk/client-iam';
 import { TAG_PREFIX, type Tags } from '../tags.js';
+import type { IamSender } from './client.js';
 import { type IamPermission, OWNED_PROFILE } from './permissions.js';
 
 /** The IAM action this module calls, only on profiles tagged as ours. */
@@ -19,7 +20,7 @@ export function ourTagKeys(tags: Tags): string[] {
 
 /** UntagInstanceProfile with our keys, all in one call. `'absent'` when the profile no longer exists. */
 export async function removeOurTags(
-  iam: IAMClient,
+  iam: IamSender,
   profileName: string,
   tagKeys: readonly string[],
 ): Promise<'done' | 'absent'> {

@@ -22,12 +22,12 @@
  */
 import {
   GetAccountAuthorizationDetailsCommand,
-  type IAMClient,
   ListInstanceProfilesCommand,
   type RoleDetail,
 } from '@aws-sdk/client-iam';
 import type { RoleSnapshot } from '../decide.js';
 import { tagsToRecord } from '../tags.js';
+import type { IamSender } from './client.js';
 import type { IamPermission } from './permissions.js';
 
 /**
@@ -57,7 +57,7 @@ export interface ListedProfile {
 }
 
 /** Every role, one page (one call) at a time: GetAccountAuthorizationDetails with `Filter=Role`. */
-export async function* listRolePages(iam: IAMClient): AsyncGenerator<readonly ListedRole[]> {
+export async function* listRolePages(iam: IamSender): AsyncGenerator<readonly ListedRole[]> {
   let marker: string | undefined;
   do {
     const page = await iam.send(
@@ -69,7 +69,7 @@ export async function* listRolePages(iam: IAMClient): AsyncGenerator<readonly Li
 }
 
 /** Every instance profile, one page (one call) at a time: ListInstanceProfiles. */
-export async function* listProfilePages(iam: IAMClient): AsyncGenerator<readonly ListedProfile[]> {
+export async function* listProfilePages(iam: IamSender): AsyncGenerator<readonly ListedProfile[]> {
   let marker: string | undefined;
   do {
     const page = await iam.send(new ListInstanceProfilesCommand({ MaxItems: PAGE_SIZE, Marker: marker }));

@@ -13,10 +13,11 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { PAGE_SIZE } from '../../core/iam/list-account.js';
-import { type MotoServer, startMoto } from '../../local/moto.js';
+import { startIamProxy } from '../../emulator/iam-faults.js';
+import { type MotoServer, startMoto } from '../../emulator/moto.js';
+import type { ProxyServer } from '../../emulator/proxy.js';
 import { createMixedAccount, inBatches, type MixedAccount } from './support/account.js';
 import { cliEnv, runCli, sharedFiles } from './support/cli.js';
-import { type IamProxy, startIamProxy } from './support/iam-proxy.js';
 import { naiveScan } from './support/scan-baselines.js';
 
 /** The `--json` document of scan and fix. */
@@ -40,7 +41,7 @@ const SPEC = {
 const MANAGED = [{ Key: 'auto-instance-profile:managed', Value: 'true' }];
 
 let moto: MotoServer;
-let proxy: IamProxy;
+let proxy: ProxyServer;
 let files: Awaited<ReturnType<typeof sharedFiles>>;
 let iam: IAMClient;
 let account: MixedAccount;
@@ -75,9 +76,9 @@ function cli(...args: string[]) {
 
 /** The IAM actions the proxy saw while `work` ran. */
 async function iamActions<T>(work: () => Promise<T>): Promise<{ result: T; actions: string[] }> {
-  proxy.actions.length = 0;
+  const start = proxy.actions.length;
   const result = await work();
-  return { result, actions: [...proxy.actions] };
+  return { result, actions: proxy.actions.slice(start) };
 }
 
 async function profile(name: string) {

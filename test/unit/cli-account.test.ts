@@ -51,7 +51,15 @@ describe('configFrom', () => {
     const config = configFrom(undefined);
 
     // Assess
-    expect(config).toBe(DEFAULT_CONFIG);
+    expect(config).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('reads the SDK’s retry variables as the functions do, and nothing else of theirs', () => {
+    // Act
+    const config = configFrom(undefined, { AWS_MAX_ATTEMPTS: '5', AWS_RETRY_MODE: 'adaptive', DRY_RUN: 'true' });
+
+    // Assess
+    expect(config).toEqual({ ...DEFAULT_CONFIG, iamRetry: { mode: 'adaptive', maxAttempts: 5 } });
   });
 
   it('takes repeated and comma-separated paths, and "" for none', () => {
