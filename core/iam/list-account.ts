@@ -7,13 +7,14 @@
  *   to know which roles have a same-name profile they are not in.
  *
  * Chosen from measurements on one account in moto 5.2 (600 roles: 252 EC2 roles of which 192 need a profile,
- * 30 conflicts, 240 for other services, 30 opted out, 48 excluded; `npm run bench:scan`, median of 3):
+ * 30 conflicts, 240 for other services, 30 opted out, 48 excluded; `npm run bench:scan`, median of 3, two runs
+ * on a shared machine):
  *
  * | approach                                                        | IAM calls | wall time | permissions |
  * |-----------------------------------------------------------------|-----------|-----------|-------------|
- * | GetAccountAuthorizationDetails(Role) + ListInstanceProfiles     |        44 |    1.4 s  | iam:GetAccountAuthorizationDetails, iam:ListInstanceProfiles |
- * | ListRoles + ListInstanceProfiles + GetRole per EC2 role (tags)  |       356 |    3.9 s  | iam:ListRoles, iam:ListInstanceProfiles, iam:GetRole |
- * | naive: ListRoles, GetRole + ListInstanceProfilesForRole per role |     1,423 |   11.2 s  | iam:ListRoles, iam:GetRole, iam:ListInstanceProfilesForRole |
+ * | GetAccountAuthorizationDetails(Role) + ListInstanceProfiles     |        44 | 0.5–1.4 s | iam:GetAccountAuthorizationDetails, iam:ListInstanceProfiles |
+ * | ListRoles + ListInstanceProfiles + GetRole per EC2 role (tags)  |       356 | 1.6–3.9 s | iam:ListRoles, iam:ListInstanceProfiles, iam:GetRole |
+ * | naive: ListRoles, GetRole + ListInstanceProfilesForRole per role |     1,423 | 5.5–11.2 s | iam:ListRoles, iam:GetRole, iam:ListInstanceProfilesForRole |
  *
  * Each also makes one GetInstanceProfile (iam:GetInstanceProfile) per role whose same-name profile must be
  * read: 42 here for the listings (the roles in no profile while that profile exists), 222 for the naive
