@@ -25,13 +25,18 @@ export interface BatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
-/** Invokes the bundle's handler with `input`, in a child process with the test's environment plus `env`. */
+/**
+ * Invokes a bundle's handler (the remediator's unless `bundle` names another, e.g. dist/reconcile/index.mjs)
+ * with `input`, in a child process with the test's environment plus `env`.
+ */
 export async function invokeBundle<R = BatchResponse>(
   input: unknown,
   env: Record<string, string> = {},
+  bundle?: string,
 ): Promise<Invocation<R>> {
   const { result, lines, node } = await runBundle(input, {
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false', ...env },
+    ...(bundle === undefined ? {} : { bundle }),
   });
   const parsed = lines
     .filter((line) => line.startsWith('{'))
