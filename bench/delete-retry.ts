@@ -3,9 +3,10 @@
  * the stack's delete path, measured in moto with the remediator bundle (`npm run build` first).
  *
  * The pipeline is the stack's: both rules from EVENT_PATTERNS, the settle queue and the delete queue
- * (DelaySeconds 0) with the shared DLQ, each read by a long-polling poller as Lambda's (local/poller.ts)
- * that hands batches to dist/remediator/index.mjs. The user's calls go through the sandbox's front door,
- * which publishes each call's CloudTrail record to moto's EventBridge, standing in for CloudTrail.
+ * (DelaySeconds 0) with the shared DLQ, each read by a long-polling poller as Lambda's (emulator/poller.ts)
+ * that runs dist/remediator/index.mjs for each batch in a fresh process on the Lambda's Node (a cold start,
+ * the slow case). Every call, the user's and the function's, goes through the sandbox's front door, which
+ * publishes each IAM write's CloudTrail record to moto's EventBridge, standing in for CloudTrail.
  *
  * Per trial: create an EC2 role and wait for its profile (the settle path); then `delete-role` fails
  * with DeleteConflict; the time until `delete-role` succeeds is measured, checking every 100 ms whether
@@ -16,7 +17,6 @@
  * IAM's propagation of the release.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import {
   CreateRoleCommand,
@@ -26,71 +26,74 @@ import {
   ListInstanceProfilesForRoleCommand,
 } from '@aws-sdk/client-iam';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { EVENT_PATTERNS, type EventPattern } from '../core/event-pattern.js';
-import { DEFAULT_SETTLE_DELAY_SECONDS, VISIBILITY_TIMEOUT_SECONDS } from '../core/pipeline-settings.js';
+import {
+  DEFAULT_SETTLE_DELAY_SECONDS,
+  MAX_RECEIVE_COUNT,
+  VISIBILITY_TIMEOUT_SECONDS,
+} from '../core/pipeline-settings.js';
 import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
-import { startFrontDoor } from '../local/front-door.js';
-import { lambdaContextFields } from '../local/lambda-shapes.js';
-import { startMoto } from '../local/moto.js';
-import { type Poller, startPoller } from '../local/poller.js';
+import { runBundle } from '../emulator/bundle-runner.js';
+import { cloudTrail } from '../emulator/cloudtrail.js';
+import { startMoto } from '../emulator/moto.js';
+import { type Poller, startPoller } from '../emulator/poller.js';
+import { startProxy } from '../emulator/proxy.js';
 
 const REGION = 'us-east-1';
-const ACCOUNT = '123456789012';
 const TRIALS = 7;
 const COMPARISON_TRIALS = 2;
 /** The settle queue's delay while setting up each trial: the create path is not what is measured. */
 const SETUP_SETTLE_DELAY_SECONDS = 1;
 const CHECK_EVERY_MS = 100;
-
-type Handler = (event: SQSEvent, context: Context) => Promise<unknown>;
+const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 async function main(): Promise<void> {
   const moto = await startMoto();
-  const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-  const direct = { endpoint: moto.url, region: REGION, credentials };
+  const direct = { endpoint: moto.url, region: REGION, credentials: CREDENTIALS };
   const events = new EventBridgeClient(direct);
   const sqs = new SQSClient({ ...direct, useQueueUrlAsEndpoint: false });
   const iam = new IAMClient(direct);
-  const frontDoor = await startFrontDoor({
+  const frontDoor = await startProxy({
     targetUrl: moto.url,
-    publish: async (entry) => {
-      const { FailedEntryCount } = await events.send(new PutEventsCommand({ Entries: [entry] }));
-      if ((FailedEntryCount ?? 0) > 0) throw new Error('PutEvents failed');
-    },
+    hooks: [
+      cloudTrail({
+        publish: async (entry) => {
+          const { FailedEntryCount } = await events.send(new PutEventsCommand({ Entries: [entry] }));
+          if ((FailedEntryCount ?? 0) > 0) throw new Error('PutEvents failed');
+        },
+      }),
+    ],
   });
-  const user = new IAMClient({ endpoint: frontDoor.url, region: REGION, credentials, maxAttempts: 1 });
-  const pollers: Poller[] = [];
+  const user = new IAMClient({ endpoint: frontDoor.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+  const env = {
+    ...(process.env.PATH === undefined ? {} : { PATH: process.env.PATH }),
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_REGION: REGION,
+    AWS_ENDPOINT_URL: frontDoor.url,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
+  const invoke = async (event: SQSEvent) => (await runBundle(event, { env })).result;
+  const pollers = new Map<string, Poller>();
   try {
-    process.env.AWS_ENDPOINT_URL = moto.url;
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: REGION });
-    process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-    const { handler } = (await import(pathToFileURL('dist/remediator/index.mjs').href)) as { handler: Handler };
-    const invoke = (event: SQSEvent) =>
-      handler(event, {
-        ...lambdaContextFields('remediator', crypto.randomUUID(), { region: REGION, accountId: ACCOUNT }),
-        getRemainingTimeInMillis: () => 30_000,
-      } as unknown as Context);
-
     const dlq = await createQueue(sqs, 'bench-dlq', {});
     const path = async (name: string, pattern: EventPattern, delaySeconds: number) => {
       const queue = await createQueue(sqs, name, {
         DelaySeconds: String(delaySeconds),
         VisibilityTimeout: String(VISIBILITY_TIMEOUT_SECONDS),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 5 }),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: MAX_RECEIVE_COUNT }),
       });
       await events.send(new PutRuleCommand({ Name: name, EventPattern: JSON.stringify(pattern) }));
       await events.send(new PutTargetsCommand({ Rule: name, Targets: [{ Id: 'queue', Arn: queue.arn }] }));
-      pollers.push(
-        startPoller({
-          sqs,
-          queueUrl: queue.url,
-          queueArn: queue.arn,
-          region: REGION,
-          invoke,
-          onError: (e) => console.error(name, e),
-        }),
+      const onError = (error: unknown) => console.error(`${name}: ${String(error)}`);
+      const onBatch = (batch: { readonly failed: readonly string[] }) => {
+        if (batch.failed.length > 0) console.error(`${name}: ${batch.failed.length} record(s) failed`);
+      };
+      pollers.set(
+        name,
+        startPoller({ sqs, queueUrl: queue.url, queueArn: queue.arn, region: REGION, invoke, onError, onBatch }),
       );
     };
     await path('bench-settle', EVENT_PATTERNS.settle, SETUP_SETTLE_DELAY_SECONDS);
@@ -109,20 +112,20 @@ async function main(): Promise<void> {
       return (performance.now() - start) / 1000;
     };
 
-    const delete0 = [];
-    for (let i = 0; i < TRIALS; i++) delete0.push(await trial(`delete-retry-${i}`));
-    report('delete path (DelaySeconds 0)', delete0);
+    const immediate = [];
+    for (let i = 0; i < TRIALS; i++) immediate.push(await trial(`delete-retry-${i}`));
+    report('delete path (DelaySeconds 0)', immediate);
 
-    // The same, with deletes waiting out the default settle delay.
-    await path('bench-delete-settled', EVENT_PATTERNS.immediate, DEFAULT_SETTLE_DELAY_SECONDS);
-    await pollers[1]?.stop();
+    // The same, with deletes waiting out the default settle delay, as if they shared the settle queue.
+    await pollers.get('bench-delete')?.stop();
     await events.send(new PutRuleCommand({ Name: 'bench-delete', EventPattern: '{"source":["nothing"]}' }));
+    await path('bench-delete-settled', EVENT_PATTERNS.immediate, DEFAULT_SETTLE_DELAY_SECONDS);
     const settled = [];
     for (let i = 0; i < COMPARISON_TRIALS; i++) settled.push(await trial(`delete-retry-settled-${i}`));
-    report(`deletes through a ${DEFAULT_SETTLE_DELAY_SECONDS} s settle delay`, settled);
+    report(`deletes through the ${DEFAULT_SETTLE_DELAY_SECONDS} s settle delay`, settled);
   } finally {
-    for (const poller of pollers) await poller.stop();
-    await frontDoor.stop();
+    for (const poller of pollers.values()) await poller.stop();
+    await frontDoor.close();
     for (const client of [events, sqs, iam, user]) client.destroy();
     await moto.stop();
   }

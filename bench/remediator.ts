@@ -4,6 +4,7 @@
  * - size and import time against a minimal handler (IAM client plus Powertools Logger) bundled with the
  *   same esbuild options, and against an empty module;
  * - IAM calls per remediation, counted on the wire by a proxy in front of moto.
+ * Every bundle runs on the Lambda runtime's Node.js major (scripts/lambda-node.mjs), as in Lambda.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,10 +19,13 @@ import {
   IAMClient,
 } from '@aws-sdk/client-iam';
 import { build } from 'esbuild';
-import { startMoto } from '../local/moto.js';
+import { runBundle } from '../emulator/bundle-runner.js';
+import { startIamProxy } from '../emulator/iam-faults.js';
+import { createRoleEvent, sqsBatch } from '../emulator/lambda-shapes.js';
+import { startMoto } from '../emulator/moto.js';
 // @ts-expect-error: a plain ESM script without type declarations
 import { BUNDLE_OPTIONS } from '../scripts/build.mjs';
-import { startIamProxy } from '../test/integration/support/iam-proxy.js';
+import { lambdaNodePath } from '../scripts/lambda-node.mjs';
 
 const run = promisify(execFile);
 const OUT = '.bench';
@@ -33,7 +37,6 @@ const TARGETS = {
 } as const;
 
 async function main(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   await rm(OUT, { recursive: true, force: true });
   await mkdir(OUT, { recursive: true });
   await writeFile(TARGETS.empty, 'export const handler = async () => ({});\n');
@@ -74,10 +77,11 @@ async function importTimes(files: string[]): Promise<Record<string, { importMs: 
     files.map((f) => [f, { importMs: [], processMs: [] }]),
   );
   const probe = 'const t = performance.now(); await import(process.argv[1]); console.log(performance.now() - t);';
+  const node = lambdaNodePath();
   for (let i = 0; i < IMPORT_RUNS; i++) {
     for (const file of files) {
       const started = performance.now();
-      const { stdout } = await run('node', ['--input-type=module', '-e', probe, pathToFileURL(resolve(file)).href]);
+      const { stdout } = await run(node, ['--input-type=module', '-e', probe, pathToFileURL(resolve(file)).href]);
       times[file]?.processMs.push(performance.now() - started);
       times[file]?.importMs.push(Number(stdout.trim()));
     }
@@ -117,11 +121,7 @@ async function countIamCalls(): Promise<void> {
         await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: `${c.role}-iac`, RoleName: c.role }));
       }
       const seen = proxy.actions.length;
-      await run(
-        'node',
-        ['dist/invoke/index.mjs', '--sqs', '--now', '--role', c.role, 'test/fixtures/cloudtrail/create-role.json'],
-        { env },
-      );
+      await runBundle(sqsBatch(createRoleEvent(c.role)), { env });
       const actions = proxy.actions.slice(seen);
       console.log(`${c.name.padEnd(32)} ${actions.length} calls: ${actions.join(', ')}`);
     }

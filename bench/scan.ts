@@ -8,9 +8,9 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { DEFAULT_CONFIG } from '../core/config.js';
 import { PAGE_SIZE } from '../core/iam/list-account.js';
 import { scanAccount } from '../core/scan.js';
-import { startMoto } from '../local/moto.js';
+import { startIamProxy } from '../emulator/iam-faults.js';
+import { startMoto } from '../emulator/moto.js';
 import { createMixedAccount, type MixedAccountSpec } from '../test/integration/support/account.js';
-import { startIamProxy } from '../test/integration/support/iam-proxy.js';
 import { listRolesScan, naiveScan } from '../test/integration/support/scan-baselines.js';
 
 const ROLES = Number(process.env.ROLES ?? 600);
@@ -44,11 +44,11 @@ async function main(): Promise<void> {
       let answer: Answer | undefined;
       let actions: string[] = [];
       for (let i = 0; i < RUNS; i++) {
-        proxy.actions.length = 0;
+        const start = proxy.actions.length;
         const t0 = performance.now();
         answer = await run();
         times.push(performance.now() - t0);
-        actions = [...proxy.actions];
+        actions = proxy.actions.slice(start);
       }
       if (answer === undefined) continue;
       const same =

@@ -23,6 +23,16 @@ export interface Config {
    * (IAM is eventually consistent) rather than "deleted". @default 120
    */
   readonly roleNotFoundRetrySeconds: number;
+  /** `AWS_RETRY_MODE` and `AWS_MAX_ATTEMPTS`, as the SDK reads them. @default standard, 3 */
+  readonly iamRetry: IamRetrySettings;
+}
+
+/** The SDK's retry settings for IAM, from its own variables AWS_RETRY_MODE and AWS_MAX_ATTEMPTS. */
+export interface IamRetrySettings {
+  /** `standard`: backoff with jitter; `adaptive`: also a client-side rate limit learnt from throttling. */
+  readonly mode: 'standard' | 'adaptive';
+  /** Attempts per call, the first included. */
+  readonly maxAttempts: number;
 }
 
 /** The defaults, also the documented values of the construct's props. */
@@ -31,6 +41,7 @@ export const DEFAULT_CONFIG: Config = {
   excludedPathPrefixes: ['/aws-service-role/'],
   ignoredCallers: ['cloudformation.amazonaws.com'],
   roleNotFoundRetrySeconds: 120,
+  iamRetry: { mode: 'standard', maxAttempts: 3 },
 };
 
 /**
@@ -48,6 +59,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'ROLE_NOT_FOUND_RETRY_SECONDS',
       DEFAULT_CONFIG.roleNotFoundRetrySeconds,
     ),
+    iamRetry: {
+      mode: parseRetryMode(env, 'AWS_RETRY_MODE', DEFAULT_CONFIG.iamRetry.mode),
+      maxAttempts: parseAttempts(env, 'AWS_MAX_ATTEMPTS', DEFAULT_CONFIG.iamRetry.maxAttempts),
+    },
   };
 }
 
@@ -72,7 +87,13 @@ export function parseCommaList(raw: string): readonly string[] {
 
 function parseList(env: NodeJS.ProcessEnv, name: string): readonly string[] | undefined {
   const raw = env[name];
-  return raw === undefined ? undefined : parseCommaList(raw);
+  if (raw === undefined) return undefined;
+  const list = parseCommaList(raw);
+  // Only "" clears a list: a value of commas and blanks is a mistake, not a wish to drop the defaults.
+  if (list.length === 0 && raw.trim() !== '') {
+    throw new ConfigError(`${name} lists nothing ("${raw}"); set it to "" to clear it`);
+  }
+  return list;
 }
 
 function parsePathPrefixes(env: NodeJS.ProcessEnv, name: string, fallback: readonly string[]): readonly string[] {
@@ -85,10 +106,10 @@ function parsePathPrefixes(env: NodeJS.ProcessEnv, name: string, fallback: reado
 function parseSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0)
-    throw new ConfigError(`${name} must be a whole number of seconds, got "${raw}"`);
-  return value;
+  // Plain decimal digits only: Number() would also take 1e3, 0x10 and digits beyond what is exact.
+  if (!/^\d{1,6}$/.test(raw))
+    throw new ConfigError(`${name} must be a whole number of seconds (0 to 999999), got "${raw}"`);
+  return Number(raw);
 }
 
 function parseArn(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -97,4 +118,23 @@ function parseArn(env: NodeJS.ProcessEnv, name: string): string | undefined {
   if (!/^arn:[^:]+:iam::\d{12}:role\/.+$/.test(raw))
     throw new ConfigError(`${name} must be an IAM role ARN, got "${raw}"`);
   return raw;
+}
+
+function parseRetryMode(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: IamRetrySettings['mode'],
+): IamRetrySettings['mode'] {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'standard' || raw === 'adaptive') return raw;
+  throw new ConfigError(`${name} must be standard or adaptive, got "${env[name]}"`);
+}
+
+function parseAttempts(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,2}$/.test(raw) || Number(raw) < 1)
+    throw new ConfigError(`${name} must be a whole number from 1 to 99, got "${raw}"`);
+  return Number(raw);
 }

@@ -12,9 +12,10 @@
 import type { Config } from './config.js';
 import type { Caller, RoleTrigger, TriggerKind } from './events.js';
 import {
+  CREATION_ID_TAG,
   isTagTrue,
+  isValidTagValue,
   MANAGED_TAG,
-  MAX_TAG_VALUE_LENGTH,
   SKIP_TAG,
   SOURCE_EVENT_ID_TAG,
   SOURCE_ROLE_ARN_TAG,
@@ -56,6 +57,16 @@ export interface Facts {
    * that it exists, so it must be read before deciding again.
    */
   readonly sameNameProfile?: ProfileSnapshot | 'absent' | 'exists' | undefined;
+  /** A write answered that the same-name profile exists or is full: a read that then finds none is IAM lagging. */
+  readonly writeSawProfile?: boolean | undefined;
+  /** CreateInstanceProfile answered LimitExceeded: the account's instance profile quota is full. */
+  readonly quotaFull?: boolean | undefined;
+  /** The role was read in this run: if it vanishes now, it was deleted, not "not visible yet". */
+  readonly roleSeen?: boolean | undefined;
+  /** The profile this run created: if its role vanished before it was added, the empty profile is ours to remove. */
+  readonly createdProfile?: string | undefined;
+  /** This run's id, tagged on a profile it creates, so that a create whose answer was lost is recognised. */
+  readonly creationId?: string | undefined;
 }
 
 /** A fact the decision needs before it can go on. */
@@ -111,7 +122,10 @@ export type Plan =
       readonly profileRoles: readonly string[];
       readonly note: string;
     }
-  | { readonly kind: 'retry'; readonly reason: 'role-not-visible-yet'; readonly note: string };
+  | { readonly kind: 'retry'; readonly reason: RetryReason; readonly note: string };
+
+/** Why the record must come back later. */
+export type RetryReason = 'role-not-visible-yet' | 'profile-not-visible-yet' | 'quota-exceeded';
 
 /** The plans that change IAM. */
 export type WritePlan = Extract<Plan, { kind: 'create' | 'adopt' | 'release' | 'cleanup' }>;
@@ -146,9 +160,15 @@ const DELIVERS_PROFILES: Readonly<Record<TriggerKind, boolean>> = {
 
 /** A role that may need a profile: created, opened to EC2 later, or found by a scan. */
 const decideLink: Decider = (facts, config) => {
+  if (facts.quotaFull) {
+    return retry(
+      'quota-exceeded',
+      "the account's instance profile quota is full (CreateInstanceProfile answered LimitExceeded); raise it or delete unused profiles",
+    );
+  }
   const { role } = facts;
   if (role === undefined) return need('role');
-  if (role === 'absent' || facts.roleProfiles === 'absent') return roleAbsent(facts, config);
+  if (role === 'absent' || facts.roleProfiles === 'absent') return roleVanished(facts, config);
 
   const eligible = eligibility(role, facts.trigger.kind, config);
   if (!eligible.ok) return eligible.plan;
@@ -160,12 +180,16 @@ const decideLink: Decider = (facts, config) => {
 
   const profile = facts.sameNameProfile;
   if (profile === 'exists') return need('sameNameProfile');
+  if (profile === 'absent' && facts.writeSawProfile) {
+    // Creating again would loop: IAM said it exists, so it will show up; the record comes back later.
+    return retry('profile-not-visible-yet', 'profile exists but cannot be read yet');
+  }
   // Optimistic: try to create first and read the same-name profile only when creation says it exists.
   if (profile === undefined || profile === 'absent') {
     return {
       kind: 'create',
       roleName: role.name,
-      profile: profileSpec(role, facts.trigger),
+      profile: profileSpec(role, facts.trigger, facts.creationId),
       note: `statement ${eligible.statement} lets EC2 assume the role and it has no instance profile`,
     };
   }
@@ -186,8 +210,15 @@ const decideRelease: Decider = (facts) => {
       'role is in no instance profile; the delete conflict is elsewhere (attached or inline policies)',
     );
   }
-  const holding = facts.holdingProfiles;
-  if (holding === undefined) return need('holdingProfiles');
+  if (facts.holdingProfiles === undefined) return need('holdingProfiles');
+  // The listing may be stale by the time each profile is read: only a profile that still holds the role blocks it.
+  const roleName = facts.trigger.roleName.toLowerCase();
+  const holding = facts.holdingProfiles.filter((profile) =>
+    profile.roleNames.some((name) => name.toLowerCase() === roleName),
+  );
+  if (holding.length === 0) {
+    return nothing('not-in-profile', 'role is in no instance profile any more: the profiles that held it let go of it');
+  }
   const notOurs = holding.filter((profile) => !isTagTrue(profile.tags, MANAGED_TAG));
   if (notOurs.length > 0) {
     return nothing(
@@ -265,18 +296,44 @@ export function eligibility(role: RoleSnapshot, kind: TriggerKind, config: Confi
   return { ok: false, plan };
 }
 
+/**
+ * The role is not there. Read earlier in this run, it was deleted meanwhile: an empty profile we made for
+ * it is removed, not left behind. Otherwise it may be deleted, or not visible yet.
+ */
+function roleVanished(facts: Facts, config: Config): Plan | Need {
+  if (facts.createdProfile !== undefined) {
+    const profile = facts.sameNameProfile;
+    if (profile === undefined || profile === 'exists') return need('sameNameProfile');
+    if (profile !== 'absent' && isTagTrue(profile.tags, MANAGED_TAG) && profile.roleNames.length === 0) {
+      return {
+        kind: 'cleanup',
+        profileName: profile.name,
+        note: `the role was deleted after this run created its instance profile ${profile.name}; removing the empty profile`,
+      };
+    }
+  }
+  if (facts.roleSeen) return nothing('role-gone', 'role was deleted while it was being remediated');
+  return roleAbsent(facts, config);
+}
+
 function roleAbsent(facts: Facts, config: Config): Plan {
   const { origin } = facts.trigger;
   // A scan saw the role moments ago, so it is gone; an event may be newer than what IAM shows yet.
   const eventTime = origin.type === 'event' ? origin.eventTime : undefined;
   const ageSeconds =
     eventTime === undefined ? Number.POSITIVE_INFINITY : (facts.now.getTime() - eventTime.getTime()) / 1000;
+  if (ageSeconds < 0) {
+    // A clock ahead of ours: the age cannot be trusted, so the role gets the benefit of the doubt.
+    return retry(
+      'role-not-visible-yet',
+      `role not found; the event's time is ${Math.round(-ageSeconds)} s in the future, so its age is unknown`,
+    );
+  }
   if (ageSeconds < config.roleNotFoundRetrySeconds) {
-    return {
-      kind: 'retry',
-      reason: 'role-not-visible-yet',
-      note: `role not found ${Math.max(0, Math.round(ageSeconds))} s after the event; IAM may not show it yet`,
-    };
+    return retry(
+      'role-not-visible-yet',
+      `role not found ${Math.round(ageSeconds)} s after the event; IAM may not show it yet`,
+    );
   }
   return nothing('role-gone', 'role no longer exists');
 }
@@ -312,17 +369,21 @@ function sameNameProfileExists(role: RoleSnapshot, profile: ProfileSnapshot): Pl
   };
 }
 
-/** Our tags on a profile we create. A role ARN longer than a tag value may be (deep paths) is left out; the id stays. */
-function profileSpec(role: RoleSnapshot, trigger: RoleTrigger): ProfileSpec {
+/**
+ * Our tags on a profile we create. A value IAM would refuse as a tag (a role ARN that is too long, or
+ * has `,` in the name or `(` in the path) is left out rather than failing the create; the id always fits.
+ */
+function profileSpec(role: RoleSnapshot, trigger: RoleTrigger, creationId: string | undefined): ProfileSpec {
   const tags = [
     { Key: MANAGED_TAG, Value: 'true' },
     { Key: SOURCE_ROLE_ID_TAG, Value: role.id },
   ];
-  if (role.arn.length <= MAX_TAG_VALUE_LENGTH) tags.push({ Key: SOURCE_ROLE_ARN_TAG, Value: role.arn });
+  if (isValidTagValue(role.arn)) tags.push({ Key: SOURCE_ROLE_ARN_TAG, Value: role.arn });
   const { origin } = trigger;
-  if (origin.type === 'event' && origin.eventId !== undefined) {
+  if (origin.type === 'event' && origin.eventId !== undefined && isValidTagValue(origin.eventId)) {
     tags.push({ Key: SOURCE_EVENT_ID_TAG, Value: origin.eventId });
   }
+  if (creationId !== undefined && isValidTagValue(creationId)) tags.push({ Key: CREATION_ID_TAG, Value: creationId });
   return { name: role.name, path: role.path, tags };
 }
 
@@ -353,6 +414,10 @@ export function ignoredCaller(caller: Caller, config: Pick<Config, 'ignoredCalle
 
 function names(profiles: readonly ProfileSnapshot[]): string {
   return profiles.map((profile) => profile.name).join(', ');
+}
+
+function retry(reason: RetryReason, note: string): Plan {
+  return { kind: 'retry', reason, note };
 }
 
 function need(fact: Need['fact']): Need {

@@ -121,9 +121,15 @@ export const HANDLED_EVENTS: Readonly<Record<string, HandledEvent>> = {
 export interface SqsRecordLike {
   readonly messageId: string;
   readonly body: string;
+  /** SQS's attributes; `SentTimestamp` (epoch ms) is when the event entered the queue. */
+  readonly attributes?: { readonly SentTimestamp?: string | undefined } | undefined;
 }
 
-/** Adapts one SQS record whose body is an EventBridge event. Throws {@link UnsupportedEventError}. */
+/**
+ * Adapts one SQS record whose body is an EventBridge event. Throws {@link UnsupportedEventError}.
+ * An event time later than the moment the event entered the queue cannot be true: it is capped there,
+ * so that a clock ahead of ours cannot keep a missing role "not visible yet" until the DLQ.
+ */
 export function fromSqsRecord(record: SqsRecordLike): Adapted {
   let event: unknown;
   try {
@@ -131,7 +137,12 @@ export function fromSqsRecord(record: SqsRecordLike): Adapted {
   } catch (cause) {
     throw new UnsupportedEventError('record body is not JSON', { cause });
   }
-  return fromEventBridge(event);
+  const adapted = fromEventBridge(event);
+  const sent = Number(record.attributes?.SentTimestamp);
+  if (adapted.kind === 'ignored' || adapted.origin.type !== 'event' || !Number.isFinite(sent)) return adapted;
+  const { eventTime } = adapted.origin;
+  if (eventTime === undefined || eventTime.getTime() <= sent) return adapted;
+  return { ...adapted, origin: { ...adapted.origin, eventTime: new Date(sent) } };
 }
 
 /** Adapts one EventBridge-shaped event: a CloudTrail record or a reconcile message. Throws {@link UnsupportedEventError}. */

@@ -28,6 +28,7 @@ export type MetricName =
   | 'Skipped'
   | 'Conflicts'
   | 'Retries'
+  | 'QuotaExceeded'
   | 'Errors';
 
 /** The part of a metrics client the core uses: count one occurrence, optionally under a dimension. */

@@ -1,30 +1,34 @@
 /**
  * Remediation of one role: read what {@link decide} needs, carry out its plan, and re-decide whenever
  * IAM's answer shows the world changed under us (a racing delivery, a profile someone else made).
- * Logs exactly one line per decision, with the role, the decision, the reason and what this call changed.
+ * Logs exactly one line per decision, with the role, the decision, the reason and what this run changed.
  */
-import type { IAMClient } from '@aws-sdk/client-iam';
+import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
 import { decide, type Facts, type Need, type Plan, type WritePlan } from './decide.js';
 import { AutoInstanceProfileError } from './errors.js';
 import type { RoleTrigger } from './events.js';
 import { addRole, createProfile, type WriteResult } from './iam/apply-plan.js';
+import type { IamSender } from './iam/client.js';
 import { readProfile, readRole, readRoleProfiles } from './iam/read-state.js';
 import { deleteProfile, removeRole } from './iam/release.js';
-import type { Counter, Log } from './observability.js';
+import type { Counter, Log, MetricName } from './observability.js';
+import { CREATION_ID_TAG } from './tags.js';
 
 /** What a remediation needs from outside. */
 export interface RemediateDeps {
-  readonly iam: IAMClient;
+  readonly iam: IamSender;
   readonly config: Config;
   readonly log: Log;
   readonly metrics: Counter;
   /** The clock, for the "role not visible yet" window. @default () => new Date() */
   readonly now?: () => Date;
+  /** A new id for each run, tagged on the profile it creates. @default randomUUID */
+  readonly newId?: () => string;
 }
 
 /** Facts a caller already has, for example from a listing of the account, so that they are not read again. */
-export type KnownFacts = Partial<Omit<Facts, 'trigger' | 'now'>>;
+export type KnownFacts = Partial<Pick<Facts, 'role' | 'roleProfiles' | 'holdingProfiles' | 'sameNameProfile'>>;
 
 /** A plan the loop has settled on. */
 export type FinalPlan = Exclude<Plan, Need>;
@@ -38,29 +42,69 @@ export interface Outcome {
   /** The profile the decision is about; for a release, every profile released. */
   readonly profile?: string;
   readonly note: string;
-  /** True when this call changed IAM (never in a dry run). */
+  /** True when this run changed IAM (never in a dry run), whatever the final decision. */
   readonly changed: boolean;
-  /** What this call changed in IAM, in order, e.g. `created instance profile app-role`. */
+  /** What this run changed in IAM, in order, e.g. `created instance profile app-role`. */
   readonly changes: readonly string[];
   readonly dryRun: boolean;
-  /** IAM API calls made; the SDK's retries of one call count once. */
+  /** Every IAM request sent, the SDK's retries included. */
   readonly iamCalls: number;
+  /** The id tagged on a profile this run creates ({@link CREATION_ID_TAG}). */
+  readonly creationId: string;
 }
 
 /** Rounds allowed before we call it a bug: the worst race (create, then add, each lost) needs five. */
 const MAX_ROUNDS = 8;
 
-/** Counts IAM calls and records what changed. */
+/** One change this run made, and the metric it counts in, if any. */
+type Change = { readonly text: string; readonly metric?: MetricName };
+
+/** One run's view of IAM: counts every request sent and records what changed. */
 class Session {
-  iamCalls = 0;
-  readonly changes: string[] = [];
+  requests = 0;
+  readonly changes: Change[] = [];
+  createdProfile: string | undefined;
+  readonly iam: IamSender;
 
-  constructor(readonly iam: IAMClient) {}
-
-  call<T>(work: Promise<T>): Promise<T> {
-    this.iamCalls++;
-    return work;
+  constructor(client: IamSender) {
+    this.iam = { send: ((command: never) => this.count(client.send(command))) as IamSender['send'] };
   }
+
+  created(profile: string): void {
+    this.createdProfile = profile;
+    this.changes.push({ text: `created instance profile ${profile}`, metric: 'ProfilesCreated' });
+  }
+
+  added(profile: string, role: string): void {
+    // Adding the role to a profile this run created completes the create; to an older one, it adopts it.
+    const text = `added role ${role} to instance profile ${profile}`;
+    this.changes.push(this.createdProfile === profile ? { text } : { text, metric: 'ProfilesAdopted' });
+  }
+
+  removed(profile: string, role: string): void {
+    this.changes.push({ text: `removed role ${role} from instance profile ${profile}`, metric: 'ProfilesReleased' });
+  }
+
+  deleted(profile: string): void {
+    this.changes.push({ text: `deleted instance profile ${profile}`, metric: 'ProfilesDeleted' });
+  }
+
+  private async count<T>(sent: Promise<T>): Promise<T> {
+    try {
+      const output = await sent;
+      this.requests += attemptsOf(output);
+      return output;
+    } catch (error) {
+      this.requests += attemptsOf(error);
+      throw error;
+    }
+  }
+}
+
+/** Requests the SDK sent for one call: `$metadata.attempts`, or 1 where it is not reported. */
+function attemptsOf(result: unknown): number {
+  const attempts = (result as { $metadata?: { attempts?: unknown } } | undefined)?.$metadata?.attempts;
+  return typeof attempts === 'number' && attempts > 0 ? attempts : 1;
 }
 
 /**
@@ -69,9 +113,10 @@ class Session {
  */
 export async function remediate(trigger: RoleTrigger, deps: RemediateDeps, known: KnownFacts = {}): Promise<Outcome> {
   const { config } = deps;
-  const start: Facts = { ...known, trigger, now: (deps.now ?? (() => new Date()))() };
-  let facts = start;
+  const creationId = (deps.newId ?? randomUUID)();
+  const now = (deps.now ?? (() => new Date()))();
   const session = new Session(deps.iam);
+  let facts: Facts = { ...known, trigger, now, creationId };
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const step = decide(facts, config);
@@ -83,11 +128,11 @@ export async function remediate(trigger: RoleTrigger, deps: RemediateDeps, known
       const result = await apply(step, session);
       if (result !== 'done') {
         deps.log.debug('re-deciding', { role: trigger.roleName, decision: step.kind, iamAnswer: result });
-        facts = afterWrite(facts, result);
+        facts = afterWrite(facts, result, session);
         continue;
       }
     }
-    return report(step, trigger, deps, session);
+    return report(step, trigger, deps, session, creationId);
   }
   throw new AutoInstanceProfileError(`no stable decision for role ${trigger.roleName} after ${MAX_ROUNDS} rounds`);
 }
@@ -100,18 +145,31 @@ async function gather(step: Need, facts: Facts, session: Session): Promise<Parti
   const { iam } = session;
   const roleName = facts.trigger.roleName;
   switch (step.fact) {
-    case 'role':
-      return { role: await session.call(readRole(iam, roleName)) };
+    case 'role': {
+      const role = await readRole(iam, roleName);
+      return { role, roleSeen: facts.roleSeen === true || role !== 'absent' };
+    }
     case 'roleProfiles':
-      return { roleProfiles: await session.call(readRoleProfiles(iam, roleName)) };
+      return { roleProfiles: await readRoleProfiles(iam, roleName) };
     case 'holdingProfiles': {
       const names = Array.isArray(facts.roleProfiles) ? facts.roleProfiles : [];
-      const read = await Promise.all(names.map((name) => session.call(readProfile(iam, name))));
+      const read = await Promise.all(names.map((name) => readProfile(iam, name)));
       // A profile deleted since the listing no longer holds the role: it is simply not there.
       return { holdingProfiles: read.filter((profile) => profile !== 'absent') };
     }
-    case 'sameNameProfile':
-      return { sameNameProfile: await session.call(readProfile(iam, roleName)) };
+    case 'sameNameProfile': {
+      const profile = await readProfile(iam, roleName);
+      // Our create went through though its answer was lost (the SDK's retry then met EntityAlreadyExists).
+      if (
+        profile !== 'absent' &&
+        session.createdProfile === undefined &&
+        profile.tags[CREATION_ID_TAG] === facts.creationId
+      ) {
+        session.created(profile.name);
+        return { sameNameProfile: profile, createdProfile: profile.name };
+      }
+      return { sameNameProfile: profile };
+    }
   }
 }
 
@@ -122,46 +180,54 @@ async function apply(plan: WritePlan, session: Session): Promise<ApplyResult> {
   const { iam } = session;
   switch (plan.kind) {
     case 'create': {
-      const created = await session.call(createProfile(iam, plan.profile));
+      const created = await createProfile(iam, plan.profile);
       if (created !== 'done') return created;
-      session.changes.push(`created instance profile ${plan.profile.name}`);
+      session.created(plan.profile.name);
       return link(session, plan.profile.name, plan.roleName);
     }
     case 'adopt':
       return link(session, plan.profileName, plan.roleName);
     case 'release':
       for (const profileName of plan.profileNames) {
-        await session.call(removeRole(iam, profileName, plan.roleName));
-        session.changes.push(`removed role ${plan.roleName} from instance profile ${profileName}`);
-        const deleted = await session.call(deleteProfile(iam, profileName));
+        await removeRole(iam, profileName, plan.roleName);
+        session.removed(profileName, plan.roleName);
+        const deleted = await deleteProfile(iam, profileName);
         if (deleted !== 'done') return deleted;
-        session.changes.push(`deleted instance profile ${profileName}`);
+        session.deleted(profileName);
       }
       return 'done';
     case 'cleanup': {
-      const deleted = await session.call(deleteProfile(iam, plan.profileName));
-      if (deleted === 'done') session.changes.push(`deleted instance profile ${plan.profileName}`);
+      const deleted = await deleteProfile(iam, plan.profileName);
+      if (deleted === 'done') session.deleted(plan.profileName);
       return deleted;
     }
   }
 }
 
 async function link(session: Session, profileName: string, roleName: string): Promise<WriteResult> {
-  const added = await session.call(addRole(session.iam, profileName, roleName));
-  if (added === 'done') session.changes.push(`added role ${roleName} to instance profile ${profileName}`);
+  const added = await addRole(session.iam, profileName, roleName);
+  if (added === 'done') session.added(profileName, roleName);
   return added;
 }
 
-/** Forgets what a write proved stale, so that the next round reads it again. */
-function afterWrite(facts: Facts, result: Exclude<ApplyResult, 'done'>): Facts {
-  const fresh: Facts = { trigger: facts.trigger, now: facts.now };
+/** Forgets what a write proved stale, so that the next round reads it again; keeps what this run knows. */
+function afterWrite(facts: Facts, result: Exclude<ApplyResult, 'done'>, session: Session): Facts {
+  const kept: Facts = {
+    trigger: facts.trigger,
+    now: facts.now,
+    creationId: facts.creationId,
+    roleSeen: facts.roleSeen,
+    createdProfile: session.createdProfile,
+  };
   switch (result) {
     case 'entity-missing':
     case 'profile-in-use':
-      return fresh;
+      return kept;
+    case 'quota-exceeded':
+      return { ...facts, quotaFull: true };
     case 'profile-exists':
     case 'profile-full':
-      return { ...facts, sameNameProfile: 'exists' };
+      return { ...facts, createdProfile: session.createdProfile, sameNameProfile: 'exists', writeSawProfile: true };
   }
 }
 
@@ -172,12 +238,22 @@ const MESSAGES: Readonly<Record<FinalPlan['kind'], readonly [done: string, dryRu
   release: ['released instance profile', 'would release instance profile'],
   cleanup: ['deleted leftover instance profile', 'would delete leftover instance profile'],
   conflict: ['instance profile conflict', 'instance profile conflict'],
-  retry: ['role not visible yet', 'role not visible yet'],
+  retry: ['not done yet, will retry', 'not done yet, will retry'],
   nothing: ['nothing to do', 'nothing to do'],
 };
 
-/** Logs the one line that explains the decision, counts it, and returns it as an {@link Outcome}. */
-function report(plan: FinalPlan, trigger: RoleTrigger, deps: RemediateDeps, session: Session): Outcome {
+/**
+ * Logs the one line that explains the decision and what this run changed, counts both, and returns
+ * them as an {@link Outcome}. Changes are counted from what was done, not from the final plan: a run
+ * whose half-done work a racing delivery finished still counts the profile it created.
+ */
+function report(
+  plan: FinalPlan,
+  trigger: RoleTrigger,
+  deps: RemediateDeps,
+  session: Session,
+  creationId: string,
+): Outcome {
   const { dryRun } = deps.config;
   const outcome: Outcome = {
     role: trigger.roleName,
@@ -187,9 +263,10 @@ function report(plan: FinalPlan, trigger: RoleTrigger, deps: RemediateDeps, sess
     profile: profileOf(plan),
     note: plan.note,
     changed: session.changes.length > 0,
-    changes: session.changes,
+    changes: session.changes.map((change) => change.text),
     dryRun,
-    iamCalls: session.iamCalls,
+    iamCalls: session.requests,
+    creationId,
   };
   const { origin } = trigger;
   const attributes = {
@@ -200,32 +277,27 @@ function report(plan: FinalPlan, trigger: RoleTrigger, deps: RemediateDeps, sess
   };
   const [done, wouldDo] = MESSAGES[plan.kind];
   const message = isWrite(plan) && dryRun ? wouldDo : done;
+  for (const { metric } of session.changes) if (metric !== undefined) deps.metrics.count(metric);
   switch (plan.kind) {
-    case 'create':
-    case 'adopt':
-      deps.log.info(message, attributes);
-      if (!dryRun) deps.metrics.count(plan.kind === 'create' ? 'ProfilesCreated' : 'ProfilesAdopted');
-      break;
-    case 'release':
-      deps.log.info(message, attributes);
-      if (!dryRun) for (const _ of plan.profileNames) deps.metrics.count('ProfilesReleased');
-      break;
-    case 'cleanup':
-      deps.log.info(message, attributes);
-      if (!dryRun) deps.metrics.count('ProfilesDeleted');
-      break;
     case 'conflict':
       deps.log.warn(message, { ...attributes, profileRoles: plan.profileRoles });
       deps.metrics.count('Conflicts', { reason: plan.reason });
       break;
     case 'retry':
-      deps.log.info(message, attributes);
+      if (plan.reason === 'quota-exceeded') {
+        deps.log.error('instance profile quota is full', attributes);
+        deps.metrics.count('QuotaExceeded');
+      } else {
+        deps.log.info(message, attributes);
+      }
       deps.metrics.count('Retries', { reason: plan.reason });
       break;
     case 'nothing':
       deps.log.info(message, attributes);
       deps.metrics.count('Skipped', { reason: plan.reason });
       break;
+    default:
+      deps.log.info(message, attributes);
   }
   return outcome;
 }

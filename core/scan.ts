@@ -8,11 +8,11 @@
  * shows that profile without its tags, and whose it is decides between adopting it and a conflict.
  */
 import { randomUUID } from 'node:crypto';
-import type { IAMClient } from '@aws-sdk/client-iam';
 import type { Config } from './config.js';
 import { decide, type Facts, type NothingReason, type Plan, type ProfileSnapshot } from './decide.js';
 import { AutoInstanceProfileError } from './errors.js';
 import type { RoleTrigger } from './events.js';
+import type { IamSender } from './iam/client.js';
 import { type ListedRole, listProfilePages, listRolePages } from './iam/list-account.js';
 import { readProfile } from './iam/read-state.js';
 import type { KnownFacts } from './remediate.js';
@@ -70,7 +70,7 @@ export interface ScanProgress {
 
 /** What a scan needs from outside. */
 export interface ScanDeps {
-  readonly iam: IAMClient;
+  readonly iam: IamSender;
   readonly config: Config;
   /** @default () => new Date() */
   readonly now?: () => Date;

@@ -16,8 +16,23 @@ export const SOURCE_ROLE_ID_TAG = `${TAG_PREFIX}source-role-id`;
 /** On a profile we created: the CloudTrail `eventID` that caused it. */
 export const SOURCE_EVENT_ID_TAG = `${TAG_PREFIX}source-event-id`;
 
+/**
+ * On a profile we created: the id of the run that created it, also in that run's log line. It lets a run
+ * whose CreateInstanceProfile answer was lost (a dropped connection, then EntityAlreadyExists on the
+ * retry) know that the profile is its own.
+ */
+export const CREATION_ID_TAG = `${TAG_PREFIX}creation-id`;
+
 /** IAM's limit on a tag value's length. */
 export const MAX_TAG_VALUE_LENGTH = 256;
+
+/**
+ * Whether IAM accepts a string as a tag value: at most 256 characters of letters, spaces, digits and
+ * `_.:/=+-@`. A role ARN may fail it: role names allow `,` and paths allow `(`, `#`, `!` and more.
+ */
+export function isValidTagValue(value: string): boolean {
+  return value.length <= MAX_TAG_VALUE_LENGTH && /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(value);
+}
 
 /** A tag list in the SDK's shape, as IAM returns it. */
 export type TagList = readonly { readonly Key?: string | undefined; readonly Value?: string | undefined }[];

@@ -48,7 +48,7 @@ export function statementsOf(policy: Readonly<Record<string, unknown>>): readonl
  * Decides whether the trust policy lets EC2 assume the role:
  * - some Allow statement names `ec2.amazonaws.com` (or `.cn`) in `Principal.Service` and has an
  *   `Action` matching `sts:AssumeRole` under IAM's wildcard rules;
- * - no Deny statement without a `Condition` covers that principal and action.
+ * - no Deny statement without a `Condition` (an empty one counts as none) covers that principal and action.
  *
  * `Principal: "*"`, AWS or Federated principals alone, `NotAction` and `NotPrincipal` never count as EC2 trust.
  * A `Condition` on the Allow does not stop the profile: the console creates one regardless.
@@ -81,7 +81,7 @@ function isEc2Allow(statement: Statement): boolean {
 }
 
 function deniesAssumeRole(statement: Statement, service: string): boolean {
-  if (statement.Effect !== 'Deny' || 'Condition' in statement) return false;
+  if (statement.Effect !== 'Deny' || hasCondition(statement)) return false;
   const actionCovered =
     'NotAction' in statement
       ? !actionsOf(statement.NotAction).some(matchesAssumeRole)
@@ -91,6 +91,12 @@ function deniesAssumeRole(statement: Statement, service: string): boolean {
       ? !principalNames(statement.NotPrincipal).some((p) => wildcardMatch(p, service))
       : principalNames(statement.Principal).some((p) => wildcardMatch(p, service));
   return actionCovered && principalCovered;
+}
+
+/** A condition block with at least one operator; `Condition: {}` constrains nothing, so it always matches. */
+function hasCondition(statement: Statement): boolean {
+  const condition = statement.Condition;
+  return condition !== undefined && !(isRecord(condition) && Object.keys(condition).length === 0);
 }
 
 /** `Principal.Service` values only: the one field that can name EC2 in an Allow. */
@@ -104,10 +110,11 @@ function servicesOf(principal: unknown): readonly string[] {
  * to `"*"`) and any Service value. Over-matching a Deny only ever withholds a profile, the safe side.
  */
 function principalNames(principal: unknown): readonly string[] {
-  if (principal === '*') return ['*'];
+  if (typeof principal === 'string' && principal.trim() === '*') return ['*'];
   if (!isRecord(principal)) return [];
-  const anyone = stringsOf(principal.AWS).includes('*') ? ['*'] : [];
-  return [...anyone, ...stringsOf(principal.Service)];
+  const anyone = stringsOf(principal.AWS).some((name) => name.trim() === '*') ? ['*'] : [];
+  // Trimmed as for an Allow: IAM reads the same principal either way, so a Deny must cover it the same way.
+  return [...anyone, ...stringsOf(principal.Service).map((name) => name.trim())];
 }
 
 function actionsOf(action: unknown): readonly string[] {

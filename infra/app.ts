@@ -2,9 +2,18 @@
 // The CDK app (cdk.json runs it). Region and account come from the standard CDK environment,
 // which the CLI fills from AWS_REGION or the profile; the construct refuses the wrong region.
 import { App } from 'aws-cdk-lib';
+import { AutoInstanceProfileError } from '../core/errors.js';
 import { STACK_NAME } from '../core/pipeline-settings.js';
 import { AutoInstanceProfileStack } from './stack.js';
 
-const app = new App();
-const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
-new AutoInstanceProfileStack(app, STACK_NAME, { env });
+try {
+  const app = new App();
+  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  new AutoInstanceProfileStack(app, STACK_NAME, { env });
+} catch (error) {
+  // A setting or region the user got wrong: one line that names it, not a stack trace. Bugs keep theirs.
+  if (!(error instanceof AutoInstanceProfileError)) throw error;
+  console.error(`Error: ${error.message}`);
+  // Exit now: on a normal exit the App would still synthesize the half-built stack.
+  process.exit(1);
+}

@@ -40,6 +40,8 @@ export interface AutoInstanceProfileAlarms {
   readonly deadLetterQueue: Alarm;
   /** The function has errors (Lambda's Errors > 0). */
   readonly functionErrors: Alarm;
+  /** A role met a same-name profile the service must not touch (Conflicts > 0); undefined with `alarmOnConflicts: false`. */
+  readonly conflicts: Alarm | undefined;
 }
 
 /**
@@ -65,7 +67,7 @@ export class AutoInstanceProfile extends Construct {
   public readonly rule: Rule;
   /** Matches the delete events ({@link EVENT_PATTERNS}`.immediate`): into {@link deleteQueue}. */
   public readonly deleteRule: Rule;
-  /** The dead-letter queue and function-error alarms; they notify `alarmTopic` when it is set. */
+  /** The dead-letter queue, function-error and conflict alarms; they notify `alarmTopic` when it is set. */
   public readonly alarms: AutoInstanceProfileAlarms;
   /** The function's metrics, the queues and the alarms on one page. */
   public readonly dashboard: Dashboard;
@@ -120,14 +122,18 @@ export class AutoInstanceProfile extends Construct {
       deleteQueue: this.deleteQueue,
       deadLetterQueue: this.deadLetterQueue,
       alarmTopic: settings.alarmTopic,
+      alarmOnConflicts: settings.alarmOnConflicts,
     });
     this.alarms = {
       deadLetterQueue: monitoring.deadLetterQueueAlarm,
       functionErrors: monitoring.functionErrorsAlarm,
+      conflicts: monitoring.conflictsAlarm,
     };
     this.dashboard = monitoring.dashboard;
 
-    this.trail = settings.createTrail ? new ManagementEventsTrail(this, 'Trail') : undefined;
+    this.trail = settings.createTrail
+      ? new ManagementEventsTrail(this, 'Trail', { retention: settings.trailRetention })
+      : undefined;
   }
 
   /**

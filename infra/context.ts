@@ -3,92 +3,171 @@
  * `npm run deploy -- -c settleDelaySeconds=60 -c ignoredCallers=cloudformation.amazonaws.com`,
  * or the same keys under "context" in cdk.json. Values from `-c` arrive as strings; values from
  * cdk.json keep their JSON type. Both are accepted.
+ *
+ * A mistyped key must not be ignored silently: CDK's own context keys all contain `:` (feature flags
+ * `@aws-cdk/…:…`, `aws:cdk:…`, lookups such as `availability-zones:…`), so any key without `:` or `@`
+ * that is not one of ours stops synthesis, with the list of ours.
  */
 import { Duration } from 'aws-cdk-lib';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import type { Construct, Node } from 'constructs';
+import type { Construct } from 'constructs';
 import { parseCommaList } from '../core/config.js';
-import type { AutoInstanceProfileProps } from './props.js';
+import { AutoInstanceProfileError } from '../core/errors.js';
+import {
+  type AutoInstanceProfileProps,
+  InvalidSettingError,
+  RECONCILE_SCHEDULE_REQUIREMENT,
+  resolveProps,
+  SETTLE_DELAY_REQUIREMENT,
+  TRAIL_RETENTION_REQUIREMENT,
+} from './props.js';
 
-/** The context keys, one per prop. */
-export const CONTEXT_KEYS = {
-  settleDelaySeconds: 'settleDelaySeconds',
-  maxConcurrency: 'maxConcurrency',
-  logRetentionDays: 'logRetentionDays',
-  dryRun: 'dryRun',
-  excludedPathPrefixes: 'excludedPathPrefixes',
-  ignoredCallers: 'ignoredCallers',
-  alarmTopicArn: 'alarmTopicArn',
-  createTrail: 'createTrail',
-  reconcileSchedule: 'reconcileSchedule',
-  reconcileAfterDeploy: 'reconcileAfterDeploy',
-} as const;
+/** How one context key becomes one prop. */
+interface ContextSetting {
+  /** The prop it sets. */
+  readonly prop: keyof AutoInstanceProfileProps;
+  /** Converts the raw value (a string from `-c`, or JSON from cdk.json); throws InvalidSettingError. */
+  readonly read: (raw: unknown, key: string, scope: Construct) => unknown;
+  /** The prop is a list: a validation error names the offending entry, not the whole value. */
+  readonly list?: boolean;
+}
 
 /**
- * Reads the props from `scope`'s context. A key that is not set stays undefined, so the construct's
- * default applies. The construct validates the values; this only converts them and rejects what
- * cannot be converted.
+ * Every context key this app reads, with the prop it sets. A key is named like its prop, with the unit
+ * when the prop takes a Duration (`settleDelay` → `settleDelaySeconds`) or an ARN when it takes a construct.
+ */
+export const CONTEXT_SETTINGS = {
+  settleDelaySeconds: {
+    prop: 'settleDelay',
+    read: (raw, key) => Duration.seconds(readNonNegative(raw, key, SETTLE_DELAY_REQUIREMENT)),
+  },
+  maxConcurrency: { prop: 'maxConcurrency', read: readNumber },
+  logRetentionDays: { prop: 'logRetention', read: readNumber },
+  dryRun: { prop: 'dryRun', read: readBoolean },
+  excludedPathPrefixes: { prop: 'excludedPathPrefixes', read: readList, list: true },
+  ignoredCallers: { prop: 'ignoredCallers', read: readList, list: true },
+  alarmTopicArn: {
+    prop: 'alarmTopic',
+    read: (raw, key, scope) => Topic.fromTopicArn(scope, 'AlarmTopicFromContext', readTopicArn(raw, key)),
+  },
+  createTrail: { prop: 'createTrail', read: readBoolean },
+  trailRetentionDays: {
+    prop: 'trailRetention',
+    read: (raw, key) => Duration.days(readNonNegative(raw, key, TRAIL_RETENTION_REQUIREMENT)),
+  },
+  alarmOnConflicts: { prop: 'alarmOnConflicts', read: readBoolean },
+  reconcileSchedule: { prop: 'reconcileSchedule', read: readSchedule },
+  reconcileAfterDeploy: { prop: 'reconcileAfterDeploy', read: readBoolean },
+} as const satisfies Readonly<Record<string, ContextSetting>>;
+
+/** A context key this app reads. */
+export type ContextKey = keyof typeof CONTEXT_SETTINGS;
+
+/** The context keys, in the order docs/deploy.md lists them. */
+export const CONTEXT_KEYS = Object.keys(CONTEXT_SETTINGS) as readonly ContextKey[];
+
+/** A context key that looks like one of ours (no `:` or `@`) but is not one. */
+export class UnknownContextKeyError extends AutoInstanceProfileError {
+  constructor(readonly keys: readonly string[]) {
+    const named = keys.map((key) => {
+      const meant = likelyKey(key);
+      return meant === undefined ? key : `${key} (did you mean ${meant}?)`;
+    });
+    super(
+      `Unknown context key${keys.length > 1 ? 's' : ''} ${named.join(', ')}. The keys this app reads: ${CONTEXT_KEYS.join(', ')} (docs/deploy.md, "Settings")`,
+    );
+    this.name = 'UnknownContextKeyError';
+  }
+}
+
+/**
+ * Reads the props from `scope`'s context. A key that is not set stays out, so the construct's default
+ * applies. Throws {@link UnknownContextKeyError} for a key of ours that does not exist, and
+ * {@link InvalidSettingError} naming the context key for a value that cannot be converted or that the
+ * construct would refuse.
  */
 export function propsFromContext(scope: Construct): AutoInstanceProfileProps {
-  const node = scope.node;
-  const settleDelaySeconds = readNumber(node, CONTEXT_KEYS.settleDelaySeconds);
-  const logRetentionDays = readNumber(node, CONTEXT_KEYS.logRetentionDays);
-  const alarmTopicArn = readString(node, CONTEXT_KEYS.alarmTopicArn);
-  return {
-    settleDelay: settleDelaySeconds === undefined ? undefined : Duration.seconds(settleDelaySeconds),
-    maxConcurrency: readNumber(node, CONTEXT_KEYS.maxConcurrency),
-    logRetention: logRetentionDays,
-    dryRun: readBoolean(node, CONTEXT_KEYS.dryRun),
-    excludedPathPrefixes: readList(node, CONTEXT_KEYS.excludedPathPrefixes),
-    ignoredCallers: readList(node, CONTEXT_KEYS.ignoredCallers),
-    alarmTopic:
-      alarmTopicArn === undefined ? undefined : Topic.fromTopicArn(scope, 'AlarmTopicFromContext', alarmTopicArn),
-    createTrail: readBoolean(node, CONTEXT_KEYS.createTrail),
-    reconcileSchedule: readSchedule(node, CONTEXT_KEYS.reconcileSchedule),
-    reconcileAfterDeploy: readBoolean(node, CONTEXT_KEYS.reconcileAfterDeploy),
-  };
+  const unknown = Object.keys(scope.node.getAllContext()).filter(
+    (key) => !/[:@]/.test(key) && !(CONTEXT_KEYS as readonly string[]).includes(key),
+  );
+  if (unknown.length > 0) throw new UnknownContextKeyError(unknown);
+
+  const props: Record<string, unknown> = {};
+  const sources = new Map<string, { readonly key: ContextKey; readonly raw: unknown; readonly list: boolean }>();
+  for (const key of CONTEXT_KEYS) {
+    const raw = scope.node.tryGetContext(key) as unknown;
+    if (raw === undefined) continue;
+    const setting: ContextSetting = CONTEXT_SETTINGS[key];
+    props[setting.prop] = setting.read(raw, key, scope);
+    sources.set(setting.prop, { key, raw, list: setting.list === true });
+  }
+  try {
+    resolveProps(props);
+  } catch (error) {
+    const source = error instanceof InvalidSettingError ? sources.get(error.setting) : undefined;
+    if (error instanceof InvalidSettingError && source !== undefined) {
+      // The user typed the context key, not the prop: name that, and the value as they wrote it.
+      const got = source.list ? error.got : JSON.stringify(source.raw);
+      throw contextError(source.key, error.requirement, got, error);
+    }
+    throw error;
+  }
+  return props as AutoInstanceProfileProps;
 }
 
-/** `disabled`, or a schedule expression as EventBridge Scheduler takes it: `rate(12 hours)`, `cron(0 3 * * ? *)`. */
-function readSchedule(node: Node, key: string): ScheduleExpression | 'disabled' | undefined {
-  const raw = readString(node, key);
-  if (raw === undefined || raw === 'disabled') return raw;
-  return ScheduleExpression.expression(raw);
+function readNumber(raw: unknown, key: string): number {
+  if (typeof raw === 'number' && Number.isFinite(raw)) return raw;
+  // Plain decimals only: Number() would also take "", "0x10" and "1e3".
+  if (typeof raw === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(raw)) return Number(raw);
+  throw contextError(key, 'must be a number', JSON.stringify(raw));
 }
 
-function readNumber(node: Node, key: string): number | undefined {
-  const raw = node.tryGetContext(key) as unknown;
-  if (raw === undefined) return undefined;
-  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof value !== 'number' || Number.isNaN(value)) throw contextError(key, raw, 'a number');
+/** A number of a Duration, which cannot be negative. */
+function readNonNegative(raw: unknown, key: string, requirement: string): number {
+  const value = readNumber(raw, key);
+  if (value < 0) throw contextError(key, requirement, JSON.stringify(raw));
   return value;
 }
 
-function readBoolean(node: Node, key: string): boolean | undefined {
-  const raw = node.tryGetContext(key) as unknown;
-  if (raw === undefined || typeof raw === 'boolean') return raw;
+function readBoolean(raw: unknown, key: string): boolean {
+  if (typeof raw === 'boolean') return raw;
   if (raw === 'true') return true;
   if (raw === 'false') return false;
-  throw contextError(key, raw, 'true or false');
+  throw contextError(key, 'must be true or false', JSON.stringify(raw));
 }
 
-function readString(node: Node, key: string): string | undefined {
-  const raw = node.tryGetContext(key) as unknown;
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || raw.trim() === '') throw contextError(key, raw, 'a non-empty string');
-  return raw.trim();
+/** `disabled`, or a schedule expression as EventBridge Scheduler takes it (`rate(12 hours)`, `cron(0 3 * * ? *)`); the prop validates it. */
+function readSchedule(raw: unknown, key: string): ScheduleExpression | 'disabled' {
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  if (text === '') throw contextError(key, RECONCILE_SCHEDULE_REQUIREMENT, JSON.stringify(raw));
+  return text === 'disabled' ? text : ScheduleExpression.expression(text);
+}
+
+function readTopicArn(raw: unknown, key: string): string {
+  const arn = typeof raw === 'string' ? raw.trim() : '';
+  if (!/^arn:[\w-]+:sns:[\w-]+:\d{12}:[\w.-]+$/.test(arn)) {
+    throw contextError(key, 'must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)', JSON.stringify(raw));
+  }
+  return arn;
 }
 
 /** A JSON array of strings, or a comma-separated string; `""` is the empty list. */
-function readList(node: Node, key: string): readonly string[] | undefined {
-  const raw = node.tryGetContext(key) as unknown;
-  if (raw === undefined) return undefined;
+function readList(raw: unknown, key: string): readonly string[] {
   if (Array.isArray(raw) && raw.every((item) => typeof item === 'string')) return raw;
-  if (typeof raw !== 'string') throw contextError(key, raw, 'a comma-separated string or a JSON array of strings');
-  return parseCommaList(raw);
+  if (typeof raw === 'string') return parseCommaList(raw);
+  throw contextError(key, 'must be a comma-separated string or a JSON array of strings', JSON.stringify(raw));
 }
 
-function contextError(key: string, raw: unknown, expected: string): Error {
-  return new Error(`Context value ${key} must be ${expected}, got ${JSON.stringify(raw)}`);
+function contextError(key: string, requirement: string, got: string, cause?: unknown): InvalidSettingError {
+  return new InvalidSettingError(key, requirement, got, { cause, context: true });
+}
+
+/** The key of ours that `key` most likely meant: same letters in another case, or one is the start of the other. */
+function likelyKey(key: string): ContextKey | undefined {
+  const typed = key.toLowerCase();
+  return CONTEXT_KEYS.find((known) => {
+    const candidate = known.toLowerCase();
+    return candidate === typed || candidate.startsWith(typed) || typed.startsWith(candidate);
+  });
 }

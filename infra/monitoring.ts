@@ -40,6 +40,7 @@ export const METRIC_DIMENSIONS: Readonly<Record<MetricName, 'service' | 'service
   Skipped: 'service+reason',
   Conflicts: 'service+reason',
   Retries: 'service+reason',
+  QuotaExceeded: 'service',
   Errors: 'service+reason',
 };
 
@@ -59,6 +60,8 @@ export interface MonitoringProps {
   readonly deadLetterQueue: IQueue;
   /** Receives ALARM and OK notifications. @default - none */
   readonly alarmTopic?: ITopic | undefined;
+  /** Alarm on the service's `Conflicts` total. @default true */
+  readonly alarmOnConflicts?: boolean;
 }
 
 /** The service's alarms and its dashboard. */
@@ -70,6 +73,11 @@ export class Monitoring extends Construct {
    * failed (the service's own `Errors` metric), which Lambda does not count because the batch succeeds.
    */
   public readonly functionErrorsAlarm: Alarm;
+  /**
+   * A role that EC2 may assume met a same-name instance profile the service must not touch (not ours, or
+   * holding another role), so it changed nothing and the role is still unusable on EC2. Undefined when off.
+   */
+  public readonly conflictsAlarm: Alarm | undefined;
   /** The function's metrics, the queues and the alarms on one page. */
   public readonly dashboard: Dashboard;
 
@@ -93,17 +101,19 @@ export class Monitoring extends Construct {
 
     this.functionErrorsAlarm = new Alarm(this, 'FunctionErrorsAlarm', {
       alarmDescription:
-        'The remediator has errors: failed invocations (crash, timeout or a setting it cannot use) or failed records ' +
-        '(IAM errors after retries, unsupported events), or a reconcile pass failed. Read the log group of the function ' +
-        'that failed (level ERROR); failed records are retried and end up in the dead-letter queue.',
+        'The remediator has errors: failed invocations (crash, timeout or a setting it cannot use), failed records ' +
+        "(IAM errors after retries, unsupported events), or the account's instance profile quota is full " +
+        '(QuotaExceeded); or a reconcile pass failed. Read the log group of the function that failed (level ERROR); ' +
+        'failed records are retried and end up in the dead-letter queue.',
       metric: new MathExpression({
-        expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(reconcileErrors, 0)',
+        expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(reconcileErrors, 0)',
         usingMetrics: {
           invocationErrors: props.function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
           recordErrors: serviceTotal('Errors'),
+          quotaFull: serviceTotal('QuotaExceeded'),
           reconcileErrors: props.reconcileFunction.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
         },
-        label: 'Errors: failed invocations, failed records and failed reconcile passes',
+        label: 'Errors: failed invocations, failed records, a full instance profile quota, and failed reconcile passes',
         period: PERIOD,
       }),
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -112,9 +122,30 @@ export class Monitoring extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    this.conflictsAlarm =
+      props.alarmOnConflicts === false
+        ? undefined
+        : new Alarm(this, 'ConflictsAlarm', {
+            alarmDescription:
+              'A role that EC2 may assume has a same-name instance profile the service must not touch: one it does not own, ' +
+              'or one that holds another role. It changed nothing, so the role cannot be chosen at instance launch. ' +
+              'Find the role in the function logs (level WARN, decision conflict, with both names) and resolve it by hand ' +
+              '(docs/deploy.md, "When an alarm fires").',
+            metric: serviceTotal('Conflicts'),
+            comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+            threshold: 0,
+            evaluationPeriods: 1,
+            treatMissingData: TreatMissingData.NOT_BREACHING,
+          });
+    const alarms = [
+      this.deadLetterQueueAlarm,
+      this.functionErrorsAlarm,
+      ...(this.conflictsAlarm ? [this.conflictsAlarm] : []),
+    ];
+
     if (props.alarmTopic !== undefined) {
       const action = new SnsAction(props.alarmTopic);
-      for (const alarm of [this.deadLetterQueueAlarm, this.functionErrorsAlarm]) {
+      for (const alarm of alarms) {
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
       }
@@ -124,7 +155,7 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new AlarmStatusWidget({
         title: 'Alarms',
-        alarms: [this.deadLetterQueueAlarm, this.functionErrorsAlarm],
+        alarms,
         width: 24,
         height: 3,
       }),
@@ -141,7 +172,7 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Conflicts, by reason', [serviceMetric('Conflicts')]),
-      graph('Retries, by reason', [serviceMetric('Retries')]),
+      graph('Retries, by reason', [serviceMetric('Retries'), serviceMetric('QuotaExceeded')]),
       graph('Errors, by reason', [serviceMetric('Errors')]),
     );
     this.dashboard.addWidgets(

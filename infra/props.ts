@@ -7,11 +7,37 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { DEFAULT_CONFIG } from '../core/config.js';
+import { AutoInstanceProfileError } from '../core/errors.js';
 import {
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_SETTLE_DELAY_SECONDS,
   MAX_SETTLE_DELAY_SECONDS,
 } from '../core/pipeline-settings.js';
+
+/**
+ * A setting with a value the service cannot use. The message names the setting as the user wrote it (a
+ * prop, or a CDK context key), what it allows, and what it got, on one line.
+ */
+export class InvalidSettingError extends AutoInstanceProfileError {
+  constructor(
+    /** The setting's name as the user wrote it: a prop, or a context key when `context` is set. */
+    readonly setting: string,
+    /** What it allows, as the rest of a sentence that starts with its name: `must be …`. */
+    readonly requirement: string,
+    /** The value it got, as the user would recognise it. */
+    readonly got: string,
+    options: { readonly cause?: unknown; readonly context?: boolean } = {},
+  ) {
+    super(`${options.context ? 'Context value ' : ''}${setting} ${requirement}, got ${got}`, { cause: options.cause });
+    this.name = 'InvalidSettingError';
+  }
+}
+
+/** What `settleDelay` allows, for the prop and for its context key alike. */
+export const SETTLE_DELAY_REQUIREMENT = `must be a whole number of seconds from 0 to ${MAX_SETTLE_DELAY_SECONDS} (the SQS DelaySeconds range)`;
+
+/** What `trailRetention` allows, for the prop and for its context key alike. */
+export const TRAIL_RETENTION_REQUIREMENT = 'must be a whole number of days, at least 1 (an S3 lifecycle expiration)';
 
 /** The lowest maximum concurrency Lambda allows on an SQS event source mapping. */
 export const MIN_MAX_CONCURRENCY = 2;
@@ -70,6 +96,18 @@ export interface AutoInstanceProfileProps {
    */
   readonly createTrail?: boolean;
   /**
+   * With `createTrail`: how long the trail's bucket keeps each log file before S3 expires it (a lifecycle
+   * rule). Whole days, at least 1.
+   * @default Duration.days(365)
+   */
+  readonly trailRetention?: Duration;
+  /**
+   * Alarm when a role EC2 may assume meets a same-name instance profile the service must not touch (not
+   * ours, or holding another role): the service changes nothing, so that role stays unusable on EC2.
+   * @default true
+   */
+  readonly alarmOnConflicts?: boolean;
+  /**
    * When the reconcile pass runs on its own, through EventBridge Scheduler: a `ScheduleExpression`
    * (`rate`, `cron`, `at` or `expression`; a rate at least {@link MIN_RECONCILE_RATE_HOURS} hour, since
    * each pass reads the whole account from IAM), or `'disabled'` for no schedule. The pass finds every
@@ -95,9 +133,15 @@ export interface ResolvedProps {
   readonly ignoredCallers: readonly string[];
   readonly alarmTopic: ITopic | undefined;
   readonly createTrail: boolean;
+  readonly trailRetention: Duration;
+  readonly alarmOnConflicts: boolean;
   readonly reconcileSchedule: ScheduleExpression | 'disabled';
   readonly reconcileAfterDeploy: boolean;
 }
+
+/** What `reconcileSchedule` allows as an expression, for the prop and for its context key alike. */
+export const RECONCILE_SCHEDULE_REQUIREMENT =
+  "must be 'disabled' or an EventBridge Scheduler expression: rate(...), cron(...) or at(...)";
 
 /** The shortest `rate(...)` the reconcile schedule takes, in hours. */
 export const MIN_RECONCILE_RATE_HOURS = 1;
@@ -111,11 +155,13 @@ export const DEFAULT_PROPS = {
   excludedPathPrefixes: DEFAULT_CONFIG.excludedPathPrefixes,
   ignoredCallers: DEFAULT_CONFIG.ignoredCallers,
   createTrail: false,
+  trailRetention: Duration.days(365),
+  alarmOnConflicts: true,
   reconcileSchedule: ScheduleExpression.rate(Duration.days(1)),
   reconcileAfterDeploy: true,
 } as const;
 
-/** Fills in the defaults and throws an Error naming the prop and its allowed values if one is invalid. */
+/** Fills in the defaults and throws an {@link InvalidSettingError} naming the prop and its allowed values if one is invalid. */
 export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProps {
   const resolved: ResolvedProps = {
     settleDelay: props.settleDelay ?? DEFAULT_PROPS.settleDelay,
@@ -126,12 +172,15 @@ export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProp
     ignoredCallers: props.ignoredCallers ?? DEFAULT_PROPS.ignoredCallers,
     alarmTopic: props.alarmTopic,
     createTrail: props.createTrail ?? DEFAULT_PROPS.createTrail,
+    trailRetention: props.trailRetention ?? DEFAULT_PROPS.trailRetention,
+    alarmOnConflicts: props.alarmOnConflicts ?? DEFAULT_PROPS.alarmOnConflicts,
     reconcileSchedule: props.reconcileSchedule ?? DEFAULT_PROPS.reconcileSchedule,
     reconcileAfterDeploy: props.reconcileAfterDeploy ?? DEFAULT_PROPS.reconcileAfterDeploy,
   };
   validateSettleDelay(resolved.settleDelay);
   validateMaxConcurrency(resolved.maxConcurrency);
   validateLogRetention(resolved.logRetention);
+  validateTrailRetention(resolved.trailRetention);
   resolved.excludedPathPrefixes.forEach(validatePathPrefix);
   resolved.ignoredCallers.forEach(validateIgnoredCaller);
   validateReconcileSchedule(resolved.reconcileSchedule);
@@ -148,19 +197,21 @@ function validateReconcileSchedule(schedule: unknown): void {
   const expected =
     "must be a ScheduleExpression (for example ScheduleExpression.rate(Duration.days(1)) or ScheduleExpression.cron({ hour: '3', minute: '0' })) or 'disabled'";
   if (!(schedule instanceof ScheduleExpression)) {
-    throw new Error(`reconcileSchedule ${expected}, got ${JSON.stringify(schedule)}`);
+    throw new InvalidSettingError('reconcileSchedule', expected, JSON.stringify(schedule) ?? String(schedule));
   }
   const expression = schedule.expressionString;
   if (Token.isUnresolved(expression)) return;
   if (!SCHEDULE_FORMS.test(expression)) {
-    throw new Error(`reconcileSchedule ${expected}: rate(...), cron(...) or at(...), got "${expression}"`);
+    throw new InvalidSettingError('reconcileSchedule', RECONCILE_SCHEDULE_REQUIREMENT, `"${expression}"`);
   }
   const rate = RATE.exec(expression);
   if (rate === null) return;
   const minutes = Number(rate[1]) * (rate[2]?.startsWith('minute') ? 1 : rate[2]?.startsWith('hour') ? 60 : 1440);
   if (minutes < MIN_RECONCILE_RATE_HOURS * 60) {
-    throw new Error(
-      `reconcileSchedule must be at most once an hour (each pass reads the whole account from IAM, whose request rate is limited), got "${expression}"`,
+    throw new InvalidSettingError(
+      'reconcileSchedule',
+      'must be at most once an hour (each pass reads the whole account from IAM, whose request rate is limited)',
+      `"${expression}"`,
     );
   }
 }
@@ -170,17 +221,25 @@ function validateSettleDelay(delay: Duration): void {
   if (delay.isUnresolved()) return;
   const seconds = delay.toSeconds({ integral: false });
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_SETTLE_DELAY_SECONDS) {
-    throw new Error(
-      `settleDelay must be a whole number of seconds from 0 to ${MAX_SETTLE_DELAY_SECONDS} (the SQS DelaySeconds range), got ${delay.toHumanString()}`,
-    );
+    throw new InvalidSettingError('settleDelay', SETTLE_DELAY_REQUIREMENT, delay.toHumanString());
+  }
+}
+
+function validateTrailRetention(retention: Duration): void {
+  if (retention.isUnresolved()) return;
+  const days = retention.toDays({ integral: false });
+  if (!Number.isInteger(days) || days < 1) {
+    throw new InvalidSettingError('trailRetention', TRAIL_RETENTION_REQUIREMENT, retention.toHumanString());
   }
 }
 
 function validateMaxConcurrency(value: number): void {
   if (Token.isUnresolved(value)) return;
   if (!Number.isInteger(value) || value < MIN_MAX_CONCURRENCY || value > MAX_MAX_CONCURRENCY) {
-    throw new Error(
-      `maxConcurrency must be a whole number from ${MIN_MAX_CONCURRENCY} to ${MAX_MAX_CONCURRENCY} (Lambda's limits for an SQS event source), got ${value}`,
+    throw new InvalidSettingError(
+      'maxConcurrency',
+      `must be a whole number from ${MIN_MAX_CONCURRENCY} to ${MAX_MAX_CONCURRENCY} (Lambda's limits for an SQS event source)`,
+      String(value),
     );
   }
 }
@@ -188,27 +247,37 @@ function validateMaxConcurrency(value: number): void {
 function validateLogRetention(value: RetentionDays): void {
   const allowed = Object.values(RetentionDays).filter((days): days is number => typeof days === 'number');
   if (!allowed.includes(value)) {
-    throw new Error(`logRetention must be one of the RetentionDays values (${allowed.join(', ')} days), got ${value}`);
+    throw new InvalidSettingError(
+      'logRetention',
+      `must be one of the RetentionDays values (${allowed.join(', ')} days)`,
+      String(value),
+    );
   }
 }
 
 function validatePathPrefix(prefix: string): void {
   if (!prefix.startsWith('/') || prefix.length > MAX_PATH_LENGTH) {
-    throw new Error(
-      `excludedPathPrefixes entries must start with "/" and be at most ${MAX_PATH_LENGTH} characters, got "${prefix}"`,
+    throw new InvalidSettingError(
+      'excludedPathPrefixes',
+      `entries must start with "/" and be at most ${MAX_PATH_LENGTH} characters`,
+      JSON.stringify(prefix),
     );
   }
   if (/[,\s]/.test(prefix)) {
-    throw new Error(
-      `excludedPathPrefixes entries cannot contain commas or whitespace (the function reads them as a comma-separated list), got "${prefix}"`,
+    throw new InvalidSettingError(
+      'excludedPathPrefixes',
+      'entries cannot contain commas or whitespace (the function reads them as a comma-separated list)',
+      JSON.stringify(prefix),
     );
   }
 }
 
 function validateIgnoredCaller(caller: string): void {
   if (caller === '' || /[,\s]/.test(caller)) {
-    throw new Error(
-      `ignoredCallers entries must be non-empty and contain no commas or whitespace (for example "cloudformation.amazonaws.com"), got "${caller}"`,
+    throw new InvalidSettingError(
+      'ignoredCallers',
+      'entries must be non-empty and contain no commas or whitespace (for example "cloudformation.amazonaws.com")',
+      JSON.stringify(caller),
     );
   }
 }

@@ -5,6 +5,7 @@
 import { Aws, CfnRule, Fn, Stack, Token } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { IConstruct } from 'constructs';
+import { AutoInstanceProfileError } from '../core/errors.js';
 import { IAM_EVENT_REGION } from '../core/pipeline-settings.js';
 
 /** The id of the template's Rules entry that carries the check when the region is not known at synth. */
@@ -14,6 +15,14 @@ export const REGION_RULE_ID = 'AutoInstanceProfileIamEventRegion';
 const ALLOWED_REGIONS_TEXT = Object.entries(IAM_EVENT_REGION)
   .map(([partition, region]) => `${region} (${partition})`)
   .join(', ');
+
+/** The stack is set to a region where IAM's events never arrive. */
+export class WrongRegionError extends AutoInstanceProfileError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WrongRegionError';
+  }
+}
 
 /** The IAM event region of a known region's partition, or undefined if the partition has none we know. */
 export function iamEventRegionFor(region: string): string | undefined {
@@ -38,7 +47,7 @@ export function guardIamEventRegion(scope: IConstruct): void {
     expected === undefined
       ? `one of ${ALLOWED_REGIONS_TEXT}`
       : `${expected}, the ${RegionInfo.get(stack.region).partition} partition's IAM event region`;
-  throw new Error(
+  throw new WrongRegionError(
     `Stack ${stack.stackName} is set to region ${stack.region}, but IAM's CloudTrail events reach EventBridge only in ${where}. ` +
       `Deploy it there, for example: AWS_REGION=${expected ?? 'us-east-1'} npm run deploy`,
   );

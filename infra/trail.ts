@@ -2,19 +2,25 @@
  * An optional CloudTrail trail. EventBridge receives "AWS API Call via CloudTrail" events only while
  * a trail with logging enabled exists in the account; this one exists for accounts that have none.
  */
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { ReadWriteType, Trail } from 'aws-cdk-lib/aws-cloudtrail';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+
+/** Settings of {@link ManagementEventsTrail}. */
+export interface ManagementEventsTrailProps {
+  /** How long the bucket keeps each log file before S3 expires it. */
+  readonly retention: Duration;
+}
 
 /** A single-region trail of write management events, IAM's included, into its own private bucket. */
 export class ManagementEventsTrail extends Construct {
   /** The trail: logging, single-region, write management events with global service events. */
   public readonly trail: Trail;
-  /** Where the trail delivers its log files; retained when the stack is deleted. */
+  /** Where the trail delivers its log files; they expire after the retention; the bucket is retained when the stack is deleted. */
   public readonly bucket: Bucket;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: ManagementEventsTrailProps) {
     super(scope, id);
     this.bucket = new Bucket(this, 'Bucket', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -23,6 +29,8 @@ export class ManagementEventsTrail extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // An audit record outlives the stack: deleting the stack leaves the bucket and its logs.
       removalPolicy: RemovalPolicy.RETAIN,
+      // Log files would otherwise pile up, and cost, for as long as the account exists.
+      lifecycleRules: [{ id: 'ExpireLogFiles', expiration: props.retention }],
     });
     this.trail = new Trail(this, 'Trail', {
       bucket: this.bucket,

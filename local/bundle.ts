@@ -1,16 +1,25 @@
 /**
- * Makes sure the remediator bundle exists and is newer than its sources, building it if not, so that
- * `npm ci && npm start` works on a fresh clone and a rebuild happens only when something changed.
+ * Makes sure the bundles the sandbox runs (the remediator and the invoke tool that runs it) exist and are
+ * newer than their sources, building them if not, so that `npm ci && npm start` works on a fresh clone and
+ * a rebuild happens only when something changed.
  */
 import { execFile } from 'node:child_process';
 import { type Dirent, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { REMEDIATOR_BUNDLE } from '../emulator/bundle-runner.js';
 import { SandboxError } from './errors.js';
 
-/** The bundle the sandbox runs, relative to the repository. */
-export const REMEDIATOR_BUNDLE = 'dist/remediator/index.mjs';
-/** What the bundle is built from, relative to the repository. */
-export const BUNDLE_SOURCES = ['core', 'functions', 'package-lock.json', 'scripts/build.mjs'] as const;
+/** What the bundles are built from, relative to the repository. */
+export const BUNDLE_SOURCES = [
+  'core',
+  'functions',
+  'scripts/invoke.ts',
+  'cli/region.ts',
+  'emulator/lambda-shapes.ts',
+  'package-lock.json',
+  'scripts/build.mjs',
+  'scripts/lambda-node.mjs',
+] as const;
 
 const MAX_DEPTH = 8;
 

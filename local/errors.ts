@@ -7,11 +7,3 @@ export class SandboxError extends AutoInstanceProfileError {
     this.name = 'SandboxError';
   }
 }
-
-/** The remediator bundle did not answer within the function's timeout, as Lambda would time it out. */
-export class LambdaTimeoutError extends AutoInstanceProfileError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'LambdaTimeoutError';
-  }
-}

@@ -20,9 +20,9 @@ export interface SandboxOptions {
 /** The sandbox's help text. */
 export const SANDBOX_USAGE = `Usage: npm start -- [options]
 
-Runs the whole pipeline on this machine, no AWS account: moto, the stack's rule and queues, a front door
-that stands in for CloudTrail, and the built remediator bundle polling the queue like Lambda. Then plays
-the scenario with the AWS CLI and keeps running until Ctrl-C.
+Runs the whole pipeline on this machine, no AWS account. moto emulates IAM, EventBridge and SQS; a front
+door simulates CloudTrail; the rule's pattern, the queue settings and the remediator bundle are the
+project's own, polled like Lambda. Then plays the scenario with the AWS CLI and keeps running until Ctrl-C.
 
 Options:
   --once                    play the scenario, then stop: exit 0 if the instance profile appeared, 1 if not

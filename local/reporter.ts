@@ -5,8 +5,8 @@
  */
 import type { Output } from '../cli/command.js';
 import type { Style } from '../cli/style.js';
-import type { CloudTrailRecord } from './cloudtrail-record.js';
-import type { BatchReport } from './poller.js';
+import type { CloudTrailRecord } from '../emulator/cloudtrail.js';
+import type { BatchReport } from '../emulator/poller.js';
 
 /** Writes the sandbox's report. */
 export interface Reporter {
@@ -23,8 +23,8 @@ export interface Reporter {
   warn(text: string): void;
   /** A record the front door published (or failed to), in place of CloudTrail. */
   record(record: CloudTrailRecord, error?: unknown): void;
-  /** One line of the remediator's own output. */
-  functionLine(line: string, stream: 'stdout' | 'stderr'): void;
+  /** One line of the remediator's output (its log stream: stdout and stderr in order). */
+  functionLine(line: string): void;
   /** One batch the poller handled. */
   batch(report: BatchReport, visibilityTimeoutSeconds: number): void;
 }
@@ -54,14 +54,13 @@ export function createReporter(out: Output, style: Style, verbose: boolean): Rep
     fail: (text) => write(`${INDENT}${style.red(`✘ ${text}`)}`),
     warn: (text) => write(`${INDENT}${style.yellow(`! ${text}`)}`),
     record(record, error) {
-      const outcome = record.errorCode === undefined ? '' : ` (failed: ${record.errorCode})`;
       const target = error === undefined ? '→ EventBridge' : style.red(`NOT published: ${describe(error)}`);
-      write(`${INDENT}${style.magenta('⇢ CloudTrail (simulated)')} ${record.eventName}${outcome} ${style.dim(target)}`);
+      write(`${INDENT}${style.magenta('⇢ CloudTrail (simulated)')} ${summariseRecord(record)} ${style.dim(target)}`);
     },
-    functionLine(line, stream) {
+    functionLine(line) {
       const log = parseLogLine(line);
       if (log === undefined) {
-        if (verbose) write(`${INDENT}${style.dim(`remediator ${stream}: ${line}`)}`);
+        if (verbose) write(`${INDENT}${style.dim(`remediator: ${line}`)}`);
         return;
       }
       if (typeof log.decision === 'string') {
@@ -99,13 +98,41 @@ export function parseLogLine(line: string): Readonly<Record<string, unknown>> | 
   }
 }
 
-/** One line for a decision: role, decision, why, and the profile it concerns. */
+/**
+ * One line for a decision: role, decision, reason code, the profile it concerns, then what was done and why in
+ * words (the log line's `message` and `note`).
+ */
 export function summariseDecision(log: Readonly<Record<string, unknown>>): string {
   const parts = [`${String(log.role ?? '?')}: ${String(log.decision)}`];
   if (typeof log.reason === 'string') parts.push(`(${log.reason})`);
-  if (typeof log.message === 'string') parts.push(`— ${log.message}`);
   if (typeof log.profile === 'string') parts.push(`→ ${log.profile}`);
+  const words = [log.message, log.note].filter((text): text is string => typeof text === 'string' && text !== '');
+  if (words.length > 0) parts.push(`— ${words.join(': ')}`);
   return parts.join(' ');
+}
+
+/**
+ * One line for a CloudTrail record: the call, the role and profile it names (or the first other name it was
+ * given, for calls about users, groups or policies), and the error code of a failed call.
+ */
+export function summariseRecord(record: {
+  readonly eventName: string;
+  readonly requestParameters: Readonly<Record<string, unknown>> | null;
+  readonly errorCode?: string | undefined;
+}): string {
+  const params = record.requestParameters ?? {};
+  const named = (key: string) => (typeof params[key] === 'string' ? (params[key] as string) : undefined);
+  const subjects: string[] = [];
+  const role = named('roleName');
+  const profile = named('instanceProfileName');
+  if (role !== undefined) subjects.push(`role ${role}`);
+  if (profile !== undefined) subjects.push(`profile ${profile}`);
+  if (subjects.length === 0) {
+    const other = Object.keys(params).find((key) => key.endsWith('Name') && named(key) !== undefined);
+    if (other !== undefined) subjects.push(`${other.slice(0, -'Name'.length)} ${named(other)}`);
+  }
+  const failed = record.errorCode === undefined ? '' : ` (failed: ${record.errorCode})`;
+  return `${record.eventName}${subjects.length > 0 ? ` ${subjects.join(', ')}` : ''}${failed}`;
 }
 
 function describe(error: unknown): string {

@@ -1,14 +1,13 @@
 /**
- * `npm start`: the whole pipeline on this machine, with no AWS account. moto stands in for AWS; the rule,
- * queues and remediator bundle are the real ones; the front door stands in for CloudTrail (the only
- * simulated part). Plays the user's scenario with the AWS CLI, then keeps running until Ctrl-C, or stops
- * with `--once`.
+ * `npm start`: the whole pipeline on this machine, with no AWS account. moto emulates IAM, EventBridge and
+ * SQS; the front door simulates CloudTrail; the rule's pattern, the queue settings and the remediator bundle
+ * are the project's own. Plays the user's scenario with the AWS CLI, then keeps running until Ctrl-C, or
+ * stops with `--once`.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient, ListInstanceProfilesForRoleCommand } from '@aws-sdk/client-iam';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -24,14 +23,15 @@ import {
   MAX_RECEIVE_COUNT,
 } from '../core/pipeline-settings.js';
 import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
-import { buildBundles, bundleIsStale, REMEDIATOR_BUNDLE } from './bundle.js';
+import { INVOKE_TOOL, REMEDIATOR_BUNDLE, REPO_ROOT, runBundle } from '../emulator/bundle-runner.js';
+import { cloudTrail, MOTO_ACCOUNT_ID } from '../emulator/cloudtrail.js';
+import { startMoto } from '../emulator/moto.js';
+import { createPipeline } from '../emulator/pipeline.js';
+import { LONG_POLL_SECONDS, startPoller } from '../emulator/poller.js';
+import { startProxy } from '../emulator/proxy.js';
+import { buildBundles, bundleIsStale } from './bundle.js';
 import { SandboxError } from './errors.js';
-import { MOTO_ACCOUNT_ID, startFrontDoor } from './front-door.js';
-import { startLambdaRuntime } from './lambda-runtime.js';
-import { startMoto } from './moto.js';
 import type { SandboxOptions } from './options.js';
-import { createPipeline } from './pipeline.js';
-import { LONG_POLL_SECONDS, startPoller } from './poller.js';
 import { createReporter, type Reporter } from './reporter.js';
 import {
   awsCliEnv,
@@ -44,8 +44,6 @@ import {
   TRUST_POLICY_FILE,
 } from './scenario.js';
 
-/** The repository: where the bundle, the build script and tsx are. */
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The name of the sandbox's rule, queue (and `-dlq`) and function. */
 export const SANDBOX_NAME = 'auto-instance-profile-sandbox';
 /** IAM's region in the aws partition, where the stack lives. */
@@ -84,8 +82,18 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
   let scenarioPassed = false;
   try {
     report.title('auto-instance-profile sandbox: the whole pipeline on this machine, no AWS account');
-    if (bundleIsStale(REPO_ROOT)) {
-      report.line(`building dist/ (${REMEDIATOR_BUNDLE} is missing or older than its sources) …`);
+    report.line(`emulated   IAM, EventBridge and SQS, by moto (a stand-in for AWS that runs here)`);
+    report.line(
+      style.yellow(
+        'SIMULATED  CloudTrail, by the front door: it publishes the record of each IAM write to EventBridge',
+      ),
+    );
+    report.line(
+      `our own    the rule's pattern, the queue settings and the remediator bundle, as the stack deploys them`,
+    );
+    const stale = [REMEDIATOR_BUNDLE, INVOKE_TOOL].find((bundle) => bundleIsStale(REPO_ROOT, bundle));
+    if (stale !== undefined) {
+      report.line(`building dist/ (${stale} is missing or older than its sources) …`);
       report.output(await buildBundles(REPO_ROOT));
     }
     checkpoint();
@@ -128,57 +136,56 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     );
     checkpoint();
 
-    const frontDoor = await startFrontDoor({
+    // The front door: the one proxy in front of moto, with CloudTrail's stand-in as its hook.
+    const frontDoor = await startProxy({
       targetUrl: moto.url,
-      accountId: MOTO_ACCOUNT_ID,
-      publish: async (entry) => {
-        const result = await events.send(new PutEventsCommand({ Entries: [entry] }));
-        if ((result.FailedEntryCount ?? 0) > 0) {
-          throw new SandboxError(result.Entries?.find((e) => e.ErrorCode)?.ErrorMessage ?? 'PutEvents failed');
-        }
-      },
-      onRecord: (record, error) => report.record(record, error),
+      hooks: [
+        cloudTrail({
+          publish: async (entry) => {
+            const result = await events.send(new PutEventsCommand({ Entries: [entry] }));
+            if ((result.FailedEntryCount ?? 0) > 0) {
+              throw new SandboxError(result.Entries?.find((e) => e.ErrorCode)?.ErrorMessage ?? 'PutEvents failed');
+            }
+          },
+          onRecord: (record, error) => report.record(record, error),
+        }),
+      ],
       onError: (error) => report.warn(`front door: ${describeError(error)}`),
     });
-    cleanup.push({ what: 'front door', run: () => frontDoor.stop() });
+    cleanup.push({ what: 'front door', run: () => frontDoor.close() });
     report.step('front door (your AWS endpoint) on', frontDoor.url);
     report.line(
-      style.yellow(
-        'SIMULATED: it stands in for CloudTrail. It forwards every call to moto unchanged and, after each IAM write,',
-      ),
+      'forwards every call to moto unchanged; after each IAM write, successful or failed, it publishes the call’s',
     );
-    report.line(
-      style.yellow(
-        'publishes the CloudTrail record to EventBridge. Everything else is the real code: rule, queue, remediator.',
-      ),
-    );
+    report.line('CloudTrail record (⇢) to EventBridge before it answers, as CloudTrail would record it');
     checkpoint();
 
-    const runtime = await startLambdaRuntime({
-      bundlePath: join(REPO_ROOT, REMEDIATOR_BUNDLE),
-      cwd: REPO_ROOT,
-      env: functionEnv(io.env, frontDoor.url),
-      functionName: SANDBOX_NAME,
-      region: SANDBOX_REGION,
-      accountId: MOTO_ACCOUNT_ID,
-      timeoutMs: FUNCTION_TIMEOUT_SECONDS * 1000,
-      onLogLine: (line, stream) => report.functionLine(line, stream),
-    });
-    cleanup.push({ what: 'remediator', run: () => runtime.stop() });
+    const env = functionEnv(io.env, frontDoor.url);
     const poller = startPoller({
       sqs,
       queueUrl: pipeline.queueUrl,
       queueArn: pipeline.queueArn,
       region: SANDBOX_REGION,
-      invoke: (event) => runtime.invoke(event),
+      // Each batch in a fresh process, as a cold Lambda would run it; its lines print as it writes them.
+      invoke: async (event) =>
+        (
+          await runBundle(event, {
+            env,
+            timeoutMs: FUNCTION_TIMEOUT_SECONDS * 1000,
+            onLine: (line) => report.functionLine(line),
+          })
+        ).result,
       onBatch: (batch) => report.batch(batch, options.visibilityTimeoutSeconds),
       onError: (error) => report.fail(`poller: ReceiveMessage failed: ${describeError(error)}`),
     });
-    // The poller stops before the function, so that no batch is cut off mid-invocation.
+    // Stopping the poller lets a batch in flight finish, so that no invocation is cut off.
     cleanup.push({ what: 'poller', run: () => poller.stop() });
     report.step('remediator, the Lambda bundle', REMEDIATOR_BUNDLE);
     report.line(
-      `polling the queue as Lambda does: long polls of ${LONG_POLL_SECONDS} s, batches of up to ${BATCH_SIZE}, ReportBatchItemFailures`,
+      `polling the queue as Lambda does: long polls of ${LONG_POLL_SECONDS} s, batches of up to ${BATCH_SIZE}, ReportBatchItemFailures;`,
+    );
+    report.line(
+      `each batch runs in a fresh Node process through the invoke tool (${INVOKE_TOOL}), as a cold Lambda would`,
     );
     checkpoint();
 
@@ -199,7 +206,6 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
       workDir,
       options,
       signal: io.signal,
-      recorded: () => frontDoor.settled(),
     });
     checkpoint();
 
@@ -216,6 +222,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     report.line(
       `aws iam create-role --role-name my-ec2-role --assume-role-policy-document file://${join(workDir, TRUST_POLICY_FILE)}`,
     );
+    report.line('each call shows up here: its CloudTrail record (⇢), then the remediator’s decision and why (⇠)');
     report.line(style.dim('Press Ctrl-C to stop.'));
     await untilAborted(io.signal);
     throw new Stopped();
@@ -240,15 +247,13 @@ async function playScenario(context: {
   readonly workDir: string;
   readonly options: SandboxOptions;
   readonly signal: AbortSignal;
-  /** Resolves once the records of the calls made so far are published, so that they print under their command. */
-  readonly recorded: () => Promise<void>;
 }): Promise<boolean> {
-  const { report, iam, cliEnv, workDir, options, signal, recorded } = context;
+  const { report, iam, cliEnv, workDir, options, signal } = context;
   const commands = scenarioCommands();
   const run = async (args: readonly string[]) => {
     report.command(formatCommand(args));
+    // The front door reports each call's record before it answers, so the records print under their command.
     const result = await runAwsCli(args, { cwd: workDir, env: cliEnv, signal });
-    await recorded();
     report.output(result.stdout);
     if (result.exitCode !== 0) {
       report.output(result.stderr);
@@ -313,6 +318,5 @@ function functionEnv(env: Readonly<Record<string, string | undefined>>, endpoint
     AWS_ENDPOINT_URL: endpointUrl,
     POWERTOOLS_LOG_LEVEL: 'INFO',
     POWERTOOLS_METRICS_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }

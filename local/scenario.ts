@@ -3,8 +3,8 @@
  * the SSM policy, wait, and list the role's instance profiles.
  */
 import { execFile } from 'node:child_process';
+import { PYTHON_REQUIREMENTS_FILE } from '../emulator/moto.js';
 import { SandboxError } from './errors.js';
-import { PYTHON_REQUIREMENTS_FILE } from './moto.js';
 
 /** The role the scenario creates, as in the console walkthrough. */
 export const SCENARIO_ROLE_NAME = 'CLI-EC2-role';

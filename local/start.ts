@@ -6,9 +6,6 @@ import { UsageError } from '../cli/errors.js';
 import { parseSandboxArgs, SANDBOX_USAGE, type SandboxOptions } from './options.js';
 import { runSandbox } from './sandbox.js';
 
-// The sandbox runs on the Node this repository supports (20); the SDK's notice about its own future support is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 let options: SandboxOptions | undefined;
 try {
   options = parseSandboxArgs(process.argv.slice(2));

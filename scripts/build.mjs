@@ -1,16 +1,25 @@
 #!/usr/bin/env node
 // Bundles each entry point into dist/<name>/index.mjs: ESM, minified, source maps, with the AWS SDK
 // and Powertools inside the bundle rather than taken from the Lambda runtime.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
+import { LAMBDA_NODE_MAJOR } from './lambda-node.mjs';
+
+const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+/**
+ * The CLI is the one bundle that runs on the user's own Node (`node dist/cli/index.mjs`, or its `bin`
+ * outside npm), not on Lambda's: it targets the oldest Node that package.json's engines admits.
+ */
+const CLI_TARGET = `node${/^>=(\d+)$/.exec(engines.node)?.[1] ?? fail(`engines.node "${engines.node}" is not >=N`)}`;
 
 /** What we bundle. A missing entry (a function not written yet) is skipped, not an error. */
 export const ENTRIES = [
   { name: 'remediator', entry: 'functions/remediator/index.ts' },
   { name: 'reconcile', entry: 'functions/reconcile/index.ts' },
-  { name: 'cli', entry: 'cli/index.ts', banner: '#!/usr/bin/env node' },
+  { name: 'cli', entry: 'cli/index.ts', banner: '#!/usr/bin/env node', target: CLI_TARGET },
   // The developer's invoke tool: built, not run through tsx, because the integration tests start it per case.
   { name: 'invoke', entry: 'scripts/invoke.ts' },
 ];
@@ -20,8 +29,8 @@ export const BUNDLE_OPTIONS = {
   bundle: true,
   platform: 'node',
   format: 'esm',
-  // Node 20 is the oldest runtime we run on (this machine); Lambda runs nodejs22.x.
-  target: 'node20',
+  // The function's runtime (nodejs24.x); the invoke tool and the bench run bundles on that same Node.
+  target: `node${LAMBDA_NODE_MAJOR}`,
   // Prefer the SDK's ESM builds: the CJS ones crash bundled ESM with `Dynamic require of "node:https"`.
   mainFields: ['module', 'main'],
   minify: true,
@@ -31,10 +40,11 @@ export const BUNDLE_OPTIONS = {
 };
 
 async function main() {
-  for (const { name, entry, banner } of ENTRIES) {
+  for (const { name, entry, banner, target = BUNDLE_OPTIONS.target } of ENTRIES) {
     if (!existsSync(entry)) continue;
     const result = await build({
       ...BUNDLE_OPTIONS,
+      target,
       entryPoints: [entry],
       outfile: `dist/${name}/index.mjs`,
       banner: banner ? { js: banner } : undefined,
@@ -51,6 +61,10 @@ async function main() {
         console.log(`dist/${name}/index.mjs ${(file.contents.length / 1024).toFixed(1)} KiB`);
     }
   }
+}
+
+function fail(message) {
+  throw new Error(message);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

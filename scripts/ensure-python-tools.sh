@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure moto, awscli and cfn-lint are available. Installs the pinned versions from
-# requirements-dev.txt only for what is missing, so a machine that ships them never touches PyPI.
+# requirements-dev.txt only for what is missing, so a machine that ships them never touches PyPI, and an
+# `aws` already on the PATH (an AWS CLI v2, say) is kept rather than shadowed by pip's awscli v1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()

@@ -1,29 +1,37 @@
 /**
- * Runs the built remediator bundle on CloudTrail-format EventBridge events, the way Lambda would, with
- * the same SQS record and context shapes the local sandbox uses (local/lambda-shapes.ts). `npm run build`
- * bundles it into dist/invoke/index.mjs.
+ * Runs the built remediator bundle on CloudTrail-format EventBridge events, the way Lambda would, with the
+ * SQS record and context shapes of emulator/lambda-shapes.ts. `npm run build` bundles it into
+ * dist/invoke/index.mjs; the sandbox, the integration tests and the bench run the bundle through it
+ * (emulator/bundle-runner.ts).
  *
- *   npm run invoke -- [--sqs] [--now|--age SECONDS] [--role NAME] [--raw] EVENT.json [EVENT.json ...]
+ *   npm run invoke -- [--sqs] [--now|--age SECONDS] [--role NAME] [--raw] [--timeout SECONDS] EVENT.json [...]
  *
- * --sqs   wrap the events in one SQS batch (the deployed wiring); without it, one event is invoked directly
- * --now   set the event's time to now (the samples carry fixed times); --age N sets it N seconds ago
- * --role  override requestParameters.roleName
- * --raw   pass the file to the handler as it is (an SQS event or an EventBridge event you built yourself)
+ * --sqs      wrap the events in one SQS batch (the deployed wiring); without it, one event is invoked directly
+ * --now      set the event's time to now (the samples carry fixed times); --age N sets it N seconds ago
+ * --role     override requestParameters.roleName
+ * --raw      pass the file to the handler as it is (an SQS event or an EventBridge event you built yourself)
+ * --timeout  the function's timeout (default 30): the context counts down to it, and the invocation fails past it
  * Endpoints and credentials come from the SDK's standard variables (AWS_ENDPOINT_URL, AWS_PROFILE, ...).
- * The handler's JSON log lines go to stdout; its result is the last line.
+ * The function's log lines go to stdout, its stderr included, in order, as in a Lambda log stream; the
+ * result, or Lambda's error response ({"errorType", "errorMessage"}, exit code 1), is the last line.
+ * Like Lambda's INIT_START log line, stderr first names the Node.js version the bundle runs on:
+ * `INIT_START node v24.…`.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { regionFromEnvironment } from '../cli/region.js';
-import { firstReceiveOf, lambdaContextFields, toSqsEvent } from '../local/lambda-shapes.js';
+import { FUNCTION_TIMEOUT_SECONDS } from '../core/pipeline-settings.js';
+import { firstReceiveOf, lambdaContextFields, toSqsEvent } from '../emulator/lambda-shapes.js';
 
 const FUNCTION_NAME = 'auto-instance-profile-local';
 const WHERE = { region: 'us-east-1', accountId: '123456789012' };
-const USAGE = 'usage: npm run invoke -- [--sqs] [--now|--age S] [--role NAME] [--raw] EVENT.json [...]';
+const USAGE = 'usage: npm run invoke -- [--sqs] [--now|--age S] [--role NAME] [--raw] [--timeout S] EVENT.json [...]';
+/** Lambda's errorType for a timed-out invocation. */
+const TIMEOUT_ERROR_TYPE = 'Sandbox.Timedout';
 
 type CloudTrailEvent = { time?: string; detail: { eventTime?: string; requestParameters: { roleName?: string } } };
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -36,11 +44,15 @@ const { values, positionals } = parseArgs({
     age: { type: 'string' },
     role: { type: 'string' },
     raw: { type: 'boolean', default: false },
+    timeout: { type: 'string', default: String(FUNCTION_TIMEOUT_SECONDS) },
     bundle: { type: 'string', default: 'dist/remediator/index.mjs' },
+    // Where the result goes: a file descriptor the runner reads, so it never mixes with the log lines.
+    'result-fd': { type: 'string', default: '1' },
   },
 });
-if (positionals.length === 0 || (!values.sqs && positionals.length > 1)) {
-  console.error(positionals.length === 0 ? USAGE : 'several events need --sqs');
+const timeoutMs = Number(values.timeout) * 1000;
+if (positionals.length === 0 || (!values.sqs && positionals.length > 1) || !(timeoutMs > 0)) {
+  console.error(positionals.length > 1 && !values.sqs ? 'several events need --sqs' : USAGE);
   process.exit(2);
 }
 
@@ -56,11 +68,47 @@ const events = positionals.map((file) => {
   return event;
 });
 
+// Before stderr joins stdout below: the runner reads the Node.js version from the real stderr.
+console.error(`INIT_START node ${process.version}`);
+
 // The region as every tool of ours reads it (cli/region.ts): the SDK alone ignores AWS_DEFAULT_REGION.
 const region = regionFromEnvironment(process.env);
 if (region !== undefined) process.env.AWS_REGION = region;
 
-const { handler } = (await import(pathToFileURL(resolve(values.bundle)).href)) as { handler: Handler };
+const resultFd = Number(values['result-fd']);
+/** Writes the last line, then exits: nothing the function left running (a socket, a timer) keeps it up. */
+function finish(answer: unknown, code: number): never {
+  writeSync(resultFd, `${JSON.stringify(answer)}\n`);
+  process.exit(code);
+}
+function errorResponse(error: unknown): { errorType: string; errorMessage: string } {
+  return error instanceof Error
+    ? { errorType: error.name, errorMessage: error.message }
+    : { errorType: 'Error', errorMessage: String(error) };
+}
+
+// Lambda writes a function's stdout and stderr to one log stream, in order. Powertools writes WARN and ERROR
+// to stderr: routed to stdout, they keep their place among the other lines.
+process.stderr.write = process.stdout.write.bind(process.stdout) as typeof process.stderr.write;
+
+let handler: Handler;
+try {
+  ({ handler } = (await import(pathToFileURL(resolve(values.bundle)).href)) as { handler: Handler });
+} catch (error) {
+  // The bundle failed to load (a setting it refuses at cold start, say): Lambda's init error.
+  finish(errorResponse(error), 1);
+}
+
+// The timeout counts from the handler's start, as Lambda's does; loading the bundle is the init phase.
+const deadline = Date.now() + timeoutMs;
+const timer = setTimeout(
+  () =>
+    finish(
+      { errorType: TIMEOUT_ERROR_TYPE, errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` },
+      1,
+    ),
+  timeoutMs,
+);
 const queueArn = `arn:aws:sqs:${WHERE.region}:${WHERE.accountId}:${FUNCTION_NAME}`;
 const input =
   values.sqs && !values.raw
@@ -72,6 +120,13 @@ const input =
     : events[0];
 const context = {
   ...lambdaContextFields(FUNCTION_NAME, randomUUID(), WHERE),
-  getRemainingTimeInMillis: () => 30_000,
+  getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
 } as Context;
-console.log(JSON.stringify(await handler(input, context)));
+try {
+  const result = await handler(input, context);
+  clearTimeout(timer);
+  finish(result, 0);
+} catch (error) {
+  clearTimeout(timer);
+  finish(errorResponse(error), 1);
+}

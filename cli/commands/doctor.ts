@@ -64,7 +64,7 @@ const USAGE = formatHelp(
           '--timeout SECONDS',
           `with --smoke: seconds to wait for the profile (default: the queue's settle delay, else ${DEFAULT_SETTLE_DELAY_SECONDS}, + ${SMOKE_MARGIN_SECONDS})`,
         ],
-        ['--json', 'print the report as JSON: account, region, checks [{name, status, detail}], smoke'],
+        ['--json', 'print the report as JSON: account, region, checks [{name, ok, status, detail}], smoke'],
         ['--stack-name NAME', `the stack to look for (default: ${STACK_NAME})`],
         ...AWS_OPTION_ROWS,
         HELP_ROW,
@@ -170,7 +170,13 @@ function jsonReport(
     ...identity,
     stack: stackName,
     summary: tally(checks),
-    checks,
+    // `ok` stays for scripts written against the first version of this report; `status` says more.
+    checks: checks.map((check) => ({
+      name: check.name,
+      ok: check.status === 'ok',
+      status: check.status,
+      detail: check.detail,
+    })),
     ...(smoke === undefined
       ? {}
       : {

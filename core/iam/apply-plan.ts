@@ -6,11 +6,11 @@ import {
   AddRoleToInstanceProfileCommand,
   CreateInstanceProfileCommand,
   EntityAlreadyExistsException,
-  type IAMClient,
   LimitExceededException,
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import type { ProfileSpec } from '../decide.js';
+import type { IamSender } from './client.js';
 import { type IamPermission, TAGGED_AS_OURS } from './permissions.js';
 
 /**
@@ -26,10 +26,10 @@ export const APPLY_PLAN_PERMISSIONS: readonly IamPermission[] = [
 ];
 
 /** How a write went: `done`, or a state that calls for reading IAM again and re-deciding. */
-export type WriteResult = 'done' | 'profile-exists' | 'profile-full' | 'entity-missing';
+export type WriteResult = 'done' | 'profile-exists' | 'profile-full' | 'entity-missing' | 'quota-exceeded';
 
 /** CreateInstanceProfile with the role's name and path, and our tags. */
-export async function createProfile(iam: IAMClient, spec: ProfileSpec): Promise<WriteResult> {
+export async function createProfile(iam: IamSender, spec: ProfileSpec): Promise<WriteResult> {
   try {
     await iam.send(
       new CreateInstanceProfileCommand({ InstanceProfileName: spec.name, Path: spec.path, Tags: [...spec.tags] }),
@@ -38,12 +38,14 @@ export async function createProfile(iam: IAMClient, spec: ProfileSpec): Promise<
   } catch (error) {
     // Another delivery, the console or IaC made it first: whose it is decides what happens next.
     if (error instanceof EntityAlreadyExistsException) return 'profile-exists';
+    // For CreateInstanceProfile, LimitExceeded means the account holds as many profiles as its quota allows.
+    if (error instanceof LimitExceededException) return 'quota-exceeded';
     throw error;
   }
 }
 
 /** AddRoleToInstanceProfile. */
-export async function addRole(iam: IAMClient, profileName: string, roleName: string): Promise<WriteResult> {
+export async function addRole(iam: IamSender, profileName: string, roleName: string): Promise<WriteResult> {
   try {
     await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }));
     return 'done';

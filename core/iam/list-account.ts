@@ -7,13 +7,14 @@
  *   to know which roles have a same-name profile they are not in.
  *
  * Chosen from measurements on one account in moto 5.2 (600 roles: 252 EC2 roles of which 192 need a profile,
- * 30 conflicts, 240 for other services, 30 opted out, 48 excluded; `npm run bench:scan`, median of 3):
+ * 30 conflicts, 240 for other services, 30 opted out, 48 excluded; `npm run bench:scan`, median of 3, two runs
+ * on a shared machine):
  *
  * | approach                                                        | IAM calls | wall time | permissions |
  * |-----------------------------------------------------------------|-----------|-----------|-------------|
- * | GetAccountAuthorizationDetails(Role) + ListInstanceProfiles     |        44 |    1.4 s  | iam:GetAccountAuthorizationDetails, iam:ListInstanceProfiles |
- * | ListRoles + ListInstanceProfiles + GetRole per EC2 role (tags)  |       356 |    3.9 s  | iam:ListRoles, iam:ListInstanceProfiles, iam:GetRole |
- * | naive: ListRoles, GetRole + ListInstanceProfilesForRole per role |     1,423 |   11.2 s  | iam:ListRoles, iam:GetRole, iam:ListInstanceProfilesForRole |
+ * | GetAccountAuthorizationDetails(Role) + ListInstanceProfiles     |        44 | 0.5–1.4 s | iam:GetAccountAuthorizationDetails, iam:ListInstanceProfiles |
+ * | ListRoles + ListInstanceProfiles + GetRole per EC2 role (tags)  |       356 | 1.6–3.9 s | iam:ListRoles, iam:ListInstanceProfiles, iam:GetRole |
+ * | naive: ListRoles, GetRole + ListInstanceProfilesForRole per role |     1,423 | 5.5–11.2 s | iam:ListRoles, iam:GetRole, iam:ListInstanceProfilesForRole |
  *
  * Each also makes one GetInstanceProfile (iam:GetInstanceProfile) per role whose same-name profile must be
  * read: 42 here for the listings (the roles in no profile while that profile exists), 222 for the naive
@@ -22,12 +23,12 @@
  */
 import {
   GetAccountAuthorizationDetailsCommand,
-  type IAMClient,
   ListInstanceProfilesCommand,
   type RoleDetail,
 } from '@aws-sdk/client-iam';
 import type { RoleSnapshot } from '../decide.js';
 import { tagsToRecord } from '../tags.js';
+import type { IamSender } from './client.js';
 import type { IamPermission } from './permissions.js';
 
 /**
@@ -57,7 +58,7 @@ export interface ListedProfile {
 }
 
 /** Every role, one page (one call) at a time: GetAccountAuthorizationDetails with `Filter=Role`. */
-export async function* listRolePages(iam: IAMClient): AsyncGenerator<readonly ListedRole[]> {
+export async function* listRolePages(iam: IamSender): AsyncGenerator<readonly ListedRole[]> {
   let marker: string | undefined;
   do {
     const page = await iam.send(
@@ -69,7 +70,7 @@ export async function* listRolePages(iam: IAMClient): AsyncGenerator<readonly Li
 }
 
 /** Every instance profile, one page (one call) at a time: ListInstanceProfiles. */
-export async function* listProfilePages(iam: IAMClient): AsyncGenerator<readonly ListedProfile[]> {
+export async function* listProfilePages(iam: IamSender): AsyncGenerator<readonly ListedProfile[]> {
   let marker: string | undefined;
   do {
     const page = await iam.send(new ListInstanceProfilesCommand({ MaxItems: PAGE_SIZE, Marker: marker }));

@@ -5,12 +5,12 @@
 import {
   GetInstanceProfileCommand,
   GetRoleCommand,
-  type IAMClient,
   ListInstanceProfilesForRoleCommand,
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import type { ProfileSnapshot, RoleSnapshot } from '../decide.js';
 import { tagsToRecord } from '../tags.js';
+import type { IamSender } from './client.js';
 import type { IamPermission } from './permissions.js';
 
 /** The IAM actions this module calls. */
@@ -21,7 +21,7 @@ export const READ_STATE_PERMISSIONS: readonly IamPermission[] = [
 ];
 
 /** GetRole: the role with its trust policy (URL-encoded, as IAM returns it), path and tags. */
-export async function readRole(iam: IAMClient, roleName: string): Promise<RoleSnapshot | 'absent'> {
+export async function readRole(iam: IamSender, roleName: string): Promise<RoleSnapshot | 'absent'> {
   try {
     const { Role: role } = await iam.send(new GetRoleCommand({ RoleName: roleName }));
     if (role === undefined) return 'absent';
@@ -44,7 +44,7 @@ export async function readRole(iam: IAMClient, roleName: string): Promise<RoleSn
  * does not exist. A role can be in at most a handful of profiles, so the first page (up to 100) is the
  * whole answer; more pages are followed anyway.
  */
-export async function readRoleProfiles(iam: IAMClient, roleName: string): Promise<readonly string[] | 'absent'> {
+export async function readRoleProfiles(iam: IamSender, roleName: string): Promise<readonly string[] | 'absent'> {
   const names: string[] = [];
   let marker: string | undefined;
   try {
@@ -63,7 +63,7 @@ export async function readRoleProfiles(iam: IAMClient, roleName: string): Promis
 }
 
 /** GetInstanceProfile: the profile with its tags and roles (also our way to read tags: see README, moto). */
-export async function readProfile(iam: IAMClient, profileName: string): Promise<ProfileSnapshot | 'absent'> {
+export async function readProfile(iam: IamSender, profileName: string): Promise<ProfileSnapshot | 'absent'> {
   try {
     const { InstanceProfile: profile } = await iam.send(
       new GetInstanceProfileCommand({ InstanceProfileName: profileName }),

@@ -6,10 +6,10 @@
 import {
   DeleteConflictException,
   DeleteInstanceProfileCommand,
-  type IAMClient,
   NoSuchEntityException,
   RemoveRoleFromInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
+import type { IamSender } from './client.js';
 import { type IamPermission, OWNED_PROFILE } from './permissions.js';
 
 /** The IAM actions this module calls, each only on profiles tagged as ours. */
@@ -22,7 +22,7 @@ export const RELEASE_PERMISSIONS: readonly IamPermission[] = [
 export type ReleaseResult = 'done' | 'profile-in-use';
 
 /** RemoveRoleFromInstanceProfile. A role or profile that is already gone, or not in it, counts as done. */
-export async function removeRole(iam: IAMClient, profileName: string, roleName: string): Promise<ReleaseResult> {
+export async function removeRole(iam: IamSender, profileName: string, roleName: string): Promise<ReleaseResult> {
   try {
     await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }));
   } catch (error) {
@@ -32,7 +32,7 @@ export async function removeRole(iam: IAMClient, profileName: string, roleName: 
 }
 
 /** DeleteInstanceProfile. Already deleted counts as done; one that holds a role (again) is `profile-in-use`. */
-export async function deleteProfile(iam: IAMClient, profileName: string): Promise<ReleaseResult> {
+export async function deleteProfile(iam: IamSender, profileName: string): Promise<ReleaseResult> {
   try {
     await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: profileName }));
   } catch (error) {

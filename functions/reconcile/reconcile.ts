@@ -5,11 +5,11 @@
  * "nothing": a missing profile, or a conflict (reported again by the remediator, where its alarm sees it).
  */
 import { randomUUID } from 'node:crypto';
-import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../../core/config.js';
 import { AutoInstanceProfileError } from '../../core/errors.js';
 import { reconcileMessage } from '../../core/events.js';
+import type { IamSender } from '../../core/iam/client.js';
 import type { Log } from '../../core/observability.js';
 import { type ScanSummary, scanAccount } from '../../core/scan.js';
 import { sendAll } from './send.js';
@@ -30,7 +30,7 @@ export interface Gauge {
 
 /** What a pass needs from outside. */
 export interface ReconcileDeps {
-  readonly iam: IAMClient;
+  readonly iam: IamSender;
   readonly sqs: SQSClient;
   /** The remediator's queue. */
   readonly queueUrl: string;

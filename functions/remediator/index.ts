@@ -2,9 +2,9 @@
  * The remediator Lambda: CloudTrail CreateRole events, through EventBridge and SQS, become
  * console-style instance profiles. Also takes a single EventBridge event for a manual invoke.
  */
-import { IAMClient } from '@aws-sdk/client-iam';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConfig } from '../../core/config.js';
+import { createIamClient } from '../../core/iam/client.js';
 import { createLogger } from '../../core/logger.js';
 import { createMetrics } from './metrics.js';
 import { type EventResult, type ProcessDeps, processBatch, processEvent } from './process.js';
@@ -12,8 +12,8 @@ import { type EventResult, type ProcessDeps, processBatch, processEvent } from '
 const config = loadConfig();
 const logger = createLogger();
 const { metrics, counter } = createMetrics();
-// Standard retry mode, 3 attempts by default (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE); endpoints from AWS_ENDPOINT_URL(_IAM).
-const defaultDeps: ProcessDeps = { iam: new IAMClient({}), config, log: logger, metrics: counter };
+// IAM's retry rules over the SDK's (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS); endpoints from AWS_ENDPOINT_URL(_IAM).
+const defaultDeps: ProcessDeps = { iam: createIamClient(config.iamRetry), config, log: logger, metrics: counter };
 
 /** The Lambda entry point. */
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse>;
@@ -21,7 +21,10 @@ export async function handler(event: unknown, context?: Context): Promise<EventR
 export async function handler(event: unknown, context?: Context): Promise<SQSBatchResponse | EventResult> {
   if (context !== undefined) logger.addContext(context);
   try {
-    if (isSqsEvent(event)) return await processBatch(event.Records, defaultDeps);
+    if (isSqsEvent(event)) {
+      const remainingMs = context === undefined ? undefined : () => context.getRemainingTimeInMillis();
+      return await processBatch(event.Records, defaultDeps, { remainingMs });
+    }
     return await processEvent(event, defaultDeps);
   } finally {
     metrics.publishStoredMetrics();

@@ -10,14 +10,32 @@ import { type Outcome, type RemediateDeps, remediate } from '../../core/remediat
 /** The logger features per-record context needs, beyond the core's {@link Log}. */
 export interface RecordLog extends Log {
   appendKeys(attributes: Record<string, unknown>): void;
-  removeKeys(keys: string[]): void;
   setCorrelationId(value: unknown): void;
+  /** A logger of its own for one record, so that records processed side by side keep their keys apart. */
+  createChild(): RecordLog;
 }
 
 /** Everything processing needs: the core's dependencies with a logger that can scope keys to a record. */
 export interface ProcessDeps extends RemediateDeps {
   readonly log: RecordLog;
 }
+
+/** How a batch is worked through. */
+export interface BatchOptions {
+  /** Records processed at once; two records of one role never are. @default {@link BATCH_CONCURRENCY} */
+  readonly concurrency?: number;
+  /** Milliseconds left before the function times out (Lambda's `getRemainingTimeInMillis`). @default unlimited */
+  readonly remainingMs?: () => number;
+}
+
+/** Records of one batch processed at once: enough to hide IAM's latency, few enough not to add to throttling. */
+export const BATCH_CONCURRENCY = 4;
+
+/**
+ * Time kept in hand before the function's timeout: no record is started with less left, so that the ones
+ * in flight can finish (a throttled record takes a few seconds of SDK backoff) and the batch is answered.
+ */
+export const DEADLINE_RESERVE_MS = 8_000;
 
 /** The result of a manual invoke: the decision, or why the event needed none. */
 export type EventResult = Outcome | IgnoredResult;
@@ -30,53 +48,93 @@ export interface IgnoredResult {
   readonly errorCode: string;
 }
 
-/** The keys {@link processAdapted} scopes to one event. */
-const EVENT_KEYS = ['role', 'eventId'];
+/** One record, adapted up front so that the scheduler knows its role. */
+interface Item {
+  readonly record: SQSRecord;
+  readonly adapted: Adapted | Error;
+}
 
 /**
- * Processes an SQS batch one record at a time (so two deliveries of one event in a batch meet IAM in
- * order) and reports each record that should come back. One bad record never fails the others.
+ * Processes an SQS batch a few records at a time, never two of one role together (two deliveries of one
+ * event meet IAM in order), and reports each record that should come back. One bad record never fails
+ * the others. Near the deadline it starts no more records and returns the rest for redelivery, so a
+ * timeout never fails a batch whose records were already done.
  */
-export async function processBatch(records: readonly SQSRecord[], deps: ProcessDeps): Promise<SQSBatchResponse> {
-  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of records) {
-    deps.log.appendKeys({ messageId: record.messageId });
-    try {
-      const result = await processAdapted(() => fromSqsRecord(record), deps);
-      if (result.decision === 'retry') batchItemFailures.push({ itemIdentifier: record.messageId });
-    } catch {
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-    } finally {
-      deps.log.removeKeys(['messageId']);
+export async function processBatch(
+  records: readonly SQSRecord[],
+  deps: ProcessDeps,
+  options: BatchOptions = {},
+): Promise<SQSBatchResponse> {
+  const pending: Item[] = records.map((record) => ({ record, adapted: tryAdapt(() => fromSqsRecord(record)) }));
+  const failed = new Set<string>();
+  const busyRoles = new Set<string>();
+  let returned = 0;
+
+  const nextItem = (): Item | undefined => {
+    const index = pending.findIndex((item) => !busyRoles.has(roleOf(item)));
+    return index === -1 ? undefined : pending.splice(index, 1)[0];
+  };
+  const worker = async (): Promise<void> => {
+    for (let item = nextItem(); item !== undefined; item = nextItem()) {
+      if ((options.remainingMs?.() ?? Number.POSITIVE_INFINITY) < DEADLINE_RESERVE_MS) {
+        returned++;
+        failed.add(item.record.messageId);
+        continue;
+      }
+      const role = roleOf(item);
+      busyRoles.add(role);
+      try {
+        const log = deps.log.createChild();
+        log.appendKeys({ messageId: item.record.messageId });
+        const result = await processAdapted(item.adapted, { ...deps, log });
+        if (result.decision === 'retry') failed.add(item.record.messageId);
+      } catch {
+        failed.add(item.record.messageId);
+      } finally {
+        busyRoles.delete(role);
+      }
     }
-  }
-  return { batchItemFailures };
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? BATCH_CONCURRENCY, records.length));
+  // A worker that finds only busy roles ends; the others drain the queue, so every record is taken.
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (returned > 0) deps.log.warn('deadline near, records returned unprocessed', { returned });
+  return {
+    batchItemFailures: records.filter((r) => failed.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })),
+  };
 }
 
 /** Processes one EventBridge event and returns the decision; errors propagate to the invoker. */
 export function processEvent(event: unknown, deps: ProcessDeps): Promise<EventResult> {
-  return processAdapted(() => fromEventBridge(event), deps);
+  return processAdapted(
+    tryAdapt(() => fromEventBridge(event)),
+    { ...deps, log: deps.log.createChild() },
+  );
 }
 
-/** Adapts, scopes the log keys to this event, remediates, and logs failures once with their decision. */
-async function processAdapted(adapt: () => Adapted, deps: ProcessDeps): Promise<EventResult> {
+function tryAdapt(adapt: () => Adapted): Adapted | Error {
   try {
-    return await adaptAndRemediate(adapt, deps);
-  } finally {
-    deps.log.removeKeys(EVENT_KEYS);
-    deps.log.setCorrelationId(undefined);
+    return adapt();
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
   }
 }
 
-async function adaptAndRemediate(adapt: () => Adapted, deps: ProcessDeps): Promise<EventResult> {
+/** A record's role, for serializing; a record with no role stands alone. */
+function roleOf(item: Item): string {
+  const { adapted } = item;
+  if (adapted instanceof Error || adapted.roleName === undefined) return `\u0000${item.record.messageId}`;
+  // IAM names are unique case-insensitively: MyRole and myrole are one role.
+  return adapted.roleName.toLowerCase();
+}
+
+/** Scopes the log keys to this event (on its own logger), remediates, and logs failures once with their decision. */
+async function processAdapted(adapted: Adapted | Error, deps: ProcessDeps): Promise<EventResult> {
   deps.metrics.count('EventsReceived');
-  let adapted: Adapted;
-  try {
-    adapted = adapt();
-  } catch (error) {
-    deps.log.error('unsupported event', { decision: 'reject', error });
+  if (adapted instanceof Error) {
+    deps.log.error('unsupported event', { decision: 'reject', error: adapted });
     deps.metrics.count('Errors', { reason: 'unsupported-event' });
-    throw error;
+    throw adapted;
   }
   const { correlationId, eventId } = adapted.kind === 'ignored' ? adapted : correlationOf(adapted);
   deps.log.setCorrelationId(correlationId);

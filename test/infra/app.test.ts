@@ -31,13 +31,28 @@ function runApp(env: Record<string, string>): { status: number | null; stderr: s
 }
 
 describe('the CDK app', () => {
-  it('refuses another region of the aws partition, naming us-east-1', () => {
+  it('refuses another region of the aws partition, naming us-east-1, in one line', () => {
     // Act
     const { status, stderr } = runApp({ CDK_DEFAULT_REGION: 'eu-west-1' });
 
     // Assess
-    expect(status).not.toBe(0);
+    expect(status).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/region eu-west-1, but IAM's CloudTrail events reach EventBridge only in us-east-1/);
+  });
+
+  it.each([
+    [{ maxConcurrency: 'abc' }, 'Error: Context value maxConcurrency must be a number, got "abc"'],
+    [{ settleDelay: '60' }, 'Error: Unknown context key settleDelay (did you mean settleDelaySeconds?).'],
+    [{ settleDelaySeconds: '901' }, 'Error: Context value settleDelaySeconds must be a whole number of seconds'],
+  ])('stops on %j with one line naming the key, not a stack trace', (context, message) => {
+    // Act
+    const { status, stderr } = runApp({ CDK_DEFAULT_REGION: 'us-east-1', CDK_CONTEXT_JSON: JSON.stringify(context) });
+
+    // Assess
+    expect(status).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringContaining(message)]);
+    expect(stderr.trim().startsWith(message)).toBe(true);
   });
 
   it(`writes ${STACK_NAME}.template.json for us-east-1, configured from context`, () => {

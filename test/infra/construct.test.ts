@@ -23,6 +23,7 @@ import {
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
 import { bundleCode } from '../../infra/bundle.js';
 import { METRIC_DIMENSIONS } from '../../infra/monitoring.js';
+import { LAMBDA_NODE_MAJOR } from '../../scripts/lambda-node.mjs';
 import {
   CDK_JSON_CONTEXT,
   onlyResource,
@@ -102,7 +103,7 @@ describe('defaults', () => {
 
   it('sends alarms nowhere', () => {
     const alarms = Object.values(defaults.template.findResources(ALARM)) as { Properties: Record<string, unknown> }[];
-    expect(alarms).toHaveLength(2);
+    expect(alarms).toHaveLength(3);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
       expect(alarm.Properties.OKActions).toBeUndefined();
@@ -194,7 +195,7 @@ describe('props', () => {
     );
   });
 
-  it('alarmTopic receives both alarms, going into ALARM and back to OK', () => {
+  it('alarmTopic receives every alarm, going into ALARM and back to OK', () => {
     // Prepare
     const stack = new Stack(new App({ context: CDK_JSON_CONTEXT }), 'WithTopic');
     const topic = new Topic(stack, 'Alarms');
@@ -206,7 +207,7 @@ describe('props', () => {
     const template = Template.fromStack(stack);
     const topicRef = { Ref: stack.getLogicalId(topic.node.defaultChild as never) };
     const alarms = Object.values(template.findResources(ALARM)) as { Properties: Record<string, unknown> }[];
-    expect(alarms).toHaveLength(2);
+    expect(alarms).toHaveLength(3);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
       expect(alarm.Properties.OKActions).toEqual([topicRef]);
@@ -246,6 +247,43 @@ describe('props', () => {
         ]),
       },
     });
+  });
+
+  it('createTrail expires the log files after 365 days by default', () => {
+    // Act
+    const { template } = synthesize({ props: { createTrail: true } });
+
+    // Assess
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [{ Id: 'ExpireLogFiles', ExpirationInDays: 365, Status: 'Enabled' }] },
+    });
+  });
+
+  it('trailRetention sets the expiration, also as the context key trailRetentionDays', () => {
+    // Act
+    const fromProp = synthesize({ props: { createTrail: true, trailRetention: Duration.days(30) } });
+    const fromContext = synthesize({ context: { createTrail: 'true', trailRetentionDays: '90' } });
+
+    // Assess
+    fromProp.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30 })] },
+    });
+    fromContext.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90 })] },
+    });
+  });
+
+  it('alarmOnConflicts: false drops the conflicts alarm, also as a context key', () => {
+    // Act
+    const fromProp = synthesize({ props: { alarmOnConflicts: false } });
+    const fromContext = synthesize({ context: { alarmOnConflicts: 'false' } });
+
+    // Assess
+    for (const { template, stack } of [fromProp, fromContext]) {
+      template.resourceCountIs(ALARM, 2);
+      template.resourcePropertiesCountIs(ALARM, { MetricName: 'Conflicts' }, 0);
+      expect(stack.service.alarms.conflicts).toBeUndefined();
+    }
   });
 });
 
@@ -320,9 +358,9 @@ describe('queues', () => {
 });
 
 describe('function', () => {
-  it('runs the built bundle on nodejs22.x, arm64, 256 MB, 30 s', () => {
+  it('runs the built bundle on arm64, 256 MB, 30 s, on the Node.js major the integration tests run it on', () => {
     defaults.template.hasResourceProperties(FUNCTION, {
-      Runtime: 'nodejs22.x',
+      Runtime: `nodejs${LAMBDA_NODE_MAJOR}.x`,
       Architectures: ['arm64'],
       MemorySize: 256,
       Timeout: FUNCTION_TIMEOUT_SECONDS,
@@ -587,7 +625,7 @@ describe('alarms and dashboard', () => {
     });
   });
 
-  it('alarms when the functions have errors: failed invocations, failed records or failed reconcile passes', () => {
+  it('alarms when the functions have errors: failed invocations, failed records, a full profile quota, or failed reconcile passes', () => {
     const functionId = logicalId(defaults, defaults.stack.service.function.functionArn);
     const reconcileId = logicalId(defaults, defaults.stack.service.reconcile.function.functionArn);
     defaults.template.hasResourceProperties(ALARM, {
@@ -596,7 +634,8 @@ describe('alarms and dashboard', () => {
       TreatMissingData: 'notBreaching',
       Metrics: Match.arrayWith([
         Match.objectLike({
-          Expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(reconcileErrors, 0)',
+          Expression:
+            'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(reconcileErrors, 0)',
         }),
         Match.objectLike({
           Id: 'invocationErrors',
@@ -621,6 +660,17 @@ describe('alarms and dashboard', () => {
           }),
         }),
         Match.objectLike({
+          Id: 'quotaFull',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AutoInstanceProfile',
+              MetricName: 'QuotaExceeded',
+              Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+            },
+            Stat: 'Sum',
+          }),
+        }),
+        Match.objectLike({
           Id: 'reconcileErrors',
           MetricStat: Match.objectLike({
             Metric: {
@@ -635,15 +685,32 @@ describe('alarms and dashboard', () => {
     });
   });
 
+  it('alarms on conflicts by default: the total of the service Conflicts metric, over every reason', () => {
+    defaults.template.hasResourceProperties(ALARM, {
+      Namespace: 'AutoInstanceProfile',
+      MetricName: 'Conflicts',
+      Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      Statistic: 'Sum',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('exposes the alarms it creates', () => {
     const alarmIds = Object.keys(defaults.template.findResources(ALARM)).sort();
     const { alarms } = defaults.stack.service;
     expect(
-      [
-        logicalId(defaults, alarms.deadLetterQueue.alarmArn),
-        logicalId(defaults, alarms.functionErrors.alarmArn),
-      ].sort(),
+      [alarms.deadLetterQueue, alarms.functionErrors, alarms.conflicts]
+        .map((alarm) => logicalId(defaults, alarm?.alarmArn ?? 'missing'))
+        .sort(),
     ).toEqual(alarmIds);
+  });
+
+  it('shows every alarm in the dashboard alarm widget', () => {
+    const { properties } = onlyResource(defaults.template, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(defaults.stack.resolve(properties.DashboardBody));
+    for (const id of Object.keys(defaults.template.findResources(ALARM))) expect(body).toContain(id);
   });
 
   it('graphs every metric the function emits, and the dead-letter queue depth', () => {

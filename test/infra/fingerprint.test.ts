@@ -64,3 +64,23 @@ describe('templateFingerprint', () => {
     expect(Object.values(marker.Resources)[0]?.Properties.Fingerprint).toBe(fingerprint(made));
   });
 });
+
+describe('two carriers in one stack', () => {
+  it('each leave both out, so neither hashes the other', () => {
+    // Prepare
+    const made = stackWith();
+    const second = new Construct(made.stack, 'Second');
+    new CfnResource(second, 'Marker', {
+      type: 'AWS::CloudFormation::WaitConditionHandle',
+      properties: { Fingerprint: lazyTemplateFingerprint(made.stack, second) },
+    });
+
+    // Act
+    const resolved = made.stack.resolve((second.node.findChild('Marker') as CfnResource)._toCloudFormation()) as {
+      Resources: Record<string, { Properties: { Fingerprint: string } }>;
+    };
+
+    // Assess
+    expect(Object.values(resolved.Resources)[0]?.Properties.Fingerprint).toBe(fingerprint(stackWith()));
+  });
+});

@@ -2,13 +2,21 @@
  * Prop validation and the CDK-context form of the props: invalid values throw in the constructor
  * with a message naming the prop and what it allows.
  */
+import { readFileSync } from 'node:fs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { describe, expect, it } from 'vitest';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
-import { propsFromContext } from '../../infra/context.js';
-import { type AutoInstanceProfileProps, DEFAULT_PROPS, resolveProps } from '../../infra/props.js';
+import { CONTEXT_SETTINGS, propsFromContext, UnknownContextKeyError } from '../../infra/context.js';
+import {
+  type AutoInstanceProfileProps,
+  DEFAULT_PROPS,
+  InvalidSettingError,
+  RECONCILE_SCHEDULE_REQUIREMENT,
+  resolveProps,
+} from '../../infra/props.js';
+import { CDK_JSON_CONTEXT } from './support/synth.js';
 
 function construct(props: AutoInstanceProfileProps): () => AutoInstanceProfile {
   return () => new AutoInstanceProfile(new Stack(new App(), 'Stack'), 'Service', props);
@@ -50,6 +58,25 @@ describe('invalid props throw in the constructor', () => {
     );
   });
 
+  it('as an InvalidSettingError that names the prop, what it allows and the value', () => {
+    // Act
+    const error = (() => {
+      try {
+        construct({ maxConcurrency: 1 })();
+      } catch (caught) {
+        return caught;
+      }
+    })();
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidSettingError);
+    expect(error).toMatchObject({ setting: 'maxConcurrency', got: '1' });
+  });
+
+  it.each([Duration.days(0), Duration.hours(36)])('trailRetention %s', (trailRetention) => {
+    expect(construct({ trailRetention })).toThrow(/trailRetention must be a whole number of days, at least 1/);
+  });
+
   it('an excludedPathPrefixes entry longer than an IAM path', () => {
     expect(construct({ excludedPathPrefixes: [`/${'a'.repeat(512)}`] })).toThrow(/at most 512 characters/);
   });
@@ -72,7 +99,7 @@ describe('invalid props throw in the constructor', () => {
 
   it.each(['every day', 'rate 1 day', '0 3 * * ? *'])('reconcileSchedule expression "%s"', (expression) => {
     expect(construct({ reconcileSchedule: ScheduleExpression.expression(expression) })).toThrow(
-      `rate(...), cron(...) or at(...), got "${expression}"`,
+      `reconcileSchedule ${RECONCILE_SCHEDULE_REQUIREMENT}, got "${expression}"`,
     );
   });
 
@@ -137,6 +164,8 @@ describe('props from CDK context', () => {
       ignoredCallers: 'cloudformation.amazonaws.com',
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops-alarms',
       createTrail: 'false',
+      trailRetentionDays: '30',
+      alarmOnConflicts: 'false',
       reconcileSchedule: 'cron(0 3 * * ? *)',
       reconcileAfterDeploy: 'false',
     });
@@ -153,8 +182,10 @@ describe('props from CDK context', () => {
       excludedPathPrefixes: ['/aws-service-role/', '/batch/'],
       ignoredCallers: ['cloudformation.amazonaws.com'],
       createTrail: false,
+      alarmOnConflicts: false,
       reconcileAfterDeploy: false,
     });
+    expect(props.trailRetention?.toDays()).toBe(30);
     expect((props.reconcileSchedule as ScheduleExpression).expressionString).toBe('cron(0 3 * * ? *)');
     expect(props.alarmTopic?.topicArn).toBe('arn:aws:sns:us-east-1:123456789012:ops-alarms');
   });
@@ -181,27 +212,112 @@ describe('props from CDK context', () => {
     });
   });
 
-  it('takes reconcileSchedule=disabled, and hands any other string to the prop validation', () => {
+  it('takes reconcileSchedule=disabled or an expression, and names the context key for an invalid one', () => {
     // Act
     const disabled = propsFromContext(contextOf({ reconcileSchedule: 'disabled' }));
-    const daily = propsFromContext(contextOf({ reconcileSchedule: 'daily' }));
+    const hourly = propsFromContext(contextOf({ reconcileSchedule: ' rate(1 hour) ' }));
 
     // Assess
     expect(disabled.reconcileSchedule).toBe('disabled');
-    expect(() => resolveProps(daily)).toThrow('rate(...), cron(...) or at(...), got "daily"');
+    expect((hourly.reconcileSchedule as ScheduleExpression).expressionString).toBe('rate(1 hour)');
+    expect(() => propsFromContext(contextOf({ reconcileSchedule: 'daily' }))).toThrow(
+      `Context value reconcileSchedule ${RECONCILE_SCHEDULE_REQUIREMENT}, got "daily"`,
+    );
   });
 
   it.each([
-    ['reconcileSchedule', '', /reconcileSchedule must be a non-empty string/],
-    ['reconcileSchedule', 1, /reconcileSchedule must be a non-empty string/],
-    ['reconcileAfterDeploy', 'no', /reconcileAfterDeploy must be true or false/],
-    ['settleDelaySeconds', 'soon', /settleDelaySeconds must be a number/],
+    [
+      'reconcileSchedule',
+      '',
+      /^Context value reconcileSchedule must be 'disabled' or an EventBridge Scheduler expression/,
+    ],
+    [
+      'reconcileSchedule',
+      1,
+      /^Context value reconcileSchedule must be 'disabled' or an EventBridge Scheduler expression/,
+    ],
+    [
+      'reconcileSchedule',
+      'rate(5 minutes)',
+      /^Context value reconcileSchedule must be at most once an hour .*, got "rate\(5 minutes\)"$/,
+    ],
+    ['reconcileAfterDeploy', 'no', /^Context value reconcileAfterDeploy must be true or false, got "no"$/],
+    ['settleDelaySeconds', 'soon', /^Context value settleDelaySeconds must be a number, got "soon"$/],
     ['maxConcurrency', '', /maxConcurrency must be a number/],
+    ['maxConcurrency', '1e3', /maxConcurrency must be a number, got "1e3"/],
     ['dryRun', 'yes', /dryRun must be true or false/],
     ['createTrail', 1, /createTrail must be true or false/],
     ['ignoredCallers', 42, /ignoredCallers must be a comma-separated string or a JSON array of strings/],
-    ['alarmTopicArn', '', /alarmTopicArn must be a non-empty string/],
-  ])('rejects %s=%j', (key, value, message) => {
+    ['alarmTopicArn', '', /alarmTopicArn must be an SNS topic ARN/],
+    ['alarmTopicArn', 'ops-alarms', /alarmTopicArn must be an SNS topic ARN .*, got "ops-alarms"/],
+  ])('rejects %s=%j, naming the key', (key, value, message) => {
     expect(() => propsFromContext(contextOf({ [key]: value }))).toThrow(message);
+  });
+
+  it.each([
+    [
+      'settleDelaySeconds',
+      '901',
+      /^Context value settleDelaySeconds must be a whole number of seconds from 0 to 900 .*, got "901"$/,
+    ],
+    [
+      'settleDelaySeconds',
+      '-1',
+      /^Context value settleDelaySeconds must be a whole number of seconds from 0 to 900 .*, got "-1"$/,
+    ],
+    ['maxConcurrency', '1', /^Context value maxConcurrency must be a whole number from 2 to 1000 .*, got "1"$/],
+    ['logRetentionDays', 91, /^Context value logRetentionDays must be one of the RetentionDays values .*, got 91$/],
+    [
+      'excludedPathPrefixes',
+      '/ok/,batch/',
+      /^Context value excludedPathPrefixes entries must start with "\/".*, got "batch\/"$/,
+    ],
+  ])(
+    'rejects %s=%j, which the construct would refuse, by the context key and the value as typed',
+    (key, value, message) => {
+      expect(() => propsFromContext(contextOf({ [key]: value }))).toThrow(message);
+    },
+  );
+
+  it('refuses a key of ours that does not exist, listing the keys and the likely one', () => {
+    // Act
+    const act = () => propsFromContext(contextOf({ settleDelay: '60', maxconcurrency: '4', settleDelaySeconds: '5' }));
+
+    // Assess
+    expect(act).toThrow(UnknownContextKeyError);
+    expect(act).toThrow(
+      /^Unknown context keys settleDelay \(did you mean settleDelaySeconds\?\), maxconcurrency \(did you mean maxConcurrency\?\)\. The keys this app reads: settleDelaySeconds, maxConcurrency, .*createTrail/,
+    );
+  });
+
+  it("accepts the CDK's own keys: cdk.json's feature flags, the CLI's aws:cdk: keys and lookups", () => {
+    // Prepare
+    const context = {
+      ...CDK_JSON_CONTEXT,
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:bundling-stacks': ['**'],
+      'availability-zones:account=123456789012:region=us-east-1': ['us-east-1a'],
+      dryRun: 'true',
+    };
+
+    // Act
+    const props = propsFromContext(contextOf(context));
+
+    // Assess
+    expect(props).toEqual({ dryRun: true });
+  });
+});
+
+describe('docs/deploy.md settings table', () => {
+  it('lists every context key beside the prop it sets, and nothing else', () => {
+    // Prepare
+    const doc = readFileSync('docs/deploy.md', 'utf8');
+    const section = doc.slice(doc.indexOf('## Settings'), doc.indexOf('\n## ', doc.indexOf('## Settings') + 1));
+
+    // Act
+    const rows = [...section.matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)].map(([, key, prop]) => [key, prop]);
+
+    // Assess
+    expect(rows).toEqual(Object.entries(CONTEXT_SETTINGS).map(([key, setting]) => [key, setting.prop]));
   });
 });

@@ -116,20 +116,14 @@ describe('ServiceFunction', () => {
     ).toThrow('ServiceFunction Made: wildcardReasons has no reason for *');
   });
 
-  it('acknowledges the runtime, dead-letter queue and tracing findings and its own, each with its reason', () => {
+  it('acknowledges the dead-letter queue and tracing findings and its own, each with its reason, and not the runtime', () => {
     // Prepare: the function. Act
     const { made } = make();
     const stored = acknowledgments(made.function);
 
     // Assess
     expect(Object.keys(stored).sort()).toEqual(
-      [
-        'AwsSolutions-L1',
-        'Serverless-LambdaLatestVersion',
-        'Serverless-LambdaDLQ',
-        'Serverless-LambdaTracing',
-        'Serverless-SomethingElse',
-      ].sort(),
+      ['Serverless-LambdaDLQ', 'Serverless-LambdaTracing', 'Serverless-SomethingElse'].sort(),
     );
     expect(stored['Serverless-LambdaDLQ']).toBe(PROPS.deadLetterReason);
     expect(stored['Serverless-SomethingElse']).toBe('A finding particular to this function.');

@@ -1,6 +1,7 @@
 /**
  * The build's promises about dist/remediator/index.mjs: one self-contained ESM file, with the AWS SDK
- * and Powertools inside it, that plain `node` can import with no node_modules in reach.
+ * and Powertools inside it, that plain `node` of the Lambda runtime's major can import with no
+ * node_modules in reach; and the integration tests' promise to run it on that major.
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -8,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAMBDA_NODE_MAJOR, lambdaNodePath } from '../../scripts/lambda-node.mjs';
+import { invokeBundle, sqsBatch } from './support/bundle.js';
 
 const run = promisify(execFile);
 const BUNDLE = 'dist/remediator/index.mjs';
@@ -23,20 +26,29 @@ afterAll(async () => {
 });
 
 describe('dist/remediator/index.mjs', () => {
-  it('imports with plain node, away from node_modules, and exports handler', async () => {
+  it("imports with plain node of Lambda's major, away from node_modules, and exports handler", async () => {
     // Act
     const { stdout } = await run(
-      'node',
+      lambdaNodePath(),
       [
         '--input-type=module',
         '-e',
-        'const m = await import("./index.mjs"); console.log(Object.keys(m).join(","), typeof m.handler);',
+        'const m = await import("./index.mjs"); console.log(Object.keys(m).join(","), typeof m.handler, process.version);',
       ],
       { cwd: isolated },
     );
 
     // Assess
-    expect(stdout.trim()).toBe('handler function');
+    expect(stdout.trim()).toMatch(new RegExp(`^handler function v${LAMBDA_NODE_MAJOR}\\.`));
+  });
+
+  it("runs in the integration tests on the Lambda runtime's Node.js major, whatever Node runs the tests", async () => {
+    // Act
+    const { result, node } = await invokeBundle(sqsBatch());
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(node?.split('.')[0]).toBe(`v${LAMBDA_NODE_MAJOR}`);
   });
 
   it('imports nothing but Node built-ins', async () => {

@@ -18,7 +18,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MotoServer, startMoto } from '../../local/moto.js';
+import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import { cliEnv } from './support/cli.js';
 
 /** The documents whose shell blocks are tested. */

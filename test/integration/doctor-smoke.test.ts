@@ -95,6 +95,7 @@ async function deployStackRecord(): Promise<void> {
           Outputs: {
             ...Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, { Value: value }])),
             FunctionName: { Value: ruleName },
+            ReconcileFunctionName: { Value: ruleName },
           },
         }),
       }),

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMOKE_ROLE_PREFIX } from '../../cli/doctor/smoke-role.js';
 import { EVENT_PATTERNS } from '../../core/event-pattern.js';
 import { STACK_NAME } from '../../core/pipeline-settings.js';
-import { type MotoServer, startMoto } from '../../local/moto.js';
+import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import { type CliRun, checkOf, cliEnv, createBucket, type DoctorJson, runCli, sharedFiles } from './support/cli.js';
 
 const NO_CREDENTIALS = 'Unable to locate credentials. You can configure credentials by running "aws configure".\n';
@@ -76,6 +76,7 @@ function stackTemplate(): string {
       DeleteQueueUrl: { Value: { Ref: 'DeleteQueue' } },
       DeadLetterQueueUrl: { Value: { Ref: 'DeadLetterQueue' } },
       FunctionName: { Value: 'AutoInstanceProfile-Remediator' },
+      ReconcileFunctionName: { Value: 'AutoInstanceProfile-Reconcile' },
     },
   });
 }
@@ -114,7 +115,7 @@ describe('doctor against moto', () => {
       'delete-rule',
       'dead-letter-queue',
     ]);
-    for (const c of report.checks) expect(Object.keys(c).sort()).toEqual(['detail', 'name', 'status']);
+    for (const c of report.checks) expect(Object.keys(c).sort()).toEqual(['detail', 'name', 'ok', 'status']);
     expect(checkOf(report, 'region').status).toBe('ok');
     expect(checkOf(report, 'trail')).toMatchObject({ status: 'failed', detail: expect.stringContaining('no trail') });
     expect(checkOf(report, 'stack')).toMatchObject({

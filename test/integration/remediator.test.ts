@@ -5,13 +5,14 @@
 
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand } from '@aws-sdk/client-iam';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { SERVICE_FAILURE, startIamProxy, THROTTLING } from '../../emulator/iam-faults.js';
+import type { ProxyServer } from '../../emulator/proxy.js';
 import { EC2_TRUST_JSON } from '../support/policies.js';
 import { type BatchResponse, createRoleEvent, invokeBundle, type LogLine, sqsBatch } from './support/bundle.js';
 import { createProfile, createRole, getProfile, iam, MANAGED_TAGS, profilesOf, uniqueRoleName } from './support/iam.js';
-import { type IamProxy, SERVICE_FAILURE, startIamProxy, THROTTLING } from './support/iam-proxy.js';
 
 const MOTO_URL = inject('motoUrl');
-let proxy: IamProxy | undefined;
+let proxy: ProxyServer | undefined;
 
 afterEach(async () => {
   await proxy?.close();
@@ -194,8 +195,10 @@ describe('remediator bundle against moto', () => {
     expect(result.batchItemFailures).toEqual([]);
     expect(await profilesOf(role)).toEqual([role]);
     expect(proxy.actions).toContain('GetInstanceProfile');
+    // One request for the lost write: IAM's LimitExceeded is not throttling, so the SDK must not retry it.
+    expect(proxy.actions.filter((seen) => seen === action)).toHaveLength(1);
     expect(decisionLines(logs, role)).toEqual([
-      expect.objectContaining({ decision: 'nothing', reason: 'already-in-profile' }),
+      expect.objectContaining({ decision: 'nothing', reason: 'already-in-profile', iamCalls: proxy.actions.length }),
     ]);
   });
 

@@ -80,13 +80,22 @@ describe('npm start -- --once', () => {
 
     // Assess
     expect(code, output).toBe(0);
-    expect(output).toContain('SIMULATED');
-    expect(output).toContain(
+    expect(output).toContain('emulated   IAM, EventBridge and SQS, by moto');
+    expect(output).toContain('SIMULATED  CloudTrail, by the front door');
+    const lines = output.split('\n').map((line) => line.trim());
+    const order = [
       '$ aws iam create-role --role-name CLI-EC2-role --assume-role-policy-document file://assumeRole.json',
-    );
-    expect(output).toContain('⇢ CloudTrail (simulated) CreateRole');
-    expect(output).toMatch(/⇠ remediator CLI-EC2-role: create/);
-    expect(output).toContain('$ aws iam list-instance-profiles-for-role --role-name CLI-EC2-role');
+      '⇢ CloudTrail (simulated) CreateRole role CLI-EC2-role → EventBridge',
+      '⇢ CloudTrail (simulated) CreateInstanceProfile profile CLI-EC2-role → EventBridge',
+      '⇢ CloudTrail (simulated) AddRoleToInstanceProfile role CLI-EC2-role, profile CLI-EC2-role → EventBridge',
+      '⇠ remediator CLI-EC2-role: create → CLI-EC2-role — linked instance profile: statement #0 lets EC2 assume the role',
+      '$ aws iam list-instance-profiles-for-role --role-name CLI-EC2-role',
+    ].map((text) => lines.findIndex((line) => line.startsWith(text)));
+    expect(
+      order.every((index) => index >= 0),
+      output,
+    ).toBe(true);
+    expect(order, output).toEqual([...order].sort((a, b) => a - b));
     expect(output).toMatch(/✔ arn:aws:iam::123456789012:instance-profile\/CLI-EC2-role holds CLI-EC2-role/);
     expect(output).not.toContain('\u001b[');
     expect(leftBehind).toEqual([]);

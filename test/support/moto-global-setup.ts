@@ -3,7 +3,7 @@
  * AWS_ENDPOINT_URL, the SDK's and the CLI's standard variable (see moto-env.ts).
  */
 import type { TestProject } from 'vitest/node';
-import { startMoto } from '../../local/moto.js';
+import { startMoto } from '../../emulator/moto.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       ignoredCallers: ['cloudformation.amazonaws.com'],
       roleNotFoundRetrySeconds: 120,
       serviceRoleArn: undefined,
+      iamRetry: { mode: 'standard', maxAttempts: 3 },
     });
   });
 
@@ -26,6 +27,8 @@ describe('loadConfig', () => {
       IGNORED_CALLERS: 'arn:aws:sts::*:assumed-role/terraform-ci/*',
       ROLE_NOT_FOUND_RETRY_SECONDS: '300',
       SERVICE_ROLE_ARN: 'arn:aws:iam::123456789012:role/AutoInstanceProfile-FunctionRole',
+      AWS_RETRY_MODE: 'adaptive',
+      AWS_MAX_ATTEMPTS: '5',
     });
 
     // Assess
@@ -35,6 +38,7 @@ describe('loadConfig', () => {
       ignoredCallers: ['arn:aws:sts::*:assumed-role/terraform-ci/*'],
       roleNotFoundRetrySeconds: 300,
       serviceRoleArn: 'arn:aws:iam::123456789012:role/AutoInstanceProfile-FunctionRole',
+      iamRetry: { mode: 'adaptive', maxAttempts: 5 },
     });
   });
 
@@ -57,9 +61,16 @@ describe('loadConfig', () => {
   it.each([
     [{ DRY_RUN: 'yes' }, /DRY_RUN/],
     [{ SERVICE_ROLE_ARN: 'my-role' }, /SERVICE_ROLE_ARN/],
+    [{ AWS_RETRY_MODE: 'legacy' }, /AWS_RETRY_MODE/],
+    [{ AWS_MAX_ATTEMPTS: '0' }, /AWS_MAX_ATTEMPTS/],
     [{ EXCLUDED_PATH_PREFIXES: 'legacy/' }, /EXCLUDED_PATH_PREFIXES/],
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '-1' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '1.5' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
+    [{ ROLE_NOT_FOUND_RETRY_SECONDS: '1e3' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
+    [{ ROLE_NOT_FOUND_RETRY_SECONDS: '0x10' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
+    [{ ROLE_NOT_FOUND_RETRY_SECONDS: '12345678901234567890' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
+    [{ EXCLUDED_PATH_PREFIXES: ',' }, /EXCLUDED_PATH_PREFIXES/],
+    [{ IGNORED_CALLERS: ' , ' }, /IGNORED_CALLERS/],
   ])('rejects %o', (env, message) => {
     // Act
     const act = () => loadConfig(env);

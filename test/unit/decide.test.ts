@@ -95,6 +95,27 @@ describe('decide', () => {
   });
 
   it.each([
+    ['a comma in the role name', 'web,app', '/'],
+    ['parentheses in the path', 'app-role', '/team(a)/'],
+    ['a hash and a bang in the path', 'app-role', '/ops#1!/'],
+  ])('leaves out the role ARN tag when IAM would refuse it as a tag value: %s', (_case, name, path) => {
+    // Prepare
+    const odd = { ...role, name, path, arn: `arn:aws:iam::123456789012:role${path}${name}` };
+
+    // Act
+    const step = decide(facts({ role: odd, roleProfiles: [] }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'create', profile: { name, path } });
+    const keys = step.kind === 'create' ? step.profile.tags.map((t) => t.Key) : [];
+    expect(keys).toEqual([
+      'auto-instance-profile:managed',
+      'auto-instance-profile:source-role-id',
+      'auto-instance-profile:source-event-id',
+    ]);
+  });
+
+  it.each([
     ['the role is tagged skip', { ...role, tags: { 'auto-instance-profile:skip': 'TRUE' } }, 'opted-out'],
     ['the role is a service-linked role', { ...role, path: '/aws-service-role/ec2.amazonaws.com/' }, 'excluded-path'],
     ['EC2 may not assume the role', { ...role, trustPolicy: LAMBDA_TRUST }, 'no-ec2-trust'],
@@ -377,6 +398,33 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
     expect(step).toMatchObject({ kind: 'nothing', reason });
   });
 
+  it('does nothing, and says so, when the holding profiles were gone by the time they were read', () => {
+    // Act: ListInstanceProfilesForRole named one; it was released or deleted before GetInstanceProfile
+    const step = decide(facts({ trigger: conflict, roleProfiles: ['app-role'], holdingProfiles: [] }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'not-in-profile' });
+    expect(step.kind === 'nothing' && step.note).toContain('no instance profile');
+  });
+
+  it('counts only the profiles that still hold the role when they are read', () => {
+    // Act: the team's profile let go of the role between the listing and the read
+    const step = decide(
+      facts({
+        trigger: conflict,
+        roleProfiles: ['app-role', 'team-profile'],
+        holdingProfiles: [
+          holding('app-role', { 'auto-instance-profile:managed': 'true' }),
+          profile({ name: 'team-profile', tags: {}, roleNames: [] }),
+        ],
+      }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'release', profileNames: ['app-role'] });
+  });
+
   it('ignores opt-out, path and trust: the caller asked for the role to go', () => {
     // Act
     const step = decide(
@@ -459,5 +507,19 @@ describe('decide, for a role found by a scan', () => {
 
     // Assess
     expect(step).toEqual({ kind: 'need', fact: 'role' });
+  });
+});
+
+describe('decide, with a clock ahead of ours', () => {
+  it('says the event time is in the future instead of a negative age, and retries', () => {
+    // Prepare
+    const ahead = eventTrigger('role-created', 'app-role', { eventTime: new Date(NOW.getTime() + 90_000) });
+
+    // Act
+    const step = decide(facts({ trigger: ahead, role: 'absent' }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'retry', reason: 'role-not-visible-yet' });
+    expect(step.kind === 'retry' && step.note).toContain('90 s in the future');
   });
 });

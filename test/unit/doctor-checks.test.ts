@@ -1,3 +1,8 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtrail';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import {
   advancedSelectorMatches,
@@ -15,6 +20,8 @@ import {
   type TrailFacts,
   tally,
 } from '../../cli/doctor/checks.js';
+import { runDoctor } from '../../cli/doctor/doctor.js';
+import { AwsUnreachableError } from '../../cli/errors.js';
 import { EVENT_PATTERNS } from '../../core/event-pattern.js';
 
 const LOGGING_TRAIL: TrailFacts = {
@@ -33,6 +40,7 @@ const OUTPUTS = {
   DeleteQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/delete-q',
   DeadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
   FunctionName: 'AutoInstanceProfile-Remediator',
+  ReconcileFunctionName: 'AutoInstanceProfile-Reconcile',
 };
 
 describe('checkRegion', () => {
@@ -269,6 +277,7 @@ describe('checkStack', () => {
       deleteQueueUrl: OUTPUTS.DeleteQueueUrl,
       deadLetterQueueUrl: OUTPUTS.DeadLetterQueueUrl,
       functionName: OUTPUTS.FunctionName,
+      reconcileFunctionName: OUTPUTS.ReconcileFunctionName,
     });
   });
 
@@ -415,5 +424,60 @@ describe('notChecked, callFailed and tally', () => {
     // Assess
     expect(counts).toEqual({ ok: 1, failed: 1, 'not-checked': 2 });
     expect(checks[3]?.detail).toBe('not checked: SQS GetQueueAttributes failed: AccessDenied: no');
+  });
+});
+
+describe('runDoctor', () => {
+  const deps = () => ({
+    region: 'us-east-1',
+    stackName: 'AutoInstanceProfile',
+    cloudtrail: new CloudTrailClient({}),
+    cloudformation: new CloudFormationClient({}),
+    events: new EventBridgeClient({}),
+    sqs: new SQSClient({}),
+  });
+  const sdkError = (name: string, message: string, code?: string) =>
+    Object.assign(new Error(message), { name, ...(code === undefined ? {} : { code }) });
+
+  it('leaves a check whose call is denied not checked, and the checks after a failed stack too', async () => {
+    // Prepare
+    const cloudtrail = mockClient(CloudTrailClient);
+    const cloudformation = mockClient(CloudFormationClient);
+    cloudtrail.on(DescribeTrailsCommand).rejects(sdkError('AccessDeniedException', 'no'));
+    cloudformation
+      .on(DescribeStacksCommand)
+      .rejects(sdkError('ValidationError', 'Stack with id AutoInstanceProfile does not exist'));
+
+    // Act
+    const report = await runDoctor(deps());
+    cloudtrail.restore();
+    cloudformation.restore();
+
+    // Assess
+    expect(report.checks.map((check) => [check.name, check.status])).toEqual([
+      ['region', 'ok'],
+      ['trail', 'not-checked'],
+      ['stack', 'failed'],
+      ['rule', 'not-checked'],
+      ['delete-rule', 'not-checked'],
+      ['dead-letter-queue', 'not-checked'],
+    ]);
+    expect(report.checks[1]?.detail).toBe('not checked: CloudTrail DescribeTrails failed: AccessDeniedException: no');
+  });
+
+  it('stops with an AwsAccessError when AWS cannot be reached, rather than failing a check', async () => {
+    // Prepare
+    const cloudtrail = mockClient(CloudTrailClient);
+    const cloudformation = mockClient(CloudFormationClient);
+    cloudtrail.on(DescribeTrailsCommand).rejects(sdkError('Error', 'connect ECONNREFUSED', 'ECONNREFUSED'));
+    cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [] });
+
+    // Act
+    const run = runDoctor(deps());
+
+    // Assess
+    await expect(run).rejects.toBeInstanceOf(AwsUnreachableError);
+    cloudtrail.restore();
+    cloudformation.restore();
   });
 });

@@ -267,3 +267,37 @@ describe('EVENT_PATTERNS', () => {
     expect(pattern.detail).toMatchObject({ eventName: ['CreateRole', 'UpdateAssumeRolePolicy', 'TagRole'] });
   });
 });
+
+describe('fromSqsRecord, event time', () => {
+  it('caps an event time later than the moment the event entered the queue', () => {
+    // Prepare
+    const event = load('create-role');
+    event.time = '2030-01-01T00:00:00Z';
+    const sent = Date.parse('2026-11-28T18:26:00Z');
+
+    // Act
+    const trigger = fromSqsRecord({
+      messageId: 'm',
+      body: JSON.stringify(event),
+      attributes: { SentTimestamp: String(sent) },
+    });
+
+    // Assess
+    expect(trigger).toMatchObject({ origin: { eventTime: new Date(sent) } });
+  });
+
+  it('keeps an event time earlier than the send', () => {
+    // Prepare
+    const event = load('create-role');
+
+    // Act
+    const trigger = fromSqsRecord({
+      messageId: 'm',
+      body: JSON.stringify(event),
+      attributes: { SentTimestamp: String(Date.parse('2026-11-28T18:30:00Z')) },
+    });
+
+    // Assess
+    expect(trigger).toMatchObject({ origin: { eventTime: new Date('2026-11-28T18:25:58Z') } });
+  });
+});

@@ -203,3 +203,83 @@ describe('processEvent', () => {
     await expect(act).rejects.toThrow(UnsupportedEventError);
   });
 });
+
+describe('processBatch, concurrency and the deadline', () => {
+  /** GetRole answers after a pause and records how many were in flight, per role and in all. */
+  function slowGetRole() {
+    const seen = {
+      maxInFlight: 0,
+      inFlight: 0,
+      perRole: new Map<string, number>(),
+      maxPerRole: 0,
+      order: [] as string[],
+    };
+    iam.on(GetRoleCommand).callsFake(async ({ RoleName }: { RoleName: string }) => {
+      seen.inFlight++;
+      seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
+      const mine = (seen.perRole.get(RoleName) ?? 0) + 1;
+      seen.perRole.set(RoleName, mine);
+      seen.maxPerRole = Math.max(seen.maxPerRole, mine);
+      seen.order.push(RoleName);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      seen.inFlight--;
+      seen.perRole.set(RoleName, mine - 1);
+      return role(RoleName);
+    });
+    return seen;
+  }
+
+  it('works on a few records at once, and never on two of one role', async () => {
+    // Prepare
+    const seen = slowGetRole();
+    const names = ['a', 'b', 'A', 'c', 'd', 'e', 'a', 'f', 'g', 'a'];
+    const records = names.map((name, i) => record(`m-${i}`, createRole(name)));
+
+    // Act
+    const response = await processBatch(records, deps, { concurrency: 4 });
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(seen.maxInFlight).toBe(4);
+    expect(seen.order.filter((name) => name.toLowerCase() === 'a')).toEqual(['a', 'A', 'a', 'a']);
+    expect(seen.maxPerRole).toBe(1);
+    expect(iam.commandCalls(GetRoleCommand)).toHaveLength(10);
+  });
+
+  it('keeps each record’s log keys on its own lines while records run side by side', async () => {
+    // Prepare
+    slowGetRole();
+    const records = ['r1', 'r2', 'r3', 'r4'].map((name) => record(`m-${name}`, createRole(name)));
+
+    // Act
+    await processBatch(records, deps, { concurrency: 4 });
+
+    // Assess
+    const decisions = deps.log.visible.filter((line) => line.message === 'linked instance profile');
+    expect(decisions).toHaveLength(4);
+    for (const line of decisions) {
+      expect(line.attributes.messageId).toBe(`m-${line.attributes.role}`);
+    }
+  });
+
+  it('starts no record once the deadline is near, and returns those for redelivery', async () => {
+    // Prepare
+    slowGetRole();
+    const records = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'].map((name) => record(`m-${name}`, createRole(name)));
+    let remaining = 20_000;
+    const remainingMs = () => {
+      remaining -= 3_000;
+      return remaining;
+    };
+
+    // Act
+    const response = await processBatch(records, deps, { concurrency: 1, remainingMs });
+
+    // Assess: 17 s, 14 s, 11 s and 8 s left start a record; 5 s and 2 s do not
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-r5' }, { itemIdentifier: 'm-r6' }]);
+    expect(iam.commandCalls(GetRoleCommand)).toHaveLength(4);
+    expect(deps.log.visible).toContainEqual(
+      expect.objectContaining({ level: 'warn', attributes: expect.objectContaining({ returned: 2 }) }),
+    );
+  });
+});

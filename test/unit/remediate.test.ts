@@ -60,7 +60,14 @@ let metrics: RecordingCounter;
 const run = (config: Partial<Config> = {}, input: RoleTrigger = trigger, known: KnownFacts = {}) =>
   remediate(
     input,
-    { iam: new IAMClient({}), config: { ...DEFAULT_CONFIG, ...config }, log, metrics, now: () => NOW },
+    {
+      iam: new IAMClient({}),
+      config: { ...DEFAULT_CONFIG, ...config },
+      log,
+      metrics,
+      now: () => NOW,
+      newId: () => 'run-1',
+    },
     known,
   );
 const calls = () => iam.calls().map((c) => c.args[0].constructor.name);
@@ -99,6 +106,7 @@ describe('remediate', () => {
         { Key: 'auto-instance-profile:source-role-id', Value: 'AROAEXAMPLE' },
         { Key: 'auto-instance-profile:source-role-arn', Value: ROLE_ARN },
         { Key: 'auto-instance-profile:source-event-id', Value: 'evt-1' },
+        { Key: 'auto-instance-profile:creation-id', Value: 'run-1' },
       ],
     });
     expect(iam.commandCalls(AddRoleToInstanceProfileCommand)[0]?.args[0].input).toEqual({
@@ -309,19 +317,124 @@ describe('remediate', () => {
     if (reason) expect(outcome.reason).toBe(reason);
   });
 
-  it('reads everything again when the role vanished between our read and the add', async () => {
+  it('deletes the empty profile it just made when the role is deleted before the add, and acknowledges the record', async () => {
     // Prepare
     iam.on(GetRoleCommand).resolvesOnce(getRoleOutput()).rejects(iamError(NoSuchEntityException));
     iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
     iam.on(CreateInstanceProfileCommand).resolves({});
     iam.on(AddRoleToInstanceProfileCommand).rejects(iamError(NoSuchEntityException));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, []));
 
     // Act
     const outcome = await run();
 
     // Assess
-    expect(iam.commandCalls(GetRoleCommand)).toHaveLength(2);
-    expect(outcome.decision).toBe('retry');
+    expect(calls()).toEqual([
+      'GetRoleCommand',
+      'ListInstanceProfilesForRoleCommand',
+      'CreateInstanceProfileCommand',
+      'AddRoleToInstanceProfileCommand',
+      'GetRoleCommand',
+      'GetInstanceProfileCommand',
+      'DeleteInstanceProfileCommand',
+    ]);
+    expect(outcome).toMatchObject({
+      decision: 'cleanup',
+      changes: [`created instance profile ${ROLE}`, `deleted instance profile ${ROLE}`],
+    });
+    expect(metrics.names()).toEqual(['ProfilesCreated', 'ProfilesDeleted']);
+  });
+
+  it('treats a role deleted while it was being remediated as gone, not as not visible yet', async () => {
+    // Prepare: the profile vanished too, so there is nothing of ours to remove
+    iam.on(GetRoleCommand).resolvesOnce(getRoleOutput()).rejects(iamError(NoSuchEntityException));
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).resolves({});
+    iam.on(AddRoleToInstanceProfileCommand).rejects(iamError(NoSuchEntityException));
+    iam.on(GetInstanceProfileCommand).rejects(iamError(NoSuchEntityException));
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(outcome).toMatchObject({
+      decision: 'nothing',
+      reason: 'role-gone',
+      changes: [`created instance profile ${ROLE}`],
+    });
+  });
+
+  it('answers a full account with its own decision and metric, and returns the record', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).rejects(iamError(LimitExceededException));
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(calls()).toEqual(['GetRoleCommand', 'ListInstanceProfilesForRoleCommand', 'CreateInstanceProfileCommand']);
+    expect(outcome).toMatchObject({ decision: 'retry', reason: 'quota-exceeded' });
+    expect(log.visible).toEqual([
+      expect.objectContaining({ level: 'error', message: 'instance profile quota is full' }),
+    ]);
+    expect(metrics.names()).toEqual(['QuotaExceeded', 'Retries']);
+  });
+
+  it('knows a profile as its own when the answer to its create was lost and the retry met EntityAlreadyExists', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).rejects(iamError(EntityAlreadyExistsException));
+    iam
+      .on(GetInstanceProfileCommand)
+      .resolves(profileOutput([...MANAGED, { Key: 'auto-instance-profile:creation-id', Value: 'run-1' }], []));
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(outcome).toMatchObject({
+      decision: 'adopt',
+      changes: [`created instance profile ${ROLE}`, `added role ${ROLE} to instance profile ${ROLE}`],
+    });
+    expect(metrics.names()).toEqual(['ProfilesCreated']);
+  });
+
+  it('counts the profile it created when a racing delivery added the role first', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).resolves({});
+    iam.on(AddRoleToInstanceProfileCommand).rejects(iamError(LimitExceededException));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, [ROLE]));
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(outcome).toMatchObject({
+      decision: 'nothing',
+      reason: 'already-in-profile',
+      changed: true,
+      changes: [`created instance profile ${ROLE}`],
+    });
+    expect(metrics.names()).toEqual(['ProfilesCreated', 'Skipped']);
+  });
+
+  it('counts every request the SDK sent, its retries included', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves({ ...getRoleOutput(), $metadata: { attempts: 3 } });
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [], $metadata: { attempts: 2 } });
+    iam.on(CreateInstanceProfileCommand).resolves({});
+    iam.on(AddRoleToInstanceProfileCommand).resolves({});
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(outcome.iamCalls).toBe(3 + 2 + 1 + 1);
   });
 
   it('re-throws what the SDK could not retry into success (throttling, 5xx)', async () => {
@@ -358,12 +471,39 @@ describe('remediate', () => {
     expect(metrics.counts).toEqual([]);
   });
 
-  it('gives up with an error instead of looping when IAM keeps contradicting itself', async () => {
+  it('returns the record for later, without an error, when a profile exists but cannot be read yet', async () => {
     // Prepare
     iam.on(GetRoleCommand).resolves(getRoleOutput());
     iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
     iam.on(CreateInstanceProfileCommand).rejects(iamError(EntityAlreadyExistsException));
     iam.on(GetInstanceProfileCommand).rejects(iamError(NoSuchEntityException));
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(calls()).toEqual([
+      'GetRoleCommand',
+      'ListInstanceProfilesForRoleCommand',
+      'CreateInstanceProfileCommand',
+      'GetInstanceProfileCommand',
+    ]);
+    expect(outcome).toMatchObject({
+      decision: 'retry',
+      reason: 'profile-not-visible-yet',
+      note: 'profile exists but cannot be read yet',
+    });
+    expect(log.visible.map((line) => line.level)).toEqual(['info']);
+    expect(metrics.counts).toEqual([{ metric: 'Retries', dimensions: { reason: 'profile-not-visible-yet' } }]);
+  });
+
+  it('gives up with an error instead of looping when IAM keeps contradicting itself', async () => {
+    // Prepare: our empty profile, which every add says is full
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).rejects(iamError(EntityAlreadyExistsException));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, []));
+    iam.on(AddRoleToInstanceProfileCommand).rejects(iamError(LimitExceededException));
 
     // Act
     const act = run();
@@ -414,7 +554,7 @@ describe('remediate, over the role’s life', () => {
       iamCalls: 4,
     });
     expect(log.visible).toEqual([expect.objectContaining({ message: 'released instance profile' })]);
-    expect(metrics.names()).toEqual(['ProfilesReleased']);
+    expect(metrics.names()).toEqual(['ProfilesReleased', 'ProfilesDeleted']);
   });
 
   it('touches nothing when a holding profile is not ours, and says which one blocks the delete', async () => {

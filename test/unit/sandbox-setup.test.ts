@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStyle } from '../../cli/style.js';
 import { DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_SECONDS } from '../../core/pipeline-settings.js';
+import { deadLetterQueueAttributes, queueAttributes, queuePolicy } from '../../emulator/pipeline.js';
 import { bundleIsStale } from '../../local/bundle.js';
 import { parseSandboxArgs, SANDBOX_SETTLE_DELAY_SECONDS } from '../../local/options.js';
-import { deadLetterQueueAttributes, queueAttributes, queuePolicy } from '../../local/pipeline.js';
-import { createReporter, summariseDecision } from '../../local/reporter.js';
+import { createReporter, summariseDecision, summariseRecord } from '../../local/reporter.js';
 import {
   awsCliEnv,
   expectedProfileArn,
@@ -166,12 +166,12 @@ describe('reporter', () => {
     for (const { reporter } of [quiet, verbose]) {
       reporter.step('one');
       reporter.step('two', 'http://x');
-      reporter.functionLine(decision, 'stdout');
-      reporter.functionLine('{"level":"DEBUG","message":"re-deciding"}', 'stdout');
+      reporter.functionLine(decision);
+      reporter.functionLine('{"level":"DEBUG","message":"re-deciding"}');
     }
 
     // Assess
-    expect(quiet.text()).toBe(' 1. one\n 2. two http://x\n    ⇠ remediator r: create — linked instance profile → r\n');
+    expect(quiet.text()).toBe(' 1. one\n 2. two http://x\n    ⇠ remediator r: create → r — linked instance profile\n');
     expect(verbose.text()).toContain(`      ${decision}\n`);
     expect(verbose.text()).toContain('DEBUG re-deciding');
     expect(quiet.text()).not.toContain('\u001b[');
@@ -188,17 +188,40 @@ describe('reporter', () => {
     expect(colored.text()).toContain('\u001b[32m');
   });
 
-  it('summarises a decision with its reason', () => {
+  it('summarises a decision with its reason code and the note that says why in words', () => {
     // Prepare: a skipped role. Act
     const line = summariseDecision({
       role: 'lam',
       decision: 'nothing',
       reason: 'no-ec2-trust',
       message: 'nothing to do',
+      note: 'no Allow statement lets ec2.amazonaws.com assume the role',
     });
 
     // Assess
-    expect(line).toBe('lam: nothing (no-ec2-trust) — nothing to do');
+    expect(line).toBe(
+      'lam: nothing (no-ec2-trust) — nothing to do: no Allow statement lets ec2.amazonaws.com assume the role',
+    );
+  });
+
+  it.each([
+    [{ eventName: 'CreateRole', requestParameters: { roleName: 'r', path: '/' } }, 'CreateRole role r'],
+    [
+      { eventName: 'AddRoleToInstanceProfile', requestParameters: { instanceProfileName: 'p', roleName: 'r' } },
+      'AddRoleToInstanceProfile role r, profile p',
+    ],
+    [
+      { eventName: 'CreateRole', requestParameters: { roleName: 'r' }, errorCode: 'EntityAlreadyExistsException' },
+      'CreateRole role r (failed: EntityAlreadyExistsException)',
+    ],
+    [{ eventName: 'CreateUser', requestParameters: { userName: 'bob' } }, 'CreateUser user bob'],
+    [{ eventName: 'CreateAccountAlias', requestParameters: null }, 'CreateAccountAlias'],
+  ])('summarises the CloudTrail record %j naming the role', (record, line) => {
+    // Act
+    const summary = summariseRecord(record);
+
+    // Assess
+    expect(summary).toBe(line);
   });
 });
 

@@ -128,6 +128,16 @@ describe('evaluateEc2Trust', () => {
       }),
       'denied',
     ],
+    [
+      'a Deny that names EC2 with whitespace around it, as the Allow may',
+      policy(ec2Allow, { ...ec2Allow, Effect: 'Deny', Principal: { Service: ' ec2.amazonaws.com ' } }),
+      'denied',
+    ],
+    [
+      'a Deny with an empty Condition block, which always matches',
+      policy(ec2Allow, { ...ec2Allow, Effect: 'Deny', Condition: {} }),
+      'denied',
+    ],
     ['an unreadable document', '{"Statement": [', 'unreadable'],
   ])('does not let EC2 assume the role with %s', (_case, document, reason) => {
     // Act

@@ -1,15 +1,11 @@
 /**
- * Runs the built Lambda bundle (dist/remediator/index.mjs) in a fresh Node process, as Lambda would:
+ * Runs the built Lambda bundle (dist/remediator/index.mjs) in a fresh Node process, as Lambda would
+ * (emulator/bundle-runner.ts): on the Lambda runtime's Node.js major whatever Node runs the tests,
  * configuration only through environment variables, endpoints through AWS_ENDPOINT_URL(_IAM).
  */
-import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
-import type { SQSEvent } from 'aws-lambda';
-import { firstReceiveOf, toSqsEvent } from '../../../local/lambda-shapes.js';
+import { runBundle } from '../../../emulator/bundle-runner.js';
 
-const run = promisify(execFile);
+export { createRoleEvent, sqsBatch } from '../../../emulator/lambda-shapes.js';
 
 /** A Powertools log line (has `level`) as the bundle printed it. */
 export type LogLine = Record<string, unknown> & { level: string; message: string };
@@ -20,6 +16,8 @@ export interface Invocation<R> {
   readonly logs: LogLine[];
   /** EMF metric documents (have `_aws`). */
   readonly metrics: Record<string, unknown>[];
+  /** The version of the Node.js the bundle ran on (`process.version`, e.g. `v24.1.0`), from the invoke tool. */
+  readonly node: string | undefined;
 }
 
 /** The SQS batch response. */
@@ -28,56 +26,25 @@ export interface BatchResponse {
 }
 
 /**
- * Invokes a bundle's handler (the remediator's unless `bundle` names another) with `input`, in a child
- * process with the test's environment plus `env`.
+ * Invokes a bundle's handler (the remediator's unless `bundle` names another, e.g. dist/reconcile/index.mjs)
+ * with `input`, in a child process with the test's environment plus `env`.
  */
 export async function invokeBundle<R = BatchResponse>(
   input: unknown,
   env: Record<string, string> = {},
-  bundle = 'dist/remediator/index.mjs',
+  bundle?: string,
 ): Promise<Invocation<R>> {
-  const child = run('node', ['dist/invoke/index.mjs', '--raw', '--bundle', bundle, '-'], {
+  const { result, lines, node } = await runBundle(input, {
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false', ...env },
-    maxBuffer: 16 * 1024 * 1024,
+    ...(bundle === undefined ? {} : { bundle }),
   });
-  child.child.stdin?.end(JSON.stringify(input));
-  const { stdout, stderr } = await child;
-  const lines = stdout.trim().split('\n').map(parseLine);
-  const result = lines.pop() as R;
-  // Powertools writes WARN and ERROR through console.warn/error: stderr here, CloudWatch in Lambda.
-  lines.push(
-    ...stderr
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map(parseLine),
-  );
+  const parsed = lines
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   return {
-    result,
-    logs: lines.filter((line): line is LogLine => typeof line.level === 'string'),
-    metrics: lines.filter((line) => '_aws' in line),
+    result: result as R,
+    logs: parsed.filter((line): line is LogLine => typeof line.level === 'string'),
+    metrics: parsed.filter((line) => '_aws' in line),
+    node,
   };
-}
-
-function parseLine(line: string): Record<string, unknown> {
-  return JSON.parse(line) as Record<string, unknown>;
-}
-
-/** A CloudTrail CreateRole event, as EventBridge delivers it, for `roleName`, made `ageSeconds` ago. */
-export function createRoleEvent(roleName: string, ageSeconds = 0): Record<string, unknown> {
-  const event = JSON.parse(readFileSync('test/fixtures/cloudtrail/create-role.json', 'utf8'));
-  const time = new Date(Date.now() - ageSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  event.id = randomUUID();
-  event.time = time;
-  event.detail.eventTime = time;
-  event.detail.eventID = randomUUID();
-  event.detail.requestParameters.roleName = roleName;
-  return event;
-}
-
-/** Wraps EventBridge events in an SQS batch, the deployed wiring; message ids are `msg-<index>`. */
-export function sqsBatch(...events: unknown[]): SQSEvent {
-  const messages = events.map((event, index) =>
-    firstReceiveOf(typeof event === 'string' ? event : JSON.stringify(event), `msg-${index}`),
-  );
-  return toSqsEvent(messages, 'arn:aws:sqs:us-east-1:123456789012:auto-instance-profile', 'us-east-1');
 }

@@ -44,6 +44,8 @@ const AWS_VARIABLES = [
   'AWS_ENDPOINT_URL',
   'AWS_CONFIG_FILE',
   'AWS_SHARED_CREDENTIALS_FILE',
+  // The CLI itself must keep its output to its own lines, whatever Node it runs on.
+  'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
 ];
 
 /**

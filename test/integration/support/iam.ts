@@ -3,13 +3,19 @@
 import { randomUUID } from 'node:crypto';
 import {
   AddRoleToInstanceProfileCommand,
+  AttachRolePolicyCommand,
   CreateInstanceProfileCommand,
   CreateRoleCommand,
+  DeleteInstanceProfileCommand,
+  DeleteRoleCommand,
   GetInstanceProfileCommand,
+  GetRoleCommand,
   IAMClient,
   ListInstanceProfilesForRoleCommand,
   NoSuchEntityException,
+  RemoveRoleFromInstanceProfileCommand,
   type Tag,
+  UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { EC2_TRUST_JSON } from '../../support/policies.js';
 
@@ -61,3 +67,44 @@ export async function profilesOf(roleName: string): Promise<string[]> {
 
 /** The ownership tag. */
 export const MANAGED_TAGS: Tag[] = [{ Key: 'auto-instance-profile:managed', Value: 'true' }];
+
+/** Deletes a role, as its owner would: IAM refuses while a profile holds it (DeleteConflict). */
+export async function deleteRole(name: string): Promise<void> {
+  await iam.send(new DeleteRoleCommand({ RoleName: name }));
+}
+
+/** Whether the role exists. */
+export async function roleExists(name: string): Promise<boolean> {
+  try {
+    await iam.send(new GetRoleCommand({ RoleName: name }));
+    return true;
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) return false;
+    throw error;
+  }
+}
+
+/** Removes a role from a profile, as Terraform does before it deletes the role. */
+export async function removeFromProfile(profileName: string, roleName: string): Promise<void> {
+  await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }));
+}
+
+/** Replaces a role's trust policy (UpdateAssumeRolePolicy). */
+export async function updateTrust(roleName: string, policy: string): Promise<void> {
+  await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: policy }));
+}
+
+/** Adds a role to a profile. */
+export async function addToProfile(profileName: string, roleName: string): Promise<void> {
+  await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }));
+}
+
+/** Deletes an (empty) instance profile. */
+export async function deleteProfile(name: string): Promise<void> {
+  await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: name }));
+}
+
+/** Attaches a managed policy to a role: another cause of DeleteConflict on DeleteRole. */
+export async function attachPolicy(roleName: string, policyArn: string): Promise<void> {
+  await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }));
+}

@@ -9,9 +9,16 @@ export interface LogLine {
 
 /** A {@link Log} that records its lines, plus the per-record key scoping the handler uses. */
 export class RecordingLog implements Log {
-  readonly lines: LogLine[] = [];
   private keys: LogAttributes = {};
   correlationId: unknown;
+
+  /** @param lines shared with the parent, so a child's lines are seen where the test looks. */
+  constructor(readonly lines: LogLine[] = []) {}
+
+  /** A logger with its own keys that writes to the same lines, as Powertools' createChild does. */
+  createChild(): RecordingLog {
+    return new RecordingLog(this.lines);
+  }
 
   debug(message: string, attributes: LogAttributes): void {
     this.push('debug', message, attributes);
@@ -27,9 +34,6 @@ export class RecordingLog implements Log {
   }
   appendKeys(attributes: LogAttributes): void {
     this.keys = { ...this.keys, ...attributes };
-  }
-  removeKeys(keys: string[]): void {
-    this.keys = Object.fromEntries(Object.entries(this.keys).filter(([key]) => !keys.includes(key)));
   }
   setCorrelationId(value: unknown): void {
     this.correlationId = value;

@@ -1,8 +1,10 @@
 /**
  * The shapes Lambda hands a function: an SQS event built from received messages, as the SQS event
- * source mapping builds it, and a Lambda context. Pure.
+ * source mapping builds it, and a Lambda context; and the CloudTrail event EventBridge delivers for a
+ * CreateRole call, for the tests and the bench to send.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 
@@ -123,4 +125,27 @@ export function settleBatch(
     failed.add(id);
   }
   return { succeeded: messageIds.filter((id) => !failed.has(id)), failed: messageIds.filter((id) => failed.has(id)) };
+}
+
+/** The real-shaped CloudTrail CreateRole event the tests and the bench start from. */
+export const CREATE_ROLE_EVENT_FILE = new URL('../test/fixtures/cloudtrail/create-role.json', import.meta.url);
+
+/** A CloudTrail CreateRole event, as EventBridge delivers it, for `roleName`, made `ageSeconds` ago, with fresh ids. */
+export function createRoleEvent(roleName: string, ageSeconds = 0): Record<string, unknown> {
+  const event = JSON.parse(readFileSync(CREATE_ROLE_EVENT_FILE, 'utf8'));
+  const time = new Date(Date.now() - ageSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  event.id = randomUUID();
+  event.time = time;
+  event.detail.eventTime = time;
+  event.detail.eventID = randomUUID();
+  event.detail.requestParameters.roleName = roleName;
+  return event;
+}
+
+/** Events in one SQS batch, the deployed wiring, on their first receive; message ids are `msg-<index>`. */
+export function sqsBatch(...events: unknown[]): SQSEvent {
+  const messages = events.map((event, index) =>
+    firstReceiveOf(typeof event === 'string' ? event : JSON.stringify(event), `msg-${index}`),
+  );
+  return toSqsEvent(messages, 'arn:aws:sqs:us-east-1:123456789012:auto-instance-profile', 'us-east-1');
 }

@@ -1,8 +1,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { settleBatch, toSqsRecord } from '../../local/lambda-shapes.js';
-import { type BatchReport, startPoller } from '../../local/poller.js';
+import { settleBatch, toSqsRecord } from '../../emulator/lambda-shapes.js';
+import { type BatchReport, startPoller } from '../../emulator/poller.js';
 
 const IDS = ['a', 'b', 'c'];
 

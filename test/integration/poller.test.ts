@@ -10,8 +10,8 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, S
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { MAX_RECEIVE_COUNT } from '../../core/pipeline-settings.js';
-import { createPipeline } from '../../local/pipeline.js';
-import { type BatchReport, startPoller } from '../../local/poller.js';
+import { createPipeline } from '../../emulator/pipeline.js';
+import { type BatchReport, startPoller } from '../../emulator/poller.js';
 
 async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
   const { Attributes = {} } = await sqs.send(

@@ -1,6 +1,6 @@
 /**
- * Starts and stops a local moto server, the AWS emulator that stands in for IAM, EventBridge, SQS
- * and CloudTrail in the integration tests and the local sandbox. Loopback only, on a free port.
+ * Starts and stops a local moto server, the AWS emulator that stands in for IAM, EventBridge and SQS in
+ * the tests, the bench and the local sandbox. Loopback only, on a free port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { stopChild } from './child-process.js';

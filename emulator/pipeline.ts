@@ -1,6 +1,7 @@
 /**
- * The sandbox's half of the stack, created in moto: the EventBridge rule from the stack's own pattern,
- * an SQS queue as its target with the settle delay, and the DLQ and redrive settings the stack uses.
+ * The stack's delivery pipeline, created in moto for the sandbox and the tests: the EventBridge rule from
+ * the stack's own pattern, an SQS queue as its target with the settle delay, and the DLQ and redrive
+ * settings the stack uses.
  */
 import { type EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import {
@@ -11,9 +12,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import { EVENT_PATTERNS } from '../core/event-pattern.js';
 import { DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, MAX_SETTLE_DELAY_SECONDS } from '../core/pipeline-settings.js';
-import { SandboxError } from './errors.js';
+import { EmulatorError } from './errors.js';
 
-/** What the sandbox's pipeline is made of. */
+/** What the pipeline is made of. */
 export interface SandboxPipeline {
   readonly ruleName: string;
   readonly ruleArn: string;
@@ -46,7 +47,7 @@ export function queueAttributes(settings: PipelineSettings, deadLetterQueueArn: 
     settings.settleDelaySeconds < 0 ||
     settings.settleDelaySeconds > MAX_SETTLE_DELAY_SECONDS
   ) {
-    throw new SandboxError(`the settle delay must be 0 to ${MAX_SETTLE_DELAY_SECONDS} seconds`);
+    throw new EmulatorError(`the settle delay must be 0 to ${MAX_SETTLE_DELAY_SECONDS} seconds`);
   }
   return {
     DelaySeconds: String(settings.settleDelaySeconds),
@@ -86,10 +87,10 @@ export async function createPipeline(
       Name: settings.name,
       EventPattern: JSON.stringify(EVENT_PATTERNS.settle),
       State: 'ENABLED',
-      Description: 'auto-instance-profile sandbox: the stack rule, from core/event-pattern.ts',
+      Description: 'auto-instance-profile, emulated: the stack rule, from core/event-pattern.ts',
     }),
   );
-  if (RuleArn === undefined) throw new SandboxError(`PutRule ${settings.name} returned no ARN`);
+  if (RuleArn === undefined) throw new EmulatorError(`PutRule ${settings.name} returned no ARN`);
   for (const { url, arn } of [queue, deadLetter]) {
     await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { Policy: queuePolicy(arn, RuleArn) } }));
   }
@@ -101,7 +102,7 @@ export async function createPipeline(
     }),
   );
   if ((targets.FailedEntryCount ?? 0) > 0) {
-    throw new SandboxError(`PutTargets failed: ${JSON.stringify(targets.FailedEntries)}`);
+    throw new EmulatorError(`PutTargets failed: ${JSON.stringify(targets.FailedEntries)}`);
   }
   return {
     ruleName: settings.name,
@@ -119,9 +120,9 @@ async function createQueue(
   attributes: Record<string, string>,
 ): Promise<{ readonly url: string; readonly arn: string }> {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  if (QueueUrl === undefined) throw new SandboxError(`CreateQueue ${name} returned no URL`);
+  if (QueueUrl === undefined) throw new EmulatorError(`CreateQueue ${name} returned no URL`);
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   const arn = Attributes?.QueueArn;
-  if (arn === undefined) throw new SandboxError(`queue ${name} has no ARN`);
+  if (arn === undefined) throw new EmulatorError(`queue ${name} has no ARN`);
   return { url: QueueUrl, arn };
 }

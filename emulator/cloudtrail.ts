@@ -1,0 +1,226 @@
+/**
+ * The sandbox's stand-in for CloudTrail, as a proxy hook: after each IAM write call, successful or failed,
+ * it publishes the record CloudTrail would write to EventBridge's default bus, before the caller gets its
+ * answer, so that whatever the caller does next comes after it. Field names, casing and placement follow
+ * CloudTrail's IAM records (test/fixtures/cloudtrail/), except `responseElements`, which stays null: nothing
+ * reads it, the remediator reads the role from IAM.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { CLOUDTRAIL_DETAIL_TYPE, IAM_CLOUDTRAIL_SOURCE, IAM_EVENT_SOURCE } from '../core/events.js';
+import { IAM_EVENT_REGION } from '../core/pipeline-settings.js';
+import type { AwsCall, ProxyHook, ProxyRequest, ProxyResponse } from './proxy.js';
+
+/** moto's default account. */
+export const MOTO_ACCOUNT_ID = '123456789012';
+
+/** A CloudTrail record of an IAM API call, as EventBridge's `detail`. */
+export interface CloudTrailRecord {
+  readonly eventVersion: string;
+  readonly userIdentity: Readonly<Record<string, string>>;
+  readonly eventTime: string;
+  readonly eventSource: typeof IAM_CLOUDTRAIL_SOURCE;
+  readonly eventName: string;
+  readonly awsRegion: string;
+  readonly sourceIPAddress: string;
+  readonly userAgent: string;
+  readonly requestParameters: Readonly<Record<string, unknown>> | null;
+  readonly responseElements: null;
+  readonly requestID: string;
+  readonly eventID: string;
+  readonly readOnly: boolean;
+  readonly eventType: 'AwsApiCall';
+  readonly managementEvent: true;
+  readonly recipientAccountId: string;
+  readonly eventCategory: 'Management';
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
+
+/** What the CloudTrail hook needs. */
+export interface CloudTrailOptions {
+  /** Publishes one event to the default bus (PutEvents); rejects if EventBridge did not take it. */
+  readonly publish: (entry: PutEventsRequestEntry) => Promise<void>;
+  /** Told about each record once it was published, or failed to be, before the caller gets its answer. */
+  readonly onRecord?: (record: CloudTrailRecord, error?: unknown) => void;
+  /** @default MOTO_ACCOUNT_ID */
+  readonly accountId?: string;
+  readonly newId?: () => string;
+}
+
+/** The proxy hook that records IAM writes as CloudTrail does and publishes them. */
+export function cloudTrail(options: CloudTrailOptions): ProxyHook {
+  const accountId = options.accountId ?? MOTO_ACCOUNT_ID;
+  const newId = options.newId ?? randomUUID;
+  return {
+    async onResponse(request, response) {
+      if (request.call?.service !== 'iam' || !isWriteAction(request.call.action)) return undefined;
+      const record = toCloudTrailRecord(request.call, request, response, { accountId, eventId: newId() });
+      try {
+        await options.publish(toPutEventsEntry(record));
+        options.onRecord?.(record);
+      } catch (error) {
+        // The caller still gets its answer: a fault of the simulation must not become one of theirs.
+        options.onRecord?.(record, error);
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Whether CloudTrail records the action as a write (`readOnly: false`): everything but IAM's Get, List and
+ * Simulate calls. EventBridge rules in the ENABLED state receive only these.
+ */
+export function isWriteAction(action: string): boolean {
+  return !/^(Get|List|Simulate)[A-Z]/.test(action);
+}
+
+/**
+ * IAM's modelled errors. CloudTrail records them by exception name (`NoSuchEntityException`), while the
+ * query protocol sends the bare code (`NoSuchEntity`); common errors such as AccessDenied keep their code.
+ */
+const MODELLED_ERROR_CODES = new Set([
+  'ConcurrentModification',
+  'DeleteConflict',
+  'DuplicateCertificate',
+  'DuplicateSSHPublicKey',
+  'EntityAlreadyExists',
+  'EntityTemporarilyUnmodifiable',
+  'InvalidAuthenticationCode',
+  'InvalidCertificate',
+  'InvalidInput',
+  'InvalidPublicKey',
+  'InvalidUserType',
+  'KeyPairMismatch',
+  'LimitExceeded',
+  'MalformedCertificate',
+  'MalformedPolicyDocument',
+  'NoSuchEntity',
+  'PasswordPolicyViolation',
+  'PolicyEvaluation',
+  'PolicyNotAttachable',
+  'ServiceFailure',
+  'ServiceNotSupported',
+  'UnmodifiableEntity',
+  'UnrecognizedPublicKeyEncoding',
+]);
+
+/** CloudTrail's `errorCode` for a query-protocol error code. */
+export function cloudTrailErrorCode(code: string): string {
+  return MODELLED_ERROR_CODES.has(code) ? `${code}Exception` : code;
+}
+
+/** What CloudTrail writes in place of secrets. */
+export const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
+const SECRET_KEYS = new Set(['password', 'newPassword', 'oldPassword', 'secretAccessKey', 'privateKey']);
+
+/**
+ * CloudTrail's `requestParameters`: the parameters the caller sent, nested (`Tags.member.1.Key` →
+ * `tags[0].key`), the first letter of each name lowered, secrets hidden; null for a call without any.
+ */
+export function requestParametersOf(
+  params: readonly (readonly [string, string])[],
+): Readonly<Record<string, unknown>> | null {
+  const root: Record<string, unknown> = {};
+  for (const [name, value] of params) {
+    if (name === 'Action' || name === 'Version' || name.startsWith('X-Amz-')) continue;
+    const path = name
+      .replace(/\.member\./g, '.')
+      .split('.')
+      .map((part) => (/^\d+$/.test(part) ? Number(part) - 1 : part.charAt(0).toLowerCase() + part.slice(1)));
+    let node = root as Record<string | number, unknown>;
+    path.forEach((key, i) => {
+      const next = path[i + 1];
+      if (next === undefined) {
+        node[key] = typeof key === 'string' && SECRET_KEYS.has(key) ? HIDDEN : value;
+        return;
+      }
+      node[key] ??= typeof next === 'number' ? [] : {};
+      node = node[key] as Record<string | number, unknown>;
+    });
+  }
+  return Object.keys(root).length === 0 ? null : compactArrays(root);
+}
+
+function compactArrays<T>(value: T): T {
+  if (Array.isArray(value)) return value.filter((item) => item !== undefined).map(compactArrays) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, compactArrays(v)])) as T;
+  }
+  return value;
+}
+
+/** The CloudTrail record of one IAM call. The caller is the account's root, which is who moto treats it as. */
+export function toCloudTrailRecord(
+  call: AwsCall,
+  request: Pick<ProxyRequest, 'headers' | 'receivedAt' | 'remoteAddress'>,
+  response: Pick<ProxyResponse, 'status' | 'headers' | 'body'>,
+  context: { readonly accountId: string; readonly eventId: string },
+): CloudTrailRecord {
+  const { accountId, eventId } = context;
+  const body = response.body.toString('utf8');
+  const ok = response.status >= 200 && response.status < 300;
+  const requestId = response.headers['x-amzn-requestid'];
+  const userAgent = request.headers['user-agent'];
+  return {
+    eventVersion: '1.09',
+    userIdentity: {
+      type: 'Root',
+      principalId: accountId,
+      arn: `arn:aws:iam::${accountId}:root`,
+      accountId,
+      ...(call.accessKeyId === undefined ? {} : { accessKeyId: call.accessKeyId }),
+    },
+    // CloudTrail's time format: UTC, whole seconds.
+    eventTime: request.receivedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventSource: IAM_CLOUDTRAIL_SOURCE,
+    eventName: call.action,
+    // IAM is global: CloudTrail records its calls in the partition's IAM region.
+    awsRegion: IAM_EVENT_REGION.aws ?? 'us-east-1',
+    sourceIPAddress: request.remoteAddress,
+    userAgent: typeof userAgent === 'string' ? userAgent : '',
+    requestParameters: requestParametersOf(call.params),
+    responseElements: null,
+    requestID: typeof requestId === 'string' ? requestId : (xmlText(body, 'RequestId') ?? eventId),
+    eventID: eventId,
+    readOnly: !isWriteAction(call.action),
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: accountId,
+    eventCategory: 'Management',
+    ...(ok
+      ? {}
+      : {
+          errorCode: cloudTrailErrorCode(
+            xmlText(body, 'Code') ?? (response.status >= 500 ? 'InternalFailure' : 'UnknownError'),
+          ),
+          errorMessage: xmlText(body, 'Message') ?? `HTTP ${response.status}`,
+        }),
+  };
+}
+
+/** The EventBridge PutEvents entry CloudTrail's delivery would produce for a record, on the default bus. */
+export function toPutEventsEntry(record: CloudTrailRecord): PutEventsRequestEntry {
+  return {
+    Source: IAM_EVENT_SOURCE,
+    DetailType: CLOUDTRAIL_DETAIL_TYPE,
+    // PutEvents takes the detail as a JSON string, not an object.
+    Detail: JSON.stringify(record),
+    Time: new Date(record.eventTime),
+    Resources: [],
+  };
+}
+
+const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** The text of the first `<name>` element of IAM's XML answer, entities decoded. */
+function xmlText(xml: string, name: string): string | undefined {
+  const text = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+  return text?.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, entity: string) => {
+    if (entity.startsWith('#x') || entity.startsWith('#X'))
+      return String.fromCodePoint(Number.parseInt(entity.slice(2), 16));
+    if (entity.startsWith('#')) return String.fromCodePoint(Number.parseInt(entity.slice(1), 10));
+    return ENTITIES[entity] ?? whole;
+  });
+}
