@@ -482,6 +482,22 @@ function afterDeployCalls(synth: Synthesized): { create: unknown; update: unknow
   return { create: parse(properties.Create), update: parse(properties.Update) };
 }
 
+describe('resource counts, as docs/deploy.md gives them', () => {
+  it.each([
+    ['the defaults', 30, {}],
+    ['createTrail', 33, { createTrail: true }],
+    ["reconcileSchedule 'disabled'", 27, { reconcileSchedule: 'disabled' as const }],
+    ['reconcileAfterDeploy false', 25, { reconcileAfterDeploy: false }],
+  ])('%s: %i resources besides the CDK metadata', (_, count, props) => {
+    // Act
+    const { template } = synthesize({ props });
+
+    // Assess
+    const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    expect(types.filter((type) => type !== 'AWS::CDK::Metadata')).toHaveLength(count);
+  });
+});
+
 describe('reconcile', () => {
   it('runs the reconcile bundle, with the service settings and the settle queue to send to', () => {
     // Prepare
