@@ -412,3 +412,18 @@ describe('the organization settings', () => {
     expect(act).toThrow(message);
   });
 });
+
+describe('resource counts, as docs/organization.md gives them', () => {
+  it.each([
+    ['the defaults', 18, {}],
+    ['OUs named', 16, { organization: { organizationalUnitIds: ['ou-ab12-11111111'] } }],
+    ['an alarm email', 19, { organization: { alarmEmail: 'platform@example.com' } }],
+  ])('%s: %i resources', (_, count, options) => {
+    // Act
+    const { template } = synthesizeOrg({ ...US_EAST_1, ...options });
+
+    // Assess
+    const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    expect(types.filter((type) => type !== 'AWS::CDK::Metadata')).toHaveLength(count);
+  });
+});
