@@ -242,6 +242,8 @@ export async function playScenario(deps: ScenarioDeps): Promise<ScenarioOutcome>
     (deps.settleDelaySeconds + REMEDIATION_GRACE_SECONDS) * 1000,
   );
   const profileSeconds = seconds(created);
+  // The remediator's decision line comes as its invocation ends: let it print before the next command.
+  if (appeared) await deps.drained(RELEASE_TIMEOUT_SECONDS * 1000);
   const listed = await mustRun(commands.listProfiles);
   const arn = profileHoldingRole(listed.stdout, role);
   const expected = expectedProfileArn(MOTO_ACCOUNT_ID, role);
@@ -271,7 +273,7 @@ export async function playScenario(deps: ScenarioDeps): Promise<ScenarioOutcome>
       RELEASE_TIMEOUT_SECONDS * 1000,
     );
     const releaseSeconds = seconds(conflictAt);
-    // The remediator's decision line comes as its invocation ends: let it print before the retry.
+    // As above: the release's decision line before the retry.
     await deps.drained(RELEASE_TIMEOUT_SECONDS * 1000);
     if (!released) {
       report.fail(
