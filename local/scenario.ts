@@ -265,7 +265,7 @@ export async function playScenario(deps: ScenarioDeps): Promise<ScenarioOutcome>
     }
     const conflictAt = deps.answeredAt('DeleteRole', 'DeleteConflictException') ?? now();
     report.line(
-      `… our instance profile holds the role. The failure's CloudTrail record goes to the delete queue, which has no delay: waiting for the service to release the profile`,
+      `… our instance profile holds the role. The failure's CloudTrail record goes through the delete queue, without delay, for the service to release the profile`,
     );
     // Released: out of the profile, and the profile deleted (the release's last call).
     const released = await until(
