@@ -218,11 +218,14 @@ export function stackOutputs(pipeline: SandboxPipeline, functionName: string): R
   return {
     [STACK_OUTPUTS.ruleName]: pipeline.paths.settle.ruleName,
     [STACK_OUTPUTS.queueUrl]: pipeline.paths.settle.queueUrl,
-    DeleteRuleName: pipeline.paths.immediate.ruleName,
-    DeleteQueueUrl: pipeline.paths.immediate.queueUrl,
+    [STACK_OUTPUTS.deleteRuleName]: pipeline.paths.immediate.ruleName,
+    [STACK_OUTPUTS.deleteQueueUrl]: pipeline.paths.immediate.queueUrl,
     [STACK_OUTPUTS.deadLetterQueueUrl]: pipeline.deadLetterQueueUrl,
     [STACK_OUTPUTS.functionName]: functionName,
-  } satisfies Record<(typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS], string> & Record<string, string>;
+    // The sandbox runs no scheduled reconcile (`npm run cli -- scan` and `fix` do its work by hand); doctor only
+    // needs the output to be there, as in a stack of this version.
+    [STACK_OUTPUTS.reconcileFunctionName]: `${functionName}-reconcile`,
+  } satisfies Record<(typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS], string>;
 }
 
 /**

@@ -53,7 +53,8 @@ const USAGE = formatHelp(
         ['region', "the region is its partition's IAM event region (us-east-1, cn-north-1, us-gov-west-1)"],
         ['trail', "a CloudTrail trail is logging IAM's write management events"],
         ['stack', `the ${STACK_NAME} stack is deployed, with its outputs`],
-        ['rule', "the stack's EventBridge rule is enabled"],
+        ['rule', "the stack's EventBridge rule for creates and trust changes is enabled"],
+        ['delete-rule', "the stack's EventBridge rule for deletes is enabled"],
         ['dead-letter-queue', "the stack's dead-letter queue is empty"],
         [
           'smoke',
@@ -108,7 +109,7 @@ const OPTIONS = {
 /** The doctor command. */
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'check that the account is ready (region, trail, stack, rule, dead-letter queue); --smoke proves it',
+  summary: 'check that the account is ready (region, trail, stack, rules, dead-letter queue); --smoke proves it',
   async run(args, io) {
     const values = parseCommandArgs(args, OPTIONS);
     if (values.help) {

@@ -53,12 +53,30 @@ function stackTemplate(): string {
           Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } }],
         },
       },
+      DeleteQueue: {
+        Type: 'AWS::SQS::Queue',
+        Properties: {
+          DelaySeconds: 0,
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 },
+        },
+      },
+      DeleteRule: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          State: 'ENABLED',
+          EventPattern: EVENT_PATTERNS.immediate,
+          Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['DeleteQueue', 'Arn'] } }],
+        },
+      },
     },
     Outputs: {
       RuleName: { Value: { Ref: 'Rule' } },
       QueueUrl: { Value: { Ref: 'Queue' } },
+      DeleteRuleName: { Value: { Ref: 'DeleteRule' } },
+      DeleteQueueUrl: { Value: { Ref: 'DeleteQueue' } },
       DeadLetterQueueUrl: { Value: { Ref: 'DeadLetterQueue' } },
       FunctionName: { Value: 'AutoInstanceProfile-Remediator' },
+      ReconcileFunctionName: { Value: 'AutoInstanceProfile-Reconcile' },
     },
   });
 }
@@ -89,7 +107,14 @@ describe('doctor against moto', () => {
       region: 'us-east-1',
       stack: STACK_NAME,
     });
-    expect(report.checks.map((c) => c.name)).toEqual(['region', 'trail', 'stack', 'rule', 'dead-letter-queue']);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      'region',
+      'trail',
+      'stack',
+      'rule',
+      'delete-rule',
+      'dead-letter-queue',
+    ]);
     for (const c of report.checks) expect(Object.keys(c).sort()).toEqual(['detail', 'name', 'ok', 'status']);
     expect(checkOf(report, 'region').status).toBe('ok');
     expect(checkOf(report, 'trail')).toMatchObject({ status: 'failed', detail: expect.stringContaining('no trail') });
@@ -98,8 +123,9 @@ describe('doctor against moto', () => {
       detail: expect.stringContaining('not deployed in us-east-1 (npm run deploy)'),
     });
     expect(checkOf(report, 'rule').status).toBe('not-checked');
+    expect(checkOf(report, 'delete-rule').status).toBe('not-checked');
     expect(checkOf(report, 'dead-letter-queue').status).toBe('not-checked');
-    expect(report.summary).toEqual({ ok: 1, failed: 2, 'not-checked': 2 });
+    expect(report.summary).toEqual({ ok: 1, failed: 2, 'not-checked': 3 });
   });
 
   it('fails the trail check while the trail exists but is not logging', async () => {
@@ -141,6 +167,8 @@ describe('doctor against moto', () => {
     expect(checkOf(report, 'trail').detail).toContain('"management"');
     expect(checkOf(report, 'rule').detail).toContain('ENABLED');
     expect(checkOf(report, 'rule').detail).not.toContain('differs');
+    expect(checkOf(report, 'delete-rule').detail).toContain('ENABLED');
+    expect(checkOf(report, 'delete-rule').detail).not.toContain('differs');
     expect(checkOf(report, 'dead-letter-queue').detail).toContain('empty');
     expect(run.code).toBe(0);
   });
