@@ -202,6 +202,7 @@ describe('the two delivery paths', () => {
       DeleteQueueUrl: pipeline.paths.immediate.queueUrl,
       DeadLetterQueueUrl: pipeline.deadLetterQueueUrl,
       FunctionName: 'paths-function',
+      ReconcileFunctionName: 'paths-function-reconcile',
     });
   });
 });

@@ -142,6 +142,7 @@ describe('pipeline settings', () => {
       DeleteQueueUrl: 'http://q/s-delete',
       DeadLetterQueueUrl: 'http://q/s-dlq',
       FunctionName: 'fn',
+      ReconcileFunctionName: 'fn-reconcile',
     });
     expect(Object.values(STACK_OUTPUTS).filter((key) => outputs[key] === undefined)).toEqual([]);
   });
