@@ -25,7 +25,13 @@ import { openAwsSession } from '../aws.js';
 import type { CliIo, Command, Output } from '../command.js';
 import { type CheckResult, tally } from '../doctor/checks.js';
 import { readSettleDelay, runDoctor } from '../doctor/doctor.js';
-import { runSmoke, SMOKE_MARGIN_SECONDS, type SmokeOutcome, smokeTiming } from '../doctor/smoke.js';
+import {
+  runSmoke,
+  SMOKE_MARGIN_SECONDS,
+  SMOKE_RELEASE_TIMEOUT_SECONDS,
+  type SmokeOutcome,
+  smokeTiming,
+} from '../doctor/smoke.js';
 import { SMOKE_TEST_TAG } from '../doctor/smoke-role.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -55,7 +61,7 @@ const USAGE = formatHelp(
         ['dead-letter-queue', "the stack's dead-letter queue is empty"],
         [
           'smoke',
-          `with --smoke: a throwaway EC2 role (tag ${SMOKE_TEST_TAG}) gets its instance profile; both are then removed`,
+          `with --smoke: a throwaway EC2 role (tag ${SMOKE_TEST_TAG}) gets its instance profile; DeleteRole then removes the role once the service has released it`,
         ],
       ],
     },
@@ -158,6 +164,10 @@ export const doctorCommand: Command = {
             progress.update(
               `smoke: waiting for instance profile ${roleName} … ${seconds} s of ${timing.timeoutSeconds} s`,
             ),
+          onReleaseWait: (seconds, roleName) =>
+            progress.update(
+              `smoke: DeleteRole conflicted; waiting for the service to release instance profile ${roleName} … ${seconds} s of ${SMOKE_RELEASE_TIMEOUT_SECONDS} s`,
+            ),
         });
         progress.done();
         text?.check(smoke.check);
@@ -200,6 +210,8 @@ function jsonReport(
             settleDelaySeconds: smoke.timing.settleDelaySeconds ?? null,
             timeoutSeconds: smoke.timing.timeoutSeconds,
             removed: smoke.removed,
+            removal: smoke.removal?.how ?? null,
+            releaseSeconds: smoke.removal?.how === 'released' ? smoke.removal.seconds : null,
           },
         }),
   };
