@@ -4,6 +4,8 @@
  * configuration only through environment variables, endpoints through AWS_ENDPOINT_URL(_IAM).
  */
 import { runBundle } from '../../../emulator/bundle-runner.js';
+import { startIamProxy } from '../../../emulator/iam-faults.js';
+import { expectGranted } from './permissions.js';
 
 export { createRoleEvent, sqsBatch } from '../../../emulator/lambda-shapes.js';
 
@@ -18,6 +20,8 @@ export interface Invocation<R> {
   readonly metrics: Record<string, unknown>[];
   /** The version of the Node.js the bundle ran on (`process.version`, e.g. `v24.1.0`), from the invoke tool. */
   readonly node: string | undefined;
+  /** The IAM actions it sent, when it went through invokeBundle's own proxy. */
+  readonly actions: readonly string[] | undefined;
 }
 
 /** The SQS batch response. */
@@ -25,11 +29,31 @@ export interface BatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
-/** Invokes the bundle's handler with `input`, in a child process with the test's environment plus `env`. */
+/**
+ * Invokes the bundle's handler with `input`, in a child process with the test's environment plus `env`.
+ * Unless `env` sets AWS_ENDPOINT_URL_IAM (a test's own proxy), its IAM calls go through a proxy that
+ * records them, and each action must be one the function's role is granted: moto never denies, so a
+ * missing grant shows here.
+ */
 export async function invokeBundle<R = BatchResponse>(
   input: unknown,
   env: Record<string, string> = {},
 ): Promise<Invocation<R>> {
+  const moto = process.env.AWS_ENDPOINT_URL;
+  const proxy = env.AWS_ENDPOINT_URL_IAM === undefined && moto !== undefined ? await startIamProxy(moto) : undefined;
+  try {
+    const invocation = await run<R>(input, {
+      ...env,
+      ...(proxy === undefined ? {} : { AWS_ENDPOINT_URL_IAM: proxy.url }),
+    });
+    if (proxy !== undefined) expectGranted(proxy.actions);
+    return { ...invocation, actions: proxy === undefined ? undefined : [...proxy.actions] };
+  } finally {
+    await proxy?.close();
+  }
+}
+
+async function run<R>(input: unknown, env: Record<string, string>): Promise<Omit<Invocation<R>, 'actions'>> {
   const { result, lines, node } = await runBundle(input, {
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false', ...env },
   });
