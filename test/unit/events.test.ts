@@ -150,7 +150,11 @@ describe('fromSqsRecord', () => {
   it('keeps the event time when SentTimestamp is not a real time, rather than an invalid date', () => {
     // Prepare
     const event = load('create-role');
-    const record = { messageId: 'm-1', body: JSON.stringify(event), attributes: { SentTimestamp: '-8640000000000001' } };
+    const record = {
+      messageId: 'm-1',
+      body: JSON.stringify(event),
+      attributes: { SentTimestamp: '-8640000000000001' },
+    };
 
     // Act
     const trigger = fromSqsRecord(record);
