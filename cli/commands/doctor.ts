@@ -49,6 +49,7 @@ const USAGE = formatHelp(
         ['stack', `the ${STACK_NAME} stack is deployed, with its outputs`],
         ['rule', "the stack's EventBridge rule is enabled"],
         ['dead-letter-queue', "the stack's dead-letter queue is empty"],
+        ['instance-profiles', "the account's instance profiles are at most 90% of its quota (GetAccountSummary)"],
         [
           'smoke',
           `with --smoke: a throwaway EC2 role (tag ${SMOKE_TEST_TAG}) gets its instance profile; both are then removed`,
@@ -102,7 +103,8 @@ const OPTIONS = {
 /** The doctor command. */
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'check that the account is ready (region, trail, stack, rule, dead-letter queue); --smoke proves it',
+  summary:
+    'check that the account is ready (region, trail, stack, rule, dead-letter queue, instance profile quota); --smoke proves it',
   async run(args, io) {
     const values = parseCommandArgs(args, OPTIONS);
     if (values.help) {
@@ -127,7 +129,15 @@ export const doctorCommand: Command = {
     // Without a configured endpoint the SQS client sends each call to its QueueUrl's host, as on AWS.
     const sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: !session.customSqsEndpoint });
     try {
-      const report = await runDoctor({ region: session.region, stackName, cloudtrail, cloudformation, events, sqs });
+      const report = await runDoctor({
+        region: session.region,
+        stackName,
+        cloudtrail,
+        cloudformation,
+        events,
+        sqs,
+        iam,
+      });
       for (const check of report.checks) text?.check(check);
       let smoke: SmokeOutcome | undefined;
       if (values.smoke) {

@@ -7,6 +7,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { asAwsAccessError } from '../errors.js';
 import {
@@ -14,6 +15,7 @@ import {
   type CheckResult,
   callFailed,
   checkDeadLetterQueue,
+  checkInstanceProfiles,
   checkRegion,
   checkRule,
   checkStack,
@@ -21,7 +23,7 @@ import {
   notChecked,
   type StackOutputs,
 } from './checks.js';
-import { readQueueDelay, readQueueDepth, readRule, readStack, readTrails } from './probes.js';
+import { readInstanceProfileUsage, readQueueDelay, readQueueDepth, readRule, readStack, readTrails } from './probes.js';
 
 /** What the doctor needs: the resolved region and one client per service, all for that region. */
 export interface DoctorDeps {
@@ -31,6 +33,7 @@ export interface DoctorDeps {
   readonly cloudformation: CloudFormationClient;
   readonly events: EventBridgeClient;
   readonly sqs: SQSClient;
+  readonly iam: IAMClient;
 }
 
 /** The checks in report order, and the stack's outputs when it could be read. */
@@ -42,15 +45,23 @@ export interface DoctorReport {
 /** Runs every check. Throws only an AwsAccessError; other AWS errors leave their check not checked. */
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const region = checkRegion(deps.region);
-  const [trail, stack] = await Promise.all([
+  const [trail, stack, profiles] = await Promise.all([
     attempt('trail', 'CloudTrail DescribeTrails', async () =>
       checkTrails(deps.region, await readTrails(deps.cloudtrail)),
     ),
     attemptStack(deps),
+    attempt('instance-profiles', 'IAM GetAccountSummary', async () => {
+      const usage = await readInstanceProfileUsage(deps.iam);
+      return usage === undefined
+        ? notChecked('instance-profiles', 'GetAccountSummary reported no instance profile count or quota')
+        : checkInstanceProfiles(usage);
+    }),
   ]);
   if (stack.outputs === undefined) {
     const why = `the stack check did not pass`;
-    return { checks: [region, trail, stack.result, notChecked('rule', why), notChecked('dead-letter-queue', why)] };
+    return {
+      checks: [region, trail, stack.result, notChecked('rule', why), notChecked('dead-letter-queue', why), profiles],
+    };
   }
   const { outputs } = stack;
   const [rule, dlq] = await Promise.all([
@@ -61,7 +72,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       checkDeadLetterQueue(await readQueueDepth(deps.sqs, outputs.deadLetterQueueUrl)),
     ),
   ]);
-  return { checks: [region, trail, stack.result, rule, dlq], outputs };
+  return { checks: [region, trail, stack.result, rule, dlq, profiles], outputs };
 }
 
 /**
