@@ -18,6 +18,10 @@ process.on('SIGTERM', onSignal);
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
+  // Opened only by a command that asks for confirmation: reading stdin may keep the process alive.
+  get stdin() {
+    return process.stdin;
+  },
   env: process.env,
   signal: controller.signal,
 });

@@ -1,12 +1,16 @@
 /**
  * The CLI's dispatcher: `auto-instance-profile <command> [options]`. Commands register in
- * {@link COMMANDS}; `scan`, `fix` and `release` join `doctor` there. Errors a command throws become
- * exit codes here (cli/exit-codes.ts), so every command reports them alike.
+ * {@link COMMANDS}. Errors a command throws become exit codes here (cli/exit-codes.ts), so every command
+ * reports them alike.
  */
 import packageJson from '../package.json' with { type: 'json' };
 import { EXIT_CODE_SECTION, formatHelp, HELP_ROW } from './args.js';
 import type { CliIo, Command } from './command.js';
 import { doctorCommand } from './commands/doctor.js';
+import { fixCommand } from './commands/fix.js';
+import { pruneCommand } from './commands/prune.js';
+import { releaseCommand } from './commands/release.js';
+import { scanCommand } from './commands/scan.js';
 import { AwsAccessError, describeError, UsageError } from './errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 
@@ -17,7 +21,9 @@ export const CLI_NAME = 'auto-instance-profile';
 export const CLI_IN_REPO = 'npm run cli --';
 
 /** Every command, by name. */
-export const COMMANDS: ReadonlyMap<string, Command> = new Map([[doctorCommand.name, doctorCommand]]);
+export const COMMANDS: ReadonlyMap<string, Command> = new Map(
+  [doctorCommand, scanCommand, fixCommand, releaseCommand, pruneCommand].map((command) => [command.name, command]),
+);
 
 function usage(): string {
   return formatHelp(

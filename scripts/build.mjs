@@ -18,6 +18,7 @@ const CLI_TARGET = `node${/^>=(\d+)$/.exec(engines.node)?.[1] ?? fail(`engines.n
 /** What we bundle. A missing entry (a function not written yet) is skipped, not an error. */
 export const ENTRIES = [
   { name: 'remediator', entry: 'functions/remediator/index.ts' },
+  { name: 'reconcile', entry: 'functions/reconcile/index.ts' },
   { name: 'cli', entry: 'cli/index.ts', banner: '#!/usr/bin/env node', target: CLI_TARGET },
   // The developer's invoke tool: built, not run through tsx, because the integration tests start it per case.
   { name: 'invoke', entry: 'scripts/invoke.ts' },

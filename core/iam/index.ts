@@ -1,4 +1,5 @@
 import { APPLY_PLAN_PERMISSIONS } from './apply-plan.js';
+import { LIST_ACCOUNT_PERMISSIONS } from './list-account.js';
 import type { IamPermission } from './permissions.js';
 import { READ_STATE_PERMISSIONS } from './read-state.js';
 import { RELEASE_PERMISSIONS } from './release.js';
@@ -11,4 +12,13 @@ export const REMEDIATOR_PERMISSIONS: readonly IamPermission[] = [
   ...READ_STATE_PERMISSIONS,
   ...APPLY_PLAN_PERMISSIONS,
   ...RELEASE_PERMISSIONS,
+];
+
+/**
+ * Every IAM action the reconcile function calls: the account listing, and GetInstanceProfile for the roles
+ * whose same-name profile must be read. It only reads: the remediator acts on what it sends.
+ */
+export const RECONCILE_PERMISSIONS: readonly IamPermission[] = [
+  ...LIST_ACCOUNT_PERMISSIONS,
+  { action: 'iam:GetInstanceProfile', resource: 'instance-profile' },
 ];

@@ -3,6 +3,8 @@
  * (emulator/bundle-runner.ts): on the Lambda runtime's Node.js major whatever Node runs the tests,
  * configuration only through environment variables, endpoints through AWS_ENDPOINT_URL(_IAM).
  */
+
+import { type IamPermission, RECONCILE_PERMISSIONS, REMEDIATOR_PERMISSIONS } from '../../../core/iam/index.js';
 import { runBundle } from '../../../emulator/bundle-runner.js';
 import { startIamProxy } from '../../../emulator/iam-faults.js';
 import { expectGranted } from './permissions.js';
@@ -30,32 +32,44 @@ export interface BatchResponse {
 }
 
 /**
- * Invokes the bundle's handler with `input`, in a child process with the test's environment plus `env`.
- * Unless `env` sets AWS_ENDPOINT_URL_IAM (a test's own proxy), its IAM calls go through a proxy that
- * records them, and each action must be one the function's role is granted: moto never denies, so a
- * missing grant shows here.
+ * Invokes a bundle's handler (the remediator's unless `bundle` names another, e.g. dist/reconcile/index.mjs)
+ * with `input`, in a child process with the test's environment plus `env`. Unless `env` sets
+ * AWS_ENDPOINT_URL_IAM (a test's own proxy), its IAM calls go through a proxy that records them, and each
+ * action must be one the function's role is granted: moto never denies, so a missing grant shows here.
  */
 export async function invokeBundle<R = BatchResponse>(
   input: unknown,
   env: Record<string, string> = {},
+  bundle?: string,
 ): Promise<Invocation<R>> {
-  const moto = process.env.AWS_ENDPOINT_URL;
+  const moto = env.AWS_ENDPOINT_URL ?? process.env.AWS_ENDPOINT_URL;
   const proxy = env.AWS_ENDPOINT_URL_IAM === undefined && moto !== undefined ? await startIamProxy(moto) : undefined;
   try {
-    const invocation = await run<R>(input, {
-      ...env,
-      ...(proxy === undefined ? {} : { AWS_ENDPOINT_URL_IAM: proxy.url }),
-    });
-    if (proxy !== undefined) expectGranted(proxy.actions);
+    const invocation = await run<R>(
+      input,
+      { ...env, ...(proxy === undefined ? {} : { AWS_ENDPOINT_URL_IAM: proxy.url }) },
+      bundle,
+    );
+    if (proxy !== undefined) expectGranted(proxy.actions, permissionsOf(bundle));
     return { ...invocation, actions: proxy === undefined ? undefined : [...proxy.actions] };
   } finally {
     await proxy?.close();
   }
 }
 
-async function run<R>(input: unknown, env: Record<string, string>): Promise<Omit<Invocation<R>, 'actions'>> {
+/** What the function that runs a bundle is granted. */
+function permissionsOf(bundle: string | undefined): readonly IamPermission[] {
+  return bundle?.includes('reconcile') ? RECONCILE_PERMISSIONS : REMEDIATOR_PERMISSIONS;
+}
+
+async function run<R>(
+  input: unknown,
+  env: Record<string, string>,
+  bundle: string | undefined,
+): Promise<Omit<Invocation<R>, 'actions'>> {
   const { result, lines, node } = await runBundle(input, {
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false', ...env },
+    ...(bundle === undefined ? {} : { bundle }),
   });
   const parsed = lines
     .filter((line) => line.startsWith('{'))

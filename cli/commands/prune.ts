@@ -1,0 +1,100 @@
+/**
+ * `auto-instance-profile prune`: for uninstalling. Lists the instance profiles the service made that hold
+ * no role (what `cdk destroy` leaves behind and nothing uses); `--yes` deletes them. Nothing else, ever.
+ */
+import type { ProfileSnapshot } from '../../core/decide.js';
+import { listProfilePages } from '../../core/iam/list-account.js';
+import { readProfile } from '../../core/iam/read-state.js';
+import { deleteProfile } from '../../core/iam/release.js';
+import { isTagTrue, MANAGED_TAG } from '../../core/tags.js';
+import { EXIT_CODE_SECTION, formatHelp, type HelpRow, parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { writeJson } from '../output.js';
+import { ACCOUNT_OPTIONS, COMMON_ROWS, openIam, withIamErrors, YES_OPTION } from '../scan/common.js';
+import { writeHeader, writeTable } from '../scan/report.js';
+import { createStyle, shouldColor } from '../style.js';
+
+const USAGE = formatHelp(
+  'auto-instance-profile prune [options]',
+  `Lists the instance profiles tagged ${MANAGED_TAG}=true that hold no role; with --yes, deletes them. ` +
+    'Profiles that hold a role, or are not ours, are never touched.',
+  [
+    {
+      title: 'Options',
+      rows: [['-y, --yes', 'delete them'], ['--json', 'print { profiles: [names], deleted: [names] }'], ...COMMON_ROWS],
+    },
+    {
+      ...EXIT_CODE_SECTION,
+      rows: EXIT_CODE_SECTION.rows.map(
+        ([code, meaning]): HelpRow =>
+          code === String(EXIT.ok)
+            ? [code, 'none left: there were none, or --yes deleted them all']
+            : code === String(EXIT.failed)
+              ? [code, 'some are left: listed without --yes, or one was given a role meanwhile']
+              : [code, meaning],
+      ),
+    },
+  ],
+);
+
+const OPTIONS = { ...ACCOUNT_OPTIONS, ...YES_OPTION } as const;
+
+/** The prune command. */
+export const pruneCommand: Command = {
+  name: 'prune',
+  summary: 'list our instance profiles that hold no role (left after uninstall); --yes deletes them',
+  async run(args, io) {
+    const values = parseCommandArgs(args, OPTIONS);
+    if (values.help) {
+      io.stdout.write(USAGE);
+      return EXIT.ok;
+    }
+    const { identity, iam } = await openIam('prune', values, io);
+    try {
+      const prunable = await withIamErrors(async () => {
+        const found: ProfileSnapshot[] = [];
+        for await (const page of listProfilePages(iam)) {
+          // The listing has no tags: only the empty profiles are read to see whose they are.
+          for (const listed of page.filter((profile) => profile.roleNames.length === 0)) {
+            const profile = await readProfile(iam, listed.name);
+            if (profile !== 'absent' && profile.roleNames.length === 0 && isTagTrue(profile.tags, MANAGED_TAG)) {
+              found.push(profile);
+            }
+          }
+        }
+        return found;
+      });
+      const deleted: string[] = [];
+      if (values.yes) {
+        await withIamErrors(async () => {
+          for (const profile of prunable) {
+            if ((await deleteProfile(iam, profile.name)) === 'done') deleted.push(profile.name);
+          }
+        });
+      }
+      if (values.json) {
+        writeJson(io.stdout, { ...identity, profiles: prunable.map((p) => p.name), deleted });
+      } else {
+        const style = createStyle(shouldColor(io.stdout, io.env));
+        writeHeader(io.stdout, style, identity);
+        writeTable(
+          io.stdout,
+          style,
+          prunable.map((p) => [p.name, deleted.includes(p.name) ? 'deleted' : 'empty', `path ${p.path}`] as const),
+          'PROFILE',
+        );
+        io.stdout.write(
+          prunable.length === 0
+            ? 'No empty instance profiles of ours.\n'
+            : values.yes
+              ? `Deleted ${deleted.length} of ${prunable.length} empty instance profiles of ours.\n`
+              : `Empty instance profiles of ours: ${prunable.length}; prune --yes deletes them.\n`,
+        );
+      }
+      return deleted.length === prunable.length ? EXIT.ok : EXIT.failed;
+    } finally {
+      iam.destroy();
+    }
+  },
+};

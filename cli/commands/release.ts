@@ -1,0 +1,125 @@
+/**
+ * `auto-instance-profile release ROLE`: hands the role's profile over to the user (removes our tags, the
+ * profile stays in use), or with `--delete` removes the role from it and deletes it. Only ever our profile.
+ */
+
+import { isRoleName } from '../../core/events.js';
+import { removeOurTags } from '../../core/iam/hand-over.js';
+import { readProfile } from '../../core/iam/read-state.js';
+import { deleteProfile, removeRole } from '../../core/iam/release.js';
+import { SKIP_TAG } from '../../core/tags.js';
+import { EXIT_CODE_SECTION, formatHelp, type HelpRow, parseCommandLine } from '../args.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { writeJson } from '../output.js';
+import { planRelease, type ReleasePlan } from '../release/plan.js';
+import { ACCOUNT_OPTIONS, COMMON_ROWS, openIam, withIamErrors } from '../scan/common.js';
+import { writeHeader } from '../scan/report.js';
+import { createStyle, shouldColor } from '../style.js';
+
+const USAGE = formatHelp(
+  'auto-instance-profile release ROLE [options]',
+  'Hands the instance profile the service made for ROLE over to you: removes our tags, so that the profile ' +
+    'stays in use and is yours (e.g. to terraform import it); the service never touches it again. With ' +
+    '--delete, removes the role from the profile and deletes the profile instead. Refuses a profile that is not ours.',
+  [
+    {
+      title: 'Options',
+      rows: [
+        ['--delete', 'remove the role from our profile and delete the profile'],
+        ['--json', 'print { role, profile, action: handed-over | deleted | refused, changes, reason }'],
+        ...COMMON_ROWS,
+      ],
+    },
+    {
+      ...EXIT_CODE_SECTION,
+      rows: EXIT_CODE_SECTION.rows.map(
+        ([code, meaning]): HelpRow =>
+          code === String(EXIT.ok)
+            ? [code, 'the profile was handed over (or deleted)']
+            : code === String(EXIT.failed)
+              ? [code, 'refused: no such profile, not ours, or it holds another role']
+              : [code, meaning],
+      ),
+    },
+  ],
+);
+
+const OPTIONS = { ...ACCOUNT_OPTIONS, delete: { type: 'boolean', default: false } } as const;
+
+/** The release command. */
+export const releaseCommand: Command = {
+  name: 'release',
+  summary: "hand a role's instance profile over to you (removes our tags), or --delete it; ours only",
+  async run(args, io) {
+    const { values, positionals } = parseCommandLine(args, OPTIONS, { positionals: 1 });
+    if (values.help) {
+      io.stdout.write(USAGE);
+      return EXIT.ok;
+    }
+    const [roleName] = positionals;
+    if (roleName === undefined) throw new UsageError('needs the name of a role: release ROLE');
+    if (!isRoleName(roleName)) throw new UsageError(`"${roleName}" is not a valid role name`);
+    const { identity, iam } = await openIam('release', values, io);
+    try {
+      const mode = values.delete ? 'delete' : 'hand-over';
+      const plan = planRelease(roleName, await withIamErrors(() => readProfile(iam, roleName)), mode);
+      const changes = plan.kind === 'refuse' ? [] : await withIamErrors(() => carryOut(iam, plan));
+      const refusal = plan.kind === 'refuse' ? plan.reason : changes === undefined ? gone(roleName) : undefined;
+      const action = refusal !== undefined ? 'refused' : plan.kind === 'delete' ? 'deleted' : 'handed-over';
+      if (values.json) {
+        writeJson(io.stdout, {
+          ...identity,
+          role: roleName,
+          profile: plan.kind === 'refuse' ? null : plan.profileName,
+          action,
+          changes: changes ?? [],
+          ...(refusal === undefined ? {} : { reason: refusal }),
+        });
+      } else {
+        writeHeader(io.stdout, createStyle(shouldColor(io.stdout, io.env)), identity);
+        for (const change of changes ?? []) io.stdout.write(`  ${change}\n`);
+        if (action === 'handed-over') {
+          io.stdout.write(`Instance profile ${roleName} is yours now: the service will not touch it again.\n`);
+        }
+        if (action === 'deleted') {
+          io.stdout.write(
+            `Note: reconcile gives an EC2 role a profile again; tag the role ${SKIP_TAG}=true to keep it without one.\n`,
+          );
+        }
+      }
+      if (refusal !== undefined) {
+        io.stderr.write(`auto-instance-profile release: ${refusal}\n`);
+        return EXIT.failed;
+      }
+      return EXIT.ok;
+    } finally {
+      iam.destroy();
+    }
+  },
+};
+
+/** The plan's IAM calls; what changed, or undefined when the profile vanished (or filled) meanwhile. */
+async function carryOut(
+  iam: Parameters<typeof readProfile>[0],
+  plan: Exclude<ReleasePlan, { kind: 'refuse' }>,
+): Promise<string[] | undefined> {
+  const changes: string[] = [];
+  if (plan.kind === 'untag') {
+    if ((await removeOurTags(iam, plan.profileName, plan.tagKeys)) === 'absent') return undefined;
+    changes.push(`removed tags ${plan.tagKeys.join(', ')} from instance profile ${plan.profileName}`);
+    return changes;
+  }
+  for (const roleName of plan.roleNames) {
+    await removeRole(iam, plan.profileName, roleName);
+    changes.push(`removed role ${roleName} from instance profile ${plan.profileName}`);
+  }
+  if ((await deleteProfile(iam, plan.profileName)) !== 'done') return undefined;
+  changes.push(`deleted instance profile ${plan.profileName}`);
+  return changes;
+}
+
+function gone(roleName: string): string {
+  return `instance profile ${roleName} changed while we worked on it (deleted, or a role was added); run release again`;
+}

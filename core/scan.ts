@@ -1,0 +1,210 @@
+/**
+ * The scan: reads the account in pages (core/iam/list-account.ts), asks {@link decide} about every role
+ * as a `found-by-scan` trigger, and sorts the answers into a {@link ScanReport}. It changes nothing; the
+ * reconcile function sends its candidates to the remediator's queue, and the CLI's `fix` remediates them.
+ *
+ * Cost: one call per page of each listing (up to 1,000 roles or profiles a page), plus one
+ * GetInstanceProfile per role that is in no profile while a profile of its name exists: the listing
+ * shows that profile without its tags, and whose it is decides between adopting it and a conflict.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config.js';
+import { decide, type Facts, type NothingReason, type Plan, type ProfileSnapshot } from './decide.js';
+import { AutoInstanceProfileError } from './errors.js';
+import type { RoleTrigger } from './events.js';
+import type { IamSender } from './iam/client.js';
+import { type ListedRole, listProfilePages, listRolePages } from './iam/list-account.js';
+import { readProfile } from './iam/read-state.js';
+import type { KnownFacts } from './remediate.js';
+
+/** The counts a scan reports; `created` is filled in by `fix`. */
+export interface ScanSummary {
+  /** Roles read. */
+  readonly scanned: number;
+  /** Roles EC2 may assume that are neither opted out nor under an excluded path. */
+  readonly ec2Roles: number;
+  /** Roles that need a profile: one to create, or an empty one of ours to adopt. */
+  readonly missing: number;
+  /** Roles whose profile cannot be made without touching one that is not ours, or that holds another role. */
+  readonly conflicts: number;
+  /** Roles tagged `auto-instance-profile:skip=true`. */
+  readonly optedOut: number;
+  /** Profiles created (or adopted) by this run: always 0 for a scan. */
+  readonly created: number;
+}
+
+/** What the scan decided about one role, with the facts it decided from (for `fix` to start from). */
+export interface RoleDecision {
+  readonly roleName: string;
+  readonly plan: Plan;
+  readonly known: KnownFacts;
+}
+
+/** A role that needs a profile, and the plan that makes it. */
+export type MissingProfile = RoleDecision & { readonly plan: Extract<Plan, { kind: 'create' | 'adopt' }> };
+
+/** A role whose same-name profile stands in the way. */
+export type Conflict = RoleDecision & { readonly plan: Extract<Plan, { kind: 'conflict' }> };
+
+/** The pure result of a scan: the summary and the roles behind its counts. */
+export interface Classification {
+  readonly summary: ScanSummary;
+  readonly missing: readonly MissingProfile[];
+  readonly conflicts: readonly Conflict[];
+}
+
+/** What a scan found and what it cost. */
+export interface ScanReport extends Classification {
+  readonly scanId: string;
+  /** Pages read from each listing. */
+  readonly pages: { readonly roles: number; readonly profiles: number };
+  /** IAM calls made: the pages, plus one GetInstanceProfile per role that needed it. */
+  readonly iamCalls: number;
+}
+
+/** How far a scan has got, after each page. */
+export interface ScanProgress {
+  readonly pages: number;
+  readonly rolesSeen: number;
+}
+
+/** What a scan needs from outside. */
+export interface ScanDeps {
+  readonly iam: IamSender;
+  readonly config: Config;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+  /** Called after every page read. */
+  readonly onProgress?: (progress: ScanProgress) => void;
+}
+
+/** Reads one instance profile with its tags and roles. */
+export type ProfileReader = (name: string) => Promise<ProfileSnapshot | 'absent'>;
+
+/** Scans the account: every role, decided as `found-by-scan`. Changes nothing. */
+export async function scanAccount(deps: ScanDeps, scanId: string = randomUUID()): Promise<ScanReport> {
+  const { iam, config } = deps;
+  const now = (deps.now ?? (() => new Date()))();
+  const pages = { roles: 0, profiles: 0 };
+  let reads = 0;
+  const decisions: RoleDecision[] = [];
+  const progress = () => deps.onProgress?.({ pages: pages.roles + pages.profiles, rolesSeen: decisions.length });
+
+  // IAM names are unique case-insensitively: a profile `App` is in the way of a role `app`.
+  const profileNames = new Set<string>();
+  for await (const page of listProfilePages(iam)) {
+    pages.profiles++;
+    for (const profile of page) profileNames.add(profile.name.toLowerCase());
+    progress();
+  }
+
+  const read: ProfileReader = (name) => {
+    reads++;
+    return readProfile(iam, name);
+  };
+  for await (const page of listRolePages(iam)) {
+    pages.roles++;
+    for (const listed of page) {
+      const sameName = profileNames.has(listed.role.name.toLowerCase()) ? 'exists' : 'absent';
+      decisions.push(await decideListed(listed, sameName, config, { now, scanId }, read));
+    }
+    progress();
+  }
+  return { ...classify(decisions), scanId, pages, iamCalls: pages.roles + pages.profiles + reads };
+}
+
+/**
+ * Decides about one listed role, as {@link decide} would from an event, but starting from the listing's
+ * facts: `sameName` says whether a profile of the role's name exists. The only fact a listing may lack is
+ * that profile's tags: `read` is called for it only when the decision needs it.
+ */
+export async function decideListed(
+  listed: ListedRole,
+  sameName: 'absent' | 'exists',
+  config: Config,
+  context: { readonly now: Date; readonly scanId: string },
+  read: ProfileReader,
+): Promise<RoleDecision> {
+  const roleName = listed.role.name;
+  const trigger: RoleTrigger = { kind: 'found-by-scan', roleName, origin: { type: 'scan', scanId: context.scanId } };
+  let facts: Facts = {
+    trigger,
+    now: context.now,
+    role: listed.role,
+    roleProfiles: listed.profileNames,
+    sameNameProfile: sameName,
+  };
+  for (;;) {
+    const step = decide(facts, config);
+    if (step.kind !== 'need') {
+      const { role, roleProfiles, sameNameProfile } = facts;
+      return { roleName, plan: step, known: { role, roleProfiles, sameNameProfile } };
+    }
+    if (step.fact !== 'sameNameProfile' || facts.sameNameProfile !== 'exists') {
+      throw new AutoInstanceProfileError(`scan of role ${roleName}: the decision needs ${step.fact}, not in a listing`);
+    }
+    facts = { ...facts, sameNameProfile: await read(roleName) };
+  }
+}
+
+/** Whether a role left alone for this reason is still one EC2 may assume, neither opted out nor excluded. */
+const EC2_ROLE: Readonly<Record<NothingReason, boolean>> = {
+  'already-in-profile': true,
+  'opted-out': false,
+  'excluded-path': false,
+  'trust-unreadable': false,
+  'no-ec2-trust': false,
+  'ec2-denied': false,
+  // Not reached from a scan of roles that exist; counted as not EC2 roles should that change.
+  'own-call': false,
+  'ignored-caller': false,
+  'role-gone': false,
+  'not-in-profile': false,
+  'held-by-unmanaged-profile': false,
+  'no-leftover-profile': false,
+  'leftover-not-ours': false,
+  'leftover-in-use': false,
+};
+
+/** Sorts the decisions into the summary, the missing profiles and the conflicts. Pure. */
+export function classify(decisions: readonly RoleDecision[]): Classification {
+  const missing: MissingProfile[] = [];
+  const conflicts: Conflict[] = [];
+  let ec2Roles = 0;
+  let optedOut = 0;
+  for (const decision of decisions) {
+    const { plan } = decision;
+    switch (plan.kind) {
+      case 'create':
+      case 'adopt':
+        missing.push({ ...decision, plan });
+        ec2Roles++;
+        break;
+      case 'conflict':
+        conflicts.push({ ...decision, plan });
+        ec2Roles++;
+        break;
+      case 'nothing':
+        if (EC2_ROLE[plan.reason]) ec2Roles++;
+        if (plan.reason === 'opted-out') optedOut++;
+        break;
+      case 'retry':
+      case 'release':
+      case 'cleanup':
+        // Not plans for a role a listing just showed; a scan never counts them.
+        break;
+    }
+  }
+  return {
+    summary: {
+      scanned: decisions.length,
+      ec2Roles,
+      missing: missing.length,
+      conflicts: conflicts.length,
+      optedOut,
+      created: 0,
+    },
+    missing,
+    conflicts,
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The reconcile pass: scan the account (core/scan.ts), and put one message per candidate role on the
+ * remediator's queue. It finds; the remediator decides again from current state and acts, with its
+ * retries, DLQ, concurrency cap, logs and metrics. A candidate is every role whose decision is not
+ * "nothing": a missing profile, or a conflict (reported again by the remediator, where its alarm sees it).
+ */
+import { randomUUID } from 'node:crypto';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Config } from '../../core/config.js';
+import { AutoInstanceProfileError } from '../../core/errors.js';
+import { reconcileMessage } from '../../core/events.js';
+import type { IamSender } from '../../core/iam/client.js';
+import type { Log } from '../../core/observability.js';
+import { type ScanSummary, scanAccount } from '../../core/scan.js';
+import { sendAll } from './send.js';
+
+/** The metrics of one pass, each a value (not a count of one). */
+export type ReconcileMetricName =
+  | 'RolesScanned'
+  | 'ProfilesMissing'
+  | 'ConflictsFound'
+  | 'CandidatesQueued'
+  | 'CandidatesNotQueued'
+  | 'ScanIamCalls';
+
+/** Records one metric value. */
+export interface Gauge {
+  record(metric: ReconcileMetricName, value: number): void;
+}
+
+/** What a pass needs from outside. */
+export interface ReconcileDeps {
+  readonly iam: IamSender;
+  readonly sqs: SQSClient;
+  /** The remediator's queue. */
+  readonly queueUrl: string;
+  readonly config: Config;
+  readonly log: Log;
+  readonly metrics: Gauge;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+  /** @default randomUUID */
+  readonly newScanId?: () => string;
+}
+
+/** What a pass found and sent. */
+export interface ReconcileResult {
+  readonly scanId: string;
+  readonly summary: ScanSummary;
+  /** Roles sent to the remediator. */
+  readonly queued: number;
+  readonly pages: { readonly roles: number; readonly profiles: number };
+  readonly iamCalls: number;
+}
+
+/** Some candidates could not be queued: the pass fails, so that it is retried and the Errors alarm sees it. */
+export class ReconcileQueueError extends AutoInstanceProfileError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ReconcileQueueError';
+  }
+}
+
+/** Scans, queues one message per candidate, logs one summary line and records the pass's metrics. */
+export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
+  const now = (deps.now ?? (() => new Date()))();
+  const scanId = (deps.newScanId ?? randomUUID)();
+  const report = await scanAccount({ iam: deps.iam, config: deps.config, now: () => now }, scanId);
+  const candidates = [...report.missing, ...report.conflicts].map((decision) => decision.roleName);
+  const sent = await sendAll(
+    deps.sqs,
+    deps.queueUrl,
+    candidates.map((roleName, index) => ({
+      id: `c${index}`,
+      body: JSON.stringify(reconcileMessage(roleName, scanId, now)),
+    })),
+  );
+  const { summary, pages, iamCalls } = report;
+  const notQueued = sent.failed.map((failure) => ({ role: candidates[Number(failure.id.slice(1))], ...failure }));
+  const line = {
+    scanId,
+    scanned: summary.scanned,
+    ec2Roles: summary.ec2Roles,
+    candidates: candidates.length,
+    missing: summary.missing,
+    conflicts: report.conflicts.map((c) => c.roleName),
+    optedOut: summary.optedOut,
+    pages,
+    iamCalls,
+    sqsCalls: sent.calls,
+    queued: sent.sent,
+    ...(notQueued.length > 0 ? { notQueued } : {}),
+  };
+  if (notQueued.length > 0) deps.log.error('reconcile could not queue every candidate', line);
+  else deps.log.info('reconcile finished', line);
+
+  deps.metrics.record('RolesScanned', summary.scanned);
+  deps.metrics.record('ProfilesMissing', summary.missing);
+  deps.metrics.record('ConflictsFound', summary.conflicts);
+  deps.metrics.record('CandidatesQueued', sent.sent);
+  deps.metrics.record('CandidatesNotQueued', notQueued.length);
+  deps.metrics.record('ScanIamCalls', iamCalls);
+  if (notQueued.length > 0) {
+    throw new ReconcileQueueError(`${notQueued.length} of ${candidates.length} candidates could not be queued`);
+  }
+  return { scanId, summary, queued: sent.sent, pages, iamCalls };
+}

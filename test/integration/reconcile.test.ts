@@ -1,0 +1,93 @@
+/**
+ * The reconcile function, through its built bundle (dist/reconcile/index.mjs), against its own moto (the
+ * account must hold only this test's roles): one message per candidate on a real SQS queue, and the
+ * remediator bundle turns those messages into profiles.
+ */
+import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RECONCILE_SOURCE } from '../../core/events.js';
+import { type MotoServer, startMoto } from '../../emulator/moto.js';
+import { createMixedAccount, type MixedAccount } from './support/account.js';
+import { invokeBundle, sqsBatch } from './support/bundle.js';
+
+let moto: MotoServer;
+let iam: IAMClient;
+let sqs: SQSClient;
+let account: MixedAccount;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  iam = new IAMClient({ endpoint: moto.url });
+  sqs = new SQSClient({ endpoint: moto.url });
+  account = await createMixedAccount(
+    iam,
+    { ec2Missing: 12, ec2Covered: 4, adoptable: 2, otherService: 6, optedOut: 2, conflicting: 3, excluded: 1 },
+    'rec',
+  );
+});
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+/** Every message on the queue, each received once. */
+async function drain(queueUrl: string): Promise<string[]> {
+  const bodies: string[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 300 }),
+    );
+    if (Messages.length === 0) return bodies;
+    bodies.push(...Messages.map((m) => m.Body ?? ''));
+  }
+}
+
+describe('reconcile bundle against moto', () => {
+  it('queues one message per candidate, without the queue’s delay, and the remediator makes their profiles', async () => {
+    // Prepare: the remediator's settle queue has a delay; reconcile's messages must not wait for it.
+    const { QueueUrl: queueUrl = '' } = await sqs.send(
+      new CreateQueueCommand({ QueueName: 'remediator', Attributes: { DelaySeconds: '600' } }),
+    );
+    const env = { AWS_ENDPOINT_URL: moto.url, QUEUE_URL: queueUrl };
+    const candidates = [...account.names.ec2Missing, ...account.names.adoptable, ...account.names.conflicting];
+    // One page of each listing, and one GetInstanceProfile per role whose same-name profile it is not in.
+    const pagesAndReads = 2 + account.names.adoptable.length + account.names.conflicting.length;
+
+    // Act
+    const { result, logs } = await invokeBundle<Record<string, unknown>>({}, env, 'dist/reconcile/index.mjs');
+    const bodies = await drain(queueUrl);
+
+    // Assess: exactly one message per candidate, shaped for the remediator's adapter.
+    expect(result).toMatchObject({ summary: account.expected, queued: candidates.length, iamCalls: pagesAndReads });
+    const messages = bodies.map((body) => JSON.parse(body));
+    expect(messages.map((m) => m.detail.roleName).sort()).toEqual([...candidates].sort());
+    expect(new Set(messages.map((m) => m.source))).toEqual(new Set([RECONCILE_SOURCE]));
+    expect(logs.filter((line) => line.message === 'reconcile finished')).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        scanned: account.total,
+        candidates: candidates.length,
+        conflicts: [...account.names.conflicting],
+        pages: { roles: 1, profiles: 1 },
+        iamCalls: pagesAndReads,
+      }),
+    ]);
+
+    // Act: the remediator takes the messages as SQS delivers them, ten at a time.
+    for (let start = 0; start < bodies.length; start += 10) {
+      const { result: batch } = await invokeBundle(sqsBatch(...bodies.slice(start, start + 10)), env);
+      expect(batch.batchItemFailures).toEqual([]);
+    }
+
+    // Assess: every missing profile now exists with its role; the conflicts' profiles are untouched.
+    for (const role of [...account.names.ec2Missing, ...account.names.adoptable]) {
+      const { InstanceProfile: profile } = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: role }));
+      expect(profile?.Roles?.map((r) => r.RoleName)).toEqual([role]);
+    }
+    for (const role of account.names.conflicting) {
+      const { InstanceProfile: profile } = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: role }));
+      expect(profile).toMatchObject({ Roles: [], Tags: [] });
+    }
+  });
+});

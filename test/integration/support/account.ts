@@ -1,0 +1,111 @@
+/**
+ * An account of mixed roles, made fast (parallel batches), for the scan's tests and the scan bench:
+ * EC2 roles with and without profiles, other services' roles, opted-out roles, conflicts, and roles under
+ * an excluded path. It knows what a scan must report about it.
+ */
+import {
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+  type IAMClient,
+  type Tag,
+} from '@aws-sdk/client-iam';
+import type { ScanSummary } from '../../../core/scan.js';
+import { EC2_TRUST_JSON } from '../../support/policies.js';
+
+/** How many roles of each kind. */
+export interface MixedAccountSpec {
+  /** EC2 roles in no profile: a scan reports them missing. */
+  readonly ec2Missing: number;
+  /** EC2 roles in a same-name profile someone else made. */
+  readonly ec2Covered: number;
+  /** EC2 roles whose same-name profile is ours and empty: missing too (adopted, not created). */
+  readonly adoptable: number;
+  /** Roles for another service (Lambda). */
+  readonly otherService: number;
+  /** EC2 roles tagged `auto-instance-profile:skip=true`. */
+  readonly optedOut: number;
+  /** EC2 roles in no profile whose same-name profile is not ours. */
+  readonly conflicting: number;
+  /** EC2 roles under the default excluded path `/aws-service-role/`. */
+  readonly excluded: number;
+}
+
+/** The account as made: the role names of each kind and the summary a scan must report. */
+export interface MixedAccount {
+  readonly names: { readonly [K in keyof MixedAccountSpec]: readonly string[] };
+  readonly total: number;
+  readonly expected: ScanSummary;
+}
+
+const LAMBDA_TRUST_JSON = EC2_TRUST_JSON.replace('ec2.amazonaws.com', 'lambda.amazonaws.com');
+const MANAGED: Tag[] = [{ Key: 'auto-instance-profile:managed', Value: 'true' }];
+const SKIP: Tag[] = [{ Key: 'auto-instance-profile:skip', Value: 'true' }];
+
+/** Makes the account's roles and profiles, `concurrency` calls at a time; names start with `prefix`. */
+export async function createMixedAccount(
+  iam: IAMClient,
+  spec: MixedAccountSpec,
+  prefix: string,
+  concurrency = 16,
+): Promise<MixedAccount> {
+  const names = Object.fromEntries(
+    Object.entries(spec).map(([kind, count]) => [
+      kind,
+      Array.from({ length: count }, (_, i) => `${prefix}-${kind}-${i}`),
+    ]),
+  ) as { [K in keyof MixedAccountSpec]: string[] };
+  const role = (RoleName: string, trust = EC2_TRUST_JSON, extra: { Path?: string; Tags?: Tag[] } = {}) =>
+    iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: trust, ...extra }));
+  const profile = (InstanceProfileName: string, Tags?: Tag[]) =>
+    iam.send(new CreateInstanceProfileCommand({ InstanceProfileName, Tags }));
+  const add = (InstanceProfileName: string, RoleName: string) =>
+    iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName, RoleName }));
+
+  const work: (() => Promise<unknown>)[] = [
+    ...names.ec2Missing.map((name) => () => role(name)),
+    ...names.ec2Covered.map((name) => async () => {
+      await role(name);
+      await profile(name);
+      await add(name, name);
+    }),
+    ...names.adoptable.map((name) => async () => {
+      await role(name);
+      await profile(name, MANAGED);
+    }),
+    ...names.otherService.map((name) => () => role(name, LAMBDA_TRUST_JSON)),
+    ...names.optedOut.map((name) => () => role(name, EC2_TRUST_JSON, { Tags: SKIP })),
+    ...names.conflicting.map((name) => async () => {
+      await role(name);
+      await profile(name);
+    }),
+    ...names.excluded.map((name) => () => role(name, EC2_TRUST_JSON, { Path: '/aws-service-role/test/' })),
+  ];
+  await inBatches(work, concurrency);
+
+  const total = Object.values(spec).reduce((sum, count) => sum + count, 0);
+  return {
+    names,
+    total,
+    expected: {
+      scanned: total,
+      ec2Roles: spec.ec2Missing + spec.ec2Covered + spec.adoptable + spec.conflicting,
+      missing: spec.ec2Missing + spec.adoptable,
+      conflicts: spec.conflicting,
+      optedOut: spec.optedOut,
+      created: 0,
+    },
+  };
+}
+
+/** Runs the tasks, at most `concurrency` at a time. */
+export async function inBatches(tasks: readonly (() => Promise<unknown>)[], concurrency: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      await task?.();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
+}
