@@ -8,10 +8,10 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { DEFAULT_CONFIG } from '../core/config.js';
 import { PAGE_SIZE } from '../core/iam/list-account.js';
 import { scanAccount } from '../core/scan.js';
+import { createMixedAccount, type MixedAccountSpec } from '../emulator/account.js';
 import { startIamProxy } from '../emulator/iam-faults.js';
 import { startMoto } from '../emulator/moto.js';
-import { createMixedAccount, type MixedAccountSpec } from '../test/integration/support/account.js';
-import { listRolesScan, naiveScan } from '../test/integration/support/scan-baselines.js';
+import { listRolesScan, naiveScan } from './scan-baselines.js';
 
 const ROLES = Number(process.env.ROLES ?? 600);
 const RUNS = 3;
