@@ -166,9 +166,9 @@ async function callsSection(): Promise<Section> {
       await runBundle(sqsBatch(createRoleEvent(c.role)), { env });
       const actions = proxy.actions.slice(seen);
       figures.push({
-        name: c.name,
+        name: `IAM calls, ${c.name}`,
         value: actions.length,
-        unit: 'calls',
+        unit: '',
         baseline: { name: 'the fewest the decision needs', value: c.least },
         note: actions.join(', '),
       });

@@ -3,7 +3,6 @@
  * stack delivers them ({@link runEventSource}) against moto behind the IAM proxy with seeded faults; and
  * the end state it left in IAM. The fault tests and the bench run the same burst.
  */
-import { randomUUID } from 'node:crypto';
 import { CreateRoleCommand, IAMClient, paginateListInstanceProfiles } from '@aws-sdk/client-iam';
 import type { Invocation } from './bundle-runner.js';
 import { bundleInvoker, type EventSourceRun, runEventSource } from './event-source.js';
@@ -38,7 +37,10 @@ export interface BurstOptions {
   readonly latencyMs?: readonly [number, number];
   /** Every event delivered twice, in shuffled order. @default false */
   readonly duplicates?: boolean;
-  /** The roles' name prefix. @default `burst-` and a random suffix */
+  /**
+   * The roles' name prefix. Faults are drawn per role name, so the same prefix and seed give the same faults.
+   * @default `burst-s<seed>`
+   */
   readonly prefix?: string;
   /** The function's environment on top of `baseEnv` and the proxy's endpoint, e.g. BATCH_CONCURRENCY or AWS_RETRY_MODE. */
   readonly env?: Readonly<Record<string, string>>;
@@ -65,7 +67,7 @@ export interface BurstResult {
 
 /** Creates the roles in moto, then delivers one CreateRole event for each (two with `duplicates`) through the faulted proxy. */
 export async function runBurst(options: BurstOptions): Promise<BurstResult> {
-  const prefix = options.prefix ?? `burst-${randomUUID().slice(0, 8)}`;
+  const prefix = options.prefix ?? `burst-s${options.seed}`;
   const roleNames = Array.from({ length: options.roles }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
   const iam = motoClient(options.motoUrl);
   try {
