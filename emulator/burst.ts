@@ -163,7 +163,7 @@ export async function burstEndState(motoUrl: string, roleNames: readonly string[
     .map(([role, names]) => ({ role, profiles: names }));
   const prefixes = new Set(roleNames.map((role) => role.replace(/-\d+$/, '')));
   const stray = [...profiles]
-    .filter(([name]) => [...prefixes].some((prefix) => name.startsWith(prefix)))
+    .filter(([name]) => [...prefixes].some((prefix) => name.startsWith(`${prefix}-`)))
     .filter(([name, members]) => !(roles.has(name) && members.length === 1 && members[0] === name))
     .map(([name]) => name);
   return { wrong, stray };
