@@ -10,8 +10,11 @@ export const STACK_NAME = 'AutoInstanceProfile';
 export const STACK_OUTPUTS = {
   ruleName: 'RuleName',
   queueUrl: 'QueueUrl',
+  deleteRuleName: 'DeleteRuleName',
+  deleteQueueUrl: 'DeleteQueueUrl',
   deadLetterQueueUrl: 'DeadLetterQueueUrl',
   functionName: 'FunctionName',
+  reconcileFunctionName: 'ReconcileFunctionName',
 } as const;
 
 /** Receives before SQS moves a message to the DLQ. */

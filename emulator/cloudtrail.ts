@@ -3,12 +3,15 @@
  * it publishes the record CloudTrail would write to EventBridge's default bus, before the caller gets its
  * answer, so that whatever the caller does next comes after it. Field names, casing and placement follow
  * CloudTrail's IAM records (test/fixtures/cloudtrail/), except `responseElements`, which stays null: nothing
- * reads it, the remediator reads the role from IAM.
+ * reads it, the remediator reads the role from IAM. Also records the trail itself in moto, as `doctor` looks
+ * for one.
  */
 import { randomUUID } from 'node:crypto';
+import { type CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { CLOUDTRAIL_DETAIL_TYPE, IAM_CLOUDTRAIL_SOURCE, IAM_EVENT_SOURCE } from '../core/events.js';
 import { IAM_EVENT_REGION } from '../core/pipeline-settings.js';
+import { EmulatorError } from './errors.js';
 import type { AwsCall, ProxyHook, ProxyRequest, ProxyResponse } from './proxy.js';
 
 /** moto's default account. */
@@ -223,4 +226,31 @@ function xmlText(xml: string, name: string): string | undefined {
     if (entity.startsWith('#')) return String.fromCodePoint(Number.parseInt(entity.slice(1), 10));
     return ENTITIES[entity] ?? whole;
   });
+}
+
+/**
+ * Creates an S3 bucket in moto with a path-style PUT (CreateTrail checks that its bucket exists), without
+ * an S3 client of our own.
+ */
+export async function createMotoBucket(motoUrl: string, name: string): Promise<void> {
+  const response = await fetch(`${motoUrl}/${name}`, {
+    method: 'PUT',
+    headers: {
+      authorization: `AWS4-HMAC-SHA256 Credential=testing/20261128/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+  });
+  if (!response.ok) throw new EmulatorError(`CreateBucket ${name}: HTTP ${response.status}`);
+}
+
+/**
+ * Records in moto's CloudTrail the trail an account needs for the pipeline: multi-region, logging, with
+ * CloudTrail's default selectors (every management event), into a bucket of its own. Nothing is written to
+ * it: the hook above stands in for what the trail would deliver to EventBridge. It lets `doctor` find the
+ * trail as it would in an account.
+ */
+export async function recordTrail(cloudtrail: CloudTrailClient, motoUrl: string, name: string): Promise<void> {
+  const bucket = `${name}-logs`;
+  await createMotoBucket(motoUrl, bucket);
+  await cloudtrail.send(new CreateTrailCommand({ Name: name, S3BucketName: bucket, IsMultiRegionTrail: true }));
+  await cloudtrail.send(new StartLoggingCommand({ Name: name }));
 }

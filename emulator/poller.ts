@@ -1,8 +1,10 @@
 /**
- * Lambda's SQS poller, in miniature: long-polls the queue, hands each batch (up to 10 records) to the
+ * Lambda's SQS poller, in miniature: long-polls a queue, hands each batch (up to 10 records) to the
  * function in Lambda's SQS event shape, and honours ReportBatchItemFailures by deleting only the
  * messages that succeeded. The others become visible again after the visibility timeout, and SQS moves
- * them to the DLQ after the redrive policy's receive count, exactly as in the deployed wiring.
+ * them to the DLQ after the redrive policy's receive count, exactly as in the deployed wiring. A function
+ * that reads several queues (the settle and the delete queue) gets one poller per queue, as Lambda runs one
+ * per event source mapping.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -107,4 +109,28 @@ async function processBatch(options: PollerOptions, messages: readonly Message[]
     }
   }
   return { ...settlement, records: event.Records, deleteErrors };
+}
+
+/** A queue the function reads: one of its event source mappings. */
+export interface EventSourceQueue {
+  readonly queueUrl: string;
+  readonly queueArn: string;
+}
+
+/**
+ * One poller per queue, all handing their batches to the same function, as Lambda does for a function with
+ * several SQS event source mappings. Stopping stops them all.
+ */
+export function startPollers(
+  queues: readonly EventSourceQueue[],
+  options: Omit<PollerOptions, keyof EventSourceQueue>,
+): Poller {
+  const pollers = queues.map((queue) =>
+    startPoller({ ...options, queueUrl: queue.queueUrl, queueArn: queue.queueArn }),
+  );
+  return {
+    async stop() {
+      await Promise.all(pollers.map((poller) => poller.stop()));
+    },
+  };
 }

@@ -1,21 +1,20 @@
 /**
- * The whole service as one construct: CloudTrail → EventBridge rule → SQS queue (settle delay,
- * dead-letter queue) → remediator Lambda → IAM, with its alarms and dashboard.
+ * The whole service as one construct: CloudTrail → EventBridge rules → SQS queues (one with the settle
+ * delay, one without for deletes; a shared dead-letter queue) → remediator Lambda → IAM; the reconcile
+ * pass (on a schedule and after every deploy) → the settle queue; with its alarms and dashboard.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_PATTERNS } from '../core/event-pattern.js';
+import type { Delivery } from '../core/events.js';
 import { type IamResourceType, REMEDIATOR_PERMISSIONS } from '../core/iam/index.js';
-import { SERVICE_NAME } from '../core/logger.js';
-import { METRICS_NAMESPACE } from '../core/observability.js';
 import {
   BATCH_SIZE,
   DLQ_RETENTION_DAYS,
@@ -23,21 +22,17 @@ import {
   MAX_RECEIVE_COUNT,
   VISIBILITY_TIMEOUT_SECONDS,
 } from '../core/pipeline-settings.js';
-import { REMEDIATOR_HANDLER, remediatorCode } from './bundle.js';
 import { Monitoring } from './monitoring.js';
-import { wildcardResourceFindingId } from './nag.js';
-import { iamPolicyStatements, iamResourceArn } from './permissions.js';
 import { type AutoInstanceProfileProps, type ResolvedProps, resolveProps } from './props.js';
+import { Reconcile } from './reconcile.js';
 import { guardIamEventRegion } from './region-guard.js';
+import { ServiceFunction } from './service-function.js';
 import { ManagementEventsTrail } from './trail.js';
 
 export type { AutoInstanceProfileProps } from './props.js';
 
-/** The function's memory: enough for the bundled SDK; Lambda gives CPU in proportion. */
-export const FUNCTION_MEMORY_MB = 256;
-
-/** The function's log level; Powertools reads it from the environment. */
-export const FUNCTION_LOG_LEVEL = 'INFO';
+/** The bundle the remediator runs: `dist/remediator/index.mjs`. */
+export const REMEDIATOR_BUNDLE = 'remediator';
 
 /** The alarms the construct creates. */
 export interface AutoInstanceProfileAlarms {
@@ -55,20 +50,31 @@ export interface AutoInstanceProfileAlarms {
  * region it throws, and an environment-agnostic stack gets a CloudFormation Rules assertion.
  */
 export class AutoInstanceProfile extends Construct {
-  /** The remediator. */
+  /** The remediator: its function, role and log group. */
+  public readonly remediator: ServiceFunction;
+  /** The remediator's function. */
   public readonly function: LambdaFunction;
-  /** Holds each event for the settle delay, then feeds the function. */
+  /** Holds each create or trust-change event for the settle delay, then feeds the function. */
   public readonly queue: Queue;
-  /** Where events go after {@link MAX_RECEIVE_COUNT} failed receives, or when EventBridge cannot deliver them. */
+  /** Feeds delete events to the function without delay, so that a retried `delete-role` works seconds later. */
+  public readonly deleteQueue: Queue;
+  /**
+   * Where events from either queue go after {@link MAX_RECEIVE_COUNT} failed receives, or when EventBridge
+   * cannot deliver them to their queue. Shared: one place to look, one alarm, one redrive.
+   */
   public readonly deadLetterQueue: Queue;
-  /** Matches the CloudTrail IAM events the remediator handles on the settle path ({@link EVENT_PATTERNS}). */
+  /** Matches the CloudTrail IAM events that wait for the settle delay ({@link EVENT_PATTERNS}`.settle`): into {@link queue}. */
   public readonly rule: Rule;
+  /** Matches the delete events ({@link EVENT_PATTERNS}`.immediate`): into {@link deleteQueue}. */
+  public readonly deleteRule: Rule;
   /** The dead-letter queue, function-error and conflict alarms; they notify `alarmTopic` when it is set. */
   public readonly alarms: AutoInstanceProfileAlarms;
   /** The function's metrics, the queues and the alarms on one page. */
   public readonly dashboard: Dashboard;
-  /** The function's log group, with the configured retention. */
+  /** The remediator's log group, with the configured retention. */
   public readonly logGroup: LogGroup;
+  /** The reconcile pass: its function, its schedule and its run after every deploy. */
+  public readonly reconcile: Reconcile;
   /** The trail, when `createTrail` is set. */
   public readonly trail: ManagementEventsTrail | undefined;
 
@@ -88,28 +94,32 @@ export class AutoInstanceProfile extends Construct {
         `This is the dead-letter queue itself: it keeps failed events for ${DLQ_RETENTION_DAYS} days for inspection and redrive. ` +
         'A redrive policy on it would only move them further away.',
     });
-    this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      deliveryDelay: settings.settleDelay,
-      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_SECONDS),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
-    });
 
-    this.rule = new Rule(this, 'Rule', {
-      description:
-        'CloudTrail-recorded IAM calls that may need an instance profile, for the auto-instance-profile remediator',
-      eventPattern: toCdkEventPattern(EVENT_PATTERNS.settle),
-      // Grants events.amazonaws.com SendMessage on both queues, only for this rule (aws:SourceArn).
-      targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
-    });
+    const settle = this.deliveryPath('settle', settings.settleDelay);
+    this.queue = settle.queue;
+    this.rule = settle.rule;
+    const immediate = this.deliveryPath('immediate', Duration.seconds(0));
+    this.deleteQueue = immediate.queue;
+    this.deleteRule = immediate.rule;
 
-    this.logGroup = new LogGroup(this, 'LogGroup', { retention: settings.logRetention });
-    this.function = this.createFunction(settings);
+    this.remediator = this.createRemediator(settings);
+    this.function = this.remediator.function;
+    this.logGroup = this.remediator.logGroup;
+
+    this.reconcile = new Reconcile(this, 'Reconcile', {
+      queue: this.queue,
+      schedule: settings.reconcileSchedule,
+      afterDeploy: settings.reconcileAfterDeploy,
+      logRetention: settings.logRetention,
+      environment: functionEnvironment(settings),
+      runAfter: [this.remediator],
+    });
 
     const monitoring = new Monitoring(this, 'Monitoring', {
       function: this.function,
+      reconcileFunction: this.reconcile.function,
       queue: this.queue,
+      deleteQueue: this.deleteQueue,
       deadLetterQueue: this.deadLetterQueue,
       alarmTopic: settings.alarmTopic,
       alarmOnConflicts: settings.alarmOnConflicts,
@@ -126,49 +136,93 @@ export class AutoInstanceProfile extends Construct {
       : undefined;
   }
 
-  private createFunction(settings: ResolvedProps): LambdaFunction {
-    // Our own role, without the AWS managed basic-execution policy: it may write to its own log group only.
-    const role = new Role(this, 'FunctionRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'The auto-instance-profile remediator: reads roles, creates and tags instance profiles',
+  /**
+   * One delivery path: a rule with the path's pattern into a queue with the path's delay. Both queues
+   * share the dead-letter queue, for failed receives and for deliveries EventBridge gives up on.
+   */
+  private deliveryPath(delivery: Delivery, delay: Duration): { readonly queue: Queue; readonly rule: Rule } {
+    const { queueId, ruleId, description } = DELIVERY_PATHS[delivery];
+    const queue = new Queue(this, queueId, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deliveryDelay: delay,
+      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_SECONDS),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
-    for (const statement of iamPolicyStatements(this, REMEDIATOR_PERMISSIONS)) role.addToPolicy(statement);
-    this.logGroup.grantWrite(role);
+    const rule = new Rule(this, ruleId, {
+      description,
+      eventPattern: toCdkEventPattern(EVENT_PATTERNS[delivery]),
+      // Grants events.amazonaws.com SendMessage on the queue and the dead-letter queue, only for this rule (aws:SourceArn).
+      targets: [new SqsQueue(queue, { deadLetterQueue: this.deadLetterQueue })],
+    });
+    return { queue, rule };
+  }
 
-    const fn = new LambdaFunction(this, 'Function', {
+  private createRemediator(settings: ResolvedProps): ServiceFunction {
+    // The id `Function` keeps the function's logical id from the versions before ServiceFunction.
+    const remediator = new ServiceFunction(this, 'Function', {
+      bundle: REMEDIATOR_BUNDLE,
       description: 'Gives IAM roles that EC2 may assume their console-style instance profile',
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
-      memorySize: FUNCTION_MEMORY_MB,
+      roleDescription:
+        'The auto-instance-profile remediator: reads roles, creates and tags instance profiles, releases its own',
+      permissions: REMEDIATOR_PERMISSIONS,
+      wildcardReasons: REMEDIATOR_WILDCARD_REASONS,
+      logRetention: settings.logRetention,
       timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
-      code: remediatorCode(),
-      handler: REMEDIATOR_HANDLER,
-      role,
-      logGroup: this.logGroup,
-      environment: { ...functionEnvironment(settings), SERVICE_ROLE_ARN: role.roleArn },
+      environment: functionEnvironment(settings),
+      deadLetterReason:
+        'The function is only invoked by its SQS event sources, never asynchronously; failed records are ' +
+        `moved by each queue's redrive policy to the dead-letter queue after ${MAX_RECEIVE_COUNT} receives.`,
+      acknowledgments: [
+        {
+          id: 'Serverless-LambdaEventSourceMappingDestination',
+          reason:
+            'An on-failure destination applies to stream and Kafka event sources only; for an SQS source the ' +
+            "queue's redrive policy to the dead-letter queue is the failure destination.",
+        },
+      ],
     });
-    fn.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: BATCH_SIZE,
-        reportBatchItemFailures: true,
-        maxConcurrency: settings.maxConcurrency,
-      }),
-    );
-    acknowledgeFunctionFindings(fn, role);
-    return fn;
+    const fn = remediator.function;
+    // Events this role caused (our own profile writes, recorded by CloudTrail) are never acted on.
+    fn.addEnvironment('SERVICE_ROLE_ARN', remediator.role.roleArn);
+    // One mapping per queue, each with its own concurrency cap: a burst of deletes does not wait behind creates.
+    for (const queue of [this.queue, this.deleteQueue]) {
+      fn.addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: BATCH_SIZE,
+          reportBatchItemFailures: true,
+          maxConcurrency: settings.maxConcurrency,
+        }),
+      );
+    }
+    return remediator;
   }
 }
 
-/** The function's environment: the service settings core/config.ts reads, and Powertools'. */
+/** The construct ids and descriptions of each delivery path's queue and rule; the settle path keeps its first ids. */
+const DELIVERY_PATHS: Readonly<
+  Record<Delivery, { readonly queueId: string; readonly ruleId: string; readonly description: string }>
+> = {
+  settle: {
+    queueId: 'Queue',
+    ruleId: 'Rule',
+    description:
+      'CloudTrail-recorded IAM calls that may need an instance profile (after the settle delay), for the auto-instance-profile remediator',
+  },
+  immediate: {
+    queueId: 'DeleteQueue',
+    ruleId: 'DeleteRule',
+    description:
+      'CloudTrail-recorded DeleteRole calls (succeeded, or failed with DeleteConflict), for the auto-instance-profile remediator, without delay',
+  },
+};
+
+/** The function's service settings, which core/config.ts reads from its environment. */
 export function functionEnvironment(settings: ResolvedProps): Record<string, string> {
   return {
     DRY_RUN: String(settings.dryRun),
     EXCLUDED_PATH_PREFIXES: settings.excludedPathPrefixes.join(','),
     IGNORED_CALLERS: settings.ignoredCallers.join(','),
-    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    POWERTOOLS_LOG_LEVEL: FUNCTION_LOG_LEVEL,
-    NODE_OPTIONS: '--enable-source-maps',
   };
 }
 
@@ -178,45 +232,14 @@ export function toCdkEventPattern(pattern: object): EventPattern {
   return detailType === undefined ? rest : { ...rest, detailType: detailType as string[] };
 }
 
-/** Why each IAM resource type is granted on `<type>/*` in this account (AwsSolutions-IAM5). */
-const WILDCARD_RESOURCE_REASONS: Readonly<Record<IamResourceType, string>> = {
+/** Why each IAM resource type is granted to the remediator on `<type>/*` in this account (AwsSolutions-IAM5). */
+const REMEDIATOR_WILDCARD_REASONS: Readonly<Record<IamResourceType, string>> = {
   role:
     'The remediator acts on any role created in this account; role names are not known in advance. ' +
     'The role/* pattern is limited to this account, to reads and to PassRole, which AddRoleToInstanceProfile requires.',
   'instance-profile':
     'The remediator creates a profile named after each new role, so profile names are not known in advance. ' +
-    'The instance-profile/* pattern is limited to this account, and every write but AddRoleToInstanceProfile ' +
-    'is further limited to profiles tagged auto-instance-profile:managed=true.',
+    'The instance-profile/* pattern is limited to this account; creating and tagging require the request to tag the ' +
+    'profile as ours (aws:RequestTag), and removing a role or deleting a profile require it to be tagged as ours (aws:ResourceTag).',
   '*': 'GetAccountAuthorizationDetails has no resource type: it can only be granted on "*". It is a read.',
 };
-
-function acknowledgeFunctionFindings(fn: LambdaFunction, role: Role): void {
-  // No acknowledgment of AwsSolutions-L1 / Serverless-LambdaLatestVersion: the function runs the newest Node.js
-  // runtime CDK knows. When a CDK upgrade brings a newer one, they fire, and docs/deploy.md says what we do then.
-  Validations.of(fn).acknowledge(
-    {
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'The function is only invoked by its SQS event source, never asynchronously; failed records are ' +
-        `moved by the queue's redrive policy to its dead-letter queue after ${MAX_RECEIVE_COUNT} receives.`,
-    },
-    {
-      id: 'Serverless-LambdaEventSourceMappingDestination',
-      reason:
-        'An on-failure destination applies to stream and Kafka event sources only; for an SQS source the ' +
-        "queue's redrive policy to its dead-letter queue is the failure destination.",
-    },
-    {
-      id: 'Serverless-LambdaTracing',
-      reason:
-        'The function makes a handful of IAM calls per record and does not instrument X-Ray; active tracing ' +
-        "would add xray:Put* on '*' to its role for no insight. Records are correlated by eventId in the logs.",
-    },
-  );
-  for (const type of new Set(REMEDIATOR_PERMISSIONS.map((permission) => permission.resource))) {
-    Validations.of(role).acknowledge({
-      id: wildcardResourceFindingId(role, iamResourceArn(role, type)),
-      reason: WILDCARD_RESOURCE_REASONS[type],
-    });
-  }
-}

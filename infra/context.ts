@@ -9,6 +9,7 @@
  * that is not one of ours stops synthesis, with the list of ours.
  */
 import { Duration } from 'aws-cdk-lib';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { parseCommaList } from '../core/config.js';
@@ -16,6 +17,7 @@ import { AutoInstanceProfileError } from '../core/errors.js';
 import {
   type AutoInstanceProfileProps,
   InvalidSettingError,
+  RECONCILE_SCHEDULE_REQUIREMENT,
   resolveProps,
   SETTLE_DELAY_REQUIREMENT,
   TRAIL_RETENTION_REQUIREMENT,
@@ -55,6 +57,8 @@ export const CONTEXT_SETTINGS = {
     read: (raw, key) => Duration.days(readNonNegative(raw, key, TRAIL_RETENTION_REQUIREMENT)),
   },
   alarmOnConflicts: { prop: 'alarmOnConflicts', read: readBoolean },
+  reconcileSchedule: { prop: 'reconcileSchedule', read: readSchedule },
+  reconcileAfterDeploy: { prop: 'reconcileAfterDeploy', read: readBoolean },
 } as const satisfies Readonly<Record<string, ContextSetting>>;
 
 /** A context key this app reads. */
@@ -131,6 +135,13 @@ function readBoolean(raw: unknown, key: string): boolean {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   throw contextError(key, 'must be true or false', JSON.stringify(raw));
+}
+
+/** `disabled`, or a schedule expression as EventBridge Scheduler takes it (`rate(12 hours)`, `cron(0 3 * * ? *)`); the prop validates it. */
+function readSchedule(raw: unknown, key: string): ScheduleExpression | 'disabled' {
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  if (text === '') throw contextError(key, RECONCILE_SCHEDULE_REQUIREMENT, JSON.stringify(raw));
+  return text === 'disabled' ? text : ScheduleExpression.expression(text);
 }
 
 function readTopicArn(raw: unknown, key: string): string {

@@ -50,9 +50,13 @@ const PERIOD = Duration.minutes(5);
 export interface MonitoringProps {
   /** The remediator. */
   readonly function: IFunction;
-  /** The queue that feeds it. */
+  /** The reconcile function: its failed passes count in the function-errors alarm. */
+  readonly reconcileFunction: IFunction;
+  /** The queue that feeds it (the settle path). */
   readonly queue: IQueue;
-  /** The queue's dead-letter queue. */
+  /** The queue that feeds it delete events, without delay. */
+  readonly deleteQueue: IQueue;
+  /** The queues' shared dead-letter queue. */
   readonly deadLetterQueue: IQueue;
   /** Receives ALARM and OK notifications. @default - none */
   readonly alarmTopic?: ITopic | undefined;
@@ -99,15 +103,17 @@ export class Monitoring extends Construct {
       alarmDescription:
         'The remediator has errors: failed invocations (crash, timeout or a setting it cannot use), failed records ' +
         "(IAM errors after retries, unsupported events), or the account's instance profile quota is full " +
-        '(QuotaExceeded). Read its log group (level ERROR); failed records are retried and end up in the dead-letter queue.',
+        '(QuotaExceeded); or a reconcile pass failed. Read the log group of the function that failed (level ERROR); ' +
+        'failed records are retried and end up in the dead-letter queue.',
       metric: new MathExpression({
-        expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0)',
+        expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(reconcileErrors, 0)',
         usingMetrics: {
           invocationErrors: props.function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
           recordErrors: serviceTotal('Errors'),
           quotaFull: serviceTotal('QuotaExceeded'),
+          reconcileErrors: props.reconcileFunction.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
         },
-        label: 'Errors: failed invocations, failed records, and a full instance profile quota',
+        label: 'Errors: failed invocations, failed records, a full instance profile quota, and failed reconcile passes',
         period: PERIOD,
       }),
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -178,12 +184,9 @@ export class Monitoring extends Construct {
         }),
       ]),
       graph(
-        'Queue',
-        [
-          props.queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period: PERIOD }),
-          props.queue.metricApproximateNumberOfMessagesNotVisible({ statistic: Stats.MAXIMUM, period: PERIOD }),
-        ],
-        [props.queue.metricApproximateAgeOfOldestMessage({ statistic: Stats.MAXIMUM, period: PERIOD })],
+        'Queues',
+        [...queueDepth(props.queue, 'Queue'), ...queueDepth(props.deleteQueue, 'Delete queue')],
+        [oldestMessageAge(props.queue, 'Queue'), oldestMessageAge(props.deleteQueue, 'Delete queue')],
       ),
       graph(
         'Function',
@@ -219,6 +222,30 @@ export function serviceMetric(name: MetricName): IMetric {
     expression: `SEARCH('{${METRICS_NAMESPACE},reason,service} MetricName="${name}" service="${SERVICE_NAME}"', 'Sum', ${PERIOD.toSeconds()})`,
     // A dynamic label: one line per reason, named after it.
     label: `${name}: \${PROP('Dim.reason')}`,
+    period: PERIOD,
+  });
+}
+
+/** A queue's messages waiting and in flight. */
+function queueDepth(queue: IQueue, name: string): IMetric[] {
+  return [
+    queue.metricApproximateNumberOfMessagesVisible({
+      label: `${name}: visible`,
+      statistic: Stats.MAXIMUM,
+      period: PERIOD,
+    }),
+    queue.metricApproximateNumberOfMessagesNotVisible({
+      label: `${name}: in flight`,
+      statistic: Stats.MAXIMUM,
+      period: PERIOD,
+    }),
+  ];
+}
+
+function oldestMessageAge(queue: IQueue, name: string): IMetric {
+  return queue.metricApproximateAgeOfOldestMessage({
+    label: `${name}: age of the oldest message`,
+    statistic: Stats.MAXIMUM,
     period: PERIOD,
   });
 }

@@ -4,6 +4,7 @@
  */
 import { Duration, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { DEFAULT_CONFIG } from '../core/config.js';
 import { AutoInstanceProfileError } from '../core/errors.js';
@@ -106,6 +107,20 @@ export interface AutoInstanceProfileProps {
    * @default true
    */
   readonly alarmOnConflicts?: boolean;
+  /**
+   * When the reconcile pass runs on its own, through EventBridge Scheduler: a `ScheduleExpression`
+   * (`rate`, `cron`, `at` or `expression`; a rate at least {@link MIN_RECONCILE_RATE_HOURS} hour, since
+   * each pass reads the whole account from IAM), or `'disabled'` for no schedule. The pass finds every
+   * role that EC2 may assume and has no profile, and sends each to the remediator's queue.
+   * @default ScheduleExpression.rate(Duration.days(1))
+   */
+  readonly reconcileSchedule?: ScheduleExpression | 'disabled';
+  /**
+   * Run the reconcile pass once after every deploy that changes the stack, the first one included, so
+   * that the roles that existed before the service are covered the day it is installed.
+   * @default true
+   */
+  readonly reconcileAfterDeploy?: boolean;
 }
 
 /** The props with every default filled in, after validation. */
@@ -120,7 +135,16 @@ export interface ResolvedProps {
   readonly createTrail: boolean;
   readonly trailRetention: Duration;
   readonly alarmOnConflicts: boolean;
+  readonly reconcileSchedule: ScheduleExpression | 'disabled';
+  readonly reconcileAfterDeploy: boolean;
 }
+
+/** What `reconcileSchedule` allows as an expression, for the prop and for its context key alike. */
+export const RECONCILE_SCHEDULE_REQUIREMENT =
+  "must be 'disabled' or an EventBridge Scheduler expression: rate(...), cron(...) or at(...)";
+
+/** The shortest `rate(...)` the reconcile schedule takes, in hours. */
+export const MIN_RECONCILE_RATE_HOURS = 1;
 
 /** The documented defaults, in one place for the construct, its tests and docs/deploy.md. */
 export const DEFAULT_PROPS = {
@@ -133,6 +157,8 @@ export const DEFAULT_PROPS = {
   createTrail: false,
   trailRetention: Duration.days(365),
   alarmOnConflicts: true,
+  reconcileSchedule: ScheduleExpression.rate(Duration.days(1)),
+  reconcileAfterDeploy: true,
 } as const;
 
 /** Fills in the defaults and throws an {@link InvalidSettingError} naming the prop and its allowed values if one is invalid. */
@@ -148,6 +174,8 @@ export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProp
     createTrail: props.createTrail ?? DEFAULT_PROPS.createTrail,
     trailRetention: props.trailRetention ?? DEFAULT_PROPS.trailRetention,
     alarmOnConflicts: props.alarmOnConflicts ?? DEFAULT_PROPS.alarmOnConflicts,
+    reconcileSchedule: props.reconcileSchedule ?? DEFAULT_PROPS.reconcileSchedule,
+    reconcileAfterDeploy: props.reconcileAfterDeploy ?? DEFAULT_PROPS.reconcileAfterDeploy,
   };
   validateSettleDelay(resolved.settleDelay);
   validateMaxConcurrency(resolved.maxConcurrency);
@@ -155,7 +183,37 @@ export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProp
   validateTrailRetention(resolved.trailRetention);
   resolved.excludedPathPrefixes.forEach(validatePathPrefix);
   resolved.ignoredCallers.forEach(validateIgnoredCaller);
+  validateReconcileSchedule(resolved.reconcileSchedule);
   return resolved;
+}
+
+/** `rate(N unit)`, as EventBridge Scheduler writes it. */
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+/** The forms EventBridge Scheduler accepts. */
+const SCHEDULE_FORMS = /^(rate|cron|at)\(.+\)$/;
+
+function validateReconcileSchedule(schedule: unknown): void {
+  if (schedule === 'disabled') return;
+  const expected =
+    "must be a ScheduleExpression (for example ScheduleExpression.rate(Duration.days(1)) or ScheduleExpression.cron({ hour: '3', minute: '0' })) or 'disabled'";
+  if (!(schedule instanceof ScheduleExpression)) {
+    throw new InvalidSettingError('reconcileSchedule', expected, JSON.stringify(schedule) ?? String(schedule));
+  }
+  const expression = schedule.expressionString;
+  if (Token.isUnresolved(expression)) return;
+  if (!SCHEDULE_FORMS.test(expression)) {
+    throw new InvalidSettingError('reconcileSchedule', RECONCILE_SCHEDULE_REQUIREMENT, `"${expression}"`);
+  }
+  const rate = RATE.exec(expression);
+  if (rate === null) return;
+  const minutes = Number(rate[1]) * (rate[2]?.startsWith('minute') ? 1 : rate[2]?.startsWith('hour') ? 60 : 1440);
+  if (minutes < MIN_RECONCILE_RATE_HOURS * 60) {
+    throw new InvalidSettingError(
+      'reconcileSchedule',
+      'must be at most once an hour (each pass reads the whole account from IAM, whose request rate is limited)',
+      `"${expression}"`,
+    );
+  }
 }
 
 function validateSettleDelay(delay: Duration): void {

@@ -28,20 +28,32 @@ export class AutoInstanceProfileStack extends Stack {
     this.service = new AutoInstanceProfile(this, 'Service', { ...propsFromContext(this), ...service });
 
     new CfnOutput(this, STACK_OUTPUTS.ruleName, {
-      description: 'The EventBridge rule on the default bus',
+      description: 'The EventBridge rule on the default bus for create and trust-change events',
       value: this.service.rule.ruleName,
     });
     new CfnOutput(this, STACK_OUTPUTS.queueUrl, {
-      description: 'The queue between the rule and the function',
+      description: 'The queue between the rule and the function, with the settle delay',
       value: this.service.queue.queueUrl,
     });
+    new CfnOutput(this, STACK_OUTPUTS.deleteRuleName, {
+      description: 'The EventBridge rule on the default bus for delete events',
+      value: this.service.deleteRule.ruleName,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.deleteQueueUrl, {
+      description: 'The queue between the delete rule and the function, without delay',
+      value: this.service.deleteQueue.queueUrl,
+    });
     new CfnOutput(this, STACK_OUTPUTS.deadLetterQueueUrl, {
-      description: 'The dead-letter queue',
+      description: 'The dead-letter queue both queues share',
       value: this.service.deadLetterQueue.queueUrl,
     });
     new CfnOutput(this, STACK_OUTPUTS.functionName, {
       description: 'The remediator function',
       value: this.service.function.functionName,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.reconcileFunctionName, {
+      description: 'The reconcile function: invoke it to run a pass now',
+      value: this.service.reconcile.function.functionName,
     });
   }
 }

@@ -21,13 +21,16 @@ export interface SandboxOptions {
 export const SANDBOX_USAGE = `Usage: npm start -- [options]
 
 Runs the whole pipeline on this machine, no AWS account. moto emulates IAM, EventBridge and SQS; a front
-door simulates CloudTrail; the rule's pattern, the queue settings and the remediator bundle are the
-project's own, polled like Lambda. Then plays the scenario with the AWS CLI and keeps running until Ctrl-C.
+door simulates CloudTrail; the rules' patterns, the queue settings and the remediator bundle are the
+project's own, polled like Lambda. Then plays the scenario with the AWS CLI (an EC2 role gets its instance
+profile, then delete-role fails on it, the service releases it, and the retry succeeds) and keeps running
+until Ctrl-C, for your own commands and npm run cli -- doctor --smoke.
 
 Options:
-  --once                    play the scenario, then stop: exit 0 if the instance profile appeared, 1 if not
+  --once                    play the scenario, then stop: exit 0 if the role got its profile and was then
+                            deleted with none left behind, 1 if not
   --verbose                 also print the remediator's JSON log line for each decision
-  --settle-delay S          the queue's delivery delay in seconds, 0-${MAX_SETTLE_DELAY_SECONDS} (default ${SANDBOX_SETTLE_DELAY_SECONDS}; the stack's is longer)
+  --settle-delay S          the settle queue's delivery delay in seconds, 0-${MAX_SETTLE_DELAY_SECONDS} (default ${SANDBOX_SETTLE_DELAY_SECONDS}; the stack's is longer)
   --visibility-timeout S    how long a failed record stays hidden before its retry (default ${VISIBILITY_TIMEOUT_SECONDS}, the stack's)
   -h, --help                this text
 `;

@@ -5,6 +5,7 @@
  */
 import type { Output } from '../cli/command.js';
 import type { Style } from '../cli/style.js';
+import { DELIVERY, type Delivery, HANDLED_EVENTS } from '../core/events.js';
 import type { CloudTrailRecord } from '../emulator/cloudtrail.js';
 import type { BatchReport } from '../emulator/poller.js';
 
@@ -23,13 +24,37 @@ export interface Reporter {
   warn(text: string): void;
   /** A record the front door published (or failed to), in place of CloudTrail. */
   record(record: CloudTrailRecord, error?: unknown): void;
-  /** One line of the remediator's output (its log stream: stdout and stderr in order). */
-  functionLine(line: string): void;
+  /**
+   * One line of the remediator's output (its log stream: stdout and stderr in order), with the queue whose
+   * batch it was handling, when known.
+   */
+  functionLine(line: string, queue?: string): void;
   /** One batch the poller handled. */
   batch(report: BatchReport, visibilityTimeoutSeconds: number): void;
 }
 
 const INDENT = '    ';
+
+/** What the sandbox calls each delivery path's queue in its lines. */
+export const QUEUE_LABEL: Readonly<Record<Delivery, string>> = {
+  settle: 'settle queue',
+  immediate: 'delete queue',
+};
+
+/**
+ * The calls a delivery path's rule routes, in words, from HANDLED_EVENTS: `CreateRole, UpdateAssumeRolePolicy`;
+ * `DeleteRole, DeleteRole (failed: DeleteConflictException)`.
+ */
+export function routedCalls(delivery: Delivery): string {
+  return Object.entries(HANDLED_EVENTS)
+    .flatMap(([name, handled]) => [
+      ...(DELIVERY[handled.success] === delivery ? [name] : []),
+      ...Object.entries(handled.failures ?? {})
+        .filter(([, kind]) => DELIVERY[kind] === delivery)
+        .map(([code]) => `${name} (failed: ${code})`),
+    ])
+    .join(', ');
+}
 
 /** Builds a reporter on an output. */
 export function createReporter(out: Output, style: Style, verbose: boolean): Reporter {
@@ -57,17 +82,18 @@ export function createReporter(out: Output, style: Style, verbose: boolean): Rep
       const target = error === undefined ? '→ EventBridge' : style.red(`NOT published: ${describe(error)}`);
       write(`${INDENT}${style.magenta('⇢ CloudTrail (simulated)')} ${summariseRecord(record)} ${style.dim(target)}`);
     },
-    functionLine(line) {
+    functionLine(line, queue) {
       const log = parseLogLine(line);
       if (log === undefined) {
         if (verbose) write(`${INDENT}${style.dim(`remediator: ${line}`)}`);
         return;
       }
+      const who = `${style.cyan('⇠ remediator')}${queue === undefined ? '' : ` ${style.dim(`(${queue})`)}`}`;
       if (typeof log.decision === 'string') {
-        write(`${INDENT}${style.cyan('⇠ remediator')} ${summariseDecision(log)}`);
+        write(`${INDENT}${who} ${summariseDecision(log)}`);
         if (verbose) write(`${INDENT}  ${style.dim(line)}`);
       } else if (log.level === 'ERROR' || log.level === 'WARN' || verbose) {
-        write(`${INDENT}${style.cyan('⇠ remediator')} ${String(log.level ?? '')} ${String(log.message ?? '')}`);
+        write(`${INDENT}${who} ${String(log.level ?? '')} ${String(log.message ?? '')}`);
         if (verbose) write(`${INDENT}  ${style.dim(line)}`);
       }
     },

@@ -1,16 +1,19 @@
 /**
  * `npm start`: the whole pipeline on this machine, with no AWS account. moto emulates IAM, EventBridge and
- * SQS; the front door simulates CloudTrail; the rule's pattern, the queue settings and the remediator bundle
- * are the project's own. Plays the user's scenario with the AWS CLI, then keeps running until Ctrl-C, or
- * stops with `--once`.
+ * SQS; the front door simulates CloudTrail; the rules' patterns, the queue settings (a settle queue and a
+ * delete queue without delay) and the remediator bundle are the project's own. The stack and a trail are
+ * recorded in moto as a deploy leaves them, so that `doctor` finds them. Plays the user's scenario with the
+ * AWS CLI over a role's life, then keeps running until Ctrl-C, or stops with `--once`.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { IAMClient, ListInstanceProfilesForRoleCommand } from '@aws-sdk/client-iam';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { CliIo } from '../cli/command.js';
 import { describeError } from '../cli/errors.js';
 import { createStyle, shouldColor } from '../cli/style.js';
@@ -21,30 +24,22 @@ import {
   FUNCTION_TIMEOUT_SECONDS,
   IAM_EVENT_REGION,
   MAX_RECEIVE_COUNT,
+  STACK_NAME,
 } from '../core/pipeline-settings.js';
 import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
 import { INVOKE_TOOL, REMEDIATOR_BUNDLE, REPO_ROOT, runBundle } from '../emulator/bundle-runner.js';
-import { cloudTrail, MOTO_ACCOUNT_ID } from '../emulator/cloudtrail.js';
+import { cloudTrail, recordTrail } from '../emulator/cloudtrail.js';
 import { startMoto } from '../emulator/moto.js';
-import { createPipeline } from '../emulator/pipeline.js';
-import { LONG_POLL_SECONDS, startPoller } from '../emulator/poller.js';
+import { createPipeline, DELIVERIES, recordStack, type SandboxPipeline } from '../emulator/pipeline.js';
+import { LONG_POLL_SECONDS, startPollers } from '../emulator/poller.js';
 import { startProxy } from '../emulator/proxy.js';
 import { buildBundles, bundleIsStale } from './bundle.js';
 import { SandboxError } from './errors.js';
 import type { SandboxOptions } from './options.js';
-import { createReporter, type Reporter } from './reporter.js';
-import {
-  awsCliEnv,
-  expectedProfileArn,
-  formatCommand,
-  profileHoldingRole,
-  runAwsCli,
-  SCENARIO_ROLE_NAME,
-  scenarioCommands,
-  TRUST_POLICY_FILE,
-} from './scenario.js';
+import { createReporter, QUEUE_LABEL, routedCalls } from './reporter.js';
+import { awsCliEnv, playScenario, runAwsCli, TRUST_POLICY_FILE } from './scenario.js';
 
-/** The name of the sandbox's rule, queue (and `-dlq`) and function. */
+/** The name of the sandbox's settle rule and queue (the delete path's add `-delete`, the DLQ `-dlq`) and function. */
 export const SANDBOX_NAME = 'auto-instance-profile-sandbox';
 /** IAM's region in the aws partition, where the stack lives. */
 export const SANDBOX_REGION = IAM_EVENT_REGION.aws ?? 'us-east-1';
@@ -55,9 +50,11 @@ export const SANDBOX_CREDENTIALS: Readonly<Record<string, string>> = {
   AWS_REGION: SANDBOX_REGION,
   AWS_DEFAULT_REGION: SANDBOX_REGION,
 };
-/** How long after the settle delay to wait for the profile before calling the scenario failed. */
-const REMEDIATION_GRACE_SECONDS = 30;
-const PROFILE_POLL_MS = 250;
+/** The trail the sandbox records in moto for `doctor`. */
+export const SANDBOX_TRAIL_NAME = `${SANDBOX_NAME}-trail`;
+/** The command that checks the sandbox as a deployed stack and proves it end to end. */
+export const SANDBOX_DOCTOR_COMMAND = 'npm run cli -- doctor --smoke';
+const DRAIN_POLL_MS = 250;
 
 /** The process's side of the sandbox: where to write, the environment, and the Ctrl-C signal. */
 export interface SandboxIo extends CliIo {
@@ -71,7 +68,10 @@ class Stopped extends SandboxError {
   }
 }
 
-/** Runs the sandbox and resolves to the exit code: 0 when the scenario's profile appeared, 1 otherwise. */
+/**
+ * Runs the sandbox and resolves to the exit code: 0 when the scenario's role got its profile and was then
+ * deleted with none left behind, 1 otherwise.
+ */
 export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promise<number> {
   const style = createStyle(shouldColor(io.stdout, io.env));
   const report = createReporter(io.stdout, style, options.verbose);
@@ -89,7 +89,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
       ),
     );
     report.line(
-      `our own    the rule's pattern, the queue settings and the remediator bundle, as the stack deploys them`,
+      `our own    the rules' patterns, the queue settings and the remediator bundle, as the stack deploys them`,
     );
     const stale = [REMEDIATOR_BUNDLE, INVOKE_TOOL].find((bundle) => bundleIsStale(REPO_ROOT, bundle));
     if (stale !== undefined) {
@@ -111,10 +111,12 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     const sqs = new SQSClient(clientConfig);
     const events = new EventBridgeClient(clientConfig);
     const iam = new IAMClient(clientConfig);
+    const cloudtrail = new CloudTrailClient(clientConfig);
+    const cloudformation = new CloudFormationClient(clientConfig);
     cleanup.push({
       what: 'AWS clients',
       run: async () => {
-        for (const client of [sqs, events, iam]) client.destroy();
+        for (const client of [sqs, events, iam, cloudtrail, cloudformation]) client.destroy();
       },
     });
 
@@ -126,16 +128,29 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       },
     );
+    // What a deploy leaves for `doctor` to find: a logging trail, and the stack whose outputs name the pipeline.
+    await recordTrail(cloudtrail, moto.url, SANDBOX_TRAIL_NAME);
+    await recordStack(cloudformation, pipeline, { functionName: SANDBOX_NAME });
+    const { settle, immediate } = pipeline.paths;
     report.step('the stack’s pipeline, in moto');
-    report.line(`rule   ${pipeline.ruleName}: the stack’s pattern (core/event-pattern.ts), target the queue`);
+    report.line(`rule   ${settle.ruleName}: ${routedCalls('settle')} → the ${QUEUE_LABEL.settle}`);
+    report.line(`rule   ${immediate.ruleName}: ${routedCalls('immediate')} → the ${QUEUE_LABEL.immediate}`);
     report.line(
-      `queue  ${SANDBOX_NAME}: settle delay ${options.settleDelaySeconds} s (the stack’s default is ${DEFAULT_SETTLE_DELAY_SECONDS} s), visibility timeout ${options.visibilityTimeoutSeconds} s`,
+      `queue  ${settle.ruleName}, the ${QUEUE_LABEL.settle}: delay ${settle.delaySeconds} s (the stack’s default is ${DEFAULT_SETTLE_DELAY_SECONDS} s), so that IaC's own profile lands first`,
     );
     report.line(
-      `DLQ    ${SANDBOX_NAME}-dlq: after ${MAX_RECEIVE_COUNT} receives, and for events EventBridge cannot deliver; kept ${DLQ_RETENTION_DAYS} days`,
+      `queue  ${immediate.ruleName}, the ${QUEUE_LABEL.immediate}: no delay, so that a retried delete-role works seconds later`,
+    );
+    report.line(
+      `DLQ    ${SANDBOX_NAME}-dlq: after ${MAX_RECEIVE_COUNT} receives (visibility timeout ${options.visibilityTimeoutSeconds} s), and for events EventBridge cannot deliver; kept ${DLQ_RETENTION_DAYS} days`,
+    );
+    report.line(
+      `stack  ${STACK_NAME}, recorded with outputs that name these, and trail ${SANDBOX_TRAIL_NAME}, logging: what doctor looks for`,
     );
     checkpoint();
 
+    // When the front door last answered each call, by name and error code: the hook reports just before it answers.
+    const answered = new Map<string, number>();
     // The front door: the one proxy in front of moto, with CloudTrail's stand-in as its hook.
     const frontDoor = await startProxy({
       targetUrl: moto.url,
@@ -147,7 +162,10 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
               throw new SandboxError(result.Entries?.find((e) => e.ErrorCode)?.ErrorMessage ?? 'PutEvents failed');
             }
           },
-          onRecord: (record, error) => report.record(record, error),
+          onRecord: (record, error) => {
+            answered.set(answerKey(record.eventName, record.errorCode), Date.now());
+            report.record(record, error);
+          },
         }),
       ],
       onError: (error) => report.warn(`front door: ${describeError(error)}`),
@@ -161,28 +179,30 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     checkpoint();
 
     const env = functionEnv(io.env, frontDoor.url);
-    const poller = startPoller({
-      sqs,
-      queueUrl: pipeline.queueUrl,
-      queueArn: pipeline.queueArn,
-      region: SANDBOX_REGION,
-      // Each batch in a fresh process, as a cold Lambda would run it; its lines print as it writes them.
-      invoke: async (event) =>
-        (
-          await runBundle(event, {
-            env,
-            timeoutMs: FUNCTION_TIMEOUT_SECONDS * 1000,
-            onLine: (line) => report.functionLine(line),
-          })
-        ).result,
-      onBatch: (batch) => report.batch(batch, options.visibilityTimeoutSeconds),
-      onError: (error) => report.fail(`poller: ReceiveMessage failed: ${describeError(error)}`),
-    });
-    // Stopping the poller lets a batch in flight finish, so that no invocation is cut off.
-    cleanup.push({ what: 'poller', run: () => poller.stop() });
+    const queueOf = new Map(DELIVERIES.map((delivery) => [pipeline.paths[delivery].queueArn, QUEUE_LABEL[delivery]]));
+    const pollers = startPollers(
+      DELIVERIES.map((delivery) => pipeline.paths[delivery]),
+      {
+        sqs,
+        region: SANDBOX_REGION,
+        // Each batch in a fresh process, as a cold Lambda would run it; its lines print as it writes them.
+        invoke: async (event) =>
+          (
+            await runBundle(event, {
+              env,
+              timeoutMs: FUNCTION_TIMEOUT_SECONDS * 1000,
+              onLine: (line) => report.functionLine(line, queueOf.get(event.Records[0]?.eventSourceARN ?? '')),
+            })
+          ).result,
+        onBatch: (batch) => report.batch(batch, options.visibilityTimeoutSeconds),
+        onError: (error) => report.fail(`poller: ReceiveMessage failed: ${describeError(error)}`),
+      },
+    );
+    // Stopping the pollers lets a batch in flight finish, so that no invocation is cut off.
+    cleanup.push({ what: 'pollers', run: () => pollers.stop() });
     report.step('remediator, the Lambda bundle', REMEDIATOR_BUNDLE);
     report.line(
-      `polling the queue as Lambda does: long polls of ${LONG_POLL_SECONDS} s, batches of up to ${BATCH_SIZE}, ReportBatchItemFailures;`,
+      `polling both queues as Lambda does: long polls of ${LONG_POLL_SECONDS} s, batches of up to ${BATCH_SIZE}, ReportBatchItemFailures;`,
     );
     report.line(
       `each batch runs in a fresh Node process through the invoke tool (${INVOKE_TOOL}), as a cold Lambda would`,
@@ -198,15 +218,16 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
       configDir: workDir,
     });
 
-    report.step('the scenario, with the AWS CLI');
-    scenarioPassed = await playScenario({
+    const outcome = await playScenario({
       report,
       iam,
-      cliEnv,
-      workDir,
-      options,
+      aws: (args) => runAwsCli(args, { cwd: workDir, env: cliEnv, signal: io.signal }),
+      drained: (timeoutMs) => drained(sqs, pipeline, timeoutMs, io.signal),
+      answeredAt: (eventName, errorCode) => answered.get(answerKey(eventName, errorCode)),
+      settleDelaySeconds: options.settleDelaySeconds,
       signal: io.signal,
     });
+    scenarioPassed = outcome.passed;
     checkpoint();
 
     if (options.once) return scenarioPassed ? 0 : 1;
@@ -222,7 +243,11 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     report.line(
       `aws iam create-role --role-name my-ec2-role --assume-role-policy-document file://${join(workDir, TRUST_POLICY_FILE)}`,
     );
-    report.line('each call shows up here: its CloudTrail record (⇢), then the remediator’s decision and why (⇠)');
+    report.line(
+      `${SANDBOX_DOCTOR_COMMAND}   # doctor finds this sandbox as a deployed stack, and proves it end to end`,
+    );
+    report.line('each call shows up here: its CloudTrail record (⇢), then the remediator’s decision and why (⇠);');
+    report.line('more to try by hand, a trust update and a Terraform-style destroy among them: docs/sandbox.md');
     report.line(style.dim('Press Ctrl-C to stop.'));
     await untilAborted(io.signal);
     throw new Stopped();
@@ -240,64 +265,39 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
   }
 }
 
-async function playScenario(context: {
-  readonly report: Reporter;
-  readonly iam: IAMClient;
-  readonly cliEnv: Readonly<Record<string, string>>;
-  readonly workDir: string;
-  readonly options: SandboxOptions;
-  readonly signal: AbortSignal;
-}): Promise<boolean> {
-  const { report, iam, cliEnv, workDir, options, signal } = context;
-  const commands = scenarioCommands();
-  const run = async (args: readonly string[]) => {
-    report.command(formatCommand(args));
-    // The front door reports each call's record before it answers, so the records print under their command.
-    const result = await runAwsCli(args, { cwd: workDir, env: cliEnv, signal });
-    report.output(result.stdout);
-    if (result.exitCode !== 0) {
-      report.output(result.stderr);
-      throw new SandboxError(`${formatCommand(args)} exited with ${result.exitCode}`);
-    }
-    return result;
-  };
-
-  const started = Date.now();
-  await run(commands.createRole);
-  await run(commands.attachPolicy);
-  report.line(`… waiting for the remediation (the settle delay is ${options.settleDelaySeconds} s)`);
-  const appeared = await waitForProfile(
-    iam,
-    SCENARIO_ROLE_NAME,
-    (options.settleDelaySeconds + REMEDIATION_GRACE_SECONDS) * 1000,
-    signal,
-  );
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const listed = await run(commands.listProfiles);
-  const arn = profileHoldingRole(listed.stdout, SCENARIO_ROLE_NAME);
-  const expected = expectedProfileArn(MOTO_ACCOUNT_ID, SCENARIO_ROLE_NAME);
-  if (appeared && arn === expected) {
-    report.ok(`${arn} holds ${SCENARIO_ROLE_NAME} (${seconds} s after create-role)`);
-    return true;
-  }
-  report.fail(
-    `no instance profile ${expected} holds ${SCENARIO_ROLE_NAME} after ${seconds} s (re-run with --verbose for the remediator's logs)`,
-  );
-  return false;
+function answerKey(eventName: string, errorCode: string | undefined): string {
+  return `${eventName} ${errorCode ?? ''}`;
 }
 
-/** Polls IAM until the role's same-name profile holds it, the time is up, or the sandbox stops. */
-async function waitForProfile(
-  iam: IAMClient,
-  roleName: string,
+/**
+ * Waits until every queue of the pipeline is empty: nothing visible, in flight or delayed. The poller deletes
+ * a message only after the function handled it, so by then its lines are printed.
+ */
+async function drained(
+  sqs: SQSClient,
+  pipeline: SandboxPipeline,
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !signal.aborted) {
-    const { InstanceProfiles = [] } = await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName }));
-    if (InstanceProfiles.some((profile) => profile.InstanceProfileName === roleName)) return true;
-    await sleep(PROFILE_POLL_MS, undefined, { signal }).catch(() => undefined);
+    const depths = await Promise.all(
+      DELIVERIES.map(async (delivery) => {
+        const { Attributes = {} } = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: pipeline.paths[delivery].queueUrl,
+            AttributeNames: [
+              'ApproximateNumberOfMessages',
+              'ApproximateNumberOfMessagesNotVisible',
+              'ApproximateNumberOfMessagesDelayed',
+            ],
+          }),
+        );
+        return Object.values(Attributes).reduce((sum, count) => sum + Number(count), 0);
+      }),
+    );
+    if (depths.every((depth) => depth === 0)) return true;
+    await sleep(DRAIN_POLL_MS, undefined, { signal }).catch(() => undefined);
   }
   return false;
 }

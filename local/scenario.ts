@@ -1,10 +1,22 @@
 /**
- * The user's scenario, played with the real AWS CLI against the front door: create an EC2 role, attach
- * the SSM policy, wait, and list the role's instance profiles.
+ * The user's scenario, played with the real AWS CLI against the front door, over a role's whole life:
+ * create an EC2 role and attach the SSM policy, wait for its instance profile and list it; then detach the
+ * policy and delete the role with `aws iam delete-role`. Our profile makes the first attempt fail with
+ * DeleteConflict; that failure's CloudTrail record goes through the delete queue, without the settle delay,
+ * the service releases the profile, and the retry succeeds.
  */
 import { execFile } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  GetInstanceProfileCommand,
+  type IAMClient,
+  ListInstanceProfilesForRoleCommand,
+  NoSuchEntityException,
+} from '@aws-sdk/client-iam';
+import { MOTO_ACCOUNT_ID } from '../emulator/cloudtrail.js';
 import { PYTHON_REQUIREMENTS_FILE } from '../emulator/moto.js';
 import { SandboxError } from './errors.js';
+import type { Reporter } from './reporter.js';
 
 /** The role the scenario creates, as in the console walkthrough. */
 export const SCENARIO_ROLE_NAME = 'CLI-EC2-role';
@@ -18,6 +30,8 @@ export function scenarioCommands(roleName: string = SCENARIO_ROLE_NAME): {
   readonly createRole: readonly string[];
   readonly attachPolicy: readonly string[];
   readonly listProfiles: readonly string[];
+  readonly detachPolicy: readonly string[];
+  readonly deleteRole: readonly string[];
 } {
   return {
     createRole: [
@@ -30,6 +44,8 @@ export function scenarioCommands(roleName: string = SCENARIO_ROLE_NAME): {
     ],
     attachPolicy: ['iam', 'attach-role-policy', '--role-name', roleName, '--policy-arn', SSM_POLICY_ARN],
     listProfiles: ['iam', 'list-instance-profiles-for-role', '--role-name', roleName],
+    detachPolicy: ['iam', 'detach-role-policy', '--role-name', roleName, '--policy-arn', SSM_POLICY_ARN],
+    deleteRole: ['iam', 'delete-role', '--role-name', roleName],
   };
 }
 
@@ -139,4 +155,169 @@ export function runAwsCli(
       },
     );
   });
+}
+
+/** How long after the settle delay to wait for the profile before calling the scenario failed. */
+export const REMEDIATION_GRACE_SECONDS = 30;
+/** How long to wait for the service to release the profile after the DeleteConflict, and for the last event. */
+export const RELEASE_TIMEOUT_SECONDS = 30;
+/** How often IAM is read while waiting: often enough to time the release to a tenth of a second. */
+const POLL_MS = 100;
+
+/**
+ * What the scenario needs. IAM is read directly from moto, not through the front door, so that its own
+ * reads are no part of the story it tells.
+ */
+export interface ScenarioDeps {
+  readonly report: Reporter;
+  readonly iam: IAMClient;
+  /** Runs `aws ARGS` against the front door, where the trust policy file is. */
+  readonly aws: (args: readonly string[]) => Promise<CliRun>;
+  /** Resolves to true once the pipeline's queues are empty (every record handled), false after `timeoutMs`. */
+  readonly drained: (timeoutMs: number) => Promise<boolean>;
+  /**
+   * When the front door last answered a call (with that CloudTrail error code), on the `now` clock: the moment
+   * IAM's answer left, before the AWS CLI printed it and exited.
+   */
+  readonly answeredAt: (eventName: string, errorCode?: string) => number | undefined;
+  readonly settleDelaySeconds: number;
+  readonly signal: AbortSignal;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** How the scenario went, with what it measured. */
+export interface ScenarioOutcome {
+  readonly passed: boolean;
+  /** Seconds from create-role to the profile holding the role. */
+  readonly profileSeconds?: number;
+  /** Whether the first delete-role failed with DeleteConflict. */
+  readonly deleteConflicted?: boolean;
+  /** Seconds from IAM's DeleteConflict answer to the role being in no instance profile: the service's release. */
+  readonly releaseSeconds?: number;
+  /** Seconds from IAM's DeleteConflict answer to the retry's success. */
+  readonly retrySeconds?: number;
+}
+
+/**
+ * Plays the scenario and reports each step; resolves to whether the role got its profile and was then
+ * deleted with no profile left behind. Throws a SandboxError when a command that must work fails.
+ */
+export async function playScenario(deps: ScenarioDeps): Promise<ScenarioOutcome> {
+  const { report, iam } = deps;
+  const now = deps.now ?? Date.now;
+  const pause = deps.sleep ?? ((ms: number) => sleep(ms, undefined, { signal: deps.signal }).catch(() => undefined));
+  const commands = scenarioCommands();
+  const role = SCENARIO_ROLE_NAME;
+  const run = async (args: readonly string[]) => {
+    report.command(formatCommand(args));
+    // The front door reports each call's record before it answers, so the records print under their command.
+    const result = await deps.aws(args);
+    report.output(result.stdout);
+    if (result.exitCode !== 0) report.output(result.stderr);
+    return result;
+  };
+  const mustRun = async (args: readonly string[]) => {
+    const result = await run(args);
+    if (result.exitCode !== 0) throw new SandboxError(`${formatCommand(args)} exited with ${result.exitCode}`);
+    return result;
+  };
+  const until = async (condition: () => Promise<boolean>, timeoutMs: number) => {
+    const deadline = now() + timeoutMs;
+    for (;;) {
+      if (await condition()) return true;
+      if (now() >= deadline || deps.signal.aborted) return false;
+      await pause(POLL_MS);
+    }
+  };
+  const seconds = (since: number) => (now() - since) / 1000;
+
+  report.step('the scenario, with the AWS CLI: an EC2 role');
+  const created = now();
+  await mustRun(commands.createRole);
+  await mustRun(commands.attachPolicy);
+  report.line(`… waiting for the remediation (the settle delay is ${deps.settleDelaySeconds} s)`);
+  const appeared = await until(
+    async () => (await profilesHolding(iam, role)).includes(role),
+    (deps.settleDelaySeconds + REMEDIATION_GRACE_SECONDS) * 1000,
+  );
+  const profileSeconds = seconds(created);
+  // The remediator's decision line comes as its invocation ends: let it print before the next command.
+  if (appeared) await deps.drained(RELEASE_TIMEOUT_SECONDS * 1000);
+  const listed = await mustRun(commands.listProfiles);
+  const arn = profileHoldingRole(listed.stdout, role);
+  const expected = expectedProfileArn(MOTO_ACCOUNT_ID, role);
+  if (!appeared || arn !== expected) {
+    report.fail(
+      `no instance profile ${expected} holds ${role} after ${profileSeconds.toFixed(1)} s (re-run with --verbose for the remediator's logs)`,
+    );
+    return { passed: false, profileSeconds };
+  }
+  report.ok(`${arn} holds ${role} (${profileSeconds.toFixed(1)} s after create-role)`);
+
+  report.step('… and its deletion, with delete-role');
+  await mustRun(commands.detachPolicy);
+  const first = await run(commands.deleteRole);
+  let measured: Omit<ScenarioOutcome, 'passed' | 'profileSeconds'> = { deleteConflicted: false };
+  if (first.exitCode !== 0) {
+    if (!first.stderr.includes('DeleteConflict')) {
+      throw new SandboxError(`${formatCommand(commands.deleteRole)} exited with ${first.exitCode}`);
+    }
+    const conflictAt = deps.answeredAt('DeleteRole', 'DeleteConflictException') ?? now();
+    report.line(
+      `… our instance profile holds the role. The failure's CloudTrail record goes through the delete queue, without delay, for the service to release the profile`,
+    );
+    // Released: out of the profile, and the profile deleted (the release's last call).
+    const released = await until(
+      async () => (await profilesHolding(iam, role)).length === 0 && !(await profileExists(iam, role)),
+      RELEASE_TIMEOUT_SECONDS * 1000,
+    );
+    const releaseSeconds = seconds(conflictAt);
+    // As above: the release's decision line before the retry.
+    await deps.drained(RELEASE_TIMEOUT_SECONDS * 1000);
+    if (!released) {
+      report.fail(
+        `the service did not release ${role}'s instance profile within ${RELEASE_TIMEOUT_SECONDS} s of the DeleteConflict (re-run with --verbose for the remediator's logs)`,
+      );
+      return { passed: false, profileSeconds, deleteConflicted: true };
+    }
+    report.ok(
+      `the service released the instance profile ${releaseSeconds.toFixed(1)} s after the DeleteConflict: retry`,
+    );
+    await mustRun(commands.deleteRole);
+    measured = { deleteConflicted: true, releaseSeconds, retrySeconds: seconds(conflictAt) };
+  }
+  // The successful DeleteRole is an event too (the clean-up): let the pipeline handle it before looking.
+  await deps.drained(RELEASE_TIMEOUT_SECONDS * 1000);
+  if (await profileExists(iam, role)) {
+    report.fail(`${role} is deleted, but its instance profile ${role} is left behind`);
+    return { passed: false, profileSeconds, ...measured };
+  }
+  report.ok(
+    measured.retrySeconds === undefined
+      ? `${role} deleted at the first attempt; no instance profile left behind`
+      : `${role} deleted by the retry, ${measured.retrySeconds.toFixed(1)} s after the DeleteConflict; no instance profile left behind`,
+  );
+  return { passed: true, profileSeconds, ...measured };
+}
+
+/** The names of the instance profiles that hold the role; none when the role is gone. */
+async function profilesHolding(iam: IAMClient, roleName: string): Promise<string[]> {
+  try {
+    const { InstanceProfiles = [] } = await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName }));
+    return InstanceProfiles.flatMap((profile) => profile.InstanceProfileName ?? []);
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) return [];
+    throw error;
+  }
+}
+
+async function profileExists(iam: IAMClient, name: string): Promise<boolean> {
+  try {
+    await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
+    return true;
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) return false;
+    throw error;
+  }
 }

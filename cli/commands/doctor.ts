@@ -25,7 +25,13 @@ import { openAwsSession } from '../aws.js';
 import type { CliIo, Command, Output } from '../command.js';
 import { type CheckResult, tally } from '../doctor/checks.js';
 import { readSettleDelay, runDoctor } from '../doctor/doctor.js';
-import { runSmoke, SMOKE_MARGIN_SECONDS, type SmokeOutcome, smokeTiming } from '../doctor/smoke.js';
+import {
+  runSmoke,
+  SMOKE_MARGIN_SECONDS,
+  SMOKE_RELEASE_TIMEOUT_SECONDS,
+  type SmokeOutcome,
+  smokeTiming,
+} from '../doctor/smoke.js';
 import { SMOKE_TEST_TAG } from '../doctor/smoke-role.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -47,12 +53,13 @@ const USAGE = formatHelp(
         ['region', "the region is its partition's IAM event region (us-east-1, cn-north-1, us-gov-west-1)"],
         ['trail', "a CloudTrail trail is logging IAM's write management events"],
         ['stack', `the ${STACK_NAME} stack is deployed, with its outputs`],
-        ['rule', "the stack's EventBridge rule is enabled"],
+        ['rule', "the stack's EventBridge rule for creates and trust changes is enabled"],
+        ['delete-rule', "the stack's EventBridge rule for deletes is enabled"],
         ['dead-letter-queue', "the stack's dead-letter queue is empty"],
         ['instance-profiles', "the account's instance profiles are at most 90% of its quota (GetAccountSummary)"],
         [
           'smoke',
-          `with --smoke: a throwaway EC2 role (tag ${SMOKE_TEST_TAG}) gets its instance profile; both are then removed`,
+          `with --smoke: a throwaway EC2 role (tag ${SMOKE_TEST_TAG}) gets its instance profile; DeleteRole then removes the role once the service has released it`,
         ],
       ],
     },
@@ -104,7 +111,7 @@ const OPTIONS = {
 export const doctorCommand: Command = {
   name: 'doctor',
   summary:
-    'check that the account is ready (region, trail, stack, rule, dead-letter queue, instance profile quota); --smoke proves it',
+    'check that the account is ready (region, trail, stack, rules, dead-letter queue, instance profile quota); --smoke proves it',
   async run(args, io) {
     const values = parseCommandArgs(args, OPTIONS);
     if (values.help) {
@@ -153,6 +160,10 @@ export const doctorCommand: Command = {
             progress.update(
               `smoke: waiting for instance profile ${roleName} … ${seconds} s of ${timing.timeoutSeconds} s`,
             ),
+          onReleaseWait: (seconds, roleName) =>
+            progress.update(
+              `smoke: DeleteRole conflicted; waiting for the service to release instance profile ${roleName} … ${seconds} s of ${SMOKE_RELEASE_TIMEOUT_SECONDS} s`,
+            ),
         });
         progress.done();
         text?.check(smoke.check);
@@ -195,6 +206,8 @@ function jsonReport(
             settleDelaySeconds: smoke.timing.settleDelaySeconds ?? null,
             timeoutSeconds: smoke.timing.timeoutSeconds,
             removed: smoke.removed,
+            removal: smoke.removal?.how ?? null,
+            releaseSeconds: smoke.removal?.how === 'released' ? smoke.removal.seconds : null,
           },
         }),
   };

@@ -4,7 +4,7 @@
  */
 import type { AdvancedEventSelector, AdvancedFieldSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
 import { EVENT_PATTERNS, type EventPattern } from '../../core/event-pattern.js';
-import { CLOUDTRAIL_DETAIL_TYPE, IAM_CLOUDTRAIL_SOURCE } from '../../core/events.js';
+import { CLOUDTRAIL_DETAIL_TYPE, type Delivery, IAM_CLOUDTRAIL_SOURCE } from '../../core/events.js';
 import { IAM_EVENT_REGION, STACK_OUTPUTS } from '../../core/pipeline-settings.js';
 import { describeError } from '../errors.js';
 
@@ -14,6 +14,7 @@ export const CHECK_NAMES = [
   'trail',
   'stack',
   'rule',
+  'delete-rule',
   'dead-letter-queue',
   'instance-profiles',
   'smoke',
@@ -276,26 +277,36 @@ export interface RuleFacts {
   readonly eventPattern?: string | undefined;
 }
 
+/** The rule check of each delivery path, and the stack output that names its rule. */
+export const RULE_CHECKS: Readonly<
+  Record<Delivery, { readonly name: CheckName; readonly output: 'ruleName' | 'deleteRuleName' }>
+> = {
+  settle: { name: 'rule', output: 'ruleName' },
+  immediate: { name: 'delete-rule', output: 'deleteRuleName' },
+};
+
 /**
- * The rule must be enabled (ENABLED, or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, which also passes
- * read-only events). A pattern other than this version's is reported but does not fail the check.
+ * The rule of a delivery path must be enabled (ENABLED, or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS,
+ * which also passes read-only events). A pattern other than this version's for that path is reported but
+ * does not fail the check.
  */
-export function checkRule(ruleName: string, rule: RuleFacts | undefined): CheckResult {
-  if (rule === undefined) return { name: 'rule', status: 'failed', detail: `rule ${ruleName} does not exist` };
+export function checkRule(ruleName: string, rule: RuleFacts | undefined, delivery: Delivery = 'settle'): CheckResult {
+  const { name } = RULE_CHECKS[delivery];
+  if (rule === undefined) return { name, status: 'failed', detail: `rule ${ruleName} does not exist` };
   if (rule.state === undefined || !rule.state.startsWith('ENABLED')) {
     return {
-      name: 'rule',
+      name,
       status: 'failed',
       detail: `rule ${ruleName} is ${rule.state ?? 'in an unknown state'} (npm run deploy restores it, or: aws events enable-rule --name ${ruleName})`,
     };
   }
-  const drift = patternMatchesThisVersion(rule.eventPattern)
+  const drift = patternMatchesThisVersion(rule.eventPattern, EVENT_PATTERNS[delivery])
     ? ''
     : '; its event pattern differs from this version of the CLI (npm run deploy to update)';
-  return { name: 'rule', status: 'ok', detail: `rule ${ruleName} is ${rule.state}${drift}` };
+  return { name, status: 'ok', detail: `rule ${ruleName} is ${rule.state}${drift}` };
 }
 
-/** Whether a deployed pattern is this version's (by default the settle rule's), ignoring key order and formatting. */
+/** Whether a deployed pattern is this version's for a path (by default the settle rule's), ignoring key order and formatting. */
 export function patternMatchesThisVersion(
   eventPattern: string | undefined,
   expected: EventPattern = EVENT_PATTERNS.settle,

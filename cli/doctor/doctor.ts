@@ -9,6 +9,7 @@ import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Delivery } from '../../core/events.js';
 import { asAwsAccessError } from '../errors.js';
 import {
   type CheckName,
@@ -21,6 +22,7 @@ import {
   checkStack,
   checkTrails,
   notChecked,
+  RULE_CHECKS,
   type StackOutputs,
 } from './checks.js';
 import { readInstanceProfileUsage, readQueueDelay, readQueueDepth, readRule, readStack, readTrails } from './probes.js';
@@ -42,6 +44,9 @@ export interface DoctorReport {
   readonly outputs?: StackOutputs;
 }
 
+/** Every delivery path has a rule of its own, each checked against its own pattern. */
+const DELIVERIES = Object.keys(RULE_CHECKS) as Delivery[];
+
 /** Runs every check. Throws only an AwsAccessError; other AWS errors leave their check not checked. */
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const region = checkRegion(deps.region);
@@ -59,20 +64,24 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   ]);
   if (stack.outputs === undefined) {
     const why = `the stack check did not pass`;
-    return {
-      checks: [region, trail, stack.result, notChecked('rule', why), notChecked('dead-letter-queue', why), profiles],
-    };
+    const rules = DELIVERIES.map((delivery) => notChecked(RULE_CHECKS[delivery].name, why));
+    return { checks: [region, trail, stack.result, ...rules, notChecked('dead-letter-queue', why), profiles] };
   }
   const { outputs } = stack;
-  const [rule, dlq] = await Promise.all([
-    attempt('rule', 'EventBridge DescribeRule', async () =>
-      checkRule(outputs.ruleName, await readRule(deps.events, outputs.ruleName)),
+  const [rules, dlq] = await Promise.all([
+    Promise.all(
+      DELIVERIES.map((delivery) => {
+        const { name, output } = RULE_CHECKS[delivery];
+        return attempt(name, 'EventBridge DescribeRule', async () =>
+          checkRule(outputs[output], await readRule(deps.events, outputs[output]), delivery),
+        );
+      }),
     ),
     attempt('dead-letter-queue', 'SQS GetQueueAttributes', async () =>
       checkDeadLetterQueue(await readQueueDepth(deps.sqs, outputs.deadLetterQueueUrl)),
     ),
   ]);
-  return { checks: [region, trail, stack.result, rule, dlq, profiles], outputs };
+  return { checks: [region, trail, stack.result, ...rules, dlq, profiles], outputs };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The IAM calls of `doctor --smoke`: create a throwaway role that EC2 may assume, see which instance
- * profiles hold it, and remove it with its profile. "Already gone" is success everywhere.
+ * profiles hold it, delete it with DeleteRole alone (the service's delete handling does the rest), or
+ * remove it with its profile by hand. "Already gone" is success everywhere.
  */
 import {
   CreateRoleCommand,
@@ -59,15 +60,26 @@ export async function profilesHoldingRole(iam: IAMClient, roleName: string): Pro
   }
 }
 
+/**
+ * DeleteRole, as a user runs `aws iam delete-role`: `deleted` (or already gone), or `conflict` while an
+ * instance profile holds the role. The service releases its own profile on that conflict.
+ */
+export async function deleteSmokeRole(iam: IAMClient, roleName: string): Promise<'deleted' | 'conflict'> {
+  try {
+    await ignoreMissing(iam.send(new DeleteRoleCommand({ RoleName: roleName })));
+    return 'deleted';
+  } catch (error) {
+    if (error instanceof DeleteConflictException) return 'conflict';
+    throw error;
+  }
+}
+
 const DELETE_ATTEMPTS = 3;
 
 /**
- * Removes the smoke-test role and its same-name profile, by hand: out of every profile that holds it,
- * the same-name profile deleted, then the role deleted. A profile that lands meanwhile (a late second
- * delivery) makes DeleteRole conflict, so the round is repeated.
- *
- * Once the service handles DeleteRole itself (the lifecycle's delete parity), this becomes DeleteRole
- * alone, repeated on DeleteConflict while the service releases its profile.
+ * Removes the smoke-test role and its same-name profile by hand, when the service's delete handling did
+ * not: out of every profile that holds it, the same-name profile deleted, then the role deleted. A profile
+ * that lands meanwhile (a late second delivery) makes DeleteRole conflict, so the round is repeated.
  */
 export async function removeSmokeRole(iam: IAMClient, roleName: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {

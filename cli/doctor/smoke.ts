@@ -1,8 +1,10 @@
 /**
  * `doctor --smoke`: proves the deployed pipeline end to end. It creates a throwaway role that EC2 may
  * assume, waits for the service to give it its same-name instance profile (the settle delay plus a
- * margin), reports how long that took, and removes both, also when the profile never comes or the user
- * presses Ctrl-C.
+ * margin), and reports how long that took. Then it deletes the role as a user would, through the service's
+ * own delete handling: DeleteRole fails with DeleteConflict on the profile, the service releases it, and
+ * DeleteRole is tried again. If the service does not release the profile in time, or the user presses
+ * Ctrl-C, the doctor removes the role and its profile itself and says so: the smoke test leaves nothing.
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,15 +12,27 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import { DEFAULT_SETTLE_DELAY_SECONDS } from '../../core/pipeline-settings.js';
 import { AwsAccessError, asAwsAccessError, describeError } from '../errors.js';
 import { type CheckResult, notChecked } from './checks.js';
-import { createSmokeRole, profilesHoldingRole, removeSmokeRole, SMOKE_ROLE_PREFIX } from './smoke-role.js';
+import {
+  createSmokeRole,
+  deleteSmokeRole,
+  profilesHoldingRole,
+  removeSmokeRole,
+  SMOKE_ROLE_PREFIX,
+} from './smoke-role.js';
 
 /**
  * Added to the settle delay: CloudTrail's delivery to EventBridge (usually seconds, sometimes minutes),
  * the function's poll and its IAM calls, and IAM's eventual consistency.
  */
 export const SMOKE_MARGIN_SECONDS = 120;
-/** How often the smoke test looks for the profile. */
+/** How often the smoke test looks for the profile, and for its release. */
 export const SMOKE_POLL_MS = 1000;
+/**
+ * How long after the DeleteConflict the service may take to release the profile: the same margin, since the
+ * same steps are in it (CloudTrail's delivery, the function's poll and IAM calls, eventual consistency),
+ * without the settle delay, which deletes skip.
+ */
+export const SMOKE_RELEASE_TIMEOUT_SECONDS = SMOKE_MARGIN_SECONDS;
 
 /** How long the smoke test waits, and why. */
 export interface SmokeTiming {
@@ -65,12 +79,27 @@ export interface SmokeDeps {
   /** The function's name, to point at its logs. */
   readonly functionName?: string | undefined;
   readonly signal?: AbortSignal | undefined;
-  /** Called at each poll with the seconds waited so far. */
+  /** Called at each poll for the profile with the seconds waited so far. */
   readonly onWait?: (elapsedSeconds: number, roleName: string) => void;
+  /** Called at each poll for the release, after the DeleteConflict, with the seconds waited so far. */
+  readonly onReleaseWait?: (elapsedSeconds: number, roleName: string) => void;
   readonly now?: () => number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly randomSuffix?: () => string;
 }
+
+/**
+ * How the role went:
+ * - `deleted`: the first DeleteRole succeeded, no profile held the role;
+ * - `released`: DeleteRole failed with DeleteConflict, the service released its profile, and DeleteRole
+ *   succeeded `seconds` after the conflict;
+ * - `by-hand`: the service did not release the profile in time (or Ctrl-C), so the doctor removed the role
+ *   from its profile and deleted both itself.
+ */
+export type SmokeRemoval =
+  | { readonly how: 'deleted' }
+  | { readonly how: 'released'; readonly seconds: number }
+  | { readonly how: 'by-hand'; readonly why: 'timeout' | 'interrupted' };
 
 /** How the smoke test went. */
 export interface SmokeOutcome {
@@ -81,6 +110,8 @@ export interface SmokeOutcome {
   readonly timing: SmokeTiming;
   /** Whether the role and its profile are gone again. */
   readonly removed: boolean;
+  /** How they went, when they did. */
+  readonly removal?: SmokeRemoval;
   readonly interrupted: boolean;
 }
 
@@ -105,25 +136,65 @@ export async function runSmoke(deps: SmokeDeps): Promise<SmokeOutcome> {
   } catch (error) {
     waitError = error;
   }
-  const removal = await removeSmokeRole(deps.iam, roleName).then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  const access = asAwsAccessError(waitError, 'ListInstanceProfilesForRole') ?? asAwsAccessError(removal, 'DeleteRole');
+  let removal: SmokeRemoval | undefined;
+  let removalError: unknown;
+  try {
+    removal = await removeThroughService(deps, roleName, now, wait);
+  } catch (error) {
+    removalError = error;
+  }
+  const access =
+    asAwsAccessError(waitError, 'ListInstanceProfilesForRole') ?? asAwsAccessError(removalError, 'DeleteRole');
   if (access !== undefined) {
-    if (removal === undefined) throw access;
+    if (removal !== undefined) throw access;
     throw new AwsAccessError(`${access.message} (the smoke-test role ${roleName} is left behind: delete it by hand)`, {
       cause: access,
     });
   }
-  const interrupted = deps.signal?.aborted === true && latencySeconds === undefined;
+  // Ctrl-C while waiting for the profile, or for its release; not once the role is gone the ordinary way.
+  const interrupted =
+    deps.signal?.aborted === true &&
+    (latencySeconds === undefined || (removal?.how === 'by-hand' && removal.why === 'interrupted'));
   return {
     ...base,
     ...(latencySeconds === undefined ? {} : { latencySeconds }),
-    removed: removal === undefined,
+    removed: removal !== undefined,
+    ...(removal === undefined ? {} : { removal }),
     interrupted,
-    check: smokeCheck({ ...deps, roleName, latencySeconds, waitError, removal, interrupted }),
+    check: smokeCheck({ ...deps, roleName, latencySeconds, waitError, removal, removalError, interrupted }),
   };
+}
+
+/**
+ * Deletes the role as a user would: DeleteRole; on DeleteConflict, waits for the service to release its
+ * profile and tries again. Falls back to removing the role and its profile by hand when the service has not
+ * released it within SMOKE_RELEASE_TIMEOUT_SECONDS, or at once on Ctrl-C.
+ */
+async function removeThroughService(
+  deps: SmokeDeps,
+  roleName: string,
+  now: () => number,
+  wait: (ms: number, signal?: AbortSignal) => Promise<void>,
+): Promise<SmokeRemoval> {
+  const aborted = () => deps.signal?.aborted === true;
+  if (!aborted()) {
+    if ((await deleteSmokeRole(deps.iam, roleName)) === 'deleted') return { how: 'deleted' };
+    const conflictAt = now();
+    const deadline = conflictAt + SMOKE_RELEASE_TIMEOUT_SECONDS * 1000;
+    for (;;) {
+      const released = (await profilesHoldingRole(deps.iam, roleName)).length === 0;
+      // IAM is eventually consistent: a DeleteRole right after the release may still conflict, so look again.
+      if (released && (await deleteSmokeRole(deps.iam, roleName)) === 'deleted') {
+        return { how: 'released', seconds: (now() - conflictAt) / 1000 };
+      }
+      const seen = now();
+      if (seen >= deadline || aborted()) break;
+      deps.onReleaseWait?.(Math.floor((seen - conflictAt) / 1000), roleName);
+      await wait(Math.min(SMOKE_POLL_MS, deadline - seen), deps.signal);
+    }
+  }
+  await removeSmokeRole(deps.iam, roleName);
+  return { how: 'by-hand', why: aborted() ? 'interrupted' : 'timeout' };
 }
 
 async function waitForProfile(
@@ -144,33 +215,49 @@ async function waitForProfile(
   }
 }
 
+/** What became of the role, in words, for the check's line. Pure. */
+export function describeRemoval(removal: SmokeRemoval | undefined, removalError: unknown, roleName: string): string {
+  if (removal === undefined) {
+    return `removing them failed (${describeError(removalError)}): delete role ${roleName} and its instance profile by hand`;
+  }
+  switch (removal.how) {
+    case 'deleted':
+      return 'DeleteRole removed the role at the first attempt';
+    case 'released':
+      return `DeleteRole conflicted on the profile, the service released it, and DeleteRole removed the role ${removal.seconds.toFixed(1)} s after the conflict`;
+    case 'by-hand':
+      return removal.why === 'interrupted'
+        ? 'the doctor removed the role and its profile itself'
+        : `DeleteRole conflicted on the profile and the service did not release it within ${SMOKE_RELEASE_TIMEOUT_SECONDS} s, so the doctor removed the role and its profile itself: deletes do not reach the function (look at the stack's delete rule and queue)`;
+  }
+}
+
 /** The smoke check's line, from what happened. Pure. */
 export function smokeCheck(facts: {
   readonly roleName: string;
   readonly timing: SmokeTiming;
   readonly latencySeconds?: number | undefined;
   readonly waitError?: unknown;
-  readonly removal?: unknown;
+  readonly removal?: SmokeRemoval | undefined;
+  readonly removalError?: unknown;
   readonly interrupted: boolean;
   readonly failedChecks?: readonly string[] | undefined;
   readonly functionName?: string | undefined;
 }): CheckResult {
-  const { roleName } = facts;
-  const removed =
-    facts.removal === undefined
-      ? 'role and profile removed'
-      : `removing them failed (${describeError(facts.removal)}): delete role ${roleName} and its instance profile by hand`;
-  const roleRemoved = facts.removal === undefined ? 'the role was removed' : removed;
-  if (facts.interrupted) return notChecked('smoke', `interrupted; ${roleRemoved}`);
+  const { roleName, removal } = facts;
+  const removed = describeRemoval(removal, facts.removalError, roleName);
+  if (facts.interrupted) return notChecked('smoke', `interrupted; ${removed}`);
   if (facts.waitError !== undefined) {
-    return notChecked('smoke', `ListInstanceProfilesForRole failed: ${describeError(facts.waitError)}; ${roleRemoved}`);
+    return notChecked('smoke', `ListInstanceProfilesForRole failed: ${describeError(facts.waitError)}; ${removed}`);
   }
   if (facts.latencySeconds !== undefined) {
     const settle =
       facts.timing.settleDelaySeconds === undefined ? '' : ` (settle delay ${facts.timing.settleDelaySeconds} s)`;
+    // The profile came, but a delete the service did not handle is a fault of the pipeline too.
+    const passed = removal !== undefined && removal.how !== 'by-hand';
     return {
       name: 'smoke',
-      status: facts.removal === undefined ? 'ok' : 'failed',
+      status: passed ? 'ok' : 'failed',
       detail: `instance profile ${roleName} held its role ${facts.latencySeconds.toFixed(1)} s after CreateRole${settle}; ${removed}`,
     };
   }
@@ -186,7 +273,7 @@ export function smokeCheck(facts: {
   return {
     name: 'smoke',
     status: 'failed',
-    detail: `no instance profile ${roleName} held the role within ${facts.timing.timeoutSeconds} s (${describeTiming(facts.timing)}); ${roleRemoved}.${because}${logs}`,
+    detail: `no instance profile ${roleName} held the role within ${facts.timing.timeoutSeconds} s (${describeTiming(facts.timing)}); ${removed}.${because}${logs}`,
   };
 }
 

@@ -24,8 +24,9 @@ export interface SendResult {
 }
 
 /**
- * Sends every message with `DelaySeconds` 0 (a queue's own delay is for events; a scan's candidates
- * need no settling), in batches of ten. Entries that fail are sent again unless SQS blames the sender.
+ * Sends every message, in batches of ten, with the queue's own delay: a role created moments before the
+ * pass must give its IaC the same settle time to add its own profile as its CreateRole event does.
+ * Entries that fail are sent again unless SQS blames the sender.
  */
 export async function sendAll(
   sqs: SQSClient,
@@ -40,11 +41,7 @@ export async function sendAll(
     const retry: OutgoingMessage[] = [];
     for (let start = 0; start < pending.length; start += SQS_BATCH_SIZE) {
       const batch = pending.slice(start, start + SQS_BATCH_SIZE);
-      const entries: SendMessageBatchRequestEntry[] = batch.map((m) => ({
-        Id: m.id,
-        MessageBody: m.body,
-        DelaySeconds: 0,
-      }));
+      const entries: SendMessageBatchRequestEntry[] = batch.map((m) => ({ Id: m.id, MessageBody: m.body }));
       calls++;
       const answer = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
       for (const entry of answer.Failed ?? []) {

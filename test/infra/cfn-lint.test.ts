@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TimeZone } from 'aws-cdk-lib';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeSynthOutputs, type SynthOptions, synthesize } from './support/synth.js';
 
@@ -18,6 +20,10 @@ interface Match {
 
 const CONFIGURATIONS: Record<string, SynthOptions> = {
   'environment-agnostic defaults': {},
+  'us-east-1, reconcile only by hand': {
+    env: { region: 'us-east-1' },
+    props: { reconcileSchedule: 'disabled', reconcileAfterDeploy: false },
+  },
   'us-east-1 with every option': {
     env: { region: 'us-east-1', account: '123456789012' },
     props: {
@@ -25,6 +31,7 @@ const CONFIGURATIONS: Record<string, SynthOptions> = {
       dryRun: true,
       excludedPathPrefixes: [],
       ignoredCallers: ['cloudformation.amazonaws.com'],
+      reconcileSchedule: ScheduleExpression.cron({ hour: '3', minute: '0', timeZone: TimeZone.EUROPE_PARIS }),
     },
     context: { alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops-alarms' },
   },

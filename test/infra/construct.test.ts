@@ -2,10 +2,12 @@
  * The synthesized template, one fact at a time: every default, every prop, and the fixed parts of
  * the design (queue, function, rule, outputs, alarms, dashboard).
  */
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_PATTERNS } from '../../core/event-pattern.js';
 import { SERVICE_NAME } from '../../core/logger.js';
@@ -16,12 +18,20 @@ import {
   FUNCTION_TIMEOUT_SECONDS,
   MAX_RECEIVE_COUNT,
   STACK_OUTPUTS,
+  VISIBILITY_TIMEOUT_SECONDS,
 } from '../../core/pipeline-settings.js';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
-import { remediatorCode } from '../../infra/bundle.js';
+import { bundleCode } from '../../infra/bundle.js';
 import { METRIC_DIMENSIONS } from '../../infra/monitoring.js';
 import { LAMBDA_NODE_MAJOR } from '../../scripts/lambda-node.mjs';
-import { CDK_JSON_CONTEXT, onlyResource, removeSynthOutputs, type Synthesized, synthesize } from './support/synth.js';
+import {
+  CDK_JSON_CONTEXT,
+  onlyResource,
+  removeSynthOutputs,
+  resourcesOfType,
+  type Synthesized,
+  synthesize,
+} from './support/synth.js';
 
 const QUEUE = 'AWS::SQS::Queue';
 const FUNCTION = 'AWS::Lambda::Function';
@@ -36,15 +46,20 @@ beforeAll(() => {
 
 afterAll(removeSynthOutputs);
 
-/** The queue the rule feeds: the one with a redrive policy. */
-function mainQueue(template: Template): Record<string, unknown> {
-  const queues = Object.values(template.findResources(QUEUE, { Properties: { RedrivePolicy: Match.anyValue() } }));
-  expect(queues).toHaveLength(1);
-  return (queues[0] as { Properties: Record<string, unknown> }).Properties;
+/** The properties of a resource of the synthesized stack, by the construct that made it. */
+function propertiesOf(synth: Synthesized, construct: IConstruct): Record<string, unknown> {
+  const id = synth.stack.getLogicalId(construct.node.defaultChild as never);
+  return (synth.template.toJSON().Resources[id] as { Properties: Record<string, unknown> }).Properties;
 }
 
-function functionEnvironment(template: Template): Record<string, string> {
-  const { properties } = onlyResource(template, FUNCTION);
+/** The queue the settle rule feeds. */
+function mainQueue(synth: Synthesized): Record<string, unknown> {
+  return propertiesOf(synth, synth.stack.service.queue);
+}
+
+/** The remediator's environment. */
+function functionEnvironment(synth: Synthesized): Record<string, string> {
+  const properties = propertiesOf(synth, synth.stack.service.function);
   return (properties.Environment as { Variables: Record<string, string> }).Variables;
 }
 
@@ -57,11 +72,17 @@ function logicalId(synth: Synthesized, value: string): string {
 
 describe('defaults', () => {
   it('delays each message by the default settle delay of 30 seconds', () => {
-    expect(mainQueue(defaults.template).DelaySeconds).toBe(30);
+    expect(mainQueue(defaults).DelaySeconds).toBe(30);
   });
 
-  it('limits the event source mapping to 2 concurrent invocations', () => {
-    defaults.template.hasResourceProperties(MAPPING, { ScalingConfig: { MaximumConcurrency: 2 } });
+  it('limits each event source mapping to 2 concurrent invocations', () => {
+    const mappings = Object.values(resourcesOfType(defaults.template, MAPPING));
+    expect(mappings).toHaveLength(2);
+    for (const mapping of mappings) expect(mapping.Properties?.ScalingConfig).toEqual({ MaximumConcurrency: 2 });
+  });
+
+  it('delivers deletes without delay, whatever the settle delay', () => {
+    expect(propertiesOf(defaults, defaults.stack.service.deleteQueue).DelaySeconds).toBe(0);
   });
 
   it('keeps the function logs for 90 days', () => {
@@ -69,15 +90,15 @@ describe('defaults', () => {
   });
 
   it('is not a dry run', () => {
-    expect(functionEnvironment(defaults.template).DRY_RUN).toBe('false');
+    expect(functionEnvironment(defaults).DRY_RUN).toBe('false');
   });
 
   it('excludes roles under /aws-service-role/', () => {
-    expect(functionEnvironment(defaults.template).EXCLUDED_PATH_PREFIXES).toBe('/aws-service-role/');
+    expect(functionEnvironment(defaults).EXCLUDED_PATH_PREFIXES).toBe('/aws-service-role/');
   });
 
   it('leaves roles made by CloudFormation alone', () => {
-    expect(functionEnvironment(defaults.template).IGNORED_CALLERS).toBe('cloudformation.amazonaws.com');
+    expect(functionEnvironment(defaults).IGNORED_CALLERS).toBe('cloudformation.amazonaws.com');
   });
 
   it('sends alarms nowhere', () => {
@@ -98,68 +119,78 @@ describe('defaults', () => {
 describe('props', () => {
   it('settleDelay sets the queue delay', () => {
     // Act
-    const { template } = synthesize({ props: { settleDelay: Duration.minutes(2) } });
+    const synth = synthesize({ props: { settleDelay: Duration.minutes(2) } });
 
     // Assess
-    expect(mainQueue(template).DelaySeconds).toBe(120);
+    expect(mainQueue(synth).DelaySeconds).toBe(120);
   });
 
   it('settleDelay of zero turns the delay off', () => {
     // Act
-    const { template } = synthesize({ props: { settleDelay: Duration.seconds(0) } });
+    const synth = synthesize({ props: { settleDelay: Duration.seconds(0) } });
 
     // Assess
-    expect(mainQueue(template).DelaySeconds).toBe(0);
+    expect(mainQueue(synth).DelaySeconds).toBe(0);
   });
 
-  it('maxConcurrency sets the event source mapping maximum concurrency', () => {
+  it('settleDelay leaves the delete queue without delay', () => {
     // Act
-    const { template } = synthesize({ props: { maxConcurrency: 7 } });
+    const synth = synthesize({ props: { settleDelay: Duration.minutes(2) } });
 
     // Assess
-    template.hasResourceProperties(MAPPING, { ScalingConfig: { MaximumConcurrency: 7 } });
+    expect(propertiesOf(synth, synth.stack.service.deleteQueue).DelaySeconds).toBe(0);
+  });
+
+  it('maxConcurrency sets the maximum concurrency of each event source mapping', () => {
+    // Act
+    const synth = synthesize({ props: { maxConcurrency: 7 } });
+
+    // Assess
+    const mappings = Object.values(resourcesOfType(synth.template, MAPPING));
+    expect(mappings).toHaveLength(2);
+    for (const mapping of mappings) expect(mapping.Properties?.ScalingConfig).toEqual({ MaximumConcurrency: 7 });
   });
 
   it('logRetention sets the log group retention', () => {
     // Act
-    const { template } = synthesize({ props: { logRetention: RetentionDays.ONE_YEAR } });
+    const synth = synthesize({ props: { logRetention: RetentionDays.ONE_YEAR } });
 
     // Assess
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    synth.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
   it('dryRun sets DRY_RUN=true', () => {
     // Act
-    const { template } = synthesize({ props: { dryRun: true } });
+    const synth = synthesize({ props: { dryRun: true } });
 
     // Assess
-    expect(functionEnvironment(template).DRY_RUN).toBe('true');
+    expect(functionEnvironment(synth).DRY_RUN).toBe('true');
   });
 
   it('excludedPathPrefixes become EXCLUDED_PATH_PREFIXES, comma-separated', () => {
     // Act
-    const { template } = synthesize({ props: { excludedPathPrefixes: ['/aws-service-role/', '/batch/'] } });
+    const synth = synthesize({ props: { excludedPathPrefixes: ['/aws-service-role/', '/batch/'] } });
 
     // Assess
-    expect(functionEnvironment(template).EXCLUDED_PATH_PREFIXES).toBe('/aws-service-role/,/batch/');
+    expect(functionEnvironment(synth).EXCLUDED_PATH_PREFIXES).toBe('/aws-service-role/,/batch/');
   });
 
   it('an empty excludedPathPrefixes excludes nothing', () => {
     // Act
-    const { template } = synthesize({ props: { excludedPathPrefixes: [] } });
+    const synth = synthesize({ props: { excludedPathPrefixes: [] } });
 
     // Assess
-    expect(functionEnvironment(template).EXCLUDED_PATH_PREFIXES).toBe('');
+    expect(functionEnvironment(synth).EXCLUDED_PATH_PREFIXES).toBe('');
   });
 
   it('ignoredCallers become IGNORED_CALLERS, comma-separated', () => {
     // Act
-    const { template } = synthesize({
+    const synth = synthesize({
       props: { ignoredCallers: ['cloudformation.amazonaws.com', 'servicecatalog.amazonaws.com'] },
     });
 
     // Assess
-    expect(functionEnvironment(template).IGNORED_CALLERS).toBe(
+    expect(functionEnvironment(synth).IGNORED_CALLERS).toBe(
       'cloudformation.amazonaws.com,servicecatalog.amazonaws.com',
     );
   });
@@ -256,46 +287,64 @@ describe('props', () => {
   });
 });
 
-describe('queue', () => {
-  it('encrypts both queues with SQS-managed keys', () => {
-    const queues = Object.values(defaults.template.findResources(QUEUE)) as { Properties: Record<string, unknown> }[];
-    expect(queues).toHaveLength(2);
-    for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+describe('queues', () => {
+  it('encrypts every queue with SQS-managed keys', () => {
+    const queues = Object.values(resourcesOfType(defaults.template, QUEUE));
+    expect(queues).toHaveLength(3);
+    for (const queue of queues) expect(queue.Properties?.SqsManagedSseEnabled).toBe(true);
   });
 
-  it('hides a received message for at least six times the function timeout', () => {
-    expect(mainQueue(defaults.template).VisibilityTimeout).toBeGreaterThanOrEqual(6 * FUNCTION_TIMEOUT_SECONDS);
+  it.each([
+    ['queue', () => defaults.stack.service.queue],
+    ['delete queue', () => defaults.stack.service.deleteQueue],
+  ])('hides a message the %s delivered for at least six times the function timeout', (_, queue) => {
+    expect(propertiesOf(defaults, queue()).VisibilityTimeout).toBe(VISIBILITY_TIMEOUT_SECONDS);
+    expect(VISIBILITY_TIMEOUT_SECONDS).toBeGreaterThanOrEqual(6 * FUNCTION_TIMEOUT_SECONDS);
   });
 
-  it(`moves a message to the dead-letter queue after ${MAX_RECEIVE_COUNT} receives`, () => {
+  it.each([
+    ['queue', () => defaults.stack.service.queue],
+    ['delete queue', () => defaults.stack.service.deleteQueue],
+  ])(`moves a message of the %s to the shared dead-letter queue after ${MAX_RECEIVE_COUNT} receives`, (_, queue) => {
     const dlqId = logicalId(defaults, defaults.stack.service.deadLetterQueue.queueArn);
-    expect(mainQueue(defaults.template).RedrivePolicy).toEqual({
+    expect(propertiesOf(defaults, queue()).RedrivePolicy).toEqual({
       deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
       maxReceiveCount: MAX_RECEIVE_COUNT,
     });
   });
 
   it(`keeps dead letters for ${DLQ_RETENTION_DAYS} days`, () => {
-    const dlqId = logicalId(defaults, defaults.stack.service.deadLetterQueue.queueArn);
-    expect(defaults.template.toJSON().Resources[dlqId].Properties.MessageRetentionPeriod).toBe(
+    expect(propertiesOf(defaults, defaults.stack.service.deadLetterQueue).MessageRetentionPeriod).toBe(
       DLQ_RETENTION_DAYS * 24 * 60 * 60,
     );
   });
 
-  it('lets only this rule send, and only over TLS, on both queues', () => {
-    const ruleArn = { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.service.rule.ruleArn), 'Arn'] };
-    const policies = Object.values(defaults.template.findResources('AWS::SQS::QueuePolicy')) as {
-      Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } };
-    }[];
-    expect(policies).toHaveLength(2);
+  it("lets only each queue's own rules send, and only over TLS", () => {
+    // Prepare
+    const { service } = defaults.stack;
+    const arnOf = (rule: { ruleArn: string }) => ({ 'Fn::GetAtt': [logicalId(defaults, rule.ruleArn), 'Arn'] });
+    const senders = new Map([
+      [logicalId(defaults, service.queue.queueArn), [arnOf(service.rule)]],
+      [logicalId(defaults, service.deleteQueue.queueArn), [arnOf(service.deleteRule)]],
+      [logicalId(defaults, service.deadLetterQueue.queueArn), [arnOf(service.rule), arnOf(service.deleteRule)]],
+    ]);
+
+    // Act
+    const policies = Object.values(resourcesOfType(defaults.template, 'AWS::SQS::QueuePolicy')).map(
+      (policy) =>
+        policy.Properties as { Queues: { Ref: string }[]; PolicyDocument: { Statement: Record<string, unknown>[] } },
+    );
+
+    // Assess
+    expect(policies).toHaveLength(3);
     for (const policy of policies) {
-      const statements = policy.Properties.PolicyDocument.Statement;
-      const allows = statements.filter((s) => s.Effect === 'Allow');
-      expect(allows.length).toBeGreaterThan(0);
-      for (const allow of allows) {
-        expect(allow.Principal).toEqual({ Service: 'events.amazonaws.com' });
-        expect(allow.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': ruleArn } });
-      }
+      const queueId = policy.Queues[0]?.Ref ?? '';
+      const statements = policy.PolicyDocument.Statement;
+      const allows = statements.filter((statement) => statement.Effect === 'Allow');
+      for (const allow of allows) expect(allow.Principal).toEqual({ Service: 'events.amazonaws.com' });
+      expect(allows.map((allow) => allow.Condition)).toEqual(
+        (senders.get(queueId) ?? []).map((ruleArn) => ({ ArnEquals: { 'aws:SourceArn': ruleArn } })),
+      );
       expect(statements).toContainEqual(
         expect.objectContaining({
           Effect: 'Deny',
@@ -320,7 +369,7 @@ describe('function', () => {
   });
 
   it('configures Powertools and source maps through the environment', () => {
-    expect(functionEnvironment(defaults.template)).toMatchObject({
+    expect(functionEnvironment(defaults)).toMatchObject({
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: 'AutoInstanceProfile',
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -328,10 +377,15 @@ describe('function', () => {
     });
   });
 
-  it('reads the queue in batches of 10 and reports partial batch failures', () => {
-    const queueId = logicalId(defaults, defaults.stack.service.queue.queueArn);
+  it.each([
+    ['queue', () => defaults.stack.service.queue],
+    ['delete queue', () => defaults.stack.service.deleteQueue],
+  ])('reads the %s in batches of 10 and reports partial batch failures', (_, queue) => {
+    const queueId = logicalId(defaults, queue().queueArn);
+    const functionId = logicalId(defaults, defaults.stack.service.function.functionArn);
     defaults.template.hasResourceProperties(MAPPING, {
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionName: { Ref: functionId },
       BatchSize: BATCH_SIZE,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
@@ -339,37 +393,44 @@ describe('function', () => {
 
   it('logs to its own log group', () => {
     const logGroupId = logicalId(defaults, defaults.stack.service.logGroup.logGroupName);
-    defaults.template.hasResourceProperties(FUNCTION, { LoggingConfig: { LogGroup: { Ref: logGroupId } } });
+    expect(propertiesOf(defaults, defaults.stack.service.function).LoggingConfig).toEqual({
+      LogGroup: { Ref: logGroupId },
+    });
+  });
+
+  it('knows its own role, so that it never acts on the events its own calls cause', () => {
+    const roleId = logicalId(defaults, defaults.stack.service.remediator.role.roleArn);
+    expect(functionEnvironment(defaults).SERVICE_ROLE_ARN).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
   });
 
   it('refuses to synthesize without the bundle, and says how to build it', () => {
-    expect(() => remediatorCode('/nonexistent/dist/remediator')).toThrow(/run `npm run build`/);
+    expect(() => bundleCode('remediator', '/nonexistent/dist')).toThrow(
+      /remediator bundle \/nonexistent\/dist\/remediator\/index.mjs is missing: run `npm run build`/,
+    );
   });
 });
 
-describe('rule', () => {
-  it('uses the shared event pattern constant, unchanged', () => {
-    defaults.template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: JSON.parse(JSON.stringify(EVENT_PATTERNS.settle)),
-      State: 'ENABLED',
-    });
-  });
-
-  it('targets the queue, with the dead-letter queue for deliveries that fail', () => {
-    const queueId = logicalId(defaults, defaults.stack.service.queue.queueArn);
+describe('rules', () => {
+  it.each([
+    ['settle', () => defaults.stack.service.rule, () => defaults.stack.service.queue],
+    ['immediate', () => defaults.stack.service.deleteRule, () => defaults.stack.service.deleteQueue],
+  ] as const)('the %s rule uses its shared pattern constant, unchanged, into its own queue', (path, rule, queue) => {
     const dlqId = logicalId(defaults, defaults.stack.service.deadLetterQueue.queueArn);
-    defaults.template.hasResourceProperties('AWS::Events::Rule', {
+    expect(propertiesOf(defaults, rule())).toMatchObject({
+      EventPattern: JSON.parse(JSON.stringify(EVENT_PATTERNS[path])),
+      State: 'ENABLED',
       Targets: [
         {
-          Arn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+          Arn: { 'Fn::GetAtt': [logicalId(defaults, queue().queueArn), 'Arn'] },
           DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
-          Id: Match.anyValue(),
+          Id: expect.any(String),
         },
       ],
     });
-    expect(
-      defaults.template.toJSON().Resources[logicalId(defaults, defaults.stack.service.rule.ruleArn)],
-    ).toBeDefined();
+  });
+
+  it('has one rule per delivery path, and no other', () => {
+    defaults.template.resourceCountIs('AWS::Events::Rule', 2);
   });
 });
 
@@ -381,13 +442,189 @@ describe('outputs', () => {
       [STACK_OUTPUTS.queueUrl]: expect.objectContaining({
         Value: { Ref: logicalId(defaults, service.queue.queueArn) },
       }),
+      [STACK_OUTPUTS.deleteRuleName]: expect.objectContaining({
+        Value: { Ref: logicalId(defaults, service.deleteRule.ruleArn) },
+      }),
+      [STACK_OUTPUTS.deleteQueueUrl]: expect.objectContaining({
+        Value: { Ref: logicalId(defaults, service.deleteQueue.queueArn) },
+      }),
       [STACK_OUTPUTS.deadLetterQueueUrl]: expect.objectContaining({
         Value: { Ref: logicalId(defaults, service.deadLetterQueue.queueArn) },
       }),
       [STACK_OUTPUTS.functionName]: expect.objectContaining({
         Value: { Ref: logicalId(defaults, service.function.functionArn) },
       }),
+      [STACK_OUTPUTS.reconcileFunctionName]: expect.objectContaining({
+        Value: { Ref: logicalId(defaults, service.reconcile.function.functionArn) },
+      }),
     });
+  });
+});
+
+/** The reconcile function's environment. */
+function reconcileEnvironment(synth: Synthesized): Record<string, string> {
+  const properties = propertiesOf(synth, synth.stack.service.reconcile.function);
+  return (properties.Environment as { Variables: Record<string, string> }).Variables;
+}
+
+/** The SDK call the after-deploy run makes on create and on update, as its provider reads it. */
+function afterDeployCalls(synth: Synthesized): { create: unknown; update: unknown } {
+  const run = synth.stack.service.reconcile.afterDeploy;
+  if (run === undefined) throw new Error('no after-deploy run');
+  const properties = synth.template.toJSON().Resources[
+    synth.stack.getLogicalId(run.node.findChild('Resource').node.defaultChild as never)
+  ].Properties as { Create: unknown; Update: unknown };
+  // The calls are JSON joined with the function's Ref: put a placeholder in, then parse.
+  const parse = (call: unknown) => {
+    const [, parts] = (call as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'REF')).join('')) as unknown;
+  };
+  return { create: parse(properties.Create), update: parse(properties.Update) };
+}
+
+describe('resource counts, as docs/deploy.md gives them', () => {
+  it.each([
+    ['the defaults', 30, {}],
+    ['createTrail', 33, { createTrail: true }],
+    ["reconcileSchedule 'disabled'", 27, { reconcileSchedule: 'disabled' as const }],
+    ['reconcileAfterDeploy false', 25, { reconcileAfterDeploy: false }],
+  ])('%s: %i resources besides the CDK metadata', (_, count, props) => {
+    // Act
+    const { template } = synthesize({ props });
+
+    // Assess
+    const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    expect(types.filter((type) => type !== 'AWS::CDK::Metadata')).toHaveLength(count);
+  });
+});
+
+describe('reconcile', () => {
+  it('runs the reconcile bundle, with the service settings and the settle queue to send to', () => {
+    // Prepare
+    const queueId = logicalId(defaults, defaults.stack.service.queue.queueArn);
+
+    // Act
+    const properties = propertiesOf(defaults, defaults.stack.service.reconcile.function);
+
+    // Assess
+    expect(properties).toMatchObject({ Handler: 'index.handler', Timeout: 900, Architectures: ['arm64'] });
+    expect(reconcileEnvironment(defaults)).toMatchObject({
+      QUEUE_URL: { Ref: queueId },
+      DRY_RUN: 'false',
+      EXCLUDED_PATH_PREFIXES: '/aws-service-role/',
+      IGNORED_CALLERS: 'cloudformation.amazonaws.com',
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    });
+  });
+
+  it('reads the same settings as the remediator', () => {
+    // Act
+    const synth = synthesize({ props: { excludedPathPrefixes: ['/batch/'], ignoredCallers: ['x.amazonaws.com'] } });
+
+    // Assess
+    expect(reconcileEnvironment(synth)).toMatchObject({
+      EXCLUDED_PATH_PREFIXES: '/batch/',
+      IGNORED_CALLERS: 'x.amazonaws.com',
+    });
+  });
+
+  it('runs daily by default, through EventBridge Scheduler, with its own role', () => {
+    const functionId = logicalId(defaults, defaults.stack.service.reconcile.function.functionArn);
+    const roleId = logicalId(defaults, defaults.stack.service.reconcile.scheduleRole?.roleArn ?? '');
+    defaults.template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    defaults.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 day)',
+      State: 'ENABLED',
+      Target: { Arn: { 'Fn::GetAtt': [functionId, 'Arn'] }, RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } },
+    });
+  });
+
+  it('reconcileSchedule changes the schedule', () => {
+    // Act
+    const synth = synthesize({
+      props: {
+        reconcileSchedule: ScheduleExpression.cron({ hour: '3', minute: '30', timeZone: TimeZone.EUROPE_PARIS }),
+      },
+    });
+
+    // Assess
+    synth.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 3 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Paris',
+    });
+  });
+
+  it("reconcileSchedule 'disabled' leaves out the schedule and its role, not the function or the after-deploy run", () => {
+    // Act
+    const synth = synthesize({ props: { reconcileSchedule: 'disabled' } });
+
+    // Assess
+    synth.template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    expect(synth.stack.service.reconcile.scheduleRole).toBeUndefined();
+    synth.template.resourceCountIs('AWS::IAM::Role', 3);
+    synth.template.resourceCountIs('Custom::ReconcileAfterDeploy', 1);
+  });
+
+  it('runs once after a deploy: it invokes the function asynchronously, on create and on update alike', () => {
+    // Act
+    const { create, update } = afterDeployCalls(defaults);
+
+    // Assess
+    expect(create).toEqual(update);
+    expect(create).toEqual({
+      service: 'Lambda',
+      action: 'invoke',
+      parameters: {
+        FunctionName: 'REF',
+        InvocationType: 'Event',
+        Payload: expect.stringMatching(/^\{"source":"auto-instance-profile\.deploy","template":"[0-9a-f]{64}"\}$/),
+      },
+      physicalResourceId: { id: 'reconcile-after-deploy' },
+      outputPaths: ['StatusCode'],
+    });
+  });
+
+  it('runs after the remediator and the reconcile function are in place', () => {
+    // Prepare
+    const run = defaults.stack.service.reconcile.afterDeploy;
+    const id = defaults.stack.getLogicalId(run?.node.findChild('Resource').node.defaultChild as never);
+
+    // Act
+    const dependsOn = defaults.template.toJSON().Resources[id].DependsOn as string[];
+
+    // Assess
+    expect(dependsOn).toEqual(
+      expect.arrayContaining([
+        logicalId(defaults, defaults.stack.service.function.functionArn),
+        logicalId(defaults, defaults.stack.service.reconcile.function.functionArn),
+        ...Object.keys(resourcesOfType(defaults.template, MAPPING)),
+      ]),
+    );
+  });
+
+  it('runs again after a deploy that changes the stack, and not after one that changes nothing', () => {
+    // Act
+    const again = afterDeployCalls(synthesize()).create;
+    const changed = afterDeployCalls(synthesize({ props: { settleDelay: Duration.seconds(31) } })).create;
+    const alarmed = afterDeployCalls(
+      synthesize({ context: { alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops-alarms' } }),
+    ).create;
+
+    // Assess
+    const original = afterDeployCalls(defaults).create;
+    expect(again).toEqual(original);
+    expect(changed).not.toEqual(original);
+    expect(alarmed).not.toEqual(original);
+  });
+
+  it('reconcileAfterDeploy false leaves out the after-deploy run, not the schedule', () => {
+    // Act
+    const synth = synthesize({ props: { reconcileAfterDeploy: false } });
+
+    // Assess
+    synth.template.resourceCountIs('Custom::ReconcileAfterDeploy', 0);
+    synth.template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    expect(synth.stack.service.reconcile.afterDeploy).toBeUndefined();
   });
 });
 
@@ -404,14 +641,18 @@ describe('alarms and dashboard', () => {
     });
   });
 
-  it('alarms when the function has errors: failed invocations, failed records, or a full profile quota', () => {
+  it('alarms when the functions have errors: failed invocations, failed records, a full profile quota, or failed reconcile passes', () => {
     const functionId = logicalId(defaults, defaults.stack.service.function.functionArn);
+    const reconcileId = logicalId(defaults, defaults.stack.service.reconcile.function.functionArn);
     defaults.template.hasResourceProperties(ALARM, {
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 0,
       TreatMissingData: 'notBreaching',
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0)' }),
+        Match.objectLike({
+          Expression:
+            'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(reconcileErrors, 0)',
+        }),
         Match.objectLike({
           Id: 'invocationErrors',
           MetricStat: Match.objectLike({
@@ -441,6 +682,17 @@ describe('alarms and dashboard', () => {
               Namespace: 'AutoInstanceProfile',
               MetricName: 'QuotaExceeded',
               Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+            },
+            Stat: 'Sum',
+          }),
+        }),
+        Match.objectLike({
+          Id: 'reconcileErrors',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: 'Errors',
+              Dimensions: [{ Name: 'FunctionName', Value: { Ref: reconcileId } }],
             },
             Stat: 'Sum',
           }),
@@ -487,5 +739,18 @@ describe('alarms and dashboard', () => {
     }
     expect(body).toContain('ApproximateNumberOfMessagesVisible');
     expect(logicalId(defaults, defaults.stack.service.dashboard.dashboardName)).toBeDefined();
+  });
+
+  it('graphs the depth of both queues', () => {
+    // Prepare
+    const { properties } = onlyResource(defaults.template, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(properties.DashboardBody);
+
+    // Assess
+    for (const queue of [defaults.stack.service.queue, defaults.stack.service.deleteQueue]) {
+      const queueName = JSON.stringify({ 'Fn::GetAtt': [logicalId(defaults, queue.queueArn), 'QueueName'] });
+      expect(body).toContain(queueName);
+    }
+    expect(body).toContain('Delete queue: visible');
   });
 });

@@ -18,6 +18,10 @@ import { buildStack, removeSynthOutputs, type SynthOptions } from './support/syn
 const CONFIGURATIONS: Record<string, SynthOptions> = {
   'defaults, environment-agnostic': {},
   'defaults, us-east-1': { env: { region: 'us-east-1' } },
+  'reconcile only by hand (no schedule, no after-deploy run), us-east-1': {
+    env: { region: 'us-east-1' },
+    props: { reconcileSchedule: 'disabled', reconcileAfterDeploy: false },
+  },
   'everything on, us-east-1 and an account': {
     env: { region: 'us-east-1', account: '123456789012' },
     props: { createTrail: true, dryRun: true, ignoredCallers: ['cloudformation.amazonaws.com'] },

@@ -1,13 +1,21 @@
 /**
- * Least privilege, read from the synthesized template: the function's role may call exactly the IAM
- * actions the remediator's modules export, each on its own resource type in this account, and
- * nothing at all on `*`.
+ * Least privilege, read from the synthesized template: each function's role may call exactly the IAM
+ * actions its modules export (REMEDIATOR_PERMISSIONS, RECONCILE_PERMISSIONS), each on its own resource
+ * type in this account and under exactly its declared condition, `*` only for the reads that have no
+ * resource type; and otherwise only its own logs and its own queues.
  */
 import { App, Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IamPermission, OWNED_PROFILE, REMEDIATOR_PERMISSIONS } from '../../core/iam/index.js';
+import {
+  type IamPermission,
+  OWNED_PROFILE,
+  RECONCILE_PERMISSIONS,
+  REMEDIATOR_PERMISSIONS,
+} from '../../core/iam/index.js';
 import { iamPolicyStatements } from '../../infra/permissions.js';
-import { CDK_JSON_CONTEXT, onlyResource, removeSynthOutputs, type Synthesized, synthesize } from './support/synth.js';
+import type { ServiceFunction } from '../../infra/service-function.js';
+import { CDK_JSON_CONTEXT, removeSynthOutputs, type Synthesized, synthesize } from './support/synth.js';
 
 interface Statement {
   readonly Effect: string;
@@ -16,48 +24,83 @@ interface Statement {
   readonly Condition?: unknown;
 }
 
+interface Policy {
+  readonly Properties: { readonly Roles: unknown[]; readonly PolicyDocument: { readonly Statement: Statement[] } };
+}
+
 let synth: Synthesized;
-let statements: Statement[];
 
 /** The ARN pattern an IAM resource type must be granted on, as the template writes it. */
-const iamArn = (type: string) => ({
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::`, { Ref: 'AWS::AccountId' }, `:${type}/*`]],
-});
+const iamArn = (type: string) =>
+  type === '*'
+    ? '*'
+    : { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::`, { Ref: 'AWS::AccountId' }, `:${type}/*`]] };
 
 const actionsOf = (statement: Statement): string[] =>
   Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 
-beforeAll(() => {
-  synth = synthesize();
-  const roleId = synth.stack.getLogicalId(synth.stack.service.function.role?.node.defaultChild as never);
-  const policies = Object.values(synth.template.findResources('AWS::IAM::Policy')) as {
-    Properties: { Roles: unknown[]; PolicyDocument: { Statement: Statement[] } };
-  }[];
-  statements = policies
+const idOf = (construct: IConstruct) => synth.stack.getLogicalId(construct.node.defaultChild as never);
+
+/** Every statement of every policy attached to a function's role. */
+function statementsOf(made: ServiceFunction): Statement[] {
+  const roleId = idOf(made.role);
+  const policies = Object.values(synth.template.findResources('AWS::IAM::Policy')) as Policy[];
+  return policies
     .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleId))
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+/** The functions, the permission list each exports, and what else its role may do besides IAM. */
+const FUNCTIONS = [
+  {
+    name: 'remediator',
+    made: () => synth.stack.service.remediator,
+    permissions: REMEDIATOR_PERMISSIONS,
+    queues: () => [synth.stack.service.queue, synth.stack.service.deleteQueue],
+    queueActions: [
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ],
+  },
+  {
+    name: 'reconcile',
+    made: () => synth.stack.service.reconcile.reconcileFunction,
+    permissions: RECONCILE_PERMISSIONS,
+    queues: () => [synth.stack.service.queue],
+    queueActions: ['sqs:SendMessage'],
+  },
+] as const;
+
+beforeAll(() => {
+  synth = synthesize();
 });
 
 afterAll(removeSynthOutputs);
 
-describe("the function role's policy", () => {
-  it('grants exactly the IAM actions the remediator exports', () => {
+describe.each(FUNCTIONS)("the $name role's policy", ({ made, permissions, queues, queueActions }) => {
+  it('grants exactly the IAM actions its modules export', () => {
     // Prepare
-    const expected = [...new Set(REMEDIATOR_PERMISSIONS.map((p) => p.action))].sort();
+    const expected = [...new Set(permissions.map((p) => p.action))].sort();
 
     // Act
-    const granted = statements
+    const granted = statementsOf(made())
       .flatMap(actionsOf)
       .filter((action) => action.startsWith('iam:'))
       .sort();
 
     // Assess
     expect(granted).toEqual(expected);
-    expect(granted).toContain('iam:PassRole');
   });
 
   it('grants each IAM action only on its resource type in this account, under exactly its declared condition', () => {
-    for (const { action, resource, condition } of REMEDIATOR_PERMISSIONS) {
+    // Prepare
+    const statements = statementsOf(made());
+
+    // Assess
+    for (const { action, resource, condition } of permissions) {
       const granting = statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action));
       expect(granting, action).toHaveLength(1);
       expect(granting[0]?.Resource, action).toEqual(iamArn(resource));
@@ -67,10 +110,58 @@ describe("the function role's policy", () => {
     }
   });
 
-  it('removes roles from and deletes only profiles tagged as ours, and creates only profiles it tags as ours', () => {
+  it("allows on '*' only the reads its modules declare without a resource type", () => {
     // Prepare
-    const conditionOf = (action: string) =>
-      statements.find((s) => actionsOf(s).includes(action))?.Condition as Record<string, Record<string, string>>;
+    const declared = permissions.filter((p) => p.resource === '*').map((p) => p.action);
+
+    // Act
+    const onStar = statementsOf(made()).filter((s) => JSON.stringify(s.Resource).includes('"*"'));
+
+    // Assess
+    expect(onStar.flatMap(actionsOf).sort()).toEqual([...declared].sort());
+    for (const action of declared) expect(action).toMatch(/^iam:(Get|List)/);
+  });
+
+  it('grants no wildcard action', () => {
+    expect(
+      statementsOf(made())
+        .flatMap(actionsOf)
+        .filter((action) => action.includes('*')),
+    ).toEqual([]);
+  });
+
+  it('otherwise only writes its own logs and uses its own queues as it needs', () => {
+    // Prepare
+    const logGroupId = idOf(made().logGroup);
+    const queueArns = queues().map((queue) => ({ 'Fn::GetAtt': [idOf(queue), 'Arn'] }));
+
+    // Act
+    const others = statementsOf(made()).filter((s) => !actionsOf(s).some((action) => action.startsWith('iam:')));
+
+    // Assess
+    expect(others).toHaveLength(2);
+    const logs = others.find((s) => actionsOf(s).every((action) => action.startsWith('logs:')));
+    expect(logs && actionsOf(logs).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(logs?.Resource).toEqual({ 'Fn::GetAtt': [logGroupId, 'Arn'] });
+    const sqs = others.find((s) => s !== logs);
+    expect(sqs && actionsOf(sqs).sort()).toEqual([...queueActions]);
+    const resources = Array.isArray(sqs?.Resource) ? sqs.Resource : [sqs?.Resource];
+    expect(resources).toHaveLength(queueArns.length);
+    expect(resources).toEqual(expect.arrayContaining(queueArns));
+  });
+
+  it('attaches no managed policy and no inline policy to the role', () => {
+    const role = synth.template.toJSON().Resources[idOf(made().role)] as { Properties: Record<string, unknown> };
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.Policies).toBeUndefined();
+  });
+});
+
+describe('ownership, enforced by IAM', () => {
+  it('lets the remediator remove roles from and delete only profiles tagged as ours, and create only profiles it tags as ours', () => {
+    // Prepare
+    const statements = statementsOf(synth.stack.service.remediator);
+    const conditionOf = (action: string) => statements.find((s) => actionsOf(s).includes(action))?.Condition;
 
     // Assess
     for (const action of ['iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile']) {
@@ -85,42 +176,73 @@ describe("the function role's policy", () => {
     }
   });
 
-  it("allows nothing on '*'", () => {
-    const onStar = statements.filter((s) => JSON.stringify(s.Resource).includes('"*"'));
-    expect(onStar).toEqual([]);
+  it('gives the reconcile function no IAM write at all: it finds, the remediator acts', () => {
+    const iamActions = statementsOf(synth.stack.service.reconcile.reconcileFunction)
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith('iam:'));
+    expect(iamActions.length).toBeGreaterThan(0);
+    for (const action of iamActions) expect(action).toMatch(/^iam:(Get|List)/);
   });
+});
 
-  it('grants no wildcard action', () => {
-    expect(statements.flatMap(actionsOf).filter((action) => action.includes('*'))).toEqual([]);
-  });
-
-  it('otherwise only writes its own logs and consumes its own queue', () => {
+describe("the scheduler's role", () => {
+  it('may only invoke the reconcile function, and only EventBridge Scheduler of this account may assume it', () => {
     // Prepare
-    const logGroupId = synth.stack.getLogicalId(synth.stack.service.logGroup.node.defaultChild as never);
-    const queueId = synth.stack.getLogicalId(synth.stack.service.queue.node.defaultChild as never);
+    const { reconcile } = synth.stack.service;
+    const role = reconcile.scheduleRole;
+    if (role === undefined) throw new Error('the default stack has a schedule');
+    const roleId = idOf(role);
+    const functionId = idOf(reconcile.function);
 
     // Act
-    const others = statements.filter((s) => !actionsOf(s).some((action) => action.startsWith('iam:')));
+    const policies = (Object.values(synth.template.findResources('AWS::IAM::Policy')) as Policy[]).filter((policy) =>
+      JSON.stringify(policy.Properties.Roles).includes(roleId),
+    );
+    const trust = (synth.template.toJSON().Resources[roleId] as { Properties: { AssumeRolePolicyDocument: unknown } })
+      .Properties.AssumeRolePolicyDocument;
 
     // Assess
-    expect(others).toHaveLength(2);
-    for (const statement of others) {
-      const actions = actionsOf(statement);
-      if (actions.every((action) => action.startsWith('logs:'))) {
-        expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-        expect(statement.Resource).toEqual({ 'Fn::GetAtt': [logGroupId, 'Arn'] });
-      } else {
-        expect(actions.every((action) => action.startsWith('sqs:'))).toBe(true);
-        expect(actions).not.toContain('sqs:SendMessage');
-        expect(statement.Resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
-      }
-    }
+    expect(policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: [
+          { 'Fn::GetAtt': [functionId, 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [functionId, 'Arn'] }, ':*']] },
+        ],
+      },
+    ]);
+    expect(trust).toMatchObject({
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ],
+    });
   });
+});
 
-  it('attaches no managed policy to the role', () => {
-    const { properties } = onlyResource(synth.template, 'AWS::IAM::Role');
-    expect(properties.ManagedPolicyArns).toBeUndefined();
-    expect(properties.Policies).toBeUndefined();
+describe("the after-deploy run's policy", () => {
+  it('may only invoke the reconcile function', () => {
+    // Prepare
+    const run = synth.stack.service.reconcile.afterDeploy;
+    if (run === undefined) throw new Error('the default stack runs reconcile after deploys');
+    const policy = run.node.findChild('CustomResourcePolicy');
+
+    // Act
+    const document = (synth.template.toJSON().Resources[idOf(policy)] as Policy).Properties.PolicyDocument;
+
+    // Assess
+    expect(document.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [idOf(synth.stack.service.reconcile.function), 'Arn'] },
+      },
+    ]);
   });
 });
 

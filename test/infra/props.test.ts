@@ -5,10 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { describe, expect, it } from 'vitest';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
 import { CONTEXT_SETTINGS, propsFromContext, UnknownContextKeyError } from '../../infra/context.js';
-import { type AutoInstanceProfileProps, DEFAULT_PROPS, InvalidSettingError, resolveProps } from '../../infra/props.js';
+import {
+  type AutoInstanceProfileProps,
+  DEFAULT_PROPS,
+  InvalidSettingError,
+  RECONCILE_SCHEDULE_REQUIREMENT,
+  resolveProps,
+} from '../../infra/props.js';
 import { CDK_JSON_CONTEXT } from './support/synth.js';
 
 function construct(props: AutoInstanceProfileProps): () => AutoInstanceProfile {
@@ -79,6 +86,32 @@ describe('invalid props throw in the constructor', () => {
       /ignoredCallers entries must be non-empty and contain no commas/,
     );
   });
+
+  it.each([
+    ['a string other than disabled', 'daily'],
+    ['a duration', Duration.days(1)],
+    ['false', false],
+  ])('reconcileSchedule as %s', (_, reconcileSchedule) => {
+    expect(construct({ reconcileSchedule: reconcileSchedule as never })).toThrow(
+      /^reconcileSchedule must be a ScheduleExpression \(for example ScheduleExpression\.rate\(Duration\.days\(1\)\).*or 'disabled', got /,
+    );
+  });
+
+  it.each(['every day', 'rate 1 day', '0 3 * * ? *'])('reconcileSchedule expression "%s"', (expression) => {
+    expect(construct({ reconcileSchedule: ScheduleExpression.expression(expression) })).toThrow(
+      `reconcileSchedule ${RECONCILE_SCHEDULE_REQUIREMENT}, got "${expression}"`,
+    );
+  });
+
+  it.each([
+    ScheduleExpression.rate(Duration.minutes(1)),
+    ScheduleExpression.rate(Duration.minutes(59)),
+    ScheduleExpression.expression('rate(30 minutes)'),
+  ])('reconcileSchedule more often than hourly: %o', (reconcileSchedule) => {
+    expect(construct({ reconcileSchedule })).toThrow(
+      /^reconcileSchedule must be at most once an hour \(each pass reads the whole account from IAM/,
+    );
+  });
 });
 
 describe('valid edge values are accepted', () => {
@@ -90,6 +123,12 @@ describe('valid edge values are accepted', () => {
     { logRetention: RetentionDays.INFINITE },
     { logRetention: RetentionDays.ONE_DAY },
     { excludedPathPrefixes: ['/'] },
+    { reconcileSchedule: 'disabled' as const },
+    { reconcileSchedule: ScheduleExpression.rate(Duration.hours(1)) },
+    { reconcileSchedule: ScheduleExpression.expression('rate(60 minutes)') },
+    { reconcileSchedule: ScheduleExpression.cron({ minute: '0', hour: '3' }) },
+    { reconcileSchedule: ScheduleExpression.at(new Date('2030-01-01T00:00:00Z')) },
+    { reconcileAfterDeploy: false },
   ])('%o', (props) => {
     expect(construct(props)).not.toThrow();
   });
@@ -102,6 +141,9 @@ describe('valid edge values are accepted', () => {
     expect(resolved).toEqual({ ...DEFAULT_PROPS, alarmTopic: undefined });
     expect(resolved.settleDelay.toSeconds()).toBe(30);
     expect(resolved.logRetention).toBe(RetentionDays.THREE_MONTHS);
+    expect(resolved.reconcileSchedule).not.toBe('disabled');
+    expect((resolved.reconcileSchedule as ScheduleExpression).expressionString).toBe('rate(1 day)');
+    expect(resolved.reconcileAfterDeploy).toBe(true);
   });
 });
 
@@ -124,6 +166,8 @@ describe('props from CDK context', () => {
       createTrail: 'false',
       trailRetentionDays: '30',
       alarmOnConflicts: 'false',
+      reconcileSchedule: 'cron(0 3 * * ? *)',
+      reconcileAfterDeploy: 'false',
     });
 
     // Act
@@ -139,8 +183,10 @@ describe('props from CDK context', () => {
       ignoredCallers: ['cloudformation.amazonaws.com'],
       createTrail: false,
       alarmOnConflicts: false,
+      reconcileAfterDeploy: false,
     });
     expect(props.trailRetention?.toDays()).toBe(30);
+    expect((props.reconcileSchedule as ScheduleExpression).expressionString).toBe('cron(0 3 * * ? *)');
     expect(props.alarmTopic?.topicArn).toBe('arn:aws:sns:us-east-1:123456789012:ops-alarms');
   });
 
@@ -166,7 +212,36 @@ describe('props from CDK context', () => {
     });
   });
 
+  it('takes reconcileSchedule=disabled or an expression, and names the context key for an invalid one', () => {
+    // Act
+    const disabled = propsFromContext(contextOf({ reconcileSchedule: 'disabled' }));
+    const hourly = propsFromContext(contextOf({ reconcileSchedule: ' rate(1 hour) ' }));
+
+    // Assess
+    expect(disabled.reconcileSchedule).toBe('disabled');
+    expect((hourly.reconcileSchedule as ScheduleExpression).expressionString).toBe('rate(1 hour)');
+    expect(() => propsFromContext(contextOf({ reconcileSchedule: 'daily' }))).toThrow(
+      `Context value reconcileSchedule ${RECONCILE_SCHEDULE_REQUIREMENT}, got "daily"`,
+    );
+  });
+
   it.each([
+    [
+      'reconcileSchedule',
+      '',
+      /^Context value reconcileSchedule must be 'disabled' or an EventBridge Scheduler expression/,
+    ],
+    [
+      'reconcileSchedule',
+      1,
+      /^Context value reconcileSchedule must be 'disabled' or an EventBridge Scheduler expression/,
+    ],
+    [
+      'reconcileSchedule',
+      'rate(5 minutes)',
+      /^Context value reconcileSchedule must be at most once an hour .*, got "rate\(5 minutes\)"$/,
+    ],
+    ['reconcileAfterDeploy', 'no', /^Context value reconcileAfterDeploy must be true or false, got "no"$/],
     ['settleDelaySeconds', 'soon', /^Context value settleDelaySeconds must be a number, got "soon"$/],
     ['maxConcurrency', '', /maxConcurrency must be a number/],
     ['maxConcurrency', '1e3', /maxConcurrency must be a number, got "1e3"/],

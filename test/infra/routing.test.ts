@@ -1,7 +1,8 @@
 /**
- * The synthesized rule's event pattern, loaded into moto's EventBridge with an SQS target, routes
- * CloudTrail-format events as the design says. moto's TestEventPattern answers nothing useful, so
- * each event really goes through PutEvents and the test reads what reached the queue.
+ * The synthesized rules' event patterns, loaded into moto's EventBridge with a queue each, route
+ * CloudTrail-format events as the design says: creates and trust changes to the settle queue, deletes to the
+ * queue without delay, everything else nowhere. moto's TestEventPattern answers nothing useful, so each event
+ * really goes through PutEvents and the test reads what reached each queue.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -21,7 +22,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onlyResource, removeSynthOutputs, synthesize } from './support/synth.js';
+import type { Delivery } from '../../core/events.js';
+import { removeSynthOutputs, synthesize } from './support/synth.js';
 
 /** An EventBridge event as CloudTrail delivers it (the fixtures' shape). */
 interface CloudTrailEvent {
@@ -30,13 +32,22 @@ interface CloudTrailEvent {
   readonly detail: Record<string, unknown>;
 }
 
+/** One synthesized rule in moto, with the queue it delivers to. */
+interface LoadedRule {
+  readonly ruleName: string;
+  readonly queueUrl: string;
+  /** An event this rule must route: put after each case, it marks where the case's own events end. */
+  readonly sentinel: () => CloudTrailEvent;
+}
+
 const FIXTURES = new URL('../fixtures/cloudtrail/', import.meta.url);
-const RULE_NAME = `routing-${randomUUID().slice(0, 8)}`;
+const RUN = randomUUID().slice(0, 8);
 const TARGET_ID = 'queue';
+const PATHS: readonly Delivery[] = ['settle', 'immediate'];
 
 const events = new EventBridgeClient({});
 const sqs = new SQSClient({});
-let queueUrl: string;
+const loaded = new Map<Delivery, LoadedRule>();
 
 function fixture(name: string): CloudTrailEvent {
   return JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8')) as CloudTrailEvent;
@@ -70,8 +81,8 @@ async function put(event: CloudTrailEvent): Promise<void> {
   expect(FailedEntryCount, JSON.stringify(Entries)).toBe(0);
 }
 
-/** Drains the queue until the sentinel arrives, and returns the eventIDs that came before it. */
-async function deliveredUpTo(sentinelId: string): Promise<string[]> {
+/** Drains a queue until the sentinel arrives, and returns the eventIDs that came before it. */
+async function deliveredUpTo(queueUrl: string, sentinelId: string): Promise<string[]> {
   const seen: string[] = [];
   for (let attempt = 0; attempt < 20; attempt++) {
     const { Messages = [] } = await sqs.send(
@@ -83,86 +94,124 @@ async function deliveredUpTo(sentinelId: string): Promise<string[]> {
       if (eventId !== undefined) seen.push(eventId);
     }
   }
-  throw new Error('the sentinel event never reached the queue: the rule or its target is not working');
+  throw new Error('a sentinel event never reached its queue: the rule or its target is not working');
 }
 
-/** Puts the event, then a sentinel that must route, and says whether the event reached the queue. */
-async function routes(event: CloudTrailEvent): Promise<boolean> {
-  const sentinel = variant(createRole);
+/** Puts the event, then each rule's sentinel, and returns the paths whose queue received the event. */
+async function pathsOf(event: CloudTrailEvent): Promise<Delivery[]> {
   await put(event);
-  await put(sentinel);
-  const delivered = await deliveredUpTo(sentinel.detail.eventID as string);
-  return delivered.includes(event.detail.eventID as string);
+  const sentinels = PATHS.map((path) => ({ path, sentinel: rule(path).sentinel() }));
+  for (const { sentinel } of sentinels) await put(sentinel);
+  const reached: Delivery[] = [];
+  for (const { path, sentinel } of sentinels) {
+    const delivered = await deliveredUpTo(rule(path).queueUrl, sentinel.detail.eventID as string);
+    if (delivered.includes(event.detail.eventID as string)) reached.push(path);
+  }
+  return reached;
+}
+
+function rule(path: Delivery): LoadedRule {
+  const found = loaded.get(path);
+  if (found === undefined) throw new Error(`no rule loaded for the ${path} path`);
+  return found;
+}
+
+const deleteRole = fixture('delete-role');
+const updateAssumeRolePolicy = fixture('update-assume-role-policy');
+
+/** A copy of an event that failed with this error code. */
+function failed(base: CloudTrailEvent, errorCode: string, errorMessage = `${errorCode} (test)`): CloudTrailEvent {
+  return variant(base, (e) => ({ ...e, detail: { ...e.detail, errorCode, errorMessage, responseElements: null } }));
+}
+
+/** The EventPattern of a synthesized rule, by the construct that made it. */
+function patternOf(synth: ReturnType<typeof synthesize>, path: Delivery): unknown {
+  const construct = path === 'settle' ? synth.stack.service.rule : synth.stack.service.deleteRule;
+  const id = synth.stack.getLogicalId(construct.node.defaultChild as never);
+  const resource = synth.template.toJSON().Resources[id] as { Properties: { EventPattern: unknown } };
+  return resource.Properties.EventPattern;
 }
 
 beforeAll(async () => {
-  const { template } = synthesize();
-  const { properties } = onlyResource(template, 'AWS::Events::Rule');
-  const queue = await sqs.send(new CreateQueueCommand({ QueueName: `${RULE_NAME}-target` }));
-  queueUrl = queue.QueueUrl ?? '';
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await events.send(new PutRuleCommand({ Name: RULE_NAME, EventPattern: JSON.stringify(properties.EventPattern) }));
-  await events.send(
-    new PutTargetsCommand({ Rule: RULE_NAME, Targets: [{ Id: TARGET_ID, Arn: Attributes?.QueueArn }] }),
-  );
+  const synth = synthesize();
+  const sentinels: Record<Delivery, () => CloudTrailEvent> = {
+    settle: () => variant(createRole),
+    immediate: () => variant(deleteRole),
+  };
+  for (const path of PATHS) {
+    const ruleName = `routing-${RUN}-${path}`;
+    const { QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: `${ruleName}-target` }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await events.send(new PutRuleCommand({ Name: ruleName, EventPattern: JSON.stringify(patternOf(synth, path)) }));
+    await events.send(
+      new PutTargetsCommand({ Rule: ruleName, Targets: [{ Id: TARGET_ID, Arn: Attributes?.QueueArn }] }),
+    );
+    loaded.set(path, { ruleName, queueUrl, sentinel: sentinels[path] });
+  }
 });
 
 afterAll(async () => {
   removeSynthOutputs();
-  await events.send(new RemoveTargetsCommand({ Rule: RULE_NAME, Ids: [TARGET_ID] }));
-  await events.send(new DeleteRuleCommand({ Name: RULE_NAME }));
-  await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+  for (const { ruleName, queueUrl } of loaded.values()) {
+    await events.send(new RemoveTargetsCommand({ Rule: ruleName, Ids: [TARGET_ID] }));
+    await events.send(new DeleteRuleCommand({ Name: ruleName }));
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+  }
 });
 
-describe('the synthesized rule pattern in moto EventBridge', () => {
+describe('the synthesized rule patterns in moto EventBridge', () => {
   it.each([
     ['a successful CreateRole', () => variant(createRole)],
     ['a successful CreateRole made by CloudFormation', () => variant(fixture('create-role-by-cloudformation'))],
-    ['a successful UpdateAssumeRolePolicy', () => variant(fixture('update-assume-role-policy'))],
-  ])('routes %s to the queue', async (_, make) => {
+    ['a successful UpdateAssumeRolePolicy', () => variant(updateAssumeRolePolicy)],
+  ])('routes %s to the settle queue only', async (_, make) => {
     // Prepare
     const event = make();
 
     // Act
-    const routed = await routes(event);
+    const paths = await pathsOf(event);
 
     // Assess
-    expect(routed).toBe(true);
+    expect(paths).toEqual(['settle']);
   });
 
   it.each([
+    ['a successful DeleteRole', () => variant(deleteRole)],
+    ['a DeleteRole that failed with DeleteConflictException', () => variant(fixture('delete-role-conflict'))],
     [
-      'a failed CreateRole (errorCode set)',
+      'a DeleteRole that failed with DeleteConflictException, built from the successful one',
       () =>
-        variant(createRole, (e) => ({
-          ...e,
-          detail: {
-            ...e.detail,
-            errorCode: 'EntityAlreadyExists',
-            errorMessage: 'Role with name CLI-EC2-role already exists.',
-            responseElements: null,
-          },
-        })),
+        failed(
+          deleteRole,
+          'DeleteConflictException',
+          'Cannot delete entity, must remove roles from instance profile first.',
+        ),
     ],
+  ])('routes %s to the queue without delay only', async (_, make) => {
+    // Prepare
+    const event = make();
+
+    // Act
+    const paths = await pathsOf(event);
+
+    // Assess
+    expect(paths).toEqual(['immediate']);
+  });
+
+  it.each([
+    ['a failed CreateRole (EntityAlreadyExists)', () => failed(createRole, 'EntityAlreadyExists')],
+    ['a failed CreateRole with AccessDenied', () => failed(createRole, 'AccessDenied')],
+    ['a failed UpdateAssumeRolePolicy', () => failed(updateAssumeRolePolicy, 'MalformedPolicyDocumentException')],
+    ['a failed UpdateAssumeRolePolicy with AccessDenied', () => failed(updateAssumeRolePolicy, 'AccessDenied')],
+    ['a DeleteRole that failed with NoSuchEntity', () => failed(deleteRole, 'NoSuchEntity')],
+    ['a DeleteRole that failed with NoSuchEntityException', () => failed(deleteRole, 'NoSuchEntityException')],
+    ['a DeleteRole that failed with AccessDenied', () => failed(deleteRole, 'AccessDenied')],
     [
-      'a failed CreateRole with AccessDenied',
-      () =>
-        variant(createRole, (e) => ({
-          ...e,
-          detail: { ...e.detail, errorCode: 'AccessDenied', responseElements: null },
-        })),
+      'a DeleteRole that failed with UnmodifiableEntityException',
+      () => failed(deleteRole, 'UnmodifiableEntityException'),
     ],
-    [
-      'a failed UpdateAssumeRolePolicy',
-      () =>
-        variant(fixture('update-assume-role-policy'), (e) => ({
-          ...e,
-          detail: { ...e.detail, errorCode: 'MalformedPolicyDocumentException' },
-        })),
-    ],
-    ['DeleteRole (it takes the path without delay)', () => variant(fixture('delete-role'))],
     [
       'our own CreateInstanceProfile',
       () => iamCall('CreateInstanceProfile', { instanceProfileName: 'CLI-EC2-role', path: '/' }),
@@ -172,24 +221,31 @@ describe('the synthesized rule pattern in moto EventBridge', () => {
       () => iamCall('AddRoleToInstanceProfile', { instanceProfileName: 'CLI-EC2-role', roleName: 'CLI-EC2-role' }),
     ],
     [
+      'our own RemoveRoleFromInstanceProfile',
+      () => iamCall('RemoveRoleFromInstanceProfile', { instanceProfileName: 'CLI-EC2-role', roleName: 'CLI-EC2-role' }),
+    ],
+    ['our own DeleteInstanceProfile', () => iamCall('DeleteInstanceProfile', { instanceProfileName: 'CLI-EC2-role' })],
+    [
       'AttachRolePolicy',
       () =>
         iamCall('AttachRolePolicy', { roleName: 'CLI-EC2-role', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }),
     ],
     ['CreateUser', () => iamCall('CreateUser', { userName: 'someone' })],
-  ])('keeps %s out', async (_, make) => {
+    ['DeleteUser', () => iamCall('DeleteUser', { userName: 'someone' })],
+  ])('keeps %s out of both queues', async (_, make) => {
     // Prepare
     const event = make();
 
     // Act
-    const routed = await routes(event);
+    const paths = await pathsOf(event);
 
     // Assess
-    expect(routed).toBe(false);
+    expect(paths).toEqual([]);
   });
 
   it.each([
     ['the same record from a custom source', () => variant(createRole, (e) => ({ ...e, source: 'my.app' }))],
+    ['a DeleteRole record from a custom source', () => variant(deleteRole, (e) => ({ ...e, source: 'my.app' }))],
     [
       'a CreateRole-named call from another service',
       () =>
@@ -207,14 +263,18 @@ describe('the synthesized rule pattern in moto EventBridge', () => {
       'an aws.iam record whose eventSource is not IAM',
       () => variant(createRole, (e) => ({ ...e, detail: { ...e.detail, eventSource: 'sts.amazonaws.com' } })),
     ],
-  ])('keeps %s out', async (_, make) => {
+    [
+      'an aws.iam DeleteRole record whose eventSource is not IAM',
+      () => variant(deleteRole, (e) => ({ ...e, detail: { ...e.detail, eventSource: 'sts.amazonaws.com' } })),
+    ],
+  ])('keeps %s out of both queues', async (_, make) => {
     // Prepare
     const event = make();
 
     // Act
-    const routed = await routes(event);
+    const paths = await pathsOf(event);
 
     // Assess
-    expect(routed).toBe(false);
+    expect(paths).toEqual([]);
   });
 });

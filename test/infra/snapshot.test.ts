@@ -5,7 +5,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeSynthOutputs, synthesize } from './support/synth.js';
 
-/** A SHA-256 in hex: the asset hash in the Lambda code's S3 key, which changes with every bundle. */
+/**
+ * A SHA-256 in hex: the asset hashes in the Lambda code's S3 keys, which change with every bundle, and the
+ * after-deploy run's template fingerprint, which changes with them.
+ */
 const ASSET_HASH = /\b[0-9a-f]{64}\b/g;
 
 afterAll(removeSynthOutputs);

@@ -7,7 +7,8 @@
  *   this test's own fresh moto; `npm ci` is skipped, since the dependencies it installs are what runs the
  *   test; nothing else is changed.
  * - `account`: needs a real AWS account, or keeps running until stopped (`npm start`, `npm test`): checked
- *   with `bash -n` only.
+ *   with `bash -n` only. Blocks that need the running sandbox are marked `account sandbox`; those are run
+ *   against one by test/integration/sandbox-lifecycle.test.ts.
  *
  * The blocks run with fake credentials and empty shared config files: a block reaches moto only as the
  * document tells the reader to, and nothing can reach an account.

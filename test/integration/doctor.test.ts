@@ -61,12 +61,30 @@ function stackTemplate(): string {
           Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } }],
         },
       },
+      DeleteQueue: {
+        Type: 'AWS::SQS::Queue',
+        Properties: {
+          DelaySeconds: 0,
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 },
+        },
+      },
+      DeleteRule: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          State: 'ENABLED',
+          EventPattern: EVENT_PATTERNS.immediate,
+          Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['DeleteQueue', 'Arn'] } }],
+        },
+      },
     },
     Outputs: {
       RuleName: { Value: { Ref: 'Rule' } },
       QueueUrl: { Value: { Ref: 'Queue' } },
+      DeleteRuleName: { Value: { Ref: 'DeleteRule' } },
+      DeleteQueueUrl: { Value: { Ref: 'DeleteQueue' } },
       DeadLetterQueueUrl: { Value: { Ref: 'DeadLetterQueue' } },
       FunctionName: { Value: 'AutoInstanceProfile-Remediator' },
+      ReconcileFunctionName: { Value: 'AutoInstanceProfile-Reconcile' },
     },
   });
 }
@@ -102,6 +120,7 @@ describe('doctor against moto', () => {
       'trail',
       'stack',
       'rule',
+      'delete-rule',
       'dead-letter-queue',
       'instance-profiles',
     ]);
@@ -113,12 +132,13 @@ describe('doctor against moto', () => {
       detail: expect.stringContaining('not deployed in us-east-1 (npm run deploy)'),
     });
     expect(checkOf(report, 'rule').status).toBe('not-checked');
+    expect(checkOf(report, 'delete-rule').status).toBe('not-checked');
     expect(checkOf(report, 'dead-letter-queue').status).toBe('not-checked');
     expect(checkOf(report, 'instance-profiles')).toMatchObject({
       status: 'ok',
       detail: '0 of 1000 instance profiles in use (0%)',
     });
-    expect(report.summary).toEqual({ ok: 2, failed: 2, 'not-checked': 2 });
+    expect(report.summary).toEqual({ ok: 2, failed: 2, 'not-checked': 3 });
   });
 
   it('fails the trail check while the trail exists but is not logging', async () => {
@@ -160,6 +180,8 @@ describe('doctor against moto', () => {
     expect(checkOf(report, 'trail').detail).toContain('"management"');
     expect(checkOf(report, 'rule').detail).toContain('ENABLED');
     expect(checkOf(report, 'rule').detail).not.toContain('differs');
+    expect(checkOf(report, 'delete-rule').detail).toContain('ENABLED');
+    expect(checkOf(report, 'delete-rule').detail).not.toContain('differs');
     expect(checkOf(report, 'dead-letter-queue').detail).toContain('empty');
     expect(run.code).toBe(0);
   });

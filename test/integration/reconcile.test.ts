@@ -7,8 +7,8 @@ import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECONCILE_SOURCE } from '../../core/events.js';
-import { createMixedAccount, type MixedAccount } from '../../emulator/account.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
+import { createMixedAccount, type MixedAccount } from '../../emulator/account.js';
 import { invokeBundle, sqsBatch } from './support/bundle.js';
 
 let moto: MotoServer;
@@ -43,11 +43,14 @@ async function drain(queueUrl: string): Promise<string[]> {
   }
 }
 
+/** The settle queue's delay here: long enough to see that messages wait for it, short enough for a test. */
+const SETTLE_SECONDS = 2;
+
 describe('reconcile bundle against moto', () => {
-  it('queues one message per candidate, without the queue’s delay, and the remediator makes their profiles', async () => {
-    // Prepare: the remediator's settle queue has a delay; reconcile's messages must not wait for it.
+  it('queues one message per candidate, after the queue’s settle delay, and the remediator makes their profiles', async () => {
+    // Prepare: the remediator's settle queue, with a delay that reconcile's messages must wait out too.
     const { QueueUrl: queueUrl = '' } = await sqs.send(
-      new CreateQueueCommand({ QueueName: 'remediator', Attributes: { DelaySeconds: '600' } }),
+      new CreateQueueCommand({ QueueName: 'remediator', Attributes: { DelaySeconds: String(SETTLE_SECONDS) } }),
     );
     const env = { AWS_ENDPOINT_URL: moto.url, QUEUE_URL: queueUrl };
     const candidates = [...account.names.ec2Missing, ...account.names.adoptable, ...account.names.conflicting];
@@ -56,9 +59,12 @@ describe('reconcile bundle against moto', () => {
 
     // Act
     const { result, logs } = await invokeBundle<Record<string, unknown>>({}, env, 'dist/reconcile/index.mjs');
+    const early = await drain(queueUrl);
+    await new Promise((resolve) => setTimeout(resolve, (SETTLE_SECONDS + 1) * 1000));
     const bodies = await drain(queueUrl);
 
-    // Assess: exactly one message per candidate, shaped for the remediator's adapter.
+    // Assess: nothing before the settle delay, then exactly one message per candidate, shaped for the adapter.
+    expect(early).toEqual([]);
     expect(result).toMatchObject({ summary: account.expected, queued: candidates.length, iamCalls: pagesAndReads });
     const messages = bodies.map((body) => JSON.parse(body));
     expect(messages.map((m) => m.detail.roleName).sort()).toEqual([...candidates].sort());
@@ -73,10 +79,8 @@ describe('reconcile bundle against moto', () => {
         iamCalls: pagesAndReads,
       }),
     ]);
-    // In the listing's order, which is the order moto made the roles in: in parallel batches, so any order.
-    expect([...((finished[0]?.conflicts as string[] | undefined) ?? [])].sort()).toEqual(
-      [...account.names.conflicting].sort(),
-    );
+    // In the listing's order, which follows the order moto created the roles in, not the names'.
+    expect([...((finished[0]?.conflicts ?? []) as string[])].sort()).toEqual([...account.names.conflicting].sort());
 
     // Act: the remediator takes the messages as SQS delivers them, ten at a time.
     for (let start = 0; start < bodies.length; start += 10) {

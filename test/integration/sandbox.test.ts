@@ -1,9 +1,12 @@
 /**
  * `npm start -- --once`, as a user runs it: the whole pipeline on this machine with its own moto, the
- * scenario played with the AWS CLI, exit 0 when the instance profile appeared, and nothing left running.
+ * scenario played with the AWS CLI over the role's life (its profile appears; the first delete-role fails on
+ * it, the conflict goes through the delete queue, the service releases the profile, the retry succeeds),
+ * exit 0 when all of that happened, and nothing left running.
  */
 import { execFile, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { inOrder } from '../support/lines.js';
 
 interface Finished {
   readonly code: number | null;
@@ -69,7 +72,7 @@ function processesInGroup(pgid: number): Promise<string[]> {
 }
 
 describe('npm start -- --once', () => {
-  it('plays the scenario, shows the instance profile holding the role, exits 0 and leaves no process behind', async () => {
+  it('plays the scenario over the role’s life, in the order things happen, exits 0 and leaves no process behind', async () => {
     // Prepare
     const { pgid, finished } = await npmStart('--once');
 
@@ -82,21 +85,39 @@ describe('npm start -- --once', () => {
     expect(code, output).toBe(0);
     expect(output).toContain('emulated   IAM, EventBridge and SQS, by moto');
     expect(output).toContain('SIMULATED  CloudTrail, by the front door');
+    expect(output).toContain(
+      'rule   auto-instance-profile-sandbox-delete: DeleteRole, DeleteRole (failed: DeleteConflictException) → the delete queue',
+    );
     const lines = output.split('\n').map((line) => line.trim());
-    const order = [
+    const expected = [
       '$ aws iam create-role --role-name CLI-EC2-role --assume-role-policy-document file://assumeRole.json',
       '⇢ CloudTrail (simulated) CreateRole role CLI-EC2-role → EventBridge',
       '⇢ CloudTrail (simulated) CreateInstanceProfile profile CLI-EC2-role → EventBridge',
       '⇢ CloudTrail (simulated) AddRoleToInstanceProfile role CLI-EC2-role, profile CLI-EC2-role → EventBridge',
-      '⇠ remediator CLI-EC2-role: create → CLI-EC2-role — linked instance profile: statement #0 lets EC2 assume the role',
+      '⇠ remediator (settle queue) CLI-EC2-role: create → CLI-EC2-role — linked instance profile: statement #0 lets EC2 assume the role',
       '$ aws iam list-instance-profiles-for-role --role-name CLI-EC2-role',
-    ].map((text) => lines.findIndex((line) => line.startsWith(text)));
-    expect(
-      order.every((index) => index >= 0),
-      output,
-    ).toBe(true);
-    expect(order, output).toEqual([...order].sort((a, b) => a - b));
-    expect(output).toMatch(/✔ arn:aws:iam::123456789012:instance-profile\/CLI-EC2-role holds CLI-EC2-role/);
+      '✔ arn:aws:iam::123456789012:instance-profile/CLI-EC2-role holds CLI-EC2-role',
+      '$ aws iam detach-role-policy --role-name CLI-EC2-role',
+      '$ aws iam delete-role --role-name CLI-EC2-role',
+      '⇢ CloudTrail (simulated) DeleteRole role CLI-EC2-role (failed: DeleteConflictException) → EventBridge',
+      '⇢ CloudTrail (simulated) RemoveRoleFromInstanceProfile role CLI-EC2-role, profile CLI-EC2-role → EventBridge',
+      '⇢ CloudTrail (simulated) DeleteInstanceProfile profile CLI-EC2-role → EventBridge',
+      '⇠ remediator (delete queue) CLI-EC2-role: release → CLI-EC2-role — released instance profile',
+      '✔ the service released the instance profile',
+      '$ aws iam delete-role --role-name CLI-EC2-role',
+      '⇢ CloudTrail (simulated) DeleteRole role CLI-EC2-role → EventBridge',
+      '⇠ remediator (delete queue) CLI-EC2-role: nothing (no-leftover-profile)',
+      '✔ CLI-EC2-role deleted by the retry',
+    ];
+    expect(inOrder(lines, expected), output).toEqual(expected);
+    // The AWS CLI prints the error as it exits, which may be after the release it caused.
+    const conflict = [
+      '⇢ CloudTrail (simulated) DeleteRole role CLI-EC2-role (failed: DeleteConflictException) → EventBridge',
+      'An error occurred (DeleteConflict) when calling the DeleteRole operation: Cannot delete entity, must remove roles from instance profile first.',
+      '✔ the service released the instance profile',
+    ];
+    expect(inOrder(lines, conflict), output).toEqual(conflict);
+    expect(output).not.toMatch(/⇠ remediator \(settle queue\) CLI-EC2-role: (release|nothing \(no-leftover)/);
     expect(output).not.toContain('\u001b[');
     expect(leftBehind).toEqual([]);
   }, 120_000);

@@ -38,8 +38,11 @@ const LOGGING_TRAIL: TrailFacts = {
 const OUTPUTS = {
   RuleName: 'AutoInstanceProfile-Rule',
   QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
+  DeleteRuleName: 'AutoInstanceProfile-DeleteRule',
+  DeleteQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/delete-q',
   DeadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
   FunctionName: 'AutoInstanceProfile-Remediator',
+  ReconcileFunctionName: 'AutoInstanceProfile-Reconcile',
 };
 
 describe('checkRegion', () => {
@@ -272,8 +275,11 @@ describe('checkStack', () => {
     expect(outputs).toEqual({
       ruleName: OUTPUTS.RuleName,
       queueUrl: OUTPUTS.QueueUrl,
+      deleteRuleName: OUTPUTS.DeleteRuleName,
+      deleteQueueUrl: OUTPUTS.DeleteQueueUrl,
       deadLetterQueueUrl: OUTPUTS.DeadLetterQueueUrl,
       functionName: OUTPUTS.FunctionName,
+      reconcileFunctionName: OUTPUTS.ReconcileFunctionName,
     });
   });
 
@@ -282,6 +288,11 @@ describe('checkStack', () => {
     ['rolled back on create', stack({ status: 'ROLLBACK_COMPLETE', statusReason: 'boom' }), 'ROLLBACK_COMPLETE: boom'],
     ['still updating', stack({ status: 'UPDATE_IN_PROGRESS' }), 'run doctor again'],
     ['without an output', stack({ outputs: { ...OUTPUTS, DeadLetterQueueUrl: '' } }), 'DeadLetterQueueUrl'],
+    [
+      'from before the delete path (no DeleteRuleName)',
+      stack({ outputs: { ...OUTPUTS, DeleteRuleName: '' } }),
+      'lacks the outputs DeleteRuleName',
+    ],
   ])('fails a stack that is %s', (_, facts, reason) => {
     // Prepare: the facts. Act
     const { result, outputs } = checkStack('AutoInstanceProfile', 'us-east-1', facts);
@@ -324,6 +335,36 @@ describe('checkRule', () => {
     // Assess
     expect(missing.status).toBe('failed');
     expect(drifted).toMatchObject({ status: 'ok', detail: expect.stringContaining('differs') });
+  });
+
+  it("checks the delete rule against the delete path's own pattern, under its own name", () => {
+    // Prepare: the delete rule as deployed, and a delete rule that was given the settle pattern.
+    const deleteRule = { name: 'd', state: 'ENABLED', eventPattern: JSON.stringify(EVENT_PATTERNS.immediate) };
+    const swapped = { name: 'd', state: 'ENABLED', eventPattern: pattern };
+
+    // Act
+    const matching = checkRule('d', deleteRule, 'immediate');
+    const drifted = checkRule('d', swapped, 'immediate');
+    const settleWithDeletePattern = checkRule('r', { ...deleteRule, name: 'r' }, 'settle');
+
+    // Assess
+    expect(matching).toEqual({ name: 'delete-rule', status: 'ok', detail: 'rule d is ENABLED' });
+    expect(drifted).toMatchObject({ name: 'delete-rule', status: 'ok', detail: expect.stringContaining('differs') });
+    expect(settleWithDeletePattern).toMatchObject({ name: 'rule', detail: expect.stringContaining('differs') });
+  });
+
+  it('names a missing or disabled delete rule as the delete-rule check', () => {
+    // Prepare: the facts. Act
+    const missing = checkRule('d', undefined, 'immediate');
+    const disabled = checkRule('d', { name: 'd', state: 'DISABLED' }, 'immediate');
+
+    // Assess
+    expect(missing).toEqual({ name: 'delete-rule', status: 'failed', detail: 'rule d does not exist' });
+    expect(disabled).toMatchObject({
+      name: 'delete-rule',
+      status: 'failed',
+      detail: expect.stringContaining('enable-rule'),
+    });
   });
 
   it('compares patterns regardless of key order and formatting', () => {
@@ -483,6 +524,7 @@ describe('runDoctor', () => {
       ['trail', 'not-checked'],
       ['stack', 'failed'],
       ['rule', 'not-checked'],
+      ['delete-rule', 'not-checked'],
       ['dead-letter-queue', 'not-checked'],
       ['instance-profiles', 'failed'],
     ]);

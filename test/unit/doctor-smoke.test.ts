@@ -10,7 +10,13 @@ import {
 } from '@aws-sdk/client-iam';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { runSmoke, SMOKE_MARGIN_SECONDS, smokeRoleName, smokeTiming } from '../../cli/doctor/smoke.js';
+import {
+  runSmoke,
+  SMOKE_MARGIN_SECONDS,
+  SMOKE_RELEASE_TIMEOUT_SECONDS,
+  smokeRoleName,
+  smokeTiming,
+} from '../../cli/doctor/smoke.js';
 import { SMOKE_PERMISSIONS, SMOKE_ROLE_PREFIX, SMOKE_TEST_TAG } from '../../cli/doctor/smoke-role.js';
 import { NoCredentialsError } from '../../cli/errors.js';
 import { DEFAULT_SETTLE_DELAY_SECONDS } from '../../core/pipeline-settings.js';
@@ -35,6 +41,16 @@ function fakeClock() {
 
 function profileList(...names: string[]) {
   return { InstanceProfiles: names.map((name) => ({ InstanceProfileName: name })) } as never;
+}
+
+const conflict = () => new DeleteConflictException({ message: 'in a profile', $metadata: {} });
+
+/** DeleteRole conflicts until the role was removed from its profile by hand, as IAM would answer. */
+function conflictUntilRemovedByHand(): void {
+  iam.on(DeleteRoleCommand).callsFake(() => {
+    if (iam.commandCalls(RemoveRoleFromInstanceProfileCommand).length === 0) throw conflict();
+    return {};
+  });
 }
 
 /** The IAM commands the smoke test sent, by name, in order. */
@@ -76,15 +92,17 @@ describe('smokeTiming', () => {
 });
 
 describe('runSmoke', () => {
-  it('creates an EC2 role tagged as a smoke test, reports when its profile appears, and removes both', async () => {
-    // Prepare
+  it('creates an EC2 role tagged as a smoke test, reports when its profile appears, and deletes the role through the service’s release', async () => {
+    // Prepare: the profile at the third look; after the conflict, released at the second look
     const clock = fakeClock();
     iam
       .on(ListInstanceProfilesForRoleCommand)
       .resolvesOnce(profileList())
       .resolvesOnce(profileList())
       .resolvesOnce(profileList(ROLE))
-      .resolves(profileList(ROLE));
+      .resolvesOnce(profileList(ROLE))
+      .resolves(profileList());
+    iam.on(DeleteRoleCommand).rejectsOnce(conflict()).resolves({});
 
     // Act
     const outcome = await runSmoke({
@@ -96,22 +114,80 @@ describe('runSmoke', () => {
     });
 
     // Assess
-    expect(outcome).toMatchObject({ roleName: ROLE, latencySeconds: 2, removed: true, interrupted: false });
+    expect(outcome).toMatchObject({
+      roleName: ROLE,
+      latencySeconds: 2,
+      removed: true,
+      removal: { how: 'released', seconds: 1 },
+      interrupted: false,
+    });
     expect(outcome.check).toMatchObject({ name: 'smoke', status: 'ok' });
     expect(outcome.check.detail).toBe(
-      `instance profile ${ROLE} held its role 2.0 s after CreateRole (settle delay 3 s); role and profile removed`,
+      `instance profile ${ROLE} held its role 2.0 s after CreateRole (settle delay 3 s); DeleteRole conflicted on the profile, the service released it, and DeleteRole removed the role 1.0 s after the conflict`,
     );
     const create = iam.commandCalls(CreateRoleCommand)[0]?.args[0].input;
     expect(JSON.parse(create?.AssumeRolePolicyDocument ?? '')).toEqual(EC2_TRUST_POLICY);
     expect(create?.Tags).toEqual([{ Key: SMOKE_TEST_TAG, Value: 'true' }]);
-    expect(sent(iam).slice(-3)).toEqual([
-      'RemoveRoleFromInstanceProfileCommand',
-      'DeleteInstanceProfileCommand',
+    expect(sent(iam).slice(4)).toEqual([
+      'DeleteRoleCommand',
+      'ListInstanceProfilesForRoleCommand',
+      'ListInstanceProfilesForRoleCommand',
       'DeleteRoleCommand',
     ]);
   });
 
-  it('fails with the cause when no profile appears in time, and still removes the role', async () => {
+  it('tries DeleteRole again when it still conflicts right after the release, as IAM is eventually consistent', async () => {
+    // Prepare
+    const clock = fakeClock();
+    iam.on(ListInstanceProfilesForRoleCommand).resolvesOnce(profileList(ROLE)).resolves(profileList());
+    iam.on(DeleteRoleCommand).rejectsOnce(conflict()).rejectsOnce(conflict()).resolves({});
+
+    // Act
+    const outcome = await runSmoke({
+      iam: iam as unknown as IAMClient,
+      timing: smokeTiming(5, undefined),
+      randomSuffix: () => 'abc123',
+      ...clock,
+    });
+
+    // Assess
+    expect(outcome).toMatchObject({ removed: true, removal: { how: 'released', seconds: 1 } });
+    expect(outcome.check.status).toBe('ok');
+    expect(iam.commandCalls(DeleteRoleCommand)).toHaveLength(3);
+    expect(iam.commandCalls(RemoveRoleFromInstanceProfileCommand)).toHaveLength(0);
+  });
+
+  it('removes the role and its profile by hand when the service does not release it in time, says so, and fails', async () => {
+    // Prepare
+    const clock = fakeClock();
+    iam.on(ListInstanceProfilesForRoleCommand).resolves(profileList(ROLE));
+    conflictUntilRemovedByHand();
+
+    // Act
+    const outcome = await runSmoke({
+      iam: iam as unknown as IAMClient,
+      timing: smokeTiming(5, undefined),
+      randomSuffix: () => 'abc123',
+      ...clock,
+    });
+
+    // Assess
+    expect(outcome).toMatchObject({ removed: true, removal: { how: 'by-hand', why: 'timeout' }, latencySeconds: 0 });
+    expect(outcome.check.status).toBe('failed');
+    expect(outcome.check.detail).toContain(
+      `DeleteRole conflicted on the profile and the service did not release it within ${SMOKE_RELEASE_TIMEOUT_SECONDS} s, so the doctor removed the role and its profile itself`,
+    );
+    expect(clock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(SMOKE_RELEASE_TIMEOUT_SECONDS * 1000);
+    expect(sent(iam).slice(-4)).toEqual([
+      'ListInstanceProfilesForRoleCommand',
+      'RemoveRoleFromInstanceProfileCommand',
+      'DeleteInstanceProfileCommand',
+      'DeleteRoleCommand',
+    ]);
+    expect(iam.commandCalls(DeleteInstanceProfileCommand)[0]?.args[0].input).toEqual({ InstanceProfileName: ROLE });
+  });
+
+  it('fails with the cause when no profile appears in time, and still deletes the role', async () => {
     // Prepare
     const clock = fakeClock();
     iam.on(ListInstanceProfilesForRoleCommand).resolves(profileList());
@@ -130,16 +206,17 @@ describe('runSmoke', () => {
     // Assess
     expect(outcome.check.status).toBe('failed');
     expect(outcome.check.detail).toContain(`no instance profile ${ROLE} held the role within 5 s (--timeout 5 s)`);
-    expect(outcome.check.detail).toContain('the role was removed');
+    expect(outcome.check.detail).toContain('DeleteRole removed the role at the first attempt');
     expect(outcome.check.detail).toContain('The trail and rule checks failed');
     expect(outcome.check.detail).toContain('/aws/lambda/AutoInstanceProfile-Remediator');
+    expect(outcome).toMatchObject({ removed: true, removal: { how: 'deleted' } });
     expect(outcome.latencySeconds).toBeUndefined();
     expect(clock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(5000);
     expect(iam.commandCalls(DeleteRoleCommand)).toHaveLength(1);
     expect(iam.commandCalls(DeleteInstanceProfileCommand)).toHaveLength(0);
   });
 
-  it('stops waiting on Ctrl-C and removes the role', async () => {
+  it('stops waiting on Ctrl-C and removes the role by hand at once', async () => {
     // Prepare
     const clock = fakeClock();
     const controller = new AbortController();
@@ -156,32 +233,60 @@ describe('runSmoke', () => {
     });
 
     // Assess
-    expect(outcome).toMatchObject({ interrupted: true, removed: true });
+    expect(outcome).toMatchObject({
+      interrupted: true,
+      removed: true,
+      removal: { how: 'by-hand', why: 'interrupted' },
+    });
     expect(outcome.check).toMatchObject({ status: 'not-checked', detail: expect.stringContaining('interrupted') });
     expect(iam.commandCalls(DeleteRoleCommand)).toHaveLength(1);
   });
 
-  it('repeats the removal when a late profile makes DeleteRole conflict, and treats gone as removed', async () => {
+  it('stops waiting for the release on Ctrl-C, removes the role by hand, and reports the interruption', async () => {
+    // Prepare
+    const clock = fakeClock();
+    const controller = new AbortController();
+    iam.on(ListInstanceProfilesForRoleCommand).resolves(profileList(ROLE));
+    conflictUntilRemovedByHand();
+
+    // Act
+    const outcome = await runSmoke({
+      iam: iam as unknown as IAMClient,
+      timing: smokeTiming(60, undefined),
+      signal: controller.signal,
+      onReleaseWait: () => controller.abort(),
+      randomSuffix: () => 'abc123',
+      ...clock,
+    });
+
+    // Assess
+    expect(outcome).toMatchObject({
+      interrupted: true,
+      removed: true,
+      removal: { how: 'by-hand', why: 'interrupted' },
+    });
+    expect(outcome.check.status).toBe('not-checked');
+    expect(iam.commandCalls(DeleteInstanceProfileCommand)).toHaveLength(1);
+  });
+
+  it('treats a role that is already gone as removed', async () => {
     // Prepare
     const clock = fakeClock();
     iam.on(ListInstanceProfilesForRoleCommand).resolves(profileList(ROLE));
-    iam
-      .on(DeleteRoleCommand)
-      .rejectsOnce(new DeleteConflictException({ message: 'in a profile', $metadata: {} }))
-      .rejects(new NoSuchEntityException({ message: 'gone', $metadata: {} }));
+    iam.on(DeleteRoleCommand).rejects(new NoSuchEntityException({ message: 'gone', $metadata: {} }));
 
     // Act
     const outcome = await runSmoke({
       iam: iam as unknown as IAMClient,
       timing: smokeTiming(5, undefined),
       randomSuffix: () => 'abc123',
-      now: clock.now,
-      sleep: clock.sleep,
+      ...clock,
     });
 
     // Assess
-    expect(outcome).toMatchObject({ removed: true, latencySeconds: 0 });
-    expect(iam.commandCalls(DeleteRoleCommand)).toHaveLength(2);
+    expect(outcome).toMatchObject({ removed: true, removal: { how: 'deleted' }, latencySeconds: 0 });
+    expect(outcome.check.status).toBe('ok');
+    expect(iam.commandCalls(DeleteRoleCommand)).toHaveLength(1);
   });
 
   it('leaves the check not checked when CreateRole is denied, and throws for missing credentials', async () => {
@@ -201,12 +306,18 @@ describe('runSmoke', () => {
   });
 
   it('calls only the IAM actions it declares in SMOKE_PERMISSIONS (CreateRole with tags needs iam:TagRole)', async () => {
-    // Prepare
+    // Prepare: the longest way, by hand after the release wait
     const clock = fakeClock();
     iam.on(ListInstanceProfilesForRoleCommand).resolves(profileList(ROLE));
+    conflictUntilRemovedByHand();
 
     // Act
-    await runSmoke({ iam: iam as unknown as IAMClient, timing: smokeTiming(5, undefined), ...clock });
+    await runSmoke({
+      iam: iam as unknown as IAMClient,
+      timing: smokeTiming(5, undefined),
+      randomSuffix: () => 'abc123',
+      ...clock,
+    });
 
     // Assess
     const actions = new Set(sent(iam).map((name) => `iam:${name.replace(/Command$/, '')}`));

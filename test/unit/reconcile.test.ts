@@ -40,9 +40,9 @@ describe('sendAll', () => {
     expect(batchInputs()[2]).toEqual({
       QueueUrl: QUEUE_URL,
       Entries: [
-        { Id: 'm20', MessageBody: 'body-20', DelaySeconds: 0 },
-        { Id: 'm21', MessageBody: 'body-21', DelaySeconds: 0 },
-        { Id: 'm22', MessageBody: 'body-22', DelaySeconds: 0 },
+        { Id: 'm20', MessageBody: 'body-20' },
+        { Id: 'm21', MessageBody: 'body-21' },
+        { Id: 'm22', MessageBody: 'body-22' },
       ],
     });
     expect(result).toEqual({ sent: 23, calls: 3, failed: [] });

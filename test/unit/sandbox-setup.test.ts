@@ -3,11 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStyle } from '../../cli/style.js';
-import { DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_SECONDS } from '../../core/pipeline-settings.js';
-import { deadLetterQueueAttributes, queueAttributes, queuePolicy } from '../../emulator/pipeline.js';
+import {
+  DLQ_RETENTION_DAYS,
+  MAX_RECEIVE_COUNT,
+  STACK_OUTPUTS,
+  VISIBILITY_TIMEOUT_SECONDS,
+} from '../../core/pipeline-settings.js';
+import {
+  type DeliveryPath,
+  deadLetterQueueAttributes,
+  queueAttributes,
+  queuePolicy,
+  type SandboxPipeline,
+  stackOutputs,
+} from '../../emulator/pipeline.js';
 import { bundleIsStale } from '../../local/bundle.js';
 import { parseSandboxArgs, SANDBOX_SETTLE_DELAY_SECONDS } from '../../local/options.js';
-import { createReporter, summariseDecision, summariseRecord } from '../../local/reporter.js';
+import { createReporter, routedCalls, summariseDecision, summariseRecord } from '../../local/reporter.js';
 import {
   awsCliEnv,
   expectedProfileArn,
@@ -70,9 +82,25 @@ describe('pipeline settings', () => {
     expect(() => queueAttributes({ ...settings, settleDelaySeconds: 901 }, 'arn:dlq')).toThrow(/0 to 900/);
   });
 
-  it('lets only the rule send to the queue', () => {
+  it('gives the delete path a queue without delay, with the same redrive to the DLQ', () => {
+    // Prepare
+    const settings = { name: 'n', settleDelaySeconds: 30, visibilityTimeoutSeconds: 180 };
+
+    // Act
+    const settle = queueAttributes(settings, 'arn:dlq', 'settle');
+    const immediate = queueAttributes(settings, 'arn:dlq', 'immediate');
+
+    // Assess
+    expect(settle.DelaySeconds).toBe('30');
+    expect(immediate.DelaySeconds).toBe('0');
+    expect(immediate.RedrivePolicy).toBe(settle.RedrivePolicy);
+    expect(immediate.VisibilityTimeout).toBe(settle.VisibilityTimeout);
+  });
+
+  it('lets only the rule send to the queue, and both rules to the DLQ', () => {
     // Prepare: ARNs. Act
     const policy = JSON.parse(queuePolicy('arn:queue', 'arn:rule'));
+    const dlq = JSON.parse(queuePolicy('arn:dlq', ['arn:rule', 'arn:delete-rule']));
 
     // Assess
     expect(policy.Statement[0]).toMatchObject({
@@ -81,6 +109,42 @@ describe('pipeline settings', () => {
       Resource: 'arn:queue',
       Condition: { ArnEquals: { 'aws:SourceArn': 'arn:rule' } },
     });
+    expect(dlq.Statement[0].Condition).toEqual({ ArnEquals: { 'aws:SourceArn': ['arn:rule', 'arn:delete-rule'] } });
+  });
+
+  it('names both paths in the stack outputs doctor reads, with every output it requires', () => {
+    // Prepare
+    const path = (delivery: DeliveryPath['delivery'], name: string): DeliveryPath => ({
+      delivery,
+      ruleName: name,
+      ruleArn: `arn:rule/${name}`,
+      queueUrl: `http://q/${name}`,
+      queueArn: `arn:queue/${name}`,
+      delaySeconds: 0,
+    });
+    const settle = path('settle', 's');
+    const immediate = path('immediate', 's-delete');
+    const pipeline: SandboxPipeline = {
+      ...settle,
+      paths: { settle, immediate },
+      deadLetterQueueUrl: 'http://q/s-dlq',
+      deadLetterQueueArn: 'arn:queue/s-dlq',
+    };
+
+    // Act
+    const outputs = stackOutputs(pipeline, 'fn');
+
+    // Assess
+    expect(outputs).toEqual({
+      RuleName: 's',
+      QueueUrl: 'http://q/s',
+      DeleteRuleName: 's-delete',
+      DeleteQueueUrl: 'http://q/s-delete',
+      DeadLetterQueueUrl: 'http://q/s-dlq',
+      FunctionName: 'fn',
+      ReconcileFunctionName: 'fn-reconcile',
+    });
+    expect(Object.values(STACK_OUTPUTS).filter((key) => outputs[key] === undefined)).toEqual([]);
   });
 });
 
@@ -90,13 +154,21 @@ describe('scenario', () => {
     const commands = scenarioCommands();
 
     // Act
-    const printed = [commands.createRole, commands.attachPolicy, commands.listProfiles].map(formatCommand);
+    const printed = [
+      commands.createRole,
+      commands.attachPolicy,
+      commands.listProfiles,
+      commands.detachPolicy,
+      commands.deleteRole,
+    ].map(formatCommand);
 
     // Assess
     expect(printed).toEqual([
       'aws iam create-role --role-name CLI-EC2-role --assume-role-policy-document file://assumeRole.json',
       'aws iam attach-role-policy --role-name CLI-EC2-role --policy-arn arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
       'aws iam list-instance-profiles-for-role --role-name CLI-EC2-role',
+      'aws iam detach-role-policy --role-name CLI-EC2-role --policy-arn arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+      'aws iam delete-role --role-name CLI-EC2-role',
     ]);
     expect(formatCommand(['echo', "it's"])).toBe(`aws echo 'it'\\''s'`);
   });
@@ -175,6 +247,30 @@ describe('reporter', () => {
     expect(verbose.text()).toContain(`      ${decision}\n`);
     expect(verbose.text()).toContain('DEBUG re-deciding');
     expect(quiet.text()).not.toContain('\u001b[');
+  });
+
+  it('names the queue a decision came from, when it is known', () => {
+    // Prepare
+    const { reporter, text } = collect(false);
+
+    // Act
+    reporter.functionLine(decision, 'delete queue');
+    reporter.functionLine('{"level":"WARN","message":"slow"}', 'settle queue');
+
+    // Assess
+    expect(text()).toBe(
+      '    ⇠ remediator (delete queue) r: create → r — linked instance profile\n    ⇠ remediator (settle queue) WARN slow\n',
+    );
+  });
+
+  it('says which calls each rule routes, from the handled events', () => {
+    // Prepare: the two paths. Act
+    const settle = routedCalls('settle');
+    const immediate = routedCalls('immediate');
+
+    // Assess
+    expect(settle).toBe('CreateRole, UpdateAssumeRolePolicy');
+    expect(immediate).toBe('DeleteRole, DeleteRole (failed: DeleteConflictException)');
   });
 
   it('colours when asked', () => {

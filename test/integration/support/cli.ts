@@ -29,6 +29,8 @@ export interface DoctorJson {
     readonly settleDelaySeconds: number | null;
     readonly timeoutSeconds: number;
     readonly removed: boolean;
+    readonly removal: 'deleted' | 'released' | 'by-hand' | null;
+    readonly releaseSeconds: number | null;
   };
 }
 
@@ -93,13 +95,5 @@ export function checkOf(report: DoctorJson, name: string) {
   return found;
 }
 
-/** Creates an S3 bucket in moto (CreateTrail checks that its bucket exists), with a path-style PUT. */
-export async function createBucket(endpoint: string, name: string): Promise<void> {
-  const response = await fetch(`${endpoint}/${name}`, {
-    method: 'PUT',
-    headers: {
-      authorization: `AWS4-HMAC-SHA256 Credential=testing/20261128/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-  });
-  if (!response.ok) throw new Error(`CreateBucket ${name}: HTTP ${response.status}`);
-}
+/** Creates an S3 bucket in moto (CreateTrail checks that its bucket exists). */
+export { createMotoBucket as createBucket } from '../../../emulator/cloudtrail.js';

@@ -1,0 +1,209 @@
+/**
+ * The reconcile pass in the stack: its function (dist/reconcile, made by {@link ServiceFunction}), the
+ * EventBridge Scheduler schedule that runs it, and the custom resource that runs it once after every
+ * deploy that changes the stack. The pass only finds: it sends one message per candidate role to the
+ * remediator's settle queue, and the remediator decides again and acts.
+ */
+import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, type ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import {
+  AwsCustomResource,
+  AwsCustomResourcePolicy,
+  type AwsSdkCall,
+  PhysicalResourceId,
+} from 'aws-cdk-lib/custom-resources';
+import { Construct, type IConstruct } from 'constructs';
+import { RECONCILE_PERMISSIONS } from '../core/iam/index.js';
+import { lazyTemplateFingerprint } from './fingerprint.js';
+import { FUNCTION_MEMORY_MB, ServiceFunction } from './service-function.js';
+
+/** The bundle the reconcile function runs: `dist/reconcile/index.mjs`. */
+export const RECONCILE_BUNDLE = 'reconcile';
+
+/**
+ * The reconcile function's timeout: Lambda's maximum. A pass reads the account a page (1,000 roles) at a
+ * time and one profile per candidate whose same-name profile must be read; a large account's first pass
+ * must not be cut short, and a pass that ends early costs nothing.
+ */
+export const RECONCILE_TIMEOUT = Duration.minutes(15);
+
+/** The `source` of the payload the after-deploy run sends; the function does not read its input. */
+export const AFTER_DEPLOY_SOURCE = 'auto-instance-profile.deploy';
+
+/** What the reconcile pass needs from the rest of the service. */
+export interface ReconcileProps {
+  /** The remediator's settle queue: one message per candidate goes there (`QUEUE_URL`). */
+  readonly queue: IQueue;
+  /** When it runs on its own, or `'disabled'`. */
+  readonly schedule: ScheduleExpression | 'disabled';
+  /** Whether it runs once after every deploy that changes the stack. */
+  readonly afterDeploy: boolean;
+  /** How long its log groups keep their logs. */
+  readonly logRetention: RetentionDays;
+  /** The service settings the scan reads (the same as the remediator's: exclusions, ignored callers, dry run). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** What must be in place before the after-deploy run, so that its messages meet the current remediator. */
+  readonly runAfter: readonly IConstruct[];
+}
+
+/** The reconcile function, its schedule and its after-deploy run. */
+export class Reconcile extends Construct {
+  /** The function, its role and its log group. */
+  public readonly reconcileFunction: ServiceFunction;
+  /** The function. */
+  public readonly function: LambdaFunction;
+  /** The EventBridge Scheduler schedule that runs it; undefined when the schedule is `'disabled'`. */
+  public readonly schedule: Schedule | undefined;
+  /** The role the scheduler invokes the function with; undefined when the schedule is `'disabled'`. */
+  public readonly scheduleRole: Role | undefined;
+  /** The custom resource that invokes it after every deploy that changes the stack; undefined when off. */
+  public readonly afterDeploy: AwsCustomResource | undefined;
+
+  constructor(scope: Construct, id: string, props: ReconcileProps) {
+    super(scope, id);
+    this.reconcileFunction = new ServiceFunction(this, 'Function', {
+      bundle: RECONCILE_BUNDLE,
+      description: 'Finds roles that EC2 may assume and have no instance profile; queues each for the remediator',
+      roleDescription:
+        "The auto-instance-profile reconcile pass: lists the account's roles and instance profiles, sends to the remediator's queue",
+      permissions: RECONCILE_PERMISSIONS,
+      wildcardReasons: RECONCILE_WILDCARD_REASONS,
+      logRetention: props.logRetention,
+      timeout: RECONCILE_TIMEOUT,
+      environment: { ...props.environment, QUEUE_URL: props.queue.queueUrl },
+      deadLetterReason:
+        'The function is invoked asynchronously, by its schedule and after deploys, with no input it reads: each pass ' +
+        'scans the account afresh, so a dead-letter queue would keep nothing worth replaying. A failed pass is retried ' +
+        'by Lambda, counted by the function-errors alarm, and made good by the next pass.',
+    });
+    this.function = this.reconcileFunction.function;
+    // SendMessage covers SendMessageBatch; nothing else on the queue, and no other queue.
+    props.queue.grant(this.reconcileFunction.role, 'sqs:SendMessage');
+
+    if (props.schedule === 'disabled') {
+      this.schedule = undefined;
+      this.scheduleRole = undefined;
+    } else {
+      this.scheduleRole = this.createScheduleRole();
+      this.schedule = new Schedule(this, 'Schedule', {
+        description: 'Runs the auto-instance-profile reconcile pass',
+        schedule: props.schedule,
+        target: new LambdaInvoke(this.function, { role: this.scheduleRole }),
+      });
+    }
+
+    this.afterDeploy = props.afterDeploy ? this.runAfterDeploy(props) : undefined;
+  }
+
+  /**
+   * The scheduler's role, ours rather than the stack-wide one LambdaInvoke would make: only EventBridge
+   * Scheduler acting for a schedule of this account's default group may assume it, and it may only invoke
+   * the function (LambdaInvoke grants it).
+   */
+  private createScheduleRole(): Role {
+    const role = new Role(this, 'ScheduleRole', {
+      description: 'EventBridge Scheduler: runs the auto-instance-profile reconcile pass',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: {
+          'aws:SourceAccount': Aws.ACCOUNT_ID,
+          'aws:SourceArn': Stack.of(this).formatArn({
+            service: 'scheduler',
+            resource: 'schedule-group',
+            resourceName: 'default',
+          }),
+        },
+      }),
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.function.node.defaultChild as never)}.Arn>:*]`,
+      reason:
+        "CDK's LambdaInvoke target grants lambda:InvokeFunction on the function and on its versions and aliases " +
+        '(<function ARN>:*). The function publishes none, so the pattern reaches nothing but this function.',
+    });
+    return role;
+  }
+
+  /**
+   * A custom resource whose calls carry the fingerprint of the rest of the template: CloudFormation
+   * creates it on the first deploy and updates it on every deploy that changes anything else, and each
+   * time it invokes the function asynchronously, so the deploy does not wait for the pass.
+   */
+  private runAfterDeploy(props: ReconcileProps): AwsCustomResource {
+    // Everything under this scope is left out of the fingerprint, which would otherwise hash itself.
+    const scope = new Construct(this, 'AfterDeploy');
+    const fingerprint = lazyTemplateFingerprint(this, scope);
+    const invoke: AwsSdkCall = {
+      service: 'Lambda',
+      action: 'invoke',
+      parameters: {
+        FunctionName: this.function.functionName,
+        InvocationType: 'Event',
+        Payload: JSON.stringify({ source: AFTER_DEPLOY_SOURCE, template: fingerprint }),
+      },
+      // A fixed id: an update never replaces the resource, and there is nothing to delete.
+      physicalResourceId: PhysicalResourceId.of('reconcile-after-deploy'),
+      outputPaths: ['StatusCode'],
+    };
+    const run = new AwsCustomResource(scope, 'Run', {
+      resourceType: 'Custom::ReconcileAfterDeploy',
+      onCreate: invoke,
+      onUpdate: invoke,
+      installLatestAwsSdk: false,
+      memorySize: FUNCTION_MEMORY_MB,
+      logGroup: new LogGroup(scope, 'ProviderLogGroup', { retention: props.logRetention }),
+      policy: AwsCustomResourcePolicy.fromStatements([
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.function.functionArn],
+        }),
+      ]),
+    });
+    for (const dependency of [this.reconcileFunction, ...props.runAfter]) run.node.addDependency(dependency);
+    acknowledgeProviderFindings(run);
+    return run;
+  }
+}
+
+/** Why each IAM resource type is granted to the reconcile function on `<type>/*` or `*` (AwsSolutions-IAM5). */
+const RECONCILE_WILDCARD_REASONS = {
+  'instance-profile':
+    'The pass lists every instance profile of the account (ListInstanceProfiles) and reads the same-name profile of a ' +
+    'candidate role (GetInstanceProfile): profile names are not known in advance. Both are reads, limited to this account.',
+  '*':
+    'GetAccountAuthorizationDetails has no resource type: it can only be granted on "*". It is a read, and the one call ' +
+    'that lists roles with their trust policy, tags and profiles, a page of up to 1,000 at a time.',
+} as const;
+
+/**
+ * The CDK's provider function for every AwsCustomResource of a stack is one Lambda at the stack's root.
+ * Its findings are acknowledged there, with reasons that hold for any custom resource it serves.
+ */
+function acknowledgeProviderFindings(run: AwsCustomResource): void {
+  const provider = Stack.of(run).node.findChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`);
+  Validations.of(provider).acknowledge(
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        "The CDK's AwsCustomResource provider comes with AWSLambdaBasicExecutionRole to write its logs; its other " +
+        'permissions are the statements each custom resource grants it (here lambda:InvokeFunction on the reconcile function).',
+    },
+    {
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'CloudFormation invokes the custom resource provider for each resource event and waits for its answer; a failed ' +
+        'call fails the deploy, so there is nothing for a dead-letter queue to keep.',
+    },
+    {
+      id: 'Serverless-LambdaTracing',
+      reason:
+        'The provider makes one SDK call per custom resource event during a deploy; CloudFormation records each event ' +
+        'and its logs hold the call, so tracing would add xray:Put* on "*" for no insight.',
+    },
+  );
+}
