@@ -11,6 +11,7 @@ import { BURST_FAULTS, burstEndState, runBurst } from '../../emulator/burst.js';
 import { bundleInvoker, type EventSourceRun, runEventSource } from '../../emulator/event-source.js';
 import {
   eventualConsistency,
+  iamErrorResponse,
   iamRules,
   instanceProfileQuota,
   randomFaults,
@@ -51,6 +52,8 @@ async function deliver(
     readonly visibilityTimeoutMs?: number;
     readonly timeoutMs?: number;
     readonly onBatch?: () => void;
+    /** How long before the delivery each event happened; negative for a clock ahead of ours. @default 0 */
+    readonly ageSeconds?: number;
   } = {},
 ): Promise<Delivered> {
   const proxy = await startProxy({ targetUrl: MOTO_URL, hooks });
@@ -68,7 +71,7 @@ async function deliver(
       onLine: (line) => lines.push(line),
     });
     const run = await runEventSource(
-      roles.map((role) => JSON.stringify(createRoleEvent(role))),
+      roles.map((role) => JSON.stringify(createRoleEvent(role, options.ageSeconds))),
       { invoke, visibilityTimeoutMs: options.visibilityTimeoutMs ?? 300, onBatch: options.onBatch },
     );
     return { run, ...parse(lines), actions: [...proxy.actions] };
@@ -190,6 +193,66 @@ describe('eventual consistency', () => {
     const decisions = decisionsOf(logs);
     expect(decisions.filter((line) => line.reason === 'role-not-visible-yet').length).toBeGreaterThan(0);
     expect(decisions.filter((line) => line.reason === 'role-gone')).toEqual([]);
+    expectGranted(actions);
+  });
+});
+
+describe('IAM behind the event', () => {
+  it('returns the record when the profile exists but cannot be read yet, and links it on redelivery, without an error', async () => {
+    // Prepare: IAM says the profile exists, but no read finds it (a racing delivery's, not visible yet).
+    const role = uniqueRoleName('unreadable');
+    await createRole(role);
+    let lagging = true;
+    const lag: ProxyHook = {
+      onRequest(request) {
+        if (!lagging || request.call?.action !== 'CreateInstanceProfile') return undefined;
+        return iamErrorResponse({
+          status: 409,
+          code: 'EntityAlreadyExists',
+          message: `Instance Profile ${role} already exists.`,
+        });
+      },
+    };
+
+    // Act
+    const { run, logs, actions } = await deliver([role], [lag], {
+      visibilityTimeoutMs: 200,
+      onBatch: () => {
+        lagging = false;
+      },
+    });
+
+    // Assess
+    expect(await profilesOf(role)).toEqual([role]);
+    expect(run.deadLetters).toEqual([]);
+    expect(decisionsOf(logs, role).map((line) => [line.level, line.decision, line.reason])).toEqual([
+      ['INFO', 'retry', 'profile-not-visible-yet'],
+      ['INFO', 'create', undefined],
+    ]);
+    // One create and one read, then the record went back: no loop of creates and reads, no error.
+    expect(actions.filter((action) => action === 'CreateInstanceProfile')).toHaveLength(2);
+    expect(logs.filter((line) => line.level === 'ERROR')).toEqual([]);
+    expectGranted(actions);
+  });
+
+  it('acknowledges a missing role as gone once the window has passed, even when the event’s time is in the future', async () => {
+    // Prepare: a role that does not exist, and an event stamped an hour ahead of our clock.
+    const role = uniqueRoleName('future');
+
+    // Act
+    const { run, logs, actions } = await deliver([role], [], {
+      ageSeconds: -3600,
+      env: { ROLE_NOT_FOUND_RETRY_SECONDS: '1' },
+      visibilityTimeoutMs: 700,
+    });
+
+    // Assess: the time is capped at the queue's send time, so the record ages and is acknowledged, not parked in the DLQ.
+    expect(run.deadLetters).toEqual([]);
+    const decisions = decisionsOf(logs, role);
+    expect(decisions.at(-1)).toMatchObject({ decision: 'nothing', reason: 'role-gone' });
+    expect(decisions.slice(0, -1).map((line) => line.reason)).toEqual(
+      decisions.slice(0, -1).map(() => 'role-not-visible-yet'),
+    );
     expectGranted(actions);
   });
 });
