@@ -1,70 +1,101 @@
 /**
- * `npm run bench:scan`: the three ways to read an account for a scan, on one account in moto, each
- * counted on the wire (IAM calls through a proxy) and timed: the listing the scan uses
- * (GetAccountAuthorizationDetails + ListInstanceProfiles), ListRoles with GetRole per EC2 candidate, and
- * the naive GetRole + ListInstanceProfilesForRole per role. `ROLES=1000` sets the account's size.
+ * The scan of one account in moto, three ways, each counted on the wire (IAM calls through a proxy) and
+ * timed: the listing the scan uses (GetAccountAuthorizationDetails + ListInstanceProfiles), ListRoles with
+ * GetRole per EC2 candidate, and the naive GetRole + ListInstanceProfilesForRole per role
+ * (bench/scan-baselines.ts). All three must give the same answer.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { DEFAULT_CONFIG } from '../core/config.js';
 import { PAGE_SIZE } from '../core/iam/list-account.js';
 import { scanAccount } from '../core/scan.js';
+import { createMixedAccount, type MixedAccountSpec } from '../emulator/account.js';
 import { startIamProxy } from '../emulator/iam-faults.js';
 import { startMoto } from '../emulator/moto.js';
-import { createMixedAccount, type MixedAccountSpec } from '../test/integration/support/account.js';
-import { listRolesScan, naiveScan } from '../test/integration/support/scan-baselines.js';
+import { median, type Section } from './record.js';
+import { listRolesScan, naiveScan } from './scan-baselines.js';
 
-const ROLES = Number(process.env.ROLES ?? 600);
 const RUNS = 3;
 
-async function main(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+interface Answer {
+  readonly summary: { readonly missing: number; readonly conflicts: number };
+}
+
+/** Scans an account of `roles` roles each way, `RUNS` times, and returns the figures. */
+export async function scanSection(roles: number): Promise<Section> {
   const moto = await startMoto();
   const proxy = await startIamProxy(moto.url);
+  const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+  const direct = new IAMClient({ region: 'us-east-1', endpoint: moto.url, credentials });
+  const iam = new IAMClient({ region: 'us-east-1', endpoint: proxy.url, credentials });
   try {
-    const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-    const direct = new IAMClient({ region: 'us-east-1', endpoint: moto.url, credentials });
-    const iam = new IAMClient({ region: 'us-east-1', endpoint: proxy.url, credentials });
-    const spec = mix(ROLES);
-    const start = performance.now();
-    const account = await createMixedAccount(direct, spec, 'bench');
-    console.log(`# account: ${account.total} roles in moto (made in ${seconds(performance.now() - start)})`);
-    console.log(JSON.stringify(spec));
-    console.log(
-      `page bound per listing: ceil(${account.total}/${PAGE_SIZE}) = ${Math.ceil(account.total / PAGE_SIZE)}\n`,
-    );
-
+    const account = await createMixedAccount(direct, mix(roles), 'bench');
     const approaches = {
       listing: async () => (await scanAccount({ iam, config: DEFAULT_CONFIG })) as Answer,
       listRoles: () => listRolesScan(iam, DEFAULT_CONFIG),
       naive: () => naiveScan(iam, DEFAULT_CONFIG),
     };
-    console.log('approach    IAM calls  wall time (median of 3)  by action');
-    for (const [name, run] of Object.entries(approaches)) {
+    const measured: Record<string, { calls: number; seconds: number; same: boolean; byAction: string }> = {};
+    for (const [name, scan] of Object.entries(approaches)) {
       const times: number[] = [];
       let answer: Answer | undefined;
       let actions: string[] = [];
       for (let i = 0; i < RUNS; i++) {
         const start = proxy.actions.length;
         const t0 = performance.now();
-        answer = await run();
+        answer = await scan();
         times.push(performance.now() - t0);
         actions = proxy.actions.slice(start);
       }
-      if (answer === undefined) continue;
       const same =
-        answer.summary.missing === account.expected.missing && answer.summary.conflicts === account.expected.conflicts;
-      console.log(
-        `${name.padEnd(11)} ${String(actions.length).padStart(9)}  ${seconds(median(times)).padStart(22)}  ${byAction(actions)}${same ? '' : '  (DIFFERENT ANSWER)'}`,
-      );
+        answer?.summary.missing === account.expected.missing && answer.summary.conflicts === account.expected.conflicts;
+      measured[name] = { calls: actions.length, seconds: median(times) / 1000, same, byAction: byAction(actions) };
+      console.log(`scan  ${name}: ${JSON.stringify(measured[name])}`);
     }
+    const { listing, listRoles, naive } = measured as Record<keyof typeof approaches, (typeof measured)[string]>;
+    const wrong = (m: { same: boolean }) => (m.same ? undefined : 'A DIFFERENT ANSWER');
+    const naiveName = 'naive: GetRole + ListInstanceProfilesForRole per role';
+    return {
+      title: `The scan of a ${account.total.toLocaleString('en-US')}-role account`,
+      method:
+        `One account in moto: ${describe(mix(roles))}. The scan (\`core/scan.ts\`: GetAccountAuthorizationDetails and ListInstanceProfiles, ` +
+        `${PAGE_SIZE} a page, plus GetInstanceProfile where a same-name profile must be read) against the naive per-role method and ` +
+        `ListRoles with GetRole per EC2 role (\`bench/scan-baselines.ts\`, 8 at once), all giving the same answer; IAM calls counted by the proxy, ` +
+        `wall time the median of ${RUNS}.`,
+      figures: [
+        {
+          name: 'the scan, IAM calls',
+          value: listing.calls,
+          unit: 'calls',
+          baseline: { name: naiveName, value: naive.calls },
+          note: wrong(listing) ?? listing.byAction,
+        },
+        {
+          name: 'the scan, wall time',
+          value: Math.round(listing.seconds * 100) / 100,
+          unit: 's',
+          baseline: { name: naiveName, value: Math.round(naive.seconds * 100) / 100 },
+        },
+        {
+          name: 'ListRoles + GetRole per EC2 role, IAM calls',
+          value: listRoles.calls,
+          unit: 'calls',
+          baseline: { name: naiveName, value: naive.calls },
+          note: wrong(listRoles),
+        },
+        {
+          name: 'ListRoles + GetRole per EC2 role, wall time',
+          value: Math.round(listRoles.seconds * 100) / 100,
+          unit: 's',
+          baseline: { name: naiveName, value: Math.round(naive.seconds * 100) / 100 },
+        },
+      ],
+    };
   } finally {
+    direct.destroy();
+    iam.destroy();
     await proxy.close();
     await moto.stop();
   }
-}
-
-interface Answer {
-  readonly summary: { readonly missing: number; readonly conflicts: number };
 }
 
 /** Half EC2 roles, the rest spread over the other kinds. */
@@ -82,19 +113,14 @@ function mix(total: number): MixedAccountSpec {
   return { ...spec, excluded: total - Object.values(spec).reduce((a, b) => a + b, 0) };
 }
 
+function describe(spec: MixedAccountSpec): string {
+  return Object.entries(spec)
+    .map(([kind, count]) => `${count} ${kind}`)
+    .join(', ');
+}
+
 function byAction(actions: readonly string[]): string {
   const counts = new Map<string, number>();
   for (const action of actions) counts.set(action, (counts.get(action) ?? 0) + 1);
   return [...counts].map(([action, count]) => `${action} ${count}`).join(', ');
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-await main();

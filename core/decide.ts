@@ -61,12 +61,20 @@ export interface Facts {
   readonly writeSawProfile?: boolean | undefined;
   /** CreateInstanceProfile answered LimitExceeded: the account's instance profile quota is full. */
   readonly quotaFull?: boolean | undefined;
+  /** IAM stayed throttled or unavailable through the SDK's retries: nothing can be read or done now. */
+  readonly iamFailure?: IamFailure | undefined;
   /** The role was read in this run: if it vanishes now, it was deleted, not "not visible yet". */
   readonly roleSeen?: boolean | undefined;
   /** The profile this run created: if its role vanished before it was added, the empty profile is ours to remove. */
   readonly createdProfile?: string | undefined;
   /** This run's id, tagged on a profile it creates, so that a create whose answer was lost is recognised. */
   readonly creationId?: string | undefined;
+}
+
+/** IAM could not answer: throttled, or unavailable (5xx, a dropped connection, a timeout); `detail` names the error. */
+export interface IamFailure {
+  readonly reason: 'throttled' | 'iam-unavailable';
+  readonly detail: string;
 }
 
 /** A fact the decision needs before it can go on. */
@@ -125,7 +133,7 @@ export type Plan =
   | { readonly kind: 'retry'; readonly reason: RetryReason; readonly note: string };
 
 /** Why the record must come back later. */
-export type RetryReason = 'role-not-visible-yet' | 'profile-not-visible-yet' | 'quota-exceeded';
+export type RetryReason = 'role-not-visible-yet' | 'profile-not-visible-yet' | 'quota-exceeded' | IamFailure['reason'];
 
 /** The plans that change IAM. */
 export type WritePlan = Extract<Plan, { kind: 'create' | 'adopt' | 'release' | 'cleanup' }>;
@@ -145,6 +153,11 @@ export function decide(facts: Facts, config: Config): Plan | Need {
     const ignored = DELIVERS_PROFILES[facts.trigger.kind] ? ignoredCaller(origin.caller, config) : undefined;
     if (ignored !== undefined)
       return nothing('ignored-caller', `made by ${ignored}, which is configured to be left alone`);
+  }
+  // Passing, and not ours to fix: the record comes back later, without counting as an error.
+  const { iamFailure } = facts;
+  if (iamFailure !== undefined) {
+    return retry(iamFailure.reason, `IAM answered ${iamFailure.detail}; the queue delivers the record again later`);
   }
   return DECIDERS[facts.trigger.kind](facts, config);
 }

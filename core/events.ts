@@ -131,6 +131,7 @@ export interface SqsRecordLike {
  * so that a clock ahead of ours cannot keep a missing role "not visible yet" until the DLQ.
  */
 export function fromSqsRecord(record: SqsRecordLike): Adapted {
+  if (!isRecord(record) || typeof record.body !== 'string') throw new UnsupportedEventError('record has no body');
   let event: unknown;
   try {
     event = JSON.parse(record.body);
@@ -138,8 +139,8 @@ export function fromSqsRecord(record: SqsRecordLike): Adapted {
     throw new UnsupportedEventError('record body is not JSON', { cause });
   }
   const adapted = fromEventBridge(event);
-  const sent = Number(record.attributes?.SentTimestamp);
-  if (adapted.kind === 'ignored' || adapted.origin.type !== 'event' || !Number.isFinite(sent)) return adapted;
+  const sent = sentTimestamp(record);
+  if (adapted.kind === 'ignored' || adapted.origin.type !== 'event' || sent === undefined) return adapted;
   const { eventTime } = adapted.origin;
   if (eventTime === undefined || eventTime.getTime() <= sent) return adapted;
   return { ...adapted, origin: { ...adapted.origin, eventTime: new Date(sent) } };
@@ -149,19 +150,19 @@ export function fromSqsRecord(record: SqsRecordLike): Adapted {
 export function fromEventBridge(event: unknown): Adapted {
   if (!isRecord(event)) throw new UnsupportedEventError('event is not an object');
   if (event.source === RECONCILE_SOURCE) return fromReconcileMessage(event);
-  if (event.source !== IAM_EVENT_SOURCE) throw new UnsupportedEventError(`unsupported source ${String(event.source)}`);
+  if (event.source !== IAM_EVENT_SOURCE) throw new UnsupportedEventError(`unsupported source ${shown(event.source)}`);
   if (event['detail-type'] !== CLOUDTRAIL_DETAIL_TYPE) {
-    throw new UnsupportedEventError(`unsupported detail-type ${String(event['detail-type'])}`);
+    throw new UnsupportedEventError(`unsupported detail-type ${shown(event['detail-type'])}`);
   }
   const detail = event.detail;
   if (!isRecord(detail)) throw new UnsupportedEventError('event has no detail');
   if (detail.eventSource !== IAM_CLOUDTRAIL_SOURCE) {
-    throw new UnsupportedEventError(`unsupported eventSource ${String(detail.eventSource)}`);
+    throw new UnsupportedEventError(`unsupported eventSource ${shown(detail.eventSource)}`);
   }
   const eventName = stringOr(detail.eventName);
   const handled = eventName === undefined ? undefined : HANDLED_EVENTS[eventName];
   if (eventName === undefined || handled === undefined) {
-    throw new UnsupportedEventError(`unsupported eventName ${String(detail.eventName)}`);
+    throw new UnsupportedEventError(`unsupported eventName ${shown(detail.eventName)}`);
   }
 
   const request = isRecord(detail.requestParameters) ? detail.requestParameters : {};
@@ -174,7 +175,8 @@ export function fromEventBridge(event: unknown): Adapted {
     return {
       kind: 'ignored',
       reason: 'failed-call',
-      roleName,
+      // Named in the log line only if it is a role name at all: the call failed, perhaps on that very name.
+      roleName: roleName !== undefined && isRoleName(roleName) ? roleName : undefined,
       eventName,
       errorCode: errorCode ?? '',
       eventId,
@@ -195,6 +197,14 @@ export function fromEventBridge(event: unknown): Adapted {
       caller: callerOf(detail.userIdentity),
     },
   };
+}
+
+/** When the record entered the queue (SQS's `SentTimestamp`, epoch milliseconds), if it says so and it is a real time. */
+function sentTimestamp(record: SqsRecordLike): number | undefined {
+  const raw = isRecord(record.attributes) ? record.attributes.SentTimestamp : undefined;
+  if (typeof raw !== 'string' || !/^\d{1,16}$/.test(raw)) return undefined;
+  const sent = Number(raw);
+  return Number.isNaN(new Date(sent).getTime()) ? undefined : sent;
 }
 
 /**
@@ -223,7 +233,7 @@ export function reconcileMessage(roleName: string, scanId: string, time: Date): 
 
 function fromReconcileMessage(event: Readonly<Record<string, unknown>>): RoleTrigger {
   if (event['detail-type'] !== RECONCILE_DETAIL_TYPE) {
-    throw new UnsupportedEventError(`unsupported detail-type ${String(event['detail-type'])}`);
+    throw new UnsupportedEventError(`unsupported detail-type ${shown(event['detail-type'])}`);
   }
   const detail = isRecord(event.detail) ? event.detail : {};
   return {
@@ -263,6 +273,19 @@ function callerOf(identity: unknown): Caller {
     invokedBy: stringOr(identity.invokedBy),
     issuerArn: stringOr(issuer.arn),
   };
+}
+
+/**
+ * A value for an error message. Never throws: `String()` does on a JSON object whose `toString` is not a
+ * function (`{"toString": 1}`), and on an object without a prototype.
+ */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {

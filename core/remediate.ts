@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
-import { decide, type Facts, type Need, type Plan, type WritePlan } from './decide.js';
+import { decide, type Facts, type IamFailure, type Need, type Plan, type WritePlan } from './decide.js';
 import { AutoInstanceProfileError } from './errors.js';
 import type { RoleTrigger } from './events.js';
 import { addRole, createProfile, type WriteResult } from './iam/apply-plan.js';
-import type { IamSender } from './iam/client.js';
+import { type IamSender, iamFailureOf } from './iam/client.js';
 import { readProfile, readRole, readRoleProfiles } from './iam/read-state.js';
 import { deleteProfile, removeRole } from './iam/release.js';
 import type { Counter, Log, MetricName } from './observability.js';
@@ -108,8 +108,9 @@ function attemptsOf(result: unknown): number {
 }
 
 /**
- * Decides and acts for one role trigger, starting from `known` facts. Throws only what the caller should
- * retry or park in the DLQ.
+ * Decides and acts for one role trigger, starting from `known` facts. IAM throttled or unavailable after
+ * the SDK's retries is a `retry` decision, with what the run changed before; it throws only what is not
+ * IAM passing by (access denied, a bug), for the caller to count as an error.
  */
 export async function remediate(trigger: RoleTrigger, deps: RemediateDeps, known: KnownFacts = {}): Promise<Outcome> {
   const { config } = deps;
@@ -121,11 +122,22 @@ export async function remediate(trigger: RoleTrigger, deps: RemediateDeps, known
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const step = decide(facts, config);
     if (step.kind === 'need') {
-      facts = { ...facts, ...(await gather(step, facts, session)) };
+      try {
+        facts = { ...facts, ...(await gather(step, facts, session)) };
+      } catch (error) {
+        facts = { ...facts, iamFailure: passingFailure(error) };
+      }
       continue;
     }
     if (isWrite(step) && !config.dryRun) {
-      const result = await apply(step, session);
+      let result: ApplyResult;
+      try {
+        result = await apply(step, session);
+      } catch (error) {
+        // Whatever this run changed before IAM gave out is still reported and counted.
+        facts = { ...facts, iamFailure: passingFailure(error) };
+        continue;
+      }
       if (result !== 'done') {
         deps.log.debug('re-deciding', { role: trigger.roleName, decision: step.kind, iamAnswer: result });
         facts = afterWrite(facts, result, session);
@@ -135,6 +147,13 @@ export async function remediate(trigger: RoleTrigger, deps: RemediateDeps, known
     return report(step, trigger, deps, session, creationId);
   }
   throw new AutoInstanceProfileError(`no stable decision for role ${trigger.roleName} after ${MAX_ROUNDS} rounds`);
+}
+
+/** The passing IAM failure an error is, or the error itself, re-thrown: anything else is not ours to wait out. */
+function passingFailure(error: unknown): IamFailure {
+  const failure = iamFailureOf(error);
+  if (failure === undefined) throw error;
+  return failure;
 }
 
 function isWrite(plan: FinalPlan): plan is WritePlan {
@@ -287,6 +306,8 @@ function report(
       if (plan.reason === 'quota-exceeded') {
         deps.log.error('instance profile quota is full', attributes);
         deps.metrics.count('QuotaExceeded');
+      } else if (plan.reason === 'throttled' || plan.reason === 'iam-unavailable') {
+        deps.log.warn(message, attributes);
       } else {
         deps.log.info(message, attributes);
       }

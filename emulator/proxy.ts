@@ -2,7 +2,9 @@
  * The one HTTP forwarder in front of moto. The sandbox's front door is this proxy with the CloudTrail hook
  * (cloudtrail.ts); the tests and the bench put it in front of moto's IAM with fault hooks (iam-faults.ts).
  *
- * Each request goes through three points where hooks act, in the order they are given:
+ * Each request goes through four points where hooks act, in the order they are given:
+ * 0. `rewrite`, first: a hook may change the request moto will get (IAM resolving a name case-insensitively);
+ *    the proxy's `calls` keep what the caller sent.
  * 1. `onRequest`, before forwarding: a hook may wait (latency, a racing delivery), answer in moto's place
  *    (an injected error), or drop the connection; the first hook that answers or drops decides.
  * 2. moto answers; its effect has taken place.
@@ -53,6 +55,8 @@ export type HookVerdict = ProxyResponse | typeof DROP | undefined;
 
 /** Acts on requests at the proxy's hook points. Every method is optional and may be async. */
 export interface ProxyHook {
+  /** First of all: the request to go on with instead (build it with {@link withParams}), or nothing to keep it. */
+  rewrite?(request: ProxyRequest): ProxyRequest | undefined | Promise<ProxyRequest | undefined>;
   /** Before forwarding. An answer or DROP skips moto and the later hooks' `onRequest`. */
   onRequest?(request: ProxyRequest): HookVerdict | Promise<HookVerdict>;
   /**
@@ -107,7 +111,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
 
   const handle = async (req: IncomingMessage): Promise<ProxyResponse | typeof DROP> => {
     const body = await readBody(req, maxBodyBytes);
-    const request: ProxyRequest = {
+    let request: ProxyRequest = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       headers: req.headers,
@@ -120,6 +124,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       calls.push(request.call);
       if (request.call.service === 'iam') actions.push(request.call.action);
     }
+    for (const hook of hooks) request = (await hook.rewrite?.(request)) ?? request;
     let verdict: HookVerdict;
     for (const hook of hooks) {
       verdict = await hook.onRequest?.(request);
@@ -198,6 +203,19 @@ export function readCall(url: string, headers: IncomingHttpHeaders, body: Buffer
     params,
     accessKeyId: scope?.[1],
   };
+}
+
+/**
+ * The same query-protocol request with other parameters, sent as a form body: what a `rewrite` hook returns.
+ * moto does not check signatures, so the request's own still passes.
+ */
+export function withParams(request: ProxyRequest, params: readonly (readonly [string, string])[]): ProxyRequest {
+  const body = Buffer.from(
+    new URLSearchParams(params.map(([name, value]): [string, string] => [name, value])).toString(),
+  );
+  const headers = { ...request.headers, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
+  const url = new URL(request.url, 'http://proxy').pathname;
+  return { ...request, url, headers, body, call: readCall(url, headers, body) ?? request.call };
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {

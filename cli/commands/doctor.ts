@@ -59,6 +59,7 @@ const USAGE = formatHelp(
         ['rule', "the stack's EventBridge rule for creates and trust changes is enabled"],
         ['delete-rule', "the stack's EventBridge rule for deletes is enabled"],
         ['dead-letter-queue', "the stack's dead-letter queue is empty"],
+        ['instance-profiles', "the account's instance profiles are at most 90% of its quota (GetAccountSummary)"],
         [
           'smoke',
           `with --smoke: a throwaway EC2 role (tag ${SMOKE_TEST_TAG}) gets its instance profile; DeleteRole then removes the role once the service has released it`,
@@ -115,7 +116,8 @@ const OPTIONS = {
 /** The doctor command. */
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'check that the account is ready (region, trail, stack, rules, dead-letter queue); --smoke proves it',
+  summary:
+    'check that the account is ready (region, trail, stack, rules, dead-letter queue, instance profile quota); --smoke proves it',
   async run(args, io) {
     const values = parseCommandArgs(args, OPTIONS);
     if (values.help) {
@@ -148,6 +150,7 @@ export const doctorCommand: Command = {
         cloudformation,
         events,
         sqs,
+        iam,
       });
       for (const check of report.checks) text?.check(check);
       let smoke: SmokeOutcome | undefined;

@@ -10,7 +10,16 @@ import { iamEventRegionFor, partitionOf } from '../../core/regions.js';
 import { describeError } from '../errors.js';
 
 /** The checks, in the order they are reported; `smoke` only with `--smoke`. */
-export const CHECK_NAMES = ['region', 'trail', 'stack', 'rule', 'delete-rule', 'dead-letter-queue', 'smoke'] as const;
+export const CHECK_NAMES = [
+  'region',
+  'trail',
+  'stack',
+  'rule',
+  'delete-rule',
+  'dead-letter-queue',
+  'instance-profiles',
+  'smoke',
+] as const;
 
 /** A check's name: stable, for scripts that read `--json`. */
 export type CheckName = (typeof CHECK_NAMES)[number];
@@ -383,5 +392,34 @@ export function checkDeadLetterQueue(depth: QueueDepth): CheckResult {
     name: 'dead-letter-queue',
     status: 'failed',
     detail: `${total} message(s) in the dead-letter queue: read them with aws sqs receive-message --queue-url ${depth.url} --attribute-names All${redrive}`,
+  };
+}
+
+/** The account's instance profiles and its quota for them, from IAM's GetAccountSummary. */
+export interface InstanceProfileUsage {
+  /** `InstanceProfiles`: how many the account holds. */
+  readonly used: number;
+  /** `InstanceProfilesQuota`: how many it may hold (1,000 by default, up to 5,000). */
+  readonly quota: number;
+}
+
+/** The share of the instance profile quota above which the check fails. */
+export const INSTANCE_PROFILE_USAGE_LIMIT = 0.9;
+
+/**
+ * Once the account holds as many instance profiles as its quota allows, CreateInstanceProfile answers
+ * LimitExceeded and new roles get none: the check fails above 90% of the quota, while there is time to act.
+ */
+export function checkInstanceProfiles(usage: InstanceProfileUsage): CheckResult {
+  const share = usage.quota > 0 ? usage.used / usage.quota : Number.POSITIVE_INFINITY;
+  const percent = Number.isFinite(share) ? `${Number((share * 100).toFixed(1))}%` : 'no quota';
+  const detail = `${usage.used} of ${usage.quota} instance profiles in use (${percent})`;
+  if (share <= INSTANCE_PROFILE_USAGE_LIMIT) return { name: 'instance-profiles', status: 'ok', detail };
+  return {
+    name: 'instance-profiles',
+    status: 'failed',
+    detail:
+      `${detail}, above ${INSTANCE_PROFILE_USAGE_LIMIT * 100}%: at the quota, new roles get no instance profile (CreateInstanceProfile answers LimitExceeded); ` +
+      'delete unused instance profiles, or ask for more in Service Quotas (IAM, instance profiles per account, up to 5,000)',
   };
 }

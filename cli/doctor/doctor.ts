@@ -7,6 +7,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Delivery } from '../../core/events.js';
 import { STACK_NAME, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
@@ -16,6 +17,7 @@ import {
   type CheckResult,
   callFailed,
   checkDeadLetterQueue,
+  checkInstanceProfiles,
   checkRegion,
   checkRule,
   checkServiceStack,
@@ -24,7 +26,15 @@ import {
   RULE_CHECKS,
   type StackOutputs,
 } from './checks.js';
-import { readQueueDelay, readQueueDepth, readRule, readStack, readStacksNamed, readTrails } from './probes.js';
+import {
+  readInstanceProfileUsage,
+  readQueueDelay,
+  readQueueDepth,
+  readRule,
+  readStack,
+  readStacksNamed,
+  readTrails,
+} from './probes.js';
 
 /** What the doctor needs: the resolved region and one client per service, all for that region. */
 export interface DoctorDeps {
@@ -35,6 +45,7 @@ export interface DoctorDeps {
   readonly cloudformation: CloudFormationClient;
   readonly events: EventBridgeClient;
   readonly sqs: SQSClient;
+  readonly iam: IAMClient;
 }
 
 /** The checks in report order, the stack they read, and its outputs when it could be read. */
@@ -51,17 +62,23 @@ const DELIVERIES = Object.keys(RULE_CHECKS) as Delivery[];
 /** Runs every check. Throws only an AwsAccessError; other AWS errors leave their check not checked. */
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const region = checkRegion(deps.region);
-  const [trail, stack] = await Promise.all([
+  const [trail, stack, profiles] = await Promise.all([
     attempt('trail', 'CloudTrail DescribeTrails', async () =>
       checkTrails(deps.region, await readTrails(deps.cloudtrail)),
     ),
     attemptStack(deps),
+    attempt('instance-profiles', 'IAM GetAccountSummary', async () => {
+      const usage = await readInstanceProfileUsage(deps.iam);
+      return usage === undefined
+        ? notChecked('instance-profiles', 'GetAccountSummary reported no instance profile count or quota')
+        : checkInstanceProfiles(usage);
+    }),
   ]);
   if (stack.outputs === undefined) {
     const why = `the stack check did not pass`;
     const rules = DELIVERIES.map((delivery) => notChecked(RULE_CHECKS[delivery].name, why));
     return {
-      checks: [region, trail, stack.result, ...rules, notChecked('dead-letter-queue', why)],
+      checks: [region, trail, stack.result, ...rules, notChecked('dead-letter-queue', why), profiles],
       stackName: stack.stackName,
     };
   }
@@ -79,7 +96,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       checkDeadLetterQueue(await readQueueDepth(deps.sqs, outputs.deadLetterQueueUrl)),
     ),
   ]);
-  return { checks: [region, trail, stack.result, ...rules, dlq], stackName: stack.stackName, outputs };
+  return { checks: [region, trail, stack.result, ...rules, dlq, profiles], stackName: stack.stackName, outputs };
 }
 
 /**

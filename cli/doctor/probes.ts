@@ -16,9 +16,10 @@ import {
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
 import { DescribeRuleCommand, type EventBridgeClient, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
+import { GetAccountSummaryCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { describeError } from '../errors.js';
-import type { QueueDepth, RuleFacts, StackFacts, TrailFacts } from './checks.js';
+import type { InstanceProfileUsage, QueueDepth, RuleFacts, StackFacts, TrailFacts } from './checks.js';
 
 /**
  * The IAM actions the doctor needs, for a read-only role that runs it (STS GetCallerIdentity, which it
@@ -31,6 +32,7 @@ export const DOCTOR_PERMISSIONS = [
   'cloudformation:DescribeStacks',
   'events:DescribeRule',
   'sqs:GetQueueAttributes',
+  'iam:GetAccountSummary',
 ] as const;
 
 /**
@@ -155,4 +157,12 @@ export async function readQueueDelay(sqs: SQSClient, queueUrl: string): Promise<
   );
   const delay = Number(Attributes.DelaySeconds);
   return Attributes.DelaySeconds === undefined || !Number.isFinite(delay) ? undefined : delay;
+}
+
+/** The account's instance profiles against their quota (GetAccountSummary), or undefined when IAM does not say. */
+export async function readInstanceProfileUsage(iam: IAMClient): Promise<InstanceProfileUsage | undefined> {
+  const { SummaryMap = {} } = await iam.send(new GetAccountSummaryCommand({}));
+  const used = SummaryMap.InstanceProfiles;
+  const quota = SummaryMap.InstanceProfilesQuota;
+  return used === undefined || quota === undefined ? undefined : { used, quota };
 }

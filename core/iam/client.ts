@@ -5,9 +5,16 @@
  * can fix: it is never retried here, so a lost race costs one request instead of three with backoff.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
-import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
+import {
+  AdaptiveRetryStrategy,
+  isServerError,
+  isThrottlingError,
+  isTransientError,
+  StandardRetryStrategy,
+} from '@smithy/core/retry';
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
 import type { IamRetrySettings } from '../config.js';
+import type { IamFailure } from '../decide.js';
 
 /** The part of an IAM client that the core's IAM modules call. */
 export type IamSender = Pick<IAMClient, 'send'>;
@@ -39,4 +46,19 @@ export function createIamClient(
 function isNeverThrottling(info: RetryErrorInfo): boolean {
   const name = info.error?.name;
   return name !== undefined && NEVER_THROTTLING.has(name);
+}
+
+/**
+ * What an error the SDK gave up on says about IAM: throttled, or unavailable (5xx, a dropped or refused
+ * connection, a timeout), both of which pass; undefined for any other error (access denied, a bug).
+ */
+export function iamFailureOf(error: unknown): IamFailure | undefined {
+  if (!(error instanceof Error) || NEVER_THROTTLING.has(error.name)) return undefined;
+  // The SDK's own classification, which also decided that it was worth retrying.
+  const classified = error as Parameters<typeof isThrottlingError>[0];
+  const attempts = (error as { $metadata?: { attempts?: unknown } }).$metadata?.attempts;
+  const detail = `${error.name}${typeof attempts === 'number' ? ` after ${attempts} attempts` : ''}`;
+  if (isThrottlingError(classified)) return { reason: 'throttled', detail };
+  if (isTransientError(classified) || isServerError(classified)) return { reason: 'iam-unavailable', detail };
+  return undefined;
 }

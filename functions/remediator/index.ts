@@ -23,7 +23,7 @@ export async function handler(event: unknown, context?: Context): Promise<SQSBat
   try {
     if (isSqsEvent(event)) {
       const remainingMs = context === undefined ? undefined : () => context.getRemainingTimeInMillis();
-      return await processBatch(event.Records, defaultDeps, { remainingMs });
+      return await processBatch(event.Records, defaultDeps, { remainingMs, concurrency: config.batchConcurrency });
     }
     return await processEvent(event, defaultDeps);
   } finally {

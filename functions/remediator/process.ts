@@ -3,6 +3,7 @@
  * EventBridge event (a manual invoke). Both go through the same adapter and the same core.
  */
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { DEFAULT_CONFIG } from '../../core/config.js';
 import { type Adapted, correlationOf, fromEventBridge, fromSqsRecord, type IgnoredEvent } from '../../core/events.js';
 import type { Log } from '../../core/observability.js';
 import { type Outcome, type RemediateDeps, remediate } from '../../core/remediate.js';
@@ -28,8 +29,11 @@ export interface BatchOptions {
   readonly remainingMs?: () => number;
 }
 
-/** Records of one batch processed at once: enough to hide IAM's latency, few enough not to add to throttling. */
-export const BATCH_CONCURRENCY = 4;
+/**
+ * Records of one batch processed at once: enough to hide IAM's latency, few enough not to add to
+ * throttling (BATCH_CONCURRENCY, see core/config.ts).
+ */
+export const BATCH_CONCURRENCY = DEFAULT_CONFIG.batchConcurrency;
 
 /**
  * Time kept in hand before the function's timeout: no record is started with less left, so that the ones

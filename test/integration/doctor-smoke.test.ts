@@ -85,6 +85,7 @@ describe('doctor --smoke in the sandbox', () => {
     );
     expect(run.stdout).toMatch(/^ {2}ok\s+trail\s+trail "auto-instance-profile-sandbox-trail"/m);
     expect(run.stdout).toMatch(/^ {2}ok\s+stack\s+stack AutoInstanceProfile is CREATE_COMPLETE/m);
+    expect(run.stdout).toMatch(/^ {2}ok\s+instance-profiles\s/m);
     expect(run.stdout).toMatch(/^All \d+ checks passed\.$/m);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(await smokeLeftovers()).toEqual([]);

@@ -6,12 +6,14 @@
  */
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
-import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { CreateInstanceProfileCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMOKE_ROLE_PREFIX } from '../../cli/doctor/smoke-role.js';
 import { EVENT_PATTERNS } from '../../core/event-pattern.js';
 import { STACK_NAME, STACK_SET_INSTANCE_PREFIX, STACK_SET_NAME } from '../../core/pipeline-settings.js';
+import { instanceProfileQuota } from '../../emulator/iam-faults.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
+import { startProxy } from '../../emulator/proxy.js';
 import { type CliRun, checkOf, cliEnv, createBucket, type DoctorJson, runCli, sharedFiles } from './support/cli.js';
 
 const NO_CREDENTIALS = 'Unable to locate credentials. You can configure credentials by running "aws configure".\n';
@@ -21,6 +23,11 @@ let files: Awaited<ReturnType<typeof sharedFiles>>;
 
 /** The doctor with moto as the endpoint, fake keys and us-east-1, as the README's moto example sets them. */
 function doctor(...args: string[]): Promise<CliRun> {
+  return doctorWith({}, ...args);
+}
+
+/** The doctor as {@link doctor} runs it, with more environment, e.g. AWS_ENDPOINT_URL_IAM. */
+function doctorWith(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
   return runCli(
     ['doctor', ...args],
     cliEnv(files.dir, {
@@ -29,6 +36,7 @@ function doctor(...args: string[]): Promise<CliRun> {
       AWS_SECRET_ACCESS_KEY: 'testing',
       AWS_REGION: 'us-east-1',
       AWS_DEFAULT_REGION: 'us-east-1',
+      ...env,
     }),
   );
 }
@@ -114,6 +122,7 @@ describe('doctor against moto', () => {
       'rule',
       'delete-rule',
       'dead-letter-queue',
+      'instance-profiles',
     ]);
     for (const c of report.checks) expect(Object.keys(c).sort()).toEqual(['detail', 'name', 'ok', 'status']);
     expect(checkOf(report, 'region').status).toBe('ok');
@@ -125,7 +134,11 @@ describe('doctor against moto', () => {
     expect(checkOf(report, 'rule').status).toBe('not-checked');
     expect(checkOf(report, 'delete-rule').status).toBe('not-checked');
     expect(checkOf(report, 'dead-letter-queue').status).toBe('not-checked');
-    expect(report.summary).toEqual({ ok: 1, failed: 2, 'not-checked': 3 });
+    expect(checkOf(report, 'instance-profiles')).toMatchObject({
+      status: 'ok',
+      detail: '0 of 1000 instance profiles in use (0%)',
+    });
+    expect(report.summary).toEqual({ ok: 2, failed: 2, 'not-checked': 3 });
   });
 
   it('fails the trail check while the trail exists but is not logging', async () => {
@@ -211,6 +224,36 @@ describe('doctor against moto', () => {
     const { Roles = [] } = await iam.send(new ListRolesCommand({}));
     iam.destroy();
     expect(Roles.filter((role) => role.RoleName?.startsWith(SMOKE_ROLE_PREFIX))).toEqual([]);
+  });
+
+  it('fails the instance-profiles check above 90% of the quota, and passes below it', async () => {
+    // Prepare: two profiles in the account; IAM's quota, which moto does not have, emulated by the proxy.
+    const iam = new IAMClient({ endpoint: moto.url });
+    for (const name of ['doctor-quota-a', 'doctor-quota-b']) {
+      await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name }));
+    }
+    iam.destroy();
+    const quota = instanceProfileQuota(moto.url, 2);
+    const proxy = await startProxy({ targetUrl: moto.url, hooks: [quota] });
+
+    // Act
+    const full = await doctorWith({ AWS_ENDPOINT_URL_IAM: proxy.url }, '--json');
+    quota.quota = 1000;
+    const roomy = await doctorWith({ AWS_ENDPOINT_URL_IAM: proxy.url }, '--json');
+    await proxy.close();
+    quota.close();
+
+    // Assess
+    expect(full.code).toBe(1);
+    const fullCheck = checkOf(JSON.parse(full.stdout) as DoctorJson, 'instance-profiles');
+    expect(fullCheck.status).toBe('failed');
+    expect(fullCheck.detail).toMatch(/^2 of 2 instance profiles in use \(100%\), above 90%: /);
+    expect(roomy.code).toBe(0);
+    expect(checkOf(JSON.parse(roomy.stdout) as DoctorJson, 'instance-profiles')).toMatchObject({
+      status: 'ok',
+      detail: '2 of 1000 instance profiles in use (0.2%)',
+    });
+    expect(proxy.actions).toEqual(['GetAccountSummary', 'GetAccountSummary']);
   });
 
   it('rejects an unknown option with exit code 2', async () => {

@@ -7,8 +7,8 @@ import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECONCILE_SOURCE } from '../../core/events.js';
+import { createMixedAccount, type MixedAccount } from '../../emulator/account.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
-import { createMixedAccount, type MixedAccount } from './support/account.js';
 import { invokeBundle, sqsBatch } from './support/bundle.js';
 
 let moto: MotoServer;

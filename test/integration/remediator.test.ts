@@ -4,20 +4,29 @@
  */
 
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand } from '@aws-sdk/client-iam';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { SERVICE_FAILURE, startIamProxy, THROTTLING } from '../../emulator/iam-faults.js';
-import type { ProxyServer } from '../../emulator/proxy.js';
+import { describe, expect, inject, it } from 'vitest';
+import { type FaultRules, SERVICE_FAILURE, startIamProxy, THROTTLING } from '../../emulator/iam-faults.js';
 import { EC2_TRUST_JSON } from '../support/policies.js';
 import { type BatchResponse, createRoleEvent, invokeBundle, type LogLine, sqsBatch } from './support/bundle.js';
 import { createProfile, createRole, getProfile, iam, MANAGED_TAGS, profilesOf, uniqueRoleName } from './support/iam.js';
+import { expectGranted } from './support/permissions.js';
 
 const MOTO_URL = inject('motoUrl');
-let proxy: ProxyServer | undefined;
 
-afterEach(async () => {
-  await proxy?.close();
-  proxy = undefined;
-});
+/**
+ * Invokes the bundle with its IAM calls through the proxy (with `rules`, if any), and checks that each
+ * IAM action it sent is one the function's role is granted: moto never denies, so a missing grant shows here.
+ */
+async function invoke<R = BatchResponse>(input: unknown, env: Record<string, string> = {}, rules: FaultRules = {}) {
+  const proxy = await startIamProxy(MOTO_URL, rules);
+  try {
+    const invocation = await invokeBundle<R>(input, { ...env, AWS_ENDPOINT_URL_IAM: proxy.url });
+    expectGranted(proxy.actions);
+    return { ...invocation, actions: [...proxy.actions] };
+  } finally {
+    await proxy.close();
+  }
+}
 
 const decisionLines = (logs: LogLine[], role: string) =>
   logs.filter((line) => line.role === role && line.decision !== undefined);
@@ -30,7 +39,7 @@ describe('remediator bundle against moto', () => {
     const event = createRoleEvent(role);
 
     // Act
-    const { result, logs, metrics } = await invokeBundle(sqsBatch(event));
+    const { result, logs, metrics } = await invoke(sqsBatch(event));
 
     // Assess
     expect(result).toEqual({ batchItemFailures: [] });
@@ -60,7 +69,7 @@ describe('remediator bundle against moto', () => {
     await createRole(role, { trust: EC2_TRUST_JSON.replace('ec2', 'lambda') });
 
     // Act
-    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role)));
+    const { result, logs } = await invoke(sqsBatch(createRoleEvent(role)));
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);
@@ -77,7 +86,7 @@ describe('remediator bundle against moto', () => {
     await createProfile(`${role}-iac`, { role });
 
     // Act
-    const { logs } = await invokeBundle(sqsBatch(createRoleEvent(role)));
+    const { logs } = await invoke(sqsBatch(createRoleEvent(role)));
 
     // Assess
     expect(await profilesOf(role)).toEqual([`${role}-iac`]);
@@ -93,7 +102,7 @@ describe('remediator bundle against moto', () => {
     await createRole(role, { tags: [{ Key: 'auto-instance-profile:skip', Value: 'true' }] });
 
     // Act
-    const { logs } = await invokeBundle(sqsBatch(createRoleEvent(role)));
+    const { logs } = await invoke(sqsBatch(createRoleEvent(role)));
 
     // Assess
     expect(await getProfile(role)).toBeUndefined();
@@ -107,7 +116,7 @@ describe('remediator bundle against moto', () => {
     await createProfile(role, { tags: MANAGED_TAGS });
 
     // Act
-    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role)));
+    const { result, logs } = await invoke(sqsBatch(createRoleEvent(role)));
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);
@@ -129,7 +138,7 @@ describe('remediator bundle against moto', () => {
       await createProfile(role, { tags, role: other });
 
       // Act
-      const { result, logs, metrics } = await invokeBundle(sqsBatch(createRoleEvent(role)));
+      const { result, logs, metrics } = await invoke(sqsBatch(createRoleEvent(role)));
 
       // Assess
       expect(result.batchItemFailures).toEqual([]);
@@ -157,7 +166,7 @@ describe('remediator bundle against moto', () => {
     const event = createRoleEvent(role);
 
     // Act
-    const [first, second] = await Promise.all([invokeBundle(sqsBatch(event)), invokeBundle(sqsBatch(event))]);
+    const [first, second] = await Promise.all([invoke(sqsBatch(event)), invoke(sqsBatch(event))]);
 
     // Assess
     expect(first.result.batchItemFailures).toEqual([]);
@@ -175,7 +184,7 @@ describe('remediator bundle against moto', () => {
     const role = uniqueRoleName('lost-race');
     await createRole(role);
     let raced = false;
-    proxy = await startIamProxy(MOTO_URL, {
+    const rules: FaultRules = {
       before: async (seen) => {
         if (seen !== action || raced) return;
         raced = true;
@@ -185,20 +194,20 @@ describe('remediator bundle against moto', () => {
         }
         await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: role, RoleName: role }));
       },
-    });
+    };
 
     // Act
-    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role)), { AWS_ENDPOINT_URL_IAM: proxy.url });
+    const { result, logs, actions } = await invoke(sqsBatch(createRoleEvent(role)), {}, rules);
 
     // Assess
     expect(raced).toBe(true);
     expect(result.batchItemFailures).toEqual([]);
     expect(await profilesOf(role)).toEqual([role]);
-    expect(proxy.actions).toContain('GetInstanceProfile');
+    expect(actions).toContain('GetInstanceProfile');
     // One request for the lost write: IAM's LimitExceeded is not throttling, so the SDK must not retry it.
-    expect(proxy.actions.filter((seen) => seen === action)).toHaveLength(1);
+    expect(actions.filter((seen) => seen === action)).toHaveLength(1);
     expect(decisionLines(logs, role)).toEqual([
-      expect.objectContaining({ decision: 'nothing', reason: 'already-in-profile', iamCalls: proxy.actions.length }),
+      expect.objectContaining({ decision: 'nothing', reason: 'already-in-profile', iamCalls: actions.length }),
     ]);
   });
 
@@ -207,7 +216,7 @@ describe('remediator bundle against moto', () => {
     const role = uniqueRoleName('not-yet');
 
     // Act
-    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role, 10)));
+    const { result, logs } = await invoke(sqsBatch(createRoleEvent(role, 10)));
 
     // Assess
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
@@ -221,7 +230,7 @@ describe('remediator bundle against moto', () => {
     const role = uniqueRoleName('gone');
 
     // Act
-    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role, 180)));
+    const { result, logs } = await invoke(sqsBatch(createRoleEvent(role, 180)));
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);
@@ -229,41 +238,51 @@ describe('remediator bundle against moto', () => {
   });
 
   it.each([
-    ['throttling', THROTTLING],
-    ['a 5xx', SERVICE_FAILURE],
-  ])('retries %s a bounded number of times, then returns the record so SQS redelivers it', async (_case, fault) => {
-    // Prepare
-    const role = uniqueRoleName('throttled');
-    await createRole(role);
-    proxy = await startIamProxy(MOTO_URL, {
-      fault: (action) => (action === 'CreateInstanceProfile' ? fault : undefined),
-    });
+    ['throttling', THROTTLING, 'throttled'],
+    ['a 5xx', SERVICE_FAILURE, 'iam-unavailable'],
+  ])(
+    'retries %s a bounded number of times, then returns the record so SQS redelivers it, without an error',
+    async (_case, fault, reason) => {
+      // Prepare
+      const role = uniqueRoleName('throttled');
+      await createRole(role);
 
-    // Act
-    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role)), { AWS_ENDPOINT_URL_IAM: proxy.url });
+      // Act
+      const { result, logs, metrics, actions } = await invoke(
+        sqsBatch(createRoleEvent(role)),
+        {},
+        { fault: (action) => (action === 'CreateInstanceProfile' ? fault : undefined) },
+      );
 
-    // Assess
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
-    expect(proxy.actions.filter((a) => a === 'CreateInstanceProfile')).toHaveLength(3);
-    expect(decisionLines(logs, role)).toEqual([expect.objectContaining({ level: 'ERROR', decision: 'error' })]);
-    expect(await getProfile(role)).toBeUndefined();
-  });
+      // Assess
+      expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
+      expect(actions.filter((a) => a === 'CreateInstanceProfile')).toHaveLength(3);
+      // IAM passing by is not the service's error: a warning, a retry by reason, and the errors alarm stays quiet.
+      expect(decisionLines(logs, role)).toEqual([
+        expect.objectContaining({ level: 'WARN', decision: 'retry', reason, iamCalls: 5 }),
+      ]);
+      expect(metrics).toContainEqual(expect.objectContaining({ Retries: 1, reason }));
+      expect(metrics.filter((m) => 'Errors' in m)).toEqual([]);
+      expect(await getProfile(role)).toBeUndefined();
+    },
+  );
 
   it('rides out a short burst of throttling within the SDK’s retries', async () => {
     // Prepare
     const role = uniqueRoleName('burst');
     await createRole(role);
     let faults = 2;
-    proxy = await startIamProxy(MOTO_URL, {
-      fault: (action) => (action === 'GetRole' && faults-- > 0 ? THROTTLING : undefined),
-    });
 
     // Act
-    const { result } = await invokeBundle(sqsBatch(createRoleEvent(role)), { AWS_ENDPOINT_URL_IAM: proxy.url });
+    const { result, actions } = await invoke(
+      sqsBatch(createRoleEvent(role)),
+      {},
+      { fault: (action) => (action === 'GetRole' && faults-- > 0 ? THROTTLING : undefined) },
+    );
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);
-    expect(proxy.actions.filter((a) => a === 'GetRole')).toHaveLength(3);
+    expect(actions.filter((a) => a === 'GetRole')).toHaveLength(3);
     expect(await profilesOf(role)).toEqual([role]);
   });
 
@@ -276,7 +295,7 @@ describe('remediator bundle against moto', () => {
     const batch = sqsBatch('not json', { ...createRoleEvent('y'), source: 'aws.s3' }, noRole, createRoleEvent(role));
 
     // Act
-    const { result, logs } = await invokeBundle<BatchResponse>(batch);
+    const { result, logs } = await invoke<BatchResponse>(batch);
 
     // Assess
     expect(result.batchItemFailures).toEqual([
@@ -297,14 +316,13 @@ describe('remediator bundle against moto', () => {
     // Prepare
     const event = createRoleEvent(uniqueRoleName('failed'));
     Object.assign(event.detail as object, { errorCode: 'EntityAlreadyExistsException', responseElements: null });
-    proxy = await startIamProxy(MOTO_URL);
 
     // Act
-    const { result } = await invokeBundle(sqsBatch(event), { AWS_ENDPOINT_URL_IAM: proxy.url });
+    const { result, actions } = await invoke(sqsBatch(event));
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);
-    expect(proxy.actions).toEqual([]);
+    expect(actions).toEqual([]);
   });
 
   it('with DRY_RUN=true logs the plan and changes nothing', async () => {
@@ -313,7 +331,7 @@ describe('remediator bundle against moto', () => {
     await createRole(role);
 
     // Act
-    const { result, logs } = await invokeBundle(sqsBatch(createRoleEvent(role)), { DRY_RUN: 'true' });
+    const { result, logs } = await invoke(sqsBatch(createRoleEvent(role)), { DRY_RUN: 'true' });
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);
@@ -334,7 +352,7 @@ describe('remediator bundle against moto', () => {
     await createRole(role);
 
     // Act
-    const { result } = await invokeBundle<Record<string, unknown>>(createRoleEvent(role));
+    const { result } = await invoke<Record<string, unknown>>(createRoleEvent(role));
 
     // Assess
     expect(result).toMatchObject({ role, decision: 'create', profile: role, changed: true, iamCalls: 4 });
@@ -342,7 +360,7 @@ describe('remediator bundle against moto', () => {
 
   it('refuses to start with an invalid setting', async () => {
     // Act
-    const act = invokeBundle(sqsBatch(createRoleEvent('any')), { DRY_RUN: 'maybe' });
+    const act = invoke(sqsBatch(createRoleEvent('any')), { DRY_RUN: 'maybe' });
 
     // Assess
     await expect(act).rejects.toThrow(/DRY_RUN must be true or false/);

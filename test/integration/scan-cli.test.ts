@@ -1,7 +1,7 @@
 /**
  * `scan`, `fix`, `release` and `prune` through the built CLI (dist/cli/index.mjs), against a moto of their
  * own (the summary must be exact, so the account holds only this file's roles), with IAM reached through a
- * counting proxy. The account: several hundred roles of every kind (support/account.ts).
+ * counting proxy. The account: several hundred roles of every kind (emulator/account.ts).
  */
 import {
   CreateInstanceProfileCommand,
@@ -11,14 +11,14 @@ import {
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { naiveScan } from '../../bench/scan-baselines.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { PAGE_SIZE } from '../../core/iam/list-account.js';
+import { createMixedAccount, inBatches, type MixedAccount } from '../../emulator/account.js';
 import { startIamProxy } from '../../emulator/iam-faults.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import type { ProxyServer } from '../../emulator/proxy.js';
-import { createMixedAccount, inBatches, type MixedAccount } from './support/account.js';
 import { cliEnv, runCli, sharedFiles } from './support/cli.js';
-import { naiveScan } from './support/scan-baselines.js';
 
 /** The `--json` document of scan and fix. */
 interface ScanJson {

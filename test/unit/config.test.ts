@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       roleNotFoundRetrySeconds: 120,
       serviceRoleArn: undefined,
       iamRetry: { mode: 'standard', maxAttempts: 3 },
+      batchConcurrency: 4,
     });
   });
 
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       SERVICE_ROLE_ARN: 'arn:aws:iam::123456789012:role/AutoInstanceProfile-FunctionRole',
       AWS_RETRY_MODE: 'adaptive',
       AWS_MAX_ATTEMPTS: '5',
+      BATCH_CONCURRENCY: '1',
     });
 
     // Assess
@@ -39,6 +41,7 @@ describe('loadConfig', () => {
       roleNotFoundRetrySeconds: 300,
       serviceRoleArn: 'arn:aws:iam::123456789012:role/AutoInstanceProfile-FunctionRole',
       iamRetry: { mode: 'adaptive', maxAttempts: 5 },
+      batchConcurrency: 1,
     });
   });
 
@@ -71,6 +74,9 @@ describe('loadConfig', () => {
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '12345678901234567890' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
     [{ EXCLUDED_PATH_PREFIXES: ',' }, /EXCLUDED_PATH_PREFIXES/],
     [{ IGNORED_CALLERS: ' , ' }, /IGNORED_CALLERS/],
+    [{ BATCH_CONCURRENCY: '0' }, /BATCH_CONCURRENCY/],
+    [{ BATCH_CONCURRENCY: '11' }, /BATCH_CONCURRENCY/],
+    [{ BATCH_CONCURRENCY: '2.5' }, /BATCH_CONCURRENCY/],
   ])('rejects %o', (env, message) => {
     // Act
     const act = () => loadConfig(env);

@@ -228,6 +228,38 @@ describe('decide', () => {
   });
 });
 
+describe('decide, when IAM could not answer', () => {
+  it.each(['role-created', 'delete-conflict', 'role-deleted'] as const)(
+    'returns a %s record for later, whatever was read so far',
+    (kind) => {
+      // Prepare
+      const failure = { reason: 'throttled', detail: 'Throttling after 3 attempts' } as const;
+
+      // Act
+      const step = decide(facts({ trigger: eventTrigger(kind, 'app-role'), iamFailure: failure }), DEFAULT_CONFIG);
+
+      // Assess
+      expect(step).toEqual({
+        kind: 'retry',
+        reason: 'throttled',
+        note: 'IAM answered Throttling after 3 attempts; the queue delivers the record again later',
+      });
+    },
+  );
+
+  it('still leaves a role made by an ignored caller alone', () => {
+    // Prepare
+    const byStack = eventTrigger('role-created', 'app-role', { caller: { invokedBy: 'cloudformation.amazonaws.com' } });
+    const failure = { reason: 'iam-unavailable', detail: 'ServiceFailure' } as const;
+
+    // Act
+    const step = decide(facts({ trigger: byStack, iamFailure: failure }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'ignored-caller' });
+  });
+});
+
 describe('decide, for every trigger', () => {
   const ownRole = 'arn:aws:iam::123456789012:role/AutoInstanceProfile-FunctionRole';
   const config = { ...DEFAULT_CONFIG, serviceRoleArn: ownRole };

@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetAccountSummaryCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import {
   advancedSelectorMatches,
   callFailed,
   checkDeadLetterQueue,
+  checkInstanceProfiles,
   checkRegion,
   checkRule,
   checkServiceStack,
@@ -510,6 +512,65 @@ describe('checkDeadLetterQueue', () => {
   });
 });
 
+describe('checkInstanceProfiles', () => {
+  it.each([
+    [412, 1000, 'ok', '412 of 1000 instance profiles in use (41.2%)'],
+    [900, 1000, 'ok', '900 of 1000 instance profiles in use (90%)'],
+    [901, 1000, 'failed', '901 of 1000 instance profiles in use (90.1%), above 90%'],
+    [5000, 5000, 'failed', '5000 of 5000 instance profiles in use (100%), above 90%'],
+    [0, 0, 'failed', '0 of 0 instance profiles in use (no quota), above 90%'],
+  ])('reports %i of %i as %s', (used, quota, status, detail) => {
+    // Act
+    const result = checkInstanceProfiles({ used, quota });
+
+    // Assess
+    expect(result).toMatchObject({ name: 'instance-profiles', status });
+    expect(result.detail.startsWith(detail)).toBe(true);
+  });
+
+  it('says what a full quota does and how to get out of it', () => {
+    // Act
+    const { detail } = checkInstanceProfiles({ used: 990, quota: 1000 });
+
+    // Assess
+    expect(detail).toContain('CreateInstanceProfile answers LimitExceeded');
+    expect(detail).toContain('delete unused instance profiles');
+    expect(detail).toContain('Service Quotas');
+  });
+});
+
+describe('runDoctor, the instance profile quota', () => {
+  it('reads GetAccountSummary and leaves the check not checked when it reports no quota', async () => {
+    // Prepare
+    const iam = mockClient(IAMClient);
+    const cloudtrail = mockClient(CloudTrailClient);
+    const cloudformation = mockClient(CloudFormationClient);
+    iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: { Roles: 3 } });
+    cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: [] });
+    cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [] });
+
+    // Act
+    const report = await runDoctor({
+      region: 'us-east-1',
+      stackName: 'AutoInstanceProfile',
+      cloudtrail: new CloudTrailClient({}),
+      cloudformation: new CloudFormationClient({}),
+      events: new EventBridgeClient({}),
+      sqs: new SQSClient({}),
+      iam: new IAMClient({}),
+    });
+    for (const mock of [iam, cloudtrail, cloudformation]) mock.restore();
+
+    // Assess
+    expect(report.checks.find((check) => check.name === 'instance-profiles')).toEqual({
+      name: 'instance-profiles',
+      status: 'not-checked',
+      detail: 'not checked: GetAccountSummary reported no instance profile count or quota',
+    });
+    expect(iam.commandCalls(GetAccountSummaryCommand)).toHaveLength(1);
+  });
+});
+
 describe('notChecked, callFailed and tally', () => {
   it('count a check that could not run apart from a failed one', () => {
     // Prepare
@@ -541,6 +602,7 @@ describe('runDoctor', () => {
     cloudformation: new CloudFormationClient({}),
     events: new EventBridgeClient({}),
     sqs: new SQSClient({}),
+    iam: new IAMClient({}),
   });
   const sdkError = (name: string, message: string, code?: string) =>
     Object.assign(new Error(message), { name, ...(code === undefined ? {} : { code }) });
@@ -549,6 +611,8 @@ describe('runDoctor', () => {
     // Prepare
     const cloudtrail = mockClient(CloudTrailClient);
     const cloudformation = mockClient(CloudFormationClient);
+    const iam = mockClient(IAMClient);
+    iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: { InstanceProfiles: 950, InstanceProfilesQuota: 1000 } });
     cloudtrail.on(DescribeTrailsCommand).rejects(sdkError('AccessDeniedException', 'no'));
     cloudformation
       .on(DescribeStacksCommand)
@@ -558,8 +622,9 @@ describe('runDoctor', () => {
     const report = await runDoctor(deps());
     cloudtrail.restore();
     cloudformation.restore();
+    iam.restore();
 
-    // Assess
+    // Assess: the quota is checked whatever became of the stack.
     expect(report.checks.map((check) => [check.name, check.status])).toEqual([
       ['region', 'ok'],
       ['trail', 'not-checked'],
@@ -567,6 +632,7 @@ describe('runDoctor', () => {
       ['rule', 'not-checked'],
       ['delete-rule', 'not-checked'],
       ['dead-letter-queue', 'not-checked'],
+      ['instance-profiles', 'failed'],
     ]);
     expect(report.checks[1]?.detail).toBe('not checked: CloudTrail DescribeTrails failed: AccessDeniedException: no');
   });
@@ -628,8 +694,10 @@ describe('runDoctor', () => {
     // Prepare
     const cloudtrail = mockClient(CloudTrailClient);
     const cloudformation = mockClient(CloudFormationClient);
+    const iam = mockClient(IAMClient);
     cloudtrail.on(DescribeTrailsCommand).rejects(sdkError('Error', 'connect ECONNREFUSED', 'ECONNREFUSED'));
     cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [] });
+    iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: { InstanceProfiles: 1, InstanceProfilesQuota: 1000 } });
 
     // Act
     const run = runDoctor(deps());
@@ -638,5 +706,6 @@ describe('runDoctor', () => {
     await expect(run).rejects.toBeInstanceOf(AwsUnreachableError);
     cloudtrail.restore();
     cloudformation.restore();
+    iam.restore();
   });
 });

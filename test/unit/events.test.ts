@@ -133,6 +133,48 @@ describe('fromSqsRecord', () => {
     // Assess
     expect(act).toThrow(expect.objectContaining({ name: 'UnsupportedEventError', cause: expect.any(SyntaxError) }));
   });
+
+  // Found by the property tests (events.property.test.ts).
+  it.each([
+    ['a field whose toString is not a function', { body: '{"source":{"toString":1}}' }],
+    ['a body that is not a string', { body: 42 }],
+    ['no record at all', null],
+  ])('rejects %s with UnsupportedEventError, not a TypeError', (_case, record) => {
+    // Act
+    const act = () => fromSqsRecord(record as never);
+
+    // Assess
+    expect(act).toThrow(UnsupportedEventError);
+  });
+
+  it('keeps the event time when SentTimestamp is not a real time, rather than an invalid date', () => {
+    // Prepare
+    const event = load('create-role');
+    const record = {
+      messageId: 'm-1',
+      body: JSON.stringify(event),
+      attributes: { SentTimestamp: '-8640000000000001' },
+    };
+
+    // Act
+    const trigger = fromSqsRecord(record);
+
+    // Assess
+    expect(trigger).toMatchObject({ origin: { eventTime: new Date(event.time) } });
+  });
+
+  it('names no role for a failed call whose roleName is not a role name', () => {
+    // Prepare
+    const event = load('create-role');
+    event.detail.errorCode = 'ValidationException';
+    event.detail.requestParameters.roleName = 'role/path';
+
+    // Act
+    const adapted = fromSqsRecord({ messageId: 'm-1', body: JSON.stringify(event) });
+
+    // Assess
+    expect(adapted).toMatchObject({ kind: 'ignored', roleName: undefined });
+  });
 });
 
 describe('the lifecycle events', () => {

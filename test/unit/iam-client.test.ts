@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { GetRoleCommand, IAMClient, LimitExceededException } from '@aws-sdk/client-iam';
 import { HttpResponse } from '@smithy/core/protocols';
 import { describe, expect, it } from 'vitest';
-import { iamRetryStrategy } from '../../core/iam/client.js';
+import { iamFailureOf, iamRetryStrategy } from '../../core/iam/client.js';
 
 /** A request handler that answers every request with one IAM error, and counts the requests. */
 function answering(status: number, code: string) {
@@ -60,5 +60,38 @@ describe('iamRetryStrategy', () => {
     // Assess
     expect((error as Error).name).toBe('Throttling');
     expect(handler.requests).toBe(2);
+  });
+});
+
+describe('iamFailureOf', () => {
+  it.each([
+    [400, 'Throttling', { reason: 'throttled', detail: 'Throttling after 2 attempts' }],
+    [500, 'ServiceFailure', { reason: 'iam-unavailable', detail: 'ServiceFailureException after 2 attempts' }],
+    [503, 'ServiceUnavailable', { reason: 'iam-unavailable', detail: 'ServiceUnavailable after 2 attempts' }],
+    [409, 'LimitExceeded', undefined],
+    [403, 'AccessDenied', undefined],
+    [404, 'NoSuchEntity', undefined],
+  ])('reads an HTTP %i %s the SDK gave up on as %o', async (status, code, failure) => {
+    // Prepare
+    const handler = answering(status, code);
+
+    // Act
+    const error = await clientWith(handler)
+      .send(new GetRoleCommand({ RoleName: 'r' }))
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(iamFailureOf(error)).toEqual(failure);
+  });
+
+  it('reads a dropped connection as IAM unavailable, and anything that is not an error as nothing', () => {
+    // Prepare
+    const reset = Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
+
+    // Act
+    const failures = [iamFailureOf(reset), iamFailureOf('boom'), iamFailureOf(new TypeError('a bug'))];
+
+    // Assess
+    expect(failures).toEqual([{ reason: 'iam-unavailable', detail: 'TimeoutError' }, undefined, undefined]);
   });
 });

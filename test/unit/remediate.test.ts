@@ -437,23 +437,75 @@ describe('remediate', () => {
     expect(outcome.iamCalls).toBe(3 + 2 + 1 + 1);
   });
 
-  it('re-throws what the SDK could not retry into success (throttling, 5xx)', async () => {
+  it.each([
+    ['throttled', 'Throttling', 'client', 400, 'throttled'],
+    ['a 5xx', 'ServiceFailure', 'server', 500, 'iam-unavailable'],
+  ] as const)(
+    'returns the record, with what it changed, when IAM stays %s through the SDK’s retries',
+    async (_case, name, $fault, httpStatusCode, reason) => {
+      // Prepare: the profile is made, then the add meets IAM's failure on every attempt.
+      const failure = new IAMServiceException({
+        name,
+        $fault,
+        message: 'from the test',
+        $metadata: { httpStatusCode, attempts: 3 },
+      });
+      iam.on(GetRoleCommand).resolves(getRoleOutput());
+      iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+      iam.on(CreateInstanceProfileCommand).resolves({});
+      iam.on(AddRoleToInstanceProfileCommand).rejects(failure);
+
+      // Act
+      const outcome = await run();
+
+      // Assess
+      expect(outcome).toMatchObject({
+        decision: 'retry',
+        reason,
+        note: `IAM answered ${name} after 3 attempts; the queue delivers the record again later`,
+        changed: true,
+        changes: [`created instance profile ${ROLE}`],
+        iamCalls: 1 + 1 + 1 + 3,
+      });
+      expect(log.visible.map((line) => [line.level, line.message])).toEqual([['warn', 'not done yet, will retry']]);
+      expect(metrics.counts).toEqual([
+        { metric: 'ProfilesCreated', dimensions: undefined },
+        { metric: 'Retries', dimensions: { reason } },
+      ]);
+    },
+  );
+
+  it('returns the record when a read fails on a dropped connection after the SDK’s retries', async () => {
     // Prepare
-    const throttled = new IAMServiceException({
-      name: 'Throttling',
+    const reset = Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
+    iam.on(GetRoleCommand).rejects(reset);
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(outcome).toMatchObject({ decision: 'retry', reason: 'iam-unavailable', changed: false });
+    expect(iam.commandCalls(ListInstanceProfilesForRoleCommand)).toHaveLength(0);
+  });
+
+  it('re-throws an error that is not IAM passing by (access denied)', async () => {
+    // Prepare
+    const denied = new IAMServiceException({
+      name: 'AccessDenied',
       $fault: 'client',
-      message: 'Rate exceeded',
-      $metadata: {},
+      message: 'not authorized to perform: iam:CreateInstanceProfile',
+      $metadata: { httpStatusCode: 403 },
     });
     iam.on(GetRoleCommand).resolves(getRoleOutput());
-    iam.on(ListInstanceProfilesForRoleCommand).rejects(throttled);
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).rejects(denied);
 
     // Act
     const act = run();
 
     // Assess
-    await expect(act).rejects.toBe(throttled);
-    expect(iam.commandCalls(CreateInstanceProfileCommand)).toHaveLength(0);
+    await expect(act).rejects.toBe(denied);
+    expect(iam.commandCalls(AddRoleToInstanceProfileCommand)).toHaveLength(0);
   });
 
   it('plans but changes nothing in a dry run', async () => {

@@ -4,18 +4,12 @@
  * scan does ({@link decideListed}, {@link classify}); only how the facts are read differs.
  */
 import { type IAMClient, ListRolesCommand, type Role } from '@aws-sdk/client-iam';
-import type { Config } from '../../../core/config.js';
-import { type ListedRole, listProfilePages, PAGE_SIZE } from '../../../core/iam/list-account.js';
-import { readProfile, readRole, readRoleProfiles } from '../../../core/iam/read-state.js';
-import {
-  type Classification,
-  classify,
-  decideListed,
-  type ProfileReader,
-  type RoleDecision,
-} from '../../../core/scan.js';
-import { evaluateEc2Trust } from '../../../core/trust-policy.js';
-import { inBatches } from './account.js';
+import type { Config } from '../core/config.js';
+import { type ListedRole, listProfilePages, PAGE_SIZE } from '../core/iam/list-account.js';
+import { readProfile, readRole, readRoleProfiles } from '../core/iam/read-state.js';
+import { type Classification, classify, decideListed, type ProfileReader, type RoleDecision } from '../core/scan.js';
+import { evaluateEc2Trust } from '../core/trust-policy.js';
+import { inBatches } from '../emulator/account.js';
 
 /** A baseline's answer and the IAM calls it made. */
 export interface BaselineResult extends Classification {

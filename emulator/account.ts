@@ -1,5 +1,5 @@
 /**
- * An account of mixed roles, made fast (parallel batches), for the scan's tests and the scan bench:
+ * An account of mixed roles in moto, made fast (parallel batches), for the scan's tests and the bench:
  * EC2 roles with and without profiles, other services' roles, opted-out roles, conflicts, and roles under
  * an excluded path. It knows what a scan must report about it.
  */
@@ -10,8 +10,10 @@ import {
   type IAMClient,
   type Tag,
 } from '@aws-sdk/client-iam';
-import type { ScanSummary } from '../../../core/scan.js';
-import { EC2_TRUST_JSON } from '../../support/policies.js';
+import type { ScanSummary } from '../core/scan.js';
+import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
+
+const EC2_TRUST_JSON = JSON.stringify(EC2_TRUST_POLICY);
 
 /** How many roles of each kind. */
 export interface MixedAccountSpec {

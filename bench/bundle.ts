@@ -1,10 +1,8 @@
 /**
- * `npm run bench`: the remediator bundle's size, import (cold start) time and IAM calls, each beside a
- * baseline measured in the same run:
- * - size and import time against a minimal handler (IAM client plus Powertools Logger) bundled with the
- *   same esbuild options, and against an empty module;
- * - IAM calls per remediation, counted on the wire by a proxy in front of moto.
- * Every bundle runs on the Lambda runtime's Node.js major (scripts/lambda-node.mjs), as in Lambda.
+ * The remediator bundle itself: its size and import (cold start) time beside a minimal handler (IAM
+ * client plus Powertools Logger, bench/baseline-handler.ts) bundled with the same esbuild options and an
+ * empty module, and the IAM calls it makes per remediation beside the fewest the decision allows. Every
+ * bundle runs on the Lambda runtime's Node.js major (scripts/lambda-node.mjs), as in Lambda.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,6 +24,7 @@ import { startMoto } from '../emulator/moto.js';
 // @ts-expect-error: a plain ESM script without type declarations
 import { BUNDLE_OPTIONS } from '../scripts/build.mjs';
 import { lambdaNodePath } from '../scripts/lambda-node.mjs';
+import { type Figure, median, type Section } from './record.js';
 
 const run = promisify(execFile);
 const OUT = '.bench';
@@ -36,7 +35,8 @@ const TARGETS = {
   remediator: 'dist/remediator/index.mjs',
 } as const;
 
-async function main(): Promise<void> {
+/** Size and cold start. */
+export async function bundleSections(): Promise<Section[]> {
   await rm(OUT, { recursive: true, force: true });
   await mkdir(OUT, { recursive: true });
   await writeFile(TARGETS.empty, 'export const handler = async () => ({});\n');
@@ -47,28 +47,50 @@ async function main(): Promise<void> {
     logLevel: 'error',
   });
 
-  console.log('# size');
-  for (const name of ['baseline', 'remediator'] as const) {
-    const bytes = await readFile(TARGETS[name]);
-    console.log(`${name.padEnd(11)} raw ${kb(bytes.length)}  gzip ${kb(gzipSync(bytes).length)}`);
-  }
+  const [ours, baseline] = await Promise.all([readFile(TARGETS.remediator), readFile(TARGETS.baseline)]);
+  const kib = (bytes: number) => Math.round((bytes / 1024) * 10) / 10;
+  const minimal = 'minimal handler (IAM client + Logger)';
+  const size: Section = {
+    title: 'Bundle size',
+    method:
+      'dist/remediator/index.mjs, and a minimal handler (bench/baseline-handler.ts) bundled with the same esbuild options.',
+    figures: [
+      {
+        name: 'remediator, raw',
+        value: kib(ours.length),
+        unit: 'KiB',
+        baseline: { name: minimal, value: kib(baseline.length) },
+      },
+      {
+        name: 'remediator, gzip',
+        value: kib(gzipSync(ours).length),
+        unit: 'KiB',
+        baseline: { name: minimal, value: kib(gzipSync(baseline).length) },
+      },
+    ],
+  };
 
-  console.log(`\n# cold start, median of ${IMPORT_RUNS} fresh node processes, interleaved`);
-  console.log('            import alone          whole process (start, import, exit)');
   const times = await importTimes(Object.values(TARGETS));
-  const empty = times[TARGETS.empty];
-  for (const [name, file] of Object.entries(TARGETS)) {
-    const t = times[file];
-    if (t === undefined || empty === undefined) continue;
-    const [importMs, processMs] = [median(t.importMs), median(t.processMs)];
-    const ratios = [importMs / median(empty.importMs), processMs / median(empty.processMs)];
-    console.log(
-      `${name.padEnd(11)} ${importMs.toFixed(1).padStart(6)} ms ${ratios[0]?.toFixed(2).padStart(5)}x empty   ${processMs.toFixed(1).padStart(6)} ms ${ratios[1]?.toFixed(2).padStart(5)}x empty`,
-    );
-  }
-
-  console.log('\n# IAM calls per remediation, counted by a proxy in front of moto');
-  await countIamCalls();
+  const ms = (file: string, key: 'importMs' | 'processMs') => Math.round(median(times[file]?.[key] ?? []) * 10) / 10;
+  const cold: Section = {
+    title: 'Cold start',
+    method: `Median of ${IMPORT_RUNS} fresh Node 24 processes per file, interleaved: the import alone, and the whole process (start, import, exit).`,
+    figures: [
+      {
+        name: 'remediator, import',
+        value: ms(TARGETS.remediator, 'importMs'),
+        unit: 'ms',
+        baseline: { name: minimal, value: ms(TARGETS.baseline, 'importMs') },
+      },
+      {
+        name: 'remediator, whole process',
+        value: ms(TARGETS.remediator, 'processMs'),
+        unit: 'ms',
+        baseline: { name: 'an empty module', value: ms(TARGETS.empty, 'processMs') },
+      },
+    ],
+  };
+  return [size, cold, await callsSection()];
 }
 
 /** Runs each file's import in a fresh process, round-robin so machine noise spreads evenly. */
@@ -89,11 +111,12 @@ async function importTimes(files: string[]): Promise<Record<string, { importMs: 
   return times;
 }
 
-async function countIamCalls(): Promise<void> {
+/** IAM calls per remediation, counted on the wire by the proxy in front of moto. */
+async function callsSection(): Promise<Section> {
   const moto = await startMoto();
   const proxy = await startIamProxy(moto.url);
   const env = {
-    ...process.env,
+    PATH: process.env.PATH,
     AWS_ENDPOINT_URL: moto.url,
     AWS_ENDPOINT_URL_IAM: proxy.url,
     AWS_ACCESS_KEY_ID: 'bench',
@@ -109,10 +132,29 @@ async function countIamCalls(): Promise<void> {
   const trust = (service: string) =>
     JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
   const cases = [
-    { name: 'new EC2 role (create + link)', role: 'bench-new', service: 'ec2.amazonaws.com', profile: false },
-    { name: 'EC2 role already in a profile', role: 'bench-linked', service: 'ec2.amazonaws.com', profile: true },
-    { name: 'role EC2 cannot assume', role: 'bench-lambda', service: 'lambda.amazonaws.com', profile: false },
+    {
+      name: 'a new EC2 role (create and link)',
+      role: 'bench-new',
+      service: 'ec2.amazonaws.com',
+      profile: false,
+      least: 4,
+    },
+    {
+      name: 'an EC2 role already in a profile',
+      role: 'bench-linked',
+      service: 'ec2.amazonaws.com',
+      profile: true,
+      least: 2,
+    },
+    {
+      name: 'a role EC2 cannot assume',
+      role: 'bench-lambda',
+      service: 'lambda.amazonaws.com',
+      profile: false,
+      least: 1,
+    },
   ];
+  const figures: Figure[] = [];
   try {
     for (const c of cases) {
       await iam.send(new CreateRoleCommand({ RoleName: c.role, AssumeRolePolicyDocument: trust(c.service) }));
@@ -123,21 +165,22 @@ async function countIamCalls(): Promise<void> {
       const seen = proxy.actions.length;
       await runBundle(sqsBatch(createRoleEvent(c.role)), { env });
       const actions = proxy.actions.slice(seen);
-      console.log(`${c.name.padEnd(32)} ${actions.length} calls: ${actions.join(', ')}`);
+      figures.push({
+        name: `IAM calls, ${c.name}`,
+        value: actions.length,
+        unit: '',
+        baseline: { name: 'the fewest the decision needs', value: c.least },
+        note: actions.join(', '),
+      });
     }
   } finally {
+    iam.destroy();
     await proxy.close();
     await moto.stop();
   }
+  return {
+    title: 'IAM calls per remediation',
+    method: 'One CreateRole event per case through the bundle, its IAM calls counted by the proxy in front of moto.',
+    figures,
+  };
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-function kb(bytes: number): string {
-  return `${(bytes / 1024).toFixed(1).padStart(6)} KiB (${bytes} B)`;
-}
-
-await main();

@@ -1,0 +1,56 @@
+/**
+ * `npm run bench`: the project's record of performance. Each figure is measured beside its baseline in the
+ * same run, and the whole is written to bench/results.json, bench/RESULTS.md and the README's table.
+ *
+ *   npm run bench                       every section, then the record is written
+ *   npm run bench -- --only burst,scan  some sections, printed; the record is left as it is
+ *
+ * Sizes: BURST_ROLES (default 300), SCAN_ROLES (default 2000).
+ */
+import { parseArgs } from 'node:util';
+import { bundleSections } from './bundle.js';
+import { burstSection } from './burst.js';
+import { recordOf, renderMarkdown, type Section, writeRecord } from './record.js';
+import { scanSection } from './scan.js';
+import { warmSection } from './warm.js';
+
+/** The burst's seed: the same faults on every run. */
+const BURST_SEED = 2026;
+
+const SECTIONS: Record<string, () => Promise<Section[]>> = {
+  bundle: bundleSections,
+  warm: async () => [await warmSection()],
+  burst: async () => [await burstSection(count('BURST_ROLES', 300), BURST_SEED)],
+  scan: async () => [await scanSection(count('SCAN_ROLES', 2000))],
+};
+
+function count(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 10) throw new Error(`${name} must be a whole number of at least 10`);
+  return Number(raw);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const only = values.only?.split(',').map((name) => name.trim());
+  const unknown = only?.filter((name) => !(name in SECTIONS)) ?? [];
+  if (unknown.length > 0)
+    throw new Error(`no section ${unknown.join(', ')}; the sections: ${Object.keys(SECTIONS).join(', ')}`);
+  const sections: Section[] = [];
+  for (const [name, measure] of Object.entries(SECTIONS)) {
+    if (only !== undefined && !only.includes(name)) continue;
+    console.log(`# ${name}`);
+    sections.push(...(await measure()));
+  }
+  const record = recordOf(sections);
+  console.log(`\n${renderMarkdown(record)}`);
+  if (only === undefined) {
+    await writeRecord(record);
+    console.log('written: bench/results.json, bench/RESULTS.md and the README’s table');
+  } else {
+    console.log('--only: the record (bench/results.json, bench/RESULTS.md, README) is left as it is');
+  }
+}
+
+await main();
