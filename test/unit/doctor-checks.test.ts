@@ -644,6 +644,8 @@ describe('runDoctor', () => {
     const cloudformation = mockClient(CloudFormationClient);
     const events = mockClient(EventBridgeClient);
     const sqs = mockClient(SQSClient);
+    const iam = mockClient(IAMClient);
+    iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: { InstanceProfiles: 1, InstanceProfilesQuota: 1000 } });
     cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: [] });
     cloudformation
       .on(DescribeStacksCommand)
@@ -671,7 +673,7 @@ describe('runDoctor', () => {
 
     // Act
     const report = await runDoctor({ ...deps(), stackName: undefined });
-    for (const mock of [cloudtrail, cloudformation, events, sqs]) mock.restore();
+    for (const mock of [cloudtrail, cloudformation, events, sqs, iam]) mock.restore();
 
     // Assess
     expect(report.stackName).toBe(instance);
