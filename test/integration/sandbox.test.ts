@@ -4,9 +4,10 @@
  * it, the conflict goes through the delete queue, the service releases the profile, the retry succeeds),
  * exit 0 when all of that happened, and nothing left running.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { inOrder } from '../support/lines.js';
+import { processesInGroup } from './support/sandbox-process.js';
 
 interface Finished {
   readonly code: number | null;
@@ -50,25 +51,6 @@ function npmStart(...args: string[]): Promise<Started> {
       finished.then(({ output: all }) => reject(new Error(`exited before printing "${text}":\n${all}`)), reject);
     });
   return Promise.resolve({ pgid: child.pid, finished, printed, closeReader: () => child.stdout.destroy() });
-}
-
-/** The processes still running in a process group. A zombie (state Z) has exited already and only awaits reaping by init. */
-function processesInGroup(pgid: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    execFile('ps', ['-e', '-o', 'pid=,pgid=,stat=,args='], (error, stdout) => {
-      if (error !== null) {
-        reject(error);
-        return;
-      }
-      resolve(
-        stdout
-          .split('\n')
-          .map((line) => line.trim().split(/\s+/))
-          .filter(([, group, state]) => Number(group) === pgid && !state?.startsWith('Z'))
-          .map((fields) => fields.join(' ')),
-      );
-    });
-  });
 }
 
 describe('npm start -- --once', () => {
