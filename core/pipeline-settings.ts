@@ -6,6 +6,18 @@
 /** The CloudFormation stack's name. */
 export const STACK_NAME = 'AutoInstanceProfile';
 
+/** The organization stack's name: the StackSet that puts the service into every member account. */
+export const ORG_STACK_NAME = 'AutoInstanceProfileOrg';
+
+/** The StackSet's default name. */
+export const STACK_SET_NAME = 'AutoInstanceProfile';
+
+/**
+ * How CloudFormation names the stack a StackSet creates in an account: `StackSet-<stack set name>-<uuid>`.
+ * The doctor looks for stacks with this prefix when the account has no stack named {@link STACK_NAME}.
+ */
+export const STACK_SET_INSTANCE_PREFIX = 'StackSet-';
+
 /** Stack output keys, so that tools can find the deployed pieces without guessing physical names. */
 export const STACK_OUTPUTS = {
   ruleName: 'RuleName',

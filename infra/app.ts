@@ -3,13 +3,16 @@
 // which the CLI fills from AWS_REGION or the profile; the construct refuses the wrong region.
 import { App } from 'aws-cdk-lib';
 import { AutoInstanceProfileError } from '../core/errors.js';
-import { STACK_NAME } from '../core/pipeline-settings.js';
+import { ORG_STACK_NAME, STACK_NAME } from '../core/pipeline-settings.js';
+import { AutoInstanceProfileOrgStack } from './org-stack.js';
 import { AutoInstanceProfileStack } from './stack.js';
 
 try {
   const app = new App();
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
   new AutoInstanceProfileStack(app, STACK_NAME, { env });
+  // The same service for every account of an AWS Organization, through a StackSet (docs/organization.md).
+  new AutoInstanceProfileOrgStack(app, ORG_STACK_NAME, { env });
 } catch (error) {
   // A setting or region the user got wrong: one line that names it, not a stack trace. Bugs keep theirs.
   if (!(error instanceof AutoInstanceProfileError)) throw error;

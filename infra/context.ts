@@ -4,6 +4,9 @@
  * or the same keys under "context" in cdk.json. Values from `-c` arrive as strings; values from
  * cdk.json keep their JSON type. Both are accepted.
  *
+ * The organization stack (infra/org-stack.ts) reads the same keys for the service it puts into every account,
+ * and a few of its own ({@link ORGANIZATION_CONTEXT_SETTINGS}).
+ *
  * A mistyped key must not be ignored silently: CDK's own context keys all contain `:` (feature flags
  * `@aws-cdk/…:…`, `aws:cdk:…`, lookups such as `availability-zones:…`), so any key without `:` or `@`
  * that is not one of ours stops synthesis, with the list of ours.
@@ -14,6 +17,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { parseCommaList } from '../core/config.js';
 import { AutoInstanceProfileError } from '../core/errors.js';
+import { type OrganizationProps, resolveOrganizationProps } from './org-props.js';
 import {
   type AutoInstanceProfileProps,
   InvalidSettingError,
@@ -23,10 +27,10 @@ import {
   TRAIL_RETENTION_REQUIREMENT,
 } from './props.js';
 
-/** How one context key becomes one prop. */
-interface ContextSetting {
+/** How one context key becomes one prop (of the service's props by default). */
+interface ContextSetting<Props = AutoInstanceProfileProps> {
   /** The prop it sets. */
-  readonly prop: keyof AutoInstanceProfileProps;
+  readonly prop: keyof Props;
   /** Converts the raw value (a string from `-c`, or JSON from cdk.json); throws InvalidSettingError. */
   readonly read: (raw: unknown, key: string, scope: Construct) => unknown;
   /** The prop is a list: a validation error names the offending entry, not the whole value. */
@@ -61,11 +65,29 @@ export const CONTEXT_SETTINGS = {
   reconcileAfterDeploy: { prop: 'reconcileAfterDeploy', read: readBoolean },
 } as const satisfies Readonly<Record<string, ContextSetting>>;
 
-/** A context key this app reads. */
+/** A context key of the service's settings. */
 export type ContextKey = keyof typeof CONTEXT_SETTINGS;
 
-/** The context keys, in the order docs/deploy.md lists them. */
+/** The service's context keys, in the order docs/deploy.md lists them. */
 export const CONTEXT_KEYS = Object.keys(CONTEXT_SETTINGS) as readonly ContextKey[];
+
+/**
+ * The organization stack's own context keys, with the prop of {@link OrganizationProps} each sets, named like it.
+ * docs/organization.md lists them in this order.
+ */
+export const ORGANIZATION_CONTEXT_SETTINGS = {
+  organizationalUnitIds: { prop: 'organizationalUnitIds', read: readList, list: true },
+  callAs: { prop: 'callAs', read: readText },
+  retainStacksOnAccountRemoval: { prop: 'retainStacksOnAccountRemoval', read: readBoolean },
+  maxConcurrentPercentage: { prop: 'maxConcurrentPercentage', read: readNumber },
+  failureTolerancePercentage: { prop: 'failureTolerancePercentage', read: readNumber },
+  regionConcurrency: { prop: 'regionConcurrency', read: readText },
+  alarmEmail: { prop: 'alarmEmail', read: readText },
+  stackSetName: { prop: 'stackSetName', read: readText },
+} as const satisfies Readonly<Record<string, ContextSetting<OrganizationProps>>>;
+
+/** Every context key this app reads: the service's, then the organization stack's. */
+export const APP_CONTEXT_KEYS: readonly string[] = [...CONTEXT_KEYS, ...Object.keys(ORGANIZATION_CONTEXT_SETTINGS)];
 
 /** A context key that looks like one of ours (no `:` or `@`) but is not one. */
 export class UnknownContextKeyError extends AutoInstanceProfileError {
@@ -75,7 +97,7 @@ export class UnknownContextKeyError extends AutoInstanceProfileError {
       return meant === undefined ? key : `${key} (did you mean ${meant}?)`;
     });
     super(
-      `Unknown context key${keys.length > 1 ? 's' : ''} ${named.join(', ')}. The keys this app reads: ${CONTEXT_KEYS.join(', ')} (docs/deploy.md, "Settings")`,
+      `Unknown context key${keys.length > 1 ? 's' : ''} ${named.join(', ')}. The keys this app reads: ${APP_CONTEXT_KEYS.join(', ')} (docs/deploy.md, "Settings"; docs/organization.md, "Settings")`,
     );
     this.name = 'UnknownContextKeyError';
   }
@@ -88,22 +110,35 @@ export class UnknownContextKeyError extends AutoInstanceProfileError {
  * construct would refuse.
  */
 export function propsFromContext(scope: Construct): AutoInstanceProfileProps {
+  return readContext<AutoInstanceProfileProps>(scope, CONTEXT_SETTINGS, resolveProps);
+}
+
+/** The organization stack's own props from `scope`'s context, as {@link propsFromContext} reads the service's. */
+export function organizationPropsFromContext(scope: Construct): OrganizationProps {
+  return readContext<OrganizationProps>(scope, ORGANIZATION_CONTEXT_SETTINGS, resolveOrganizationProps);
+}
+
+/** Reads the keys of one table, then validates them as props with `resolve`, naming the context key on error. */
+function readContext<Props>(
+  scope: Construct,
+  table: Readonly<Record<string, ContextSetting<Props>>>,
+  resolve: (props: Props) => unknown,
+): Props {
   const unknown = Object.keys(scope.node.getAllContext()).filter(
-    (key) => !/[:@]/.test(key) && !(CONTEXT_KEYS as readonly string[]).includes(key),
+    (key) => !/[:@]/.test(key) && !APP_CONTEXT_KEYS.includes(key),
   );
   if (unknown.length > 0) throw new UnknownContextKeyError(unknown);
 
   const props: Record<string, unknown> = {};
-  const sources = new Map<string, { readonly key: ContextKey; readonly raw: unknown; readonly list: boolean }>();
-  for (const key of CONTEXT_KEYS) {
+  const sources = new Map<string, { readonly key: string; readonly raw: unknown; readonly list: boolean }>();
+  for (const [key, setting] of Object.entries(table)) {
     const raw = scope.node.tryGetContext(key) as unknown;
     if (raw === undefined) continue;
-    const setting: ContextSetting = CONTEXT_SETTINGS[key];
-    props[setting.prop] = setting.read(raw, key, scope);
-    sources.set(setting.prop, { key, raw, list: setting.list === true });
+    props[String(setting.prop)] = setting.read(raw, key, scope);
+    sources.set(String(setting.prop), { key, raw, list: setting.list === true });
   }
   try {
-    resolveProps(props);
+    resolve(props as Props);
   } catch (error) {
     const source = error instanceof InvalidSettingError ? sources.get(error.setting) : undefined;
     if (error instanceof InvalidSettingError && source !== undefined) {
@@ -113,7 +148,7 @@ export function propsFromContext(scope: Construct): AutoInstanceProfileProps {
     }
     throw error;
   }
-  return props as AutoInstanceProfileProps;
+  return props as Props;
 }
 
 function readNumber(raw: unknown, key: string): number {
@@ -144,6 +179,12 @@ function readSchedule(raw: unknown, key: string): ScheduleExpression | 'disabled
   return text === 'disabled' ? text : ScheduleExpression.expression(text);
 }
 
+/** A string, trimmed; the prop validates what it may be. */
+function readText(raw: unknown, key: string): string {
+  if (typeof raw === 'string' && raw.trim() !== '') return raw.trim();
+  throw contextError(key, 'must be a non-empty string', JSON.stringify(raw));
+}
+
 function readTopicArn(raw: unknown, key: string): string {
   const arn = typeof raw === 'string' ? raw.trim() : '';
   if (!/^arn:[\w-]+:sns:[\w-]+:\d{12}:[\w.-]+$/.test(arn)) {
@@ -164,9 +205,9 @@ function contextError(key: string, requirement: string, got: string, cause?: unk
 }
 
 /** The key of ours that `key` most likely meant: same letters in another case, or one is the start of the other. */
-function likelyKey(key: string): ContextKey | undefined {
+function likelyKey(key: string): string | undefined {
   const typed = key.toLowerCase();
-  return CONTEXT_KEYS.find((known) => {
+  return APP_CONTEXT_KEYS.find((known) => {
     const candidate = known.toLowerCase();
     return candidate === typed || candidate.startsWith(typed) || typed.startsWith(candidate);
   });

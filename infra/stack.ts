@@ -10,8 +10,12 @@ import { propsFromContext } from './context.js';
 
 /** Stack props: the usual ones, and the construct's, which override any set through context. */
 export interface AutoInstanceProfileStackProps extends StackProps {
-  /** @default - read from CDK context (see infra/context.ts), else the construct's defaults */
-  readonly service?: AutoInstanceProfileProps;
+  /**
+   * The construct's props, or a function of the stack that returns them, for props that need a construct of the
+   * stack (the organization's member stack takes its alarm topic from a parameter of its own).
+   * @default - read from CDK context (see infra/context.ts), else the construct's defaults
+   */
+  readonly service?: AutoInstanceProfileProps | ((stack: Stack) => AutoInstanceProfileProps);
 }
 
 /** One AutoInstanceProfile and its outputs. */
@@ -25,7 +29,8 @@ export class AutoInstanceProfileStack extends Stack {
       description: 'auto-instance-profile: gives IAM roles that EC2 may assume their console-style instance profile',
       ...stackProps,
     });
-    this.service = new AutoInstanceProfile(this, 'Service', { ...propsFromContext(this), ...service });
+    const serviceProps = typeof service === 'function' ? service(this) : service;
+    this.service = new AutoInstanceProfile(this, 'Service', { ...propsFromContext(this), ...serviceProps });
 
     new CfnOutput(this, STACK_OUTPUTS.ruleName, {
       description: 'The EventBridge rule on the default bus for create and trust-change events',

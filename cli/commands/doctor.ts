@@ -8,7 +8,7 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DEFAULT_SETTLE_DELAY_SECONDS, STACK_NAME } from '../../core/pipeline-settings.js';
+import { DEFAULT_SETTLE_DELAY_SECONDS, STACK_NAME, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
 import {
   AWS_OPTION_ROWS,
   AWS_OPTIONS,
@@ -52,7 +52,10 @@ const USAGE = formatHelp(
       rows: [
         ['region', "the region is its partition's IAM event region (us-east-1, cn-north-1, us-gov-west-1)"],
         ['trail', "a CloudTrail trail is logging IAM's write management events"],
-        ['stack', `the ${STACK_NAME} stack is deployed, with its outputs`],
+        [
+          'stack',
+          `the ${STACK_NAME} stack, or the stack an organization's StackSet made here (${STACK_SET_INSTANCE_PREFIX}…), is deployed, with its outputs`,
+        ],
         ['rule', "the stack's EventBridge rule for creates and trust changes is enabled"],
         ['delete-rule', "the stack's EventBridge rule for deletes is enabled"],
         ['dead-letter-queue', "the stack's dead-letter queue is empty"],
@@ -72,7 +75,10 @@ const USAGE = formatHelp(
           `with --smoke: seconds to wait for the profile (default: the queue's settle delay, else ${DEFAULT_SETTLE_DELAY_SECONDS}, + ${SMOKE_MARGIN_SECONDS})`,
         ],
         ['--json', 'print the report as JSON: account, region, checks [{name, ok, status, detail}], smoke'],
-        ['--stack-name NAME', `the stack to look for (default: ${STACK_NAME})`],
+        [
+          '--stack-name NAME',
+          `the stack to look for (default: ${STACK_NAME}, else the one ${STACK_SET_INSTANCE_PREFIX}… stack with the service's outputs)`,
+        ],
         ...AWS_OPTION_ROWS,
         HELP_ROW,
       ],
@@ -120,7 +126,8 @@ export const doctorCommand: Command = {
     }
     const timeout = wholeSeconds('timeout', values.timeout, 1, MAX_TIMEOUT_SECONDS);
     if (timeout !== undefined && !values.smoke) throw new UsageError('--timeout goes with --smoke');
-    const stackName = nonBlank('stack-name', values['stack-name']) ?? STACK_NAME;
+    const requestedStack = nonBlank('stack-name', values['stack-name']);
+    const stackName = requestedStack ?? STACK_NAME;
     const session = await openAwsSession(
       { profile: nonBlank('profile', values.profile), region: nonBlank('region', values.region) },
       io.env,
@@ -138,7 +145,7 @@ export const doctorCommand: Command = {
     try {
       const report = await runDoctor({
         region: session.region,
-        stackName,
+        stackName: requestedStack,
         cloudtrail,
         cloudformation,
         events,
@@ -169,7 +176,7 @@ export const doctorCommand: Command = {
         text?.check(smoke.check);
       }
       const checks = [...report.checks, ...(smoke === undefined ? [] : [smoke.check])];
-      if (text === undefined) writeJson(io.stdout, jsonReport(identity, stackName, checks, smoke));
+      if (text === undefined) writeJson(io.stdout, jsonReport(identity, report.stackName, checks, smoke));
       else text.summary(checks);
       if (smoke?.interrupted === true) return EXIT.interrupted;
       return checks.every((check) => check.status === 'ok') ? EXIT.ok : EXIT.failed;

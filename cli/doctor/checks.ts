@@ -5,7 +5,8 @@
 import type { AdvancedEventSelector, AdvancedFieldSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
 import { EVENT_PATTERNS, type EventPattern } from '../../core/event-pattern.js';
 import { CLOUDTRAIL_DETAIL_TYPE, type Delivery, IAM_CLOUDTRAIL_SOURCE } from '../../core/events.js';
-import { IAM_EVENT_REGION, STACK_OUTPUTS } from '../../core/pipeline-settings.js';
+import { STACK_NAME, STACK_OUTPUTS, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
+import { iamEventRegionFor, partitionOf } from '../../core/regions.js';
 import { describeError } from '../errors.js';
 
 /** The checks, in the order they are reported; `smoke` only with `--smoke`. */
@@ -53,31 +54,13 @@ export function tally(checks: readonly CheckResult[]): Readonly<Record<CheckStat
   return counts;
 }
 
-/** Region prefixes of the partitions other than `aws`, longest first so that `us-isob-` wins over `us-iso-`. */
-const PARTITION_PREFIXES: readonly (readonly [string, string])[] = [
-  ['us-isob-', 'aws-iso-b'],
-  ['us-isof-', 'aws-iso-f'],
-  ['eu-isoe-', 'aws-iso-e'],
-  ['us-iso-', 'aws-iso'],
-  ['us-gov-', 'aws-us-gov'],
-  ['eusc-', 'aws-eusc'],
-  ['cn-', 'aws-cn'],
-];
-
-/** The partition a region belongs to. */
-export function partitionOf(region: string): string {
-  return PARTITION_PREFIXES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
-}
-
-/** The region whose default bus receives IAM's CloudTrail events, for a region's partition; undefined if unsupported. */
-export function iamEventRegionFor(region: string): string | undefined {
-  return IAM_EVENT_REGION[partitionOf(region)];
-}
-
-/** The region must be the one where IAM's events reach EventBridge, since the stack's rule lives there. */
+/**
+ * The region must be the one where IAM's events reach EventBridge, since the stack's rule lives there. The
+ * partition comes from core/regions.ts, the table the CDK app's region guard reads too.
+ */
 export function checkRegion(region: string): CheckResult {
   const partition = partitionOf(region);
-  const expected = IAM_EVENT_REGION[partition];
+  const expected = iamEventRegionFor(region);
   if (expected === undefined) {
     return {
       name: 'region',
@@ -268,6 +251,68 @@ export function checkStack(
   const outputs = Object.fromEntries(keys.map((key) => [key, stack.outputs[STACK_OUTPUTS[key]] ?? ''])) as StackOutputs;
   const note = stack.status === 'UPDATE_ROLLBACK_COMPLETE' ? ' (its last update rolled back)' : '';
   return { result: { name: 'stack', status: 'ok', detail: `stack ${stackName} is ${stack.status}${note}` }, outputs };
+}
+
+/** What the doctor found when it looked for the service's stack. */
+export interface StackSearch {
+  /** The stack named with `--stack-name`; undefined to look for the service's stack under either name. */
+  readonly requested: string | undefined;
+  /** The stack named `requested`, or {@link STACK_NAME} when none was requested; undefined when it does not exist. */
+  readonly named: StackFacts | undefined;
+  /**
+   * The stacks named `StackSet-…` ({@link STACK_SET_INSTANCE_PREFIX}), read only when nothing was requested and
+   * there is no {@link STACK_NAME}: the stack an organization's StackSet created in this account is one of them.
+   */
+  readonly stackSetStacks: readonly StackFacts[];
+}
+
+/**
+ * Whether a stack is a deployment of the service: it has the outputs every version has had. A StackSet's stack
+ * has a generated name, so its outputs are what tells it apart from the other StackSets' stacks.
+ */
+export function isServiceStack(stack: StackFacts): boolean {
+  return Boolean(stack.outputs[STACK_OUTPUTS.ruleName]) && Boolean(stack.outputs[STACK_OUTPUTS.functionName]);
+}
+
+/**
+ * Finds the service's stack and checks it ({@link checkStack}): the one requested; else the single-account
+ * stack ({@link STACK_NAME}); else the one stack an organization's StackSet created here
+ * (`StackSet-<name>-<uuid>`, docs/organization.md), recognised by its outputs. Returns the name of the stack the
+ * other checks read, for the report.
+ */
+export function checkServiceStack(
+  region: string,
+  search: StackSearch,
+): { readonly result: CheckResult; readonly outputs?: StackOutputs; readonly stackName: string } {
+  const name = search.requested ?? STACK_NAME;
+  if (search.named !== undefined || search.requested !== undefined) {
+    return { ...checkStack(name, region, search.named), stackName: search.named?.name ?? name };
+  }
+  const ours = search.stackSetStacks.filter(isServiceStack);
+  const [only] = ours;
+  if (ours.length > 1) {
+    return {
+      result: {
+        name: 'stack',
+        status: 'failed',
+        detail: `stack ${STACK_NAME} is not deployed in ${region}, and ${ours.length} StackSet stacks hold the service: ${ours.map((stack) => stack.name).join(', ')}; choose one with --stack-name`,
+      },
+      stackName: name,
+    };
+  }
+  if (only === undefined) {
+    return {
+      result: {
+        name: 'stack',
+        status: 'failed',
+        detail: `stack ${STACK_NAME} is not deployed in ${region} (npm run deploy), nor is a stack of an organization's StackSet (${STACK_SET_INSTANCE_PREFIX}…; npm run deploy:org from the management account)`,
+      },
+      stackName: name,
+    };
+  }
+  const found = checkStack(only.name, region, only);
+  const origin = " (created by the organization's StackSet)";
+  return { ...found, result: { ...found.result, detail: found.result.detail + origin }, stackName: only.name };
 }
 
 /** What was read about the rule. */

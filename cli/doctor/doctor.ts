@@ -10,6 +10,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Delivery } from '../../core/events.js';
+import { STACK_NAME, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
 import { asAwsAccessError } from '../errors.js';
 import {
   type CheckName,
@@ -19,18 +20,27 @@ import {
   checkInstanceProfiles,
   checkRegion,
   checkRule,
-  checkStack,
+  checkServiceStack,
   checkTrails,
   notChecked,
   RULE_CHECKS,
   type StackOutputs,
 } from './checks.js';
-import { readInstanceProfileUsage, readQueueDelay, readQueueDepth, readRule, readStack, readTrails } from './probes.js';
+import {
+  readInstanceProfileUsage,
+  readQueueDelay,
+  readQueueDepth,
+  readRule,
+  readStack,
+  readStacksNamed,
+  readTrails,
+} from './probes.js';
 
 /** What the doctor needs: the resolved region and one client per service, all for that region. */
 export interface DoctorDeps {
   readonly region: string;
-  readonly stackName: string;
+  /** The stack `--stack-name` asked for; undefined to find the single-account stack or the StackSet's. */
+  readonly stackName: string | undefined;
   readonly cloudtrail: CloudTrailClient;
   readonly cloudformation: CloudFormationClient;
   readonly events: EventBridgeClient;
@@ -38,9 +48,11 @@ export interface DoctorDeps {
   readonly iam: IAMClient;
 }
 
-/** The checks in report order, and the stack's outputs when it could be read. */
+/** The checks in report order, the stack they read, and its outputs when it could be read. */
 export interface DoctorReport {
   readonly checks: readonly CheckResult[];
+  /** The stack found (or looked for): the requested one, AutoInstanceProfile, or the StackSet's `StackSet-…`. */
+  readonly stackName: string;
   readonly outputs?: StackOutputs;
 }
 
@@ -65,7 +77,10 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   if (stack.outputs === undefined) {
     const why = `the stack check did not pass`;
     const rules = DELIVERIES.map((delivery) => notChecked(RULE_CHECKS[delivery].name, why));
-    return { checks: [region, trail, stack.result, ...rules, notChecked('dead-letter-queue', why), profiles] };
+    return {
+      checks: [region, trail, stack.result, ...rules, notChecked('dead-letter-queue', why), profiles],
+      stackName: stack.stackName,
+    };
   }
   const { outputs } = stack;
   const [rules, dlq] = await Promise.all([
@@ -81,7 +96,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       checkDeadLetterQueue(await readQueueDepth(deps.sqs, outputs.deadLetterQueueUrl)),
     ),
   ]);
-  return { checks: [region, trail, stack.result, ...rules, dlq, profiles], outputs };
+  return { checks: [region, trail, stack.result, ...rules, dlq, profiles], stackName: stack.stackName, outputs };
 }
 
 /**
@@ -111,12 +126,21 @@ async function attempt(name: CheckName, call: string, check: () => Promise<Check
 
 async function attemptStack(
   deps: DoctorDeps,
-): Promise<{ readonly result: CheckResult; readonly outputs?: StackOutputs }> {
+): Promise<{ readonly result: CheckResult; readonly outputs?: StackOutputs; readonly stackName: string }> {
   try {
-    return checkStack(deps.stackName, deps.region, await readStack(deps.cloudformation, deps.stackName));
+    const named = await readStack(deps.cloudformation, deps.stackName ?? STACK_NAME);
+    // Only when nothing was asked for and the single-account stack is absent: the StackSet's stack has a generated name.
+    const stackSetStacks =
+      deps.stackName === undefined && named === undefined
+        ? await readStacksNamed(deps.cloudformation, STACK_SET_INSTANCE_PREFIX)
+        : [];
+    return checkServiceStack(deps.region, { requested: deps.stackName, named, stackSetStacks });
   } catch (error) {
     const access = asAwsAccessError(error, 'DescribeStacks');
     if (access !== undefined) throw access;
-    return { result: callFailed('stack', 'CloudFormation DescribeStacks', error) };
+    return {
+      result: callFailed('stack', 'CloudFormation DescribeStacks', error),
+      stackName: deps.stackName ?? STACK_NAME,
+    };
   }
 }

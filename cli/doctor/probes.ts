@@ -2,7 +2,12 @@
  * The doctor's reads: one small function per AWS fact, each taking its client. Read-only calls only,
  * so the doctor is safe to run with a read-only role.
  */
-import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  type CloudFormationClient,
+  DescribeStacksCommand,
+  paginateDescribeStacks,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
 import {
   type CloudTrailClient,
   DescribeTrailsCommand,
@@ -75,17 +80,7 @@ export async function readStack(
   try {
     const { Stacks = [] } = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = Stacks[0];
-    if (stack === undefined) return undefined;
-    const outputs: Record<string, string> = {};
-    for (const { OutputKey, OutputValue } of stack.Outputs ?? []) {
-      if (OutputKey !== undefined && OutputValue !== undefined) outputs[OutputKey] = OutputValue;
-    }
-    return {
-      name: stack.StackName ?? stackName,
-      status: stack.StackStatus ?? 'UNKNOWN',
-      statusReason: stack.StackStatusReason,
-      outputs,
-    };
+    return stack === undefined ? undefined : stackFacts(stack, stackName);
   } catch (error) {
     // CloudFormation answers a missing stack with a generic ValidationError; only its message tells.
     if (error instanceof Error && error.name === 'ValidationError' && /does not exist/.test(error.message)) {
@@ -93,6 +88,33 @@ export async function readStack(
     }
     throw error;
   }
+}
+
+/**
+ * Every stack of the region whose name starts with `prefix`, with its outputs: DescribeStacks without a name,
+ * page by page (it lists the stacks that are not deleted).
+ */
+export async function readStacksNamed(cloudformation: CloudFormationClient, prefix: string): Promise<StackFacts[]> {
+  const found: StackFacts[] = [];
+  for await (const page of paginateDescribeStacks({ client: cloudformation }, {})) {
+    for (const stack of page.Stacks ?? []) {
+      if (stack.StackName?.startsWith(prefix)) found.push(stackFacts(stack, stack.StackName));
+    }
+  }
+  return found;
+}
+
+function stackFacts(stack: Stack, stackName: string): StackFacts {
+  const outputs: Record<string, string> = {};
+  for (const { OutputKey, OutputValue } of stack.Outputs ?? []) {
+    if (OutputKey !== undefined && OutputValue !== undefined) outputs[OutputKey] = OutputValue;
+  }
+  return {
+    name: stack.StackName ?? stackName,
+    status: stack.StackStatus ?? 'UNKNOWN',
+    statusReason: stack.StackStatusReason,
+    outputs,
+  };
 }
 
 /** The rule on the default event bus, or undefined when it does not exist. */

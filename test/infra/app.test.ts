@@ -3,11 +3,11 @@
  * (which the CLI fills from AWS_REGION or the profile) and context from CDK_CONTEXT_JSON (`-c key=value`).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { STACK_NAME, STACK_OUTPUTS } from '../../core/pipeline-settings.js';
+import { ORG_STACK_NAME, STACK_NAME, STACK_OUTPUTS } from '../../core/pipeline-settings.js';
 
 const outdir = mkdtempSync(join(tmpdir(), 'aip-app-'));
 
@@ -75,5 +75,51 @@ describe('the CDK app', () => {
     expect(
       resources.find((r) => r.Type === 'AWS::SQS::Queue' && r.Properties.RedrivePolicy)?.Properties.DelaySeconds,
     ).toBe(45);
+  });
+
+  it(`writes ${ORG_STACK_NAME}.template.json beside it, with the StackSet and the member template it deploys`, () => {
+    // Act
+    const { status, stderr } = runApp({
+      CDK_DEFAULT_REGION: 'us-east-1',
+      CDK_CONTEXT_JSON: JSON.stringify({ organizationalUnitIds: 'ou-ab12-11111111', dryRun: 'true' }),
+    });
+
+    // Assess
+    expect(status, stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
+    };
+    const stacks = Object.values(manifest.artifacts).filter((a) => a.type === 'aws:cloudformation:stack');
+    expect(stacks.map((a) => a.properties?.templateFile).sort()).toEqual(
+      [`${ORG_STACK_NAME}.template.json`, `${STACK_NAME}.template.json`].sort(),
+    );
+    const org = JSON.parse(readFileSync(join(outdir, `${ORG_STACK_NAME}.template.json`), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const stackSet = Object.values(org.Resources).find((r) => r.Type === 'AWS::CloudFormation::StackSet');
+    expect(stackSet?.Properties).toMatchObject({
+      PermissionModel: 'SERVICE_MANAGED',
+      StackInstancesGroup: [
+        { DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-11111111'] }, Regions: ['us-east-1'] },
+      ],
+    });
+    const members = readdirSync(outdir).filter((file) => /^AutoInstanceProfileOrgMember.*\.template\.json$/.test(file));
+    expect(members).toHaveLength(1);
+    const member = readFileSync(join(outdir, members[0] ?? ''), 'utf8');
+    expect(member).toContain('"DRY_RUN": "true"');
+  });
+
+  it('stops on an organization setting it cannot use, in one line naming the key', () => {
+    // Act
+    const { status, stderr } = runApp({
+      CDK_DEFAULT_REGION: 'us-east-1',
+      CDK_CONTEXT_JSON: JSON.stringify({ callAs: 'ADMIN' }),
+    });
+
+    // Assess
+    expect(status).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      'Error: Context value callAs must be SELF or DELEGATED_ADMIN, got "ADMIN"',
+    ]);
   });
 });

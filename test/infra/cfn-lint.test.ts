@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { TimeZone } from 'aws-cdk-lib';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeSynthOutputs, type SynthOptions, synthesize } from './support/synth.js';
+import {
+  type OrgSynthOptions,
+  removeSynthOutputs,
+  type SynthOptions,
+  synthesize,
+  synthesizeOrg,
+} from './support/synth.js';
 
 /** One cfn-lint finding, as `--format json` reports it. */
 interface Match {
@@ -73,5 +79,43 @@ describe.each(Object.entries(CONFIGURATIONS))('cfn-lint, %s', (name, options) =>
     expect(errors).toEqual([]);
     // cfn-lint's exit status is a bit field: 2 means errors; anything above 14 means it could not lint.
     expect(status !== null && (status & 2) === 0 && status <= 14, `exit ${status}: ${stderr}`).toBe(true);
+  });
+});
+
+const ORG_CONFIGURATIONS: Record<string, OrgSynthOptions> = {
+  'organization, environment-agnostic defaults': {},
+  'organization, us-east-1 with every option': {
+    env: { region: 'us-east-1', account: '123456789012' },
+    organization: {
+      organizationalUnitIds: ['ou-ab12-11111111', 'ou-ab12-22222222'],
+      callAs: 'DELEGATED_ADMIN',
+      retainStacksOnAccountRemoval: true,
+      maxConcurrentPercentage: 100,
+      failureTolerancePercentage: 0,
+      regionConcurrency: 'PARALLEL',
+      alarmEmail: 'platform@example.com',
+    },
+    service: { createTrail: true, dryRun: true, reconcileSchedule: 'disabled' },
+  },
+};
+
+describe.each(Object.entries(ORG_CONFIGURATIONS))('cfn-lint, %s', (name, options) => {
+  it('reports no error in the organization template nor in the member template its StackSet deploys', () => {
+    // Prepare
+    const { template, memberPath } = synthesizeOrg(options);
+    const path = join(workdir, `${name.replaceAll(' ', '-')}.template.json`);
+    writeFileSync(path, JSON.stringify(template.toJSON(), null, 2));
+
+    // Act
+    const results = [path, memberPath].map((file) => ({ file, ...cfnLint(file) }));
+
+    // Assess
+    for (const { file, status, matches, stderr } of results) {
+      const errors = matches
+        .filter((m) => m.Level === 'Error')
+        .map((m) => `${m.Rule.Id} ${m.Message} at ${m.Location.Path?.join('/')}`);
+      expect(errors, file).toEqual([]);
+      expect(status !== null && (status & 2) === 0 && status <= 14, `${file}: exit ${status}: ${stderr}`).toBe(true);
+    }
   });
 });

@@ -9,24 +9,42 @@ import { type Acknowledgment, type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { buildStack, removeSynthOutputs, type SynthOptions } from './support/synth.js';
+import { buildOrgStack, buildStack, removeSynthOutputs } from './support/synth.js';
+
+/** Builds one stack to check, in a fresh App. */
+type Build = () => { app: App; stack: IConstruct };
 
 /**
  * The configurations to check: the defaults, as `npm run synth` renders them (region known, account
- * not) and environment-agnostic, and every optional resource switched on.
+ * not) and environment-agnostic, and every optional resource switched on; and the organization stack, whose
+ * findings include its member template's (built inside it), by default and with every option.
  */
-const CONFIGURATIONS: Record<string, SynthOptions> = {
-  'defaults, environment-agnostic': {},
-  'defaults, us-east-1': { env: { region: 'us-east-1' } },
-  'reconcile only by hand (no schedule, no after-deploy run), us-east-1': {
-    env: { region: 'us-east-1' },
-    props: { reconcileSchedule: 'disabled', reconcileAfterDeploy: false },
-  },
-  'everything on, us-east-1 and an account': {
-    env: { region: 'us-east-1', account: '123456789012' },
-    props: { createTrail: true, dryRun: true, ignoredCallers: ['cloudformation.amazonaws.com'] },
-    context: { alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops-alarms' },
-  },
+const CONFIGURATIONS: Record<string, Build> = {
+  'defaults, environment-agnostic': () => buildStack({}),
+  'defaults, us-east-1': () => buildStack({ env: { region: 'us-east-1' } }),
+  'reconcile only by hand (no schedule, no after-deploy run), us-east-1': () =>
+    buildStack({
+      env: { region: 'us-east-1' },
+      props: { reconcileSchedule: 'disabled', reconcileAfterDeploy: false },
+    }),
+  'everything on, us-east-1 and an account': () =>
+    buildStack({
+      env: { region: 'us-east-1', account: '123456789012' },
+      props: { createTrail: true, dryRun: true, ignoredCallers: ['cloudformation.amazonaws.com'] },
+      context: { alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops-alarms' },
+    }),
+  'organization stack, defaults, environment-agnostic': () => buildOrgStack({}),
+  'organization stack, defaults, us-east-1': () => buildOrgStack({ env: { region: 'us-east-1' } }),
+  'organization stack, OUs, delegated administrator, an email, members with a trail, us-east-1 and an account': () =>
+    buildOrgStack({
+      env: { region: 'us-east-1', account: '123456789012' },
+      organization: {
+        organizationalUnitIds: ['ou-ab12-11111111'],
+        callAs: 'DELEGATED_ADMIN',
+        alarmEmail: 'platform@example.com',
+      },
+      service: { createTrail: true, reconcileSchedule: 'disabled' },
+    }),
 };
 
 /** A reason long enough to say why, not just that. */
@@ -67,7 +85,7 @@ function storedAcknowledgments(scope: IConstruct): RecordedAcknowledgment[] {
 }
 
 /** Builds the stack while recording, instead of applying, every acknowledgment. */
-function buildWithoutAcknowledgments(options: SynthOptions): {
+function buildWithoutAcknowledgments(build: Build): {
   app: App;
   scope: IConstruct;
   acknowledgments: RecordedAcknowledgment[];
@@ -85,7 +103,7 @@ function buildWithoutAcknowledgments(options: SynthOptions): {
       },
     });
   });
-  const { app, stack } = buildStack(options);
+  const { app, stack } = build();
   vi.restoreAllMocks();
   return { app, scope: stack, acknowledgments };
 }
@@ -96,10 +114,10 @@ afterEach(() => {
 
 afterAll(removeSynthOutputs);
 
-describe.each(Object.entries(CONFIGURATIONS))('cdk-nag, %s', (_, options) => {
+describe.each(Object.entries(CONFIGURATIONS))('cdk-nag, %s', (_, build) => {
   it('finds nothing that is not acknowledged', () => {
     // Prepare
-    const { app, stack } = buildStack(options);
+    const { app, stack } = build();
 
     // Act
     const open = findings(app, stack);
@@ -110,7 +128,7 @@ describe.each(Object.entries(CONFIGURATIONS))('cdk-nag, %s', (_, options) => {
 
   it('stores a reason with every acknowledgment', () => {
     // Prepare
-    const { stack } = buildStack(options);
+    const { stack } = build();
 
     // Act
     const acknowledgments = storedAcknowledgments(stack);
@@ -124,7 +142,7 @@ describe.each(Object.entries(CONFIGURATIONS))('cdk-nag, %s', (_, options) => {
 
   it('acknowledges only findings that occur, on the constructs where they occur', () => {
     // Prepare
-    const { app, scope, acknowledgments } = buildWithoutAcknowledgments(options);
+    const { app, scope, acknowledgments } = buildWithoutAcknowledgments(build);
 
     // Act
     const raw = findings(app, scope);

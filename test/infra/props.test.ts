@@ -8,7 +8,12 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { describe, expect, it } from 'vitest';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
-import { CONTEXT_SETTINGS, propsFromContext, UnknownContextKeyError } from '../../infra/context.js';
+import {
+  CONTEXT_SETTINGS,
+  ORGANIZATION_CONTEXT_SETTINGS,
+  propsFromContext,
+  UnknownContextKeyError,
+} from '../../infra/context.js';
 import {
   type AutoInstanceProfileProps,
   DEFAULT_PROPS,
@@ -319,5 +324,19 @@ describe('docs/deploy.md settings table', () => {
 
     // Assess
     expect(rows).toEqual(Object.entries(CONTEXT_SETTINGS).map(([key, setting]) => [key, setting.prop]));
+  });
+});
+
+describe('docs/organization.md settings table', () => {
+  it('lists every organization context key beside the prop it sets, and nothing else', () => {
+    // Prepare
+    const doc = readFileSync('docs/organization.md', 'utf8');
+    const section = doc.slice(doc.indexOf('## Settings'), doc.indexOf('\n## ', doc.indexOf('## Settings') + 1));
+
+    // Act
+    const rows = [...section.matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)].map(([, key, prop]) => [key, prop]);
+
+    // Assess
+    expect(rows).toEqual(Object.entries(ORGANIZATION_CONTEXT_SETTINGS).map(([key, setting]) => [key, setting.prop]));
   });
 });

@@ -5,7 +5,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkRegion } from '../../cli/doctor/checks.js';
 import { IAM_EVENT_REGION } from '../../core/pipeline-settings.js';
+import { iamEventRegionFor, partitionOf } from '../../core/regions.js';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
 import { REGION_RULE_ID } from '../../infra/region-guard.js';
 import { buildStack, removeSynthOutputs, synthesize } from './support/synth.js';
@@ -18,11 +20,41 @@ describe('region guard', () => {
     ['us-west-2', /only in us-east-1/],
     ['cn-northwest-1', /only in cn-north-1, the aws-cn partition's IAM event region/],
     ['us-gov-east-1', /only in us-gov-west-1, the aws-us-gov partition's IAM event region/],
-    ['us-iso-east-1', /only in one of us-east-1 \(aws\), cn-north-1 \(aws-cn\), us-gov-west-1 \(aws-us-gov\)/],
-    ['xx-nowhere-1', /only in one of us-east-1 \(aws\)/],
+    [
+      'us-iso-east-1',
+      /only in one of us-east-1 \(aws\), cn-north-1 \(aws-cn\), us-gov-west-1 \(aws-us-gov\) \(the aws-iso partition is not supported\)/,
+    ],
+    // A name no partition claims is taken to be aws's, as the AWS SDKs and the doctor take it.
+    ['xx-nowhere-1', /only in us-east-1, the aws partition's IAM event region/],
   ])('refuses %s and names the right region', (region, message) => {
     expect(() => buildStack({ env: { region } })).toThrow(message);
   });
+
+  it.each(['eu-west-1', 'cn-northwest-1', 'us-gov-east-1', 'us-iso-east-1', 'xx-nowhere-1', 'us-east-1'])(
+    'agrees with the doctor on %s: the same verdict and the same region to go to',
+    (region) => {
+      // Act
+      const doctor = checkRegion(region);
+      let guard: string | undefined;
+      try {
+        buildStack({ env: { region } });
+      } catch (error) {
+        guard = (error as Error).message;
+      }
+
+      // Assess
+      expect(guard === undefined).toBe(doctor.status === 'ok');
+      const expected = iamEventRegionFor(region);
+      if (guard !== undefined && expected !== undefined) {
+        expect(guard).toContain(`AWS_REGION=${expected} `);
+        expect(doctor.detail).toContain(`--region ${expected}`);
+      }
+      if (expected === undefined) {
+        expect(guard).toContain(`the ${partitionOf(region)} partition is not supported`);
+        expect(doctor.detail).toContain(`the ${partitionOf(region)} partition, which is not supported`);
+      }
+    },
+  );
 
   it.each(Object.values(IAM_EVENT_REGION))('accepts %s, with no Rules assertion to carry', (region) => {
     // Act

@@ -10,7 +10,7 @@ import { CreateInstanceProfileCommand, IAMClient, ListRolesCommand } from '@aws-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMOKE_ROLE_PREFIX } from '../../cli/doctor/smoke-role.js';
 import { EVENT_PATTERNS } from '../../core/event-pattern.js';
-import { STACK_NAME } from '../../core/pipeline-settings.js';
+import { STACK_NAME, STACK_SET_INSTANCE_PREFIX, STACK_SET_NAME } from '../../core/pipeline-settings.js';
 import { instanceProfileQuota } from '../../emulator/iam-faults.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import { startProxy } from '../../emulator/proxy.js';
@@ -267,6 +267,60 @@ describe('doctor against moto', () => {
     expect(run.stderr).toBe(
       'auto-instance-profile doctor: unknown option --bogus (see auto-instance-profile doctor --help)\n',
     );
+  });
+});
+
+describe("doctor in a member account, where the organization's StackSet made the stack", () => {
+  // moto's service-managed StackSets keep their instances' stacks hidden, so this account gets the stack as
+  // CloudFormation names a StackSet's stack in a member account: StackSet-<stack set name>-<uuid>.
+  const INSTANCE = `${STACK_SET_INSTANCE_PREFIX}${STACK_SET_NAME}-3f2c1d9e-8a7b-4c6d-9e0f-1a2b3c4d5e6f`;
+  let member: MotoServer;
+
+  beforeAll(async () => {
+    member = await startMoto();
+    const cloudformation = new CloudFormationClient({ endpoint: member.url });
+    await cloudformation.send(new CreateStackCommand({ StackName: INSTANCE, TemplateBody: stackTemplate() }));
+    // Another StackSet's stack, which has none of the service's outputs, must not be taken for it.
+    await cloudformation.send(
+      new CreateStackCommand({
+        StackName: `${STACK_SET_INSTANCE_PREFIX}Baseline-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`,
+        TemplateBody: JSON.stringify({
+          Resources: { Logs: { Type: 'AWS::SQS::Queue' } },
+          Outputs: { QueueUrl: { Value: { Ref: 'Logs' } } },
+        }),
+      }),
+    );
+    cloudformation.destroy();
+  });
+
+  afterAll(async () => {
+    await member?.stop();
+  });
+
+  it('finds the StackSet-… stack by its outputs and checks its rules and dead-letter queue', async () => {
+    // Prepare: the account as beforeAll left it (no trail: that check fails, the stack's pass).
+    const env = cliEnv(files.dir, {
+      AWS_ENDPOINT_URL: member.url,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+    });
+
+    // Act
+    const run = await runCli(['doctor', '--json'], env);
+
+    // Assess
+    const report = JSON.parse(run.stdout) as DoctorJson;
+    expect(report.stack).toBe(INSTANCE);
+    expect(checkOf(report, 'stack')).toMatchObject({
+      status: 'ok',
+      detail: `stack ${INSTANCE} is CREATE_COMPLETE (created by the organization's StackSet)`,
+    });
+    expect(checkOf(report, 'rule').status).toBe('ok');
+    expect(checkOf(report, 'delete-rule').status).toBe('ok');
+    expect(checkOf(report, 'dead-letter-queue').status).toBe('ok');
+    expect(checkOf(report, 'trail').status).toBe('failed');
+    expect(run.code).toBe(1);
   });
 });
 

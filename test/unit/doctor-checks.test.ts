@@ -1,8 +1,8 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtrail';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetAccountSummaryCommand, IAMClient } from '@aws-sdk/client-iam';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,10 +12,10 @@ import {
   checkInstanceProfiles,
   checkRegion,
   checkRule,
+  checkServiceStack,
   checkStack,
   checkTrails,
   notChecked,
-  partitionOf,
   patternMatchesThisVersion,
   type StackFacts,
   selectorsLogIamWrites,
@@ -25,6 +25,7 @@ import {
 import { runDoctor } from '../../cli/doctor/doctor.js';
 import { AwsUnreachableError } from '../../cli/errors.js';
 import { EVENT_PATTERNS } from '../../core/event-pattern.js';
+import { partitionOf } from '../../core/regions.js';
 
 const LOGGING_TRAIL: TrailFacts = {
   name: 'management',
@@ -312,6 +313,111 @@ describe('checkStack', () => {
   });
 });
 
+describe('checkServiceStack', () => {
+  const facts = (name: string, change: Partial<StackFacts> = {}): StackFacts => ({
+    name,
+    status: 'CREATE_COMPLETE',
+    outputs: OUTPUTS,
+    ...change,
+  });
+  const INSTANCE = 'StackSet-AutoInstanceProfile-0f6a1c2e-5b7d-4e1a-9c3b-2d8e4f6a7b9c';
+  const OTHER_STACK_SET = facts('StackSet-Baseline-11111111-2222-3333-4444-555555555555', {
+    outputs: { BucketName: 'logs' },
+  });
+
+  it('checks the single-account stack when it exists', () => {
+    // Prepare
+    const search = { requested: undefined, named: facts('AutoInstanceProfile'), stackSetStacks: [] };
+
+    // Act
+    const { result, stackName, outputs } = checkServiceStack('us-east-1', search);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'ok', detail: 'stack AutoInstanceProfile is CREATE_COMPLETE' });
+    expect(stackName).toBe('AutoInstanceProfile');
+    expect(outputs?.functionName).toBe(OUTPUTS.FunctionName);
+  });
+
+  it("recognises the stack an organization's StackSet created by its outputs, among other StackSets' stacks", () => {
+    // Prepare
+    const search = { requested: undefined, named: undefined, stackSetStacks: [OTHER_STACK_SET, facts(INSTANCE)] };
+
+    // Act
+    const { result, stackName, outputs } = checkServiceStack('us-east-1', search);
+
+    // Assess
+    expect(result).toMatchObject({
+      status: 'ok',
+      detail: `stack ${INSTANCE} is CREATE_COMPLETE (created by the organization's StackSet)`,
+    });
+    expect(stackName).toBe(INSTANCE);
+    expect(outputs?.ruleName).toBe(OUTPUTS.RuleName);
+  });
+
+  it('fails a StackSet stack of an older version, naming the outputs it lacks', () => {
+    // Prepare
+    const old = facts(INSTANCE, { outputs: { ...OUTPUTS, ReconcileFunctionName: '' } });
+
+    // Act
+    const { result } = checkServiceStack('us-east-1', {
+      requested: undefined,
+      named: undefined,
+      stackSetStacks: [old],
+    });
+
+    // Assess
+    expect(result.status).toBe('failed');
+    expect(result.detail).toContain(`stack ${INSTANCE} (CREATE_COMPLETE) lacks the outputs ReconcileFunctionName`);
+  });
+
+  it('fails when neither exists, naming both ways to deploy', () => {
+    // Act
+    const { result, stackName } = checkServiceStack('us-east-1', {
+      requested: undefined,
+      named: undefined,
+      stackSetStacks: [OTHER_STACK_SET],
+    });
+
+    // Assess
+    expect(result.status).toBe('failed');
+    expect(result.detail).toContain('not deployed in us-east-1 (npm run deploy)');
+    expect(result.detail).toContain('StackSet-…; npm run deploy:org');
+    expect(stackName).toBe('AutoInstanceProfile');
+  });
+
+  it('fails when two StackSet stacks hold the service, and asks which', () => {
+    // Prepare
+    const second = 'StackSet-AutoInstanceProfileCanary-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+
+    // Act
+    const { result } = checkServiceStack('us-east-1', {
+      requested: undefined,
+      named: undefined,
+      stackSetStacks: [facts(INSTANCE), facts(second)],
+    });
+
+    // Assess
+    expect(result.status).toBe('failed');
+    expect(result.detail).toContain(`${INSTANCE}, ${second}; choose one with --stack-name`);
+  });
+
+  it('checks only the stack asked for with --stack-name', () => {
+    // Act
+    const { result, stackName } = checkServiceStack('us-east-1', {
+      requested: 'MyStack',
+      named: undefined,
+      stackSetStacks: [facts(INSTANCE)],
+    });
+
+    // Assess
+    expect(result).toMatchObject({
+      status: 'failed',
+      detail: 'stack MyStack is not deployed in us-east-1 (npm run deploy)',
+    });
+    expect(stackName).toBe('MyStack');
+  });
+});
+
 describe('checkRule', () => {
   const pattern = JSON.stringify(EVENT_PATTERNS.settle);
 
@@ -529,6 +635,61 @@ describe('runDoctor', () => {
       ['instance-profiles', 'failed'],
     ]);
     expect(report.checks[1]?.detail).toBe('not checked: CloudTrail DescribeTrails failed: AccessDeniedException: no');
+  });
+
+  it("reads the StackSet's stack when the account has no AutoInstanceProfile stack and none was asked for", async () => {
+    // Prepare
+    const instance = 'StackSet-AutoInstanceProfile-0f6a1c2e-5b7d-4e1a-9c3b-2d8e4f6a7b9c';
+    const cloudtrail = mockClient(CloudTrailClient);
+    const cloudformation = mockClient(CloudFormationClient);
+    const events = mockClient(EventBridgeClient);
+    const sqs = mockClient(SQSClient);
+    const iam = mockClient(IAMClient);
+    iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: { InstanceProfiles: 1, InstanceProfilesQuota: 1000 } });
+    cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: [] });
+    cloudformation
+      .on(DescribeStacksCommand)
+      .resolves({
+        Stacks: [
+          { StackName: 'Unrelated', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() },
+          {
+            StackName: instance,
+            StackStatus: 'UPDATE_COMPLETE',
+            CreationTime: new Date(),
+            Outputs: Object.entries(OUTPUTS).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+          },
+        ],
+      })
+      .on(DescribeStacksCommand, { StackName: 'AutoInstanceProfile' })
+      .rejects(sdkError('ValidationError', 'Stack with id AutoInstanceProfile does not exist'));
+    events.on(DescribeRuleCommand).callsFake((input: { Name: string }) => ({
+      Name: input.Name,
+      State: 'ENABLED',
+      EventPattern: JSON.stringify(
+        input.Name === OUTPUTS.DeleteRuleName ? EVENT_PATTERNS.immediate : EVENT_PATTERNS.settle,
+      ),
+    }));
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0' } });
+
+    // Act
+    const report = await runDoctor({ ...deps(), stackName: undefined });
+    for (const mock of [cloudtrail, cloudformation, events, sqs, iam]) mock.restore();
+
+    // Assess
+    expect(report.stackName).toBe(instance);
+    expect(report.checks.find((check) => check.name === 'stack')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining(`stack ${instance} is UPDATE_COMPLETE`),
+    });
+    expect(report.checks.filter((check) => ['rule', 'delete-rule', 'dead-letter-queue'].includes(check.name))).toEqual([
+      expect.objectContaining({ status: 'ok' }),
+      expect.objectContaining({ status: 'ok' }),
+      expect.objectContaining({ status: 'ok' }),
+    ]);
+    expect(cloudformation.commandCalls(DescribeStacksCommand).map((call) => call.args[0].input.StackName)).toEqual([
+      'AutoInstanceProfile',
+      undefined,
+    ]);
   });
 
   it('stops with an AwsAccessError when AWS cannot be reached, rather than failing a check', async () => {

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type Environment } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { STACK_NAME } from '../../../core/pipeline-settings.js';
+import { ORG_STACK_NAME, STACK_NAME } from '../../../core/pipeline-settings.js';
 import type { AutoInstanceProfileProps } from '../../../infra/auto-instance-profile.js';
+import { AutoInstanceProfileOrgStack, type AutoInstanceProfileOrgStackProps } from '../../../infra/org-stack.js';
 import { AutoInstanceProfileStack } from '../../../infra/stack.js';
 
 /** The feature flags and settings in cdk.json's "context", which the real app runs with. */
@@ -48,6 +49,48 @@ export function buildStack(options: SynthOptions = {}): { app: App; stack: AutoI
 export function synthesize(options: SynthOptions = {}): Synthesized {
   const { app, stack } = buildStack(options);
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** What a test synthesizes of the organization stack: its props, its environment and extra context. */
+export interface OrgSynthOptions {
+  readonly organization?: AutoInstanceProfileOrgStackProps['organization'];
+  readonly service?: AutoInstanceProfileOrgStackProps['service'];
+  /** @default - environment-agnostic, like a synth without a region */
+  readonly env?: Environment;
+  readonly context?: Record<string, unknown>;
+}
+
+/** A synthesized organization stack, with the member template its StackSet deploys. */
+export interface OrgSynthesized {
+  readonly app: App;
+  readonly stack: AutoInstanceProfileOrgStack;
+  readonly template: Template;
+  /** The StackSet's template, as the synthesizer wrote it beside the organization stack's. */
+  readonly member: Template;
+  /** The member template's path in the cloud assembly. */
+  readonly memberPath: string;
+}
+
+/** Builds the organization stack in a fresh App, as infra/app.ts does. */
+export function buildOrgStack(options: OrgSynthOptions = {}): { app: App; stack: AutoInstanceProfileOrgStack } {
+  const outdir = mkdtempSync(join(tmpdir(), 'aip-cdk-org-'));
+  outdirs.push(outdir);
+  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...options.context } });
+  const stack = new AutoInstanceProfileOrgStack(app, ORG_STACK_NAME, {
+    env: options.env,
+    organization: options.organization,
+    service: options.service,
+  });
+  return { app, stack };
+}
+
+/** Builds and synthesizes the organization stack, and reads the member template. */
+export function synthesizeOrg(options: OrgSynthOptions = {}): OrgSynthesized {
+  const { app, stack } = buildOrgStack(options);
+  const template = Template.fromStack(stack);
+  const memberPath = join(app.outdir, stack.member.templateFile);
+  const member = Template.fromJSON(JSON.parse(readFileSync(memberPath, 'utf8')) as Record<string, unknown>);
+  return { app, stack, template, member, memberPath };
 }
 
 /** Removes every directory this module synthesized into; call it from afterAll. */

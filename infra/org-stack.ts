@@ -1,0 +1,298 @@
+/**
+ * The organization stack, `AutoInstanceProfileOrg`: one deploy, from the management account or a delegated
+ * administrator, puts the service into every account of the organization's targeted OUs, today's and those that
+ * join later. CloudFormation StackSets with service-managed permissions do the fan-out.
+ *
+ * The StackSet's template is the single-account stack itself ({@link AutoInstanceProfileStack}, the same
+ * construct with the same settings), synthesized as a child of this stack by {@link StackSetMemberSynthesizer}.
+ * Its Lambda code reaches accounts that have no CDK bootstrap through this stack's code bucket
+ * ({@link OrganizationCode}); its alarms go to this stack's topic ({@link OrganizationAlarms}).
+ */
+import { Aws, CfnMapping, CfnOutput, CfnParameter, Fn, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import { CfnStackSet } from 'aws-cdk-lib/aws-cloudformation';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import {
+  AwsCustomResource,
+  AwsCustomResourcePolicy,
+  type AwsSdkCall,
+  PhysicalResourceId,
+} from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { IAM_EVENT_REGION } from '../core/pipeline-settings.js';
+import { iamEventRegionFor } from '../core/regions.js';
+import type { AutoInstanceProfileProps } from './auto-instance-profile.js';
+import { organizationPropsFromContext, propsFromContext } from './context.js';
+import { OrganizationAlarms } from './org-alarms.js';
+import { OrganizationCode } from './org-code.js';
+import { type OrganizationProps, type ResolvedOrganizationProps, resolveOrganizationProps } from './org-props.js';
+import { InvalidSettingError, resolveProps } from './props.js';
+import { guardIamEventRegion } from './region-guard.js';
+import { FUNCTION_MEMORY_MB } from './service-function.js';
+import { AutoInstanceProfileStack } from './stack.js';
+import { MEMBER_PARAMETERS, StackSetMemberSynthesizer } from './stack-set-member.js';
+
+export type { OrganizationProps } from './org-props.js';
+
+/** The organization stack's output keys. */
+export const ORG_STACK_OUTPUTS = {
+  stackSetName: 'StackSetName',
+  callAs: 'CallAs',
+  deploymentTargets: 'DeploymentTargets',
+  organizationId: 'OrganizationId',
+  alarmTopicArn: 'AlarmTopicArn',
+  codeBucketName: 'CodeBucketName',
+} as const;
+
+/** The command that deploys this stack, for messages. */
+export const DEPLOY_ORG_COMMAND = 'npm run deploy:org';
+
+/** Props of {@link AutoInstanceProfileOrgStack}: the usual stack props, the organization's, and the service's. */
+export interface AutoInstanceProfileOrgStackProps extends StackProps {
+  /** Where, as whom and how fast the StackSet deploys, and who hears the alarms. @default - read from CDK context (infra/context.ts), else the defaults */
+  readonly organization?: OrganizationProps;
+  /**
+   * The service's settings for every account, as the single-account stack takes them, except `alarmTopic`: every
+   * account's alarms go to this stack's topic.
+   * @default - read from CDK context (the same keys as the single-account stack), else the construct's defaults
+   */
+  readonly service?: Omit<AutoInstanceProfileProps, 'alarmTopic'>;
+}
+
+/** The StackSet that deploys {@link AutoInstanceProfileStack} to the organization, its code bucket and its alarm topic. */
+export class AutoInstanceProfileOrgStack extends Stack {
+  /** The StackSet: service-managed, auto-deploying, in the partition's IAM event region. */
+  public readonly stackSet: CfnStackSet;
+  /** The StackSet's template: the single-account stack, built here with the same settings. */
+  public readonly member: AutoInstanceProfileStack;
+  /** Builds the member template and keeps its code in {@link code}. */
+  public readonly memberSynthesizer: StackSetMemberSynthesizer;
+  /** The bucket every account reads the Lambda code from, and the copies that fill it. */
+  public readonly code: OrganizationCode;
+  /** The topic every account's alarms notify. */
+  public readonly alarmTopic: Topic;
+  /** The organization's id, looked up when the stack deploys. */
+  public readonly organizationId: string;
+  /** The OUs (or root) the StackSet targets: the props', or the root looked up when the stack deploys. */
+  public readonly deploymentTargets: readonly string[];
+  /** The organization settings, defaults filled in. */
+  public readonly settings: ResolvedOrganizationProps;
+
+  constructor(scope: Construct, id: string, props: AutoInstanceProfileOrgStackProps = {}) {
+    const { organization, service, ...stackProps } = props;
+    super(scope, id, {
+      description:
+        'auto-instance-profile for an AWS Organization: a StackSet that gives every account the service, its code and one alarm topic',
+      ...stackProps,
+    });
+    // The code bucket, and so the functions that read it, and the topic the alarms notify must share a region.
+    guardIamEventRegion(this, DEPLOY_ORG_COMMAND);
+    this.settings = resolveOrganizationProps({ ...organizationPropsFromContext(this), ...organization });
+    if ((service as AutoInstanceProfileProps | undefined)?.alarmTopic !== undefined) {
+      throw new InvalidSettingError(
+        'alarmTopic',
+        "cannot be set on the organization stack: every account's alarms go to its own topic (output AlarmTopicArn)",
+        'a topic',
+      );
+    }
+    const serviceSettings = resolveProps({ ...propsFromContext(this), ...service });
+
+    const lookups = new OrganizationLookups(this, 'Organization', {
+      lookUpRoot: this.settings.organizationalUnitIds === undefined,
+      logGroup: new LogGroup(this, 'ProviderLogGroup', { retention: serviceSettings.logRetention }),
+    });
+    this.organizationId = lookups.organizationId;
+    this.deploymentTargets = this.settings.organizationalUnitIds ?? lookups.rootIds;
+
+    this.code = new OrganizationCode(this, 'Code', {
+      organizationId: this.organizationId,
+      providerLogGroup: lookups.logGroup,
+    });
+    this.alarmTopic = new OrganizationAlarms(this, 'Alarms', {
+      organizationId: this.organizationId,
+      email: this.settings.alarmEmail,
+    }).topic;
+
+    this.memberSynthesizer = new StackSetMemberSynthesizer(this, this.code);
+    this.member = new AutoInstanceProfileStack(this, 'Member', {
+      description:
+        "auto-instance-profile, from the organization's StackSet: gives IAM roles that EC2 may assume their console-style instance profile",
+      synthesizer: this.memberSynthesizer,
+      service: (member) => ({ ...service, alarmTopic: memberAlarmTopic(member) }),
+    });
+
+    this.stackSet = new CfnStackSet(this, 'StackSet', {
+      stackSetName: this.settings.stackSetName,
+      description: 'auto-instance-profile in every account of the targeted organizational units',
+      permissionModel: 'SERVICE_MANAGED',
+      autoDeployment: {
+        enabled: true,
+        retainStacksOnAccountRemoval: this.settings.retainStacksOnAccountRemoval,
+      },
+      callAs: this.settings.callAs,
+      // The member template creates IAM roles (the functions', the scheduler's), with generated names.
+      capabilities: ['CAPABILITY_IAM'],
+      managedExecution: { Active: true },
+      operationPreferences: {
+        maxConcurrentPercentage: this.settings.maxConcurrentPercentage,
+        failureTolerancePercentage: this.settings.failureTolerancePercentage,
+        // The failure tolerance stops the operation; it does not also cap the concurrency (STRICT would).
+        concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
+        regionConcurrencyType: this.settings.regionConcurrency,
+      },
+      parameters: [
+        { parameterKey: MEMBER_PARAMETERS.codeBucket, parameterValue: this.code.bucket.bucketName },
+        { parameterKey: MEMBER_PARAMETERS.alarmTopicArn, parameterValue: this.alarmTopic.topicArn },
+      ],
+      stackInstancesGroup: [
+        {
+          deploymentTargets: { organizationalUnitIds: [...this.deploymentTargets] },
+          regions: [iamEventRegionOf(this)],
+        },
+      ],
+      templateUrl: this.memberSynthesizer.templateUrl,
+    });
+    // Every account's stack reads its code from the bucket: the copies must be there before any stack is created.
+    this.stackSet.node.addDependency(...this.code.copies);
+
+    this.addOutputs();
+  }
+
+  private addOutputs(): void {
+    const outputs: Record<keyof typeof ORG_STACK_OUTPUTS, { readonly value: string; readonly description: string }> = {
+      stackSetName: {
+        value: this.settings.stackSetName,
+        description: 'The StackSet; each account gets a stack named StackSet-<this name>-<uuid>',
+      },
+      callAs: {
+        value: this.settings.callAs,
+        description: 'Pass it as --call-as to the aws cloudformation commands on the StackSet',
+      },
+      deploymentTargets: {
+        value: Fn.join(',', [...this.deploymentTargets]),
+        description: 'The organizational units (or root) whose accounts get the service',
+      },
+      organizationId: { value: this.organizationId, description: 'The organization whose accounts may read the code' },
+      alarmTopicArn: {
+        value: this.alarmTopic.topicArn,
+        description: "Every account's alarms notify this topic; subscribe to it, or send the management account's here",
+      },
+      codeBucketName: {
+        value: this.code.bucket.bucketName,
+        description: 'The Lambda code every account reads; retained when this stack is deleted',
+      },
+    };
+    for (const [key, { value, description }] of Object.entries(outputs)) {
+      new CfnOutput(this, ORG_STACK_OUTPUTS[key as keyof typeof ORG_STACK_OUTPUTS], { value, description });
+    }
+  }
+}
+
+/** The member template's alarm topic: a parameter the StackSet fills with the organization's topic. */
+function memberAlarmTopic(member: Stack) {
+  const arn = new CfnParameter(member, MEMBER_PARAMETERS.alarmTopicArn, {
+    type: 'String',
+    description: "The organization's SNS topic that this account's alarms notify (set by the StackSet)",
+  });
+  return Topic.fromTopicArn(member, 'OrganizationAlarmTopic', arn.valueAsString);
+}
+
+/**
+ * The partition's IAM event region: the one table (core/regions.ts, IAM_EVENT_REGION), literal when the stack's
+ * region is known, else a template mapping by `AWS::Partition`.
+ */
+function iamEventRegionOf(stack: Stack): string {
+  if (!Token.isUnresolved(stack.region)) return iamEventRegionFor(stack.region) ?? stack.region;
+  const mapping = new CfnMapping(stack, 'IamEventRegion', {
+    mapping: Object.fromEntries(Object.entries(IAM_EVENT_REGION).map(([partition, region]) => [partition, { region }])),
+  });
+  return mapping.findInMap(Aws.PARTITION, 'region');
+}
+
+/** What {@link OrganizationLookups} needs. */
+interface OrganizationLookupsProps {
+  /** Look up the root's id, for a StackSet that targets the whole organization. */
+  readonly lookUpRoot: boolean;
+  /** The log group of the CDK's custom resource provider. */
+  readonly logGroup: LogGroup;
+}
+
+/**
+ * The organization's id and root id are not known at synth, and `npm run synth` works offline: custom resources
+ * read them when the stack deploys (organizations:DescribeOrganization and ListRoots, which the management
+ * account and a delegated administrator may call).
+ */
+class OrganizationLookups extends Construct {
+  /** The organization's id, `o-…`. */
+  public readonly organizationId: string;
+  /** The root's id, `r-…`, alone in a list, when looked up; else empty. */
+  public readonly rootIds: readonly string[];
+  /** The provider's log group. */
+  public readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: OrganizationLookupsProps) {
+    super(scope, id);
+    this.logGroup = props.logGroup;
+    const describe = this.lookup('Describe', 'describeOrganization', 'Organization.Id');
+    this.organizationId = describe.getResponseField('Organization.Id');
+    this.rootIds = props.lookUpRoot
+      ? [this.lookup('Root', 'listRoots', 'Roots.0.Id').getResponseField('Roots.0.Id')]
+      : [];
+    acknowledgeProviderFindings(describe);
+  }
+
+  private lookup(id: string, action: string, field: string): AwsCustomResource {
+    const call: AwsSdkCall = {
+      service: 'Organizations',
+      action,
+      physicalResourceId: PhysicalResourceId.fromResponse(field),
+      outputPaths: [field],
+    };
+    const permission = `organizations:${action.charAt(0).toUpperCase()}${action.slice(1)}`;
+    const resource = new AwsCustomResource(this, id, {
+      resourceType: 'Custom::OrganizationLookup',
+      onCreate: call,
+      onUpdate: call,
+      installLatestAwsSdk: false,
+      memorySize: FUNCTION_MEMORY_MB,
+      logGroup: this.logGroup,
+      policy: AwsCustomResourcePolicy.fromStatements([
+        new PolicyStatement({ effect: Effect.ALLOW, actions: [permission], resources: ['*'] }),
+      ]),
+    });
+    Validations.of(resource).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `${permission} has no resource type: IAM grants it only on "*". It is a read of the organization's own structure.`,
+    });
+    return resource;
+  }
+}
+
+/**
+ * The CDK's provider function for every AwsCustomResource of a stack is one Lambda at the stack's root. Its
+ * findings are acknowledged there, with reasons that hold for the lookups and the copies it runs here.
+ */
+function acknowledgeProviderFindings(any: AwsCustomResource): void {
+  const provider = Stack.of(any).node.findChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`);
+  Validations.of(provider).acknowledge(
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        "The CDK's AwsCustomResource provider comes with AWSLambdaBasicExecutionRole to write its logs; its other " +
+        'permissions are the statements each custom resource grants it (here the organization reads and the code copies).',
+    },
+    {
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'CloudFormation invokes the custom resource provider for each resource event and waits for its answer; a failed ' +
+        'call fails the deploy, so there is nothing for a dead-letter queue to keep.',
+    },
+    {
+      id: 'Serverless-LambdaTracing',
+      reason:
+        'The provider makes one SDK call per custom resource event during a deploy; CloudFormation records each event ' +
+        'and its logs hold the call, so tracing would add xray:Put* on "*" for no insight.',
+    },
+  );
+}
