@@ -2,7 +2,8 @@
  * Helpers for acknowledging cdk-nag findings. cdk-nag (v3) reads acknowledgments that
  * `Validations.of(scope).acknowledge()` records, so the construct itself needs no cdk-nag import.
  */
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -25,4 +26,33 @@ function flatten(node: unknown): string {
     }
   }
   throw new Error(`Cannot name the cdk-nag finding for ${JSON.stringify(node)}`);
+}
+
+/**
+ * The CDK's provider function for every AwsCustomResource of a stack is one Lambda at the stack's root. Its
+ * findings are acknowledged there, with reasons that hold for any custom resource it serves; `grants` names
+ * what the custom resources of this stack let it do.
+ */
+export function acknowledgeProviderFindings(run: AwsCustomResource, grants: string): void {
+  const provider = Stack.of(run).node.findChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`);
+  Validations.of(provider).acknowledge(
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        "The CDK's AwsCustomResource provider comes with AWSLambdaBasicExecutionRole to write its logs; its other " +
+        `permissions are the statements each custom resource grants it (here ${grants}).`,
+    },
+    {
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'CloudFormation invokes the custom resource provider for each resource event and waits for its answer; a failed ' +
+        'call fails the deploy, so there is nothing for a dead-letter queue to keep.',
+    },
+    {
+      id: 'Serverless-LambdaTracing',
+      reason:
+        'The provider makes one SDK call per custom resource event during a deploy; CloudFormation records each event ' +
+        'and its logs hold the call, so tracing would add xray:Put* on "*" for no insight.',
+    },
+  );
 }

@@ -24,6 +24,7 @@ import { IAM_EVENT_REGION } from '../core/pipeline-settings.js';
 import { iamEventRegionFor } from '../core/regions.js';
 import type { AutoInstanceProfileProps } from './auto-instance-profile.js';
 import { organizationPropsFromContext, propsFromContext } from './context.js';
+import { acknowledgeProviderFindings } from './nag.js';
 import { OrganizationAlarms } from './org-alarms.js';
 import { OrganizationCode } from './org-code.js';
 import { type OrganizationProps, type ResolvedOrganizationProps, resolveOrganizationProps } from './org-props.js';
@@ -239,7 +240,7 @@ class OrganizationLookups extends Construct {
     this.rootIds = props.lookUpRoot
       ? [this.lookup('Root', 'listRoots', 'Roots.0.Id').getResponseField('Roots.0.Id')]
       : [];
-    acknowledgeProviderFindings(describe);
+    acknowledgeProviderFindings(describe, 'the organization reads and the code copies');
   }
 
   private lookup(id: string, action: string, field: string): AwsCustomResource {
@@ -267,32 +268,4 @@ class OrganizationLookups extends Construct {
     });
     return resource;
   }
-}
-
-/**
- * The CDK's provider function for every AwsCustomResource of a stack is one Lambda at the stack's root. Its
- * findings are acknowledged there, with reasons that hold for the lookups and the copies it runs here.
- */
-function acknowledgeProviderFindings(any: AwsCustomResource): void {
-  const provider = Stack.of(any).node.findChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`);
-  Validations.of(provider).acknowledge(
-    {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason:
-        "The CDK's AwsCustomResource provider comes with AWSLambdaBasicExecutionRole to write its logs; its other " +
-        'permissions are the statements each custom resource grants it (here the organization reads and the code copies).',
-    },
-    {
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'CloudFormation invokes the custom resource provider for each resource event and waits for its answer; a failed ' +
-        'call fails the deploy, so there is nothing for a dead-letter queue to keep.',
-    },
-    {
-      id: 'Serverless-LambdaTracing',
-      reason:
-        'The provider makes one SDK call per custom resource event during a deploy; CloudFormation records each event ' +
-        'and its logs hold the call, so tracing would add xray:Put* on "*" for no insight.',
-    },
-  );
 }

@@ -20,6 +20,7 @@ import {
 import { Construct, type IConstruct } from 'constructs';
 import { RECONCILE_PERMISSIONS } from '../core/iam/index.js';
 import { lazyTemplateFingerprint } from './fingerprint.js';
+import { acknowledgeProviderFindings } from './nag.js';
 import { FUNCTION_MEMORY_MB, ServiceFunction } from './service-function.js';
 
 /** The bundle the reconcile function runs: `dist/reconcile/index.mjs`. */
@@ -165,7 +166,7 @@ export class Reconcile extends Construct {
       ]),
     });
     for (const dependency of [this.reconcileFunction, ...props.runAfter]) run.node.addDependency(dependency);
-    acknowledgeProviderFindings(run);
+    acknowledgeProviderFindings(run, 'lambda:InvokeFunction on the reconcile function');
     return run;
   }
 }
@@ -179,31 +180,3 @@ const RECONCILE_WILDCARD_REASONS = {
     'GetAccountAuthorizationDetails has no resource type: it can only be granted on "*". It is a read, and the one call ' +
     'that lists roles with their trust policy, tags and profiles, a page of up to 1,000 at a time.',
 } as const;
-
-/**
- * The CDK's provider function for every AwsCustomResource of a stack is one Lambda at the stack's root.
- * Its findings are acknowledged there, with reasons that hold for any custom resource it serves.
- */
-function acknowledgeProviderFindings(run: AwsCustomResource): void {
-  const provider = Stack.of(run).node.findChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`);
-  Validations.of(provider).acknowledge(
-    {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason:
-        "The CDK's AwsCustomResource provider comes with AWSLambdaBasicExecutionRole to write its logs; its other " +
-        'permissions are the statements each custom resource grants it (here lambda:InvokeFunction on the reconcile function).',
-    },
-    {
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'CloudFormation invokes the custom resource provider for each resource event and waits for its answer; a failed ' +
-        'call fails the deploy, so there is nothing for a dead-letter queue to keep.',
-    },
-    {
-      id: 'Serverless-LambdaTracing',
-      reason:
-        'The provider makes one SDK call per custom resource event during a deploy; CloudFormation records each event ' +
-        'and its logs hold the call, so tracing would add xray:Put* on "*" for no insight.',
-    },
-  );
-}
