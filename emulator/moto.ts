@@ -3,10 +3,8 @@
  * the tests, the bench and the local sandbox. Loopback only, on a free port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { PYTHON_TOOLS_COMMAND, pythonTools } from '../scripts/python-tools.mjs';
 import { stopChild } from './child-process.js';
-
-/** The pinned Python tools (moto, awscli, cfn-lint), for machines that do not ship them. */
-export const PYTHON_REQUIREMENTS_FILE = 'requirements-dev.txt';
 
 /** A running moto server. */
 export interface MotoServer {
@@ -18,27 +16,26 @@ export interface MotoServer {
 
 /** Options for {@link startMoto}. */
 export interface MotoOptions {
-  /** The Python interpreter. @default 'python3' */
-  readonly python?: string;
+  /** The command that runs moto's server, before its arguments. @default the moto of {@link pythonTools} */
+  readonly command?: readonly string[];
   /** How long to wait for moto to listen. @default 30_000 */
   readonly timeoutMs?: number;
   /** Extra environment for moto. `MOTO_IAM_LOAD_MANAGED_POLICIES=true` is always set, so AWS managed policies exist. */
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** The error that says moto is missing, and how to get it. */
+/** The error that says moto cannot be run, and where to see why. */
 export class MotoUnavailableError extends Error {
   constructor(detail: string) {
-    super(
-      `moto is not available (${detail}). Install the pinned Python tools with: python3 -m pip install -r ${PYTHON_REQUIREMENTS_FILE}`,
-    );
+    super(`moto is not available (${detail}); see why with: ${PYTHON_TOOLS_COMMAND}`);
     this.name = 'MotoUnavailableError';
   }
 }
 
-/** Starts `python3 -m moto.server` on 127.0.0.1 with port 0 and reads back the port it bound. */
+/** Starts moto's server on 127.0.0.1 with port 0 and reads back the port it bound. */
 export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
-  const child = spawn(options.python ?? 'python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
+  const [file = 'python3', ...prefix] = options.command ?? (await pythonTools()).moto;
+  const child = spawn(file, [...prefix, '-H', '127.0.0.1', '-p', '0'], {
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

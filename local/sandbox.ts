@@ -33,6 +33,7 @@ import { startMoto } from '../emulator/moto.js';
 import { createPipeline, DELIVERIES, recordStack, type SandboxPipeline } from '../emulator/pipeline.js';
 import { LONG_POLL_SECONDS, startPollers } from '../emulator/poller.js';
 import { startProxy } from '../emulator/proxy.js';
+import { ensurePythonTools, PythonToolsError } from '../scripts/python-tools.mjs';
 import { buildBundles, bundleIsStale } from './bundle.js';
 import { SandboxError } from './errors.js';
 import type { SandboxOptions } from './options.js';
@@ -91,6 +92,10 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     report.line(
       `our own    the rules' patterns, the queue settings and the remediator bundle, as the stack deploys them`,
     );
+    const tools = await ensurePythonTools({ env: io.env, onProgress: (line) => report.line(line) });
+    report.line(tools.line);
+    checkpoint();
+
     const stale = [REMEDIATOR_BUNDLE, INVOKE_TOOL].find((bundle) => bundleIsStale(REPO_ROOT, bundle));
     if (stale !== undefined) {
       report.line(`building dist/ (${stale} is missing or older than its sources) …`);
@@ -98,7 +103,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     }
     checkpoint();
 
-    const moto = await startMoto();
+    const moto = await startMoto({ command: tools.moto });
     cleanup.push({ what: 'moto', run: () => moto.stop() });
     report.step('moto, the AWS emulator, on', moto.url);
     checkpoint();
@@ -221,7 +226,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     const outcome = await playScenario({
       report,
       iam,
-      aws: (args) => runAwsCli(args, { cwd: workDir, env: cliEnv, signal: io.signal }),
+      aws: (args) => runAwsCli(args, { aws: tools.aws, cwd: workDir, env: cliEnv, signal: io.signal }),
       drained: (timeoutMs) => drained(sqs, pipeline, timeoutMs, io.signal),
       answeredAt: (eventName, errorCode) => answered.get(answerKey(eventName, errorCode)),
       settleDelaySeconds: options.settleDelaySeconds,
@@ -241,7 +246,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
       ),
     );
     report.line(
-      `aws iam create-role --role-name my-ec2-role --assume-role-policy-document file://${join(workDir, TRUST_POLICY_FILE)}`,
+      `${tools.awsShell} iam create-role --role-name my-ec2-role --assume-role-policy-document file://${join(workDir, TRUST_POLICY_FILE)}`,
     );
     report.line(
       `${SANDBOX_DOCTOR_COMMAND}   # doctor finds this sandbox as a deployed stack, and proves it end to end`,
@@ -256,7 +261,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
       report.line('stopping …');
       return scenarioPassed ? 0 : 1;
     }
-    report.fail(describeError(error));
+    report.fail(error instanceof PythonToolsError ? error.message : describeError(error));
     return 1;
   } finally {
     for (const { what, run } of cleanup.reverse()) {

@@ -14,7 +14,7 @@ import {
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import { MOTO_ACCOUNT_ID } from '../emulator/cloudtrail.js';
-import { PYTHON_REQUIREMENTS_FILE } from '../emulator/moto.js';
+import { PYTHON_TOOLS_COMMAND } from '../scripts/python-tools.mjs';
 import { SandboxError } from './errors.js';
 import type { Reporter } from './reporter.js';
 
@@ -119,10 +119,12 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the AWS CLI; a missing `aws` is a SandboxError that names the pinned requirements file. */
+/** Runs the AWS CLI; one that cannot be run is a SandboxError that says where to see why. */
 export function runAwsCli(
   args: readonly string[],
   options: {
+    /** The AWS CLI executable (see scripts/python-tools.mjs). */
+    readonly aws: string;
     readonly cwd: string;
     readonly env: Readonly<Record<string, string>>;
     readonly timeoutMs?: number;
@@ -131,7 +133,7 @@ export function runAwsCli(
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     execFile(
-      'aws',
+      options.aws,
       [...args],
       {
         cwd: options.cwd,
@@ -143,10 +145,9 @@ export function runAwsCli(
       (error, stdout, stderr) => {
         if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
           reject(
-            new SandboxError(
-              `the AWS CLI (aws) is not installed. Install the pinned Python tools with: python3 -m pip install -r ${PYTHON_REQUIREMENTS_FILE}`,
-              { cause: error },
-            ),
+            new SandboxError(`the AWS CLI (${options.aws}) cannot be run; see why with: ${PYTHON_TOOLS_COMMAND}`, {
+              cause: error,
+            }),
           );
           return;
         }

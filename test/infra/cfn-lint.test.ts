@@ -1,5 +1,6 @@
 /**
- * cfn-lint (the pinned Python tool, see requirements-dev.txt) on the synthesized templates: no errors.
+ * cfn-lint (the pinned Python tool, see requirements-dev.txt, found by scripts/python-tools.mjs in the global
+ * setup) on the synthesized templates: no errors.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TimeZone } from 'aws-cdk-lib';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { PYTHON_TOOLS_COMMAND } from '../../scripts/python-tools.mjs';
 import {
   type OrgSynthOptions,
   removeSynthOutputs,
@@ -51,12 +53,16 @@ afterAll(() => {
 });
 
 function cfnLint(templatePath: string): { status: number | null; matches: Match[]; stderr: string } {
-  const result = spawnSync('cfn-lint', ['--format', 'json', '--regions', 'us-east-1', '--', templatePath], {
-    encoding: 'utf8',
-    timeout: 90_000,
-  });
+  const result = spawnSync(
+    inject('pythonTools').cfnLint,
+    ['--format', 'json', '--regions', 'us-east-1', '--', templatePath],
+    {
+      encoding: 'utf8',
+      timeout: 90_000,
+    },
+  );
   if (result.error !== undefined) {
-    throw new Error(`cannot run cfn-lint (${result.error.message}); install it with scripts/ensure-python-tools.sh`);
+    throw new Error(`cannot run cfn-lint (${result.error.message}); see why with: ${PYTHON_TOOLS_COMMAND}`);
   }
   const matches = result.stdout.trim() === '' ? [] : (JSON.parse(result.stdout) as Match[]);
   return { status: result.status, matches, stderr: result.stderr };

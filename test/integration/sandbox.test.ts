@@ -66,6 +66,10 @@ describe('npm start -- --once', () => {
     // Assess
     expect(code, output).toBe(0);
     expect(output).toContain('emulated   IAM, EventBridge and SQS, by moto');
+    // One line says which Python tools were used (scripts/python-tools.mjs).
+    expect(
+      output.match(/^\s*python tools: .+ moto \d.+, aws .+; (nothing installed|installed just now)$/gm),
+    ).toHaveLength(1);
     expect(output).toContain('SIMULATED  CloudTrail, by the front door');
     expect(output).toContain(
       'rule   auto-instance-profile-sandbox-delete: DeleteRole, DeleteRole (failed: DeleteConflictException) → the delete queue',
