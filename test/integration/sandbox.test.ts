@@ -68,7 +68,7 @@ describe('npm start -- --once', () => {
     expect(output).toContain('emulated   IAM, EventBridge and SQS, by moto');
     // One line says which Python tools were used (scripts/python-tools.mjs).
     expect(
-      output.match(/^\s*python tools: .+ moto \d.+, aws .+; (nothing installed|installed just now)$/gm),
+      output.match(/^ *python tools: .+\(moto \d.+, aws .+; (nothing installed|installed just now)$/gm),
     ).toHaveLength(1);
     expect(output).toContain('SIMULATED  CloudTrail, by the front door');
     expect(output).toContain(
