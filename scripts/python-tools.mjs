@@ -122,8 +122,9 @@ export async function ensurePythonTools(options = {}) {
   const unlock = await lock(`${venv}.lock`);
   try {
     // Another process may have installed them while this one waited.
-    const installed = readyVenv(venv, venvBin, requirements, awsOnPath) ?? (await install());
-    return venvTools(root, venvBin, installed, awsOnPath, true);
+    const waited = readyVenv(venv, venvBin, requirements, awsOnPath);
+    if (waited !== undefined) return venvTools(root, venvBin, waited, awsOnPath, false);
+    return venvTools(root, venvBin, await install(), awsOnPath, true);
   } finally {
     unlock();
   }

@@ -63,6 +63,7 @@ if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then
       echo "ERROR: No matching distribution found for moto[server]==5.2.1" >&2
       exit 1;;
     hang) sleep 60; exit 1;;
+    slow) sleep 2;;
   esac
   for requirement in "$@"; do echo "$requirement"; done > "$venv/installed"
   exit 0
@@ -114,7 +115,7 @@ interface Machine {
 
 /** A machine: a project root and a PATH with the stand-ins (python3 unless `python3: null`) and the given commands. */
 function machine(
-  options: { probe?: object; pip?: 'ok' | 'offline' | 'hang'; commands?: Record<string, string | null> } = {},
+  options: { probe?: object; pip?: 'ok' | 'offline' | 'hang' | 'slow'; commands?: Record<string, string | null> } = {},
 ): Machine {
   const base = mkdtempSync(join(tmpdir(), 'python-tools-'));
   dirs.push(base);
@@ -156,8 +157,9 @@ function machine(
 function cli(
   m: Machine,
   env: Record<string, string> = m.env,
+  args: readonly string[] = [],
 ): ChildProcess & { output: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [join(m.root, 'scripts/python-tools.mjs')], { env, detached: true });
+  const child = spawn(process.execPath, [join(m.root, 'scripts/python-tools.mjs'), ...args], { env, detached: true });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -320,6 +322,21 @@ describe('node scripts/python-tools.mjs', () => {
     expect(stderr).toBe('');
   });
 
+  it('runs a tool with its arguments: `aws --version` is the AWS CLI v2 on the PATH, after the line on stderr', async () => {
+    // Prepare
+    const m = machine({ commands: { aws: AWS_CLI_V2 } });
+
+    // Act
+    const { code, stdout, stderr } = await cli(m, m.env, ['aws', '--version']).output;
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toBe('aws-cli/2.17.0 Python/3.11.9 Linux/6.1 exe/x86_64\n');
+    expect(stderr.trim().split('\n').at(-1)).toMatch(
+      /^python tools: \.venv\/ .+, aws \/.+\/bin\/aws; installed just now$/,
+    );
+  });
+
   it('when the package index cannot be reached: one line saying so, exit 1, no .venv/ left', async () => {
     // Prepare
     const m = machine({ pip: 'offline' });
@@ -337,6 +354,23 @@ describe('node scripts/python-tools.mjs', () => {
     );
     expect(m.pipCalls()).toHaveLength(1);
     expect(existsSync(join(m.root, '.venv'))).toBe(false);
+  });
+
+  it('installs once when two runs start together: the second waits for the first and uses its .venv/', async () => {
+    // Prepare
+    const m = machine({ pip: 'slow' });
+
+    // Act
+    const [first, second] = await Promise.all([cli(m).output, cli(m).output]);
+
+    // Assess
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(m.venvs()).toHaveLength(1);
+    expect(m.pipCalls()).toHaveLength(1);
+    expect([first.stdout, second.stdout].map((out) => out.trim().replace(/.*; /, '')).sort()).toEqual([
+      'installed just now',
+      'nothing installed',
+    ]);
   });
 
   it('recovers on the next run from an install that was killed half-way', async () => {
