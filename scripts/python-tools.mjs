@@ -263,7 +263,19 @@ function atLeast(version, [major, minor]) {
 }
 
 async function probe(python, env) {
-  const { stdout } = await run(python, ['-c', PROBE], env);
+  let stdout;
+  try {
+    ({ stdout } = await run(python, ['-c', PROBE], env));
+  } catch (error) {
+    // A launcher with no interpreter behind it (a pyenv shim with no version chosen) is no Python either.
+    const said = String(error.output ?? error.message)
+      .trim()
+      .split('\n')
+      .at(-1);
+    throw new PythonToolsError(`python tools: ${python} does not run (${said}); install it: ${FIX_PYTHON}`, {
+      cause: error,
+    });
+  }
   try {
     return JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
   } catch (error) {

@@ -274,6 +274,12 @@ describe('ensurePythonTools', () => {
       { ...BARE, version: '3.8.10' },
       /^python tools: Python 3\.9\+ is needed, python3 is 3\.8\.10/,
     ],
+    [
+      'a python3 that does not run',
+      { python3: '#!/bin/sh\necho "pyenv: python3: command not found" >&2\nexit 127\n' },
+      BARE,
+      /^python tools: \/.+\/python3 does not run \(pyenv: python3: command not found\)/,
+    ],
   ])('says what to install when there is %s', async (_, commands, probe, message) => {
     // Prepare
     const m = machine({ probe, commands });
