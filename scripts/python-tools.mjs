@@ -390,6 +390,8 @@ async function main(args) {
   console.error(tools.line);
   const [file = '', ...prefix] = command;
   const child = spawn(file, [...prefix, ...rest], { stdio: 'inherit', env: withPythonTools(tools, process.env) });
+  // Stopping this process stops the tool (moto in the foreground), not only this wrapper.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   return new Promise((resolve) => child.once('close', (code, signal) => resolve(signal === null ? (code ?? 1) : 1)));
 }
 
