@@ -132,9 +132,10 @@ export const HANDLED_EVENTS: Readonly<Record<string, HandledEvent>> = {
 };
 
 /**
- * The forms CloudTrail records one IAM error code in: the exception's name (`DeleteConflictException`, in
- * records since about 2021) and the API's bare code (`DeleteConflict`, in records of 2019, eventVersion
- * 1.05). AWS documents neither, so both are matched. Given either form, returns both, exception first.
+ * The forms CloudTrail records one IAM error code in: the exception's name (`DeleteConflictException`, as in
+ * recent records: a 2024 record of a failed call carries `NoSuchEntityException`) and the API's bare code
+ * (`DeleteConflict`, as in records of 2019, eventVersion 1.05). AWS documents neither, so both are matched.
+ * Given either form, returns both, exception first.
  */
 export function errorCodeForms(code: string): readonly [string, string] {
   const bare = code.endsWith('Exception') ? code.slice(0, -'Exception'.length) : code;

@@ -209,7 +209,7 @@ describe('the lifecycle events', () => {
   });
 
   it.each([
-    ['DeleteConflictException', '2021 on (eventVersion 1.08+)'],
+    ['DeleteConflictException', 'the exception’s name, as in recent records'],
     ['DeleteConflict', 'the API’s bare code, as in 2019 records (eventVersion 1.05)'],
   ])('turns a DeleteRole failed with %s (%s) into a delete-conflict trigger', (errorCode) => {
     // Prepare
