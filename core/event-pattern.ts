@@ -9,6 +9,7 @@ import {
   CLOUDTRAIL_DETAIL_TYPE,
   DELIVERY,
   type Delivery,
+  errorCodeForms,
   HANDLED_EVENTS,
   type HandledEvent,
   IAM_CLOUDTRAIL_SOURCE,
@@ -29,7 +30,8 @@ export interface EventPattern {
 
 /**
  * The pattern of one delivery path: successful calls of the events whose success goes that way (one
- * clause, `errorCode` absent), plus one clause per event for the failures it handles (by `errorCode`).
+ * clause, `errorCode` absent), plus one clause per event for the failures it handles (by `errorCode`, in
+ * each form CloudTrail records it: `DeleteConflictException` and `DeleteConflict`).
  * Several clauses are joined with `$or`; failed calls we do not handle never match.
  */
 export function eventPatternFor(
@@ -44,7 +46,7 @@ export function eventPatternFor(
   for (const [name, handled] of Object.entries(events)) {
     const codes = Object.entries(handled.failures ?? {})
       .filter(([, kind]) => DELIVERY[kind] === delivery)
-      .map(([code]) => code);
+      .flatMap(([code]) => errorCodeForms(code));
     if (codes.length > 0) clauses.push({ eventName: [name], errorCode: codes });
   }
   const [only] = clauses;

@@ -86,13 +86,24 @@ export interface RoleTrigger {
   readonly origin: TriggerOrigin;
 }
 
+/**
+ * Why a handled IAM call needs no work from its event:
+ * - `failed-call`: it failed with an error code the table does not handle;
+ * - `no-role-name`: the record names no role (`requestParameters` null, absent or without `roleName`);
+ * - `invalid-role-name`: it names one IAM could not have taken.
+ * The last two are not retried: another delivery of the same record would be no better, and the
+ * scheduled reconcile finds the role, if there is one.
+ */
+export type IgnoredReason = 'failed-call' | 'no-role-name' | 'invalid-role-name';
+
 /** A well-formed event that needs no work, e.g. a call that failed. */
 export interface IgnoredEvent {
   readonly kind: 'ignored';
-  readonly reason: 'failed-call';
+  readonly reason: IgnoredReason;
   readonly roleName?: string | undefined;
   readonly eventName: string;
-  readonly errorCode: string;
+  /** The failed call's `errorCode`; absent for a call that succeeded. */
+  readonly errorCode?: string | undefined;
   readonly eventId?: string | undefined;
   readonly correlationId?: string | undefined;
 }
@@ -103,7 +114,10 @@ export type Adapted = RoleTrigger | IgnoredEvent;
 /** How one CloudTrail event maps to trigger kinds: when it succeeded, and per `errorCode` when it failed. */
 export interface HandledEvent {
   readonly success: TriggerKind;
-  /** Failed calls that still need work, by `errorCode`. Other failures are neither routed nor handled. */
+  /**
+   * Failed calls that still need work, by IAM's error code (`DeleteConflict`); each matches every form
+   * CloudTrail records it in ({@link errorCodeForms}). Other failures are neither routed nor handled.
+   */
   readonly failures?: Readonly<Record<string, TriggerKind>>;
 }
 
@@ -114,8 +128,26 @@ export interface HandledEvent {
 export const HANDLED_EVENTS: Readonly<Record<string, HandledEvent>> = {
   CreateRole: { success: 'role-created' },
   UpdateAssumeRolePolicy: { success: 'trust-changed' },
-  DeleteRole: { success: 'role-deleted', failures: { DeleteConflictException: 'delete-conflict' } },
+  DeleteRole: { success: 'role-deleted', failures: { DeleteConflict: 'delete-conflict' } },
 };
+
+/**
+ * The forms CloudTrail records one IAM error code in: the exception's name (`DeleteConflictException`, as in
+ * recent records: a 2024 record of a failed call carries `NoSuchEntityException`) and the API's bare code
+ * (`DeleteConflict`, as in records of 2019, eventVersion 1.05). AWS documents neither, so both are matched.
+ * Given either form, returns both, exception first.
+ */
+export function errorCodeForms(code: string): readonly [string, string] {
+  const bare = code.endsWith('Exception') ? code.slice(0, -'Exception'.length) : code;
+  return [`${bare}Exception`, bare];
+}
+
+/** The trigger kind of a handled event's outcome: its success, or the failure its `errorCode` is a form of. */
+export function kindOf(handled: HandledEvent, errorCode: string | undefined): TriggerKind | undefined {
+  if (errorCode === undefined) return handled.success;
+  const failure = Object.entries(handled.failures ?? {}).find(([code]) => errorCodeForms(code).includes(errorCode));
+  return failure?.[1];
+}
 
 /** The shape of an SQS record the adapter needs: Lambda's SQSRecord satisfies it. */
 export interface SqsRecordLike {
@@ -170,22 +202,25 @@ export function fromEventBridge(event: unknown): Adapted {
   const eventId = stringOr(detail.eventID);
   const correlationId = stringOr(event.id);
   const errorCode = stringOr(detail.errorCode);
-  const kind = errorCode === undefined ? handled.success : handled.failures?.[errorCode];
-  if (kind === undefined) {
+  const kind = kindOf(handled, errorCode);
+  // From here on the record is an IAM call we handle: its shape alone never makes it fail (and so never
+  // sends it to the DLQ); what cannot be acted on is acknowledged with the reason, for reconcile to cover.
+  const reason = kind === undefined ? 'failed-call' : roleName === undefined ? 'no-role-name' : 'invalid-role-name';
+  if (kind === undefined || roleName === undefined || !isRoleName(roleName)) {
     return {
       kind: 'ignored',
-      reason: 'failed-call',
+      reason,
       // Named in the log line only if it is a role name at all: the call failed, perhaps on that very name.
       roleName: roleName !== undefined && isRoleName(roleName) ? roleName : undefined,
       eventName,
-      errorCode: errorCode ?? '',
+      errorCode,
       eventId,
       correlationId,
     };
   }
   return {
     kind,
-    roleName: validRoleName(roleName, 'requestParameters.roleName'),
+    roleName,
     origin: {
       type: 'event',
       eventName,

@@ -1,44 +1,20 @@
 /**
  * The sandbox's stand-in for CloudTrail, as a proxy hook: after each IAM write call, successful or failed,
  * it publishes the record CloudTrail would write to EventBridge's default bus, before the caller gets its
- * answer, so that whatever the caller does next comes after it. Field names, casing and placement follow
- * CloudTrail's IAM records (test/fixtures/cloudtrail/), except `responseElements`, which stays null: nothing
+ * answer, so that whatever the caller does next comes after it. The record comes from the one builder
+ * (cloudtrail-event.ts), like the fixtures', except `responseElements`, which stays null: nothing
  * reads it, the remediator reads the role from IAM. Also records the trail itself in moto, as `doctor` looks
  * for one.
  */
 import { randomUUID } from 'node:crypto';
 import { type CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { CLOUDTRAIL_DETAIL_TYPE, IAM_CLOUDTRAIL_SOURCE, IAM_EVENT_SOURCE } from '../core/events.js';
-import { IAM_EVENT_REGION } from '../core/pipeline-settings.js';
+import { CLOUDTRAIL_DETAIL_TYPE, IAM_EVENT_SOURCE } from '../core/events.js';
+import { type CloudTrailRecord, iamCallRecord, MOTO_ACCOUNT_ID } from './cloudtrail-event.js';
 import { EmulatorError } from './errors.js';
 import type { AwsCall, ProxyHook, ProxyRequest, ProxyResponse } from './proxy.js';
 
-/** moto's default account. */
-export const MOTO_ACCOUNT_ID = '123456789012';
-
-/** A CloudTrail record of an IAM API call, as EventBridge's `detail`. */
-export interface CloudTrailRecord {
-  readonly eventVersion: string;
-  readonly userIdentity: Readonly<Record<string, string>>;
-  readonly eventTime: string;
-  readonly eventSource: typeof IAM_CLOUDTRAIL_SOURCE;
-  readonly eventName: string;
-  readonly awsRegion: string;
-  readonly sourceIPAddress: string;
-  readonly userAgent: string;
-  readonly requestParameters: Readonly<Record<string, unknown>> | null;
-  readonly responseElements: null;
-  readonly requestID: string;
-  readonly eventID: string;
-  readonly readOnly: boolean;
-  readonly eventType: 'AwsApiCall';
-  readonly managementEvent: true;
-  readonly recipientAccountId: string;
-  readonly eventCategory: 'Management';
-  readonly errorCode?: string;
-  readonly errorMessage?: string;
-}
+export { type CloudTrailRecord, MOTO_ACCOUNT_ID } from './cloudtrail-event.js';
 
 /** What the CloudTrail hook needs. */
 export interface CloudTrailOptions {
@@ -166,8 +142,11 @@ export function toCloudTrailRecord(
   const ok = response.status >= 200 && response.status < 300;
   const requestId = response.headers['x-amzn-requestid'];
   const userAgent = request.headers['user-agent'];
-  return {
-    eventVersion: '1.09',
+  return iamCallRecord({
+    eventName: call.action,
+    eventId,
+    requestId: typeof requestId === 'string' ? requestId : (xmlText(body, 'RequestId') ?? eventId),
+    time: request.receivedAt,
     userIdentity: {
       type: 'Root',
       principalId: accountId,
@@ -175,32 +154,22 @@ export function toCloudTrailRecord(
       accountId,
       ...(call.accessKeyId === undefined ? {} : { accessKeyId: call.accessKeyId }),
     },
-    // CloudTrail's time format: UTC, whole seconds.
-    eventTime: request.receivedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    eventSource: IAM_CLOUDTRAIL_SOURCE,
-    eventName: call.action,
-    // IAM is global: CloudTrail records its calls in the partition's IAM region.
-    awsRegion: IAM_EVENT_REGION.aws ?? 'us-east-1',
     sourceIPAddress: request.remoteAddress,
     userAgent: typeof userAgent === 'string' ? userAgent : '',
     requestParameters: requestParametersOf(call.params),
-    responseElements: null,
-    requestID: typeof requestId === 'string' ? requestId : (xmlText(body, 'RequestId') ?? eventId),
-    eventID: eventId,
     readOnly: !isWriteAction(call.action),
-    eventType: 'AwsApiCall',
-    managementEvent: true,
-    recipientAccountId: accountId,
-    eventCategory: 'Management',
+    accountId,
     ...(ok
       ? {}
       : {
-          errorCode: cloudTrailErrorCode(
-            xmlText(body, 'Code') ?? (response.status >= 500 ? 'InternalFailure' : 'UnknownError'),
-          ),
-          errorMessage: xmlText(body, 'Message') ?? `HTTP ${response.status}`,
+          error: {
+            code: cloudTrailErrorCode(
+              xmlText(body, 'Code') ?? (response.status >= 500 ? 'InternalFailure' : 'UnknownError'),
+            ),
+            message: xmlText(body, 'Message') ?? `HTTP ${response.status}`,
+          },
         }),
-  };
+  });
 }
 
 /** The EventBridge PutEvents entry CloudTrail's delivery would produce for a record, on the default bus. */

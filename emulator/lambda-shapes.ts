@@ -4,9 +4,9 @@
  * CreateRole call, for the tests and the bench to send.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
+import { cloudTrailEvent } from './cloudtrail-event.js';
 
 /** The Lambda context's plain fields; the worker adds getRemainingTimeInMillis. */
 export interface LambdaContextFields {
@@ -127,19 +127,9 @@ export function settleBatch(
   return { succeeded: messageIds.filter((id) => !failed.has(id)), failed: messageIds.filter((id) => failed.has(id)) };
 }
 
-/** The real-shaped CloudTrail CreateRole event the tests and the bench start from. */
-export const CREATE_ROLE_EVENT_FILE = new URL('../test/fixtures/cloudtrail/create-role.json', import.meta.url);
-
 /** A CloudTrail CreateRole event, as EventBridge delivers it, for `roleName`, made `ageSeconds` ago, with fresh ids. */
 export function createRoleEvent(roleName: string, ageSeconds = 0): Record<string, unknown> {
-  const event = JSON.parse(readFileSync(CREATE_ROLE_EVENT_FILE, 'utf8'));
-  const time = new Date(Date.now() - ageSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  event.id = randomUUID();
-  event.time = time;
-  event.detail.eventTime = time;
-  event.detail.eventID = randomUUID();
-  event.detail.requestParameters.roleName = roleName;
-  return event;
+  return cloudTrailEvent('create-role', roleName, { ageSeconds });
 }
 
 /** Events in one SQS batch, the deployed wiring, on their first receive; message ids are `msg-<index>`. */

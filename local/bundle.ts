@@ -16,6 +16,7 @@ export const BUNDLE_SOURCES = [
   'scripts/invoke.ts',
   'cli/region.ts',
   'emulator/lambda-shapes.ts',
+  'emulator/cloudtrail-event.ts',
   'package-lock.json',
   'scripts/build.mjs',
   'scripts/lambda-node.mjs',

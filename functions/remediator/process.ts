@@ -49,7 +49,7 @@ export interface IgnoredResult {
   readonly role?: string | undefined;
   readonly decision: 'ignored';
   readonly reason: IgnoredEvent['reason'];
-  readonly errorCode: string;
+  readonly errorCode?: string | undefined;
 }
 
 /** One record, adapted up front so that the scheduler knows its role. */
@@ -144,7 +144,10 @@ async function processAdapted(adapted: Adapted | Error, deps: ProcessDeps): Prom
   deps.log.setCorrelationId(correlationId);
   deps.log.appendKeys({ role: adapted.roleName, eventId });
   if (adapted.kind === 'ignored') {
-    deps.log.info('nothing to do', { decision: 'ignored', reason: adapted.reason, errorCode: adapted.errorCode });
+    const keys = { decision: 'ignored', reason: adapted.reason, errorCode: adapted.errorCode };
+    // A call we handle that names no usable role is worth a look; reconcile covers the role, if any.
+    if (adapted.reason === 'failed-call') deps.log.info('nothing to do', keys);
+    else deps.log.warn('no role to act on, left to reconcile', keys);
     deps.metrics.count('EventsIgnored', { reason: adapted.reason });
     return { role: adapted.roleName, decision: 'ignored', reason: adapted.reason, errorCode: adapted.errorCode };
   }

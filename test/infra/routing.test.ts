@@ -22,7 +22,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Delivery } from '../../core/events.js';
+import { DELIVERY, type Delivery } from '../../core/events.js';
+import { loadCorpus } from '../support/cloudtrail-corpus.js';
 import { removeSynthOutputs, synthesize } from './support/synth.js';
 
 /** An EventBridge event as CloudTrail delivers it (the fixtures' shape). */
@@ -73,9 +74,13 @@ function iamCall(eventName: string, requestParameters: Record<string, unknown>):
 }
 
 async function put(event: CloudTrailEvent): Promise<void> {
+  await putAll([event]);
+}
+
+async function putAll(batch: readonly CloudTrailEvent[]): Promise<void> {
   const { FailedEntryCount, Entries } = await events.send(
     new PutEventsCommand({
-      Entries: [{ Source: event.source, DetailType: event['detail-type'], Detail: JSON.stringify(event.detail) }],
+      Entries: batch.map((e) => ({ Source: e.source, DetailType: e['detail-type'], Detail: JSON.stringify(e.detail) })),
     }),
   );
   expect(FailedEntryCount, JSON.stringify(Entries)).toBe(0);
@@ -106,6 +111,22 @@ async function pathsOf(event: CloudTrailEvent): Promise<Delivery[]> {
   for (const { path, sentinel } of sentinels) {
     const delivered = await deliveredUpTo(rule(path).queueUrl, sentinel.detail.eventID as string);
     if (delivered.includes(event.detail.eventID as string)) reached.push(path);
+  }
+  return reached;
+}
+
+/** Puts every event, then each rule's sentinel, and returns the paths whose queue received each event, by index. */
+async function pathsOfEach(batch: readonly CloudTrailEvent[]): Promise<Delivery[][]> {
+  // PutEvents takes ten entries a call.
+  for (let start = 0; start < batch.length; start += 10) await putAll(batch.slice(start, start + 10));
+  const sentinels = PATHS.map((path) => ({ path, sentinel: rule(path).sentinel() }));
+  for (const { sentinel } of sentinels) await put(sentinel);
+  const reached = batch.map((): Delivery[] => []);
+  for (const { path, sentinel } of sentinels) {
+    const delivered = new Set(await deliveredUpTo(rule(path).queueUrl, sentinel.detail.eventID as string));
+    batch.forEach((event, index) => {
+      if (delivered.has(event.detail.eventID as string)) reached[index]?.push(path);
+    });
   }
   return reached;
 }
@@ -276,5 +297,20 @@ describe('the synthesized rule patterns in moto EventBridge', () => {
 
     // Assess
     expect(paths).toEqual([]);
+  });
+});
+
+describe('the synthesized rule patterns in moto EventBridge, on the corpus of record shapes', () => {
+  it('route each shape as the event table says: its kind’s path, or nowhere when the table handles neither the call nor its outcome', async () => {
+    // Prepare
+    const corpus = loadCorpus();
+    const batch = corpus.map((entry) => variant(entry.event as unknown as CloudTrailEvent));
+    const expected = Object.fromEntries(corpus.map((e) => [e.name, e.kind === null ? [] : [DELIVERY[e.kind]]]));
+
+    // Act
+    const reached = await pathsOfEach(batch);
+
+    // Assess
+    expect(Object.fromEntries(corpus.map((e, index) => [e.name, reached[index]]))).toEqual(expected);
   });
 });

@@ -286,7 +286,7 @@ describe('remediator bundle against moto', () => {
     expect(await profilesOf(role)).toEqual([role]);
   });
 
-  it('returns malformed and unsupported records for the DLQ, logs each with its messageId, and still does the rest', async () => {
+  it('returns malformed and unsupported records for the DLQ, logs each with its messageId, leaves a CreateRole without a role name to reconcile, and still does the rest', async () => {
     // Prepare
     const role = uniqueRoleName('beside-bad');
     await createRole(role);
@@ -298,17 +298,15 @@ describe('remediator bundle against moto', () => {
     const { result, logs } = await invoke<BatchResponse>(batch);
 
     // Assess
-    expect(result.batchItemFailures).toEqual([
-      { itemIdentifier: 'msg-0' },
-      { itemIdentifier: 'msg-1' },
-      { itemIdentifier: 'msg-2' },
-    ]);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }, { itemIdentifier: 'msg-1' }]);
     const rejected = logs.filter((l) => l.decision === 'reject').map((l) => [l.level, l.messageId]);
     expect(rejected).toEqual([
       ['ERROR', 'msg-0'],
       ['ERROR', 'msg-1'],
-      ['ERROR', 'msg-2'],
     ]);
+    const eventId = (noRole.detail as { eventID: string }).eventID;
+    const aboutNoRole = logs.filter((l) => l.messageId === 'msg-2').map((l) => [l.level, l.reason, l.eventId]);
+    expect(aboutNoRole).toEqual([['WARN', 'no-role-name', eventId]]);
     expect(await profilesOf(role)).toEqual([role]);
   });
 

@@ -5,6 +5,7 @@ import { EVENT_PATTERNS, eventPatternFor } from '../../core/event-pattern.js';
 import {
   correlationOf,
   DELIVERY,
+  errorCodeForms,
   fromEventBridge,
   fromSqsRecord,
   HANDLED_EVENTS,
@@ -91,17 +92,6 @@ describe('fromEventBridge', () => {
       'an event name we do not handle',
       (e: { detail: object }) => ({ ...e, detail: { ...e.detail, eventName: 'TagRole' } }),
     ],
-    [
-      'no role name',
-      (e: { detail: { requestParameters: object } }) => ({ ...e, detail: { ...e.detail, requestParameters: {} } }),
-    ],
-    [
-      'an invalid role name',
-      (e: { detail: { requestParameters: object } }) => ({
-        ...e,
-        detail: { ...e.detail, requestParameters: { roleName: 'a b' } },
-      }),
-    ],
   ])('rejects %s', (_case, mutate) => {
     // Prepare
     const event = (mutate as (e: unknown) => unknown)(load('create-role'));
@@ -111,6 +101,34 @@ describe('fromEventBridge', () => {
 
     // Assess
     expect(act).toThrow(UnsupportedEventError);
+  });
+});
+
+describe('a handled IAM call that names no usable role', () => {
+  it.each([
+    ['requestParameters without roleName', { requestParameters: {} }, 'no-role-name'],
+    ['requestParameters null', { requestParameters: null }, 'no-role-name'],
+    ['requestParameters absent', { requestParameters: undefined }, 'no-role-name'],
+    ['a roleName that is not a string', { requestParameters: { roleName: 42 } }, 'no-role-name'],
+    ['a roleName IAM could not have taken', { requestParameters: { roleName: 'a b' } }, 'invalid-role-name'],
+  ])('is acknowledged, not rejected, with %s', (_case, change, reason) => {
+    // Prepare
+    const event = load('create-role');
+    event.detail = { ...event.detail, ...change };
+
+    // Act
+    const adapted = fromEventBridge(event);
+
+    // Assess
+    expect(adapted).toEqual({
+      kind: 'ignored',
+      reason,
+      roleName: undefined,
+      eventName: 'CreateRole',
+      errorCode: undefined,
+      eventId: event.detail.eventID,
+      correlationId: event.id,
+    });
   });
 });
 
@@ -190,6 +208,21 @@ describe('the lifecycle events', () => {
     expect(trigger).toMatchObject({ kind, roleName: 'CLI-EC2-role', origin: { type: 'event', eventName } });
   });
 
+  it.each([
+    ['DeleteConflictException', 'the exception’s name, as in recent records'],
+    ['DeleteConflict', 'the API’s bare code, as in 2019 records (eventVersion 1.05)'],
+  ])('turns a DeleteRole failed with %s (%s) into a delete-conflict trigger', (errorCode) => {
+    // Prepare
+    const event = load('delete-role-conflict');
+    event.detail.errorCode = errorCode;
+
+    // Act
+    const trigger = fromEventBridge(event);
+
+    // Assess
+    expect(trigger).toMatchObject({ kind: 'delete-conflict', origin: { errorCode } });
+  });
+
   it('keeps the failed call’s error code and message for the log line', () => {
     // Act
     const trigger = fromEventBridge(load('delete-role-conflict'));
@@ -205,7 +238,9 @@ describe('the lifecycle events', () => {
 
   it.each([
     ['DeleteRole', 'NoSuchEntityException'],
+    ['DeleteRole', 'NoSuchEntity'],
     ['DeleteRole', 'AccessDenied'],
+    ['DeleteRole', 'deleteconflict'],
     ['UpdateAssumeRolePolicy', 'MalformedPolicyDocumentException'],
   ])('ignores %s failed with %s', (eventName, errorCode) => {
     // Prepare
@@ -267,13 +302,29 @@ describe('reconcile messages', () => {
   });
 });
 
+describe('errorCodeForms', () => {
+  it.each([
+    ['DeleteConflict', ['DeleteConflictException', 'DeleteConflict']],
+    ['DeleteConflictException', ['DeleteConflictException', 'DeleteConflict']],
+    ['AccessDenied', ['AccessDeniedException', 'AccessDenied']],
+  ])('gives both forms of %s', (code, forms) => {
+    // Act
+    const result = errorCodeForms(code);
+
+    // Assess
+    expect(result).toEqual(forms);
+  });
+});
+
 describe('EVENT_PATTERNS', () => {
   it('routes every handled success and handled failure, each on its kind’s delivery path', () => {
     for (const [eventName, handled] of Object.entries(HANDLED_EVENTS)) {
       const successPath = DELIVERY[handled.success];
       expect(JSON.stringify(EVENT_PATTERNS[successPath]), eventName).toContain(`"${eventName}"`);
-      for (const [errorCode, kind] of Object.entries(handled.failures ?? {})) {
-        expect(JSON.stringify(EVENT_PATTERNS[DELIVERY[kind]]), errorCode).toContain(`"${errorCode}"`);
+      for (const [code, kind] of Object.entries(handled.failures ?? {})) {
+        for (const errorCode of errorCodeForms(code)) {
+          expect(JSON.stringify(EVENT_PATTERNS[DELIVERY[kind]]), errorCode).toContain(`"${errorCode}"`);
+        }
       }
     }
   });
@@ -287,13 +338,13 @@ describe('EVENT_PATTERNS', () => {
     });
   });
 
-  it('sends deletes, succeeded or failed with DeleteConflictException, without delay', () => {
+  it('sends deletes, succeeded or failed with DeleteConflict in either form, without delay', () => {
     // Assess
     expect(EVENT_PATTERNS.immediate.detail).toEqual({
       eventSource: ['iam.amazonaws.com'],
       $or: [
         { eventName: ['DeleteRole'], errorCode: [{ exists: false }] },
-        { eventName: ['DeleteRole'], errorCode: ['DeleteConflictException'] },
+        { eventName: ['DeleteRole'], errorCode: ['DeleteConflictException', 'DeleteConflict'] },
       ],
     });
   });

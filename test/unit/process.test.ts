@@ -69,13 +69,35 @@ describe('processBatch', () => {
 
     // Assess
     expect(response).toEqual({
-      batchItemFailures: [
-        { itemIdentifier: 'm-not-json' },
-        { itemIdentifier: 'm-wrong-source' },
-        { itemIdentifier: 'm-no-role' },
-      ],
+      batchItemFailures: [{ itemIdentifier: 'm-not-json' }, { itemIdentifier: 'm-wrong-source' }],
     });
     expect(iam.commandCalls(AddRoleToInstanceProfileCommand)).toHaveLength(1);
+  });
+
+  it('acknowledges a CreateRole record that names no role, logging it once with its event id for reconcile', async () => {
+    // Prepare
+    const event = createRole('');
+    const records = [record('m-no-role', event)];
+
+    // Act
+    const response = await processBatch(records, deps);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(deps.log.visible).toEqual([
+      {
+        level: 'warn',
+        message: 'no role to act on, left to reconcile',
+        attributes: expect.objectContaining({
+          messageId: 'm-no-role',
+          eventId: event.detail.eventID,
+          decision: 'ignored',
+          reason: 'no-role-name',
+        }),
+      },
+    ]);
+    expect(iam.calls()).toHaveLength(0);
+    expect(deps.metrics.counts).toContainEqual({ metric: 'EventsIgnored', dimensions: { reason: 'no-role-name' } });
   });
 
   it('logs each rejected record as an error with its messageId', async () => {
