@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { type Dirent, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { REMEDIATOR_BUNDLE } from '../emulator/bundle-runner.js';
+import { BUNDLES } from '../toolchain/bundles.mjs';
 import { SandboxError } from './errors.js';
 
 /** What the bundles are built from, relative to the repository. */
@@ -18,7 +18,7 @@ export const BUNDLE_SOURCES = [
   'emulator/lambda-shapes.ts',
   'package-lock.json',
   'scripts/build.mjs',
-  'scripts/lambda-node.mjs',
+  'toolchain',
 ] as const;
 
 const MAX_DEPTH = 8;
@@ -52,7 +52,7 @@ export function newestModification(root: string, paths: readonly string[]): numb
 /** Whether the bundle is missing or older than any of its sources. */
 export function bundleIsStale(
   root: string,
-  bundle: string = REMEDIATOR_BUNDLE,
+  bundle: string = BUNDLES.remediator.path,
   sources: readonly string[] = BUNDLE_SOURCES,
 ): boolean {
   let built: number;

@@ -27,12 +27,13 @@ import {
   STACK_NAME,
 } from '../core/pipeline-settings.js';
 import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
-import { INVOKE_TOOL, REMEDIATOR_BUNDLE, REPO_ROOT, runBundle } from '../emulator/bundle-runner.js';
+import { runBundle } from '../emulator/bundle-runner.js';
 import { cloudTrail, recordTrail } from '../emulator/cloudtrail.js';
 import { startMoto } from '../emulator/moto.js';
 import { createPipeline, DELIVERIES, recordStack, type SandboxPipeline } from '../emulator/pipeline.js';
 import { LONG_POLL_SECONDS, startPollers } from '../emulator/poller.js';
 import { startProxy } from '../emulator/proxy.js';
+import { BUNDLES, REPO_ROOT } from '../toolchain/bundles.mjs';
 import { buildBundles, bundleIsStale } from './bundle.js';
 import { SandboxError } from './errors.js';
 import type { SandboxOptions } from './options.js';
@@ -91,7 +92,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     report.line(
       `our own    the rules' patterns, the queue settings and the remediator bundle, as the stack deploys them`,
     );
-    const stale = [REMEDIATOR_BUNDLE, INVOKE_TOOL].find((bundle) => bundleIsStale(REPO_ROOT, bundle));
+    const stale = [BUNDLES.remediator.path, BUNDLES.invoke.path].find((bundle) => bundleIsStale(REPO_ROOT, bundle));
     if (stale !== undefined) {
       report.line(`building dist/ (${stale} is missing or older than its sources) …`);
       report.output(await buildBundles(REPO_ROOT));
@@ -200,12 +201,12 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     );
     // Stopping the pollers lets a batch in flight finish, so that no invocation is cut off.
     cleanup.push({ what: 'pollers', run: () => pollers.stop() });
-    report.step('remediator, the Lambda bundle', REMEDIATOR_BUNDLE);
+    report.step('remediator, the Lambda bundle', BUNDLES.remediator.path);
     report.line(
       `polling both queues as Lambda does: long polls of ${LONG_POLL_SECONDS} s, batches of up to ${BATCH_SIZE}, ReportBatchItemFailures;`,
     );
     report.line(
-      `each batch runs in a fresh Node process through the invoke tool (${INVOKE_TOOL}), as a cold Lambda would`,
+      `each batch runs in a fresh Node process through the invoke tool (${BUNDLES.invoke.path}), as a cold Lambda would`,
     );
     checkpoint();
 

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // `npm run cli -- <command> [options]`: the repository's one way to run its CLI. Builds dist/ first when
 // the CLI bundle is missing or older than its sources, with the build's output on stderr so that stdout
-// stays the command's own (`npm run -s cli -- doctor --json | jq`), then runs dist/cli/index.mjs, the bin.
+// stays the command's own (`npm run -s cli -- doctor --json | jq`), then runs the
+// CLI bundle (dist/cli/index.mjs, the bin).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { BUNDLES, bundlePath, REPO_ROOT as root } from '../toolchain/bundles.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bundle = join(root, 'dist/cli/index.mjs');
-const sources = ['cli', 'core', 'package.json', 'package-lock.json', 'scripts/build.mjs'];
+const bundle = bundlePath('cli');
+const sources = ['cli', 'core', 'package.json', 'package-lock.json', 'scripts/build.mjs', 'toolchain'];
 
 /** The newest modification time under a path, in ms; 0 when it does not exist. */
 function newest(path) {
