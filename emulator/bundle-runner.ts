@@ -41,6 +41,8 @@ export interface Invocation {
 
 /** The handler threw, or the bundle failed to load: Lambda's error response. */
 export class InvocationError extends EmulatorError {
+  override name = 'InvocationError';
+
   constructor(
     readonly errorType: string,
     readonly errorMessage: string,
@@ -48,7 +50,6 @@ export class InvocationError extends EmulatorError {
     readonly lines: readonly string[],
   ) {
     super(`${errorType}: ${errorMessage}`);
-    this.name = 'InvocationError';
   }
 }
 

@@ -28,11 +28,12 @@ export interface MotoOptions {
 
 /** The error that says moto is missing, and how to get it. */
 export class MotoUnavailableError extends Error {
+  override name = 'MotoUnavailableError';
+
   constructor(detail: string) {
     super(
       `moto is not available (${detail}). Install the pinned Python tools with: python3 -m pip install -r ${PYTHON_REQUIREMENTS_FILE}`,
     );
-    this.name = 'MotoUnavailableError';
   }
 }
 

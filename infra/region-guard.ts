@@ -13,9 +13,10 @@ export const REGION_RULE_ID = 'AutoInstanceProfileIamEventRegion';
 
 /** The stack is set to a region where IAM's events never arrive. */
 export class WrongRegionError extends AutoInstanceProfileError {
+  override name = 'WrongRegionError';
+
   constructor(message: string) {
     super(message);
-    this.name = 'WrongRegionError';
   }
 }
 

@@ -63,9 +63,10 @@ export interface SandboxIo extends CliIo {
 }
 
 class Stopped extends SandboxError {
+  override name = 'Stopped';
+
   constructor() {
     super('stopped');
-    this.name = 'Stopped';
   }
 }
 

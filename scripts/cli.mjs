@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BUNDLES, bundlePath, REPO_ROOT as root } from '../toolchain/bundles.mjs';
+import { bundlePath, REPO_ROOT as root } from '../toolchain/bundles.mjs';
 
 const bundle = bundlePath('cli');
 const sources = ['cli', 'core', 'package.json', 'package-lock.json', 'scripts/build.mjs', 'toolchain'];
