@@ -30,7 +30,7 @@ import { OrganizationCode } from './org-code.js';
 import { type OrganizationProps, type ResolvedOrganizationProps, resolveOrganizationProps } from './org-props.js';
 import { addOutputs } from './outputs.js';
 import { InvalidSettingError, resolveProps } from './props.js';
-import { guardIamEventRegion } from './region-guard.js';
+import { DEPLOY_ORG_COMMAND, guardIamEventRegion } from './region-guard.js';
 import { FUNCTION_MEMORY_MB } from './service-function.js';
 import { AutoInstanceProfileStack } from './stack.js';
 import { MEMBER_PARAMETERS, StackSetMemberSynthesizer } from './stack-set-member.js';
@@ -46,9 +46,6 @@ export const ORG_STACK_OUTPUTS = {
   alarmTopicArn: 'AlarmTopicArn',
   codeBucketName: 'CodeBucketName',
 } as const;
-
-/** The command that deploys this stack, for messages. */
-export const DEPLOY_ORG_COMMAND = 'npm run deploy:org';
 
 /** Props of {@link AutoInstanceProfileOrgStack}: the usual stack props, the organization's, and the service's. */
 export interface AutoInstanceProfileOrgStackProps extends StackProps {
