@@ -196,7 +196,8 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
               onLine: (line) => report.functionLine(line, queueOf.get(event.Records[0]?.eventSourceARN ?? '')),
             })
           ).result,
-        onBatch: (batch) => report.batch(batch, options.visibilityTimeoutSeconds),
+        onBatch: (batch) =>
+          report.batch(batch, options.visibilityTimeoutSeconds, queueOf.get(batch.records[0]?.eventSourceARN ?? '')),
         onError: (error) => report.fail(`poller: ReceiveMessage failed: ${describeError(error)}`),
       },
     );

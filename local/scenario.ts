@@ -213,7 +213,7 @@ export async function playScenario(deps: ScenarioDeps): Promise<ScenarioOutcome>
     report.command(formatCommand(args));
     // The front door reports each call's record before it answers, so the records print under their command.
     const result = await deps.aws(args);
-    report.output(result.stdout);
+    report.answer(result.stdout);
     if (result.exitCode !== 0) report.output(result.stderr);
     return result;
   };
