@@ -50,11 +50,6 @@ export class NoRegionError extends AwsAccessError {
   }
 }
 
-/** The region named (by --region, AWS_REGION, AWS_DEFAULT_REGION or the profile) does not exist. */
-export class UnknownRegionError extends AwsAccessError {
-  override name = 'UnknownRegionError';
-}
-
 /** AWS could not be reached: refused or failed connections, unknown hosts, timeouts. */
 export class AwsUnreachableError extends AwsAccessError {
   override name = 'AwsUnreachableError';

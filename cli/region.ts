@@ -4,7 +4,7 @@
  * the profile's `region`. Pure.
  */
 import { IAM_EVENT_REGIONS_TEXT, isUnknownRegion, partitionOf } from '../core/regions.js';
-import { UnknownRegionError } from './errors.js';
+import { AwsAccessError } from './errors.js';
 
 /** The environment variables that name a region. */
 export interface RegionEnv {
@@ -37,6 +37,11 @@ export function resolveRegion(sources: {
 /** The region from the environment alone (AWS_REGION, then AWS_DEFAULT_REGION), for tools that let the SDK read the profile. */
 export function regionFromEnvironment(env: RegionEnv): string | undefined {
   return resolveRegion({ env })?.region;
+}
+
+/** The region named (by --region, AWS_REGION, AWS_DEFAULT_REGION or the profile) does not exist. Exit code 255. */
+export class UnknownRegionError extends AwsAccessError {
+  override name = 'UnknownRegionError';
 }
 
 /**

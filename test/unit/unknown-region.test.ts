@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { awsSettings } from '../../cli/aws.js';
-import { UnknownRegionError } from '../../cli/errors.js';
 import { EXIT, exitCodeFor } from '../../cli/exit-codes.js';
+import { UnknownRegionError } from '../../cli/region.js';
 import { isUnknownRegion, KNOWN_REGIONS } from '../../core/regions.js';
 
 const NO_PROFILES = { config: new Map(), credentials: new Map() };
