@@ -6,7 +6,7 @@
  * `cdk deploy` publishes each asset to the organization stack's own bootstrap bucket, as for any stack; a custom
  * resource then copies it here (S3 CopyObject), under the same content-addressed key, before the StackSet runs.
  */
-import { type FileAssetSource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type FileAssetSource, Stack } from 'aws-cdk-lib';
 import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';

@@ -23,3 +23,7 @@ export declare const BUNDLE_FILE: string;
 export declare const BUNDLES: Readonly<Record<BundleName, Bundle>>;
 /** The absolute path of a bundle's file. */
 export declare function bundlePath(name: BundleName, root?: string): string;
+/** The newest modification time (ms) among the files under `paths` (relative to `root`); 0 when none exist. */
+export declare function newestModification(root: string, paths: readonly string[]): number;
+/** Whether the file `bundle` (relative to `root`) is missing or older than any file under `sources`. */
+export declare function isStale(root: string, bundle: string, sources: readonly string[]): boolean;

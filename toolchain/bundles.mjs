@@ -2,6 +2,7 @@
 // `npm run build` (scripts/build.mjs) writes it. The build, the CDK app (infra/bundle.ts), the emulator that
 // runs the bundles, the sandbox, the bench and the tests all read it here. A plain script, so that Node runs
 // the build without a loader; toolchain/ imports nothing of the repository's, and everything may import it.
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,4 +34,47 @@ export const BUNDLES = Object.freeze({
 /** The absolute path of a bundle's file . */
 export function bundlePath(name, root = REPO_ROOT) {
   return join(root, BUNDLES[name].path);
+}
+
+/** How deep below each source path files are looked at. */
+const MAX_DEPTH = 8;
+
+/**
+ * The newest modification time (ms) among the files under `paths` (relative to `root`), leaving out
+ * node_modules and dot-entries; 0 when none exist.
+ */
+export function newestModification(root, paths) {
+  let newest = 0;
+  const visit = (path, depth) => {
+    let stats;
+    try {
+      stats = statSync(path);
+    } catch {
+      return;
+    }
+    if (stats.isFile()) newest = Math.max(newest, stats.mtimeMs);
+    if (!stats.isDirectory() || depth >= MAX_DEPTH) return;
+    let entries;
+    try {
+      entries = readdirSync(path, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) visit(join(path, entry.name), depth + 1);
+    }
+  };
+  for (const path of paths) visit(join(root, path), 0);
+  return newest;
+}
+
+/** Whether the file `bundle` (relative to `root`) is missing or older than any file under `sources`. */
+export function isStale(root, bundle, sources) {
+  let built;
+  try {
+    built = statSync(join(root, bundle)).mtimeMs;
+  } catch {
+    return true;
+  }
+  return newestModification(root, sources) > built;
 }
