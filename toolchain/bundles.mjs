@@ -31,7 +31,7 @@ export const BUNDLES = Object.freeze({
   invoke: bundle('invoke', 'scripts/invoke.ts'),
 });
 
-/** The absolute path of a bundle's file . */
+/** The absolute path of a bundle's file. */
 export function bundlePath(name, root = REPO_ROOT) {
   return join(root, BUNDLES[name].path);
 }
