@@ -45,6 +45,20 @@ describe('imports between folders', () => {
     expect(upward).toEqual([]);
   });
 
+  it('has what is deployed or shipped (core, functions, infra, cli) import nothing from the tools around it', () => {
+    // Act
+    const upward = ['core', 'functions', 'infra', 'cli'].flatMap((folder) =>
+      sourcesIn(folder).flatMap((file) =>
+        importsOf(file)
+          .filter((specifier) => /(^|\/)(emulator|local|bench|scripts)\//.test(specifier))
+          .map((specifier) => `${file}: ${specifier}`),
+      ),
+    );
+
+    // Assess
+    expect(upward).toEqual([]);
+  });
+
   it('has toolchain/ import only Node built-ins', () => {
     // Act
     const foreign = sourcesIn('toolchain').flatMap((file) =>
