@@ -13,25 +13,35 @@ export const NO_CREDENTIALS_HINT =
   'No AWS credentials were found: sign in first (aws configure, aws sso login, or AWS_PROFILE=<profile>), then run ' +
   'the command again; `npm run cli -- doctor` checks the credentials and the region.';
 
+/** SGR escape sequences (ESC [ … m), built from a string because a regex literal may not hold a control character. */
+const COLOUR_CODES = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 /**
  * The lines to print for one line of the CDK CLI's stderr. `state.appFailed` records that the app printed its
  * own `Error: …` line, after which CDK's note that the app exited adds nothing.
  */
 export function rewriteCdkLine(line, state) {
-  const stacks = /^Supply a stack id \((.*)\) to display its template\.$/.exec(line);
+  // Colour codes (CDK colours its lines on a terminal) are left out of what is matched.
+  const plain = line.replace(COLOUR_CODES, '');
+  const stacks = /^Supply a stack id \((.*)\) to display its template\.$/.exec(plain);
   if (stacks?.[1] !== undefined) {
     const templates = stacks[1].split(', ').map((stack) => `cdk.out/${stack}.template.json`);
     return [`The templates: ${templates.join(', ')}.`];
   }
-  if (line.startsWith('Error: ')) state.appFailed = true;
-  if (state.appFailed && /: Subprocess exited with error \d+$/.test(line)) return [];
-  if (line.startsWith('Unable to resolve AWS account to use')) return [line, NO_CREDENTIALS_HINT];
+  if (plain.startsWith('Error: ')) state.appFailed = true;
+  if (state.appFailed && /: Subprocess exited with error \d+$/.test(plain)) return [];
+  if (plain.startsWith('Unable to resolve AWS account to use')) return [line, NO_CREDENTIALS_HINT];
   return [line];
 }
 
 function main() {
   const cdk = createRequire(import.meta.url).resolve('aws-cdk/bin/cdk');
-  const child = spawn(process.execPath, [cdk, ...process.argv.slice(2)], { stdio: ['inherit', 'inherit', 'pipe'] });
+  // CDK colours what it writes only on a terminal; its stderr is now a pipe, so say when this one's is a terminal.
+  const colour = process.stderr.isTTY && process.env.NO_COLOR === undefined && process.env.FORCE_COLOR === undefined;
+  const child = spawn(process.execPath, [cdk, ...process.argv.slice(2)], {
+    stdio: ['inherit', 'inherit', 'pipe'],
+    env: colour ? { ...process.env, FORCE_COLOR: '1' } : process.env,
+  });
   const state = { appFailed: false };
   let pending = '';
   // Whether the start of the pending line has already been written (a prompt waits for its answer on it).

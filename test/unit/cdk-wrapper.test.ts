@@ -22,6 +22,21 @@ describe('npm run synth and deploy (scripts/cdk.mjs)', () => {
     ]);
   });
 
+  it('reads the lines CDK colours on a terminal', () => {
+    // Act
+    const lines = rewrite([
+      'Supply a stack id (\u001b[32mAutoInstanceProfile\u001b[39m, \u001b[32mAutoInstanceProfileOrg\u001b[39m) to display its template.',
+      '\u001b[31mUnable to resolve AWS account to use.\u001b[39m',
+    ]);
+
+    // Assess
+    expect(lines).toEqual([
+      'The templates: cdk.out/AutoInstanceProfile.template.json, cdk.out/AutoInstanceProfileOrg.template.json.',
+      '\u001b[31mUnable to resolve AWS account to use.\u001b[39m',
+      NO_CREDENTIALS_HINT,
+    ]);
+  });
+
   it("leaves the app's one-line error as the last word, without CDK's note that the app exited", () => {
     // Act
     const lines = rewrite([
