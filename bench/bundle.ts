@@ -2,7 +2,7 @@
  * The remediator bundle itself: its size and import (cold start) time beside a minimal handler (IAM
  * client plus Powertools Logger, bench/baseline-handler.ts) bundled with the same esbuild options and an
  * empty module, and the IAM calls it makes per remediation beside the fewest the decision allows. Every
- * bundle runs on the Lambda runtime's Node.js major (scripts/lambda-node.mjs), as in Lambda.
+ * bundle runs on the Lambda runtime's Node.js major (toolchain/lambda-node.mjs), as in Lambda.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -23,7 +23,8 @@ import { createRoleEvent, sqsBatch } from '../emulator/lambda-shapes.js';
 import { startMoto } from '../emulator/moto.js';
 // @ts-expect-error: a plain ESM script without type declarations
 import { BUNDLE_OPTIONS } from '../scripts/build.mjs';
-import { lambdaNodePath } from '../scripts/lambda-node.mjs';
+import { BUNDLES } from '../toolchain/bundles.mjs';
+import { lambdaNodePath } from '../toolchain/lambda-node.mjs';
 import { type Figure, median, type Section } from './record.js';
 
 const run = promisify(execFile);
@@ -32,7 +33,7 @@ const IMPORT_RUNS = 21;
 const TARGETS = {
   empty: `${OUT}/empty.mjs`,
   baseline: `${OUT}/baseline/index.mjs`,
-  remediator: 'dist/remediator/index.mjs',
+  remediator: BUNDLES.remediator.path,
 } as const;
 
 /** Size and cold start. */
@@ -52,8 +53,7 @@ export async function bundleSections(): Promise<Section[]> {
   const minimal = 'minimal handler (IAM client + Logger)';
   const size: Section = {
     title: 'Bundle size',
-    method:
-      'dist/remediator/index.mjs, and a minimal handler (bench/baseline-handler.ts) bundled with the same esbuild options.',
+    method: `${BUNDLES.remediator.path}, and a minimal handler (bench/baseline-handler.ts) bundled with the same esbuild options.`,
     figures: [
       {
         name: 'remediator, raw',

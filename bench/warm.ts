@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { createRoleEvent, sqsBatch } from '../emulator/lambda-shapes.js';
 import { startMoto } from '../emulator/moto.js';
+import { BUNDLES } from '../toolchain/bundles.mjs';
 import { median, type Section } from './record.js';
 
 const RUNS = 30;
@@ -44,7 +45,7 @@ export async function warmSection(): Promise<Section> {
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
-    const { handler } = (await import(pathToFileURL(resolve('dist/remediator/index.mjs')).href)) as {
+    const { handler } = (await import(pathToFileURL(resolve(BUNDLES.remediator.path)).href)) as {
       handler: Handler;
     };
     const handlerMs: number[] = [];

@@ -7,7 +7,7 @@
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { asAwsAccessError, NoRegionError, ProfileNotFoundError } from './errors.js';
-import { type RegionSource, resolveRegion } from './region.js';
+import { assertRegionExists, type RegionSource, resolveRegion } from './region.js';
 import { hasProfile, profileSetting, readSharedProfiles, type SharedProfiles } from './shared-config.js';
 
 /** The environment a session reads. */
@@ -57,6 +57,7 @@ export function awsSettings(options: AwsOptions, env: AwsEnv, profiles: SharedPr
     profileRegion: profileSetting(profiles, profile ?? 'default', 'region'),
   });
   if (resolved === undefined) throw new NoRegionError();
+  assertRegionExists(resolved);
   const ignoreConfigured = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim().toLowerCase() === 'true';
   const sqsEndpoints = [env.AWS_ENDPOINT_URL_SQS, env.AWS_ENDPOINT_URL];
   if (!ignoreConfigured) sqsEndpoints.push(profileSetting(profiles, profile ?? 'default', 'endpoint_url'));

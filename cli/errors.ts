@@ -6,10 +6,7 @@ import { AutoInstanceProfileError } from '../core/errors.js';
 
 /** The command line is wrong: an unknown command or option, or a bad value. Exit code 2. */
 export class UsageError extends AutoInstanceProfileError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'UsageError';
-  }
+  override name = 'UsageError';
 }
 
 /**
@@ -17,10 +14,7 @@ export class UsageError extends AutoInstanceProfileError {
  * rejects, or no connection. Exit code 255, as the AWS CLI; its message is the whole report, one line.
  */
 export class AwsAccessError extends AutoInstanceProfileError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AwsAccessError';
-  }
+  override name = 'AwsAccessError';
 }
 
 /** The AWS CLI's wording for an empty credential chain. */
@@ -29,44 +23,41 @@ export const NO_CREDENTIALS_MESSAGE =
 
 /** No credential source of the SDK's chain has credentials. */
 export class NoCredentialsError extends AwsAccessError {
+  override name = 'NoCredentialsError';
+
   constructor(options?: { cause?: unknown }) {
     super(NO_CREDENTIALS_MESSAGE, options);
-    this.name = 'NoCredentialsError';
   }
 }
 
 /** `--profile NAME` or AWS_PROFILE names a profile that is in neither shared file. */
 export class ProfileNotFoundError extends AwsAccessError {
+  override name = 'ProfileNotFoundError';
+
   constructor(readonly profile: string) {
     super(`The config profile (${profile}) could not be found`);
-    this.name = 'ProfileNotFoundError';
   }
 }
 
 /** Nothing names a region: no --region, AWS_REGION, AWS_DEFAULT_REGION, or profile `region`. */
 export class NoRegionError extends AwsAccessError {
+  override name = 'NoRegionError';
+
   constructor() {
     super(
       'You must specify a region: pass --region, set AWS_REGION (or AWS_DEFAULT_REGION), or set region in your profile.',
     );
-    this.name = 'NoRegionError';
   }
 }
 
 /** AWS could not be reached: refused or failed connections, unknown hosts, timeouts. */
 export class AwsUnreachableError extends AwsAccessError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AwsUnreachableError';
-  }
+  override name = 'AwsUnreachableError';
 }
 
 /** AWS answered that the credentials are not valid (expired, unknown key, bad signature). */
 export class CredentialsRejectedError extends AwsAccessError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CredentialsRejectedError';
-  }
+  override name = 'CredentialsRejectedError';
 }
 
 /** `Name: message` for an error (the SDK's names say what went wrong: AccessDenied, ValidationError …). */

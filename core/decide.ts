@@ -220,7 +220,8 @@ const decideRelease: Decider = (facts) => {
   if (roleProfiles.length === 0) {
     return nothing(
       'not-in-profile',
-      'role is in no instance profile; the delete conflict is elsewhere (attached or inline policies)',
+      // Someone may have emptied the profile since the call failed (doctor --smoke does on Ctrl-C): say what is known.
+      'role is in no instance profile now: nothing of ours holds it (if DeleteRole still conflicts, its policies do)',
     );
   }
   if (facts.holdingProfiles === undefined) return need('holdingProfiles');

@@ -7,17 +7,11 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { FUNCTION_TIMEOUT_SECONDS } from '../core/pipeline-settings.js';
-import { lambdaNodePath } from '../scripts/lambda-node.mjs';
+import { BUNDLES, REPO_ROOT } from '../toolchain/bundles.mjs';
+import { lambdaNodePath } from '../toolchain/lambda-node.mjs';
 import { EmulatorError, LambdaTimeoutError } from './errors.js';
 
-/** The repository: where dist/ is. */
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** The invoke tool, relative to the repository. */
-export const INVOKE_TOOL = 'dist/invoke/index.mjs';
-/** The remediator bundle, relative to the repository. */
-export const REMEDIATOR_BUNDLE = 'dist/remediator/index.mjs';
 /** How long past the function's timeout the process may take to report it before it is killed. */
 const KILL_GRACE_MS = 5_000;
 
@@ -27,7 +21,7 @@ export interface RunOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** @default FUNCTION_TIMEOUT_SECONDS, in milliseconds */
   readonly timeoutMs?: number;
-  /** The bundle, relative to the repository or absolute. @default REMEDIATOR_BUNDLE */
+  /** The bundle, relative to the repository or absolute. @default the remediator's (toolchain/bundles.mjs) */
   readonly bundle?: string;
   /** The Node binary that runs it. @default lambdaNodePath(): the Lambda runtime's Node.js major */
   readonly node?: string;
@@ -47,6 +41,8 @@ export interface Invocation {
 
 /** The handler threw, or the bundle failed to load: Lambda's error response. */
 export class InvocationError extends EmulatorError {
+  override name = 'InvocationError';
+
   constructor(
     readonly errorType: string,
     readonly errorMessage: string,
@@ -54,7 +50,6 @@ export class InvocationError extends EmulatorError {
     readonly lines: readonly string[],
   ) {
     super(`${errorType}: ${errorMessage}`);
-    this.name = 'InvocationError';
   }
 }
 
@@ -66,10 +61,10 @@ export class InvocationError extends EmulatorError {
 export function runBundle(event: unknown, options: RunOptions): Promise<Invocation> {
   const timeoutMs = options.timeoutMs ?? FUNCTION_TIMEOUT_SECONDS * 1000;
   const args = [
-    INVOKE_TOOL,
+    BUNDLES.invoke.path,
     '--raw',
     '--bundle',
-    options.bundle ?? REMEDIATOR_BUNDLE,
+    options.bundle ?? BUNDLES.remediator.path,
     '--timeout',
     String(timeoutMs / 1000),
     '--result-fd',

@@ -3,7 +3,7 @@
  * the tests, the bench and the local sandbox. Loopback only, on a free port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { PYTHON_TOOLS_COMMAND, pythonTools } from '../scripts/python-tools.mjs';
+import { PYTHON_TOOLS_COMMAND, pythonTools } from '../toolchain/python-tools.mjs';
 import { stopChild } from './child-process.js';
 
 /** A running moto server. */
@@ -26,9 +26,10 @@ export interface MotoOptions {
 
 /** The error that says moto cannot be run, and where to see why. */
 export class MotoUnavailableError extends Error {
+  override name = 'MotoUnavailableError';
+
   constructor(detail: string) {
     super(`moto is not available (${detail}); see why with: ${PYTHON_TOOLS_COMMAND}`);
-    this.name = 'MotoUnavailableError';
   }
 }
 

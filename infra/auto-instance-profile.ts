@@ -22,6 +22,7 @@ import {
   MAX_RECEIVE_COUNT,
   VISIBILITY_TIMEOUT_SECONDS,
 } from '../core/pipeline-settings.js';
+import { BUNDLES } from '../toolchain/bundles.mjs';
 import { Monitoring } from './monitoring.js';
 import { type AutoInstanceProfileProps, type ResolvedProps, resolveProps } from './props.js';
 import { Reconcile } from './reconcile.js';
@@ -30,9 +31,6 @@ import { ServiceFunction } from './service-function.js';
 import { ManagementEventsTrail } from './trail.js';
 
 export type { AutoInstanceProfileProps } from './props.js';
-
-/** The bundle the remediator runs: `dist/remediator/index.mjs`. */
-export const REMEDIATOR_BUNDLE = 'remediator';
 
 /** The alarms the construct creates. */
 export interface AutoInstanceProfileAlarms {
@@ -161,7 +159,7 @@ export class AutoInstanceProfile extends Construct {
   private createRemediator(settings: ResolvedProps): ServiceFunction {
     // The id `Function` keeps the function's logical id from the versions before ServiceFunction.
     const remediator = new ServiceFunction(this, 'Function', {
-      bundle: REMEDIATOR_BUNDLE,
+      bundle: BUNDLES.remediator.name,
       description: 'Gives IAM roles that EC2 may assume their console-style instance profile',
       roleDescription:
         'The auto-instance-profile remediator: reads roles, creates and tags instance profiles, releases its own',

@@ -5,14 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Code } from 'aws-cdk-lib/aws-lambda';
+import { BUNDLE_FILE, DIST_DIR, REPO_ROOT } from '../toolchain/bundles.mjs';
 
-/** Where `npm run build` puts the bundles: `dist/`, one directory per bundle. */
-export const BUNDLES_DIR = fileURLToPath(new URL('../dist', import.meta.url));
-
-/** The file Lambda loads in each bundle directory; the handler is its `handler` export. */
-export const BUNDLE_ENTRY_FILE = 'index.mjs';
+/** Where `npm run build` puts the bundles: `dist/`, one directory per bundle (toolchain/bundles.mjs). */
+export const BUNDLES_DIR = join(REPO_ROOT, DIST_DIR);
 
 /** `index.handler`: Lambda's name for the entry file's `handler` export. */
 export const BUNDLE_HANDLER = 'index.handler';
@@ -28,7 +25,7 @@ export function bundleDir(name: string, bundlesDir: string = BUNDLES_DIR): strin
  */
 export function bundleCode(name: string, bundlesDir: string = BUNDLES_DIR): Code {
   const dir = bundleDir(name, bundlesDir);
-  const entry = join(dir, BUNDLE_ENTRY_FILE);
+  const entry = join(dir, BUNDLE_FILE);
   if (!existsSync(entry)) {
     throw new Error(`The ${name} bundle ${entry} is missing: run \`npm run build\` first.`);
   }

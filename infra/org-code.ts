@@ -6,10 +6,10 @@
  * `cdk deploy` publishes each asset to the organization stack's own bootstrap bucket, as for any stack; a custom
  * resource then copies it here (S3 CopyObject), under the same content-addressed key, before the StackSet runs.
  */
-import { type FileAssetSource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type FileAssetSource, Stack } from 'aws-cdk-lib';
 import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import {
   AwsCustomResource,
   AwsCustomResourcePolicy,
@@ -17,6 +17,7 @@ import {
   PhysicalResourceId,
 } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { privateBucket } from './private-bucket.js';
 import { FUNCTION_MEMORY_MB } from './service-function.js';
 import type { MemberCodeStore } from './stack-set-member.js';
 
@@ -38,14 +39,13 @@ export class OrganizationCode extends Construct implements MemberCodeStore {
 
   constructor(scope: Construct, id: string, props: OrganizationCodeProps) {
     super(scope, id);
-    this.bucket = new Bucket(this, 'Bucket', {
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // Deleting the organization stack deletes the StackSet first; the code of the last version stays, with the
-      // bucket, until someone removes both (docs/organization.md, "Removal").
-      removalPolicy: RemovalPolicy.RETAIN,
+    // Deleting the organization stack deletes the StackSet first; the code of the last version stays, with the
+    // bucket, until someone removes both (docs/organization.md, "Removal").
+    this.bucket = privateBucket(this, 'Bucket', {
+      noAccessLogsReason:
+        'The bucket holds only the Lambda code of released versions, written by this stack and read by the ' +
+        "organization's accounts when CloudFormation creates or updates their functions (recorded in each account's " +
+        'CloudTrail); server access logs would need another bucket and add nothing.',
     });
     // Lambda reads a function's code with the credentials of whoever creates or updates the function: in a member
     // account, the StackSet's execution role. Any principal of the organization may read; nobody else.
@@ -59,13 +59,6 @@ export class OrganizationCode extends Construct implements MemberCodeStore {
         conditions: { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } },
       }),
     );
-    Validations.of(this.bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'The bucket holds only the Lambda code of released versions, written by this stack and read by the ' +
-        "organization's accounts when CloudFormation creates or updates their functions (recorded in each account's " +
-        'CloudTrail); server access logs would need another bucket and add nothing.',
-    });
     this.providerLogGroup = props.providerLogGroup;
   }
 

@@ -8,7 +8,7 @@
  * Its Lambda code reaches accounts that have no CDK bootstrap through this stack's code bucket
  * ({@link OrganizationCode}); its alarms go to this stack's topic ({@link OrganizationAlarms}).
  */
-import { Aws, CfnMapping, CfnOutput, CfnParameter, Fn, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import { Aws, CfnMapping, CfnParameter, Fn, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import { CfnStackSet } from 'aws-cdk-lib/aws-cloudformation';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -28,8 +28,9 @@ import { acknowledgeProviderFindings } from './nag.js';
 import { OrganizationAlarms } from './org-alarms.js';
 import { OrganizationCode } from './org-code.js';
 import { type OrganizationProps, type ResolvedOrganizationProps, resolveOrganizationProps } from './org-props.js';
+import { addOutputs } from './outputs.js';
 import { InvalidSettingError, resolveProps } from './props.js';
-import { guardIamEventRegion } from './region-guard.js';
+import { DEPLOY_ORG_COMMAND, guardIamEventRegion } from './region-guard.js';
 import { FUNCTION_MEMORY_MB } from './service-function.js';
 import { AutoInstanceProfileStack } from './stack.js';
 import { MEMBER_PARAMETERS, StackSetMemberSynthesizer } from './stack-set-member.js';
@@ -45,9 +46,6 @@ export const ORG_STACK_OUTPUTS = {
   alarmTopicArn: 'AlarmTopicArn',
   codeBucketName: 'CodeBucketName',
 } as const;
-
-/** The command that deploys this stack, for messages. */
-export const DEPLOY_ORG_COMMAND = 'npm run deploy:org';
 
 /** Props of {@link AutoInstanceProfileOrgStack}: the usual stack props, the organization's, and the service's. */
 export interface AutoInstanceProfileOrgStackProps extends StackProps {
@@ -161,7 +159,7 @@ export class AutoInstanceProfileOrgStack extends Stack {
   }
 
   private addOutputs(): void {
-    const outputs: Record<keyof typeof ORG_STACK_OUTPUTS, { readonly value: string; readonly description: string }> = {
+    addOutputs(this, ORG_STACK_OUTPUTS, {
       stackSetName: {
         value: this.settings.stackSetName,
         description: 'The StackSet; each account gets a stack named StackSet-<this name>-<uuid>',
@@ -183,10 +181,7 @@ export class AutoInstanceProfileOrgStack extends Stack {
         value: this.code.bucket.bucketName,
         description: 'The Lambda code every account reads; retained when this stack is deleted',
       },
-    };
-    for (const [key, { value, description }] of Object.entries(outputs)) {
-      new CfnOutput(this, ORG_STACK_OUTPUTS[key as keyof typeof ORG_STACK_OUTPUTS], { value, description });
-    }
+    });
   }
 }
 

@@ -19,12 +19,10 @@ import {
 } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { RECONCILE_PERMISSIONS } from '../core/iam/index.js';
+import { BUNDLES } from '../toolchain/bundles.mjs';
 import { lazyTemplateFingerprint } from './fingerprint.js';
 import { acknowledgeProviderFindings } from './nag.js';
 import { FUNCTION_MEMORY_MB, ServiceFunction } from './service-function.js';
-
-/** The bundle the reconcile function runs: `dist/reconcile/index.mjs`. */
-export const RECONCILE_BUNDLE = 'reconcile';
 
 /**
  * The reconcile function's timeout: Lambda's maximum. A pass reads the account a page (1,000 roles) at a
@@ -68,7 +66,7 @@ export class Reconcile extends Construct {
   constructor(scope: Construct, id: string, props: ReconcileProps) {
     super(scope, id);
     this.reconcileFunction = new ServiceFunction(this, 'Function', {
-      bundle: RECONCILE_BUNDLE,
+      bundle: BUNDLES.reconcile.name,
       description: 'Finds roles that EC2 may assume and have no instance profile; queues each for the remediator',
       roleDescription:
         "The auto-instance-profile reconcile pass: lists the account's roles and instance profiles, sends to the remediator's queue",

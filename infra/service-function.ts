@@ -17,7 +17,7 @@ import { iamPolicyStatements, iamResourceArn } from './permissions.js';
 
 /**
  * The runtime of every service function: one constant, so that moving to the next Node.js is one line
- * (with `LAMBDA_NODE_MAJOR` in scripts/lambda-node.mjs; docs/deploy.md, "The runtime").
+ * (with `LAMBDA_NODE_MAJOR` in toolchain/lambda-node.mjs; docs/deploy.md, "The runtime").
  */
 export const SERVICE_FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 
@@ -37,7 +37,7 @@ export const COMMON_ENVIRONMENT: Readonly<Record<string, string>> = {
 
 /** What makes one service function. */
 export interface ServiceFunctionProps {
-  /** The bundle to run: `dist/<bundle>/index.mjs`, written by `npm run build` (scripts/build.mjs). */
+  /** The bundle to run, by its name in toolchain/bundles.mjs: `dist/<bundle>/index.mjs`, written by `npm run build`. */
   readonly bundle: string;
   /** The function's description. */
   readonly description: string;

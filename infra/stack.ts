@@ -2,11 +2,12 @@
  * The deployable stack: the construct, configured from CDK context, plus the outputs other tools
  * (the CLI's doctor) use to find the deployed pieces without guessing physical names.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../core/pipeline-settings.js';
 import { AutoInstanceProfile, type AutoInstanceProfileProps } from './auto-instance-profile.js';
 import { propsFromContext } from './context.js';
+import { addOutputs } from './outputs.js';
 
 /** Stack props: the usual ones, and the construct's, which override any set through context. */
 export interface AutoInstanceProfileStackProps extends StackProps {
@@ -32,33 +33,30 @@ export class AutoInstanceProfileStack extends Stack {
     const serviceProps = typeof service === 'function' ? service(this) : service;
     this.service = new AutoInstanceProfile(this, 'Service', { ...propsFromContext(this), ...serviceProps });
 
-    new CfnOutput(this, STACK_OUTPUTS.ruleName, {
-      description: 'The EventBridge rule on the default bus for create and trust-change events',
-      value: this.service.rule.ruleName,
-    });
-    new CfnOutput(this, STACK_OUTPUTS.queueUrl, {
-      description: 'The queue between the rule and the function, with the settle delay',
-      value: this.service.queue.queueUrl,
-    });
-    new CfnOutput(this, STACK_OUTPUTS.deleteRuleName, {
-      description: 'The EventBridge rule on the default bus for delete events',
-      value: this.service.deleteRule.ruleName,
-    });
-    new CfnOutput(this, STACK_OUTPUTS.deleteQueueUrl, {
-      description: 'The queue between the delete rule and the function, without delay',
-      value: this.service.deleteQueue.queueUrl,
-    });
-    new CfnOutput(this, STACK_OUTPUTS.deadLetterQueueUrl, {
-      description: 'The dead-letter queue both queues share',
-      value: this.service.deadLetterQueue.queueUrl,
-    });
-    new CfnOutput(this, STACK_OUTPUTS.functionName, {
-      description: 'The remediator function',
-      value: this.service.function.functionName,
-    });
-    new CfnOutput(this, STACK_OUTPUTS.reconcileFunctionName, {
-      description: 'The reconcile function: invoke it to run a pass now',
-      value: this.service.reconcile.function.functionName,
+    const { rule, queue, deleteRule, deleteQueue, deadLetterQueue, function: remediator, reconcile } = this.service;
+    addOutputs(this, STACK_OUTPUTS, {
+      ruleName: {
+        value: rule.ruleName,
+        description: 'The EventBridge rule on the default bus for create and trust-change events',
+      },
+      queueUrl: {
+        value: queue.queueUrl,
+        description: 'The queue between the rule and the function, with the settle delay',
+      },
+      deleteRuleName: {
+        value: deleteRule.ruleName,
+        description: 'The EventBridge rule on the default bus for delete events',
+      },
+      deleteQueueUrl: {
+        value: deleteQueue.queueUrl,
+        description: 'The queue between the delete rule and the function, without delay',
+      },
+      deadLetterQueueUrl: { value: deadLetterQueue.queueUrl, description: 'The dead-letter queue both queues share' },
+      functionName: { value: remediator.functionName, description: 'The remediator function' },
+      reconcileFunctionName: {
+        value: reconcile.function.functionName,
+        description: 'The reconcile function: invoke it to run a pass now',
+      },
     });
   }
 }

@@ -2,10 +2,11 @@
  * An optional CloudTrail trail. EventBridge receives "AWS API Call via CloudTrail" events only while
  * a trail with logging enabled exists in the account; this one exists for accounts that have none.
  */
-import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import { ReadWriteType, Trail } from 'aws-cdk-lib/aws-cloudtrail';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { privateBucket } from './private-bucket.js';
 
 /** Settings of {@link ManagementEventsTrail}. */
 export interface ManagementEventsTrailProps {
@@ -22,15 +23,13 @@ export class ManagementEventsTrail extends Construct {
 
   constructor(scope: Construct, id: string, props: ManagementEventsTrailProps) {
     super(scope, id);
-    this.bucket = new Bucket(this, 'Bucket', {
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // An audit record outlives the stack: deleting the stack leaves the bucket and its logs.
-      removalPolicy: RemovalPolicy.RETAIN,
+    // An audit record outlives the stack: deleting the stack leaves the bucket and its logs.
+    this.bucket = privateBucket(this, 'Bucket', {
       // Log files would otherwise pile up, and cost, for as long as the account exists.
       lifecycleRules: [{ id: 'ExpireLogFiles', expiration: props.retention }],
+      noAccessLogsReason:
+        'This bucket only receives CloudTrail log files, which CloudTrail already records with digest validation; ' +
+        'server access logs would need yet another bucket and add nothing an auditor needs here.',
     });
     this.trail = new Trail(this, 'Trail', {
       bucket: this.bucket,
@@ -39,12 +38,6 @@ export class ManagementEventsTrail extends Construct {
       includeGlobalServiceEvents: true,
       managementEvents: ReadWriteType.WRITE_ONLY,
       enableFileValidation: true,
-    });
-    Validations.of(this.bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This bucket only receives CloudTrail log files, which CloudTrail already records with digest validation; ' +
-        'server access logs would need yet another bucket and add nothing an auditor needs here.',
     });
   }
 }

@@ -29,7 +29,7 @@ until Ctrl-C, for your own commands and npm run cli -- doctor --smoke.
 Options:
   --once                    play the scenario, then stop: exit 0 if the role got its profile and was then
                             deleted with none left behind, 1 if not
-  --verbose                 also print the remediator's JSON log line for each decision
+  --verbose                 also print the AWS CLI's JSON answers whole, and each decision's JSON log line
   --settle-delay S          the settle queue's delivery delay in seconds, 0-${MAX_SETTLE_DELAY_SECONDS} (default ${SANDBOX_SETTLE_DELAY_SECONDS}; the stack's is longer)
   --visibility-timeout S    how long a failed record stays hidden before its retry (default ${VISIBILITY_TIMEOUT_SECONDS}, the stack's)
   -h, --help                this text

@@ -1,7 +1,7 @@
 /**
  * The sandbox's output: numbered steps, indented details, commands and their results, and live lines for
  * what the pipeline does (simulated CloudTrail records, the remediator's decisions). Colour on a TTY,
- * plain when piped; the remediator's raw JSON decision lines with --verbose.
+ * plain when piped; the remediator's raw JSON decision lines, and the AWS CLI's whole JSON answers, with --verbose.
  */
 import type { Output } from '../cli/command.js';
 import type { Style } from '../cli/style.js';
@@ -19,6 +19,11 @@ export interface Reporter {
   command(text: string): void;
   /** A command's output, indented under it. */
   output(text: string): void;
+  /**
+   * An AWS CLI command's answer: with --verbose, as it is; otherwise a JSON answer is cut to the ARNs it names,
+   * one line each, so that the scenario's key lines stay on the screen.
+   */
+  answer(text: string): void;
   ok(text: string): void;
   fail(text: string): void;
   warn(text: string): void;
@@ -29,8 +34,8 @@ export interface Reporter {
    * batch it was handling, when known.
    */
   functionLine(line: string, queue?: string): void;
-  /** One batch the poller handled. */
-  batch(report: BatchReport, visibilityTimeoutSeconds: number): void;
+  /** One batch the poller handled, from the queue named, when known. */
+  batch(report: BatchReport, visibilityTimeoutSeconds: number, queue?: string): void;
 }
 
 const INDENT = '    ';
@@ -60,6 +65,15 @@ export function routedCalls(delivery: Delivery): string {
 export function createReporter(out: Output, style: Style, verbose: boolean): Reporter {
   let steps = 0;
   const write = (text: string) => out.write(`${text}\n`);
+  // The remediator's retry decisions per queue, not yet matched with a batch's failed records: a record it
+  // asked to see again is not a failure, and is reported as the retry it is.
+  const retries = new Map<string, number>();
+  const retryKey = (queue: string | undefined) => queue ?? '';
+  const output = (text: string) => {
+    for (const line of text.replace(/\s+$/, '').split('\n')) {
+      if (line !== '') write(`${INDENT}  ${style.dim(line)}`);
+    }
+  };
   return {
     title: (text) => write(style.bold(text)),
     step(title, value) {
@@ -70,10 +84,11 @@ export function createReporter(out: Output, style: Style, verbose: boolean): Rep
     },
     line: (text) => write(`${INDENT}${text}`),
     command: (text) => write(`${INDENT}${style.bold('$')} ${style.bold(text)}`),
-    output(text) {
-      for (const line of text.replace(/\s+$/, '').split('\n')) {
-        if (line !== '') write(`${INDENT}  ${style.dim(line)}`);
-      }
+    output,
+    answer(text) {
+      const arns = verbose ? undefined : arnsIn(text);
+      if (arns === undefined) output(text);
+      else for (const arn of arns) write(`${INDENT}  ${style.dim(`→ ${arn}`)}`);
     },
     ok: (text) => write(`${INDENT}${style.green(`✔ ${text}`)}`),
     fail: (text) => write(`${INDENT}${style.red(`✘ ${text}`)}`),
@@ -90,6 +105,7 @@ export function createReporter(out: Output, style: Style, verbose: boolean): Rep
       }
       const who = `${style.cyan('⇠ remediator')}${queue === undefined ? '' : ` ${style.dim(`(${queue})`)}`}`;
       if (typeof log.decision === 'string') {
+        if (log.decision === 'retry') retries.set(retryKey(queue), (retries.get(retryKey(queue)) ?? 0) + 1);
         write(`${INDENT}${who} ${summariseDecision(log)}`);
         if (verbose) write(`${INDENT}  ${style.dim(line)}`);
       } else if (log.level === 'ERROR' || log.level === 'WARN' || verbose) {
@@ -97,9 +113,16 @@ export function createReporter(out: Output, style: Style, verbose: boolean): Rep
         if (verbose) write(`${INDENT}  ${style.dim(line)}`);
       }
     },
-    batch(report, visibilityTimeoutSeconds) {
+    batch(report, visibilityTimeoutSeconds, queue) {
+      const asked = retries.get(retryKey(queue)) ?? 0;
+      retries.delete(retryKey(queue));
       if (report.failed.length === 0) {
         if (verbose) write(`${INDENT}${style.dim(`poller: batch of ${report.records.length}, all deleted`)}`);
+      } else if (report.wholeBatchFailed === undefined && asked >= report.failed.length) {
+        const records = report.failed.length === 1 ? 'the record' : `${report.failed.length} records`;
+        write(
+          `${INDENT}${style.dim(`↻ poller: ${records} the remediator asked to retry ${report.failed.length === 1 ? 'comes' : 'come'} back after the ${visibilityTimeoutSeconds} s visibility timeout, to be decided again`)}`,
+        );
       } else {
         const why = report.wholeBatchFailed === undefined ? '' : ` (${report.wholeBatchFailed})`;
         write(
@@ -109,6 +132,28 @@ export function createReporter(out: Output, style: Style, verbose: boolean): Rep
       for (const error of report.deleteErrors) write(`${INDENT}${style.red(`✘ poller: DeleteMessageBatch: ${error}`)}`);
     },
   };
+}
+
+/** The ARNs a JSON answer names, in order, once each; undefined when it is not JSON or names none. */
+export function arnsIn(text: string): string[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const arns = new Set<string>();
+  const visit = (value: unknown) => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (typeof value === 'object' && value !== null) {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === 'Arn' && typeof inner === 'string') arns.add(inner);
+        else visit(inner);
+      }
+    }
+  };
+  visit(parsed);
+  return arns.size === 0 ? undefined : [...arns];
 }
 
 /** A Powertools JSON log line, or undefined for anything else. */

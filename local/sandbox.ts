@@ -27,13 +27,14 @@ import {
   STACK_NAME,
 } from '../core/pipeline-settings.js';
 import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
-import { INVOKE_TOOL, REMEDIATOR_BUNDLE, REPO_ROOT, runBundle } from '../emulator/bundle-runner.js';
+import { runBundle } from '../emulator/bundle-runner.js';
 import { cloudTrail, recordTrail } from '../emulator/cloudtrail.js';
 import { startMoto } from '../emulator/moto.js';
 import { createPipeline, DELIVERIES, recordStack, type SandboxPipeline } from '../emulator/pipeline.js';
 import { LONG_POLL_SECONDS, startPollers } from '../emulator/poller.js';
 import { startProxy } from '../emulator/proxy.js';
-import { ensurePythonTools, PythonToolsError } from '../scripts/python-tools.mjs';
+import { BUNDLES, REPO_ROOT } from '../toolchain/bundles.mjs';
+import { ensurePythonTools, PythonToolsError } from '../toolchain/python-tools.mjs';
 import { buildBundles, bundleIsStale } from './bundle.js';
 import { SandboxError } from './errors.js';
 import type { SandboxOptions } from './options.js';
@@ -63,9 +64,10 @@ export interface SandboxIo extends CliIo {
 }
 
 class Stopped extends SandboxError {
+  override name = 'Stopped';
+
   constructor() {
     super('stopped');
-    this.name = 'Stopped';
   }
 }
 
@@ -96,7 +98,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     report.line(tools.line);
     checkpoint();
 
-    const stale = [REMEDIATOR_BUNDLE, INVOKE_TOOL].find((bundle) => bundleIsStale(REPO_ROOT, bundle));
+    const stale = [BUNDLES.remediator.path, BUNDLES.invoke.path].find((bundle) => bundleIsStale(REPO_ROOT, bundle));
     if (stale !== undefined) {
       report.line(`building dist/ (${stale} is missing or older than its sources) …`);
       report.output(await buildBundles(REPO_ROOT));
@@ -199,18 +201,19 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
               onLine: (line) => report.functionLine(line, queueOf.get(event.Records[0]?.eventSourceARN ?? '')),
             })
           ).result,
-        onBatch: (batch) => report.batch(batch, options.visibilityTimeoutSeconds),
+        onBatch: (batch) =>
+          report.batch(batch, options.visibilityTimeoutSeconds, queueOf.get(batch.records[0]?.eventSourceARN ?? '')),
         onError: (error) => report.fail(`poller: ReceiveMessage failed: ${describeError(error)}`),
       },
     );
     // Stopping the pollers lets a batch in flight finish, so that no invocation is cut off.
     cleanup.push({ what: 'pollers', run: () => pollers.stop() });
-    report.step('remediator, the Lambda bundle', REMEDIATOR_BUNDLE);
+    report.step('remediator, the Lambda bundle', BUNDLES.remediator.path);
     report.line(
       `polling both queues as Lambda does: long polls of ${LONG_POLL_SECONDS} s, batches of up to ${BATCH_SIZE}, ReportBatchItemFailures;`,
     );
     report.line(
-      `each batch runs in a fresh Node process through the invoke tool (${INVOKE_TOOL}), as a cold Lambda would`,
+      `each batch runs in a fresh Node process through the invoke tool (${BUNDLES.invoke.path}), as a cold Lambda would`,
     );
     checkpoint();
 

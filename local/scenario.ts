@@ -14,7 +14,7 @@ import {
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import { MOTO_ACCOUNT_ID } from '../emulator/cloudtrail.js';
-import { PYTHON_TOOLS_COMMAND } from '../scripts/python-tools.mjs';
+import { PYTHON_TOOLS_COMMAND } from '../toolchain/python-tools.mjs';
 import { SandboxError } from './errors.js';
 import type { Reporter } from './reporter.js';
 
@@ -123,7 +123,7 @@ export interface CliRun {
 export function runAwsCli(
   args: readonly string[],
   options: {
-    /** The AWS CLI executable (see scripts/python-tools.mjs). */
+    /** The AWS CLI executable (see toolchain/python-tools.mjs). */
     readonly aws: string;
     readonly cwd: string;
     readonly env: Readonly<Record<string, string>>;
@@ -214,7 +214,7 @@ export async function playScenario(deps: ScenarioDeps): Promise<ScenarioOutcome>
     report.command(formatCommand(args));
     // The front door reports each call's record before it answers, so the records print under their command.
     const result = await deps.aws(args);
-    report.output(result.stdout);
+    report.answer(result.stdout);
     if (result.exitCode !== 0) report.output(result.stderr);
     return result;
   };

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Bundles each entry point into dist/<name>/index.mjs: ESM, minified, source maps, with the AWS SDK
+// Bundles each entry point of toolchain/bundles.mjs into dist/<name>/index.mjs: ESM, minified, source maps, with the AWS SDK
 // and Powertools inside the bundle rather than taken from the Lambda runtime.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
-import { LAMBDA_NODE_MAJOR } from './lambda-node.mjs';
+import { BUNDLES } from '../toolchain/bundles.mjs';
+import { LAMBDA_NODE_MAJOR } from '../toolchain/lambda-node.mjs';
 
 const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -15,14 +16,8 @@ const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.me
  */
 const CLI_TARGET = `node${/^>=(\d+)$/.exec(engines.node)?.[1] ?? fail(`engines.node "${engines.node}" is not >=N`)}`;
 
-/** What we bundle. A missing entry (a function not written yet) is skipped, not an error. */
-export const ENTRIES = [
-  { name: 'remediator', entry: 'functions/remediator/index.ts' },
-  { name: 'reconcile', entry: 'functions/reconcile/index.ts' },
-  { name: 'cli', entry: 'cli/index.ts', banner: '#!/usr/bin/env node', target: CLI_TARGET },
-  // The developer's invoke tool: built, not run through tsx, because the integration tests start it per case.
-  { name: 'invoke', entry: 'scripts/invoke.ts' },
-];
+/** What each bundle needs beyond the shared options, by name (the bundles themselves: toolchain/bundles.mjs). */
+const EXTRA = { cli: { banner: '#!/usr/bin/env node', target: CLI_TARGET } };
 
 /** esbuild options shared by every bundle, and by the bench's baseline so that they compare fairly. */
 export const BUNDLE_OPTIONS = {
@@ -40,13 +35,15 @@ export const BUNDLE_OPTIONS = {
 };
 
 async function main() {
-  for (const { name, entry, banner, target = BUNDLE_OPTIONS.target } of ENTRIES) {
+  for (const { name, entry, path } of Object.values(BUNDLES)) {
+    const { banner, target = BUNDLE_OPTIONS.target } = EXTRA[name] ?? {};
+    // A missing entry (a function not written yet) is skipped, not an error.
     if (!existsSync(entry)) continue;
     const result = await build({
       ...BUNDLE_OPTIONS,
       target,
       entryPoints: [entry],
-      outfile: `dist/${name}/index.mjs`,
+      outfile: path,
       banner: banner ? { js: banner } : undefined,
       write: false,
     });
@@ -57,8 +54,7 @@ async function main() {
       // A bundle with a shebang is a command (the CLI's bin), so it is made executable.
       await writeFile(temporary, file.contents, { mode: banner && file.path.endsWith('.mjs') ? 0o755 : 0o644 });
       await rename(temporary, file.path);
-      if (file.path.endsWith('.mjs'))
-        console.log(`dist/${name}/index.mjs ${(file.contents.length / 1024).toFixed(1)} KiB`);
+      if (file.path.endsWith('.mjs')) console.log(`${path} ${(file.contents.length / 1024).toFixed(1)} KiB`);
     }
   }
 }

@@ -1,29 +1,17 @@
 #!/usr/bin/env node
 // `npm run cli -- <command> [options]`: the repository's one way to run its CLI. Builds dist/ first when
 // the CLI bundle is missing or older than its sources, with the build's output on stderr so that stdout
-// stays the command's own (`npm run -s cli -- doctor --json | jq`), then runs dist/cli/index.mjs, the bin.
+// stays the command's own (`npm run -s cli -- doctor --json | jq`), then runs the
+// CLI bundle (dist/cli/index.mjs, the bin).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { BUNDLES, bundlePath, isStale, REPO_ROOT as root } from '../toolchain/bundles.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bundle = join(root, 'dist/cli/index.mjs');
-const sources = ['cli', 'core', 'package.json', 'package-lock.json', 'scripts/build.mjs'];
+const bundle = bundlePath('cli');
+const sources = ['cli', 'core', 'package.json', 'package-lock.json', 'scripts/build.mjs', 'toolchain'];
 
-/** The newest modification time under a path, in ms; 0 when it does not exist. */
-function newest(path) {
-  let stats;
-  try {
-    stats = statSync(path);
-  } catch {
-    return 0;
-  }
-  if (!stats.isDirectory()) return stats.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
-}
-
-if (newest(bundle) < Math.max(...sources.map((source) => newest(join(root, source))))) {
+if (isStale(root, BUNDLES.cli.path, sources)) {
   process.stderr.write('building dist/ (the CLI bundle is missing or older than its sources) …\n');
   const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], {
     cwd: root,

@@ -26,6 +26,7 @@ import type { Context } from 'aws-lambda';
 import { regionFromEnvironment } from '../cli/region.js';
 import { FUNCTION_TIMEOUT_SECONDS } from '../core/pipeline-settings.js';
 import { firstReceiveOf, lambdaContextFields, toSqsEvent } from '../emulator/lambda-shapes.js';
+import { BUNDLES } from '../toolchain/bundles.mjs';
 
 const FUNCTION_NAME = 'auto-instance-profile-local';
 const WHERE = { region: 'us-east-1', accountId: '123456789012' };
@@ -45,7 +46,7 @@ const { values, positionals } = parseArgs({
     role: { type: 'string' },
     raw: { type: 'boolean', default: false },
     timeout: { type: 'string', default: String(FUNCTION_TIMEOUT_SECONDS) },
-    bundle: { type: 'string', default: 'dist/remediator/index.mjs' },
+    bundle: { type: 'string', default: BUNDLES.remediator.path },
     // Where the result goes: a file descriptor the runner reads, so it never mixes with the log lines.
     'result-fd': { type: 'string', default: '1' },
   },

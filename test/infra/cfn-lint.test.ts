@@ -1,5 +1,5 @@
 /**
- * cfn-lint (the pinned Python tool, see requirements-dev.txt, found by scripts/python-tools.mjs in the global
+ * cfn-lint (the pinned Python tool, see requirements-dev.txt, found by toolchain/python-tools.mjs in the global
  * setup) on the synthesized templates: no errors.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { TimeZone } from 'aws-cdk-lib';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { PYTHON_TOOLS_COMMAND } from '../../scripts/python-tools.mjs';
+import { PYTHON_TOOLS_COMMAND } from '../../toolchain/python-tools.mjs';
 import {
   type OrgSynthOptions,
   removeSynthOutputs,

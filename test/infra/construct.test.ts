@@ -23,7 +23,7 @@ import {
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
 import { bundleCode } from '../../infra/bundle.js';
 import { METRIC_DIMENSIONS } from '../../infra/monitoring.js';
-import { LAMBDA_NODE_MAJOR } from '../../scripts/lambda-node.mjs';
+import { LAMBDA_NODE_MAJOR } from '../../toolchain/lambda-node.mjs';
 import {
   CDK_JSON_CONTEXT,
   onlyResource,

@@ -2,6 +2,7 @@
  * The region guard: a stack in a known region other than its partition's IAM event region does not
  * synthesize, and an environment-agnostic one carries a CloudFormation Rules assertion.
  */
+import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { checkRegion } from '../../cli/doctor/checks.js';
 import { IAM_EVENT_REGION } from '../../core/pipeline-settings.js';
 import { iamEventRegionFor, partitionOf } from '../../core/regions.js';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
-import { REGION_RULE_ID } from '../../infra/region-guard.js';
+import { APP_STACKS, guardAppRegion, REGION_RULE_ID } from '../../infra/region-guard.js';
 import { buildStack, removeSynthOutputs, synthesize } from './support/synth.js';
 
 afterAll(removeSynthOutputs);
@@ -77,6 +78,29 @@ describe('region guard', () => {
         },
       ],
     });
+  });
+
+  it("names each of the app's stacks with its own command, so that an organization is sent to deploy:org", () => {
+    // Act
+    const refusal = () => guardAppRegion('eu-west-1', APP_STACKS);
+
+    // Assess
+    expect(refusal).toThrow(
+      "Stacks AutoInstanceProfile (npm run deploy) and AutoInstanceProfileOrg (npm run deploy:org) are set to region eu-west-1, but IAM's CloudTrail events reach EventBridge only in us-east-1, the aws partition's IAM event region. " +
+        'Deploy there: AWS_REGION=us-east-1 npm run deploy for one account, or AWS_REGION=us-east-1 npm run deploy:org for an organization.',
+    );
+    expect(() => guardAppRegion('us-east-1', APP_STACKS)).not.toThrow();
+  });
+
+  it('names the commands package.json runs for each stack', () => {
+    // Prepare
+    const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+
+    // Act
+    const deployed = APP_STACKS.map(({ command }) => scripts[command.replace(/^npm run /, '')]?.split(' ').at(-1));
+
+    // Assess
+    expect(deployed).toEqual(APP_STACKS.map(({ stackName }) => stackName));
   });
 
   it('adds the assertion once, however many constructs the stack holds', () => {

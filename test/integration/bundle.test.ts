@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAMBDA_NODE_MAJOR, lambdaNodePath } from '../../scripts/lambda-node.mjs';
+import { BUNDLES } from '../../toolchain/bundles.mjs';
+import { LAMBDA_NODE_MAJOR, lambdaNodePath } from '../../toolchain/lambda-node.mjs';
 import { invokeBundle, sqsBatch } from './support/bundle.js';
 
 const run = promisify(execFile);
-const BUNDLE = 'dist/remediator/index.mjs';
+const BUNDLE = BUNDLES.remediator.path;
 let isolated: string;
 
 beforeAll(async () => {

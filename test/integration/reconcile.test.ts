@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECONCILE_SOURCE } from '../../core/events.js';
 import { createMixedAccount, type MixedAccount } from '../../emulator/account.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
+import { BUNDLES } from '../../toolchain/bundles.mjs';
 import { invokeBundle, sqsBatch } from './support/bundle.js';
 
 let moto: MotoServer;
@@ -58,7 +59,7 @@ describe('reconcile bundle against moto', () => {
     const pagesAndReads = 2 + account.names.adoptable.length + account.names.conflicting.length;
 
     // Act
-    const { result, logs } = await invokeBundle<Record<string, unknown>>({}, env, 'dist/reconcile/index.mjs');
+    const { result, logs } = await invokeBundle<Record<string, unknown>>({}, env, BUNDLES.reconcile.path);
     const early = await drain(queueUrl);
     await new Promise((resolve) => setTimeout(resolve, (SETTLE_SECONDS + 1) * 1000));
     const bodies = await drain(queueUrl);

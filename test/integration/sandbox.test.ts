@@ -66,7 +66,7 @@ describe('npm start -- --once', () => {
     // Assess
     expect(code, output).toBe(0);
     expect(output).toContain('emulated   IAM, EventBridge and SQS, by moto');
-    // One line says which Python tools were used (scripts/python-tools.mjs).
+    // One line says which Python tools were used (toolchain/python-tools.mjs).
     expect(
       output.match(/^ *python tools: .+\(moto \d.+, aws .+; (nothing installed|installed just now)$/gm),
     ).toHaveLength(1);

@@ -2,7 +2,7 @@
 // same standard variable production would use for a custom endpoint. The Python tools are the ones the
 // global setup found; when they live in .venv/, the PATH finds `aws` and `cfn-lint` there too.
 import { inject } from 'vitest';
-import { usePythonTools, withPythonTools } from '../../scripts/python-tools.mjs';
+import { usePythonTools, withPythonTools } from '../../toolchain/python-tools.mjs';
 
 process.env.AWS_ENDPOINT_URL = inject('motoUrl');
 const tools = inject('pythonTools');

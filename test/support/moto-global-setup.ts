@@ -1,12 +1,12 @@
 /**
  * Starts one moto server for a test project and stops it afterwards. Tests reach it through
  * AWS_ENDPOINT_URL, the SDK's and the CLI's standard variable (see moto-env.ts). The Python tools are found
- * once for the whole run (scripts/python-tools.mjs, which prints the one line saying which are used) and
+ * once for the whole run (toolchain/python-tools.mjs, which prints the one line saying which are used) and
  * handed to every test worker.
  */
 import type { TestProject } from 'vitest/node';
 import { startMoto } from '../../emulator/moto.js';
-import { type PythonTools, pythonTools } from '../../scripts/python-tools.mjs';
+import { type PythonTools, pythonTools } from '../../toolchain/python-tools.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {

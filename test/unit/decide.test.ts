@@ -430,6 +430,16 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
     expect(step).toMatchObject({ kind: 'nothing', reason });
   });
 
+  it('does not blame the policies when the profile was emptied after the conflict (doctor --smoke on Ctrl-C)', () => {
+    // Act: DeleteConflict on a profile, which someone removed the role from before the record was handled
+    const step = decide(facts({ trigger: conflict, roleProfiles: [] }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'not-in-profile' });
+    expect(step.kind === 'nothing' && step.note).not.toMatch(/conflict is elsewhere/);
+    expect(step.kind === 'nothing' && step.note).toContain('nothing of ours holds it');
+  });
+
   it('does nothing, and says so, when the holding profiles were gone by the time they were read', () => {
     // Act: ListInstanceProfilesForRole named one; it was released or deleted before GetInstanceProfile
     const step = decide(facts({ trigger: conflict, roleProfiles: ['app-role'], holdingProfiles: [] }), DEFAULT_CONFIG);

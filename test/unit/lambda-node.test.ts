@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LAMBDA_NODE_MAJOR, nodePackageName } from '../../scripts/lambda-node.mjs';
+import { LAMBDA_NODE_MAJOR, nodePackageName } from '../../toolchain/lambda-node.mjs';
 
 const { optionalDependencies } = JSON.parse(readFileSync('package.json', 'utf8')) as {
   optionalDependencies: Record<string, string>;

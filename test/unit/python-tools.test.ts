@@ -1,5 +1,5 @@
 /**
- * scripts/python-tools.mjs, against stand-in commands on a PATH of their own (the package index cannot be
+ * toolchain/python-tools.mjs, against stand-in commands on a PATH of their own (the package index cannot be
  * reached from here): a `python3` that answers the module's probe as told and makes fake venvs, whose
  * `python -m pip` records its arguments and succeeds, fails as an unreachable index does, or hangs.
  */
@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ensurePythonTools, PythonToolsError, withPythonTools } from '../../scripts/python-tools.mjs';
+import { ensurePythonTools, PythonToolsError, withPythonTools } from '../../toolchain/python-tools.mjs';
 
 /** What the stand-ins themselves run. */
 const SYSTEM_COMMANDS = ['mkdir', 'cp', 'dirname', 'grep', 'sleep'];
@@ -121,10 +121,10 @@ function machine(
   dirs.push(base);
   const root = join(base, 'project');
   const bin = join(base, 'bin');
-  mkdirSync(join(root, 'scripts'), { recursive: true });
+  mkdirSync(join(root, 'toolchain'), { recursive: true });
   mkdirSync(bin);
   writeFileSync(join(root, 'requirements-dev.txt'), REQUIREMENTS);
-  copyFileSync('scripts/python-tools.mjs', join(root, 'scripts/python-tools.mjs'));
+  copyFileSync('toolchain/python-tools.mjs', join(root, 'toolchain/python-tools.mjs'));
   for (const name of SYSTEM_COMMANDS) {
     const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
     symlinkSync(found, join(bin, name));
@@ -159,7 +159,7 @@ function cli(
   env: Record<string, string> = m.env,
   args: readonly string[] = [],
 ): ChildProcess & { output: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [join(m.root, 'scripts/python-tools.mjs'), ...args], { env, detached: true });
+  const child = spawn(process.execPath, [join(m.root, 'toolchain/python-tools.mjs'), ...args], { env, detached: true });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -312,7 +312,7 @@ describe('ensurePythonTools', () => {
   });
 });
 
-describe('node scripts/python-tools.mjs', () => {
+describe('node toolchain/python-tools.mjs', () => {
   it('prints the one line and exits 0', async () => {
     // Prepare
     const m = machine({ probe: SHIPPED, commands: { aws: AWS_CLI_V2, 'cfn-lint': STAND_IN } });
@@ -356,7 +356,7 @@ describe('node scripts/python-tools.mjs', () => {
     expect(stderr.trim().split('\n').at(-1)).toBe(
       'python tools: cannot install requirements-dev.txt into .venv/: the package index cannot be reached ' +
         '(ERROR: No matching distribution found for moto[server]==5.2.1); ' +
-        'connect to the network (or set PIP_INDEX_URL to an index you can reach) and run: node scripts/python-tools.mjs',
+        'connect to the network (or set PIP_INDEX_URL to an index you can reach) and run: node toolchain/python-tools.mjs',
     );
     expect(m.pipCalls()).toHaveLength(1);
     expect(existsSync(join(m.root, '.venv'))).toBe(false);

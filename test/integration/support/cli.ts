@@ -3,9 +3,10 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BUNDLES } from '../../../toolchain/bundles.mjs';
 
 /** The bin, as `npm run build` writes it. */
-export const CLI = 'dist/cli/index.mjs';
+export const CLI = BUNDLES.cli.path;
 
 /** How a run ended. */
 export interface CliRun {

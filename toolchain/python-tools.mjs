@@ -6,8 +6,8 @@
 // requirements-dev.txt; an `aws` already on the PATH (an AWS CLI v2, say) is kept and never shadowed.
 // A plain script (builtins only) so that .ci/run can call it before `npm ci`.
 //
-//   node scripts/python-tools.mjs                    makes sure of the tools, prints which are used
-//   node scripts/python-tools.mjs moto|aws|cfn-lint [args…]   runs one of them
+//   node toolchain/python-tools.mjs                    makes sure of the tools, prints which are used
+//   node toolchain/python-tools.mjs moto|aws|cfn-lint [args…]   runs one of them
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ export const VENV_DIR = '.venv';
 /** The oldest Python the pinned tools run on. */
 export const MIN_PYTHON = [3, 9];
 /** The command a user runs to make sure of the tools, or to see why they cannot be had. */
-export const PYTHON_TOOLS_COMMAND = 'node scripts/python-tools.mjs';
+export const PYTHON_TOOLS_COMMAND = 'node toolchain/python-tools.mjs';
 /** Written into the venv last, once its install succeeded: a venv without it is half-made. */
 const MARKER = 'auto-instance-profile-tools.json';
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -4,7 +4,7 @@
 // dependency node-<platform>-<arch>, the binary inside the package, with no download step. That package's
 // `bin` also makes it the `node` of every npm script (npm puts node_modules/.bin first on their PATH).
 //
-//   node scripts/lambda-node.mjs    prints its path
+//   node toolchain/lambda-node.mjs    prints its path
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -1,4 +1,4 @@
-// Types for scripts/lambda-node.mjs, a plain script so that Node runs it without a loader.
+// Types for toolchain/lambda-node.mjs, a plain script so that Node runs it without a loader.
 
 /** The Node.js major version of the function's Lambda runtime; esbuild's target and the tests follow it. */
 export declare const LAMBDA_NODE_MAJOR: number;

@@ -1,4 +1,4 @@
-// Types for scripts/python-tools.mjs, a plain script so that .ci/run can run it before `npm ci`.
+// Types for toolchain/python-tools.mjs, a plain script so that .ci/run can run it before `npm ci`.
 
 /** The pinned versions, one requirement a line. */
 export declare const REQUIREMENTS_FILE: string;
