@@ -41,6 +41,7 @@ export const METRIC_DIMENSIONS: Readonly<Record<MetricName, 'service' | 'service
   Conflicts: 'service+reason',
   Retries: 'service+reason',
   QuotaExceeded: 'service',
+  QuotaHeadroomReached: 'service',
   Errors: 'service+reason',
 };
 

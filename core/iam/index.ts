@@ -1,3 +1,4 @@
+import { ACCOUNT_SUMMARY_PERMISSIONS } from './account-summary.js';
 import { APPLY_PLAN_PERMISSIONS } from './apply-plan.js';
 import { LIST_ACCOUNT_PERMISSIONS } from './list-account.js';
 import type { IamPermission } from './permissions.js';
@@ -12,6 +13,7 @@ export const REMEDIATOR_PERMISSIONS: readonly IamPermission[] = [
   ...READ_STATE_PERMISSIONS,
   ...APPLY_PLAN_PERMISSIONS,
   ...RELEASE_PERMISSIONS,
+  ...ACCOUNT_SUMMARY_PERMISSIONS,
 ];
 
 /**
