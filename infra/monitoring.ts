@@ -173,7 +173,11 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Conflicts, by reason', [serviceMetric('Conflicts')]),
-      graph('Retries, by reason', [serviceMetric('Retries'), serviceMetric('QuotaExceeded')]),
+      graph('Retries, by reason', [
+        serviceMetric('Retries'),
+        serviceMetric('QuotaExceeded'),
+        serviceMetric('QuotaHeadroomReached'),
+      ]),
       graph('Errors, by reason', [serviceMetric('Errors')]),
     );
     this.dashboard.addWidgets(
