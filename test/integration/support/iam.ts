@@ -13,6 +13,7 @@ import {
   IAMClient,
   ListInstanceProfilesForRoleCommand,
   NoSuchEntityException,
+  PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
   type Tag,
   UpdateAssumeRolePolicyCommand,
@@ -107,4 +108,23 @@ export async function deleteProfile(name: string): Promise<void> {
 /** Attaches a managed policy to a role: another cause of DeleteConflict on DeleteRole. */
 export async function attachPolicy(roleName: string, policyArn: string): Promise<void> {
   await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }));
+}
+
+/** Embeds an inline policy in a role: another cause of DeleteConflict on DeleteRole. */
+export async function putInlinePolicy(roleName: string, policyName: string): Promise<void> {
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: roleName,
+      PolicyName: policyName,
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }],
+      }),
+    }),
+  );
+}
+
+/** The role's unique id (RoleId), which our profiles carry in `auto-instance-profile:source-role-id`. */
+export async function roleIdOf(name: string): Promise<string | undefined> {
+  return (await iam.send(new GetRoleCommand({ RoleName: name }))).Role?.RoleId;
 }
