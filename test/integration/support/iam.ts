@@ -16,6 +16,7 @@ import {
   PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
   type Tag,
+  TagInstanceProfileCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { EC2_TRUST_JSON } from '../../support/policies.js';
@@ -127,4 +128,9 @@ export async function putInlinePolicy(roleName: string, policyName: string): Pro
 /** The role's unique id (RoleId), which our profiles carry in `auto-instance-profile:source-role-id`. */
 export async function roleIdOf(name: string): Promise<string | undefined> {
   return (await iam.send(new GetRoleCommand({ RoleName: name }))).Role?.RoleId;
+}
+
+/** Tags an instance profile, as anyone allowed iam:TagInstanceProfile may (a forged ownership tag, say). */
+export async function tagProfile(profileName: string, tags: Tag[]): Promise<void> {
+  await iam.send(new TagInstanceProfileCommand({ InstanceProfileName: profileName, Tags: tags }));
 }
