@@ -68,7 +68,7 @@ describe('npm start -- --once', () => {
     expect(output).toContain('emulated   IAM, EventBridge and SQS, by moto');
     expect(output).toContain('SIMULATED  CloudTrail, by the front door');
     expect(output).toContain(
-      'rule   auto-instance-profile-sandbox-delete: DeleteRole, DeleteRole (failed: DeleteConflictException) → the delete queue',
+      'rule   auto-instance-profile-sandbox-delete: DeleteRole (failed: DeleteConflictException) → the delete queue',
     );
     const lines = output.split('\n').map((line) => line.trim());
     const expected = [
@@ -88,7 +88,7 @@ describe('npm start -- --once', () => {
       '✔ the service released the instance profile',
       '$ aws iam delete-role --role-name CLI-EC2-role',
       '⇢ CloudTrail (simulated) DeleteRole role CLI-EC2-role → EventBridge',
-      '⇠ remediator (delete queue) CLI-EC2-role: nothing (no-leftover-profile)',
+      '⇠ remediator (settle queue) CLI-EC2-role: nothing (no-leftover-profile)',
       '✔ CLI-EC2-role deleted by the retry',
     ];
     expect(inOrder(lines, expected), output).toEqual(expected);
