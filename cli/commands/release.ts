@@ -5,6 +5,7 @@
 
 import { isRoleName } from '../../core/events.js';
 import { removeOurTags } from '../../core/iam/hand-over.js';
+import { RELEASE_COMMAND_PERMISSIONS } from '../../core/iam/index.js';
 import { readProfile, readRole } from '../../core/iam/read-state.js';
 import { describeChange, releaseProfile } from '../../core/iam/release.js';
 import { SKIP_TAG } from '../../core/tags.js';
@@ -29,6 +30,7 @@ const USAGE = formatHelp(
       rows: [
         ['--delete', 'remove the role from our profile and delete the profile'],
         ['--json', 'print { role, profile, action: handed-over | deleted | refused, changes, reason }'],
+        ['permissions', RELEASE_COMMAND_PERMISSIONS.map((permission) => permission.action).join(', ')],
         ...COMMON_ROWS,
       ],
     },

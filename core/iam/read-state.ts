@@ -24,6 +24,13 @@ export const READ_STATE_PERMISSIONS: readonly IamPermission[] = [
   { action: 'iam:ListRolePolicies', resource: 'role' },
 ];
 
+/** One of {@link READ_STATE_PERMISSIONS}, by its action, for callers that make only that call. */
+export function readStatePermission(action: IamPermission['action']): IamPermission {
+  const found = READ_STATE_PERMISSIONS.find((permission) => permission.action === action);
+  if (found === undefined) throw new Error(`${action} is not one of READ_STATE_PERMISSIONS`);
+  return found;
+}
+
 /** GetRole: the role with its trust policy (URL-encoded, as IAM returns it), path, tags and creation time. */
 export async function readRole(iam: IamSender, roleName: string): Promise<RoleSnapshot | 'absent'> {
   try {

@@ -14,12 +14,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { naiveScan } from '../../bench/scan-baselines.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
+import { RELEASE_COMMAND_PERMISSIONS } from '../../core/iam/index.js';
 import { PAGE_SIZE } from '../../core/iam/list-account.js';
 import { createMixedAccount, inBatches, type MixedAccount } from '../../emulator/account.js';
 import { startIamProxy } from '../../emulator/iam-faults.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import type { ProxyServer } from '../../emulator/proxy.js';
 import { cliEnv, runCli, sharedFiles } from './support/cli.js';
+import { expectGranted } from './support/permissions.js';
 
 /** The `--json` document of scan and fix. */
 interface ScanJson {
@@ -293,6 +295,7 @@ describe('scan, fix, release and prune through the built CLI', () => {
       reason: expect.stringContaining('is not bound to role'),
     });
     expect(unbound.actions).toEqual(['GetInstanceProfile', 'GetRole']);
+    expectGranted([...unbound.actions], RELEASE_COMMAND_PERMISSIONS);
     expect((await profile(rebound))?.Roles?.map((r) => r.RoleName)).toEqual([rebound]);
   });
 
@@ -307,10 +310,11 @@ describe('scan, fix, release and prune through the built CLI', () => {
     await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'acct-leftover-2', Tags: MANAGED }));
 
     // Act
-    const prune = await cli('prune', '--yes', '--json');
+    const { result: prune, actions } = await iamActions(() => cli('prune', '--yes', '--json'));
 
     // Assess
     expect(prune.code).toBe(0);
+    expectGranted(actions, RELEASE_COMMAND_PERMISSIONS);
     expect(JSON.parse(prune.stdout)).toMatchObject({
       summary: { profiles: 1, deleted: 1, left: 0 },
       profiles: ['acct-leftover-2'],
