@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { DEFAULT_QUOTA_PERCENT } from './quota.js';
 
 /** The service's settings. Endpoints are deliberately absent: the SDK reads AWS_ENDPOINT_URL(_IAM) itself. */
 export interface Config {
@@ -30,6 +31,12 @@ export interface Config {
    * 1 processes a batch one record after another, as the bench's baseline does. @default 4
    */
   readonly batchConcurrency: number;
+  /**
+   * `INSTANCE_PROFILE_QUOTA_PERCENT`: the share of the account's `InstanceProfilesQuota` (GetAccountSummary)
+   * at which the service stops creating instance profiles, so that people and IaC keep the last ones
+   * (1 to 100; 100 creates until the quota is full). @default 95
+   */
+  readonly instanceProfileQuotaPercent: number;
 }
 
 /** The SDK's retry settings for IAM, from its own variables AWS_RETRY_MODE and AWS_MAX_ATTEMPTS. */
@@ -48,6 +55,7 @@ export const DEFAULT_CONFIG: Config = {
   roleNotFoundRetrySeconds: 120,
   iamRetry: { mode: 'standard', maxAttempts: 3 },
   batchConcurrency: 4,
+  instanceProfileQuotaPercent: DEFAULT_QUOTA_PERCENT,
 };
 
 /**
@@ -70,6 +78,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: parseAttempts(env, 'AWS_MAX_ATTEMPTS', DEFAULT_CONFIG.iamRetry.maxAttempts),
     },
     batchConcurrency: parseWhole(env, 'BATCH_CONCURRENCY', DEFAULT_CONFIG.batchConcurrency, [1, MAX_BATCH_CONCURRENCY]),
+    instanceProfileQuotaPercent: parseWhole(
+      env,
+      'INSTANCE_PROFILE_QUOTA_PERCENT',
+      DEFAULT_CONFIG.instanceProfileQuotaPercent,
+      [1, 100],
+    ),
   };
 }
 

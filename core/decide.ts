@@ -11,8 +11,20 @@
  */
 import type { Config } from './config.js';
 import type { Caller, RoleTrigger, TriggerKind } from './events.js';
+import { describeUsage, quotaThresholdReached } from './quota.js';
+import type {
+  IamFailure,
+  ProfileSnapshot,
+  ProfileSpec,
+  ProfileUsage,
+  RolePolicies,
+  RoleSnapshot,
+} from './snapshots.js';
 import {
   CREATION_ID_TAG,
+  isBoundTo,
+  isOurEmptyProfile,
+  isOurs,
   isTagTrue,
   isValidTagValue,
   MANAGED_TAG,
@@ -20,28 +32,17 @@ import {
   SOURCE_EVENT_ID_TAG,
   SOURCE_ROLE_ARN_TAG,
   SOURCE_ROLE_ID_TAG,
-  type Tags,
 } from './tags.js';
 import { evaluateEc2Trust, wildcardMatch } from './trust-policy.js';
 
-/** A role as IAM reports it now. */
-export interface RoleSnapshot {
-  readonly name: string;
-  readonly path: string;
-  readonly arn: string;
-  readonly id: string;
-  /** As GetRole returns it (URL-encoded JSON), or any form {@link evaluateEc2Trust} reads. */
-  readonly trustPolicy: unknown;
-  readonly tags: Tags;
-}
-
-/** An instance profile as IAM reports it now. */
-export interface ProfileSnapshot {
-  readonly name: string;
-  readonly path: string;
-  readonly tags: Tags;
-  readonly roleNames: readonly string[];
-}
+export type {
+  IamFailure,
+  ProfileSnapshot,
+  ProfileSpec,
+  ProfileUsage,
+  RolePolicies,
+  RoleSnapshot,
+} from './snapshots.js';
 
 /** Everything known so far. `undefined` means "not read yet"; `'absent'` means "read, and it does not exist". */
 export interface Facts {
@@ -61,6 +62,10 @@ export interface Facts {
   readonly writeSawProfile?: boolean | undefined;
   /** CreateInstanceProfile answered LimitExceeded: the account's instance profile quota is full. */
   readonly quotaFull?: boolean | undefined;
+  /** The role's attached and inline policies: a release is useful only when none are left. */
+  readonly rolePolicies?: RolePolicies | 'absent' | undefined;
+  /** The account's instance profiles against its quota, read before a create (cached per warm function). */
+  readonly profileUsage?: ProfileUsage | 'unknown' | undefined;
   /** IAM stayed throttled or unavailable through the SDK's retries: nothing can be read or done now. */
   readonly iamFailure?: IamFailure | undefined;
   /** The role was read in this run: if it vanishes now, it was deleted, not "not visible yet". */
@@ -71,23 +76,10 @@ export interface Facts {
   readonly creationId?: string | undefined;
 }
 
-/** IAM could not answer: throttled, or unavailable (5xx, a dropped connection, a timeout); `detail` names the error. */
-export interface IamFailure {
-  readonly reason: 'throttled' | 'iam-unavailable';
-  readonly detail: string;
-}
-
 /** A fact the decision needs before it can go on. */
 export interface Need {
   readonly kind: 'need';
-  readonly fact: 'role' | 'roleProfiles' | 'holdingProfiles' | 'sameNameProfile';
-}
-
-/** The instance profile to create: the role's name and path, our tags. */
-export interface ProfileSpec {
-  readonly name: string;
-  readonly path: string;
-  readonly tags: readonly { readonly Key: string; readonly Value: string }[];
+  readonly fact: 'role' | 'roleProfiles' | 'holdingProfiles' | 'sameNameProfile' | 'rolePolicies' | 'profileUsage';
 }
 
 /** Why nothing needs doing. */
@@ -103,6 +95,11 @@ export type NothingReason =
   | 'already-in-profile'
   | 'not-in-profile'
   | 'held-by-unmanaged-profile'
+  | 'held-by-unbound-profile'
+  | 'stale-event'
+  | 'policies-remain'
+  | 'quota-headroom'
+  | 'role-exists-again'
   | 'no-leftover-profile'
   | 'leftover-not-ours'
   | 'leftover-in-use';
@@ -113,11 +110,18 @@ export type ConflictReason = 'profile-not-managed' | 'profile-holds-other-role';
 /** What to do. Each plan carries a short `note` that explains it in the logs. */
 export type Plan =
   | { readonly kind: 'create'; readonly roleName: string; readonly profile: ProfileSpec; readonly note: string }
-  | { readonly kind: 'adopt'; readonly roleName: string; readonly profileName: string; readonly note: string }
+  | {
+      readonly kind: 'adopt';
+      readonly roleName: string;
+      readonly profileName: string;
+      /** Our tags to set first, binding a leftover to this role's id (TagInstanceProfile); empty when already bound. */
+      readonly retag: ProfileSpec['tags'];
+      readonly note: string;
+    }
   | {
       readonly kind: 'release';
       readonly roleName: string;
-      /** Our profiles that hold the role: the role is removed from each, then each is deleted. */
+      /** The role's same-name profile, ours and bound to it: the role is removed from it, then it is deleted. */
       readonly profileNames: readonly string[];
       readonly note: string;
     }
@@ -199,6 +203,17 @@ const decideLink: Decider = (facts, config) => {
   }
   // Optimistic: try to create first and read the same-name profile only when creation says it exists.
   if (profile === undefined || profile === 'absent') {
+    const usage = facts.profileUsage;
+    if (usage === undefined) return need('profileUsage');
+    if (usage !== 'unknown' && quotaThresholdReached(usage, config.instanceProfileQuotaPercent)) {
+      // A leftover of ours can still be adopted: that takes no new profile.
+      if (profile === undefined) return need('sameNameProfile');
+      return nothing(
+        'quota-headroom',
+        `${describeUsage(usage)}, at or above ${config.instanceProfileQuotaPercent}% of InstanceProfilesQuota: ` +
+          'the last ones are left to people and IaC; raise the quota or delete unused profiles',
+      );
+    }
     return {
       kind: 'create',
       roleName: role.name,
@@ -210,8 +225,10 @@ const decideLink: Decider = (facts, config) => {
 };
 
 /**
- * A DeleteRole failed with DeleteConflict. The console deletes a role's profiles with it; we release
- * ours, so that the caller's retry succeeds. A profile that is not ours is never touched.
+ * A DeleteRole failed with DeleteConflict. The console deletes a role's same-name profile with it; we
+ * release that profile when it is ours and bound to the role, so that the caller's retry succeeds. Only on
+ * a current signal (not older than the role) and only when the delete can then succeed: no other profile
+ * and no policy left on the role. Otherwise nothing changes and the note says why.
  */
 const decideRelease: Decider = (facts) => {
   const { roleProfiles } = facts;
@@ -224,26 +241,52 @@ const decideRelease: Decider = (facts) => {
       'role is in no instance profile now: nothing of ours holds it (if DeleteRole still conflicts, its policies do)',
     );
   }
+  const { role } = facts;
+  if (role === undefined) return need('role');
+  if (role === 'absent') return nothing('role-gone', 'role no longer exists: the delete went through');
+  const stale = staleness(facts, role);
+  if (stale !== undefined) return nothing('stale-event', stale);
   if (facts.holdingProfiles === undefined) return need('holdingProfiles');
   // The listing may be stale by the time each profile is read: only a profile that still holds the role blocks it.
-  const roleName = facts.trigger.roleName.toLowerCase();
+  const roleName = role.name.toLowerCase();
   const holding = facts.holdingProfiles.filter((profile) =>
     profile.roleNames.some((name) => name.toLowerCase() === roleName),
   );
   if (holding.length === 0) {
     return nothing('not-in-profile', 'role is in no instance profile any more: the profiles that held it let go of it');
   }
-  const notOurs = holding.filter((profile) => !isTagTrue(profile.tags, MANAGED_TAG));
+  const notOurs = holding.filter((profile) => !isOurs(profile.tags));
   if (notOurs.length > 0) {
     return nothing(
       'held-by-unmanaged-profile',
       `instance profile ${names(notOurs)} is not ours (no ${MANAGED_TAG}=true) and blocks the delete; nothing was changed`,
     );
   }
+  const unbound = holding.filter((profile) => !isBoundTo(profile, role));
+  if (unbound.length > 0) {
+    return nothing(
+      'held-by-unbound-profile',
+      `instance profile ${names(unbound)} is tagged ${MANAGED_TAG}=true but is not the role's same-name profile ` +
+        `tagged ${SOURCE_ROLE_ID_TAG}=${role.id}; it is left alone and blocks the delete; nothing was changed`,
+    );
+  }
+  const policies = facts.rolePolicies;
+  if (policies === undefined) return need('rolePolicies');
+  if (policies === 'absent') return nothing('role-gone', 'role no longer exists: the delete went through');
+  const remaining = [policies.attached ? 'attached managed policies' : '', policies.inline ? 'inline policies' : '']
+    .filter((what) => what !== '')
+    .join(' and ');
+  if (remaining !== '') {
+    return nothing(
+      'policies-remain',
+      `the role still has ${remaining}, so DeleteRole would fail anyway; instance profile ${names(holding)} is kept ` +
+        'until they are removed and the delete is tried again',
+    );
+  }
   const conflict = facts.trigger.origin.type === 'event' ? facts.trigger.origin.errorMessage : undefined;
   return {
     kind: 'release',
-    roleName: facts.trigger.roleName,
+    roleName: role.name,
     profileNames: holding.map((profile) => profile.name),
     note:
       `removing the role from our instance profile ${names(holding)} and deleting it, as the console does, ` +
@@ -252,23 +295,53 @@ const decideRelease: Decider = (facts) => {
 };
 
 /**
- * A DeleteRole succeeded. Terraform removes a role from its profiles before deleting it and leaves them
- * behind; the console deletes them. We delete the same-name profile if it is ours and empty, nothing else.
+ * Why a delete signal is stale, or undefined when it is current: a call made before the role was created
+ * was about an earlier role of that name (a redelivery, a DLQ redrive). Compared to the second, as
+ * CloudTrail records times; a signal without a time is taken as stale: when in doubt, keep the profile.
  */
-const decideCleanup: Decider = (facts) => {
+function staleness(facts: Facts, role: RoleSnapshot): string | undefined {
+  const { origin } = facts.trigger;
+  const eventTime = origin.type === 'event' ? origin.eventTime : undefined;
+  if (eventTime === undefined) return 'the delete signal has no time, so it cannot be told from a stale one';
+  if (role.createDate === undefined) return undefined;
+  const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+  if (seconds(eventTime) >= seconds(role.createDate)) return undefined;
+  return (
+    `the delete signal (${eventTime.toISOString()}) is older than the role (created ${role.createDate.toISOString()}): ` +
+    'it was about an earlier role of that name; nothing was changed'
+  );
+}
+
+/**
+ * A DeleteRole succeeded (seen after the settle delay). Terraform removes a role from its profiles before
+ * deleting it and leaves them behind; the console deletes the same-name one. We delete the same-name
+ * profile if it is ours and empty and no role of that name exists again; a role made again under the
+ * name (Terraform's replace) adopts it instead, so that instances pointing at it keep working.
+ */
+const decideCleanup: Decider = (facts, config) => {
   const profile = facts.sameNameProfile;
   if (profile === undefined || profile === 'exists') return need('sameNameProfile');
   if (profile === 'absent') return nothing('no-leftover-profile', 'no instance profile has the role’s name');
-  if (!isTagTrue(profile.tags, MANAGED_TAG)) {
+  if (!isOurs(profile.tags)) {
     return nothing('leftover-not-ours', `instance profile ${profile.name} is not ours (no ${MANAGED_TAG}=true)`);
   }
-  if (profile.roleNames.length > 0) {
+  if (!isOurEmptyProfile(profile)) {
     return nothing('leftover-in-use', `instance profile ${profile.name} holds ${profile.roleNames.join(', ')}`);
+  }
+  const { role } = facts;
+  if (role === undefined) return need('role');
+  if (role !== 'absent') {
+    const plan = decideLink(facts, config);
+    if (plan.kind !== 'nothing') return plan;
+    return nothing(
+      'role-exists-again',
+      `a role named ${role.name} exists again, so its leftover instance profile ${profile.name} is kept (${plan.note})`,
+    );
   }
   return {
     kind: 'cleanup',
     profileName: profile.name,
-    note: `our instance profile ${profile.name} is empty and its role is deleted`,
+    note: `our instance profile ${profile.name} is empty and no role of its name exists`,
   };
 };
 
@@ -318,7 +391,7 @@ function roleVanished(facts: Facts, config: Config): Plan | Need {
   if (facts.createdProfile !== undefined) {
     const profile = facts.sameNameProfile;
     if (profile === undefined || profile === 'exists') return need('sameNameProfile');
-    if (profile !== 'absent' && isTagTrue(profile.tags, MANAGED_TAG) && profile.roleNames.length === 0) {
+    if (profile !== 'absent' && isOurEmptyProfile(profile)) {
       return {
         kind: 'cleanup',
         profileName: profile.name,
@@ -357,7 +430,7 @@ function sameNameProfileExists(role: RoleSnapshot, profile: ProfileSnapshot): Pl
     return nothing('already-in-profile', `role is in instance profile ${profile.name}`);
   }
   const holders = profile.roleNames.join(', ');
-  if (!isTagTrue(profile.tags, MANAGED_TAG)) {
+  if (!isOurs(profile.tags)) {
     return {
       kind: 'conflict',
       reason: 'profile-not-managed',
@@ -366,7 +439,7 @@ function sameNameProfileExists(role: RoleSnapshot, profile: ProfileSnapshot): Pl
       note: `instance profile ${profile.name} exists without ${MANAGED_TAG}=true${holders ? ` and holds ${holders}` : ''}`,
     };
   }
-  if (profile.roleNames.length > 0) {
+  if (!isOurEmptyProfile(profile)) {
     return {
       kind: 'conflict',
       reason: 'profile-holds-other-role',
@@ -375,12 +448,25 @@ function sameNameProfileExists(role: RoleSnapshot, profile: ProfileSnapshot): Pl
       note: `managed instance profile ${profile.name} holds ${holders}`,
     };
   }
+  // A leftover of an earlier role of this name is bound to this one: its later release needs this id.
+  const bound = isBoundTo(profile, role);
   return {
     kind: 'adopt',
     roleName: role.name,
     profileName: profile.name,
-    note: `managed instance profile ${profile.name} exists and is empty`,
+    retag: bound ? [] : bindingTags(role),
+    note: `managed instance profile ${profile.name} exists and is empty${bound ? '' : `; re-tagged to role id ${role.id}`}`,
   };
+}
+
+/** The tags that bind one of our profiles to a role; {@link MANAGED_TAG} too, as IAM grants TagInstanceProfile only with it. */
+function bindingTags(role: RoleSnapshot): ProfileSpec['tags'] {
+  const tags = [
+    { Key: MANAGED_TAG, Value: 'true' },
+    { Key: SOURCE_ROLE_ID_TAG, Value: role.id },
+  ];
+  if (isValidTagValue(role.arn)) tags.push({ Key: SOURCE_ROLE_ARN_TAG, Value: role.arn });
+  return tags;
 }
 
 /**
@@ -388,11 +474,7 @@ function sameNameProfileExists(role: RoleSnapshot, profile: ProfileSnapshot): Pl
  * has `,` in the name or `(` in the path) is left out rather than failing the create; the id always fits.
  */
 function profileSpec(role: RoleSnapshot, trigger: RoleTrigger, creationId: string | undefined): ProfileSpec {
-  const tags = [
-    { Key: MANAGED_TAG, Value: 'true' },
-    { Key: SOURCE_ROLE_ID_TAG, Value: role.id },
-  ];
-  if (isValidTagValue(role.arn)) tags.push({ Key: SOURCE_ROLE_ARN_TAG, Value: role.arn });
+  const tags = [...bindingTags(role)];
   const { origin } = trigger;
   if (origin.type === 'event' && origin.eventId !== undefined && isValidTagValue(origin.eventId)) {
     tags.push({ Key: SOURCE_EVENT_ID_TAG, Value: origin.eventId });

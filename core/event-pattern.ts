@@ -58,7 +58,10 @@ export function eventPatternFor(
   };
 }
 
-/** The rule pattern of each delivery path: `settle` (CreateRole, UpdateAssumeRolePolicy), `immediate` (DeleteRole). */
+/**
+ * The rule pattern of each delivery path: `settle` (CreateRole, UpdateAssumeRolePolicy, DeleteRole succeeded),
+ * `immediate` (DeleteRole failed with DeleteConflict).
+ */
 export const EVENT_PATTERNS: Readonly<Record<Delivery, EventPattern>> = {
   settle: eventPatternFor('settle'),
   immediate: eventPatternFor('immediate'),

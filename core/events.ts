@@ -29,7 +29,9 @@ export type TriggerKind = 'role-created' | 'trust-changed' | 'role-deleted' | 'd
 
 /**
  * The two delivery paths. `settle`: the queue with the settle delay, so that the console's or IaC's own
- * profile lands first. `immediate`: the queue without delay, so that a retried `delete-role` works seconds later.
+ * profile lands first, and so that a role deleted and made again at once (Terraform's replace) exists again
+ * when its DeleteRole is seen and adopts its leftover. `immediate`: the queue without delay, so that a
+ * retried `delete-role` works seconds later.
  */
 export type Delivery = 'settle' | 'immediate';
 
@@ -38,7 +40,7 @@ export const DELIVERY: Readonly<Record<TriggerKind, Delivery>> = {
   'role-created': 'settle',
   'trust-changed': 'settle',
   'found-by-scan': 'settle',
-  'role-deleted': 'immediate',
+  'role-deleted': 'settle',
   'delete-conflict': 'immediate',
 };
 

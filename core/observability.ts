@@ -29,6 +29,7 @@ export type MetricName =
   | 'Conflicts'
   | 'Retries'
   | 'QuotaExceeded'
+  | 'QuotaHeadroomReached'
   | 'Errors';
 
 /** The part of a metrics client the core uses: count one occurrence, optionally under a dimension. */

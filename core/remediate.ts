@@ -8,10 +8,11 @@ import type { Config } from './config.js';
 import { decide, type Facts, type IamFailure, type Need, type Plan, type WritePlan } from './decide.js';
 import { AutoInstanceProfileError } from './errors.js';
 import type { RoleTrigger } from './events.js';
-import { addRole, createProfile, type WriteResult } from './iam/apply-plan.js';
+import { PROFILE_USAGE, type ProfileUsageSource } from './iam/account-summary.js';
+import { addRole, createProfile, tagProfile, type WriteResult } from './iam/apply-plan.js';
 import { type IamSender, iamFailureOf } from './iam/client.js';
-import { readProfile, readRole, readRoleProfiles } from './iam/read-state.js';
-import { deleteProfile, removeRole } from './iam/release.js';
+import { readProfile, readRole, readRolePolicies, readRoleProfiles } from './iam/read-state.js';
+import { deleteProfile, releaseProfile } from './iam/release.js';
 import type { Counter, Log, MetricName } from './observability.js';
 import { CREATION_ID_TAG } from './tags.js';
 
@@ -25,6 +26,8 @@ export interface RemediateDeps {
   readonly now?: () => Date;
   /** A new id for each run, tagged on the profile it creates. @default randomUUID */
   readonly newId?: () => string;
+  /** The account's instance profile usage, read at most once per 5 minutes. @default the warm function's cache */
+  readonly profileUsage?: ProfileUsageSource;
 }
 
 /** Facts a caller already has, for example from a listing of the account, so that they are not read again. */
@@ -66,12 +69,16 @@ class Session {
   createdProfile: string | undefined;
   readonly iam: IamSender;
 
-  constructor(client: IamSender) {
+  constructor(
+    client: IamSender,
+    readonly usage: ProfileUsageSource,
+  ) {
     this.iam = { send: ((command: never) => this.count(client.send(command))) as IamSender['send'] };
   }
 
   created(profile: string): void {
     this.createdProfile = profile;
+    this.usage.created();
     this.changes.push({ text: `created instance profile ${profile}`, metric: 'ProfilesCreated' });
   }
 
@@ -79,6 +86,10 @@ class Session {
     // Adding the role to a profile this run created completes the create; to an older one, it adopts it.
     const text = `added role ${role} to instance profile ${profile}`;
     this.changes.push(this.createdProfile === profile ? { text } : { text, metric: 'ProfilesAdopted' });
+  }
+
+  tagged(profile: string, role: string): void {
+    this.changes.push({ text: `tagged instance profile ${profile} with role ${role}'s id` });
   }
 
   removed(profile: string, role: string): void {
@@ -116,7 +127,7 @@ export async function remediate(trigger: RoleTrigger, deps: RemediateDeps, known
   const { config } = deps;
   const creationId = (deps.newId ?? randomUUID)();
   const now = (deps.now ?? (() => new Date()))();
-  const session = new Session(deps.iam);
+  const session = new Session(deps.iam, deps.profileUsage ?? PROFILE_USAGE);
   let facts: Facts = { ...known, trigger, now, creationId };
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -170,6 +181,10 @@ async function gather(step: Need, facts: Facts, session: Session): Promise<Parti
     }
     case 'roleProfiles':
       return { roleProfiles: await readRoleProfiles(iam, roleName) };
+    case 'rolePolicies':
+      return { rolePolicies: await readRolePolicies(iam, roleName) };
+    case 'profileUsage':
+      return { profileUsage: await session.usage.get(iam) };
     case 'holdingProfiles': {
       const names = Array.isArray(facts.roleProfiles) ? facts.roleProfiles : [];
       const read = await Promise.all(names.map((name) => readProfile(iam, name)));
@@ -204,15 +219,20 @@ async function apply(plan: WritePlan, session: Session): Promise<ApplyResult> {
       session.created(plan.profile.name);
       return link(session, plan.profile.name, plan.roleName);
     }
-    case 'adopt':
+    case 'adopt': {
+      if (plan.retag.length > 0) {
+        const tagged = await tagProfile(iam, plan.profileName, plan.retag);
+        if (tagged !== 'done') return tagged;
+        session.tagged(plan.profileName, plan.roleName);
+      }
       return link(session, plan.profileName, plan.roleName);
+    }
     case 'release':
       for (const profileName of plan.profileNames) {
-        await removeRole(iam, profileName, plan.roleName);
-        session.removed(profileName, plan.roleName);
-        const deleted = await deleteProfile(iam, profileName);
-        if (deleted !== 'done') return deleted;
-        session.deleted(profileName);
+        const released = await releaseProfile(iam, profileName, [plan.roleName], (change) =>
+          change.kind === 'removed' ? session.removed(profileName, plan.roleName) : session.deleted(profileName),
+        );
+        if (released !== 'done') return released;
       }
       return 'done';
     case 'cleanup': {
@@ -314,7 +334,12 @@ function report(
       deps.metrics.count('Retries', { reason: plan.reason });
       break;
     case 'nothing':
-      deps.log.info(message, attributes);
+      if (plan.reason === 'quota-headroom') {
+        deps.log.warn('instance profile quota headroom reached', attributes);
+        deps.metrics.count('QuotaHeadroomReached');
+      } else {
+        deps.log.info(message, attributes);
+      }
       deps.metrics.count('Skipped', { reason: plan.reason });
       break;
     default:

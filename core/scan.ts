@@ -133,6 +133,8 @@ export async function decideListed(
     role: listed.role,
     roleProfiles: listed.profileNames,
     sameNameProfile: sameName,
+    // A scan finds what is missing; the quota headroom is the remediator's to apply when it acts.
+    profileUsage: 'unknown',
   };
   for (;;) {
     const step = decide(facts, config);
@@ -164,6 +166,11 @@ const EC2_ROLE: Readonly<Record<NothingReason, boolean>> = {
   'no-leftover-profile': false,
   'leftover-not-ours': false,
   'leftover-in-use': false,
+  'held-by-unbound-profile': false,
+  'stale-event': false,
+  'policies-remain': false,
+  'quota-headroom': true,
+  'role-exists-again': false,
 };
 
 /** Sorts the decisions into the summary, the missing profiles and the conflicts. Pure. */

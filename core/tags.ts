@@ -49,7 +49,40 @@ export function tagsToRecord(list: TagList | undefined): Tags {
   return tags;
 }
 
-/** True when `tags[key]` is `true`, compared case-insensitively as people type it both ways. */
+/**
+ * True when `tags[key]` is `true`, compared case-insensitively as people type it both ways. Only for the
+ * opt-out tag, where reading it generously leaves more alone; ownership is {@link isOurs}.
+ */
 export function isTagTrue(tags: Tags, key: string): boolean {
   return tags[key]?.trim().toLowerCase() === 'true';
+}
+
+/**
+ * Whether a profile is ours: {@link MANAGED_TAG} is exactly `true`, as IAM's `StringEquals` compares it in
+ * the conditions that grant our writes (no trimming, no case folding). Anything else is someone else's.
+ */
+export function isOurs(tags: Tags): boolean {
+  return tags[MANAGED_TAG] === 'true';
+}
+
+/** Whether a profile is ours and holds no role: the only kind the service (or `prune`) ever deletes unasked. */
+export function isOurEmptyProfile(profile: { readonly tags: Tags; readonly roleNames: readonly string[] }): boolean {
+  return isOurs(profile.tags) && profile.roleNames.length === 0;
+}
+
+/**
+ * Whether a profile is bound to a role, and so may be released with it: the role's same-name profile (IAM
+ * names are unique case-insensitively), ours, and tagged with the role's current id ({@link SOURCE_ROLE_ID_TAG}).
+ * A forged {@link MANAGED_TAG} on another profile, or a profile made for an earlier role of the name, is not.
+ */
+export function isBoundTo(
+  profile: { readonly name: string; readonly tags: Tags },
+  role: { readonly name: string; readonly id: string },
+): boolean {
+  return (
+    profile.name.toLowerCase() === role.name.toLowerCase() &&
+    isOurs(profile.tags) &&
+    role.id !== '' &&
+    profile.tags[SOURCE_ROLE_ID_TAG] === role.id
+  );
 }

@@ -205,13 +205,13 @@ const DELIVERY_PATHS: Readonly<
     queueId: 'Queue',
     ruleId: 'Rule',
     description:
-      'CloudTrail-recorded IAM calls that may need an instance profile (after the settle delay), for the auto-instance-profile remediator',
+      'CloudTrail-recorded IAM calls that may need an instance profile or leave one behind (after the settle delay), for the auto-instance-profile remediator',
   },
   immediate: {
     queueId: 'DeleteQueue',
     ruleId: 'DeleteRule',
     description:
-      'CloudTrail-recorded DeleteRole calls (succeeded, or failed with DeleteConflict), for the auto-instance-profile remediator, without delay',
+      'CloudTrail-recorded DeleteRole calls that failed with DeleteConflict, for the auto-instance-profile remediator, without delay',
   },
 };
 
@@ -221,6 +221,7 @@ export function functionEnvironment(settings: ResolvedProps): Record<string, str
     DRY_RUN: String(settings.dryRun),
     EXCLUDED_PATH_PREFIXES: settings.excludedPathPrefixes.join(','),
     IGNORED_CALLERS: settings.ignoredCallers.join(','),
+    INSTANCE_PROFILE_QUOTA_PERCENT: String(settings.instanceProfileQuotaPercent),
   };
 }
 

@@ -63,6 +63,7 @@ export const CONTEXT_SETTINGS = {
   alarmOnConflicts: { prop: 'alarmOnConflicts', read: readBoolean },
   reconcileSchedule: { prop: 'reconcileSchedule', read: readSchedule },
   reconcileAfterDeploy: { prop: 'reconcileAfterDeploy', read: readBoolean },
+  instanceProfileQuotaPercent: { prop: 'instanceProfileQuotaPercent', read: readNumber },
 } as const satisfies Readonly<Record<string, ContextSetting>>;
 
 /** A context key of the service's settings. */

@@ -41,6 +41,7 @@ export const METRIC_DIMENSIONS: Readonly<Record<MetricName, 'service' | 'service
   Conflicts: 'service+reason',
   Retries: 'service+reason',
   QuotaExceeded: 'service',
+  QuotaHeadroomReached: 'service',
   Errors: 'service+reason',
 };
 
@@ -103,14 +104,16 @@ export class Monitoring extends Construct {
       alarmDescription:
         'The remediator has errors: failed invocations (crash, timeout or a setting it cannot use), failed records ' +
         "(IAM errors after retries, unsupported events), or the account's instance profile quota is full " +
-        '(QuotaExceeded); or a reconcile pass failed. Read the log group of the function that failed (level ERROR); ' +
+        '(QuotaExceeded) or at the share where the service stops creating (QuotaHeadroomReached); or a reconcile pass failed. Read the log group of the function that failed (level ERROR); ' +
         'failed records are retried and end up in the dead-letter queue.',
       metric: new MathExpression({
-        expression: 'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(reconcileErrors, 0)',
+        expression:
+          'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(quotaHeadroom, 0) + FILL(reconcileErrors, 0)',
         usingMetrics: {
           invocationErrors: props.function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
           recordErrors: serviceTotal('Errors'),
           quotaFull: serviceTotal('QuotaExceeded'),
+          quotaHeadroom: serviceTotal('QuotaHeadroomReached'),
           reconcileErrors: props.reconcileFunction.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
         },
         label: 'Errors: failed invocations, failed records, a full instance profile quota, and failed reconcile passes',
@@ -172,7 +175,11 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Conflicts, by reason', [serviceMetric('Conflicts')]),
-      graph('Retries, by reason', [serviceMetric('Retries'), serviceMetric('QuotaExceeded')]),
+      graph('Retries, by reason', [
+        serviceMetric('Retries'),
+        serviceMetric('QuotaExceeded'),
+        serviceMetric('QuotaHeadroomReached'),
+      ]),
       graph('Errors, by reason', [serviceMetric('Errors')]),
     );
     this.dashboard.addWidgets(

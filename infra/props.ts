@@ -121,6 +121,13 @@ export interface AutoInstanceProfileProps {
    * @default true
    */
   readonly reconcileAfterDeploy?: boolean;
+  /**
+   * The share of the account's instance profile quota (`InstanceProfilesQuota`, GetAccountSummary), in
+   * percent, at which the service stops creating instance profiles, so that people and IaC keep the last
+   * ones (`INSTANCE_PROFILE_QUOTA_PERCENT`). A whole number from 1 to 100; 100 creates until the quota is full.
+   * @default 95
+   */
+  readonly instanceProfileQuotaPercent?: number;
 }
 
 /** The props with every default filled in, after validation. */
@@ -137,6 +144,7 @@ export interface ResolvedProps {
   readonly alarmOnConflicts: boolean;
   readonly reconcileSchedule: ScheduleExpression | 'disabled';
   readonly reconcileAfterDeploy: boolean;
+  readonly instanceProfileQuotaPercent: number;
 }
 
 /** What `reconcileSchedule` allows as an expression, for the prop and for its context key alike. */
@@ -159,6 +167,7 @@ export const DEFAULT_PROPS = {
   alarmOnConflicts: true,
   reconcileSchedule: ScheduleExpression.rate(Duration.days(1)),
   reconcileAfterDeploy: true,
+  instanceProfileQuotaPercent: DEFAULT_CONFIG.instanceProfileQuotaPercent,
 } as const;
 
 /** Fills in the defaults and throws an {@link InvalidSettingError} naming the prop and its allowed values if one is invalid. */
@@ -176,6 +185,7 @@ export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProp
     alarmOnConflicts: props.alarmOnConflicts ?? DEFAULT_PROPS.alarmOnConflicts,
     reconcileSchedule: props.reconcileSchedule ?? DEFAULT_PROPS.reconcileSchedule,
     reconcileAfterDeploy: props.reconcileAfterDeploy ?? DEFAULT_PROPS.reconcileAfterDeploy,
+    instanceProfileQuotaPercent: props.instanceProfileQuotaPercent ?? DEFAULT_PROPS.instanceProfileQuotaPercent,
   };
   validateSettleDelay(resolved.settleDelay);
   validateMaxConcurrency(resolved.maxConcurrency);
@@ -184,6 +194,7 @@ export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProp
   resolved.excludedPathPrefixes.forEach(validatePathPrefix);
   resolved.ignoredCallers.forEach(validateIgnoredCaller);
   validateReconcileSchedule(resolved.reconcileSchedule);
+  validateQuotaPercent(resolved.instanceProfileQuotaPercent);
   return resolved;
 }
 
@@ -230,6 +241,13 @@ function validateTrailRetention(retention: Duration): void {
   const days = retention.toDays({ integral: false });
   if (!Number.isInteger(days) || days < 1) {
     throw new InvalidSettingError('trailRetention', TRAIL_RETENTION_REQUIREMENT, retention.toHumanString());
+  }
+}
+
+function validateQuotaPercent(value: number): void {
+  if (Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < 1 || value > 100) {
+    throw new InvalidSettingError('instanceProfileQuotaPercent', 'must be a whole number from 1 to 100', String(value));
   }
 }
 

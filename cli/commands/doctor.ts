@@ -3,12 +3,14 @@
  * proves it end to end. For real accounts; works against moto and the sandbox through the SDK's endpoint
  * settings.
  */
+
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_SETTLE_DELAY_SECONDS, STACK_NAME, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
+import { DEFAULT_QUOTA_PERCENT } from '../../core/quota.js';
 import {
   AWS_OPTION_ROWS,
   AWS_OPTIONS,
@@ -59,7 +61,10 @@ const USAGE = formatHelp(
         ['rule', "the stack's EventBridge rule for creates and trust changes is enabled"],
         ['delete-rule', "the stack's EventBridge rule for deletes is enabled"],
         ['dead-letter-queue', "the stack's dead-letter queue is empty"],
-        ['instance-profiles', "the account's instance profiles are at most 90% of its quota (GetAccountSummary)"],
+        [
+          'instance-profiles',
+          `the account's instance profiles are below ${DEFAULT_QUOTA_PERCENT}% of its quota (GetAccountSummary), where the service stops creating`,
+        ],
         [
           'smoke',
           `with --smoke: a throwaway EC2 role (tag ${SMOKE_TEST_TAG}) gets its instance profile; DeleteRole then removes the role once the service has released it`,

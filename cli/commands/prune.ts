@@ -2,11 +2,12 @@
  * `auto-instance-profile prune`: for uninstalling. Lists the instance profiles the service made that hold
  * no role (what `cdk destroy` leaves behind and nothing uses); `--yes` deletes them. Nothing else, ever.
  */
-import type { ProfileSnapshot } from '../../core/decide.js';
+
 import { listProfilePages } from '../../core/iam/list-account.js';
 import { readProfile } from '../../core/iam/read-state.js';
 import { deleteProfile } from '../../core/iam/release.js';
-import { isTagTrue, MANAGED_TAG } from '../../core/tags.js';
+import type { ProfileSnapshot } from '../../core/snapshots.js';
+import { isOurEmptyProfile, MANAGED_TAG } from '../../core/tags.js';
 import { EXIT_CODE_SECTION, formatHelp, type HelpRow, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -22,7 +23,11 @@ const USAGE = formatHelp(
   [
     {
       title: 'Options',
-      rows: [['-y, --yes', 'delete them'], ['--json', 'print { profiles: [names], deleted: [names] }'], ...COMMON_ROWS],
+      rows: [
+        ['-y, --yes', 'delete them'],
+        ['--json', 'print { summary: {profiles, deleted, left}, profiles: [names], deleted: [names] }'],
+        ...COMMON_ROWS,
+      ],
     },
     {
       ...EXIT_CODE_SECTION,
@@ -58,7 +63,7 @@ export const pruneCommand: Command = {
           // The listing has no tags: only the empty profiles are read to see whose they are.
           for (const listed of page.filter((profile) => profile.roleNames.length === 0)) {
             const profile = await readProfile(iam, listed.name);
-            if (profile !== 'absent' && profile.roleNames.length === 0 && isTagTrue(profile.tags, MANAGED_TAG)) {
+            if (profile !== 'absent' && isOurEmptyProfile(profile)) {
               found.push(profile);
             }
           }
@@ -74,7 +79,12 @@ export const pruneCommand: Command = {
         });
       }
       if (values.json) {
-        writeJson(io.stdout, { ...identity, profiles: prunable.map((p) => p.name), deleted });
+        writeJson(io.stdout, {
+          ...identity,
+          summary: { profiles: prunable.length, deleted: deleted.length, left: prunable.length - deleted.length },
+          profiles: prunable.map((p) => p.name),
+          deleted,
+        });
       } else {
         const style = createStyle(shouldColor(io.stdout, io.env));
         writeHeader(io.stdout, style, identity);

@@ -5,15 +5,16 @@
 
 import { isRoleName } from '../../core/events.js';
 import { removeOurTags } from '../../core/iam/hand-over.js';
-import { readProfile } from '../../core/iam/read-state.js';
-import { deleteProfile, removeRole } from '../../core/iam/release.js';
+import { RELEASE_COMMAND_PERMISSIONS } from '../../core/iam/index.js';
+import { readProfile, readRole } from '../../core/iam/read-state.js';
+import { describeChange, releaseProfile } from '../../core/iam/release.js';
 import { SKIP_TAG } from '../../core/tags.js';
 import { EXIT_CODE_SECTION, formatHelp, type HelpRow, parseCommandLine } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { writeJson } from '../output.js';
-import { planRelease, type ReleasePlan } from '../release/plan.js';
+import { needsRole, planRelease, type ReleasePlan } from '../release/plan.js';
 import { ACCOUNT_OPTIONS, COMMON_ROWS, openIam, withIamErrors } from '../scan/common.js';
 import { writeHeader } from '../scan/report.js';
 import { createStyle, shouldColor } from '../style.js';
@@ -29,6 +30,7 @@ const USAGE = formatHelp(
       rows: [
         ['--delete', 'remove the role from our profile and delete the profile'],
         ['--json', 'print { role, profile, action: handed-over | deleted | refused, changes, reason }'],
+        ['permissions', RELEASE_COMMAND_PERMISSIONS.map((permission) => permission.action).join(', ')],
         ...COMMON_ROWS,
       ],
     },
@@ -64,7 +66,11 @@ export const releaseCommand: Command = {
     const { identity, iam } = await openIam('release', values, io);
     try {
       const mode = values.delete ? 'delete' : 'hand-over';
-      const plan = planRelease(roleName, await withIamErrors(() => readProfile(iam, roleName)), mode);
+      const plan = await withIamErrors(async () => {
+        const profile = await readProfile(iam, roleName);
+        const role = needsRole(roleName, profile) ? await readRole(iam, roleName) : undefined;
+        return planRelease(roleName, profile, mode, role);
+      });
       const changes = plan.kind === 'refuse' ? [] : await withIamErrors(() => carryOut(iam, plan));
       const refusal = plan.kind === 'refuse' ? plan.reason : changes === undefined ? gone(roleName) : undefined;
       const action = refusal !== undefined ? 'refused' : plan.kind === 'delete' ? 'deleted' : 'handed-over';
@@ -72,7 +78,7 @@ export const releaseCommand: Command = {
         writeJson(io.stdout, {
           ...identity,
           role: roleName,
-          profile: plan.kind === 'refuse' ? null : plan.profileName,
+          profile: plan.profileName,
           action,
           changes: changes ?? [],
           ...(refusal === undefined ? {} : { reason: refusal }),
@@ -111,13 +117,10 @@ async function carryOut(
     changes.push(`removed tags ${plan.tagKeys.join(', ')} from instance profile ${plan.profileName}`);
     return changes;
   }
-  for (const roleName of plan.roleNames) {
-    await removeRole(iam, plan.profileName, roleName);
-    changes.push(`removed role ${roleName} from instance profile ${plan.profileName}`);
-  }
-  if ((await deleteProfile(iam, plan.profileName)) !== 'done') return undefined;
-  changes.push(`deleted instance profile ${plan.profileName}`);
-  return changes;
+  const released = await releaseProfile(iam, plan.profileName, plan.roleNames, (change) =>
+    changes.push(describeChange(change)),
+  );
+  return released === 'done' ? changes : undefined;
 }
 
 function gone(roleName: string): string {

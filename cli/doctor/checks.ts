@@ -2,11 +2,14 @@
  * The doctor's decisions: given what was read from the account, does each part of the pipeline look
  * right, and if not, what should the user do? Pure: no SDK calls, no I/O (the SDK's types only).
  */
+
 import type { AdvancedEventSelector, AdvancedFieldSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
 import { EVENT_PATTERNS, type EventPattern } from '../../core/event-pattern.js';
 import { CLOUDTRAIL_DETAIL_TYPE, type Delivery, IAM_CLOUDTRAIL_SOURCE } from '../../core/events.js';
 import { STACK_NAME, STACK_OUTPUTS, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
+import { DEFAULT_QUOTA_PERCENT, describeUsage, quotaThresholdReached } from '../../core/quota.js';
 import { iamEventRegionFor, partitionOf } from '../../core/regions.js';
+import type { ProfileUsage } from '../../core/snapshots.js';
 import { describeError } from '../errors.js';
 
 /** The checks, in the order they are reported; `smoke` only with `--smoke`. */
@@ -396,30 +399,22 @@ export function checkDeadLetterQueue(depth: QueueDepth): CheckResult {
 }
 
 /** The account's instance profiles and its quota for them, from IAM's GetAccountSummary. */
-export interface InstanceProfileUsage {
-  /** `InstanceProfiles`: how many the account holds. */
-  readonly used: number;
-  /** `InstanceProfilesQuota`: how many it may hold (1,000 by default, up to 5,000). */
-  readonly quota: number;
-}
-
-/** The share of the instance profile quota above which the check fails. */
-export const INSTANCE_PROFILE_USAGE_LIMIT = 0.9;
+export type InstanceProfileUsage = ProfileUsage;
 
 /**
- * Once the account holds as many instance profiles as its quota allows, CreateInstanceProfile answers
- * LimitExceeded and new roles get none: the check fails above 90% of the quota, while there is time to act.
+ * The service stops creating instance profiles at `percent`% of the quota (core/quota.ts, the remediator's
+ * `INSTANCE_PROFILE_QUOTA_PERCENT`), so that people and IaC keep the last ones: the check fails from the
+ * same share, by the same rule, when new roles no longer get a profile.
  */
-export function checkInstanceProfiles(usage: InstanceProfileUsage): CheckResult {
-  const share = usage.quota > 0 ? usage.used / usage.quota : Number.POSITIVE_INFINITY;
-  const percent = Number.isFinite(share) ? `${Number((share * 100).toFixed(1))}%` : 'no quota';
-  const detail = `${usage.used} of ${usage.quota} instance profiles in use (${percent})`;
-  if (share <= INSTANCE_PROFILE_USAGE_LIMIT) return { name: 'instance-profiles', status: 'ok', detail };
+export function checkInstanceProfiles(usage: InstanceProfileUsage, percent = DEFAULT_QUOTA_PERCENT): CheckResult {
+  const detail = describeUsage(usage);
+  if (!quotaThresholdReached(usage, percent)) return { name: 'instance-profiles', status: 'ok', detail };
   return {
     name: 'instance-profiles',
     status: 'failed',
     detail:
-      `${detail}, above ${INSTANCE_PROFILE_USAGE_LIMIT * 100}%: at the quota, new roles get no instance profile (CreateInstanceProfile answers LimitExceeded); ` +
+      `${detail}, at or above ${percent}% of InstanceProfilesQuota: the service creates no more instance profiles ` +
+      '(and at the quota CreateInstanceProfile answers LimitExceeded); ' +
       'delete unused instance profiles, or ask for more in Service Quotas (IAM, instance profiles per account, up to 5,000)',
   };
 }

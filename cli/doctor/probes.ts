@@ -2,6 +2,7 @@
  * The doctor's reads: one small function per AWS fact, each taking its client. Read-only calls only,
  * so the doctor is safe to run with a read-only role.
  */
+
 import {
   type CloudFormationClient,
   DescribeStacksCommand,
@@ -16,8 +17,9 @@ import {
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
 import { DescribeRuleCommand, type EventBridgeClient, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
-import { GetAccountSummaryCommand, type IAMClient } from '@aws-sdk/client-iam';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { readProfileUsage } from '../../core/iam/account-summary.js';
 import { describeError } from '../errors.js';
 import type { InstanceProfileUsage, QueueDepth, RuleFacts, StackFacts, TrailFacts } from './checks.js';
 
@@ -161,8 +163,6 @@ export async function readQueueDelay(sqs: SQSClient, queueUrl: string): Promise<
 
 /** The account's instance profiles against their quota (GetAccountSummary), or undefined when IAM does not say. */
 export async function readInstanceProfileUsage(iam: IAMClient): Promise<InstanceProfileUsage | undefined> {
-  const { SummaryMap = {} } = await iam.send(new GetAccountSummaryCommand({}));
-  const used = SummaryMap.InstanceProfiles;
-  const quota = SummaryMap.InstanceProfilesQuota;
-  return used === undefined || quota === undefined ? undefined : { used, quota };
+  const usage = await readProfileUsage(iam);
+  return usage === 'unknown' ? undefined : usage;
 }

@@ -8,15 +8,17 @@ import {
   EntityAlreadyExistsException,
   LimitExceededException,
   NoSuchEntityException,
+  TagInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
-import type { ProfileSpec } from '../decide.js';
+import type { ProfileSpec } from '../snapshots.js';
 import type { IamSender } from './client.js';
 import { type IamPermission, TAGGED_AS_OURS } from './permissions.js';
 
 /**
  * The IAM actions this module calls. Tags passed to CreateInstanceProfile need iam:TagInstanceProfile,
  * and AddRoleToInstanceProfile needs iam:PassRole on the role it adds. Creating and tagging are granted
- * only when the request tags the profile as ours.
+ * only when the request tags the profile as ours; {@link tagProfile} (TagInstanceProfile) re-binds a leftover
+ * of ours to the role that adopts it.
  */
 export const APPLY_PLAN_PERMISSIONS: readonly IamPermission[] = [
   { action: 'iam:CreateInstanceProfile', resource: 'instance-profile', condition: TAGGED_AS_OURS },
@@ -53,6 +55,21 @@ export async function addRole(iam: IamSender, profileName: string, roleName: str
     // A profile holds one role: LimitExceeded means it is full, perhaps with this very role from a racing delivery.
     if (error instanceof LimitExceededException) return 'profile-full';
     // The role or the profile went away between our read and this write.
+    if (error instanceof NoSuchEntityException) return 'entity-missing';
+    throw error;
+  }
+}
+
+/**
+ * TagInstanceProfile: binds one of our profiles to the role that adopts it (its id and ARN, with our
+ * ownership tag, which IAM's condition on the grant requires in the request).
+ */
+export async function tagProfile(iam: IamSender, profileName: string, tags: ProfileSpec['tags']): Promise<WriteResult> {
+  try {
+    await iam.send(new TagInstanceProfileCommand({ InstanceProfileName: profileName, Tags: [...tags] }));
+    return 'done';
+  } catch (error) {
+    // Deleted between our read and this write: read again and decide anew.
     if (error instanceof NoSuchEntityException) return 'entity-missing';
     throw error;
   }

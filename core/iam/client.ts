@@ -14,7 +14,7 @@ import {
 } from '@smithy/core/retry';
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
 import type { IamRetrySettings } from '../config.js';
-import type { IamFailure } from '../decide.js';
+import type { IamFailure } from '../snapshots.js';
 
 /** The part of an IAM client that the core's IAM modules call. */
 export type IamSender = Pick<IAMClient, 'send'>;

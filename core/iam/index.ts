@@ -1,7 +1,9 @@
+import { ACCOUNT_SUMMARY_PERMISSIONS } from './account-summary.js';
 import { APPLY_PLAN_PERMISSIONS } from './apply-plan.js';
+import { HAND_OVER_PERMISSIONS } from './hand-over.js';
 import { LIST_ACCOUNT_PERMISSIONS } from './list-account.js';
 import type { IamPermission } from './permissions.js';
-import { READ_STATE_PERMISSIONS } from './read-state.js';
+import { READ_STATE_PERMISSIONS, readStatePermission } from './read-state.js';
 import { RELEASE_PERMISSIONS } from './release.js';
 
 export type { IamCondition, IamPermission, IamResourceType } from './permissions.js';
@@ -12,6 +14,7 @@ export const REMEDIATOR_PERMISSIONS: readonly IamPermission[] = [
   ...READ_STATE_PERMISSIONS,
   ...APPLY_PLAN_PERMISSIONS,
   ...RELEASE_PERMISSIONS,
+  ...ACCOUNT_SUMMARY_PERMISSIONS,
 ];
 
 /**
@@ -21,4 +24,16 @@ export const REMEDIATOR_PERMISSIONS: readonly IamPermission[] = [
 export const RECONCILE_PERMISSIONS: readonly IamPermission[] = [
   ...LIST_ACCOUNT_PERMISSIONS,
   { action: 'iam:GetInstanceProfile', resource: 'instance-profile' },
+];
+
+/**
+ * Every IAM action the CLI's `release` and `prune` call, on the user's credentials: reading the role and its
+ * profile, handing a profile over (untag), taking it apart, and listing the account's profiles.
+ */
+export const RELEASE_COMMAND_PERMISSIONS: readonly IamPermission[] = [
+  readStatePermission('iam:GetRole'),
+  readStatePermission('iam:GetInstanceProfile'),
+  ...HAND_OVER_PERMISSIONS,
+  ...RELEASE_PERMISSIONS,
+  ...LIST_ACCOUNT_PERMISSIONS.filter((permission) => permission.action === 'iam:ListInstanceProfiles'),
 ];

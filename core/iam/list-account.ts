@@ -26,7 +26,7 @@ import {
   ListInstanceProfilesCommand,
   type RoleDetail,
 } from '@aws-sdk/client-iam';
-import type { RoleSnapshot } from '../decide.js';
+import type { RoleSnapshot } from '../snapshots.js';
 import { tagsToRecord } from '../tags.js';
 import type { IamSender } from './client.js';
 import type { IamPermission } from './permissions.js';

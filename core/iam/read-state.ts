@@ -5,10 +5,12 @@
 import {
   GetInstanceProfileCommand,
   GetRoleCommand,
+  ListAttachedRolePoliciesCommand,
   ListInstanceProfilesForRoleCommand,
+  ListRolePoliciesCommand,
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
-import type { ProfileSnapshot, RoleSnapshot } from '../decide.js';
+import type { ProfileSnapshot, RolePolicies, RoleSnapshot } from '../snapshots.js';
 import { tagsToRecord } from '../tags.js';
 import type { IamSender } from './client.js';
 import type { IamPermission } from './permissions.js';
@@ -18,9 +20,18 @@ export const READ_STATE_PERMISSIONS: readonly IamPermission[] = [
   { action: 'iam:GetRole', resource: 'role' },
   { action: 'iam:ListInstanceProfilesForRole', resource: 'role' },
   { action: 'iam:GetInstanceProfile', resource: 'instance-profile' },
+  { action: 'iam:ListAttachedRolePolicies', resource: 'role' },
+  { action: 'iam:ListRolePolicies', resource: 'role' },
 ];
 
-/** GetRole: the role with its trust policy (URL-encoded, as IAM returns it), path and tags. */
+/** One of {@link READ_STATE_PERMISSIONS}, by its action, for callers that make only that call. */
+export function readStatePermission(action: IamPermission['action']): IamPermission {
+  const found = READ_STATE_PERMISSIONS.find((permission) => permission.action === action);
+  if (found === undefined) throw new Error(`${action} is not one of READ_STATE_PERMISSIONS`);
+  return found;
+}
+
+/** GetRole: the role with its trust policy (URL-encoded, as IAM returns it), path, tags and creation time. */
 export async function readRole(iam: IamSender, roleName: string): Promise<RoleSnapshot | 'absent'> {
   try {
     const { Role: role } = await iam.send(new GetRoleCommand({ RoleName: roleName }));
@@ -32,6 +43,28 @@ export async function readRole(iam: IamSender, roleName: string): Promise<RoleSn
       id: role.RoleId ?? '',
       trustPolicy: role.AssumeRolePolicyDocument,
       tags: tagsToRecord(role.Tags),
+      createDate: role.CreateDate,
+    };
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) return 'absent';
+    throw error;
+  }
+}
+
+/**
+ * Whether any managed policy is attached to the role and any inline policy embedded in it: ListAttachedRolePolicies
+ * and ListRolePolicies, one item each (one is enough to know the delete would fail), sent together.
+ * `'absent'` when the role does not exist.
+ */
+export async function readRolePolicies(iam: IamSender, roleName: string): Promise<RolePolicies | 'absent'> {
+  try {
+    const [attached, inline] = await Promise.all([
+      iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, MaxItems: 1 })),
+      iam.send(new ListRolePoliciesCommand({ RoleName: roleName, MaxItems: 1 })),
+    ]);
+    return {
+      attached: (attached.AttachedPolicies ?? []).length > 0,
+      inline: (inline.PolicyNames ?? []).length > 0,
     };
   } catch (error) {
     if (error instanceof NoSuchEntityException) return 'absent';

@@ -43,3 +43,35 @@ export async function deleteProfile(iam: IamSender, profileName: string): Promis
   }
   return 'done';
 }
+
+/** One change a release made, in order. */
+export type ReleaseChange =
+  | { readonly kind: 'removed'; readonly profileName: string; readonly roleName: string }
+  | { readonly kind: 'deleted'; readonly profileName: string };
+
+/** A change as the logs and the CLI print it, e.g. `removed role app from instance profile app`. */
+export function describeChange(change: ReleaseChange): string {
+  return change.kind === 'removed'
+    ? `removed role ${change.roleName} from instance profile ${change.profileName}`
+    : `deleted instance profile ${change.profileName}`;
+}
+
+/**
+ * The release action, shared by the remediator and the CLI's `release --delete`: removes each role from
+ * the profile, then deletes it, reporting each change as it is made. `profile-in-use` when a role was added
+ * meanwhile (the profile stays).
+ */
+export async function releaseProfile(
+  iam: IamSender,
+  profileName: string,
+  roleNames: readonly string[],
+  onChange: (change: ReleaseChange) => void,
+): Promise<ReleaseResult> {
+  for (const roleName of roleNames) {
+    await removeRole(iam, profileName, roleName);
+    onChange({ kind: 'removed', profileName, roleName });
+  }
+  const deleted = await deleteProfile(iam, profileName);
+  if (deleted === 'done') onChange({ kind: 'deleted', profileName });
+  return deleted;
+}

@@ -641,7 +641,7 @@ describe('alarms and dashboard', () => {
     });
   });
 
-  it('alarms when the functions have errors: failed invocations, failed records, a full profile quota, or failed reconcile passes', () => {
+  it('alarms when the functions have errors: failed invocations, failed records, a full profile quota or its headroom reached, or failed reconcile passes', () => {
     const functionId = logicalId(defaults, defaults.stack.service.function.functionArn);
     const reconcileId = logicalId(defaults, defaults.stack.service.reconcile.function.functionArn);
     defaults.template.hasResourceProperties(ALARM, {
@@ -651,7 +651,7 @@ describe('alarms and dashboard', () => {
       Metrics: Match.arrayWith([
         Match.objectLike({
           Expression:
-            'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(reconcileErrors, 0)',
+            'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(quotaHeadroom, 0) + FILL(reconcileErrors, 0)',
         }),
         Match.objectLike({
           Id: 'invocationErrors',
@@ -681,6 +681,17 @@ describe('alarms and dashboard', () => {
             Metric: {
               Namespace: 'AutoInstanceProfile',
               MetricName: 'QuotaExceeded',
+              Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+            },
+            Stat: 'Sum',
+          }),
+        }),
+        Match.objectLike({
+          Id: 'quotaHeadroom',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AutoInstanceProfile',
+              MetricName: 'QuotaHeadroomReached',
               Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
             },
             Stat: 'Sum',

@@ -271,6 +271,11 @@ describe('props from CDK context', () => {
       /^Context value settleDelaySeconds must be a whole number of seconds from 0 to 900 .*, got "-1"$/,
     ],
     ['maxConcurrency', '1', /^Context value maxConcurrency must be a whole number from 2 to 1000 .*, got "1"$/],
+    [
+      'instanceProfileQuotaPercent',
+      '101',
+      /^Context value instanceProfileQuotaPercent must be a whole number from 1 to 100, got "101"$/,
+    ],
     ['logRetentionDays', 91, /^Context value logRetentionDays must be one of the RetentionDays values .*, got 91$/],
     [
       'excludedPathPrefixes',

@@ -226,7 +226,7 @@ describe('doctor against moto', () => {
     expect(Roles.filter((role) => role.RoleName?.startsWith(SMOKE_ROLE_PREFIX))).toEqual([]);
   });
 
-  it('fails the instance-profiles check above 90% of the quota, and passes below it', async () => {
+  it('fails the instance-profiles check at 95% of the quota, where the service stops creating, and passes below it', async () => {
     // Prepare: two profiles in the account; IAM's quota, which moto does not have, emulated by the proxy.
     const iam = new IAMClient({ endpoint: moto.url });
     for (const name of ['doctor-quota-a', 'doctor-quota-b']) {
@@ -247,7 +247,9 @@ describe('doctor against moto', () => {
     expect(full.code).toBe(1);
     const fullCheck = checkOf(JSON.parse(full.stdout) as DoctorJson, 'instance-profiles');
     expect(fullCheck.status).toBe('failed');
-    expect(fullCheck.detail).toMatch(/^2 of 2 instance profiles in use \(100%\), above 90%: /);
+    expect(fullCheck.detail).toMatch(
+      /^2 of 2 instance profiles in use \(100%\), at or above 95% of InstanceProfilesQuota: /,
+    );
     expect(roomy.code).toBe(0);
     expect(checkOf(JSON.parse(roomy.stdout) as DoctorJson, 'instance-profiles')).toMatchObject({
       status: 'ok',

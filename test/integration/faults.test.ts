@@ -325,15 +325,29 @@ describe('a crash or a delete in the middle of a remediation', () => {
 
 describe('a full instance profile quota', () => {
   it('gets its own decision, log line and QuotaExceeded metric, and the record goes back, then to the DLQ', async () => {
-    // Prepare: a quota of 0 is full whatever the test files running beside this one create or delete.
+    // Prepare: a quota of 0 is full whatever the test files running beside this one create or delete. The
+    // GetAccountSummary the function read said there was room (another caller took the last one since), so the
+    // headroom let it try, and CreateInstanceProfile answers LimitExceeded.
     const role = uniqueRoleName('quota');
     await createRole(role);
     const quota = instanceProfileQuota(MOTO_URL, 0);
+    const roomySummary: ProxyHook = {
+      onResponse(request, response) {
+        if (request.call?.action !== 'GetAccountSummary' || response.status !== 200) return undefined;
+        const body = response.body
+          .toString('utf8')
+          .replace(
+            /(<key>InstanceProfilesQuota<\/key>\s*<value>)\d+(<\/value>)/,
+            (_match, open: string, close: string) => `${open}1000000${close}`,
+          );
+        return { ...response, body: Buffer.from(body) };
+      },
+    };
 
     // Act
-    const { run, logs, metrics, actions } = await deliver([role], [quota], { visibilityTimeoutMs: 100 }).finally(() =>
-      quota.close(),
-    );
+    const { run, logs, metrics, actions } = await deliver([role], [quota, roomySummary], {
+      visibilityTimeoutMs: 100,
+    }).finally(() => quota.close());
 
     // Assess
     expect(await getProfile(role)).toBeUndefined();

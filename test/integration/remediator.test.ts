@@ -55,7 +55,8 @@ describe('remediator bundle against moto', () => {
       expect.objectContaining({
         level: 'INFO',
         decision: 'create',
-        iamCalls: 4,
+        // GetRole, ListInstanceProfilesForRole, GetAccountSummary (once per cold function), create, add
+        iamCalls: 5,
         correlation_id: event.id,
         service: 'auto-instance-profile',
       }),
@@ -259,7 +260,7 @@ describe('remediator bundle against moto', () => {
       expect(actions.filter((a) => a === 'CreateInstanceProfile')).toHaveLength(3);
       // IAM passing by is not the service's error: a warning, a retry by reason, and the errors alarm stays quiet.
       expect(decisionLines(logs, role)).toEqual([
-        expect.objectContaining({ level: 'WARN', decision: 'retry', reason, iamCalls: 5 }),
+        expect.objectContaining({ level: 'WARN', decision: 'retry', reason, iamCalls: 6 }),
       ]);
       expect(metrics).toContainEqual(expect.objectContaining({ Retries: 1, reason }));
       expect(metrics.filter((m) => 'Errors' in m)).toEqual([]);
@@ -353,7 +354,7 @@ describe('remediator bundle against moto', () => {
     const { result } = await invoke<Record<string, unknown>>(createRoleEvent(role));
 
     // Assess
-    expect(result).toMatchObject({ role, decision: 'create', profile: role, changed: true, iamCalls: 4 });
+    expect(result).toMatchObject({ role, decision: 'create', profile: role, changed: true, iamCalls: 5 });
   });
 
   it('refuses to start with an invalid setting', async () => {

@@ -99,7 +99,7 @@ describe('a role’s life in the sandbox', () => {
     const first = await run('aws', ['iam', 'delete-role', '--role-name', role]);
     await sandbox.printed(`⇠ remediator (delete queue) ${role}: release → ${role}`);
     const retry = await run('aws', ['iam', 'delete-role', '--role-name', role]);
-    await sandbox.printed(`⇠ remediator (delete queue) ${role}: nothing (no-leftover-profile)`);
+    await sandbox.printed(`⇠ remediator (settle queue) ${role}: nothing (no-leftover-profile)`);
     const profiles = await run('aws', [
       'iam',
       'list-instance-profiles',
@@ -118,7 +118,7 @@ describe('a role’s life in the sandbox', () => {
       `⇢ CloudTrail (simulated) DeleteInstanceProfile profile ${role} → EventBridge`,
       `⇠ remediator (delete queue) ${role}: release → ${role}`,
       `⇢ CloudTrail (simulated) DeleteRole role ${role} → EventBridge`,
-      `⇠ remediator (delete queue) ${role}: nothing (no-leftover-profile)`,
+      `⇠ remediator (settle queue) ${role}: nothing (no-leftover-profile)`,
     ];
     expect(inOrder(lines(), expected), sandbox.output()).toEqual(expected);
     expect(lines().filter((line) => line.startsWith(`⇠ remediator (settle queue) ${role}: release`))).toEqual([]);
@@ -132,7 +132,7 @@ describe('a role’s life in the sandbox', () => {
       const watchFor = [
         '⇠ remediator (settle queue) my-app-role: nothing (no-ec2-trust)',
         '⇠ remediator (settle queue) my-app-role: create → my-app-role — linked instance profile',
-        '⇠ remediator (delete queue) my-app-role: cleanup → my-app-role — deleted leftover instance profile',
+        '⇠ remediator (settle queue) my-app-role: cleanup → my-app-role — deleted leftover instance profile',
         undefined,
       ];
 
@@ -159,7 +159,7 @@ describe('a role’s life in the sandbox', () => {
         '⇢ CloudTrail (simulated) RemoveRoleFromInstanceProfile role my-app-role, profile my-app-role → EventBridge',
         '⇢ CloudTrail (simulated) DeleteRole role my-app-role → EventBridge',
         '⇢ CloudTrail (simulated) DeleteInstanceProfile profile my-app-role → EventBridge',
-        '⇠ remediator (delete queue) my-app-role: cleanup → my-app-role',
+        '⇠ remediator (settle queue) my-app-role: cleanup → my-app-role',
       ];
       expect(inOrder(lines(), expected), sandbox.output()).toEqual(expected);
     },

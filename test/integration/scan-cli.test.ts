@@ -9,16 +9,19 @@ import {
   GetInstanceProfileCommand,
   IAMClient,
   NoSuchEntityException,
+  TagInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { naiveScan } from '../../bench/scan-baselines.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
+import { RELEASE_COMMAND_PERMISSIONS } from '../../core/iam/index.js';
 import { PAGE_SIZE } from '../../core/iam/list-account.js';
 import { createMixedAccount, inBatches, type MixedAccount } from '../../emulator/account.js';
 import { startIamProxy } from '../../emulator/iam-faults.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import type { ProxyServer } from '../../emulator/proxy.js';
 import { cliEnv, runCli, sharedFiles } from './support/cli.js';
+import { expectGranted } from './support/permissions.js';
 
 /** The `--json` document of scan and fix. */
 interface ScanJson {
@@ -265,6 +268,60 @@ describe('scan, fix, release and prune through the built CLI', () => {
     expect(await profile('acct-leftover')).toBeUndefined();
     expect(await profile('acct-theirs')).toMatchObject({ Roles: [] });
     expect((await profile(inUse))?.Roles?.map((r) => r.RoleName)).toEqual([inUse]);
+  });
+
+  it('release --json names the profile it refuses, and refuses our profile bound to an earlier role of the name', async () => {
+    // Prepare: a console profile (not ours), and one of ours whose source-role-id is another role's
+    const notOurs = account.names.ec2Covered[1] ?? '';
+    const rebound = account.names.ec2Missing[3] ?? '';
+    await iam.send(
+      new TagInstanceProfileCommand({
+        InstanceProfileName: rebound,
+        Tags: [{ Key: 'auto-instance-profile:source-role-id', Value: 'AROAEARLIERROLE' }],
+      }),
+    );
+
+    // Act
+    const refused = await cli('release', notOurs, '--json');
+    const unbound = await iamActions(() => cli('release', rebound, '--delete', '--json'));
+
+    // Assess
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ role: notOurs, profile: notOurs, action: 'refused' });
+    expect(unbound.result.code).toBe(1);
+    expect(JSON.parse(unbound.result.stdout)).toMatchObject({
+      profile: rebound,
+      action: 'refused',
+      reason: expect.stringContaining('is not bound to role'),
+    });
+    expect(unbound.actions).toEqual(['GetInstanceProfile', 'GetRole']);
+    expectGranted([...unbound.actions], RELEASE_COMMAND_PERMISSIONS);
+    expect((await profile(rebound))?.Roles?.map((r) => r.RoleName)).toEqual([rebound]);
+  });
+
+  it('prune never takes a profile whose tag is not exactly true, and sums up in --json', async () => {
+    // Prepare
+    await iam.send(
+      new CreateInstanceProfileCommand({
+        InstanceProfileName: 'acct-loose',
+        Tags: [{ Key: 'auto-instance-profile:managed', Value: ' TRUE ' }],
+      }),
+    );
+    await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'acct-leftover-2', Tags: MANAGED }));
+
+    // Act
+    const { result: prune, actions } = await iamActions(() => cli('prune', '--yes', '--json'));
+
+    // Assess
+    expect(prune.code).toBe(0);
+    expectGranted(actions, RELEASE_COMMAND_PERMISSIONS);
+    expect(JSON.parse(prune.stdout)).toMatchObject({
+      summary: { profiles: 1, deleted: 1, left: 0 },
+      profiles: ['acct-leftover-2'],
+      deleted: ['acct-leftover-2'],
+    });
+    expect(await profile('acct-loose')).toMatchObject({ Roles: [] });
+    await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: 'acct-loose' }));
   });
 
   it('exits 255 with one line when IAM cannot be reached', async () => {

@@ -5,12 +5,12 @@ import type { CliIo } from '../../cli/command.js';
 import { AwsAccessError, UsageError } from '../../cli/errors.js';
 import { EXIT, exitCodeFor } from '../../cli/exit-codes.js';
 import { runCli } from '../../cli/main.js';
-import { planRelease } from '../../cli/release/plan.js';
+import { needsRole, planRelease } from '../../cli/release/plan.js';
 import { asIamError, ask, configFrom, confirmationPolicy } from '../../cli/scan/common.js';
 import { scanDocument } from '../../cli/scan/report.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
-import type { ProfileSnapshot } from '../../core/decide.js';
 import type { ScanReport } from '../../core/scan.js';
+import type { ProfileSnapshot, RoleSnapshot } from '../../core/snapshots.js';
 
 const MANAGED = {
   'auto-instance-profile:managed': 'true',
@@ -145,9 +145,19 @@ describe('asIamError', () => {
 });
 
 describe('planRelease', () => {
+  /** The role `web` as GetRole reads it: its id is the one the profile is bound to. */
+  const role: RoleSnapshot = {
+    name: 'web',
+    path: '/',
+    arn: 'arn:aws:iam::123456789012:role/web',
+    id: 'AROA1',
+    trustPolicy: {},
+    tags: {},
+  };
+
   it('hands our profile over by removing our tags only', () => {
     // Act
-    const plan = planRelease('web', profile(MANAGED), 'hand-over');
+    const plan = planRelease('web', profile(MANAGED), 'hand-over', role);
 
     // Assess
     expect(plan).toEqual({
@@ -159,10 +169,26 @@ describe('planRelease', () => {
 
   it('deletes our profile after removing its role', () => {
     // Act
-    const plan = planRelease('web', profile(MANAGED), 'delete');
+    const plan = planRelease('web', profile(MANAGED), 'delete', role);
 
     // Assess
     expect(plan).toEqual({ kind: 'delete', profileName: 'web', roleNames: ['web'] });
+  });
+
+  it('asks for the role only when our profile holds it', () => {
+    // Assess
+    expect(needsRole('web', profile(MANAGED))).toBe(true);
+    expect(needsRole('web', profile(MANAGED, []))).toBe(false);
+    expect(needsRole('web', profile({ team: 'web' }))).toBe(false);
+    expect(needsRole('web', 'absent')).toBe(false);
+  });
+
+  it('deletes our empty leftover without a role to bind it to', () => {
+    // Act
+    const plan = planRelease('web', profile(MANAGED, []), 'delete', 'absent');
+
+    // Assess
+    expect(plan).toEqual({ kind: 'delete', profileName: 'web', roleNames: [] });
   });
 
   it.each([
@@ -174,17 +200,30 @@ describe('planRelease', () => {
       'instance profile web is not ours (no auto-instance-profile:managed=true); nothing was changed',
     ],
     [
+      'a profile whose tag is not exactly true (IAM’s StringEquals)',
+      profile({ ...MANAGED, 'auto-instance-profile:managed': ' TRUE ' }),
+      'hand-over' as const,
+      'instance profile web is not ours (no auto-instance-profile:managed=true); nothing was changed',
+    ],
+    [
       'our profile holding another role, for --delete',
       profile(MANAGED, ['api']),
       'delete' as const,
       'instance profile web holds role api, not web; nothing was changed',
     ],
-  ])('refuses %s', (_, found, mode, reason) => {
+    [
+      'our profile bound to an earlier role of the name',
+      profile({ ...MANAGED, 'auto-instance-profile:source-role-id': 'AROAOLD' }),
+      'delete' as const,
+      'instance profile web is not bound to role web (its auto-instance-profile:source-role-id is AROAOLD, ' +
+        "the role's id is AROA1); nothing was changed",
+    ],
+  ])('refuses %s, naming the profile that exists', (_, found, mode, reason) => {
     // Act
-    const plan = planRelease('web', found, mode);
+    const plan = planRelease('web', found, mode, role);
 
     // Assess
-    expect(plan).toEqual({ kind: 'refuse', reason });
+    expect(plan).toEqual({ kind: 'refuse', profileName: found === 'absent' ? null : 'web', reason });
   });
 });
 
@@ -194,7 +233,13 @@ describe('scanDocument', () => {
     const report = {
       scanId: 's',
       summary: { scanned: 3, ec2Roles: 2, missing: 1, conflicts: 1, optedOut: 1, created: 0 },
-      missing: [{ roleName: 'web', plan: { kind: 'adopt', roleName: 'web', profileName: 'web', note: '' }, known: {} }],
+      missing: [
+        {
+          roleName: 'web',
+          plan: { kind: 'adopt', roleName: 'web', profileName: 'web', retag: [], note: '' },
+          known: {},
+        },
+      ],
       conflicts: [
         {
           roleName: 'db',

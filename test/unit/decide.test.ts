@@ -26,7 +26,9 @@ const profile = (overrides: Partial<ProfileSnapshot>): ProfileSnapshot => ({
   roleNames: [],
   ...overrides,
 });
-const facts = (overrides: Partial<Facts> = {}): Facts => ({ trigger, now: NOW, ...overrides });
+/** Far below the instance profile quota, as most accounts are. */
+const LOW_USAGE = { used: 10, quota: 1000 };
+const facts = (overrides: Partial<Facts> = {}): Facts => ({ trigger, now: NOW, profileUsage: LOW_USAGE, ...overrides });
 
 describe('decide', () => {
   it('asks for the role first', () => {
@@ -362,54 +364,133 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
   const conflict = eventTrigger('delete-conflict', 'app-role', {
     errorCode: 'DeleteConflictException',
     errorMessage: 'Cannot delete entity, must remove roles from instance profile first.',
+    eventTime: NOW,
   });
+  /** The role, created a day before the delete signal. */
+  const current: RoleSnapshot = { ...role, createDate: new Date(NOW.getTime() - 86_400_000) };
+  const BOUND = { 'auto-instance-profile:managed': 'true', 'auto-instance-profile:source-role-id': 'AROAEXAMPLE' };
   const holding = (name: string, tags: Record<string, string>) => profile({ name, tags, roleNames: ['app-role'] });
+  const NO_POLICIES = { attached: false, inline: false };
+  /** Everything a release needs, the role's same-name profile bound to it. */
+  const releasable = (overrides: Partial<Facts> = {}) =>
+    facts({
+      trigger: conflict,
+      role: current,
+      roleProfiles: ['app-role'],
+      holdingProfiles: [holding('app-role', BOUND)],
+      rolePolicies: NO_POLICIES,
+      ...overrides,
+    });
 
-  it('asks which profiles hold the role, without reading the role', () => {
+  it('asks which profiles hold the role first, then the role', () => {
     // Act
-    const step = decide(facts({ trigger: conflict }), DEFAULT_CONFIG);
+    const first = decide(facts({ trigger: conflict }), DEFAULT_CONFIG);
+    const second = decide(facts({ trigger: conflict, roleProfiles: ['app-role'] }), DEFAULT_CONFIG);
 
     // Assess
-    expect(step).toEqual({ kind: 'need', fact: 'roleProfiles' });
+    expect(first).toEqual({ kind: 'need', fact: 'roleProfiles' });
+    expect(second).toEqual({ kind: 'need', fact: 'role' });
   });
 
-  it('asks whose the holding profiles are', () => {
+  it('asks whose the holding profiles are, then the role’s policies', () => {
     // Act
-    const step = decide(facts({ trigger: conflict, roleProfiles: ['app-role'] }), DEFAULT_CONFIG);
+    const profiles = decide(facts({ trigger: conflict, role: current, roleProfiles: ['app-role'] }), DEFAULT_CONFIG);
+    const policies = decide(releasable({ rolePolicies: undefined }), DEFAULT_CONFIG);
 
     // Assess
-    expect(step).toEqual({ kind: 'need', fact: 'holdingProfiles' });
+    expect(profiles).toEqual({ kind: 'need', fact: 'holdingProfiles' });
+    expect(policies).toEqual({ kind: 'need', fact: 'rolePolicies' });
   });
 
-  it('releases every holding profile when all are ours, naming the conflict it removes', () => {
-    // Prepare
-    const ours = { 'auto-instance-profile:managed': 'true' };
+  it('releases the role’s same-name profile bound to its id, naming the conflict it removes', () => {
+    // Act
+    const step = decide(releasable(), DEFAULT_CONFIG);
 
+    // Assess
+    expect(step).toMatchObject({ kind: 'release', roleName: 'app-role', profileNames: ['app-role'] });
+    expect(step.kind === 'release' && step.note).toContain('must remove roles from instance profile first');
+  });
+
+  it('changes nothing, and says so, on a delete signal older than the role (stale)', () => {
+    // Act: the record was about an earlier role of that name, deleted and made again since
+    const step = decide(
+      releasable({ role: { ...current, createDate: new Date(NOW.getTime() + 60_000) } }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'stale-event' });
+    expect(step.kind === 'nothing' && step.note).toContain('older than the role');
+  });
+
+  it('takes a signal of the role’s own second as current, as CloudTrail records whole seconds', () => {
     // Act
     const step = decide(
-      facts({
-        trigger: conflict,
-        roleProfiles: ['app-role', 'app-role-2'],
-        holdingProfiles: [holding('app-role', ours), holding('app-role-2', ours)],
+      releasable({ role: { ...current, createDate: new Date(NOW.getTime() + 400) } }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step.kind).toBe('release');
+  });
+
+  it.each([
+    ['attached managed policies', { attached: true, inline: false }],
+    ['inline policies', { attached: false, inline: true }],
+    ['attached managed policies and inline policies', { attached: true, inline: true }],
+  ])('changes nothing while the role still has %s: the delete would fail anyway', (what, rolePolicies) => {
+    // Act
+    const step = decide(releasable({ rolePolicies }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'policies-remain' });
+    expect(step.kind === 'nothing' && step.note).toContain(`still has ${what}`);
+  });
+
+  it.each([
+    ['another role’s id', { ...BOUND, 'auto-instance-profile:source-role-id': 'AROAOLD' }],
+    ['no role id', { 'auto-instance-profile:managed': 'true' }],
+  ])('leaves alone, and names, the same-name profile of ours tagged with %s', (_case, tags) => {
+    // Act
+    const step = decide(releasable({ holdingProfiles: [holding('app-role', tags)] }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'held-by-unbound-profile' });
+    expect(step.kind === 'nothing' && step.note).toContain('app-role');
+  });
+
+  it('leaves alone, and names, a profile of another name tagged as ours (a forged tag)', () => {
+    // Act
+    const step = decide(
+      releasable({
+        roleProfiles: ['app-role', 'prod-web-profile'],
+        holdingProfiles: [holding('app-role', BOUND), holding('prod-web-profile', BOUND)],
       }),
       DEFAULT_CONFIG,
     );
 
     // Assess
-    expect(step).toMatchObject({ kind: 'release', roleName: 'app-role', profileNames: ['app-role', 'app-role-2'] });
-    expect(step.kind === 'release' && step.note).toContain('must remove roles from instance profile first');
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'held-by-unbound-profile' });
+    expect(step.kind === 'nothing' && step.note).toContain('prod-web-profile');
+  });
+
+  it.each([' TRUE ', 'True', 'true '])('takes %j as not ours, as IAM’s StringEquals does', (value) => {
+    // Act
+    const step = decide(
+      releasable({ holdingProfiles: [holding('app-role', { ...BOUND, 'auto-instance-profile:managed': value })] }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'held-by-unmanaged-profile' });
   });
 
   it('changes nothing and names the blocking profile when any holding profile is not ours', () => {
     // Act
     const step = decide(
-      facts({
-        trigger: conflict,
+      releasable({
         roleProfiles: ['app-role', 'team-profile'],
-        holdingProfiles: [
-          holding('app-role', { 'auto-instance-profile:managed': 'true' }),
-          holding('team-profile', {}),
-        ],
+        holdingProfiles: [holding('app-role', BOUND), holding('team-profile', {})],
       }),
       DEFAULT_CONFIG,
     );
@@ -442,7 +523,7 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
 
   it('does nothing, and says so, when the holding profiles were gone by the time they were read', () => {
     // Act: ListInstanceProfilesForRole named one; it was released or deleted before GetInstanceProfile
-    const step = decide(facts({ trigger: conflict, roleProfiles: ['app-role'], holdingProfiles: [] }), DEFAULT_CONFIG);
+    const step = decide(releasable({ holdingProfiles: [] }), DEFAULT_CONFIG);
 
     // Assess
     expect(step).toMatchObject({ kind: 'nothing', reason: 'not-in-profile' });
@@ -452,13 +533,9 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
   it('counts only the profiles that still hold the role when they are read', () => {
     // Act: the team's profile let go of the role between the listing and the read
     const step = decide(
-      facts({
-        trigger: conflict,
+      releasable({
         roleProfiles: ['app-role', 'team-profile'],
-        holdingProfiles: [
-          holding('app-role', { 'auto-instance-profile:managed': 'true' }),
-          profile({ name: 'team-profile', tags: {}, roleNames: [] }),
-        ],
+        holdingProfiles: [holding('app-role', BOUND), profile({ name: 'team-profile', tags: {}, roleNames: [] })],
       }),
       DEFAULT_CONFIG,
     );
@@ -470,11 +547,8 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
   it('ignores opt-out, path and trust: the caller asked for the role to go', () => {
     // Act
     const step = decide(
-      facts({
-        trigger: conflict,
-        role: { ...role, tags: { 'auto-instance-profile:skip': 'true' }, trustPolicy: LAMBDA_TRUST },
-        roleProfiles: ['app-role'],
-        holdingProfiles: [holding('app-role', { 'auto-instance-profile:managed': 'true' })],
+      releasable({
+        role: { ...current, tags: { 'auto-instance-profile:skip': 'true' }, trustPolicy: LAMBDA_TRUST },
       }),
       DEFAULT_CONFIG,
     );
@@ -487,20 +561,59 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
 describe('decide, when a DeleteRole succeeded', () => {
   const deleted = eventTrigger('role-deleted', 'app-role');
 
-  it('reads the same-name profile', () => {
+  it('reads the same-name profile, then whether a role of its name exists again', () => {
     // Act
-    const step = decide(facts({ trigger: deleted }), DEFAULT_CONFIG);
+    const first = decide(facts({ trigger: deleted }), DEFAULT_CONFIG);
+    const second = decide(facts({ trigger: deleted, sameNameProfile: profile({}) }), DEFAULT_CONFIG);
 
     // Assess
-    expect(step).toEqual({ kind: 'need', fact: 'sameNameProfile' });
+    expect(first).toEqual({ kind: 'need', fact: 'sameNameProfile' });
+    expect(second).toEqual({ kind: 'need', fact: 'role' });
   });
 
-  it('deletes our empty leftover profile, as Terraform leaves it behind', () => {
+  it('deletes our empty leftover profile, as Terraform leaves it behind, when no role has its name', () => {
     // Act
-    const step = decide(facts({ trigger: deleted, sameNameProfile: profile({}) }), DEFAULT_CONFIG);
+    const step = decide(facts({ trigger: deleted, sameNameProfile: profile({}), role: 'absent' }), DEFAULT_CONFIG);
 
     // Assess
     expect(step).toMatchObject({ kind: 'cleanup', profileName: 'app-role' });
+  });
+
+  it('lets a role made again under the name adopt the leftover, re-tagged to its id (Terraform’s replace)', () => {
+    // Act
+    const step = decide(
+      facts({
+        trigger: deleted,
+        sameNameProfile: profile({
+          tags: { 'auto-instance-profile:managed': 'true', 'auto-instance-profile:source-role-id': 'AROAOLD' },
+        }),
+        role,
+        roleProfiles: [],
+      }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step).toMatchObject({
+      kind: 'adopt',
+      profileName: 'app-role',
+      retag: [
+        { Key: 'auto-instance-profile:managed', Value: 'true' },
+        { Key: 'auto-instance-profile:source-role-id', Value: 'AROAEXAMPLE' },
+        { Key: 'auto-instance-profile:source-role-arn', Value: role.arn },
+      ],
+    });
+  });
+
+  it('keeps the leftover when the role made again may not have it (EC2 may not assume it)', () => {
+    // Act
+    const step = decide(
+      facts({ trigger: deleted, sameNameProfile: profile({}), role: { ...role, trustPolicy: LAMBDA_TRUST } }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'role-exists-again' });
   });
 
   it.each([
@@ -511,13 +624,73 @@ describe('decide, when a DeleteRole succeeded', () => {
       profile({ tags: { managed: 'true' } }),
       'leftover-not-ours',
     ],
+    [
+      'the ownership tag is not exactly true',
+      profile({ tags: { 'auto-instance-profile:managed': 'TRUE' } }),
+      'leftover-not-ours',
+    ],
     ['our profile holds a role (a re-created role took it)', profile({ roleNames: ['app-role'] }), 'leftover-in-use'],
   ])('never deletes when %s', (_case, sameNameProfile, reason) => {
     // Act
-    const step = decide(facts({ trigger: deleted, sameNameProfile }), DEFAULT_CONFIG);
+    const step = decide(facts({ trigger: deleted, sameNameProfile, role: 'absent' }), DEFAULT_CONFIG);
 
     // Assess
     expect(step).toMatchObject({ kind: 'nothing', reason });
+  });
+});
+
+describe('decide, near the instance profile quota', () => {
+  const config = { ...DEFAULT_CONFIG, instanceProfileQuotaPercent: 95 };
+
+  it('asks for the account’s usage before it creates', () => {
+    // Act
+    const step = decide(facts({ role, roleProfiles: [], profileUsage: undefined }), config);
+
+    // Assess
+    expect(step).toEqual({ kind: 'need', fact: 'profileUsage' });
+  });
+
+  it.each([
+    [949, 'create'],
+    [950, 'nothing'],
+    [1000, 'nothing'],
+  ])('with %i of 1000 in use, at 95%%: %s', (used, kind) => {
+    // Act
+    const step = decide(
+      facts({ role, roleProfiles: [], sameNameProfile: 'absent', profileUsage: { used, quota: 1000 } }),
+      config,
+    );
+
+    // Assess
+    expect(step.kind).toBe(kind);
+    if (kind === 'nothing') {
+      expect(step).toMatchObject({ reason: 'quota-headroom' });
+      expect(step.kind === 'nothing' && step.note).toContain('InstanceProfilesQuota');
+    }
+  });
+
+  it('still adopts a leftover of ours at the threshold: that takes no new profile', () => {
+    // Prepare
+    const full = { used: 1000, quota: 1000 };
+
+    // Act
+    const read = decide(facts({ role, roleProfiles: [], profileUsage: full }), config);
+    const step = decide(facts({ role, roleProfiles: [], profileUsage: full, sameNameProfile: profile({}) }), config);
+
+    // Assess
+    expect(read).toEqual({ kind: 'need', fact: 'sameNameProfile' });
+    expect(step.kind).toBe('adopt');
+  });
+
+  it('follows the setting: 100 creates until the quota is full', () => {
+    // Act
+    const step = decide(facts({ role, roleProfiles: [], profileUsage: { used: 999, quota: 1000 } }), {
+      ...config,
+      instanceProfileQuotaPercent: 100,
+    });
+
+    // Assess
+    expect(step.kind).toBe('create');
   });
 });
 

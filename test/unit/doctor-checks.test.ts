@@ -515,10 +515,10 @@ describe('checkDeadLetterQueue', () => {
 describe('checkInstanceProfiles', () => {
   it.each([
     [412, 1000, 'ok', '412 of 1000 instance profiles in use (41.2%)'],
-    [900, 1000, 'ok', '900 of 1000 instance profiles in use (90%)'],
-    [901, 1000, 'failed', '901 of 1000 instance profiles in use (90.1%), above 90%'],
-    [5000, 5000, 'failed', '5000 of 5000 instance profiles in use (100%), above 90%'],
-    [0, 0, 'failed', '0 of 0 instance profiles in use (no quota), above 90%'],
+    [949, 1000, 'ok', '949 of 1000 instance profiles in use (94.9%)'],
+    [950, 1000, 'failed', '950 of 1000 instance profiles in use (95%), at or above 95% of InstanceProfilesQuota'],
+    [5000, 5000, 'failed', '5000 of 5000 instance profiles in use (100%), at or above 95%'],
+    [0, 0, 'failed', '0 of 0 instance profiles in use (no quota), at or above 95%'],
   ])('reports %i of %i as %s', (used, quota, status, detail) => {
     // Act
     const result = checkInstanceProfiles({ used, quota });
@@ -526,6 +526,16 @@ describe('checkInstanceProfiles', () => {
     // Assess
     expect(result).toMatchObject({ name: 'instance-profiles', status });
     expect(result.detail.startsWith(detail)).toBe(true);
+  });
+
+  it('fails from the share the service stops creating at, by the same rule (core/quota.ts)', () => {
+    // Act
+    const below = checkInstanceProfiles({ used: 79, quota: 100 }, 80);
+    const at = checkInstanceProfiles({ used: 80, quota: 100 }, 80);
+
+    // Assess
+    expect([below.status, at.status]).toEqual(['ok', 'failed']);
+    expect(at.detail).toContain('the service creates no more instance profiles');
   });
 
   it('says what a full quota does and how to get out of it', () => {

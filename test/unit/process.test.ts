@@ -15,7 +15,7 @@ import { DEFAULT_CONFIG } from '../../core/config.js';
 import { UnsupportedEventError } from '../../core/errors.js';
 import { type ProcessDeps, processBatch, processEvent } from '../../functions/remediator/process.js';
 import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
-import { RecordingCounter, RecordingLog } from './support/fakes.js';
+import { RecordingCounter, RecordingLog, STEADY_USAGE } from './support/fakes.js';
 
 const NOW = new Date('2026-11-28T18:26:30Z');
 const createRole = (roleName: string, overrides: Record<string, unknown> = {}) => {
@@ -50,6 +50,7 @@ beforeEach(() => {
     log: new RecordingLog(),
     metrics: new RecordingCounter(),
     now: () => NOW,
+    profileUsage: STEADY_USAGE,
   };
 });
 

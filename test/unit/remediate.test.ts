@@ -9,9 +9,12 @@ import {
   IAMClient,
   IAMServiceException,
   LimitExceededException,
+  ListAttachedRolePoliciesCommand,
   ListInstanceProfilesForRoleCommand,
+  ListRolePoliciesCommand,
   NoSuchEntityException,
   RemoveRoleFromInstanceProfileCommand,
+  TagInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -20,7 +23,7 @@ import { AutoInstanceProfileError } from '../../core/errors.js';
 import type { RoleTrigger } from '../../core/events.js';
 import { type KnownFacts, remediate } from '../../core/remediate.js';
 import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
-import { RecordingCounter, RecordingLog } from './support/fakes.js';
+import { RecordingCounter, RecordingLog, STEADY_USAGE } from './support/fakes.js';
 import { eventTrigger, scanTrigger } from './support/triggers.js';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
@@ -51,6 +54,8 @@ const profileOutput = (tags: { Key: string; Value: string }[], roleNames: string
   },
 });
 const MANAGED = [{ Key: 'auto-instance-profile:managed', Value: 'true' }];
+/** Ours and bound to the role of {@link getRoleOutput}. */
+const BOUND = [...MANAGED, { Key: 'auto-instance-profile:source-role-id', Value: 'AROAEXAMPLE' }];
 const iamError = <T>(Type: new (o: { message: string; $metadata: object }) => T) =>
   new Type({ message: 'from the test', $metadata: {} });
 
@@ -67,6 +72,7 @@ const run = (config: Partial<Config> = {}, input: RoleTrigger = trigger, known: 
       metrics,
       now: () => NOW,
       newId: () => 'run-1',
+      profileUsage: STEADY_USAGE,
     },
     known,
   );
@@ -216,12 +222,14 @@ describe('remediate', () => {
     expect(outcome).toMatchObject({ decision: 'nothing', reason: 'ignored-caller', iamCalls: 0 });
   });
 
-  it('adds the role to an empty profile of ours left from an earlier run', async () => {
+  it('adds the role to an empty profile of ours left from an earlier role, re-tagged to this role’s id', async () => {
     // Prepare
     iam.on(GetRoleCommand).resolves(getRoleOutput());
     iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
     iam.on(CreateInstanceProfileCommand).rejects(iamError(EntityAlreadyExistsException));
-    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, []));
+    iam
+      .on(GetInstanceProfileCommand)
+      .resolves(profileOutput([...MANAGED, { Key: 'auto-instance-profile:source-role-id', Value: 'AROAOLD' }], []));
     iam.on(AddRoleToInstanceProfileCommand).resolves({});
 
     // Act
@@ -233,11 +241,36 @@ describe('remediate', () => {
       'ListInstanceProfilesForRoleCommand',
       'CreateInstanceProfileCommand',
       'GetInstanceProfileCommand',
+      'TagInstanceProfileCommand',
       'AddRoleToInstanceProfileCommand',
     ]);
     expect(iam.commandCalls(GetInstanceProfileCommand)[0]?.args[0].input).toEqual({ InstanceProfileName: ROLE });
-    expect(outcome).toMatchObject({ decision: 'adopt', changed: true, iamCalls: 5 });
+    expect(iam.commandCalls(TagInstanceProfileCommand)[0]?.args[0].input).toEqual({
+      InstanceProfileName: ROLE,
+      Tags: [
+        { Key: 'auto-instance-profile:managed', Value: 'true' },
+        { Key: 'auto-instance-profile:source-role-id', Value: 'AROAEXAMPLE' },
+        { Key: 'auto-instance-profile:source-role-arn', Value: ROLE_ARN },
+      ],
+    });
+    expect(outcome).toMatchObject({ decision: 'adopt', changed: true, iamCalls: 6 });
     expect(metrics.names()).toEqual(['ProfilesAdopted']);
+  });
+
+  it('adds the role to an empty profile of ours already bound to it, without tagging', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).rejects(iamError(EntityAlreadyExistsException));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(BOUND, []));
+    iam.on(AddRoleToInstanceProfileCommand).resolves({});
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(calls()).not.toContain('TagInstanceProfileCommand');
+    expect(outcome).toMatchObject({ decision: 'adopt', changed: true, iamCalls: 5 });
   });
 
   it.each([
@@ -389,7 +422,7 @@ describe('remediate', () => {
     iam.on(CreateInstanceProfileCommand).rejects(iamError(EntityAlreadyExistsException));
     iam
       .on(GetInstanceProfileCommand)
-      .resolves(profileOutput([...MANAGED, { Key: 'auto-instance-profile:creation-id', Value: 'run-1' }], []));
+      .resolves(profileOutput([...BOUND, { Key: 'auto-instance-profile:creation-id', Value: 'run-1' }], []));
 
     // Act
     const outcome = await run();
@@ -577,12 +610,22 @@ describe('remediate, over the role’s life', () => {
       Roles: [],
     })),
   });
-  const conflict = eventTrigger('delete-conflict', ROLE, { errorCode: 'DeleteConflictException' });
+  const conflict = eventTrigger('delete-conflict', ROLE, {
+    errorCode: 'DeleteConflictException',
+    eventTime: new Date(NOW.getTime() + 5_000),
+  });
+  /** The role's state for a release: GetRole, and no policies left. */
+  const releasable = () => {
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
+  };
 
-  it('releases our profile on a delete conflict: remove, then delete, without reading the role', async () => {
+  it('releases our bound profile on a delete conflict once nothing else blocks the delete: remove, then delete', async () => {
     // Prepare
+    releasable();
     iam.on(ListInstanceProfilesForRoleCommand).resolves(listed(ROLE));
-    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, [ROLE]));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(BOUND, [ROLE]));
 
     // Act
     const outcome = await run({}, conflict);
@@ -590,10 +633,18 @@ describe('remediate, over the role’s life', () => {
     // Assess
     expect(calls()).toEqual([
       'ListInstanceProfilesForRoleCommand',
+      'GetRoleCommand',
       'GetInstanceProfileCommand',
+      'ListAttachedRolePoliciesCommand',
+      'ListRolePoliciesCommand',
       'RemoveRoleFromInstanceProfileCommand',
       'DeleteInstanceProfileCommand',
     ]);
+    expect(iam.commandCalls(ListAttachedRolePoliciesCommand)[0]?.args[0].input).toEqual({
+      RoleName: ROLE,
+      MaxItems: 1,
+    });
+    expect(iam.commandCalls(ListRolePoliciesCommand)[0]?.args[0].input).toEqual({ RoleName: ROLE, MaxItems: 1 });
     expect(iam.commandCalls(RemoveRoleFromInstanceProfileCommand)[0]?.args[0].input).toEqual({
       InstanceProfileName: ROLE,
       RoleName: ROLE,
@@ -603,7 +654,7 @@ describe('remediate, over the role’s life', () => {
       decision: 'release',
       changed: true,
       changes: [`removed role ${ROLE} from instance profile ${ROLE}`, `deleted instance profile ${ROLE}`],
-      iamCalls: 4,
+      iamCalls: 7,
     });
     expect(log.visible).toEqual([expect.objectContaining({ message: 'released instance profile' })]);
     expect(metrics.names()).toEqual(['ProfilesReleased', 'ProfilesDeleted']);
@@ -611,6 +662,7 @@ describe('remediate, over the role’s life', () => {
 
   it('touches nothing when a holding profile is not ours, and says which one blocks the delete', async () => {
     // Prepare
+    releasable();
     iam.on(ListInstanceProfilesForRoleCommand).resolves(listed('team-profile'));
     iam.on(GetInstanceProfileCommand).resolves(profileOutput([], [ROLE]));
 
@@ -618,15 +670,40 @@ describe('remediate, over the role’s life', () => {
     const outcome = await run({}, conflict);
 
     // Assess
-    expect(calls()).toEqual(['ListInstanceProfilesForRoleCommand', 'GetInstanceProfileCommand']);
+    expect(calls()).toEqual(['ListInstanceProfilesForRoleCommand', 'GetRoleCommand', 'GetInstanceProfileCommand']);
     expect(outcome).toMatchObject({ decision: 'nothing', reason: 'held-by-unmanaged-profile', changed: false });
     expect(outcome.note).toContain(ROLE);
   });
 
+  it.each([
+    [
+      'attached managed policies',
+      { AttachedPolicies: [{ PolicyName: 'p', PolicyArn: 'arn:aws:iam::aws:policy/p' }] },
+      { PolicyNames: [] },
+    ],
+    ['inline policies', { AttachedPolicies: [] }, { PolicyNames: ['inline'] }],
+  ])('keeps our profile when the role still has %s, and says so', async (what, attached, inline) => {
+    // Prepare
+    releasable();
+    iam.on(ListAttachedRolePoliciesCommand).resolves(attached);
+    iam.on(ListRolePoliciesCommand).resolves(inline);
+    iam.on(ListInstanceProfilesForRoleCommand).resolves(listed(ROLE));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(BOUND, [ROLE]));
+
+    // Act
+    const outcome = await run({}, conflict);
+
+    // Assess
+    expect(calls()).not.toContain('RemoveRoleFromInstanceProfileCommand');
+    expect(outcome).toMatchObject({ decision: 'nothing', reason: 'policies-remain', changed: false });
+    expect(outcome.note).toContain(what);
+  });
+
   it('counts a profile already removed or deleted by a racing delivery as released', async () => {
     // Prepare
+    releasable();
     iam.on(ListInstanceProfilesForRoleCommand).resolves(listed(ROLE));
-    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, [ROLE]));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(BOUND, [ROLE]));
     iam.on(RemoveRoleFromInstanceProfileCommand).rejects(iamError(NoSuchEntityException));
     iam.on(DeleteInstanceProfileCommand).rejects(iamError(NoSuchEntityException));
 
@@ -639,27 +716,30 @@ describe('remediate, over the role’s life', () => {
 
   it('changes nothing in a dry run', async () => {
     // Prepare
+    releasable();
     iam.on(ListInstanceProfilesForRoleCommand).resolves(listed(ROLE));
-    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, [ROLE]));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(BOUND, [ROLE]));
 
     // Act
     const outcome = await run({ dryRun: true }, conflict);
 
     // Assess
-    expect(calls()).toEqual(['ListInstanceProfilesForRoleCommand', 'GetInstanceProfileCommand']);
+    expect(calls()).not.toContain('RemoveRoleFromInstanceProfileCommand');
+    expect(calls()).not.toContain('DeleteInstanceProfileCommand');
     expect(outcome).toMatchObject({ decision: 'release', changed: false, changes: [], dryRun: true });
     expect(log.visible).toEqual([expect.objectContaining({ message: 'would release instance profile' })]);
   });
 
-  it('deletes our empty leftover profile after a successful DeleteRole', async () => {
+  it('deletes our empty leftover profile after a successful DeleteRole when no role of its name exists', async () => {
     // Prepare
     iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, []));
+    iam.on(GetRoleCommand).rejects(iamError(NoSuchEntityException));
 
     // Act
     const outcome = await run({}, eventTrigger('role-deleted', ROLE));
 
     // Assess
-    expect(calls()).toEqual(['GetInstanceProfileCommand', 'DeleteInstanceProfileCommand']);
+    expect(calls()).toEqual(['GetInstanceProfileCommand', 'GetRoleCommand', 'DeleteInstanceProfileCommand']);
     expect(outcome).toMatchObject({ decision: 'cleanup', changes: [`deleted instance profile ${ROLE}`] });
     expect(metrics.names()).toEqual(['ProfilesDeleted']);
   });
@@ -670,6 +750,7 @@ describe('remediate, over the role’s life', () => {
       .on(GetInstanceProfileCommand)
       .resolvesOnce(profileOutput(MANAGED, []))
       .resolves(profileOutput(MANAGED, [ROLE]));
+    iam.on(GetRoleCommand).rejects(iamError(NoSuchEntityException));
     iam.on(DeleteInstanceProfileCommand).rejects(iamError(DeleteConflictException));
 
     // Act

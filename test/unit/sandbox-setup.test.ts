@@ -269,8 +269,8 @@ describe('reporter', () => {
     const immediate = routedCalls('immediate');
 
     // Assess
-    expect(settle).toBe('CreateRole, UpdateAssumeRolePolicy');
-    expect(immediate).toBe('DeleteRole, DeleteRole (failed: DeleteConflictException)');
+    expect(settle).toBe('CreateRole, UpdateAssumeRolePolicy, DeleteRole');
+    expect(immediate).toBe('DeleteRole (failed: DeleteConflictException)');
   });
 
   it('colours when asked', () => {

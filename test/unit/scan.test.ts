@@ -135,7 +135,7 @@ describe('classify', () => {
         profile: { name: 'create-me', path: '/', tags: [] },
         note: '',
       }),
-      decision('adopt-me', { kind: 'adopt', roleName: 'adopt-me', profileName: 'adopt-me', note: '' }),
+      decision('adopt-me', { kind: 'adopt', roleName: 'adopt-me', profileName: 'adopt-me', retag: [], note: '' }),
       decision('blocked', {
         kind: 'conflict',
         reason: 'profile-not-managed',

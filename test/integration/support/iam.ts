@@ -13,8 +13,10 @@ import {
   IAMClient,
   ListInstanceProfilesForRoleCommand,
   NoSuchEntityException,
+  PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
   type Tag,
+  TagInstanceProfileCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { EC2_TRUST_JSON } from '../../support/policies.js';
@@ -107,4 +109,28 @@ export async function deleteProfile(name: string): Promise<void> {
 /** Attaches a managed policy to a role: another cause of DeleteConflict on DeleteRole. */
 export async function attachPolicy(roleName: string, policyArn: string): Promise<void> {
   await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }));
+}
+
+/** Embeds an inline policy in a role: another cause of DeleteConflict on DeleteRole. */
+export async function putInlinePolicy(roleName: string, policyName: string): Promise<void> {
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: roleName,
+      PolicyName: policyName,
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }],
+      }),
+    }),
+  );
+}
+
+/** The role's unique id (RoleId), which our profiles carry in `auto-instance-profile:source-role-id`. */
+export async function roleIdOf(name: string): Promise<string | undefined> {
+  return (await iam.send(new GetRoleCommand({ RoleName: name }))).Role?.RoleId;
+}
+
+/** Tags an instance profile, as anyone allowed iam:TagInstanceProfile may (a forged ownership tag, say). */
+export async function tagProfile(profileName: string, tags: Tag[]): Promise<void> {
+  await iam.send(new TagInstanceProfileCommand({ InstanceProfileName: profileName, Tags: tags }));
 }

@@ -1,3 +1,4 @@
+import type { ProfileUsageSource } from '../../../core/iam/account-summary.js';
 import type { Counter, Log, LogAttributes, MetricName } from '../../../core/observability.js';
 
 /** A log line as a test sees it. */
@@ -65,3 +66,6 @@ export class RecordingCounter implements Counter {
     return this.counts.map((c) => c.metric);
   }
 }
+
+/** The account's instance profile usage as a warm function has it cached: read, far below the quota. */
+export const STEADY_USAGE: ProfileUsageSource = { get: async () => ({ used: 10, quota: 1000 }), created: () => {} };
