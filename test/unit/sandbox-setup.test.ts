@@ -270,7 +270,7 @@ describe('reporter', () => {
 
     // Assess
     expect(settle).toBe('CreateRole, UpdateAssumeRolePolicy, DeleteRole');
-    expect(immediate).toBe('DeleteRole (failed: DeleteConflictException)');
+    expect(immediate).toBe('DeleteRole (failed: DeleteConflict)');
   });
 
   it('colours when asked', () => {
