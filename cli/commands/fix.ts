@@ -7,11 +7,6 @@ import type { Log } from '../../core/observability.js';
 import { NO_METRICS } from '../../core/observability.js';
 import { type Outcome, remediate } from '../../core/remediate.js';
 import type { MissingProfile } from '../../core/scan.js';
-import { EXIT_CODE_SECTION, formatHelp, type HelpRow, parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
-import { asAwsAccessError, describeError } from '../errors.js';
-import { EXIT } from '../exit-codes.js';
-import { writeJson } from '../output.js';
 import {
   ACCOUNT_OPTIONS,
   ask,
@@ -22,7 +17,12 @@ import {
   EXCLUDE_ROW,
   openIam,
   YES_OPTION,
-} from '../scan/common.js';
+} from '../account.js';
+import { EXIT_CODE_SECTION, formatHelp, type HelpRow, parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { asAwsAccessError, describeError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { writeJson } from '../output.js';
 import {
   type ScanRow,
   scanDocument,

@@ -7,11 +7,11 @@ import { listProfilePages } from '../../core/iam/list-account.js';
 import { readProfile } from '../../core/iam/read-state.js';
 import { deleteProfile } from '../../core/iam/release.js';
 import { isTagTrue, MANAGED_TAG } from '../../core/tags.js';
+import { ACCOUNT_OPTIONS, COMMON_ROWS, openIam, withIamErrors, YES_OPTION } from '../account.js';
 import { EXIT_CODE_SECTION, formatHelp, type HelpRow, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { writeJson } from '../output.js';
-import { ACCOUNT_OPTIONS, COMMON_ROWS, openIam, withIamErrors, YES_OPTION } from '../scan/common.js';
 import { writeHeader, writeTable } from '../scan/report.js';
 import { createStyle, shouldColor } from '../style.js';
 

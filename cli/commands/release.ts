@@ -8,13 +8,13 @@ import { removeOurTags } from '../../core/iam/hand-over.js';
 import { readProfile } from '../../core/iam/read-state.js';
 import { deleteProfile, removeRole } from '../../core/iam/release.js';
 import { SKIP_TAG } from '../../core/tags.js';
+import { ACCOUNT_OPTIONS, COMMON_ROWS, openIam, withIamErrors } from '../account.js';
 import { EXIT_CODE_SECTION, formatHelp, type HelpRow, parseCommandLine } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { writeJson } from '../output.js';
 import { planRelease, type ReleasePlan } from '../release/plan.js';
-import { ACCOUNT_OPTIONS, COMMON_ROWS, openIam, withIamErrors } from '../scan/common.js';
 import { writeHeader } from '../scan/report.js';
 import { createStyle, shouldColor } from '../style.js';
 

@@ -1,9 +1,10 @@
 /** `auto-instance-profile scan`: which roles need a profile, and which conflict. Reports; changes nothing. */
+
+import { ACCOUNT_OPTIONS, COMMON_ROWS, configFrom, EXCLUDE_OPTION, EXCLUDE_ROW, openIam } from '../account.js';
 import { EXIT_CODE_SECTION, formatHelp, type HelpRow, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { writeJson } from '../output.js';
-import { ACCOUNT_OPTIONS, COMMON_ROWS, configFrom, EXCLUDE_OPTION, EXCLUDE_ROW, openIam } from '../scan/common.js';
 import { scanDocument, scanRows, scanWithProgress, summaryLine, writeHeader, writeTable } from '../scan/report.js';
 import { createStyle, shouldColor } from '../style.js';
 

@@ -1,12 +1,12 @@
 import { PassThrough } from 'node:stream';
 import { IAMServiceException } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
+import { asIamError, ask, configFrom, confirmationPolicy } from '../../cli/account.js';
 import type { CliIo } from '../../cli/command.js';
 import { AwsAccessError, UsageError } from '../../cli/errors.js';
 import { EXIT, exitCodeFor } from '../../cli/exit-codes.js';
 import { runCli } from '../../cli/main.js';
 import { planRelease } from '../../cli/release/plan.js';
-import { asIamError, ask, configFrom, confirmationPolicy } from '../../cli/scan/common.js';
 import { scanDocument } from '../../cli/scan/report.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import type { ProfileSnapshot } from '../../core/decide.js';

@@ -1,17 +1,17 @@
 /**
- * What `scan`, `fix`, `release` and `prune` share: their options, the exclusions (the stack's defaults
- * unless `--exclude-path` changes them), the IAM session, confirmation on a terminal, and how an IAM
- * error becomes the one-line cause of exit code 255.
+ * Opening an account for the commands that act on its IAM (`scan`, `fix`, `release`, `prune`): their
+ * options, the exclusions (the stack's defaults unless `--exclude-path` changes them), the IAM session,
+ * confirmation on a terminal, and how an IAM error becomes the one-line cause of exit code 255.
  */
 import { createInterface } from 'node:readline/promises';
 import { type IAMClient, IAMServiceException } from '@aws-sdk/client-iam';
-import { type Config, DEFAULT_CONFIG, loadConfig, parseCommaList } from '../../core/config.js';
-import { createIamClient } from '../../core/iam/client.js';
-import { AWS_OPTION_ROWS, AWS_OPTIONS, HELP_OPTION, HELP_ROW, type HelpRow, nonBlank } from '../args.js';
-import { type AwsSession, openAwsSession } from '../aws.js';
-import type { CliIo } from '../command.js';
-import { AwsAccessError, asAwsAccessError, UsageError } from '../errors.js';
-import { type ReportIdentity, reportIdentity } from '../output.js';
+import { type Config, DEFAULT_CONFIG, loadConfig, parseCommaList } from '../core/config.js';
+import { createIamClient } from '../core/iam/client.js';
+import { AWS_OPTION_ROWS, AWS_OPTIONS, HELP_OPTION, HELP_ROW, type HelpRow, nonBlank } from './args.js';
+import { type AwsSession, openAwsSession } from './aws.js';
+import type { CliIo } from './command.js';
+import { AwsAccessError, asAwsAccessError, UsageError } from './errors.js';
+import { type ReportIdentity, reportIdentity } from './output.js';
 
 /** The options of every account command. */
 export const ACCOUNT_OPTIONS = {
