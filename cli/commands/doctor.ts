@@ -9,20 +9,18 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_SETTLE_DELAY_SECONDS, STACK_NAME, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
+import { openSession } from '../account.js';
 import {
   AWS_OPTION_ROWS,
   AWS_OPTIONS,
-  EXIT_CODE_SECTION,
+  exitCodeSection,
   formatHelp,
   HELP_OPTION,
   HELP_ROW,
-  type HelpRow,
   nonBlank,
-  parseCommandArgs,
   wholeSeconds,
 } from '../args.js';
-import { openAwsSession } from '../aws.js';
-import type { CliIo, Command, Output } from '../command.js';
+import { type CliIo, defineCommand, type Output } from '../command.js';
 import { type CheckResult, tally } from '../doctor/checks.js';
 import { readSettleDelay, runDoctor } from '../doctor/doctor.js';
 import {
@@ -41,9 +39,7 @@ import { createStyle, type Style, shouldColor } from '../style.js';
 /** The longest `--timeout`: an hour. */
 const MAX_TIMEOUT_SECONDS = 3600;
 
-const INTERRUPTED_ROW: HelpRow = [String(EXIT.interrupted), 'interrupted (Ctrl-C); --smoke removes its role first'];
-
-const USAGE = formatHelp(
+const HELP = formatHelp(
   'auto-instance-profile doctor [options]',
   'Checks that this account and region are ready for the pipeline; with --smoke, proves it end to end.',
   [
@@ -91,16 +87,11 @@ const USAGE = formatHelp(
         ['permissions', 'read-only (DOCTOR_PERMISSIONS); --smoke adds SMOKE_PERMISSIONS for its role'],
       ],
     },
-    {
-      ...EXIT_CODE_SECTION,
-      rows: [
-        ...EXIT_CODE_SECTION.rows.map(
-          ([code, meaning]): HelpRow =>
-            code === String(EXIT.failed) ? [code, 'a check failed or could not run'] : [code, meaning],
-        ),
-        INTERRUPTED_ROW,
-      ].sort(([a], [b]) => Number(a) - Number(b)),
-    },
+    exitCodeSection({
+      failed: 'a check failed or could not run (with --org: in any account, or an account was unreachable)',
+      aws: 'no credentials, an unknown profile, no region, or AWS could not be reached; with --org, an Organizations or StackSet read error',
+      interrupted: 'interrupted (Ctrl-C); --smoke removes its role first',
+    }),
   ],
 );
 
@@ -114,24 +105,18 @@ const OPTIONS = {
 } as const;
 
 /** The doctor command. */
-export const doctorCommand: Command = {
+export const doctorCommand = defineCommand({
   name: 'doctor',
   summary:
-    'check that the account is ready (region, trail, stack, rules, dead-letter queue, instance profile quota); --smoke proves it',
-  async run(args, io) {
-    const values = parseCommandArgs(args, OPTIONS);
-    if (values.help) {
-      io.stdout.write(USAGE);
-      return EXIT.ok;
-    }
+    'check that the account is ready (region, trail, stack, rules, dead-letter queue, instance profile quota); --smoke proves it; --org',
+  help: HELP,
+  options: OPTIONS,
+  async run({ values }, io) {
     const timeout = wholeSeconds('timeout', values.timeout, 1, MAX_TIMEOUT_SECONDS);
     if (timeout !== undefined && !values.smoke) throw new UsageError('--timeout goes with --smoke');
     const requestedStack = nonBlank('stack-name', values['stack-name']);
     const stackName = requestedStack ?? STACK_NAME;
-    const session = await openAwsSession(
-      { profile: nonBlank('profile', values.profile), region: nonBlank('region', values.region) },
-      io.env,
-    );
+    const session = await openSession(values, io);
     const identity = reportIdentity('doctor', session);
     const text = values.json ? undefined : textReport(io, identity, stackName);
 
@@ -184,7 +169,7 @@ export const doctorCommand: Command = {
       for (const client of [cloudtrail, cloudformation, events, iam, sqs]) client.destroy();
     }
   },
-};
+});
 
 /** The `--json` report. Its fields are an interface: scripts read them. */
 function jsonReport(
