@@ -23,6 +23,12 @@ export interface EmulatedAccount {
   readonly accountId: string;
   readonly name: string;
   readonly iam: IAMClient;
+  /** The account's own credentials in moto: the caller's for the management account, AssumeRole's for members. */
+  readonly credentials: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
 }
 
 /** The organization as made. */
@@ -80,10 +86,15 @@ export async function createOrganization(
         secretAccessKey: c?.SecretAccessKey ?? '',
         ...(c?.SessionToken === undefined ? {} : { sessionToken: c.SessionToken }),
       };
-      made.push({ accountId, name: member.name, iam: new IAMClient({ ...config, credentials }) });
+      made.push({ accountId, name: member.name, iam: new IAMClient({ ...config, credentials }), credentials });
     }
     const described = await org.send(new DescribeAccountCommand({ AccountId: managementId }));
-    const management = { accountId: managementId, name: described.Account?.Name ?? '', iam: new IAMClient(config) };
+    const management = {
+      accountId: managementId,
+      name: described.Account?.Name ?? '',
+      iam: new IAMClient(config),
+      credentials: CALLER,
+    };
     return {
       management,
       members: made,

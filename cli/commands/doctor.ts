@@ -3,12 +3,13 @@
  * proves it end to end. For real accounts; works against moto and the sandbox through the SDK's endpoint
  * settings.
  */
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DEFAULT_SETTLE_DELAY_SECONDS, STACK_NAME, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
+import {
+  DEFAULT_SETTLE_DELAY_SECONDS,
+  ORG_STACK_NAME,
+  STACK_NAME,
+  STACK_SET_INSTANCE_PREFIX,
+  STACK_SET_NAME,
+} from '../../core/pipeline-settings.js';
 import { openSession } from '../account.js';
 import {
   AWS_OPTION_ROWS,
@@ -22,7 +23,7 @@ import {
 } from '../args.js';
 import { type CliIo, defineCommand, type Output } from '../command.js';
 import { type CheckResult, tally } from '../doctor/checks.js';
-import { readSettleDelay, runDoctor } from '../doctor/doctor.js';
+import { doctorClients, readSettleDelay, runDoctor } from '../doctor/doctor.js';
 import {
   runSmoke,
   SMOKE_MARGIN_SECONDS,
@@ -33,6 +34,9 @@ import {
 import { SMOKE_TEST_TAG } from '../doctor/smoke-role.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { doctorOrganization, organizationHealthy, writeOrgDoctor } from '../org/doctor-org.js';
+import { ORG_OPTIONS, ORG_ROWS, orgSettings } from '../org/org.js';
+import type { StackSetOptions } from '../org/stack-set.js';
 import { headerLine, progressLine, type ReportIdentity, reportIdentity, statusMark, writeJson } from '../output.js';
 import { createStyle, type Style, shouldColor } from '../style.js';
 
@@ -75,6 +79,15 @@ const HELP = formatHelp(
           '--stack-name NAME',
           `the stack to look for (default: ${STACK_NAME}, else the one ${STACK_SET_INSTANCE_PREFIX}… stack with the service's outputs)`,
         ],
+        ...ORG_ROWS,
+        [
+          '--stack-set-name NAME',
+          `with --org: the StackSet (default: the ${ORG_STACK_NAME} stack's StackSetName output, else ${STACK_SET_NAME})`,
+        ],
+        [
+          '--call-as WHO',
+          `with --org: SELF, or DELEGATED_ADMIN from a delegated administrator (default: the ${ORG_STACK_NAME} stack's CallAs output, else SELF)`,
+        ],
         ...AWS_OPTION_ROWS,
         HELP_ROW,
       ],
@@ -85,6 +98,10 @@ const HELP = formatHelp(
         ['status', 'ok, failed, or not-checked: a check that could not run is not counted as failed'],
         ['endpoints', "the SDK's own: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, the profile's endpoint_url"],
         ['permissions', 'read-only (DOCTOR_PERMISSIONS); --smoke adds SMOKE_PERMISSIONS for its role'],
+        [
+          '--org',
+          "the StackSet's stack instances per account and region (status, drift), the targeted accounts without one, then these checks in every account; docs/organization.md",
+        ],
       ],
     },
     exitCodeSection({
@@ -102,7 +119,13 @@ const OPTIONS = {
   smoke: { type: 'boolean', default: false },
   timeout: { type: 'string' },
   'stack-name': { type: 'string' },
+  ...ORG_OPTIONS,
+  'stack-set-name': { type: 'string' },
+  'call-as': { type: 'string' },
 } as const;
+
+/** The values `--call-as` takes, as the AWS CLI's `--call-as`. */
+const CALL_AS = ['SELF', 'DELEGATED_ADMIN'] as const;
 
 /** The doctor command. */
 export const doctorCommand = defineCommand({
@@ -116,27 +139,24 @@ export const doctorCommand = defineCommand({
     if (timeout !== undefined && !values.smoke) throw new UsageError('--timeout goes with --smoke');
     const requestedStack = nonBlank('stack-name', values['stack-name']);
     const stackName = requestedStack ?? STACK_NAME;
+    const org = orgSettings(values);
+    const stackSet = stackSetOptions(values, org !== undefined);
+    if (org !== undefined && values.smoke) throw new UsageError('--smoke checks one account: it goes without --org');
     const session = await openSession(values, io);
     const identity = reportIdentity('doctor', session);
+    if (org !== undefined) {
+      const document = await doctorOrganization(session, identity, org, stackSet, requestedStack, io);
+      if (values.json) writeJson(io.stdout, document);
+      else writeOrgDoctor(io.stdout, createStyle(shouldColor(io.stdout, io.env)), document);
+      if (io.signal?.aborted === true) return EXIT.interrupted;
+      return organizationHealthy(document) ? EXIT.ok : EXIT.failed;
+    }
     const text = values.json ? undefined : textReport(io, identity, stackName);
 
-    const config = session.clientConfig;
-    const cloudtrail = new CloudTrailClient(config);
-    const cloudformation = new CloudFormationClient(config);
-    const events = new EventBridgeClient(config);
-    const iam = new IAMClient(config);
-    // Without a configured endpoint the SQS client sends each call to its QueueUrl's host, as on AWS.
-    const sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: !session.customSqsEndpoint });
+    const clients = doctorClients(session.clientConfig, session.customSqsEndpoint);
+    const { iam, sqs } = clients;
     try {
-      const report = await runDoctor({
-        region: session.region,
-        stackName: requestedStack,
-        cloudtrail,
-        cloudformation,
-        events,
-        sqs,
-        iam,
-      });
+      const report = await runDoctor({ ...clients, region: session.region, stackName: requestedStack });
       for (const check of report.checks) text?.check(check);
       let smoke: SmokeOutcome | undefined;
       if (values.smoke) {
@@ -166,10 +186,26 @@ export const doctorCommand = defineCommand({
       if (smoke?.interrupted === true) return EXIT.interrupted;
       return checks.every((check) => check.status === 'ok') ? EXIT.ok : EXIT.failed;
     } finally {
-      for (const client of [cloudtrail, cloudformation, events, iam, sqs]) client.destroy();
+      clients.destroy();
     }
   },
 });
+
+/** `--stack-set-name` and `--call-as`, which go with --org. */
+function stackSetOptions(
+  values: { readonly 'stack-set-name'?: string | undefined; readonly 'call-as'?: string | undefined },
+  org: boolean,
+): StackSetOptions {
+  const name = nonBlank('stack-set-name', values['stack-set-name']);
+  const callAs = nonBlank('call-as', values['call-as'])?.toUpperCase();
+  if (!org && (name !== undefined || callAs !== undefined)) {
+    throw new UsageError(`--${name === undefined ? 'call-as' : 'stack-set-name'} goes with --org`);
+  }
+  if (callAs !== undefined && !(CALL_AS as readonly string[]).includes(callAs)) {
+    throw new UsageError(`--call-as must be ${CALL_AS.join(' or ')}, not "${values['call-as']}"`);
+  }
+  return { name, callAs: callAs as StackSetOptions['callAs'] };
+}
 
 /** The `--json` report. Its fields are an interface: scripts read them. */
 function jsonReport(

@@ -5,6 +5,8 @@
  */
 import {
   type Account,
+  DescribeOrganizationCommand,
+  type OrganizationsClient,
   OrganizationsServiceException,
   paginateListAccounts,
   paginateListAccountsForParent,
@@ -18,10 +20,11 @@ export const ORGANIZATION_READ_PERMISSIONS = [
   'organizations:ListAccounts',
   'organizations:ListAccountsForParent',
   'organizations:ListOrganizationalUnitsForParent',
+  'organizations:DescribeOrganization',
 ] as const;
 
 /** The part of an Organizations client these functions call. */
-export type OrganizationsSender = Parameters<typeof paginateListAccounts>[0]['client'];
+export type OrganizationsSender = OrganizationsClient;
 
 /** One account of the organization. */
 export interface OrgAccount {
@@ -80,6 +83,15 @@ export async function accountsUnder(org: OrganizationsSender, parentId: string):
     }
   }
   return ids;
+}
+
+/** The organization's management account (DescribeOrganization). */
+export async function managementAccountId(org: OrganizationsSender): Promise<string | undefined> {
+  try {
+    return (await org.send(new DescribeOrganizationCommand({}))).Organization?.MasterAccountId;
+  } catch (error) {
+    throw asOrganizationsError(error);
+  }
 }
 
 /** The error to report for a failed Organizations call, in the AWS CLI's words: exit code 255. */

@@ -4,12 +4,20 @@
  * lost OrganizationAccountAccessRole. moto would still grant AssumeRole into it; the proxy refuses it as AWS
  * does (emulator/assume-role.ts), and counts the STS and IAM calls.
  */
+
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  CreateStackInstancesCommand,
+  CreateStackSetCommand,
+} from '@aws-sdk/client-cloudformation';
 import {
   DeleteRoleCommand,
   GetInstanceProfileCommand,
   type IAMClient,
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
+import { MoveAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAGE_SIZE } from '../../core/iam/list-account.js';
 import { createMixedAccount, type MixedAccount, type MixedAccountSpec } from '../../emulator/account.js';
@@ -17,7 +25,7 @@ import { assumeRoleChecks } from '../../emulator/assume-role.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import { createOrganization, type EmulatedOrganization } from '../../emulator/organization.js';
 import { type ProxyServer, startProxy } from '../../emulator/proxy.js';
-import { cliEnv, runCli, sharedFiles } from './support/cli.js';
+import { cliEnv, type DoctorJson, runCli, sharedFiles } from './support/cli.js';
 
 /** The `--json` document of scan --org and fix --org. */
 interface OrgJson {
@@ -33,6 +41,25 @@ interface OrgJson {
     readonly error?: string;
     readonly summary?: Record<'scanned' | 'ec2Roles' | 'missing' | 'conflicts' | 'optedOut' | 'created', number>;
   }[];
+}
+
+/** The `--json` document of doctor --org, as far as the test reads it. */
+interface OrgDoctorJson {
+  readonly stackSet: {
+    readonly name: string;
+    readonly callAs: string;
+    readonly source: string;
+    readonly targets: readonly string[];
+    readonly instances: readonly {
+      readonly accountId: string;
+      readonly region: string;
+      readonly status: string;
+      readonly drift: string;
+    }[];
+    readonly accountsWithoutInstance: readonly { readonly accountId: string; readonly name: string }[];
+  };
+  readonly summary: Record<string, number>;
+  readonly accounts: OrgJson['accounts'];
 }
 
 const NONE: MixedAccountSpec = {
@@ -238,5 +265,105 @@ describe('scan --org and fix --org through the built CLI', () => {
     expect(after.accounts.filter((entry) => entry.status === 'scanned').map((entry) => entry.summary?.missing)).toEqual(
       [0, 0, 0],
     );
+  });
+});
+
+describe('doctor --org through the built CLI', () => {
+  it("reports the StackSet's instances, a targeted account without one, and each reachable account's doctor summary as doctor gives it", async () => {
+    // Prepare: the organization stack's outputs name the StackSet and its OU; the StackSet deploys to alpha and
+    // beta; gamma joins the OU afterwards, without an instance.
+    const config = { region: 'us-east-1', endpoint: moto.url, credentials: org.management.credentials };
+    const cloudformation = new CloudFormationClient(config);
+    const organizations = new OrganizationsClient(config);
+    const topic = JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } });
+    await cloudformation.send(
+      new CreateStackCommand({
+        StackName: 'AutoInstanceProfileOrg',
+        TemplateBody: JSON.stringify({
+          Resources: { Topic: { Type: 'AWS::SNS::Topic' } },
+          Outputs: {
+            StackSetName: { Value: 'AutoInstanceProfile' },
+            CallAs: { Value: 'SELF' },
+            DeploymentTargets: { Value: org.ouId },
+          },
+        }),
+      }),
+    );
+    await cloudformation.send(
+      new CreateStackSetCommand({
+        StackSetName: 'AutoInstanceProfile',
+        TemplateBody: topic,
+        PermissionModel: 'SERVICE_MANAGED',
+        AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+      }),
+    );
+    await cloudformation.send(
+      new CreateStackInstancesCommand({
+        StackSetName: 'AutoInstanceProfile',
+        DeploymentTargets: { OrganizationalUnitIds: [org.ouId] },
+        Regions: ['us-east-1'],
+      }),
+    );
+    await organizations.send(
+      new MoveAccountCommand({
+        AccountId: gamma().accountId,
+        SourceParentId: org.rootId,
+        DestinationParentId: org.ouId,
+      }),
+    );
+    cloudformation.destroy();
+    organizations.destroy();
+    const members = org.members.filter((member) => member.name !== 'gamma');
+
+    // Act
+    const run = await cli('doctor', '--org', '--json');
+    const single = await Promise.all(
+      [org.management, ...members].map(async (account) => {
+        const { accessKeyId, secretAccessKey, sessionToken } = account.credentials;
+        const alone = await runCli(
+          ['doctor', '--json'],
+          cliEnv(files.dir, {
+            AWS_ENDPOINT_URL: moto.url,
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: accessKeyId,
+            AWS_SECRET_ACCESS_KEY: secretAccessKey,
+            ...(sessionToken === undefined ? {} : { AWS_SESSION_TOKEN: sessionToken }),
+          }),
+        );
+        return [account.accountId, JSON.parse(alone.stdout) as DoctorJson] as const;
+      }),
+    );
+
+    // Assess
+    expect(run.code, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout) as OrgDoctorJson;
+    expect(report.stackSet).toMatchObject({
+      name: 'AutoInstanceProfile',
+      callAs: 'SELF',
+      source: 'organization stack',
+      targets: [org.ouId],
+      accountsWithoutInstance: [{ accountId: gamma().accountId, name: 'gamma' }],
+    });
+    expect(report.stackSet.instances.map((instance) => instance.accountId).sort()).toEqual(
+      members.map((member) => member.accountId).sort(),
+    );
+    for (const instance of report.stackSet.instances) {
+      expect(instance).toMatchObject({ region: 'us-east-1', status: 'CURRENT', drift: 'NOT_CHECKED' });
+    }
+    expect(report.summary).toMatchObject({
+      accounts: 4,
+      scanned: 3,
+      unreachable: 1,
+      instances: 2,
+      unhealthyInstances: 0,
+      accountsWithoutInstance: 1,
+    });
+    for (const [accountId, alone] of single) {
+      expect(report.accounts.find((entry) => entry.accountId === accountId)).toMatchObject({
+        status: 'scanned',
+        summary: { ...alone.summary, stack: alone.stack },
+      });
+    }
+    expect(report.accounts.find((entry) => entry.accountId === gamma().accountId)?.error).toMatch(/^AccessDenied: /);
   });
 });
