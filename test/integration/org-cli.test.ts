@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { MoveAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEMBER_ROLE_IAM_PERMISSIONS } from '../../cli/org/permissions.js';
 import { PAGE_SIZE } from '../../core/iam/list-account.js';
 import { createMixedAccount, type MixedAccount, type MixedAccountSpec } from '../../emulator/account.js';
 import { assumeRoleChecks } from '../../emulator/assume-role.js';
@@ -26,6 +27,7 @@ import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import { createOrganization, type EmulatedOrganization } from '../../emulator/organization.js';
 import { type ProxyServer, startProxy } from '../../emulator/proxy.js';
 import { cliEnv, type DoctorJson, runCli, sharedFiles } from './support/cli.js';
+import { expectGranted } from './support/permissions.js';
 
 /** The `--json` document of scan --org and fix --org. */
 interface OrgJson {
@@ -241,7 +243,7 @@ describe('scan --org and fix --org through the built CLI', () => {
     const missingBefore = reachable.reduce((sum, account) => sum + expectedSummary(account.accountId).missing, 0);
 
     // Act
-    const fix = await cli('fix', '--org', '--yes', '--json');
+    const { result: fix, iam: fixCalls } = await calls(() => cli('fix', '--org', '--yes', '--json'));
     const rescan = await cli('scan', '--org', '--json');
 
     // Assess
@@ -260,6 +262,9 @@ describe('scan --org and fix --org through the built CLI', () => {
     for (const role of made.get(gamma().accountId)?.names.ec2Missing ?? []) {
       expect(await hasProfile(gamma().iam, role)).toBe(false);
     }
+    // Every IAM call is one the least-privilege member role (infra/org-access-role.ts) is granted.
+    expectGranted(fixCalls, MEMBER_ROLE_IAM_PERMISSIONS);
+    expect(fixCalls).toContain('CreateInstanceProfile');
     const after = JSON.parse(rescan.stdout) as OrgJson;
     expect(after.summary).toMatchObject({ scanned: 3, unreachable: 1, missing: 0 });
     expect(after.accounts.filter((entry) => entry.status === 'scanned').map((entry) => entry.summary?.missing)).toEqual(
