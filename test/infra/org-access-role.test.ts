@@ -6,7 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MEMBER_ROLE_IAM_PERMISSIONS, MEMBER_ROLE_READ_ACTIONS } from '../../cli/org/permissions.js';
+import {
+  CALLER_PERMISSIONS,
+  MEMBER_ROLE_IAM_PERMISSIONS,
+  MEMBER_ROLE_READ_ACTIONS,
+} from '../../cli/org/permissions.js';
 import { ORG_ACCESS_ROLE_TEMPLATE, orgAccessRoleTemplate } from '../../infra/org-access-role.js';
 
 interface Statement {
@@ -75,5 +79,23 @@ describe('the least-privilege member role for --org', () => {
       result.stdout.trim() === '' ? [] : (JSON.parse(result.stdout) as { Level: string; Message: string }[]);
     expect(matches.filter((match) => match.Level === 'Error').map((match) => match.Message)).toEqual([]);
     expect(result.status !== null && (result.status & 2) === 0 && result.status <= 14, result.stderr).toBe(true);
+  });
+
+  it('is what docs/organization.md lists, for the caller and the member role', () => {
+    // Prepare
+    const docs = readFileSync('docs/organization.md', 'utf8');
+    const section = docs.slice(docs.indexOf('### The permissions'), docs.indexOf('### A least-privilege member role'));
+
+    // Act
+    const named = [
+      ...CALLER_PERMISSIONS,
+      ...MEMBER_ROLE_IAM_PERMISSIONS.map((p) => p.action),
+      ...MEMBER_ROLE_READ_ACTIONS,
+    ];
+
+    // Assess: each action is named, by its full name or (in the doctor's list) by its operation after its service.
+    expect(
+      named.filter((action) => !section.includes(action) && !section.includes(action.split(':')[1] ?? action)),
+    ).toEqual([]);
   });
 });

@@ -1,3 +1,9 @@
+import {
+  CloudFormationClient,
+  DescribeStackSetCommand,
+  DescribeStacksCommand,
+  ListStackInstancesCommand,
+} from '@aws-sdk/client-cloudformation';
 import { GetAccountAuthorizationDetailsCommand, IAMClient, ListInstanceProfilesCommand } from '@aws-sdk/client-iam';
 import {
   AWSOrganizationsNotInUseException,
@@ -15,6 +21,7 @@ import { AwsAccessError, CredentialsRejectedError, UsageError } from '../../cli/
 import { runCli } from '../../cli/main.js';
 import { accountSelection, selectAccounts } from '../../cli/org/accounts.js';
 import { acrossAccounts, mapBounded } from '../../cli/org/fan-out.js';
+import { instanceHealthy, readStackSet } from '../../cli/org/stack-set.js';
 import { EC2_TRUST_POLICY } from '../../core/trust-policy.js';
 
 const SESSION: AwsSession = {
@@ -307,5 +314,83 @@ describe('scan --org exit codes', () => {
     expect(cli.err()).toBe(
       'An error occurred (AWSOrganizationsNotInUseException) calling Organizations: not in an organization\n',
     );
+  });
+});
+
+describe('readStackSet', () => {
+  const cloudformation = mockClient(CloudFormationClient);
+  afterEach(() => cloudformation.reset());
+
+  it("takes the name, CallAs and targets from the organization stack's outputs, and reads instances as the delegated administrator", async () => {
+    // Prepare
+    cloudformation
+      .on(DescribeStacksCommand, { StackName: 'AutoInstanceProfileOrg' })
+      .resolves({
+        Stacks: [
+          {
+            StackName: 'AutoInstanceProfileOrg',
+            StackStatus: 'UPDATE_COMPLETE',
+            CreationTime: new Date(),
+            Outputs: [
+              { OutputKey: 'StackSetName', OutputValue: 'Profiles' },
+              { OutputKey: 'CallAs', OutputValue: 'DELEGATED_ADMIN' },
+              { OutputKey: 'DeploymentTargets', OutputValue: 'ou-ab12-aaaaaaaa,ou-ab12-bbbbbbbb' },
+            ],
+          },
+        ],
+      })
+      .on(DescribeStackSetCommand)
+      .resolves({ StackSet: { StackSetName: 'Profiles' } })
+      .on(ListStackInstancesCommand)
+      .resolves({
+        Summaries: [
+          { Account: '222222222222', Region: 'us-east-1', Status: 'CURRENT', DriftStatus: 'IN_SYNC' },
+          { Account: '333333333333', Region: 'us-east-1', Status: 'OUTDATED', StatusReason: 'Account gone' },
+          { Account: '444444444444', Region: 'us-east-1', Status: 'CURRENT', DriftStatus: 'DRIFTED' },
+        ],
+      });
+
+    // Act
+    const view = await readStackSet(new CloudFormationClient({}), {});
+
+    // Assess
+    expect(view).toMatchObject({
+      name: 'Profiles',
+      callAs: 'DELEGATED_ADMIN',
+      source: 'organization stack',
+      targets: ['ou-ab12-aaaaaaaa', 'ou-ab12-bbbbbbbb'],
+    });
+    expect(view.instances.map(instanceHealthy)).toEqual([true, false, false]);
+    expect(cloudformation.commandCalls(ListStackInstancesCommand)[0]?.args[0].input).toEqual({
+      StackSetName: 'Profiles',
+      CallAs: 'DELEGATED_ADMIN',
+    });
+    expect(cloudformation.commandCalls(DescribeStackSetCommand)[0]?.args[0].input.CallAs).toBe('DELEGATED_ADMIN');
+  });
+
+  it('reports a StackSet it cannot read, with the error code, and the defaults without an organization stack', async () => {
+    // Prepare
+    cloudformation
+      .on(DescribeStacksCommand)
+      .rejects(
+        Object.assign(new Error('Stack with id AutoInstanceProfileOrg does not exist'), { name: 'ValidationError' }),
+      )
+      .on(DescribeStackSetCommand)
+      .rejects(
+        Object.assign(new Error('StackSet AutoInstanceProfile not found'), { name: 'StackSetNotFoundException' }),
+      );
+
+    // Act
+    const view = await readStackSet(new CloudFormationClient({}), {});
+
+    // Assess
+    expect(view).toEqual({
+      name: 'AutoInstanceProfile',
+      callAs: 'SELF',
+      source: 'options',
+      targets: [],
+      instances: [],
+      error: 'StackSetNotFoundException: StackSet AutoInstanceProfile not found',
+    });
   });
 });
