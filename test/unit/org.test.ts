@@ -264,6 +264,26 @@ describe('scan --org exit codes', () => {
     });
   });
 
+  it('draws its progress line on a terminal only', async () => {
+    // Prepare
+    twoAccounts();
+    sts.on(AssumeRoleCommand).resolves({ Credentials: CREDENTIALS });
+    iam.on(GetAccountAuthorizationDetailsCommand).resolves({ RoleDetailList: [] });
+    const piped = io();
+    let drawn = '';
+    const terminal = { ...io(), stderr: { isTTY: true, write: (text: string) => (drawn += text) } };
+
+    // Act
+    await runCli(['scan', '--org', '--json'], piped);
+    await runCli(['scan', '--org', '--json'], terminal);
+
+    // Assess
+    expect(piped.err()).toBe('');
+    expect(drawn).toContain('scan --org: 0 of 2 accounts');
+    expect(drawn).toContain('scan --org: 2 of 2 accounts');
+    expect(drawn.endsWith('\r\u001b[2K')).toBe(true);
+  });
+
   it('exits 1 when something is missing, or an account is unreachable', async () => {
     // Prepare
     twoAccounts();
