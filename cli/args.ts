@@ -113,6 +113,11 @@ export function parseCommandLine<const T extends Options>(
   }
 }
 
+/** {@link parseCommandLine} for a command that takes no positional arguments: its options' values. */
+export function parseCommandArgs<const T extends Options>(args: readonly string[], options: T) {
+  return parseCommandLine(args, options).values;
+}
+
 /** Rejects an empty or blank string option (`--region ""`), which the SDK would otherwise take as unset. */
 export function nonBlank(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
