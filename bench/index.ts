@@ -5,11 +5,12 @@
  *   npm run bench                       every section, then the record is written
  *   npm run bench -- --only burst,scan  some sections, printed; the record is left as it is
  *
- * Sizes: BURST_ROLES (default 300), SCAN_ROLES (default 2000).
+ * Sizes: BURST_ROLES (default 300), SCAN_ROLES (default 2000), ORG_ACCOUNTS (default 20).
  */
 import { parseArgs } from 'node:util';
 import { bundleSections } from './bundle.js';
 import { burstSection } from './burst.js';
+import { orgScanSection } from './org-scan.js';
 import { recordOf, renderMarkdown, type Section, writeRecord } from './record.js';
 import { scanSection } from './scan.js';
 import { warmSection } from './warm.js';
@@ -22,6 +23,7 @@ const SECTIONS: Record<string, () => Promise<Section[]>> = {
   warm: async () => [await warmSection()],
   burst: async () => [await burstSection(count('BURST_ROLES', 300), BURST_SEED)],
   scan: async () => [await scanSection(count('SCAN_ROLES', 2000))],
+  'org-scan': async () => [await orgScanSection(count('ORG_ACCOUNTS', 20), 100)],
 };
 
 function count(name: string, fallback: number): number {

@@ -4,7 +4,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
-import { EXIT_CODE_HELP } from './exit-codes.js';
+import { EXIT_CODE_HELP, type ExitCodeMeanings, exitCodeRows } from './exit-codes.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -35,8 +35,13 @@ export interface HelpSection {
   readonly rows: readonly HelpRow[];
 }
 
-/** The exit code section every command's help ends with. */
+/** The exit code section the CLI's own help ends with. */
 export const EXIT_CODE_SECTION: HelpSection = { title: 'Exit codes', rows: EXIT_CODE_HELP };
+
+/** The exit code section a command's help ends with: the general meanings, with the command's own. */
+export function exitCodeSection(meanings: ExitCodeMeanings): HelpSection {
+  return { title: 'Exit codes', rows: exitCodeRows(meanings) };
+}
 
 /** Rows as two aligned columns, indented by two spaces, the left one as wide as its widest entry. */
 export function formatRows(rows: readonly HelpRow[]): string {
@@ -67,6 +72,8 @@ export function parseCommandLine<const T extends Options>(
 ): ParsedCommandLine<T> {
   const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
   let positionals = 0;
+  const normalized = [...args];
+  const joined = new Set<number>();
   for (const token of tokens) {
     if (token.kind === 'positional') {
       positionals++;
@@ -81,12 +88,24 @@ export function parseCommandLine<const T extends Options>(
     if (option.type === 'boolean' && token.value !== undefined) throw new UsageError(`${name} takes no value`);
     if (option.type === 'string') {
       // `--region --json`: parseArgs would take "--json" as the region; the AWS CLI calls it a missing value.
-      const missing = token.value === undefined || (!token.inlineValue && token.value.startsWith('-'));
+      // A negative number (`--timeout -5`) is a value, which the option's own check then judges.
+      const missing =
+        token.value === undefined || (!token.inlineValue && token.value.startsWith('-') && !/^-\d/.test(token.value));
       if (missing) throw new UsageError(`${name} needs a value`);
+      // Strict parsing calls a dash-led value ambiguous unless it is written inline.
+      if (!token.inlineValue && token.value.startsWith('-')) {
+        normalized[token.index] = `--${token.name}=${token.value}`;
+        joined.add(token.index + 1);
+      }
     }
   }
   try {
-    const parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+    const parsed = parseArgs({
+      args: normalized.filter((_, index) => !joined.has(index)),
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
     return { values: parsed.values as ParsedCommandLine<T>['values'], positionals: parsed.positionals };
   } catch (cause) {
     // The checks above cover what strict parsing rejects; this is a backstop, still in our words.
@@ -114,4 +133,35 @@ export function wholeSeconds(name: string, value: string | undefined, min: numbe
     throw new UsageError(`--${name} must be a whole number of seconds from ${min} to ${max}, not "${value}"`);
   }
   return seconds;
+}
+
+/**
+ * The name among `names` that `typed` most likely meant: the nearest by edit distance (insert, delete,
+ * replace, swap two neighbours) within a third of its length, or undefined when none is that near.
+ */
+export function likelyName(typed: string, names: Iterable<string>): string | undefined {
+  const limit = Math.max(1, Math.floor(typed.length / 3));
+  let best: { readonly name: string; readonly distance: number } | undefined;
+  for (const name of names) {
+    const distance = editDistance(typed.toLowerCase(), name.toLowerCase());
+    if (distance <= limit && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+/** Optimal string alignment distance: Levenshtein's, with a swap of two neighbours counted as one edit. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number) => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, at(i - 2, j - 2) + 1);
+      (rows[i] as number[])[j] = d;
+    }
+  }
+  return at(a.length, b.length);
 }

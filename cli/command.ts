@@ -1,4 +1,9 @@
-/** What a CLI command is, and what it gets from the process. */
+/** What a CLI command is, what it gets from the process, and the skeleton every command shares. */
+import type { ParseArgsConfig } from 'node:util';
+import { type HELP_OPTION, type ParsedCommandLine, parseCommandLine } from './args.js';
+import { EXIT } from './exit-codes.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** A stream the CLI writes to: process.stdout or a test's collector. */
 export interface Output {
@@ -29,4 +34,34 @@ export interface Command {
   readonly summary: string;
   /** Runs the command with the arguments after its name; resolves to the exit code (cli/exit-codes.ts). */
   run(args: readonly string[], io: CliIo): Promise<number>;
+}
+
+/** Parses, answers `--help`, then runs: what every command does first, in one place. */
+export interface CommandSpec<T extends Options> {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** The help text (`formatHelp`, ending with {@link exitCodeSection}). */
+  readonly help: string;
+  readonly options: T;
+  /** How many positional arguments it takes. @default 0 */
+  readonly positionals?: number;
+  /** The command itself, on a parsed command line that did not ask for help. */
+  run(line: ParsedCommandLine<T>, io: CliIo): Promise<number>;
+}
+
+/** A {@link Command} from its spec: strict parsing, `--help` to stdout with exit code 0, then `run`. */
+export function defineCommand<const T extends Options & typeof HELP_OPTION>(spec: CommandSpec<T>): Command {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    async run(args, io) {
+      const line = parseCommandLine(args, spec.options, { positionals: spec.positionals ?? 0 });
+      if ((line.values as { help?: boolean }).help === true) {
+        io.stdout.write(spec.help);
+        return EXIT.ok;
+      }
+      return spec.run(line, io);
+    },
+  };
 }

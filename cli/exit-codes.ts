@@ -17,10 +17,27 @@ export function exitCodeFor(error: unknown): ExitCode {
   return EXIT.failed;
 }
 
+/** What each exit code means, for one command's help: the general meaning unless the command says more. */
+export type ExitCodeMeanings = Readonly<Partial<Record<keyof typeof EXIT, string>>>;
+
+/** The general meanings, as the CLI's own `--help` and the README list them; `interrupted` only where a command stops on Ctrl-C. */
+export const EXIT_CODE_MEANINGS = {
+  ok: 'all good: every check passed, nothing to do',
+  failed: 'a check failed or could not run, or work was found',
+  usage: 'usage error: an unknown command or option, or a bad value',
+  aws: 'no credentials, an unknown profile, no region, or AWS could not be reached',
+} as const satisfies ExitCodeMeanings;
+
+/** The exit-code rows of a help text: the general meanings, with a command's own where it gives one, by code. */
+export function exitCodeRows(meanings: ExitCodeMeanings = {}): readonly (readonly [string, string])[] {
+  const merged: ExitCodeMeanings = { ...EXIT_CODE_MEANINGS, ...meanings };
+  return (Object.keys(EXIT) as (keyof typeof EXIT)[])
+    .flatMap((key) => {
+      const meaning = merged[key];
+      return meaning === undefined ? [] : [[String(EXIT[key]), meaning] as const];
+    })
+    .sort(([a], [b]) => Number(a) - Number(b));
+}
+
 /** The exit codes as `--help` and the README list them. */
-export const EXIT_CODE_HELP: readonly (readonly [string, string])[] = [
-  [String(EXIT.ok), 'all good: every check passed, nothing to do'],
-  [String(EXIT.failed), 'a check failed or could not run, or work was found'],
-  [String(EXIT.usage), 'usage error: an unknown command or option, or a bad value'],
-  [String(EXIT.aws), 'no credentials, an unknown profile, no region, or AWS could not be reached'],
-];
+export const EXIT_CODE_HELP = exitCodeRows();

@@ -4,7 +4,7 @@
  * reports them alike.
  */
 import packageJson from '../package.json' with { type: 'json' };
-import { EXIT_CODE_SECTION, formatHelp, HELP_ROW } from './args.js';
+import { EXIT_CODE_SECTION, formatHelp, HELP_ROW, likelyName } from './args.js';
 import type { CliIo, Command } from './command.js';
 import { doctorCommand } from './commands/doctor.js';
 import { fixCommand } from './commands/fix.js';
@@ -50,7 +50,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const command = COMMANDS.get(first);
   if (command === undefined) {
-    const what = first.startsWith('-') ? `unknown option ${first}` : `unknown command "${first}"`;
+    const meant = likelyName(first, COMMANDS.keys());
+    const what = first.startsWith('-')
+      ? `unknown option ${first}`
+      : `unknown command "${first}"${meant === undefined ? '' : ` (did you mean ${meant}?)`}`;
     io.stderr.write(`${CLI_NAME}: ${what}\n\n${usage()}`);
     return EXIT.usage;
   }

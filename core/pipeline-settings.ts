@@ -9,6 +9,16 @@ export const STACK_NAME = 'AutoInstanceProfile';
 /** The organization stack's name: the StackSet that puts the service into every member account. */
 export const ORG_STACK_NAME = 'AutoInstanceProfileOrg';
 
+/** The organization stack's output keys: the infra writes them, `doctor --org` reads them. */
+export const ORG_STACK_OUTPUTS = {
+  stackSetName: 'StackSetName',
+  callAs: 'CallAs',
+  deploymentTargets: 'DeploymentTargets',
+  organizationId: 'OrganizationId',
+  alarmTopicArn: 'AlarmTopicArn',
+  codeBucketName: 'CodeBucketName',
+} as const;
+
 /** The StackSet's default name. */
 export const STACK_SET_NAME = 'AutoInstanceProfile';
 

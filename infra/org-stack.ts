@@ -20,7 +20,7 @@ import {
   PhysicalResourceId,
 } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { IAM_EVENT_REGION } from '../core/pipeline-settings.js';
+import { IAM_EVENT_REGION, ORG_STACK_OUTPUTS } from '../core/pipeline-settings.js';
 import { iamEventRegionFor } from '../core/regions.js';
 import type { AutoInstanceProfileProps } from './auto-instance-profile.js';
 import { organizationPropsFromContext, propsFromContext } from './context.js';
@@ -37,15 +37,8 @@ import { MEMBER_PARAMETERS, StackSetMemberSynthesizer } from './stack-set-member
 
 export type { OrganizationProps } from './org-props.js';
 
-/** The organization stack's output keys. */
-export const ORG_STACK_OUTPUTS = {
-  stackSetName: 'StackSetName',
-  callAs: 'CallAs',
-  deploymentTargets: 'DeploymentTargets',
-  organizationId: 'OrganizationId',
-  alarmTopicArn: 'AlarmTopicArn',
-  codeBucketName: 'CodeBucketName',
-} as const;
+/** The organization stack's output keys (core/pipeline-settings.ts, where `doctor --org` reads them too). */
+export { ORG_STACK_OUTPUTS };
 
 /** Props of {@link AutoInstanceProfileOrgStack}: the usual stack props, the organization's, and the service's. */
 export interface AutoInstanceProfileOrgStackProps extends StackProps {

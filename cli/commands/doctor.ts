@@ -3,30 +3,28 @@
  * proves it end to end. For real accounts; works against moto and the sandbox through the SDK's endpoint
  * settings.
  */
-
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DEFAULT_SETTLE_DELAY_SECONDS, STACK_NAME, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
+import {
+  DEFAULT_SETTLE_DELAY_SECONDS,
+  ORG_STACK_NAME,
+  STACK_NAME,
+  STACK_SET_INSTANCE_PREFIX,
+  STACK_SET_NAME,
+} from '../../core/pipeline-settings.js';
 import { DEFAULT_QUOTA_PERCENT } from '../../core/quota.js';
+import { openSession } from '../account.js';
 import {
   AWS_OPTION_ROWS,
   AWS_OPTIONS,
-  EXIT_CODE_SECTION,
+  exitCodeSection,
   formatHelp,
   HELP_OPTION,
   HELP_ROW,
-  type HelpRow,
   nonBlank,
-  parseCommandArgs,
   wholeSeconds,
 } from '../args.js';
-import { openAwsSession } from '../aws.js';
-import type { CliIo, Command, Output } from '../command.js';
+import { type CliIo, defineCommand, type Output } from '../command.js';
 import { type CheckResult, tally } from '../doctor/checks.js';
-import { readSettleDelay, runDoctor } from '../doctor/doctor.js';
+import { doctorClients, readSettleDelay, runDoctor } from '../doctor/doctor.js';
 import {
   runSmoke,
   SMOKE_MARGIN_SECONDS,
@@ -37,15 +35,16 @@ import {
 import { SMOKE_TEST_TAG } from '../doctor/smoke-role.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { doctorOrganization, organizationHealthy, writeOrgDoctor } from '../org/doctor-org.js';
+import { ORG_OPTIONS, ORG_ROWS, orgSettings } from '../org/org.js';
+import type { StackSetOptions } from '../org/stack-set.js';
 import { headerLine, progressLine, type ReportIdentity, reportIdentity, statusMark, writeJson } from '../output.js';
 import { createStyle, type Style, shouldColor } from '../style.js';
 
 /** The longest `--timeout`: an hour. */
 const MAX_TIMEOUT_SECONDS = 3600;
 
-const INTERRUPTED_ROW: HelpRow = [String(EXIT.interrupted), 'interrupted (Ctrl-C); --smoke removes its role first'];
-
-const USAGE = formatHelp(
+const HELP = formatHelp(
   'auto-instance-profile doctor [options]',
   'Checks that this account and region are ready for the pipeline; with --smoke, proves it end to end.',
   [
@@ -84,6 +83,15 @@ const USAGE = formatHelp(
           '--stack-name NAME',
           `the stack to look for (default: ${STACK_NAME}, else the one ${STACK_SET_INSTANCE_PREFIX}… stack with the service's outputs)`,
         ],
+        ...ORG_ROWS,
+        [
+          '--stack-set-name NAME',
+          `with --org: the StackSet (default: the ${ORG_STACK_NAME} stack's StackSetName output, else ${STACK_SET_NAME})`,
+        ],
+        [
+          '--call-as WHO',
+          `with --org: SELF, or DELEGATED_ADMIN from a delegated administrator (default: the ${ORG_STACK_NAME} stack's CallAs output, else SELF)`,
+        ],
         ...AWS_OPTION_ROWS,
         HELP_ROW,
       ],
@@ -94,18 +102,17 @@ const USAGE = formatHelp(
         ['status', 'ok, failed, or not-checked: a check that could not run is not counted as failed'],
         ['endpoints', "the SDK's own: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, the profile's endpoint_url"],
         ['permissions', 'read-only (DOCTOR_PERMISSIONS); --smoke adds SMOKE_PERMISSIONS for its role'],
+        [
+          '--org',
+          "the StackSet's stack instances per account and region (status, drift), the targeted accounts without one, then these checks in every account; docs/organization.md",
+        ],
       ],
     },
-    {
-      ...EXIT_CODE_SECTION,
-      rows: [
-        ...EXIT_CODE_SECTION.rows.map(
-          ([code, meaning]): HelpRow =>
-            code === String(EXIT.failed) ? [code, 'a check failed or could not run'] : [code, meaning],
-        ),
-        INTERRUPTED_ROW,
-      ].sort(([a], [b]) => Number(a) - Number(b)),
-    },
+    exitCodeSection({
+      failed: 'a check failed or could not run (with --org: in any account, or an account was unreachable)',
+      aws: 'no credentials, an unknown profile, no region, or AWS could not be reached; with --org, an Organizations or StackSet read error',
+      interrupted: 'interrupted (Ctrl-C); --smoke removes its role first',
+    }),
   ],
 );
 
@@ -116,47 +123,44 @@ const OPTIONS = {
   smoke: { type: 'boolean', default: false },
   timeout: { type: 'string' },
   'stack-name': { type: 'string' },
+  ...ORG_OPTIONS,
+  'stack-set-name': { type: 'string' },
+  'call-as': { type: 'string' },
 } as const;
 
+/** The values `--call-as` takes, as the AWS CLI's `--call-as`. */
+const CALL_AS = ['SELF', 'DELEGATED_ADMIN'] as const;
+
 /** The doctor command. */
-export const doctorCommand: Command = {
+export const doctorCommand = defineCommand({
   name: 'doctor',
   summary:
-    'check that the account is ready (region, trail, stack, rules, dead-letter queue, instance profile quota); --smoke proves it',
-  async run(args, io) {
-    const values = parseCommandArgs(args, OPTIONS);
-    if (values.help) {
-      io.stdout.write(USAGE);
-      return EXIT.ok;
-    }
+    'check that the account is ready (region, trail, stack, rules, dead-letter queue, instance profile quota); --smoke proves it; --org',
+  help: HELP,
+  options: OPTIONS,
+  async run({ values }, io) {
     const timeout = wholeSeconds('timeout', values.timeout, 1, MAX_TIMEOUT_SECONDS);
     if (timeout !== undefined && !values.smoke) throw new UsageError('--timeout goes with --smoke');
     const requestedStack = nonBlank('stack-name', values['stack-name']);
     const stackName = requestedStack ?? STACK_NAME;
-    const session = await openAwsSession(
-      { profile: nonBlank('profile', values.profile), region: nonBlank('region', values.region) },
-      io.env,
-    );
+    const org = orgSettings(values);
+    const stackSet = stackSetOptions(values, org !== undefined);
+    if (org !== undefined && values.smoke) throw new UsageError('--smoke checks one account: it goes without --org');
+    const session = await openSession(values, io);
     const identity = reportIdentity('doctor', session);
+    if (org !== undefined) {
+      const document = await doctorOrganization(session, identity, org, stackSet, requestedStack, io);
+      if (values.json) writeJson(io.stdout, document);
+      else writeOrgDoctor(io.stdout, createStyle(shouldColor(io.stdout, io.env)), document);
+      if (io.signal?.aborted === true) return EXIT.interrupted;
+      return organizationHealthy(document) ? EXIT.ok : EXIT.failed;
+    }
     const text = values.json ? undefined : textReport(io, identity, stackName);
 
-    const config = session.clientConfig;
-    const cloudtrail = new CloudTrailClient(config);
-    const cloudformation = new CloudFormationClient(config);
-    const events = new EventBridgeClient(config);
-    const iam = new IAMClient(config);
-    // Without a configured endpoint the SQS client sends each call to its QueueUrl's host, as on AWS.
-    const sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: !session.customSqsEndpoint });
+    const clients = doctorClients(session.clientConfig, session.customSqsEndpoint);
+    const { iam, sqs } = clients;
     try {
-      const report = await runDoctor({
-        region: session.region,
-        stackName: requestedStack,
-        cloudtrail,
-        cloudformation,
-        events,
-        sqs,
-        iam,
-      });
+      const report = await runDoctor({ ...clients, region: session.region, stackName: requestedStack });
       for (const check of report.checks) text?.check(check);
       let smoke: SmokeOutcome | undefined;
       if (values.smoke) {
@@ -186,10 +190,26 @@ export const doctorCommand: Command = {
       if (smoke?.interrupted === true) return EXIT.interrupted;
       return checks.every((check) => check.status === 'ok') ? EXIT.ok : EXIT.failed;
     } finally {
-      for (const client of [cloudtrail, cloudformation, events, iam, sqs]) client.destroy();
+      clients.destroy();
     }
   },
-};
+});
+
+/** `--stack-set-name` and `--call-as`, which go with --org. */
+function stackSetOptions(
+  values: { readonly 'stack-set-name'?: string | undefined; readonly 'call-as'?: string | undefined },
+  org: boolean,
+): StackSetOptions {
+  const name = nonBlank('stack-set-name', values['stack-set-name']);
+  const callAs = nonBlank('call-as', values['call-as'])?.toUpperCase();
+  if (!org && (name !== undefined || callAs !== undefined)) {
+    throw new UsageError(`--${name === undefined ? 'call-as' : 'stack-set-name'} goes with --org`);
+  }
+  if (callAs !== undefined && !(CALL_AS as readonly string[]).includes(callAs)) {
+    throw new UsageError(`--call-as must be ${CALL_AS.join(' or ')}, not "${values['call-as']}"`);
+  }
+  return { name, callAs: callAs as StackSetOptions['callAs'] };
+}
 
 /** The `--json` report. Its fields are an interface: scripts read them. */
 function jsonReport(

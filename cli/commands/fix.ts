@@ -1,17 +1,10 @@
 /**
  * `auto-instance-profile fix`: the scan, then the missing profiles made with the core remediation
  * (decided again from current state, starting from the scan's facts). Acts directly: a person is waiting.
+ * With `--org`, the same in every account of the organization, after one question for all.
  */
-import type { RoleTrigger } from '../../core/events.js';
-import type { Log } from '../../core/observability.js';
-import { NO_METRICS } from '../../core/observability.js';
-import { type Outcome, remediate } from '../../core/remediate.js';
-import type { MissingProfile } from '../../core/scan.js';
-import { EXIT_CODE_SECTION, formatHelp, type HelpRow, parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
-import { asAwsAccessError, describeError } from '../errors.js';
-import { EXIT } from '../exit-codes.js';
-import { writeJson } from '../output.js';
+
+import type { Config } from '../../core/config.js';
 import {
   ACCOUNT_OPTIONS,
   ask,
@@ -20,70 +13,58 @@ import {
   confirmationPolicy,
   EXCLUDE_OPTION,
   EXCLUDE_ROW,
+  IAM_ERROR_EXIT_MEANING,
   openIam,
+  openSession,
   YES_OPTION,
-} from '../scan/common.js';
-import {
-  type ScanRow,
-  scanDocument,
-  scanRows,
-  scanWithProgress,
-  summaryLine,
-  writeHeader,
-  writeTable,
-} from '../scan/report.js';
+} from '../account.js';
+import { exitCodeSection, formatHelp } from '../args.js';
+import { type CliIo, defineCommand } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { ORG_OPTIONS, ORG_ROWS, type OrgSettings, organizationAccounts, orgSettings } from '../org/org.js';
+import { fixOrganization, orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
+import { reportIdentity, writeJson } from '../output.js';
+import { fixCounts, fixMissing, fixQuestion, plural, resultRow } from '../scan/fix.js';
+import { scanDocument, scanRows, scanWithProgress, summaryLine, writeHeader, writeTable } from '../scan/report.js';
 import { createStyle, shouldColor } from '../style.js';
 
-const USAGE = formatHelp(
+const HELP = formatHelp(
   'auto-instance-profile fix [options]',
   'Runs the scan, then creates the missing instance profiles (or links our empty ones), as the service ' +
-    'would. Conflicts are reported, never touched. Asks first on a terminal.',
+    'would. Conflicts are reported, never touched. Asks first on a terminal. With --org, in every account ' +
+    'of the organization, after one question for all; an account that cannot be reached is left untouched.',
   [
     {
       title: 'Options',
       rows: [
         ['-y, --yes', 'do not ask; required when not on a terminal'],
-        ['--json', 'print the scan document, with summary.created filled in'],
+        ['--json', 'print the scan document, with summary.created filled in (with --org, the scan --org document)'],
         EXCLUDE_ROW,
+        ...ORG_ROWS,
         ...COMMON_ROWS,
       ],
     },
-    {
-      ...EXIT_CODE_SECTION,
-      rows: [
-        ...EXIT_CODE_SECTION.rows.map(
-          ([code, meaning]): HelpRow =>
-            code === String(EXIT.ok)
-              ? [code, 'every EC2 role has its profile now, no conflicts']
-              : code === String(EXIT.failed)
-                ? [code, 'some roles are left without a profile, or conflicts remain']
-                : code === String(EXIT.usage)
-                  ? [code, `${meaning}; also no --yes when not on a terminal`]
-                  : [code, meaning],
-        ),
-        [String(EXIT.interrupted), 'interrupted (Ctrl-C): stops after the role at hand'] as HelpRow,
-      ].sort(([a], [b]) => Number(a) - Number(b)),
-    },
+    exitCodeSection({
+      ok: 'every EC2 role has its profile now, no conflicts (with --org: in every account, all reached)',
+      failed: 'some roles are left without a profile, or conflicts remain (with --org: or an account was unreachable)',
+      usage: 'usage error: an unknown command or option, or a bad value; also no --yes when not on a terminal',
+      aws: `${IAM_ERROR_EXIT_MEANING}; with --org, an Organizations error`,
+      interrupted: 'interrupted (Ctrl-C): stops after the role at hand',
+    }),
   ],
 );
 
-const OPTIONS = { ...ACCOUNT_OPTIONS, ...EXCLUDE_OPTION, ...YES_OPTION } as const;
-
-/** The core logs every decision; the CLI shows the outcomes in its own table instead. */
-const QUIET: Log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-
 /** The fix command. */
-export const fixCommand: Command = {
+export const fixCommand = defineCommand({
   name: 'fix',
-  summary: 'create the instance profiles the scan finds missing (asks first; --yes)',
-  async run(args, io) {
-    const values = parseCommandArgs(args, OPTIONS);
-    if (values.help) {
-      io.stdout.write(USAGE);
-      return EXIT.ok;
-    }
+  summary: 'create the instance profiles the scan finds missing (asks first; --yes); --org in every account',
+  help: HELP,
+  options: { ...ACCOUNT_OPTIONS, ...EXCLUDE_OPTION, ...YES_OPTION, ...ORG_OPTIONS },
+  async run({ values }, io) {
     const config = configFrom(values['exclude-path'], io.env);
+    const org = orgSettings(values);
     const policy = confirmationPolicy(values.yes, io, 'fix');
+    if (org !== undefined) return fixOrg(values, io, config, org, policy);
     const { identity, iam } = await openIam('fix', values, io, config);
     const style = createStyle(shouldColor(io.stdout, io.env));
     const text = values.json ? undefined : io.stdout;
@@ -93,20 +74,9 @@ export const fixCommand: Command = {
         writeHeader(text, style, identity);
         writeTable(text, style, scanRows(report));
       }
-      const proceed =
-        report.missing.length > 0 &&
-        (policy === 'yes' || (await ask(io, `Create ${plural(report.missing.length, 'missing instance profile')}?`)));
-
-      const results: RoleResult[] = [];
-      if (proceed) {
-        const deps = { iam, config, log: QUIET, metrics: NO_METRICS };
-        for (const candidate of report.missing) {
-          if (io.signal?.aborted === true) break;
-          results.push(await fixOne(candidate, report.scanId, deps));
-        }
-      }
-      const created = results.filter((result) => result.made).length;
-      const undone = report.missing.length - results.filter((result) => result.settled).length;
+      const proceed = report.missing.length > 0 && (policy === 'yes' || (await ask(io, fixQuestion(report.missing))));
+      const results = proceed ? await fixMissing(report, { iam, config }, io.signal) : [];
+      const { created, undone } = fixCounts(report, results);
       if (text === undefined) writeJson(io.stdout, scanDocument(identity, report, created));
       else {
         if (results.length > 0) text.write('\n');
@@ -126,49 +96,35 @@ export const fixCommand: Command = {
       iam.destroy();
     }
   },
-};
+});
 
-/** What fixing one role came to. */
-interface RoleResult {
-  readonly role: string;
-  readonly outcome?: Outcome;
-  readonly error?: string;
-  /** A profile was created or linked by this run. */
-  readonly made: boolean;
-  /** The role needs nothing more: made now, or found fine when decided again. */
-  readonly settled: boolean;
-}
-
-async function fixOne(
-  candidate: MissingProfile,
-  scanId: string,
-  deps: Parameters<typeof remediate>[1],
-): Promise<RoleResult> {
-  const trigger: RoleTrigger = {
-    kind: 'found-by-scan',
-    roleName: candidate.roleName,
-    origin: { type: 'scan', scanId },
-  };
-  try {
-    const outcome = await remediate(trigger, deps, candidate.known);
-    const made = (outcome.decision === 'create' || outcome.decision === 'adopt') && outcome.changed;
-    return { role: candidate.roleName, outcome, made, settled: made || outcome.decision === 'nothing' };
-  } catch (error) {
-    // Credentials gone or AWS out of reach: every other role would fail alike.
-    const access = asAwsAccessError(error, 'IAM');
-    if (access !== undefined) throw access;
-    return { role: candidate.roleName, error: describeError(error), made: false, settled: false };
-  }
-}
-
-function resultRow(result: RoleResult): ScanRow {
-  if (result.error !== undefined) return [result.role, 'failed', result.error];
-  const outcome = result.outcome;
-  if (outcome === undefined) return [result.role, 'failed', 'no outcome'];
-  if (result.made) return [result.role, 'fixed', outcome.changes.join('; ')];
-  return [result.role, outcome.decision === 'nothing' ? 'ok' : outcome.decision, outcome.note];
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+/** `fix --org`: scan every account, ask once, fix account by account; the unreachable ones stay untouched. */
+async function fixOrg(
+  values: { readonly profile?: string | undefined; readonly region?: string | undefined; readonly json: boolean },
+  io: CliIo,
+  config: Config,
+  org: OrgSettings,
+  policy: 'yes' | 'ask',
+): Promise<number> {
+  const session = await openSession(values, io);
+  const accounts = await organizationAccounts(session, org.selection);
+  const scanned = await scanOrganization('fix --org: scan', session, accounts, org, config, io);
+  const missing = scanned.flatMap((outcome) => (outcome.status === 'scanned' ? outcome.result.report.missing : []));
+  const withMissing = scanned.filter(
+    (outcome) => outcome.status === 'scanned' && outcome.result.report.missing.length > 0,
+  ).length;
+  const proceed =
+    missing.length > 0 &&
+    (policy === 'yes' || (await ask(io, fixQuestion(missing, ` in ${plural(withMissing, 'account')}`))));
+  const outcomes = proceed ? await fixOrganization(scanned, config, org.concurrency, io.signal) : scanned;
+  const document = orgScanDocument(reportIdentity('fix', session), outcomes, true);
+  if (values.json) writeJson(io.stdout, document);
+  else writeOrgScan(io.stdout, createStyle(shouldColor(io.stdout, io.env)), document);
+  if (io.signal?.aborted === true) return EXIT.interrupted;
+  const undone = outcomes.some(
+    (outcome) =>
+      outcome.status === 'scanned' && fixCounts(outcome.result.report, outcome.result.fixed?.results ?? []).undone > 0,
+  );
+  const { unreachable, conflicts } = document.summary;
+  return unreachable === 0 && conflicts === 0 && !undone ? EXIT.ok : EXIT.failed;
 }

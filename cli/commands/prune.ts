@@ -8,15 +8,22 @@ import { readProfile } from '../../core/iam/read-state.js';
 import { deleteProfile } from '../../core/iam/release.js';
 import type { ProfileSnapshot } from '../../core/snapshots.js';
 import { isOurEmptyProfile, MANAGED_TAG } from '../../core/tags.js';
-import { EXIT_CODE_SECTION, formatHelp, type HelpRow, parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
+import {
+  ACCOUNT_OPTIONS,
+  COMMON_ROWS,
+  IAM_ERROR_EXIT_MEANING,
+  openIam,
+  withIamErrors,
+  YES_OPTION,
+} from '../account.js';
+import { exitCodeSection, formatHelp } from '../args.js';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { writeJson } from '../output.js';
-import { ACCOUNT_OPTIONS, COMMON_ROWS, openIam, withIamErrors, YES_OPTION } from '../scan/common.js';
 import { writeHeader, writeTable } from '../scan/report.js';
 import { createStyle, shouldColor } from '../style.js';
 
-const USAGE = formatHelp(
+const HELP = formatHelp(
   'auto-instance-profile prune [options]',
   `Lists the instance profiles tagged ${MANAGED_TAG}=true that hold no role; with --yes, deletes them. ` +
     'Profiles that hold a role, or are not ours, are never touched.',
@@ -29,32 +36,21 @@ const USAGE = formatHelp(
         ...COMMON_ROWS,
       ],
     },
-    {
-      ...EXIT_CODE_SECTION,
-      rows: EXIT_CODE_SECTION.rows.map(
-        ([code, meaning]): HelpRow =>
-          code === String(EXIT.ok)
-            ? [code, 'none left: there were none, or --yes deleted them all']
-            : code === String(EXIT.failed)
-              ? [code, 'some are left: listed without --yes, or one was given a role meanwhile']
-              : [code, meaning],
-      ),
-    },
+    exitCodeSection({
+      ok: 'none left: there were none, or --yes deleted them all',
+      failed: 'some are left: listed without --yes, or one was given a role meanwhile',
+      aws: IAM_ERROR_EXIT_MEANING,
+    }),
   ],
 );
 
-const OPTIONS = { ...ACCOUNT_OPTIONS, ...YES_OPTION } as const;
-
 /** The prune command. */
-export const pruneCommand: Command = {
+export const pruneCommand = defineCommand({
   name: 'prune',
   summary: 'list our instance profiles that hold no role (left after uninstall); --yes deletes them',
-  async run(args, io) {
-    const values = parseCommandArgs(args, OPTIONS);
-    if (values.help) {
-      io.stdout.write(USAGE);
-      return EXIT.ok;
-    }
+  help: HELP,
+  options: { ...ACCOUNT_OPTIONS, ...YES_OPTION },
+  async run({ values }, io) {
     const { identity, iam } = await openIam('prune', values, io);
     try {
       const prunable = await withIamErrors(async () => {
@@ -107,4 +103,4 @@ export const pruneCommand: Command = {
       iam.destroy();
     }
   },
-};
+});

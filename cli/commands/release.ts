@@ -9,17 +9,17 @@ import { RELEASE_COMMAND_PERMISSIONS } from '../../core/iam/index.js';
 import { readProfile, readRole } from '../../core/iam/read-state.js';
 import { describeChange, releaseProfile } from '../../core/iam/release.js';
 import { SKIP_TAG } from '../../core/tags.js';
-import { EXIT_CODE_SECTION, formatHelp, type HelpRow, parseCommandLine } from '../args.js';
-import type { Command } from '../command.js';
+import { ACCOUNT_OPTIONS, COMMON_ROWS, IAM_ERROR_EXIT_MEANING, openIam, withIamErrors } from '../account.js';
+import { exitCodeSection, formatHelp } from '../args.js';
+import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { writeJson } from '../output.js';
 import { needsRole, planRelease, type ReleasePlan } from '../release/plan.js';
-import { ACCOUNT_OPTIONS, COMMON_ROWS, openIam, withIamErrors } from '../scan/common.js';
 import { writeHeader } from '../scan/report.js';
 import { createStyle, shouldColor } from '../style.js';
 
-const USAGE = formatHelp(
+const HELP = formatHelp(
   'auto-instance-profile release ROLE [options]',
   'Hands the instance profile the service made for ROLE over to you: removes our tags, so that the profile ' +
     'stays in use and is yours (e.g. to terraform import it); the service never touches it again. With ' +
@@ -34,32 +34,22 @@ const USAGE = formatHelp(
         ...COMMON_ROWS,
       ],
     },
-    {
-      ...EXIT_CODE_SECTION,
-      rows: EXIT_CODE_SECTION.rows.map(
-        ([code, meaning]): HelpRow =>
-          code === String(EXIT.ok)
-            ? [code, 'the profile was handed over (or deleted)']
-            : code === String(EXIT.failed)
-              ? [code, 'refused: no such profile, not ours, or it holds another role']
-              : [code, meaning],
-      ),
-    },
+    exitCodeSection({
+      ok: 'the profile was handed over (or deleted)',
+      failed: 'refused: no such profile, not ours, or it holds another role',
+      aws: IAM_ERROR_EXIT_MEANING,
+    }),
   ],
 );
 
-const OPTIONS = { ...ACCOUNT_OPTIONS, delete: { type: 'boolean', default: false } } as const;
-
 /** The release command. */
-export const releaseCommand: Command = {
+export const releaseCommand = defineCommand({
   name: 'release',
   summary: "hand a role's instance profile over to you (removes our tags), or --delete it; ours only",
-  async run(args, io) {
-    const { values, positionals } = parseCommandLine(args, OPTIONS, { positionals: 1 });
-    if (values.help) {
-      io.stdout.write(USAGE);
-      return EXIT.ok;
-    }
+  help: HELP,
+  options: { ...ACCOUNT_OPTIONS, delete: { type: 'boolean', default: false } },
+  positionals: 1,
+  async run({ values, positionals }, io) {
     const [roleName] = positionals;
     if (roleName === undefined) throw new UsageError('needs the name of a role: release ROLE');
     if (!isRoleName(roleName)) throw new UsageError(`"${roleName}" is not a valid role name`);
@@ -104,7 +94,7 @@ export const releaseCommand: Command = {
       iam.destroy();
     }
   },
-};
+});
 
 /** The plan's IAM calls; what changed, or undefined when the profile vanished (or filled) meanwhile. */
 async function carryOut(

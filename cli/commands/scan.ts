@@ -1,58 +1,77 @@
 /** `auto-instance-profile scan`: which roles need a profile, and which conflict. Reports; changes nothing. */
-import { EXIT_CODE_SECTION, formatHelp, type HelpRow, parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
+import {
+  ACCOUNT_OPTIONS,
+  COMMON_ROWS,
+  configFrom,
+  EXCLUDE_OPTION,
+  EXCLUDE_ROW,
+  IAM_ERROR_EXIT_MEANING,
+  openIam,
+  openSession,
+} from '../account.js';
+import { exitCodeSection, formatHelp } from '../args.js';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { writeJson } from '../output.js';
-import { ACCOUNT_OPTIONS, COMMON_ROWS, configFrom, EXCLUDE_OPTION, EXCLUDE_ROW, openIam } from '../scan/common.js';
+import { ORG_OPTIONS, ORG_ROWS, organizationAccounts, orgSettings } from '../org/org.js';
+import { orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
+import { reportIdentity, writeJson } from '../output.js';
 import { scanDocument, scanRows, scanWithProgress, summaryLine, writeHeader, writeTable } from '../scan/report.js';
 import { createStyle, shouldColor } from '../style.js';
 
-const USAGE = formatHelp(
+const HELP = formatHelp(
   'auto-instance-profile scan [options]',
   'Reads every role of the account in pages and reports the EC2 roles that need an instance profile and the ' +
-    'conflicts (a profile of the role’s name that is not ours, or holds another role). Changes nothing.',
+    'conflicts (a profile of the role’s name that is not ours, or holds another role). Changes nothing. ' +
+    'With --org, does the same in every account of the organization.',
   [
     {
       title: 'Options',
       rows: [
         ['--json', 'print { summary: {scanned, ec2Roles, missing, conflicts, optedOut, created}, missing, conflicts }'],
+        [
+          '',
+          'with --org: { summary: {accounts, scanned, unreachable, missing, conflicts}, accounts: [{accountId, name, status, error, summary}] }',
+        ],
         EXCLUDE_ROW,
+        ...ORG_ROWS,
         ...COMMON_ROWS,
       ],
     },
-    {
-      ...EXIT_CODE_SECTION,
-      rows: EXIT_CODE_SECTION.rows.map(
-        ([code, meaning]): HelpRow =>
-          code === String(EXIT.ok)
-            ? [code, 'every EC2 role has its profile, no conflicts']
-            : code === String(EXIT.failed)
-              ? [code, 'roles need a profile, or conflicts were found']
-              : [code, meaning],
-      ),
-    },
+    exitCodeSection({
+      ok: 'every EC2 role has its profile, no conflicts (with --org: in every account, and every account was scanned)',
+      failed: 'roles need a profile, or conflicts were found (with --org: also an account could not be reached)',
+      aws: `${IAM_ERROR_EXIT_MEANING}; with --org, an Organizations error`,
+      interrupted: 'interrupted (Ctrl-C): with --org, after the accounts under way',
+    }),
   ],
 );
 
-const OPTIONS = { ...ACCOUNT_OPTIONS, ...EXCLUDE_OPTION } as const;
-
 /** The scan command. */
-export const scanCommand: Command = {
+export const scanCommand = defineCommand({
   name: 'scan',
-  summary: 'report the EC2 roles that need an instance profile, and conflicts; changes nothing',
-  async run(args, io) {
-    const values = parseCommandArgs(args, OPTIONS);
-    if (values.help) {
-      io.stdout.write(USAGE);
-      return EXIT.ok;
-    }
+  summary: 'report the EC2 roles that need an instance profile, and conflicts; --org in every account; changes nothing',
+  help: HELP,
+  options: { ...ACCOUNT_OPTIONS, ...EXCLUDE_OPTION, ...ORG_OPTIONS },
+  async run({ values }, io) {
     const config = configFrom(values['exclude-path'], io.env);
+    const org = orgSettings(values);
+    const style = createStyle(shouldColor(io.stdout, io.env));
+    if (org !== undefined) {
+      const session = await openSession(values, io);
+      const accounts = await organizationAccounts(session, org.selection);
+      const outcomes = await scanOrganization('scan --org', session, accounts, org, config, io);
+      const document = orgScanDocument(reportIdentity('scan', session), outcomes, false);
+      if (values.json) writeJson(io.stdout, document);
+      else writeOrgScan(io.stdout, style, document);
+      const { unreachable, missing, conflicts } = document.summary;
+      if (io.signal?.aborted === true) return EXIT.interrupted;
+      return unreachable === 0 && missing === 0 && conflicts === 0 ? EXIT.ok : EXIT.failed;
+    }
     const { identity, iam } = await openIam('scan', values, io, config);
     try {
       const report = await scanWithProgress(iam, config, io);
       if (values.json) writeJson(io.stdout, scanDocument(identity, report));
       else {
-        const style = createStyle(shouldColor(io.stdout, io.env));
         writeHeader(io.stdout, style, identity);
         writeTable(io.stdout, style, scanRows(report));
         io.stdout.write(`${summaryLine(report)}\n`);
@@ -62,4 +81,4 @@ export const scanCommand: Command = {
       iam.destroy();
     }
   },
-};
+});

@@ -4,11 +4,12 @@
  * be reached as the caller stops the doctor (exit code 255); any other failed call leaves its check not
  * checked.
  */
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { IAMClient } from '@aws-sdk/client-iam';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Delivery } from '../../core/events.js';
 import { STACK_NAME, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
 import { asAwsAccessError } from '../errors.js';
@@ -46,6 +47,34 @@ export interface DoctorDeps {
   readonly events: EventBridgeClient;
   readonly sqs: SQSClient;
   readonly iam: IAMClient;
+}
+
+/** The doctor's clients, one per service, and a way to close them all. */
+export interface DoctorClients extends Omit<DoctorDeps, 'region' | 'stackName'> {
+  destroy(): void;
+}
+
+/**
+ * The doctor's clients for one account and region. Without a configured endpoint the SQS client sends each
+ * call to its QueueUrl's host, as on AWS.
+ */
+export function doctorClients(
+  config: { readonly region: string; readonly profile?: string; readonly credentials?: AwsCredentialIdentity },
+  customSqsEndpoint: boolean,
+): DoctorClients {
+  const clients = {
+    cloudtrail: new CloudTrailClient(config),
+    cloudformation: new CloudFormationClient(config),
+    events: new EventBridgeClient(config),
+    iam: new IAMClient(config),
+    sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: !customSqsEndpoint }),
+  };
+  return {
+    ...clients,
+    destroy: () => {
+      for (const client of Object.values(clients)) client.destroy();
+    },
+  };
 }
 
 /** The checks in report order, the stack they read, and its outputs when it could be read. */

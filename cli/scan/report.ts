@@ -5,10 +5,10 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { Config } from '../../core/config.js';
 import { type ScanReport, type ScanSummary, scanAccount } from '../../core/scan.js';
+import { withIamErrors } from '../account.js';
 import type { CliIo, Output } from '../command.js';
 import { headerLine, progressLine, type ReportIdentity } from '../output.js';
 import type { Style } from '../style.js';
-import { withIamErrors } from './common.js';
 
 /** The `--json` document of `scan` and `fix`. */
 export interface ScanDocument extends ReportIdentity {

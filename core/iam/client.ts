@@ -12,7 +12,7 @@ import {
   isTransientError,
   StandardRetryStrategy,
 } from '@smithy/core/retry';
-import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
+import type { AwsCredentialIdentity, RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
 import type { IamRetrySettings } from '../config.js';
 import type { IamFailure } from '../snapshots.js';
 
@@ -35,10 +35,13 @@ export function iamRetryStrategy(settings: IamRetrySettings): RetryStrategyV2 {
   };
 }
 
-/** An IAM client with {@link iamRetryStrategy}; endpoints and credentials come from the SDK's standard chain. */
+/**
+ * An IAM client with {@link iamRetryStrategy}; endpoints come from the SDK's standard chain, and so do
+ * credentials unless given (an organization member's, from AssumeRole).
+ */
 export function createIamClient(
   settings: IamRetrySettings,
-  options: { readonly profile?: string; readonly region?: string } = {},
+  options: { readonly profile?: string; readonly region?: string; readonly credentials?: AwsCredentialIdentity } = {},
 ): IAMClient {
   return new IAMClient({ ...options, maxAttempts: settings.maxAttempts, retryStrategy: iamRetryStrategy(settings) });
 }

@@ -1,15 +1,16 @@
 import { PassThrough } from 'node:stream';
 import { IAMServiceException } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
+import { asIamError, ask, configFrom, confirmationPolicy } from '../../cli/account.js';
 import type { CliIo } from '../../cli/command.js';
 import { AwsAccessError, UsageError } from '../../cli/errors.js';
 import { EXIT, exitCodeFor } from '../../cli/exit-codes.js';
 import { runCli } from '../../cli/main.js';
 import { needsRole, planRelease } from '../../cli/release/plan.js';
-import { asIamError, ask, configFrom, confirmationPolicy } from '../../cli/scan/common.js';
+import { fixQuestion } from '../../cli/scan/fix.js';
 import { scanDocument } from '../../cli/scan/report.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
-import type { ScanReport } from '../../core/scan.js';
+import type { MissingProfile, ScanReport } from '../../core/scan.js';
 import type { ProfileSnapshot, RoleSnapshot } from '../../core/snapshots.js';
 
 const MANAGED = {
@@ -299,4 +300,34 @@ describe('account commands, before any AWS call', () => {
       for (const text of ['--profile', '--region', '--json', 'Exit codes:', '255']) expect(cli.out()).toContain(text);
     },
   );
+});
+
+describe('fixQuestion', () => {
+  const create = (roleName: string): MissingProfile => ({
+    roleName,
+    plan: { kind: 'create', roleName, profile: { name: roleName, path: '/', tags: [] }, note: 'no profile' },
+    known: {},
+  });
+  const link = (roleName: string): MissingProfile => ({
+    roleName,
+    plan: { kind: 'adopt', roleName, profileName: roleName, retag: [], note: 'ours, empty' },
+    known: {},
+  });
+
+  it.each([
+    [[create('a'), create('b')], '', 'Create 2 instance profiles?'],
+    [[create('a'), link('b')], '', 'Create 1 instance profile and link 1 role to its empty instance profile?'],
+    [[link('a'), link('b')], '', 'Link 2 roles to their empty instance profiles?'],
+    [
+      [create('a'), link('b'), link('c')],
+      ' in 2 accounts',
+      'Create 1 instance profile and link 2 roles to their empty instance profiles in 2 accounts?',
+    ],
+  ])('asks what fix will do: %#', (missing, where, question) => {
+    // Act
+    const asked = fixQuestion(missing, where);
+
+    // Assess
+    expect(asked).toBe(question);
+  });
 });

@@ -78,6 +78,8 @@ describe('runCli', () => {
     [['--timeout', '30'], '--timeout goes with --smoke'],
     [['--smoke', '--timeout', '0'], '--timeout must be a whole number of seconds from 1 to 3600, not "0"'],
     [['--smoke', '--timeout', 'soon'], '--timeout must be a whole number of seconds from 1 to 3600, not "soon"'],
+    [['--smoke', '--timeout', '-5'], '--timeout must be a whole number of seconds from 1 to 3600, not "-5"'],
+    [['--smoke', '--timeout=-5'], '--timeout must be a whole number of seconds from 1 to 3600, not "-5"'],
   ])('doctor %j: exits 2 and says "%s" in its own words', async (args, message) => {
     // Prepare
     const cli = io();
@@ -92,6 +94,56 @@ describe('runCli', () => {
     expect(cli.err()).not.toMatch(NODE_WORDING);
     expect(cli.out()).toBe('');
   });
+
+  it.each([
+    ['docter', 'doctor'],
+    ['scna', 'scan'],
+    ['fxi', 'fix'],
+    ['relase', 'release'],
+    ['Prune', 'prune'],
+  ])('offers "did you mean %s?" for a command one or two edits away', async (typed, meant) => {
+    // Prepare
+    const cli = io();
+
+    // Act
+    const code = await runCli([typed], cli);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(cli.err()).toContain(`unknown command "${typed}" (did you mean ${meant}?)`);
+  });
+
+  it('offers nothing for a command far from every name', async () => {
+    // Prepare
+    const cli = io();
+
+    // Act
+    await runCli(['deploy'], cli);
+
+    // Assess
+    expect(cli.err()).toContain('unknown command "deploy"\n');
+  });
+
+  it.each(['scan', 'fix', 'release', 'prune'])(
+    '%s --help lists an IAM error under exit code 255, as the README does',
+    async (command) => {
+      // Prepare
+      const cli = io();
+
+      // Act
+      const code = await runCli([command, '--help'], cli);
+
+      // Assess
+      expect(code).toBe(0);
+      const exitCodes = cli.out().slice(cli.out().indexOf('Exit codes:'));
+      expect(exitCodes).toMatch(
+        /\n {2}255 +no credentials, .*an IAM error \(An error occurred \(AccessDenied\) calling IAM/,
+      );
+      expect(exitCodes).toMatch(/\n {2}0 +/);
+      expect(exitCodes).toMatch(/\n {2}1 +/);
+      expect(exitCodes).toMatch(/\n {2}2 +usage error/);
+    },
+  );
 
   it('prints the version, and the doctor help with its options and exit codes', async () => {
     // Prepare

@@ -1,17 +1,17 @@
 /**
- * What `scan`, `fix`, `release` and `prune` share: their options, the exclusions (the stack's defaults
- * unless `--exclude-path` changes them), the IAM session, confirmation on a terminal, and how an IAM
- * error becomes the one-line cause of exit code 255.
+ * Opening an account for the commands that act on its IAM (`scan`, `fix`, `release`, `prune`): their
+ * options, the exclusions (the stack's defaults unless `--exclude-path` changes them), the IAM session,
+ * confirmation on a terminal, and how an IAM error becomes the one-line cause of exit code 255.
  */
 import { createInterface } from 'node:readline/promises';
 import { type IAMClient, IAMServiceException } from '@aws-sdk/client-iam';
-import { type Config, DEFAULT_CONFIG, loadConfig, parseCommaList } from '../../core/config.js';
-import { createIamClient } from '../../core/iam/client.js';
-import { AWS_OPTION_ROWS, AWS_OPTIONS, HELP_OPTION, HELP_ROW, type HelpRow, nonBlank } from '../args.js';
-import { type AwsSession, openAwsSession } from '../aws.js';
-import type { CliIo } from '../command.js';
-import { AwsAccessError, asAwsAccessError, UsageError } from '../errors.js';
-import { type ReportIdentity, reportIdentity } from '../output.js';
+import { type Config, DEFAULT_CONFIG, loadConfig, parseCommaList } from '../core/config.js';
+import { createIamClient } from '../core/iam/client.js';
+import { AWS_OPTION_ROWS, AWS_OPTIONS, HELP_OPTION, HELP_ROW, type HelpRow, nonBlank } from './args.js';
+import { type AwsOptions, type AwsSession, openAwsSession } from './aws.js';
+import type { CliIo } from './command.js';
+import { AwsAccessError, asAwsAccessError, UsageError } from './errors.js';
+import { type ReportIdentity, reportIdentity } from './output.js';
 
 /** The options of every account command. */
 export const ACCOUNT_OPTIONS = {
@@ -52,6 +52,21 @@ export function configFrom(
   return { ...DEFAULT_CONFIG, iamRetry, excludedPathPrefixes: prefixes };
 }
 
+/** Exit code 255 of a command that works on IAM: an IAM error it cannot go on from counts too ({@link withIamErrors}). */
+export const IAM_ERROR_EXIT_MEANING =
+  'no credentials, an unknown profile, no region, AWS could not be reached, or an IAM error (An error occurred (AccessDenied) calling IAM: …), one line';
+
+/**
+ * Opens the session the options name, as every command does: `--profile` and `--region` (blank is a usage
+ * error), then STS GetCallerIdentity. Exit code 255 when AWS cannot be reached as the caller.
+ */
+export function openSession(values: AwsOptions, io: CliIo): Promise<AwsSession> {
+  return openAwsSession(
+    { profile: nonBlank('profile', values.profile), region: nonBlank('region', values.region) },
+    io.env,
+  );
+}
+
 /** An open session, its report identity and an IAM client on it. */
 export interface IamSession {
   readonly session: AwsSession;
@@ -65,14 +80,11 @@ export interface IamSession {
  */
 export async function openIam(
   command: string,
-  values: { readonly profile?: string | undefined; readonly region?: string | undefined },
+  values: AwsOptions,
   io: CliIo,
   config: Pick<Config, 'iamRetry'> = configFrom(undefined, io.env),
 ): Promise<IamSession> {
-  const session = await openAwsSession(
-    { profile: nonBlank('profile', values.profile), region: nonBlank('region', values.region) },
-    io.env,
-  );
+  const session = await openSession(values, io);
   return {
     session,
     identity: reportIdentity(command, session),

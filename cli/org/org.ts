@@ -1,0 +1,162 @@
+/**
+ * What `scan --org`, `fix --org` and `doctor --org` share: their options, the accounts they select, the
+ * fan-out with its progress line, and the `--json` document's frame: `summary` and `accounts`, one entry per
+ * account with `accountId`, `name`, `status` (`scanned` or `unreachable`), `error` when unreachable and the
+ * single-account command's `summary` when scanned.
+ */
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { HelpRow } from '../args.js';
+import type { AwsSession } from '../aws.js';
+import type { CliIo, Output } from '../command.js';
+import { UsageError } from '../errors.js';
+import { progressLine } from '../output.js';
+import type { Style } from '../style.js';
+import { type AccountSelection, accountSelection, type OrgAccount, selectAccounts } from './accounts.js';
+import {
+  type AccountAccess,
+  type AccountOutcome,
+  acrossAccounts,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MEMBER_ROLE,
+} from './fan-out.js';
+
+/** The most accounts worked on at once: IAM's and STS's request rates are the account's, not ours to spend. */
+export const MAX_CONCURRENCY = 64;
+
+/** `--org` and the options that go with it. */
+export const ORG_OPTIONS = {
+  org: { type: 'boolean', default: false },
+  accounts: { type: 'string', multiple: true },
+  ou: { type: 'string', multiple: true },
+  'role-name': { type: 'string' },
+  concurrency: { type: 'string' },
+} as const;
+
+/** The help rows of {@link ORG_OPTIONS}. */
+export const ORG_ROWS: readonly HelpRow[] = [
+  ['--org', 'every active account of the organization (run from the management account or a delegated administrator)'],
+  ['--accounts ID,…', 'with --org: only these accounts'],
+  ['--ou OU,…', 'with --org: only the accounts under these OUs (child OUs included); with --accounts, both'],
+  ['--role-name NAME', `with --org: the role to assume in member accounts (default: ${DEFAULT_MEMBER_ROLE})`],
+  ['--concurrency N', `with --org: accounts at once, 1 to ${MAX_CONCURRENCY} (default: ${DEFAULT_CONCURRENCY})`],
+];
+
+/** What the `--org` options say. */
+export interface OrgSettings {
+  readonly selection: AccountSelection;
+  readonly roleName: string;
+  readonly concurrency: number;
+}
+
+type OrgValues = {
+  readonly org?: boolean | undefined;
+  readonly accounts?: string[] | undefined;
+  readonly ou?: string[] | undefined;
+  readonly 'role-name'?: string | undefined;
+  readonly concurrency?: string | undefined;
+};
+
+/** The `--org` settings, or undefined without `--org`; its companions without it are a usage error. */
+export function orgSettings(values: OrgValues): OrgSettings | undefined {
+  if (values.org !== true) {
+    const stray = (['accounts', 'ou', 'role-name', 'concurrency'] as const).find((name) => values[name] !== undefined);
+    if (stray !== undefined) throw new UsageError(`--${stray} goes with --org`);
+    return undefined;
+  }
+  const roleName = values['role-name']?.trim() ?? DEFAULT_MEMBER_ROLE;
+  if (!/^[\w+=,.@-]{1,64}$/.test(roleName)) throw new UsageError(`--role-name must be a role name, not "${roleName}"`);
+  const raw = values.concurrency;
+  const concurrency = raw === undefined ? DEFAULT_CONCURRENCY : Number(raw.trim());
+  if (
+    raw !== undefined &&
+    (raw.trim() === '' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)
+  ) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, not "${raw}"`);
+  }
+  return { selection: accountSelection(values.accounts, values.ou), roleName, concurrency };
+}
+
+/** The selected accounts, read with the caller's session (exit code 255 when Organizations refuses). */
+export async function organizationAccounts(session: AwsSession, selection: AccountSelection): Promise<OrgAccount[]> {
+  const org = new OrganizationsClient(session.clientConfig);
+  try {
+    return await selectAccounts(org, selection);
+  } finally {
+    org.destroy();
+  }
+}
+
+/**
+ * Works on every selected account, `settings.concurrency` at once, with a progress line on stderr when it is
+ * a terminal: `scan --org: 3 of 20 accounts`.
+ */
+export async function acrossOrganization<R>(
+  label: string,
+  session: AwsSession,
+  accounts: readonly OrgAccount[],
+  settings: OrgSettings,
+  io: CliIo,
+  work: (access: AccountAccess) => Promise<R>,
+): Promise<AccountOutcome<R>[]> {
+  const sts = new STSClient(session.clientConfig);
+  const progress = progressLine(io.stderr);
+  try {
+    progress.update(`${label}: 0 of ${accounts.length} accounts`);
+    return await acrossAccounts(
+      accounts,
+      {
+        session,
+        sts,
+        roleName: settings.roleName,
+        concurrency: settings.concurrency,
+        signal: io.signal,
+        onProgress: (done, total) => progress.update(`${label}: ${done} of ${total} accounts`),
+      },
+      work,
+    );
+  } finally {
+    progress.done();
+    sts.destroy();
+  }
+}
+
+/** One account in an `--org` document. */
+export type OrgAccountEntry<S> = {
+  readonly accountId: string;
+  readonly name: string;
+  readonly status: AccountOutcome<unknown>['status'];
+  readonly error?: string;
+  readonly summary?: S;
+};
+
+/** The `accounts` entry of an outcome, with the single-account `summary` of a scanned one. */
+export function accountEntry<R, S>(outcome: AccountOutcome<R>, summaryOf: (result: R) => S): OrgAccountEntry<S> {
+  const { accountId, name } = outcome.account;
+  return outcome.status === 'scanned'
+    ? { accountId, name, status: 'scanned', summary: summaryOf(outcome.result) }
+    : { accountId, name, status: 'unreachable', error: outcome.error };
+}
+
+/** The counts every `--org` summary opens with. */
+export function accountCounts(outcomes: readonly AccountOutcome<unknown>[]) {
+  const scanned = outcomes.filter((outcome) => outcome.status === 'scanned').length;
+  return { accounts: outcomes.length, scanned, unreachable: outcomes.length - scanned };
+}
+
+/** `ACCOUNT  NAME  STATUS  …` rows, aligned, for the text report. */
+export function writeAccountTable(
+  out: Output,
+  style: Style,
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  paint: (row: readonly string[], cell: string, column: number) => string = (_row, cell) => cell,
+): void {
+  const widths = head.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[], style: (cell: string, column: number) => string) =>
+    `  ${cells
+      .map((cell, column) => style(column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0), column))
+      .join('  ')}`.trimEnd();
+  out.write(`${line(head, (cell) => style.dim(cell))}\n`);
+  for (const row of rows) out.write(`${line(row, (cell, column) => paint(row, cell, column))}\n`);
+}

@@ -1,0 +1,44 @@
+/**
+ * What the `--org` commands need, in one place: the caller's permissions (in the management account or the
+ * delegated administrator), and the member role's, from the lists the modules that make the calls export.
+ * infra/org-access-role.ts grants the member role exactly these; docs/organization.md lists them.
+ */
+
+import { APPLY_PLAN_PERMISSIONS } from '../../core/iam/apply-plan.js';
+import { type IamPermission, RECONCILE_PERMISSIONS } from '../../core/iam/index.js';
+import { READ_STATE_PERMISSIONS } from '../../core/iam/read-state.js';
+import { DOCTOR_PERMISSIONS } from '../doctor/probes.js';
+import { ORGANIZATION_READ_PERMISSIONS } from './accounts.js';
+import { REACH_PERMISSIONS } from './fan-out.js';
+import { STACK_SET_READ_PERMISSIONS } from './stack-set.js';
+
+/** The caller's actions: read the organization and the StackSet, assume the member role. */
+export const CALLER_PERMISSIONS = [
+  ...ORGANIZATION_READ_PERMISSIONS,
+  ...REACH_PERMISSIONS,
+  ...STACK_SET_READ_PERMISSIONS,
+] as const;
+
+/**
+ * The member role's IAM actions, with their resource types and conditions: the scan's reads (`scan --org`),
+ * the remediation's reads and writes for create and adopt (`fix --org`), and the doctor's GetAccountSummary.
+ */
+export const MEMBER_ROLE_IAM_PERMISSIONS: readonly IamPermission[] = unique([
+  ...RECONCILE_PERMISSIONS,
+  ...READ_STATE_PERMISSIONS,
+  ...APPLY_PLAN_PERMISSIONS,
+  ...DOCTOR_PERMISSIONS.filter((action) => action.startsWith('iam:')).map(
+    (action): IamPermission => ({ action: action as IamPermission['action'], resource: '*' }),
+  ),
+]);
+
+/** The member role's other actions, all reads on `*`: the doctor's checks (`doctor --org`). */
+export const MEMBER_ROLE_READ_ACTIONS: readonly string[] = DOCTOR_PERMISSIONS.filter(
+  (action) => !action.startsWith('iam:'),
+);
+
+function unique(permissions: readonly IamPermission[]): IamPermission[] {
+  const seen = new Map<string, IamPermission>();
+  for (const permission of permissions) seen.set(JSON.stringify(permission), permission);
+  return [...seen.values()];
+}

@@ -1,0 +1,105 @@
+/**
+ * What `fix` does with a scan's missing roles, in one account or in each of an organization's: the core
+ * remediation for each (decided again from current state, starting from the scan's facts), the question it
+ * asks first, and the rows it reports.
+ */
+import type { RoleTrigger } from '../../core/events.js';
+import type { Log } from '../../core/observability.js';
+import { NO_METRICS } from '../../core/observability.js';
+import { type Outcome, remediate } from '../../core/remediate.js';
+import type { MissingProfile, ScanReport } from '../../core/scan.js';
+import { asAwsAccessError, describeError } from '../errors.js';
+import type { ScanRow } from './report.js';
+
+/** What fixing one role came to. */
+export interface RoleResult {
+  readonly role: string;
+  readonly outcome?: Outcome;
+  readonly error?: string;
+  /** A profile was created or linked by this run. */
+  readonly made: boolean;
+  /** The role needs nothing more: made now, or found fine when decided again. */
+  readonly settled: boolean;
+}
+
+/** The core logs every decision; the CLI shows the outcomes in its own table instead. */
+const QUIET: Log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+/** What {@link fixMissing} needs: the account's IAM client and the config the scan decided with. */
+export type FixDeps = Pick<Parameters<typeof remediate>[1], 'iam' | 'config'>;
+
+/**
+ * Remediates the report's missing roles one by one, until done or `signal` aborts. A role that fails is a
+ * result; an AwsAccessError (credentials gone, AWS out of reach) is thrown, since every other role would
+ * fail alike.
+ */
+export async function fixMissing(report: ScanReport, deps: FixDeps, signal?: AbortSignal): Promise<RoleResult[]> {
+  const results: RoleResult[] = [];
+  for (const candidate of report.missing) {
+    if (signal?.aborted === true) break;
+    results.push(await fixOne(candidate, report.scanId, { ...deps, log: QUIET, metrics: NO_METRICS }));
+  }
+  return results;
+}
+
+/** The counts of a fix: profiles made, and roles left without one. */
+export function fixCounts(report: ScanReport, results: readonly RoleResult[]) {
+  return {
+    created: results.filter((result) => result.made).length,
+    undone: report.missing.length - results.filter((result) => result.settled).length,
+  };
+}
+
+/**
+ * The question `fix` asks, true to what it will do: profiles it creates, and roles it links to an empty
+ * profile of ours that exists. `Create 1 instance profile and link 1 role to its empty instance profile?`
+ */
+export function fixQuestion(missing: readonly MissingProfile[], where = ''): string {
+  const creates = missing.filter((candidate) => candidate.plan.kind === 'create').length;
+  const links = missing.length - creates;
+  const parts = [
+    ...(creates === 0 ? [] : [`create ${plural(creates, 'instance profile')}`]),
+    ...(links === 0
+      ? []
+      : [
+          `link ${plural(links, 'role')} to ${links === 1 ? 'its' : 'their'} empty ${links === 1 ? 'instance profile' : 'instance profiles'}`,
+        ]),
+  ];
+  const question = parts.join(' and ');
+  return `${question.charAt(0).toUpperCase()}${question.slice(1)}${where}?`;
+}
+
+async function fixOne(
+  candidate: MissingProfile,
+  scanId: string,
+  deps: Parameters<typeof remediate>[1],
+): Promise<RoleResult> {
+  const trigger: RoleTrigger = {
+    kind: 'found-by-scan',
+    roleName: candidate.roleName,
+    origin: { type: 'scan', scanId },
+  };
+  try {
+    const outcome = await remediate(trigger, deps, candidate.known);
+    const made = (outcome.decision === 'create' || outcome.decision === 'adopt') && outcome.changed;
+    return { role: candidate.roleName, outcome, made, settled: made || outcome.decision === 'nothing' };
+  } catch (error) {
+    const access = asAwsAccessError(error, 'IAM');
+    if (access !== undefined) throw access;
+    return { role: candidate.roleName, error: describeError(error), made: false, settled: false };
+  }
+}
+
+/** A result as a row of the table. */
+export function resultRow(result: RoleResult): ScanRow {
+  if (result.error !== undefined) return [result.role, 'failed', result.error];
+  const outcome = result.outcome;
+  if (outcome === undefined) return [result.role, 'failed', 'no outcome'];
+  if (result.made) return [result.role, 'fixed', outcome.changes.join('; ')];
+  return [result.role, outcome.decision === 'nothing' ? 'ok' : outcome.decision, outcome.note];
+}
+
+/** `2 instance profiles`, `1 role`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,71 @@
+/**
+ * The least-privilege member role for the `--org` commands, for teams that do not want them to use
+ * OrganizationAccountAccessRole (administrator access). A stack of its own, synthesized to
+ * `infra/templates/org-access-role.template.json` (`npm run synth:org-access`), which the organization deploys
+ * as a service-managed StackSet: one role in every member account, trusting one account (the management
+ * account or the delegated administrator that runs the CLI), granted exactly what cli/org/permissions.ts lists.
+ */
+import { writeFileSync } from 'node:fs';
+import { App, BootstraplessSynthesizer, CfnOutput, CfnParameter, Stack } from 'aws-cdk-lib';
+import { AccountPrincipal, Effect, PolicyDocument, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
+import { DEFAULT_MEMBER_ROLE } from '../cli/org/fan-out.js';
+import { MEMBER_ROLE_IAM_PERMISSIONS, MEMBER_ROLE_READ_ACTIONS } from '../cli/org/permissions.js';
+import { iamPolicyStatements } from './permissions.js';
+
+/** Where the template is committed, for `aws cloudformation create-stack-set --template-body file://…`. */
+export const ORG_ACCESS_ROLE_TEMPLATE = 'infra/templates/org-access-role.template.json';
+
+/** The role's default name: pass it to the CLI as `--role-name`. */
+export const ORG_ACCESS_ROLE_NAME = 'AutoInstanceProfileOrgAccess';
+
+/** The member role's stack: parameters `TrustedAccountId` and `RoleName`, no bootstrap needed. */
+export class OrgAccessRoleStack extends Stack {
+  constructor(scope: App, id: string) {
+    super(scope, id, {
+      synthesizer: new BootstraplessSynthesizer(),
+      description: `auto-instance-profile: the role scan/fix/doctor --org assume in this account instead of ${DEFAULT_MEMBER_ROLE}`,
+    });
+    const trusted = new CfnParameter(this, 'TrustedAccountId', {
+      type: 'String',
+      allowedPattern: '^\\d{12}$',
+      description: 'The account that runs the CLI: the management account, or the delegated administrator',
+    });
+    const roleName = new CfnParameter(this, 'RoleName', {
+      type: 'String',
+      default: ORG_ACCESS_ROLE_NAME,
+      allowedPattern: '^[\\w+=,.@-]{1,64}$',
+      description: 'The role name to pass to the CLI as --role-name',
+    });
+    const policy = new PolicyDocument({
+      statements: [
+        ...iamPolicyStatements(this, MEMBER_ROLE_IAM_PERMISSIONS),
+        new PolicyStatement({
+          sid: 'DoctorReads',
+          effect: Effect.ALLOW,
+          actions: [...MEMBER_ROLE_READ_ACTIONS].sort(),
+          resources: ['*'],
+        }),
+      ],
+    });
+    const role = new Role(this, 'Role', {
+      roleName: roleName.valueAsString,
+      assumedBy: new AccountPrincipal(trusted.valueAsString),
+      description: 'auto-instance-profile --org: scan, fix (create and link our tagged profiles only) and doctor',
+      inlinePolicies: { AutoInstanceProfileOrg: policy },
+    });
+    new CfnOutput(this, 'RoleArn', { value: role.roleArn });
+  }
+}
+
+/** The template as synthesized. */
+export function orgAccessRoleTemplate(): unknown {
+  const app = new App();
+  const stack = new OrgAccessRoleStack(app, 'AutoInstanceProfileOrgAccess');
+  return app.synth().getStackByName(stack.stackName).template;
+}
+
+// `npm run synth:org-access` writes the committed template.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  writeFileSync(ORG_ACCESS_ROLE_TEMPLATE, `${JSON.stringify(orgAccessRoleTemplate(), null, 2)}\n`);
+  console.log(`written: ${ORG_ACCESS_ROLE_TEMPLATE}`);
+}

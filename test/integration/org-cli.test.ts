@@ -1,0 +1,385 @@
+/**
+ * `scan --org`, `fix --org` through the built CLI (dist/cli/index.mjs), against a moto of their own holding
+ * an organization: the management account (the caller's, 123456789012) and three members, one of which has
+ * lost OrganizationAccountAccessRole. moto would still grant AssumeRole into it; the proxy refuses it as AWS
+ * does (emulator/assume-role.ts), and counts the STS and IAM calls.
+ */
+
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  CreateStackInstancesCommand,
+  CreateStackSetCommand,
+} from '@aws-sdk/client-cloudformation';
+import {
+  DeleteRoleCommand,
+  GetInstanceProfileCommand,
+  type IAMClient,
+  NoSuchEntityException,
+} from '@aws-sdk/client-iam';
+import { MoveAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEMBER_ROLE_IAM_PERMISSIONS } from '../../cli/org/permissions.js';
+import { PAGE_SIZE } from '../../core/iam/list-account.js';
+import { createMixedAccount, type MixedAccount, type MixedAccountSpec } from '../../emulator/account.js';
+import { assumeRoleChecks } from '../../emulator/assume-role.js';
+import { type MotoServer, startMoto } from '../../emulator/moto.js';
+import { createOrganization, type EmulatedOrganization } from '../../emulator/organization.js';
+import { type ProxyServer, startProxy } from '../../emulator/proxy.js';
+import { cliEnv, type DoctorJson, runCli, sharedFiles } from './support/cli.js';
+import { expectGranted } from './support/permissions.js';
+
+/** The `--json` document of scan --org and fix --org. */
+interface OrgJson {
+  readonly command: string;
+  readonly account: string;
+  readonly summary: Record<'accounts' | 'scanned' | 'unreachable' | 'missing' | 'conflicts', number> & {
+    readonly created?: number;
+  };
+  readonly accounts: readonly {
+    readonly accountId: string;
+    readonly name: string;
+    readonly status: 'scanned' | 'unreachable';
+    readonly error?: string;
+    readonly summary?: Record<'scanned' | 'ec2Roles' | 'missing' | 'conflicts' | 'optedOut' | 'created', number>;
+  }[];
+}
+
+/** The `--json` document of doctor --org, as far as the test reads it. */
+interface OrgDoctorJson {
+  readonly stackSet: {
+    readonly name: string;
+    readonly callAs: string;
+    readonly source: string;
+    readonly targets: readonly string[];
+    readonly instances: readonly {
+      readonly accountId: string;
+      readonly region: string;
+      readonly status: string;
+      readonly drift: string;
+    }[];
+    readonly accountsWithoutInstance: readonly { readonly accountId: string; readonly name: string }[];
+  };
+  readonly summary: Record<string, number>;
+  readonly accounts: OrgJson['accounts'];
+}
+
+const NONE: MixedAccountSpec = {
+  ec2Missing: 0,
+  ec2Covered: 0,
+  adoptable: 0,
+  otherService: 0,
+  optedOut: 0,
+  conflicting: 0,
+  excluded: 0,
+};
+const SPECS: Record<string, MixedAccountSpec> = {
+  management: { ...NONE, ec2Missing: 2, ec2Covered: 1, otherService: 2 },
+  alpha: { ...NONE, ec2Missing: 3, adoptable: 1, conflicting: 1, optedOut: 1 },
+  beta: { ...NONE, ec2Missing: 1, ec2Covered: 2, excluded: 1 },
+  gamma: { ...NONE, ec2Missing: 4 },
+};
+
+let moto: MotoServer;
+let proxy: ProxyServer;
+let files: Awaited<ReturnType<typeof sharedFiles>>;
+let org: EmulatedOrganization;
+const made = new Map<string, MixedAccount>();
+
+beforeAll(async () => {
+  moto = await startMoto();
+  proxy = await startProxy({ targetUrl: moto.url, hooks: [assumeRoleChecks(moto.url)] });
+  files = await sharedFiles();
+  org = await createOrganization(moto.url, [
+    { name: 'alpha', inOu: true },
+    { name: 'beta', inOu: true },
+    { name: 'gamma' },
+  ]);
+  for (const account of [org.management, ...org.members]) {
+    const key = account === org.management ? 'management' : account.name;
+    made.set(account.accountId, await createMixedAccount(account.iam, SPECS[key] ?? NONE, key));
+  }
+  // gamma's administrators removed the role the organization reaches it through.
+  await gamma().iam.send(new DeleteRoleCommand({ RoleName: 'OrganizationAccountAccessRole' }));
+});
+
+afterAll(async () => {
+  org?.close();
+  await proxy?.close();
+  await moto?.stop();
+  await files?.remove();
+});
+
+function gamma() {
+  const found = org.members.find((member) => member.name === 'gamma');
+  if (found === undefined) throw new Error('no gamma');
+  return found;
+}
+
+/** The built CLI as a user runs it: moto through the standard variables, IAM and STS through the proxy. */
+function cli(...args: string[]) {
+  return runCli(
+    args,
+    cliEnv(files.dir, {
+      AWS_ENDPOINT_URL: moto.url,
+      AWS_ENDPOINT_URL_IAM: proxy.url,
+      AWS_ENDPOINT_URL_STS: proxy.url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+    }),
+  );
+}
+
+/** What the proxy saw while `work` ran: STS and IAM actions. */
+async function calls<T>(work: () => Promise<T>) {
+  const start = proxy.calls.length;
+  const result = await work();
+  const seen = proxy.calls.slice(start);
+  return {
+    result,
+    sts: seen.filter((call) => call.service === 'sts').map((call) => call.action),
+    iam: seen.filter((call) => call.service === 'iam').map((call) => call.action),
+  };
+}
+
+async function hasProfile(iam: IAMClient, name: string): Promise<boolean> {
+  try {
+    await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
+    return true;
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) return false;
+    throw error;
+  }
+}
+
+/** What each reachable account must report: the spec's counts; members also hold OrganizationAccountAccessRole. */
+function expectedSummary(accountId: string) {
+  const account = made.get(accountId);
+  if (account === undefined) throw new Error(`nothing made in ${accountId}`);
+  const extra = accountId === org.management.accountId ? 0 : 1;
+  return { ...account.expected, scanned: account.expected.scanned + extra };
+}
+
+describe('scan --org and fix --org through the built CLI', () => {
+  it('scan --org --json reports every account, the management account on its own credentials, the unreachable one with its error code, and exits 1', async () => {
+    // Act
+    const { result: run, sts, iam } = await calls(() => cli('scan', '--org', '--json'));
+
+    // Assess
+    expect(run.code, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout) as OrgJson;
+    const reachable = [org.management, ...org.members.filter((member) => member.name !== 'gamma')];
+    expect(report.summary).toEqual({
+      accounts: 4,
+      scanned: 3,
+      unreachable: 1,
+      missing: reachable.reduce((sum, account) => sum + expectedSummary(account.accountId).missing, 0),
+      conflicts: reachable.reduce((sum, account) => sum + expectedSummary(account.accountId).conflicts, 0),
+    });
+    expect(report.accounts.map((entry) => entry.accountId).sort()).toEqual(
+      [org.management, ...org.members].map((account) => account.accountId).sort(),
+    );
+    for (const account of reachable) {
+      expect(report.accounts.find((entry) => entry.accountId === account.accountId)).toEqual({
+        accountId: account.accountId,
+        name: account.name,
+        status: 'scanned',
+        summary: expectedSummary(account.accountId),
+      });
+    }
+    const unreachable = report.accounts.find((entry) => entry.accountId === gamma().accountId);
+    expect(unreachable).toMatchObject({ name: 'gamma', status: 'unreachable' });
+    expect(unreachable?.error).toMatch(/^AccessDenied: .*sts:AssumeRole.*OrganizationAccountAccessRole/);
+    expect(unreachable).not.toHaveProperty('summary');
+    // The cost: one AssumeRole per member (none for the caller's own account); per reachable account, one page
+    // of each listing plus one GetInstanceProfile per same-name profile to read (alpha's adoptable and conflict).
+    expect(sts.filter((action) => action === 'AssumeRole')).toHaveLength(3);
+    expect(sts.filter((action) => action !== 'AssumeRole')).toEqual(['GetCallerIdentity']);
+    const pages = 3 * 2 * Math.ceil(10 / PAGE_SIZE);
+    expect(iam).toHaveLength(pages + 2);
+  });
+
+  it('scan --org narrows to --ou and --accounts, and prints a line per account with the totals', async () => {
+    // Act
+    const byOu = await cli('scan', '--org', '--ou', org.ouId, '--json');
+    const byId = await cli('scan', '--org', '--accounts', org.management.accountId, '--concurrency', '1');
+
+    // Assess
+    const ou = JSON.parse(byOu.stdout) as OrgJson;
+    expect(ou.accounts.map((entry) => entry.name).sort()).toEqual(['alpha', 'beta']);
+    expect(ou.summary).toMatchObject({ accounts: 2, scanned: 2, unreachable: 0 });
+    expect(byId.code).toBe(1);
+    expect(byId.stdout).toMatch(
+      new RegExp(`\\n  ${org.management.accountId}  ${org.management.name} +scanned +2 +0 *\\n`),
+    );
+    expect(byId.stdout).toContain('Organization: 1 accounts, scanned 1, unreachable 0; missing 2, conflicts 0.');
+  });
+
+  it('refuses bad --org options with exit code 2, and fix --org without --yes off a terminal', async () => {
+    // Act
+    const runs = await Promise.all([
+      cli('scan', '--accounts', '123456789012'),
+      cli('scan', '--org', '--concurrency', '0'),
+      cli('scan', '--org', '--accounts', '12345'),
+      cli('scan', '--org', '--accounts', '999999999999'),
+      cli('fix', '--org'),
+    ]);
+
+    // Assess
+    expect(runs.map((run) => run.code)).toEqual([2, 2, 2, 2, 2]);
+    expect(runs.map((run) => run.stderr.split('\n')[0])).toEqual([
+      'auto-instance-profile scan: --accounts goes with --org (see auto-instance-profile scan --help)',
+      'auto-instance-profile scan: --concurrency must be a whole number from 1 to 64, not "0" (see auto-instance-profile scan --help)',
+      'auto-instance-profile scan: --accounts takes 12-digit account IDs, not "12345" (see auto-instance-profile scan --help)',
+      'auto-instance-profile scan: not an active account of the organization: 999999999999 (see auto-instance-profile scan --help)',
+      'auto-instance-profile fix: fix changes IAM: pass --yes to confirm when not on a terminal (see auto-instance-profile fix --help)',
+    ]);
+  });
+
+  it('fix --org --yes creates exactly the missing profiles in reachable accounts, nothing in the unreachable one; a rescan finds nothing missing', async () => {
+    // Prepare
+    const reachable = [org.management, ...org.members.filter((member) => member.name !== 'gamma')];
+    const missingBefore = reachable.reduce((sum, account) => sum + expectedSummary(account.accountId).missing, 0);
+
+    // Act
+    const { result: fix, iam: fixCalls } = await calls(() => cli('fix', '--org', '--yes', '--json'));
+    const rescan = await cli('scan', '--org', '--json');
+
+    // Assess
+    const fixed = JSON.parse(fix.stdout) as OrgJson;
+    // Conflicts remain and gamma is out of reach: exit code 1.
+    expect(fix.code, fix.stderr).toBe(1);
+    expect(fixed.summary).toMatchObject({ accounts: 4, scanned: 3, unreachable: 1, created: missingBefore });
+    for (const account of reachable) {
+      const entry = fixed.accounts.find((candidate) => candidate.accountId === account.accountId);
+      expect(entry?.summary?.created).toBe(expectedSummary(account.accountId).missing);
+      const names = made.get(account.accountId)?.names;
+      for (const role of [...(names?.ec2Missing ?? []), ...(names?.adoptable ?? [])]) {
+        expect(await hasProfile(account.iam, role)).toBe(true);
+      }
+    }
+    for (const role of made.get(gamma().accountId)?.names.ec2Missing ?? []) {
+      expect(await hasProfile(gamma().iam, role)).toBe(false);
+    }
+    // Every IAM call is one the least-privilege member role (infra/org-access-role.ts) is granted.
+    expectGranted(fixCalls, MEMBER_ROLE_IAM_PERMISSIONS);
+    expect(fixCalls).toContain('CreateInstanceProfile');
+    // The cost: the scan's calls (as above: 8), then CreateInstanceProfile and AddRoleToInstanceProfile for each
+    // profile created, AddRoleToInstanceProfile alone for each empty profile of ours linked: the scan's facts suffice.
+    const creates = reachable.reduce(
+      (sum, account) => sum + (made.get(account.accountId)?.names.ec2Missing.length ?? 0),
+      0,
+    );
+    const links = reachable.reduce(
+      (sum, account) => sum + (made.get(account.accountId)?.names.adoptable.length ?? 0),
+      0,
+    );
+    expect(fixCalls).toHaveLength(8 + 2 * creates + links);
+    const after = JSON.parse(rescan.stdout) as OrgJson;
+    expect(after.summary).toMatchObject({ scanned: 3, unreachable: 1, missing: 0 });
+    expect(after.accounts.filter((entry) => entry.status === 'scanned').map((entry) => entry.summary?.missing)).toEqual(
+      [0, 0, 0],
+    );
+  });
+});
+
+describe('doctor --org through the built CLI', () => {
+  it("reports the StackSet's instances, a targeted account without one, and each reachable account's doctor summary as doctor gives it", async () => {
+    // Prepare: the organization stack's outputs name the StackSet and its OU; the StackSet deploys to alpha and
+    // beta; gamma joins the OU afterwards, without an instance.
+    const config = { region: 'us-east-1', endpoint: moto.url, credentials: org.management.credentials };
+    const cloudformation = new CloudFormationClient(config);
+    const organizations = new OrganizationsClient(config);
+    const topic = JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } });
+    await cloudformation.send(
+      new CreateStackCommand({
+        StackName: 'AutoInstanceProfileOrg',
+        TemplateBody: JSON.stringify({
+          Resources: { Topic: { Type: 'AWS::SNS::Topic' } },
+          Outputs: {
+            StackSetName: { Value: 'AutoInstanceProfile' },
+            CallAs: { Value: 'SELF' },
+            DeploymentTargets: { Value: org.ouId },
+          },
+        }),
+      }),
+    );
+    await cloudformation.send(
+      new CreateStackSetCommand({
+        StackSetName: 'AutoInstanceProfile',
+        TemplateBody: topic,
+        PermissionModel: 'SERVICE_MANAGED',
+        AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+      }),
+    );
+    await cloudformation.send(
+      new CreateStackInstancesCommand({
+        StackSetName: 'AutoInstanceProfile',
+        DeploymentTargets: { OrganizationalUnitIds: [org.ouId] },
+        Regions: ['us-east-1'],
+      }),
+    );
+    await organizations.send(
+      new MoveAccountCommand({
+        AccountId: gamma().accountId,
+        SourceParentId: org.rootId,
+        DestinationParentId: org.ouId,
+      }),
+    );
+    cloudformation.destroy();
+    organizations.destroy();
+    const members = org.members.filter((member) => member.name !== 'gamma');
+
+    // Act
+    const run = await cli('doctor', '--org', '--json');
+    const single = await Promise.all(
+      [org.management, ...members].map(async (account) => {
+        const { accessKeyId, secretAccessKey, sessionToken } = account.credentials;
+        const alone = await runCli(
+          ['doctor', '--json'],
+          cliEnv(files.dir, {
+            AWS_ENDPOINT_URL: moto.url,
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: accessKeyId,
+            AWS_SECRET_ACCESS_KEY: secretAccessKey,
+            ...(sessionToken === undefined ? {} : { AWS_SESSION_TOKEN: sessionToken }),
+          }),
+        );
+        return [account.accountId, JSON.parse(alone.stdout) as DoctorJson] as const;
+      }),
+    );
+
+    // Assess
+    expect(run.code, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout) as OrgDoctorJson;
+    expect(report.stackSet).toMatchObject({
+      name: 'AutoInstanceProfile',
+      callAs: 'SELF',
+      source: 'organization stack',
+      targets: [org.ouId],
+      accountsWithoutInstance: [{ accountId: gamma().accountId, name: 'gamma' }],
+    });
+    expect(report.stackSet.instances.map((instance) => instance.accountId).sort()).toEqual(
+      members.map((member) => member.accountId).sort(),
+    );
+    for (const instance of report.stackSet.instances) {
+      expect(instance).toMatchObject({ region: 'us-east-1', status: 'CURRENT', drift: 'NOT_CHECKED' });
+    }
+    expect(report.summary).toMatchObject({
+      accounts: 4,
+      scanned: 3,
+      unreachable: 1,
+      instances: 2,
+      unhealthyInstances: 0,
+      accountsWithoutInstance: 1,
+    });
+    for (const [accountId, alone] of single) {
+      expect(report.accounts.find((entry) => entry.accountId === accountId)).toMatchObject({
+        status: 'scanned',
+        summary: { ...alone.summary, stack: alone.stack },
+      });
+    }
+    expect(report.accounts.find((entry) => entry.accountId === gamma().accountId)?.error).toMatch(/^AccessDenied: /);
+  });
+});
