@@ -236,10 +236,11 @@ export function toCdkEventPattern(pattern: object): EventPattern {
 const REMEDIATOR_WILDCARD_REASONS: Readonly<Record<IamResourceType, string>> = {
   role:
     'The remediator acts on any role created in this account; role names are not known in advance. ' +
-    'The role/* pattern is limited to this account, to reads and to PassRole, which AddRoleToInstanceProfile requires.',
+    'The role/* pattern is limited to this account, to reads and to PassRole to EC2 (iam:PassedToService), which AddRoleToInstanceProfile requires.',
   'instance-profile':
     'The remediator creates a profile named after each new role, so profile names are not known in advance. ' +
-    'The instance-profile/* pattern is limited to this account; creating and tagging require the request to tag the ' +
-    'profile as ours (aws:RequestTag), and removing a role or deleting a profile require it to be tagged as ours (aws:ResourceTag).',
+    'The instance-profile/* pattern is limited to this account; creating requires the request to tag the profile as ours ' +
+    '(aws:RequestTag), tagging requires that and the profile to be ours, and adding or removing a role or deleting a profile ' +
+    "require it to be tagged as ours (aws:ResourceTag), as in Karpenter's controller policy.",
   '*': 'GetAccountAuthorizationDetails has no resource type: it can only be granted on "*". It is a read.',
 };

@@ -32,12 +32,13 @@ import type { IamSender } from './client.js';
 import type { IamPermission } from './permissions.js';
 
 /**
- * The IAM actions this module calls. GetAccountAuthorizationDetails has no resource type, so it is
- * granted on `*`; it is read-only. Note that it also returns every role's inline and attached policies.
+ * The IAM actions this module calls. Neither has a resource type in the Service Authorization Reference, so
+ * both are granted on `*` (as Karpenter's AllowUnscopedInstanceProfileListAction grants ListInstanceProfiles);
+ * both only read. Note that GetAccountAuthorizationDetails also returns every role's inline and attached policies.
  */
 export const LIST_ACCOUNT_PERMISSIONS: readonly IamPermission[] = [
   { action: 'iam:GetAccountAuthorizationDetails', resource: '*' },
-  { action: 'iam:ListInstanceProfiles', resource: 'instance-profile' },
+  { action: 'iam:ListInstanceProfiles', resource: '*' },
 ];
 
 /** The largest page IAM returns (its default is 100). */
