@@ -7,6 +7,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -24,6 +25,7 @@ import {
 } from '../core/pipeline-settings.js';
 import { Monitoring } from './monitoring.js';
 import { type AutoInstanceProfileProps, type ResolvedProps, resolveProps } from './props.js';
+import { denyOtherSenders } from './queue-senders.js';
 import { Reconcile } from './reconcile.js';
 import { guardIamEventRegion } from './region-guard.js';
 import { ServiceFunction } from './service-function.js';
@@ -77,6 +79,12 @@ export class AutoInstanceProfile extends Construct {
   public readonly reconcile: Reconcile;
   /** The trail, when `createTrail` is set. */
   public readonly trail: ManagementEventsTrail | undefined;
+  /**
+   * The role to assume for moving dead letters back to the settle queue (StartMessageMoveTask): besides the
+   * rules and the reconcile pass, the only sender the settle queue accepts. Principals of this account that
+   * their own policies allow `sts:AssumeRole` on it may use it.
+   */
+  public readonly redriveRole: Role;
 
   constructor(scope: Construct, id: string, props: AutoInstanceProfileProps = {}) {
     super(scope, id);
@@ -114,6 +122,13 @@ export class AutoInstanceProfile extends Construct {
       environment: functionEnvironment(settings),
       runAfter: [this.remediator],
     });
+
+    this.redriveRole = this.createRedriveRole();
+    denyOtherSenders(
+      { settle: this.queue, immediate: this.deleteQueue, deadLetter: this.deadLetterQueue },
+      { settle: this.rule, immediate: this.deleteRule },
+      { reconcile: this.reconcile.reconcileFunction.role, redrive: this.redriveRole },
+    );
 
     const monitoring = new Monitoring(this, 'Monitoring', {
       function: this.function,
@@ -156,6 +171,26 @@ export class AutoInstanceProfile extends Construct {
       targets: [new SqsQueue(queue, { deadLetterQueue: this.deadLetterQueue })],
     });
     return { queue, rule };
+  }
+
+  /** A role that may move the dead-letter queue's messages to the settle queue, and do nothing else. */
+  private createRedriveRole(): Role {
+    const role = new Role(this, 'RedriveRole', {
+      assumedBy: new AccountRootPrincipal(),
+      description:
+        'auto-instance-profile: moves messages from the dead-letter queue back to the settle queue (StartMessageMoveTask)',
+    });
+    this.deadLetterQueue.grant(
+      role,
+      'sqs:StartMessageMoveTask',
+      'sqs:ListMessageMoveTasks',
+      'sqs:CancelMessageMoveTask',
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+    );
+    this.queue.grant(role, 'sqs:SendMessage', 'sqs:GetQueueAttributes');
+    return role;
   }
 
   private createRemediator(settings: ResolvedProps): ServiceFunction {
