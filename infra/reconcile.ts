@@ -177,6 +177,7 @@ const RECONCILE_WILDCARD_REASONS = {
     'The pass reads the same-name profile of a candidate role (GetInstanceProfile): profile names are not known in ' +
     'advance. It is a read, limited to this account.',
   '*':
-    'GetAccountAuthorizationDetails and ListInstanceProfiles have no resource type: they can only be granted on "*". ' +
-    'Both are reads: the calls that list roles with their trust policy, tags and profiles, and every profile with its roles.',
+    'GetAccountAuthorizationDetails, ListInstanceProfiles and CloudTrail LookupEvents have no resource type: they can only be ' +
+    'granted on "*". All are reads: the calls that list roles with their trust policy, tags and profiles, every profile with ' +
+    'its roles, and the CreateRole events that say who created a candidate role.',
 } as const;

@@ -1,3 +1,4 @@
+import { CREATED_BY_PERMISSIONS } from '../created-by.js';
 import { APPLY_PLAN_PERMISSIONS } from './apply-plan.js';
 import { LIST_ACCOUNT_PERMISSIONS } from './list-account.js';
 import type { IamPermission } from './permissions.js';
@@ -22,11 +23,12 @@ export const REMEDIATOR_PERMISSIONS: readonly IamPermission[] = [
 ];
 
 /**
- * Every action the reconcile function calls, from the modules that call them: the account listing, and
- * GetInstanceProfile for the roles whose same-name profile must be read. It only reads: the remediator acts
- * on what it sends.
+ * Every action the reconcile function calls, from the modules that call them: the account listing,
+ * GetInstanceProfile for the roles whose same-name profile must be read, and CloudTrail's LookupEvents to
+ * learn who created a candidate. It only reads: the remediator acts on what it sends.
  */
 export const RECONCILE_PERMISSIONS: readonly IamPermission[] = [
   ...LIST_ACCOUNT_PERMISSIONS,
   ...READ_PROFILE_PERMISSIONS,
+  ...CREATED_BY_PERMISSIONS,
 ];

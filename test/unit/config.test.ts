@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       serviceRoleArn: undefined,
       iamRetry: { mode: 'standard', maxAttempts: 3 },
       batchConcurrency: 4,
+      unknownCreator: 'remediate',
     });
   });
 
@@ -31,6 +32,7 @@ describe('loadConfig', () => {
       AWS_RETRY_MODE: 'adaptive',
       AWS_MAX_ATTEMPTS: '5',
       BATCH_CONCURRENCY: '1',
+      UNKNOWN_CREATOR: 'Skip',
     });
 
     // Assess
@@ -42,6 +44,7 @@ describe('loadConfig', () => {
       serviceRoleArn: 'arn:aws:iam::123456789012:role/AutoInstanceProfile-FunctionRole',
       iamRetry: { mode: 'adaptive', maxAttempts: 5 },
       batchConcurrency: 1,
+      unknownCreator: 'skip',
     });
   });
 
@@ -75,6 +78,7 @@ describe('loadConfig', () => {
     [{ EXCLUDED_PATH_PREFIXES: ',' }, /EXCLUDED_PATH_PREFIXES/],
     [{ IGNORED_CALLERS: ' , ' }, /IGNORED_CALLERS/],
     [{ BATCH_CONCURRENCY: '0' }, /BATCH_CONCURRENCY/],
+    [{ UNKNOWN_CREATOR: 'ask' }, /UNKNOWN_CREATOR must be remediate or skip/],
     [{ BATCH_CONCURRENCY: '11' }, /BATCH_CONCURRENCY/],
     [{ BATCH_CONCURRENCY: '2.5' }, /BATCH_CONCURRENCY/],
   ])('rejects %o', (env, message) => {
