@@ -88,6 +88,12 @@ export interface ScanDeps {
   readonly creators?: CreatorFinder;
   /** Called with each page's candidates, once decided, before the next page is read. @default - none */
   readonly onCandidates?: (candidates: readonly RoleDecision[]) => Promise<void>;
+  /**
+   * Keep the candidates for the report (`missing`, `conflicts`), as the CLI's `fix` needs them. Without,
+   * the report only counts them: `onCandidates` has had each, and memory holds one page at a time.
+   * @default true
+   */
+  readonly keepCandidates?: boolean;
 }
 
 /** Reads one instance profile with its tags and roles. */
@@ -99,7 +105,7 @@ export async function scanAccount(deps: ScanDeps, scanId: string = randomUUID())
   const now = (deps.now ?? (() => new Date()))();
   const pages = { roles: 0, profiles: 0 };
   let reads = 0;
-  const tally = new Tally();
+  const tally = new Tally(deps.keepCandidates ?? true);
   const progress = () => deps.onProgress?.({ pages: pages.roles + pages.profiles, rolesSeen: tally.scanned });
 
   // IAM names are unique case-insensitively: a profile `App` is in the way of a role `app`.
@@ -215,14 +221,18 @@ export function classify(decisions: readonly RoleDecision[]): Classification {
   return tally.classification();
 }
 
-/** {@link classify}, one decision at a time: counts every decision, keeps only the candidates. */
+/** {@link classify}, one decision at a time: counts every decision, keeps only the candidates (if `keep`). */
 export class Tally {
   private readonly missing: MissingProfile[] = [];
   private readonly conflicts: Conflict[] = [];
+  private missingCount = 0;
+  private conflictCount = 0;
   private ec2Roles = 0;
   private optedOut = 0;
   /** Decisions counted so far. */
   public scanned = 0;
+
+  constructor(private readonly keep: boolean = true) {}
 
   /** Counts one decision. */
   add(decision: RoleDecision): void {
@@ -231,11 +241,13 @@ export class Tally {
     switch (plan.kind) {
       case 'create':
       case 'adopt':
-        this.missing.push({ ...decision, plan });
+        if (this.keep) this.missing.push({ ...decision, plan });
+        this.missingCount++;
         this.ec2Roles++;
         break;
       case 'conflict':
-        this.conflicts.push({ ...decision, plan });
+        if (this.keep) this.conflicts.push({ ...decision, plan });
+        this.conflictCount++;
         this.ec2Roles++;
         break;
       case 'nothing':
@@ -256,8 +268,8 @@ export class Tally {
       summary: {
         scanned: this.scanned,
         ec2Roles: this.ec2Roles,
-        missing: this.missing.length,
-        conflicts: this.conflicts.length,
+        missing: this.missingCount,
+        conflicts: this.conflictCount,
         optedOut: this.optedOut,
         created: 0,
       },

@@ -73,8 +73,10 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
   let queued = 0;
   let sqsCalls = 0;
   const notQueued: (SendResult['failed'][number] & { readonly role: string | undefined })[] = [];
+  const conflicts: string[] = [];
   const send = async (candidates: readonly RoleDecision[]) => {
     const names = candidates.map((decision) => decision.roleName);
+    conflicts.push(...candidates.filter((c) => c.plan.kind === 'conflict').map((c) => c.roleName));
     const sent = await sendAll(
       deps.sqs,
       deps.queueUrl,
@@ -88,11 +90,11 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
     notQueued.push(...sent.failed.map((failure) => ({ role: names[Number(failure.id.slice(1))], ...failure })));
   };
   const report = await scanAccount(
-    { iam: deps.iam, config: deps.config, now: () => now, creators, onCandidates: send },
+    { iam: deps.iam, config: deps.config, now: () => now, creators, onCandidates: send, keepCandidates: false },
     scanId,
   );
   const { summary, pages, iamCalls } = report;
-  const candidates = report.missing.length + report.conflicts.length;
+  const candidates = summary.missing + summary.conflicts;
   const creatorLookups = creators?.calls ?? 0;
   const line = {
     scanId,
@@ -100,7 +102,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
     ec2Roles: summary.ec2Roles,
     candidates,
     missing: summary.missing,
-    conflicts: report.conflicts.map((c) => c.roleName),
+    conflicts,
     optedOut: summary.optedOut,
     pages,
     iamCalls,
