@@ -258,6 +258,7 @@ export function functionEnvironment(settings: ResolvedProps): Record<string, str
     DRY_RUN: String(settings.dryRun),
     EXCLUDED_PATH_PREFIXES: settings.excludedPathPrefixes.join(','),
     IGNORED_CALLERS: settings.ignoredCallers.join(','),
+    UNKNOWN_CREATOR: settings.unknownCreator,
   };
 }
 

@@ -63,6 +63,7 @@ export const CONTEXT_SETTINGS = {
   alarmOnConflicts: { prop: 'alarmOnConflicts', read: readBoolean },
   reconcileSchedule: { prop: 'reconcileSchedule', read: readSchedule },
   reconcileAfterDeploy: { prop: 'reconcileAfterDeploy', read: readBoolean },
+  unknownCreator: { prop: 'unknownCreator', read: readText },
 } as const satisfies Readonly<Record<string, ContextSetting>>;
 
 /** A context key of the service's settings. */
