@@ -85,6 +85,7 @@ export const ORGANIZATION_CONTEXT_SETTINGS = {
   regionConcurrency: { prop: 'regionConcurrency', read: readText },
   alarmEmail: { prop: 'alarmEmail', read: readText },
   stackSetName: { prop: 'stackSetName', read: readText },
+  tagGuardPolicy: { prop: 'tagGuardPolicy', read: readBoolean },
 } as const satisfies Readonly<Record<string, ContextSetting<OrganizationProps>>>;
 
 /** Every context key this app reads: the service's, then the organization stack's. */
