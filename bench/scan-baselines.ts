@@ -5,7 +5,7 @@
  */
 import { type IAMClient, ListRolesCommand, type Role } from '@aws-sdk/client-iam';
 import type { Config } from '../core/config.js';
-import { type ListedRole, listProfilePages, PAGE_SIZE } from '../core/iam/list-account.js';
+import { type ListedRole, listProfilePages, PROFILE_PAGE_SIZE } from '../core/iam/list-account.js';
 import { readProfile, readRole, readRoleProfiles } from '../core/iam/read-state.js';
 import { type Classification, classify, decideListed, type ProfileReader, type RoleDecision } from '../core/scan.js';
 import { evaluateEc2Trust } from '../core/trust-policy.js';
@@ -85,7 +85,7 @@ async function listAllRoles(iam: IAMClient, onCall: () => void): Promise<Role[]>
   let marker: string | undefined;
   do {
     onCall();
-    const page = await iam.send(new ListRolesCommand({ MaxItems: PAGE_SIZE, Marker: marker }));
+    const page = await iam.send(new ListRolesCommand({ MaxItems: PROFILE_PAGE_SIZE, Marker: marker }));
     roles.push(...(page.Roles ?? []));
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker !== undefined);

@@ -6,7 +6,7 @@
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { DEFAULT_CONFIG } from '../core/config.js';
-import { PAGE_SIZE } from '../core/iam/list-account.js';
+import { PROFILE_PAGE_SIZE, ROLE_PAGE_SIZE } from '../core/iam/list-account.js';
 import { scanAccount } from '../core/scan.js';
 import { createMixedAccount, type MixedAccountSpec } from '../emulator/account.js';
 import { startIamProxy } from '../emulator/iam-faults.js';
@@ -58,7 +58,7 @@ export async function scanSection(roles: number): Promise<Section> {
       title: `The scan of a ${account.total.toLocaleString('en-US')}-role account`,
       method:
         `One account in moto: ${describe(mix(roles))}. The scan (\`core/scan.ts\`: GetAccountAuthorizationDetails and ListInstanceProfiles, ` +
-        `${PAGE_SIZE} a page, plus GetInstanceProfile where a same-name profile must be read) against the naive per-role method and ` +
+        `${ROLE_PAGE_SIZE} roles and ${PROFILE_PAGE_SIZE} profiles a page, plus GetInstanceProfile where a same-name profile must be read) against the naive per-role method and ` +
         `ListRoles with GetRole per EC2 role (\`bench/scan-baselines.ts\`, 8 at once), all giving the same answer; IAM calls counted by the proxy, ` +
         `wall time the median of ${RUNS}.`,
       figures: [

@@ -37,7 +37,19 @@ export interface Config {
    * (1 to 100; 100 creates until the quota is full). @default 95
    */
   readonly instanceProfileQuotaPercent: number;
+  /**
+   * `UNKNOWN_CREATOR`: what the reconcile pass does with a candidate whose creator it cannot learn (created
+   * before CloudTrail's 90-day event history, or beyond the pass's lookup budget): `remediate` gives it a
+   * profile as if no caller were ignored, `skip` leaves it alone. @default 'remediate'
+   */
+  readonly unknownCreator: UnknownCreatorPolicy;
 }
+
+/** What to do with a role whose creator is unknown. */
+export type UnknownCreatorPolicy = 'remediate' | 'skip';
+
+/** The values of `UNKNOWN_CREATOR`. */
+export const UNKNOWN_CREATOR_POLICIES: readonly UnknownCreatorPolicy[] = ['remediate', 'skip'];
 
 /** The SDK's retry settings for IAM, from its own variables AWS_RETRY_MODE and AWS_MAX_ATTEMPTS. */
 export interface IamRetrySettings {
@@ -56,6 +68,7 @@ export const DEFAULT_CONFIG: Config = {
   iamRetry: { mode: 'standard', maxAttempts: 3 },
   batchConcurrency: 4,
   instanceProfileQuotaPercent: DEFAULT_QUOTA_PERCENT,
+  unknownCreator: 'remediate',
 };
 
 /**
@@ -84,7 +97,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       DEFAULT_CONFIG.instanceProfileQuotaPercent,
       [1, 100],
     ),
+    unknownCreator: parseUnknownCreator(env, 'UNKNOWN_CREATOR', DEFAULT_CONFIG.unknownCreator),
   };
+}
+
+function parseUnknownCreator(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: UnknownCreatorPolicy,
+): UnknownCreatorPolicy {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  const policy = UNKNOWN_CREATOR_POLICIES.find((value) => value === raw);
+  if (policy === undefined) throw new ConfigError(`${name} must be remediate or skip, got "${env[name]}"`);
+  return policy;
 }
 
 function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

@@ -86,6 +86,7 @@ export interface Need {
 export type NothingReason =
   | 'own-call'
   | 'ignored-caller'
+  | 'creator-unknown'
   | 'role-gone'
   | 'opted-out'
   | 'excluded-path'
@@ -148,13 +149,19 @@ export type Decider = (facts: Facts, config: Config) => Plan | Need;
 /** Decides from the facts so far: a {@link Plan}, or the next fact it {@link Need}s. */
 export function decide(facts: Facts, config: Config): Plan | Need {
   const { origin } = facts.trigger;
-  if (origin.type === 'event') {
-    if (isOwnCall(origin.caller, config)) {
+  // An event's caller, or the creator a scan looked up: the same rules for both.
+  const caller = origin.type === 'event' ? origin.caller : origin.creator;
+  if (caller === 'unknown') {
+    if (DELIVERS_PROFILES[facts.trigger.kind] && config.unknownCreator === 'skip') {
+      return nothing('creator-unknown', 'who created the role is not known (older than CloudTrail’s event history)');
+    }
+  } else if (caller !== undefined) {
+    if (isOwnCall(caller, config)) {
       return nothing('own-call', 'the call was made by this service itself');
     }
     // Ignored callers are left alone when they create or change roles; their deletes still release
     // our profiles, since that only ever touches what we own and keeps their delete from failing.
-    const ignored = DELIVERS_PROFILES[facts.trigger.kind] ? ignoredCaller(origin.caller, config) : undefined;
+    const ignored = DELIVERS_PROFILES[facts.trigger.kind] ? ignoredCaller(caller, config) : undefined;
     if (ignored !== undefined)
       return nothing('ignored-caller', `made by ${ignored}, which is configured to be left alone`);
   }

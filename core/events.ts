@@ -76,6 +76,12 @@ export interface ScanOrigin {
   readonly type: 'scan';
   /** The scan's id: the correlation id of every log line about it. */
   readonly scanId?: string | undefined;
+  /**
+   * Who created the role, when the scan looked it up (core/created-by.ts): the caller of its CreateRole, or
+   * `'unknown'` (older than CloudTrail's event history, or beyond the pass's lookup budget). Undefined when
+   * the scan did not look (the CLI).
+   */
+  readonly creator?: Caller | 'unknown' | undefined;
 }
 
 /** Where a trigger came from. */
@@ -300,7 +306,8 @@ export function correlationOf(trigger: RoleTrigger): { readonly correlationId?: 
   };
 }
 
-function callerOf(identity: unknown): Caller {
+/** The {@link Caller} in CloudTrail's `userIdentity`; empty for anything that is not one. */
+export function callerOf(identity: unknown): Caller {
   if (!isRecord(identity)) return {};
   const session = isRecord(identity.sessionContext) ? identity.sessionContext : {};
   const issuer = isRecord(session.sessionIssuer) ? session.sessionIssuer : {};

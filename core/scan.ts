@@ -3,15 +3,20 @@
  * as a `found-by-scan` trigger, and sorts the answers into a {@link ScanReport}. It changes nothing; the
  * reconcile function sends its candidates to the remediator's queue, and the CLI's `fix` remediates them.
  *
- * Cost: one call per page of each listing (up to 1,000 roles or profiles a page), plus one
+ * Cost: one call per page of each listing (ROLE_PAGE_SIZE roles, PROFILE_PAGE_SIZE profiles a page), plus one
  * GetInstanceProfile per role that is in no profile while a profile of its name exists: the listing
- * shows that profile without its tags, and whose it is decides between adopting it and a conflict.
+ * shows that profile without its tags, and whose it is decides between adopting it and a conflict; with
+ * `creators`, the LookupEvents calls core/created-by.ts makes for the candidates.
+ *
+ * Memory: a page of roles at a time. Only candidates (missing profiles and conflicts) are kept; every other
+ * decision is counted and dropped, and `onCandidates` gets each page's candidates before the next page is read.
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
+import type { CreatorFinder } from './created-by.js';
 import { decide, type Facts, type NothingReason, type Plan, type ProfileSnapshot } from './decide.js';
 import { AutoInstanceProfileError } from './errors.js';
-import type { RoleTrigger } from './events.js';
+import type { RoleTrigger, ScanOrigin } from './events.js';
 import type { IamSender } from './iam/client.js';
 import { type ListedRole, listProfilePages, listRolePages } from './iam/list-account.js';
 import { readProfile } from './iam/read-state.js';
@@ -76,6 +81,19 @@ export interface ScanDeps {
   readonly now?: () => Date;
   /** Called after every page read. */
   readonly onProgress?: (progress: ScanProgress) => void;
+  /**
+   * Who created each candidate, so that `ignoredCallers` and our own role hold for a scan as for events.
+   * @default - not looked up (the CLI's scan and fix)
+   */
+  readonly creators?: CreatorFinder;
+  /** Called with each page's candidates, once decided, before the next page is read. @default - none */
+  readonly onCandidates?: (candidates: readonly RoleDecision[]) => Promise<void>;
+  /**
+   * Keep the candidates for the report (`missing`, `conflicts`), as the CLI's `fix` needs them. Without,
+   * the report only counts them: `onCandidates` has had each, and memory holds one page at a time.
+   * @default true
+   */
+  readonly keepCandidates?: boolean;
 }
 
 /** Reads one instance profile with its tags and roles. */
@@ -87,8 +105,8 @@ export async function scanAccount(deps: ScanDeps, scanId: string = randomUUID())
   const now = (deps.now ?? (() => new Date()))();
   const pages = { roles: 0, profiles: 0 };
   let reads = 0;
-  const decisions: RoleDecision[] = [];
-  const progress = () => deps.onProgress?.({ pages: pages.roles + pages.profiles, rolesSeen: decisions.length });
+  const tally = new Tally(deps.keepCandidates ?? true);
+  const progress = () => deps.onProgress?.({ pages: pages.roles + pages.profiles, rolesSeen: tally.scanned });
 
   // IAM names are unique case-insensitively: a profile `App` is in the way of a role `app`.
   const profileNames = new Set<string>();
@@ -104,13 +122,41 @@ export async function scanAccount(deps: ScanDeps, scanId: string = randomUUID())
   };
   for await (const page of listRolePages(iam)) {
     pages.roles++;
+    let candidates: { listed: ListedRole; decision: RoleDecision }[] = [];
     for (const listed of page) {
       const sameName = profileNames.has(listed.role.name.toLowerCase()) ? 'exists' : 'absent';
-      decisions.push(await decideListed(listed, sameName, config, { now, scanId }, read));
+      const decision = await decideListed(listed, sameName, config, { now, scanId }, read);
+      if (isCandidate(decision)) candidates.push({ listed, decision });
+      else tally.add(decision);
     }
+    if (deps.creators !== undefined && candidates.length > 0) {
+      const creators = await deps.creators.find(
+        candidates.map(({ listed }) => ({ ...listed.role, createDate: listed.createDate })),
+      );
+      candidates = await Promise.all(
+        candidates.map(async ({ listed, decision }) => {
+          const creator = creators.get(listed.role.name);
+          if (creator === undefined) return { listed, decision };
+          // Decided again with its creator; the same-name profile read the first time is not read again.
+          const profile = decision.known.sameNameProfile;
+          const reread: ProfileReader = (name) => (typeof profile === 'object' ? Promise.resolve(profile) : read(name));
+          const sameName = profileNames.has(listed.role.name.toLowerCase()) ? 'exists' : 'absent';
+          const context = { now, scanId, creator: creator.known ? creator.caller : ('unknown' as const) };
+          return { listed, decision: await decideListed(listed, sameName, config, context, reread) };
+        }),
+      );
+    }
+    const kept = candidates.map(({ decision }) => decision);
+    for (const decision of kept) tally.add(decision);
+    await deps.onCandidates?.(kept.filter(isCandidate));
     progress();
   }
-  return { ...classify(decisions), scanId, pages, iamCalls: pages.roles + pages.profiles + reads };
+  return { ...tally.classification(), scanId, pages, iamCalls: pages.roles + pages.profiles + reads };
+}
+
+/** Whether a decision makes the role a candidate: a profile to create or adopt, or a conflict. */
+function isCandidate(decision: RoleDecision): boolean {
+  return decision.plan.kind === 'create' || decision.plan.kind === 'adopt' || decision.plan.kind === 'conflict';
 }
 
 /**
@@ -122,11 +168,12 @@ export async function decideListed(
   listed: ListedRole,
   sameName: 'absent' | 'exists',
   config: Config,
-  context: { readonly now: Date; readonly scanId: string },
+  context: { readonly now: Date; readonly scanId: string; readonly creator?: ScanOrigin['creator'] },
   read: ProfileReader,
 ): Promise<RoleDecision> {
   const roleName = listed.role.name;
-  const trigger: RoleTrigger = { kind: 'found-by-scan', roleName, origin: { type: 'scan', scanId: context.scanId } };
+  const origin: ScanOrigin = { type: 'scan', scanId: context.scanId, creator: context.creator };
+  const trigger: RoleTrigger = { kind: 'found-by-scan', roleName, origin };
   let facts: Facts = {
     trigger,
     now: context.now,
@@ -160,6 +207,7 @@ const EC2_ROLE: Readonly<Record<NothingReason, boolean>> = {
   // Not reached from a scan of roles that exist; counted as not EC2 roles should that change.
   'own-call': false,
   'ignored-caller': false,
+  'creator-unknown': false,
   'role-gone': false,
   'not-in-profile': false,
   'held-by-unmanaged-profile': false,
@@ -175,25 +223,43 @@ const EC2_ROLE: Readonly<Record<NothingReason, boolean>> = {
 
 /** Sorts the decisions into the summary, the missing profiles and the conflicts. Pure. */
 export function classify(decisions: readonly RoleDecision[]): Classification {
-  const missing: MissingProfile[] = [];
-  const conflicts: Conflict[] = [];
-  let ec2Roles = 0;
-  let optedOut = 0;
-  for (const decision of decisions) {
+  const tally = new Tally();
+  for (const decision of decisions) tally.add(decision);
+  return tally.classification();
+}
+
+/** {@link classify}, one decision at a time: counts every decision, keeps only the candidates (if `keep`). */
+export class Tally {
+  private readonly missing: MissingProfile[] = [];
+  private readonly conflicts: Conflict[] = [];
+  private missingCount = 0;
+  private conflictCount = 0;
+  private ec2Roles = 0;
+  private optedOut = 0;
+  /** Decisions counted so far. */
+  public scanned = 0;
+
+  constructor(private readonly keep: boolean = true) {}
+
+  /** Counts one decision. */
+  add(decision: RoleDecision): void {
+    this.scanned++;
     const { plan } = decision;
     switch (plan.kind) {
       case 'create':
       case 'adopt':
-        missing.push({ ...decision, plan });
-        ec2Roles++;
+        if (this.keep) this.missing.push({ ...decision, plan });
+        this.missingCount++;
+        this.ec2Roles++;
         break;
       case 'conflict':
-        conflicts.push({ ...decision, plan });
-        ec2Roles++;
+        if (this.keep) this.conflicts.push({ ...decision, plan });
+        this.conflictCount++;
+        this.ec2Roles++;
         break;
       case 'nothing':
-        if (EC2_ROLE[plan.reason]) ec2Roles++;
-        if (plan.reason === 'opted-out') optedOut++;
+        if (EC2_ROLE[plan.reason]) this.ec2Roles++;
+        if (plan.reason === 'opted-out') this.optedOut++;
         break;
       case 'retry':
       case 'release':
@@ -202,16 +268,20 @@ export function classify(decisions: readonly RoleDecision[]): Classification {
         break;
     }
   }
-  return {
-    summary: {
-      scanned: decisions.length,
-      ec2Roles,
-      missing: missing.length,
-      conflicts: conflicts.length,
-      optedOut,
-      created: 0,
-    },
-    missing,
-    conflicts,
-  };
+
+  /** The summary and the candidates so far. */
+  classification(): Classification {
+    return {
+      summary: {
+        scanned: this.scanned,
+        ec2Roles: this.ec2Roles,
+        missing: this.missingCount,
+        conflicts: this.conflictCount,
+        optedOut: this.optedOut,
+        created: 0,
+      },
+      missing: [...this.missing],
+      conflicts: [...this.conflicts],
+    };
+  }
 }

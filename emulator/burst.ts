@@ -3,7 +3,8 @@
  * stack delivers them ({@link runEventSource}) against moto behind the IAM proxy with seeded faults; and
  * the end state it left in IAM. The fault tests and the bench run the same burst.
  */
-import { CreateRoleCommand, IAMClient, paginateListInstanceProfiles } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { listProfilePages } from '../core/iam/list-account.js';
 import type { Invocation } from './bundle-runner.js';
 import { bundleInvoker, type EventSourceRun, runEventSource } from './event-source.js';
 import { type FaultRates, iamRules, type RandomFaultKind, randomFaults } from './iam-faults.js';
@@ -122,19 +123,13 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
   }
 }
 
-/** Instance profiles as IAM holds them: every profile's name and the roles in it. */
+/** Instance profiles as IAM holds them: every profile's name and the roles in it, listed as the scan lists them. */
 export async function listProfiles(motoUrl: string): Promise<ReadonlyMap<string, readonly string[]>> {
   const iam = motoClient(motoUrl);
   const profiles = new Map<string, readonly string[]>();
   try {
-    for await (const page of paginateListInstanceProfiles({ client: iam }, {})) {
-      for (const profile of page.InstanceProfiles ?? []) {
-        if (profile.InstanceProfileName === undefined) continue;
-        profiles.set(
-          profile.InstanceProfileName,
-          (profile.Roles ?? []).map((role) => role.RoleName ?? ''),
-        );
-      }
+    for await (const page of listProfilePages(iam)) {
+      for (const profile of page) profiles.set(profile.name, profile.roleNames);
     }
   } finally {
     iam.destroy();

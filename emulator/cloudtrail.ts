@@ -16,6 +16,25 @@ import type { AwsCall, ProxyHook, ProxyRequest, ProxyResponse } from './proxy.js
 
 export { type CloudTrailRecord, MOTO_ACCOUNT_ID } from './cloudtrail-event.js';
 
+/**
+ * The `userIdentity` CloudTrail records for a call made by CloudFormation on a stack's behalf (as in
+ * test/fixtures/cloudtrail/create-role-by-cloudformation.json): sign a call with the access key
+ * {@link CLOUDFORMATION_ACCESS_KEY} and the hook records it as CloudFormation's.
+ */
+export const CLOUDFORMATION_IDENTITY: Readonly<Record<string, string>> = {
+  type: 'AssumedRole',
+  principalId: 'AROAEXAMPLEID:AWSCloudFormation',
+  arn: `arn:aws:sts::${MOTO_ACCOUNT_ID}:assumed-role/cfn-exec/AWSCloudFormation`,
+  accountId: MOTO_ACCOUNT_ID,
+  invokedBy: 'cloudformation.amazonaws.com',
+};
+
+/** The access key that makes the hook record a call as CloudFormation's (moto takes any key). */
+export const CLOUDFORMATION_ACCESS_KEY = 'cloudformation';
+
+/** CloudTrail's event history keeps management events this long; LookupEvents answers nothing older. */
+export const EVENT_HISTORY_DAYS = 90;
+
 /** What the CloudTrail hook needs. */
 export interface CloudTrailOptions {
   /** Publishes one event to the default bus (PutEvents); rejects if EventBridge did not take it. */
@@ -25,16 +44,36 @@ export interface CloudTrailOptions {
   /** @default MOTO_ACCOUNT_ID */
   readonly accountId?: string;
   readonly newId?: () => string;
+  /**
+   * The `userIdentity` to record for calls signed with an access key, in place of the account's root.
+   * @default { [CLOUDFORMATION_ACCESS_KEY]: CLOUDFORMATION_IDENTITY }
+   */
+  readonly identities?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
-/** The proxy hook that records IAM writes as CloudTrail does and publishes them. */
+/** LookupEvents' largest page, and its default. */
+const LOOKUP_PAGE_SIZE = 50;
+
+/**
+ * The proxy hook that records IAM writes as CloudTrail does and publishes them, and answers CloudTrail's
+ * LookupEvents from what it recorded (the event history), as the reconcile pass asks it who created a role.
+ */
 export function cloudTrail(options: CloudTrailOptions): ProxyHook {
   const accountId = options.accountId ?? MOTO_ACCOUNT_ID;
   const newId = options.newId ?? randomUUID;
+  const identities = options.identities ?? { [CLOUDFORMATION_ACCESS_KEY]: CLOUDFORMATION_IDENTITY };
+  const history: CloudTrailRecord[] = [];
   return {
+    onRequest(request) {
+      if (request.call?.service !== 'cloudtrail' || request.call.action !== 'LookupEvents') return undefined;
+      return lookupEvents(history, request.body, request.receivedAt);
+    },
     async onResponse(request, response) {
       if (request.call?.service !== 'iam' || !isWriteAction(request.call.action)) return undefined;
-      const record = toCloudTrailRecord(request.call, request, response, { accountId, eventId: newId() });
+      const identity = request.call.accessKeyId === undefined ? undefined : identities[request.call.accessKeyId];
+      const recorded = toCloudTrailRecord(request.call, request, response, { accountId, eventId: newId() });
+      const record = identity === undefined ? recorded : { ...recorded, userIdentity: { ...identity } };
+      history.push(record);
       try {
         await options.publish(toPutEventsEntry(record));
         options.onRecord?.(record);
@@ -170,6 +209,79 @@ export function toCloudTrailRecord(
           },
         }),
   });
+}
+
+/** LookupEvents' request, as far as the stand-in reads it. */
+interface LookupRequest {
+  readonly LookupAttributes?: readonly { readonly AttributeKey?: string; readonly AttributeValue?: string }[];
+  readonly StartTime?: number;
+  readonly EndTime?: number;
+  readonly MaxResults?: number;
+  readonly NextToken?: string;
+}
+
+/**
+ * LookupEvents over the recorded history, newest first, as CloudTrail answers it: one lookup attribute
+ * (EventName, ResourceName or Username), a time range in epoch seconds, pages of up to 50 with a NextToken.
+ * Nothing older than {@link EVENT_HISTORY_DAYS}.
+ */
+export function lookupEvents(history: readonly CloudTrailRecord[], body: Buffer, now: Date): ProxyResponse {
+  const input = JSON.parse(body.toString('utf8') || '{}') as LookupRequest;
+  const [attribute] = input.LookupAttributes ?? [];
+  const oldest = now.getTime() - EVENT_HISTORY_DAYS * 24 * 3600 * 1000;
+  const start = Math.max(oldest, (input.StartTime ?? 0) * 1000);
+  const end = input.EndTime === undefined ? Number.POSITIVE_INFINITY : input.EndTime * 1000;
+  const matching = history
+    .filter((record) => {
+      const time = new Date(record.eventTime).getTime();
+      return time >= start && time <= end && matchesAttribute(record, attribute);
+    })
+    .reverse();
+  const from = Number(input.NextToken ?? '0');
+  const size = Math.min(input.MaxResults ?? LOOKUP_PAGE_SIZE, LOOKUP_PAGE_SIZE);
+  const page = matching.slice(from, from + size);
+  const answer = {
+    Events: page.map((record) => ({
+      EventId: record.eventID,
+      EventName: record.eventName,
+      ReadOnly: String(record.readOnly),
+      EventTime: new Date(record.eventTime).getTime() / 1000,
+      EventSource: record.eventSource,
+      Username: record.userIdentity.userName ?? record.userIdentity.principalId,
+      Resources: resourcesOf(record),
+      CloudTrailEvent: JSON.stringify(record),
+    })),
+    ...(from + size < matching.length ? { NextToken: String(from + size) } : {}),
+  };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/x-amz-json-1.1' },
+    body: Buffer.from(JSON.stringify(answer)),
+  };
+}
+
+function matchesAttribute(
+  record: CloudTrailRecord,
+  attribute: NonNullable<LookupRequest['LookupAttributes']>[number] | undefined,
+): boolean {
+  if (attribute === undefined) return true;
+  const value = attribute.AttributeValue;
+  switch (attribute.AttributeKey) {
+    case 'EventName':
+      return record.eventName === value;
+    case 'ResourceName':
+      return resourcesOf(record).some((resource) => resource.ResourceName === value);
+    case 'Username':
+      return (record.userIdentity.userName ?? record.userIdentity.principalId) === value;
+    default:
+      return false;
+  }
+}
+
+/** The resources CloudTrail names for an IAM call: the role a role call names. */
+function resourcesOf(record: CloudTrailRecord): { ResourceType: string; ResourceName: string }[] {
+  const roleName = record.requestParameters?.roleName;
+  return typeof roleName === 'string' ? [{ ResourceType: 'AWS::IAM::Role', ResourceName: roleName }] : [];
 }
 
 /** The EventBridge PutEvents entry CloudTrail's delivery would produce for a record, on the default bus. */

@@ -7,6 +7,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -25,6 +26,7 @@ import {
 import { BUNDLES } from '../toolchain/bundles.mjs';
 import { Monitoring } from './monitoring.js';
 import { type AutoInstanceProfileProps, type ResolvedProps, resolveProps } from './props.js';
+import { denyOtherSenders } from './queue-senders.js';
 import { Reconcile } from './reconcile.js';
 import { guardIamEventRegion } from './region-guard.js';
 import { ServiceFunction } from './service-function.js';
@@ -75,6 +77,12 @@ export class AutoInstanceProfile extends Construct {
   public readonly reconcile: Reconcile;
   /** The trail, when `createTrail` is set. */
   public readonly trail: ManagementEventsTrail | undefined;
+  /**
+   * The role to assume for moving dead letters back to the settle queue (StartMessageMoveTask): besides the
+   * rules and the reconcile pass, the only sender the settle queue accepts. Principals of this account that
+   * their own policies allow `sts:AssumeRole` on it may use it.
+   */
+  public readonly redriveRole: Role;
 
   constructor(scope: Construct, id: string, props: AutoInstanceProfileProps = {}) {
     super(scope, id);
@@ -112,6 +120,13 @@ export class AutoInstanceProfile extends Construct {
       environment: functionEnvironment(settings),
       runAfter: [this.remediator],
     });
+
+    this.redriveRole = this.createRedriveRole();
+    denyOtherSenders(
+      { settle: this.queue, immediate: this.deleteQueue, deadLetter: this.deadLetterQueue },
+      { settle: this.rule, immediate: this.deleteRule },
+      { reconcile: this.reconcile.reconcileFunction.role, redrive: this.redriveRole },
+    );
 
     const monitoring = new Monitoring(this, 'Monitoring', {
       function: this.function,
@@ -154,6 +169,26 @@ export class AutoInstanceProfile extends Construct {
       targets: [new SqsQueue(queue, { deadLetterQueue: this.deadLetterQueue })],
     });
     return { queue, rule };
+  }
+
+  /** A role that may move the dead-letter queue's messages to the settle queue, and do nothing else. */
+  private createRedriveRole(): Role {
+    const role = new Role(this, 'RedriveRole', {
+      assumedBy: new AccountRootPrincipal(),
+      description:
+        'auto-instance-profile: moves messages from the dead-letter queue back to the settle queue (StartMessageMoveTask)',
+    });
+    this.deadLetterQueue.grant(
+      role,
+      'sqs:StartMessageMoveTask',
+      'sqs:ListMessageMoveTasks',
+      'sqs:CancelMessageMoveTask',
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+    );
+    this.queue.grant(role, 'sqs:SendMessage', 'sqs:GetQueueAttributes');
+    return role;
   }
 
   private createRemediator(settings: ResolvedProps): ServiceFunction {
@@ -222,6 +257,7 @@ export function functionEnvironment(settings: ResolvedProps): Record<string, str
     EXCLUDED_PATH_PREFIXES: settings.excludedPathPrefixes.join(','),
     IGNORED_CALLERS: settings.ignoredCallers.join(','),
     INSTANCE_PROFILE_QUOTA_PERCENT: String(settings.instanceProfileQuotaPercent),
+    UNKNOWN_CREATOR: settings.unknownCreator,
   };
 }
 
@@ -235,10 +271,11 @@ export function toCdkEventPattern(pattern: object): EventPattern {
 const REMEDIATOR_WILDCARD_REASONS: Readonly<Record<IamResourceType, string>> = {
   role:
     'The remediator acts on any role created in this account; role names are not known in advance. ' +
-    'The role/* pattern is limited to this account, to reads and to PassRole, which AddRoleToInstanceProfile requires.',
+    'The role/* pattern is limited to this account, to reads and to PassRole to EC2 (iam:PassedToService), which AddRoleToInstanceProfile requires.',
   'instance-profile':
     'The remediator creates a profile named after each new role, so profile names are not known in advance. ' +
-    'The instance-profile/* pattern is limited to this account; creating and tagging require the request to tag the ' +
-    'profile as ours (aws:RequestTag), and removing a role or deleting a profile require it to be tagged as ours (aws:ResourceTag).',
+    'The instance-profile/* pattern is limited to this account; creating requires the request to tag the profile as ours ' +
+    '(aws:RequestTag), tagging requires that and the profile to be ours, and adding or removing a role or deleting a profile ' +
+    "require it to be tagged as ours (aws:ResourceTag), as in Karpenter's controller policy.",
   '*': 'GetAccountAuthorizationDetails has no resource type: it can only be granted on "*". It is a read.',
 };

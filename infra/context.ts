@@ -64,6 +64,7 @@ export const CONTEXT_SETTINGS = {
   reconcileSchedule: { prop: 'reconcileSchedule', read: readSchedule },
   reconcileAfterDeploy: { prop: 'reconcileAfterDeploy', read: readBoolean },
   instanceProfileQuotaPercent: { prop: 'instanceProfileQuotaPercent', read: readNumber },
+  unknownCreator: { prop: 'unknownCreator', read: readText },
 } as const satisfies Readonly<Record<string, ContextSetting>>;
 
 /** A context key of the service's settings. */
@@ -85,6 +86,7 @@ export const ORGANIZATION_CONTEXT_SETTINGS = {
   regionConcurrency: { prop: 'regionConcurrency', read: readText },
   alarmEmail: { prop: 'alarmEmail', read: readText },
   stackSetName: { prop: 'stackSetName', read: readText },
+  tagGuardPolicy: { prop: 'tagGuardPolicy', read: readBoolean },
 } as const satisfies Readonly<Record<string, ContextSetting<OrganizationProps>>>;
 
 /** Every context key this app reads: the service's, then the organization stack's. */

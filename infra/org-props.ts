@@ -76,6 +76,14 @@ export interface OrganizationProps {
    * @default 'AutoInstanceProfile'
    */
   readonly stackSetName?: string;
+  /**
+   * Attach a service control policy to the targeted OUs that denies creating, tagging or untagging instance
+   * profiles with `auto-instance-profile:*` tag keys to every principal but the service's roles (the roles of the
+   * StackSet's stacks), so that no one else can mark a profile as the service's. Needs the organization's SCPs
+   * enabled; it also stops people from handing a profile over with `release` (which removes our tags).
+   * @default false
+   */
+  readonly tagGuardPolicy?: boolean;
 }
 
 /** The organization props with every default filled in, after validation. */
@@ -88,6 +96,7 @@ export interface ResolvedOrganizationProps {
   readonly regionConcurrency: RegionConcurrency;
   readonly alarmEmail: string | undefined;
   readonly stackSetName: string;
+  readonly tagGuardPolicy: boolean;
 }
 
 /** The documented defaults. */
@@ -98,6 +107,7 @@ export const DEFAULT_ORGANIZATION_PROPS = {
   failureTolerancePercentage: 10,
   regionConcurrency: 'SEQUENTIAL',
   stackSetName: STACK_SET_NAME,
+  tagGuardPolicy: false,
 } as const satisfies Partial<ResolvedOrganizationProps>;
 
 /** Fills in the defaults and throws an {@link InvalidSettingError} naming the prop if one is invalid. */
@@ -113,6 +123,7 @@ export function resolveOrganizationProps(props: OrganizationProps = {}): Resolve
     regionConcurrency: props.regionConcurrency ?? DEFAULT_ORGANIZATION_PROPS.regionConcurrency,
     alarmEmail: props.alarmEmail,
     stackSetName: props.stackSetName ?? DEFAULT_ORGANIZATION_PROPS.stackSetName,
+    tagGuardPolicy: props.tagGuardPolicy ?? DEFAULT_ORGANIZATION_PROPS.tagGuardPolicy,
   };
   validateTargets(resolved.organizationalUnitIds);
   oneOf('callAs', CALL_AS, resolved.callAs);

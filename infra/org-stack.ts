@@ -12,6 +12,7 @@ import { Aws, CfnMapping, CfnParameter, Fn, Stack, type StackProps, Token, Valid
 import { CfnStackSet } from 'aws-cdk-lib/aws-cloudformation';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { CfnPolicy } from 'aws-cdk-lib/aws-organizations';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import {
   AwsCustomResource,
@@ -34,6 +35,7 @@ import { DEPLOY_ORG_COMMAND, guardIamEventRegion } from './region-guard.js';
 import { FUNCTION_MEMORY_MB } from './service-function.js';
 import { AutoInstanceProfileStack } from './stack.js';
 import { MEMBER_PARAMETERS, StackSetMemberSynthesizer } from './stack-set-member.js';
+import { tagGuardDocument } from './tag-guard.js';
 
 export type { OrganizationProps } from './org-props.js';
 
@@ -70,6 +72,8 @@ export class AutoInstanceProfileOrgStack extends Stack {
   public readonly deploymentTargets: readonly string[];
   /** The organization settings, defaults filled in. */
   public readonly settings: ResolvedOrganizationProps;
+  /** The service control policy that keeps our tag keys to the service's roles; undefined unless `tagGuardPolicy`. */
+  public readonly tagGuardPolicy: CfnPolicy | undefined;
 
   constructor(scope: Construct, id: string, props: AutoInstanceProfileOrgStackProps = {}) {
     const { organization, service, ...stackProps } = props;
@@ -147,6 +151,17 @@ export class AutoInstanceProfileOrgStack extends Stack {
     });
     // Every account's stack reads its code from the bucket: the copies must be there before any stack is created.
     this.stackSet.node.addDependency(...this.code.copies);
+
+    this.tagGuardPolicy = this.settings.tagGuardPolicy
+      ? new CfnPolicy(this, 'TagGuardPolicy', {
+          name: `${this.settings.stackSetName}-tag-guard`,
+          type: 'SERVICE_CONTROL_POLICY',
+          description: 'Only auto-instance-profile may create, tag or untag instance profiles with its tag keys',
+          // Every role of the StackSet's stacks: their names start with the stack's, StackSet-<name>-<uuid>.
+          content: tagGuardDocument([`arn:${Aws.PARTITION}:iam::*:role/StackSet-${this.settings.stackSetName}-*`]),
+          targetIds: [...this.deploymentTargets],
+        })
+      : undefined;
 
     this.addOutputs();
   }

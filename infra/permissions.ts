@@ -5,7 +5,13 @@
 import { Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import type { IamCondition, IamPermission, IamResourceType } from '../core/iam/index.js';
+import {
+  conditionBlock,
+  conditionsOf,
+  type IamCondition,
+  type IamPermission,
+  type IamResourceType,
+} from '../core/iam/index.js';
 
 /** A statement id per resource type, so the policy reads as what it is. */
 const TYPE_SIDS: Readonly<Record<IamResourceType, string>> = {
@@ -14,12 +20,17 @@ const TYPE_SIDS: Readonly<Record<IamResourceType, string>> = {
   '*': 'AccountListings',
 };
 
-/** The suffix of a conditioned statement's id, by the condition key's kind. */
-function conditionSid(condition: IamCondition | undefined): string {
-  if (condition === undefined) return '';
-  if (condition.key.startsWith('aws:ResourceTag/')) return 'OnlyIfTaggedAsOurs';
-  if (condition.key.startsWith('aws:RequestTag/')) return 'OnlyIfRequestTagsAsOurs';
-  return `If${condition.key.replace(/[^A-Za-z0-9]/g, '')}`;
+/** The suffix of a conditioned statement's id, by the kinds of its condition keys. */
+function conditionSid(conditions: readonly IamCondition[]): string {
+  if (conditions.length === 0) return '';
+  return `OnlyIf${conditions.map(conditionName).join('And')}`;
+}
+
+function conditionName(condition: IamCondition): string {
+  if (condition.key.startsWith('aws:ResourceTag/')) return 'TaggedAsOurs';
+  if (condition.key.startsWith('aws:RequestTag/')) return 'RequestTagsAsOurs';
+  if (condition.key === 'iam:PassedToService') return 'PassedToEc2';
+  return condition.key.replace(/[^A-Za-z0-9]/g, '');
 }
 
 /**
@@ -27,9 +38,8 @@ function conditionSid(condition: IamCondition | undefined): string {
  * have no resource type.
  *
  * PassRole is covered by the `role/*` pattern: AddRoleToInstanceProfile requires it on the role, and
- * the function passes only roles of its own account. No `iam:PassedToService` condition is added:
- * AWS does not document that the PassRole check made by AddRoleToInstanceProfile carries that key,
- * and a condition on an absent key would deny every profile (see docs/deploy.md).
+ * the function passes only roles of its own account, only to EC2 (`iam:PassedToService`, which the
+ * Service Authorization Reference lists for AddRoleToInstanceProfile's PassRole check).
  */
 export function iamResourceArn(scope: IConstruct, type: IamResourceType): string {
   if (type === '*') return '*';
@@ -46,24 +56,25 @@ export function iamPolicyStatements(
 ): readonly PolicyStatement[] {
   const groups = new Map<
     string,
-    { type: IamResourceType; condition?: IamCondition | undefined; actions: Set<string> }
+    { type: IamResourceType; conditions: readonly IamCondition[]; actions: Set<string> }
   >();
-  for (const { action, resource, condition } of permissions) {
-    const key = `${resource} ${condition === undefined ? '' : JSON.stringify(condition)}`;
-    const group = groups.get(key) ?? { type: resource, condition, actions: new Set<string>() };
-    group.actions.add(action);
+  for (const permission of permissions) {
+    const conditions = conditionsOf(permission);
+    const key = `${permission.resource} ${conditions.length === 0 ? '' : JSON.stringify(conditions)}`;
+    const group = groups.get(key) ?? { type: permission.resource, conditions, actions: new Set<string>() };
+    group.actions.add(permission.action);
     groups.set(key, group);
   }
   return [...groups.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(
-      ([, { type, condition, actions }]) =>
+      ([, { type, conditions, actions }]) =>
         new PolicyStatement({
-          sid: `${TYPE_SIDS[type]}${conditionSid(condition)}`,
+          sid: `${TYPE_SIDS[type]}${conditionSid(conditions)}`,
           effect: Effect.ALLOW,
           actions: [...actions].sort(),
           resources: [iamResourceArn(scope, type)],
-          conditions: condition === undefined ? undefined : { [condition.test]: { [condition.key]: condition.value } },
+          conditions: conditionBlock(conditions),
         }),
     );
 }

@@ -6,7 +6,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { DEFAULT_CONFIG } from '../core/config.js';
+import { DEFAULT_CONFIG, UNKNOWN_CREATOR_POLICIES, type UnknownCreatorPolicy } from '../core/config.js';
 import { AutoInstanceProfileError } from '../core/errors.js';
 import {
   DEFAULT_MAX_CONCURRENCY,
@@ -128,6 +128,13 @@ export interface AutoInstanceProfileProps {
    * @default 95
    */
   readonly instanceProfileQuotaPercent?: number;
+  /**
+   * What the reconcile pass does with a role whose creator it cannot learn from CloudTrail's event history
+   * (created more than 90 days ago, or beyond the pass's lookup budget), so cannot hold to `ignoredCallers`:
+   * `'remediate'` gives it its profile, `'skip'` leaves it alone. See docs/deploy.md for the trade-off.
+   * @default 'remediate'
+   */
+  readonly unknownCreator?: UnknownCreatorPolicy;
 }
 
 /** The props with every default filled in, after validation. */
@@ -145,6 +152,7 @@ export interface ResolvedProps {
   readonly reconcileSchedule: ScheduleExpression | 'disabled';
   readonly reconcileAfterDeploy: boolean;
   readonly instanceProfileQuotaPercent: number;
+  readonly unknownCreator: UnknownCreatorPolicy;
 }
 
 /** What `reconcileSchedule` allows as an expression, for the prop and for its context key alike. */
@@ -168,6 +176,7 @@ export const DEFAULT_PROPS = {
   reconcileSchedule: ScheduleExpression.rate(Duration.days(1)),
   reconcileAfterDeploy: true,
   instanceProfileQuotaPercent: DEFAULT_CONFIG.instanceProfileQuotaPercent,
+  unknownCreator: DEFAULT_CONFIG.unknownCreator,
 } as const;
 
 /** Fills in the defaults and throws an {@link InvalidSettingError} naming the prop and its allowed values if one is invalid. */
@@ -186,6 +195,7 @@ export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProp
     reconcileSchedule: props.reconcileSchedule ?? DEFAULT_PROPS.reconcileSchedule,
     reconcileAfterDeploy: props.reconcileAfterDeploy ?? DEFAULT_PROPS.reconcileAfterDeploy,
     instanceProfileQuotaPercent: props.instanceProfileQuotaPercent ?? DEFAULT_PROPS.instanceProfileQuotaPercent,
+    unknownCreator: props.unknownCreator ?? DEFAULT_PROPS.unknownCreator,
   };
   validateSettleDelay(resolved.settleDelay);
   validateMaxConcurrency(resolved.maxConcurrency);
@@ -195,6 +205,13 @@ export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProp
   resolved.ignoredCallers.forEach(validateIgnoredCaller);
   validateReconcileSchedule(resolved.reconcileSchedule);
   validateQuotaPercent(resolved.instanceProfileQuotaPercent);
+  if (!UNKNOWN_CREATOR_POLICIES.includes(resolved.unknownCreator)) {
+    throw new InvalidSettingError(
+      'unknownCreator',
+      "must be 'remediate' or 'skip'",
+      JSON.stringify(resolved.unknownCreator),
+    );
+  }
   return resolved;
 }
 

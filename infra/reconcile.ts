@@ -172,9 +172,10 @@ export class Reconcile extends Construct {
 /** Why each IAM resource type is granted to the reconcile function on `<type>/*` or `*` (AwsSolutions-IAM5). */
 const RECONCILE_WILDCARD_REASONS = {
   'instance-profile':
-    'The pass lists every instance profile of the account (ListInstanceProfiles) and reads the same-name profile of a ' +
-    'candidate role (GetInstanceProfile): profile names are not known in advance. Both are reads, limited to this account.',
+    'The pass reads the same-name profile of a candidate role (GetInstanceProfile): profile names are not known in ' +
+    'advance. It is a read, limited to this account.',
   '*':
-    'GetAccountAuthorizationDetails has no resource type: it can only be granted on "*". It is a read, and the one call ' +
-    'that lists roles with their trust policy, tags and profiles, a page of up to 1,000 at a time.',
+    'GetAccountAuthorizationDetails, ListInstanceProfiles and CloudTrail LookupEvents have no resource type: they can only be ' +
+    'granted on "*". All are reads: the calls that list roles with their trust policy, tags and profiles, every profile with ' +
+    'its roles, and the CreateRole events that say who created a candidate role.',
 } as const;

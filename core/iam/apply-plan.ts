@@ -12,19 +12,27 @@ import {
 } from '@aws-sdk/client-iam';
 import type { ProfileSpec } from '../snapshots.js';
 import type { IamSender } from './client.js';
-import { type IamPermission, TAGGED_AS_OURS } from './permissions.js';
+import {
+  type IamPermission,
+  OWNED_AND_TAGGED_AS_OURS,
+  OWNED_PROFILE,
+  PASSED_TO_EC2,
+  TAGGED_AS_OURS,
+} from './permissions.js';
 
 /**
- * The IAM actions this module calls. Tags passed to CreateInstanceProfile need iam:TagInstanceProfile,
- * and AddRoleToInstanceProfile needs iam:PassRole on the role it adds. Creating and tagging are granted
- * only when the request tags the profile as ours; {@link tagProfile} (TagInstanceProfile) re-binds a leftover
- * of ours to the role that adopts it.
+ * The IAM actions this module calls, in the shape of Karpenter's controller policy (see permissions.ts).
+ * Tags passed to CreateInstanceProfile are authorised as iam:TagInstanceProfile, and AddRoleToInstanceProfile
+ * needs iam:PassRole on the role it adds (to EC2). Creating needs the request to tag the profile as ours;
+ * tagging needs that and the profile to be ours (so re-tagging an adopted leftover is allowed, and tagging
+ * anyone else's profile as ours is not); adding a role needs the profile to be ours. {@link tagProfile}
+ * (TagInstanceProfile) re-binds a leftover of ours to the role that adopts it.
  */
 export const APPLY_PLAN_PERMISSIONS: readonly IamPermission[] = [
   { action: 'iam:CreateInstanceProfile', resource: 'instance-profile', condition: TAGGED_AS_OURS },
-  { action: 'iam:TagInstanceProfile', resource: 'instance-profile', condition: TAGGED_AS_OURS },
-  { action: 'iam:AddRoleToInstanceProfile', resource: 'instance-profile' },
-  { action: 'iam:PassRole', resource: 'role' },
+  { action: 'iam:TagInstanceProfile', resource: 'instance-profile', condition: OWNED_AND_TAGGED_AS_OURS },
+  { action: 'iam:AddRoleToInstanceProfile', resource: 'instance-profile', condition: OWNED_PROFILE },
+  { action: 'iam:PassRole', resource: 'role', condition: PASSED_TO_EC2 },
 ];
 
 /** How a write went: `done`, or a state that calls for reading IAM again and re-deciding. */

@@ -1,13 +1,21 @@
+import { CREATED_BY_PERMISSIONS } from '../created-by.js';
 import { ACCOUNT_SUMMARY_PERMISSIONS } from './account-summary.js';
 import { APPLY_PLAN_PERMISSIONS } from './apply-plan.js';
 import { HAND_OVER_PERMISSIONS } from './hand-over.js';
 import { LIST_ACCOUNT_PERMISSIONS } from './list-account.js';
 import type { IamPermission } from './permissions.js';
-import { READ_STATE_PERMISSIONS, readStatePermission } from './read-state.js';
+import { READ_PROFILE_PERMISSIONS, READ_STATE_PERMISSIONS, readStatePermission } from './read-state.js';
 import { RELEASE_PERMISSIONS } from './release.js';
 
 export type { IamCondition, IamPermission, IamResourceType } from './permissions.js';
-export { OWNED_PROFILE, TAGGED_AS_OURS } from './permissions.js';
+export {
+  conditionBlock,
+  conditionsOf,
+  OWNED_AND_TAGGED_AS_OURS,
+  OWNED_PROFILE,
+  PASSED_TO_EC2,
+  TAGGED_AS_OURS,
+} from './permissions.js';
 
 /** Every IAM action the remediator calls, with its conditions: what its role is granted, exactly. */
 export const REMEDIATOR_PERMISSIONS: readonly IamPermission[] = [
@@ -18,12 +26,14 @@ export const REMEDIATOR_PERMISSIONS: readonly IamPermission[] = [
 ];
 
 /**
- * Every IAM action the reconcile function calls: the account listing, and GetInstanceProfile for the roles
- * whose same-name profile must be read. It only reads: the remediator acts on what it sends.
+ * Every action the reconcile function calls, from the modules that call them: the account listing,
+ * GetInstanceProfile for the roles whose same-name profile must be read, and CloudTrail's LookupEvents to
+ * learn who created a candidate. It only reads: the remediator acts on what it sends.
  */
 export const RECONCILE_PERMISSIONS: readonly IamPermission[] = [
   ...LIST_ACCOUNT_PERMISSIONS,
-  { action: 'iam:GetInstanceProfile', resource: 'instance-profile' },
+  ...READ_PROFILE_PERMISSIONS,
+  ...CREATED_BY_PERMISSIONS,
 ];
 
 /**

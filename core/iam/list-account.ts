@@ -1,8 +1,8 @@
 /**
  * Reads a whole account in pages, for the reconcile pass and the CLI's `scan` and `fix`. Its cost grows
  * with pages, not roles:
- * - GetAccountAuthorizationDetails with `Filter=Role` returns up to 1,000 roles a page, each with its
- *   trust policy (URL-encoded), path, tags and the instance profiles that hold it;
+ * - GetAccountAuthorizationDetails with `Filter=Role` returns the roles a page at a time ({@link ROLE_PAGE_SIZE}),
+ *   each with its trust policy (URL-encoded), path, tags and the instance profiles that hold it;
  * - ListInstanceProfiles returns every profile with its roles (no tags), up to 1,000 a page: the only way
  *   to know which roles have a same-name profile they are not in.
  *
@@ -19,7 +19,8 @@
  * Each also makes one GetInstanceProfile (iam:GetInstanceProfile) per role whose same-name profile must be
  * read: 42 here for the listings (the roles in no profile while that profile exists), 222 for the naive
  * way, which cannot tell which profiles exist. The listing reads them one at a time; the other two ran 8
- * roles at a time and are still slower. The listing's cost is 2 pages per 1,000 roles (1,000 profiles).
+ * roles at a time and are still slower. The listing's cost was then 2 pages per 1,000 roles (1,000 profiles); with
+ * role pages of {@link ROLE_PAGE_SIZE}, kept small so that a pass runs in bounded memory, it is 11.
  */
 import {
   GetAccountAuthorizationDetailsCommand,
@@ -32,22 +33,34 @@ import type { IamSender } from './client.js';
 import type { IamPermission } from './permissions.js';
 
 /**
- * The IAM actions this module calls. GetAccountAuthorizationDetails has no resource type, so it is
- * granted on `*`; it is read-only. Note that it also returns every role's inline and attached policies.
+ * The IAM actions this module calls. Neither has a resource type in the Service Authorization Reference, so
+ * both are granted on `*` (as Karpenter's AllowUnscopedInstanceProfileListAction grants ListInstanceProfiles);
+ * both only read. Note that GetAccountAuthorizationDetails also returns every role's inline and attached policies.
  */
 export const LIST_ACCOUNT_PERMISSIONS: readonly IamPermission[] = [
   { action: 'iam:GetAccountAuthorizationDetails', resource: '*' },
-  { action: 'iam:ListInstanceProfiles', resource: 'instance-profile' },
+  { action: 'iam:ListInstanceProfiles', resource: '*' },
 ];
 
-/** The largest page IAM returns (its default is 100). */
-export const PAGE_SIZE = 1000;
+/**
+ * Roles per GetAccountAuthorizationDetails page: IAM's default, not its maximum of 1,000. Each role comes with
+ * every inline policy (up to 10,240 characters, URL-encoded) and up to 50 tags, so a page of 1,000 can reach
+ * tens of MB, which the SDK holds several times over while it parses: a synthetic 29 MB page peaked at 346 MiB,
+ * above the function's 256 MB. A page of 100 costs 10 calls per 1,000 roles instead of 1
+ * (test/acceptance/reconcile-memory.test.ts measures the peak).
+ */
+export const ROLE_PAGE_SIZE = 100;
+
+/** Profiles per ListInstanceProfiles page: the largest, as a profile comes with its roles' names and little else. */
+export const PROFILE_PAGE_SIZE = 1000;
 
 /** One role as the listing shows it. */
 export interface ListedRole {
   readonly role: RoleSnapshot;
   /** Names of the instance profiles that hold the role. */
   readonly profileNames: readonly string[];
+  /** When IAM created the role: where to look for its CreateRole in CloudTrail. */
+  readonly createDate?: Date | undefined;
 }
 
 /** One instance profile as ListInstanceProfiles shows it: no tags. */
@@ -62,7 +75,7 @@ export async function* listRolePages(iam: IamSender): AsyncGenerator<readonly Li
   let marker: string | undefined;
   do {
     const page = await iam.send(
-      new GetAccountAuthorizationDetailsCommand({ Filter: ['Role'], MaxItems: PAGE_SIZE, Marker: marker }),
+      new GetAccountAuthorizationDetailsCommand({ Filter: ['Role'], MaxItems: ROLE_PAGE_SIZE, Marker: marker }),
     );
     yield (page.RoleDetailList ?? []).flatMap(listedRole);
     marker = page.IsTruncated ? page.Marker : undefined;
@@ -73,7 +86,7 @@ export async function* listRolePages(iam: IamSender): AsyncGenerator<readonly Li
 export async function* listProfilePages(iam: IamSender): AsyncGenerator<readonly ListedProfile[]> {
   let marker: string | undefined;
   do {
-    const page = await iam.send(new ListInstanceProfilesCommand({ MaxItems: PAGE_SIZE, Marker: marker }));
+    const page = await iam.send(new ListInstanceProfilesCommand({ MaxItems: PROFILE_PAGE_SIZE, Marker: marker }));
     yield (page.InstanceProfiles ?? []).flatMap((profile) =>
       profile.InstanceProfileName === undefined
         ? []
@@ -104,6 +117,7 @@ function listedRole(detail: RoleDetail): ListedRole[] {
       profileNames: (detail.InstanceProfileList ?? []).flatMap((profile) =>
         profile.InstanceProfileName === undefined ? [] : [profile.InstanceProfileName],
       ),
+      createDate: detail.CreateDate,
     },
   ];
 }

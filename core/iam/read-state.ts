@@ -15,11 +15,16 @@ import { tagsToRecord } from '../tags.js';
 import type { IamSender } from './client.js';
 import type { IamPermission } from './permissions.js';
 
+/** The IAM action {@link readProfile} calls: all that a scan reads besides the listings. */
+export const READ_PROFILE_PERMISSIONS: readonly IamPermission[] = [
+  { action: 'iam:GetInstanceProfile', resource: 'instance-profile' },
+];
+
 /** The IAM actions this module calls. */
 export const READ_STATE_PERMISSIONS: readonly IamPermission[] = [
   { action: 'iam:GetRole', resource: 'role' },
   { action: 'iam:ListInstanceProfilesForRole', resource: 'role' },
-  { action: 'iam:GetInstanceProfile', resource: 'instance-profile' },
+  ...READ_PROFILE_PERMISSIONS,
   { action: 'iam:ListAttachedRolePolicies', resource: 'role' },
   { action: 'iam:ListRolePolicies', resource: 'role' },
 ];

@@ -3,16 +3,20 @@
  * remediator's queue. It finds; the remediator decides again from current state and acts, with its
  * retries, DLQ, concurrency cap, logs and metrics. A candidate is every role whose decision is not
  * "nothing": a missing profile, or a conflict (reported again by the remediator, where its alarm sees it).
+ * Who created each candidate is looked up (core/created-by.ts), so that `ignoredCallers` hold as for events.
+ * Each page's candidates are sent as the page is read: a page that fails later loses nothing sent before it.
  */
 import { randomUUID } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../../core/config.js';
+import type { CreatorFinder } from '../../core/created-by.js';
 import { AutoInstanceProfileError } from '../../core/errors.js';
 import { reconcileMessage } from '../../core/events.js';
 import type { IamSender } from '../../core/iam/client.js';
 import type { Log } from '../../core/observability.js';
-import { type ScanSummary, scanAccount } from '../../core/scan.js';
-import { sendAll } from './send.js';
+import { type RoleDecision, type ScanSummary, scanAccount } from '../../core/scan.js';
+import type { Gauge } from '../metrics.js';
+import { type SendResult, sendAll } from './send.js';
 
 /** The metrics of one pass, each a value (not a count of one). */
 export type ReconcileMetricName =
@@ -21,12 +25,8 @@ export type ReconcileMetricName =
   | 'ConflictsFound'
   | 'CandidatesQueued'
   | 'CandidatesNotQueued'
-  | 'ScanIamCalls';
-
-/** Records one metric value. */
-export interface Gauge {
-  record(metric: ReconcileMetricName, value: number): void;
-}
+  | 'ScanIamCalls'
+  | 'CreatorLookups';
 
 /** What a pass needs from outside. */
 export interface ReconcileDeps {
@@ -36,7 +36,9 @@ export interface ReconcileDeps {
   readonly queueUrl: string;
   readonly config: Config;
   readonly log: Log;
-  readonly metrics: Gauge;
+  readonly metrics: Gauge<ReconcileMetricName>;
+  /** Who created each candidate, for this pass's time (CloudTrail's event history). @default - not looked up */
+  readonly creators?: (now: Date) => CreatorFinder;
   /** @default () => new Date() */
   readonly now?: () => Date;
   /** @default randomUUID */
@@ -51,6 +53,8 @@ export interface ReconcileResult {
   readonly queued: number;
   readonly pages: { readonly roles: number; readonly profiles: number };
   readonly iamCalls: number;
+  /** CloudTrail LookupEvents calls made to learn who created the candidates. */
+  readonly creatorLookups: number;
 }
 
 /** Some candidates could not be queued: the pass fails, so that it is retried and the Errors alarm sees it. */
@@ -61,34 +65,50 @@ export class ReconcileQueueError extends AutoInstanceProfileError {
   }
 }
 
-/** Scans, queues one message per candidate, logs one summary line and records the pass's metrics. */
+/** Scans, queues each page's candidates as it goes, logs one summary line and records the pass's metrics. */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
   const now = (deps.now ?? (() => new Date()))();
   const scanId = (deps.newScanId ?? randomUUID)();
-  const report = await scanAccount({ iam: deps.iam, config: deps.config, now: () => now }, scanId);
-  const candidates = [...report.missing, ...report.conflicts].map((decision) => decision.roleName);
-  const sent = await sendAll(
-    deps.sqs,
-    deps.queueUrl,
-    candidates.map((roleName, index) => ({
-      id: `c${index}`,
-      body: JSON.stringify(reconcileMessage(roleName, scanId, now)),
-    })),
+  const creators = deps.creators?.(now);
+  let queued = 0;
+  let sqsCalls = 0;
+  const notQueued: (SendResult['failed'][number] & { readonly role: string | undefined })[] = [];
+  const conflicts: string[] = [];
+  const send = async (candidates: readonly RoleDecision[]) => {
+    const names = candidates.map((decision) => decision.roleName);
+    conflicts.push(...candidates.filter((c) => c.plan.kind === 'conflict').map((c) => c.roleName));
+    const sent = await sendAll(
+      deps.sqs,
+      deps.queueUrl,
+      names.map((roleName, index) => ({
+        id: `c${index}`,
+        body: JSON.stringify(reconcileMessage(roleName, scanId, now)),
+      })),
+    );
+    queued += sent.sent;
+    sqsCalls += sent.calls;
+    notQueued.push(...sent.failed.map((failure) => ({ role: names[Number(failure.id.slice(1))], ...failure })));
+  };
+  const report = await scanAccount(
+    { iam: deps.iam, config: deps.config, now: () => now, creators, onCandidates: send, keepCandidates: false },
+    scanId,
   );
   const { summary, pages, iamCalls } = report;
-  const notQueued = sent.failed.map((failure) => ({ role: candidates[Number(failure.id.slice(1))], ...failure }));
+  const candidates = summary.missing + summary.conflicts;
+  const creatorLookups = creators?.calls ?? 0;
   const line = {
     scanId,
     scanned: summary.scanned,
     ec2Roles: summary.ec2Roles,
-    candidates: candidates.length,
+    candidates,
     missing: summary.missing,
-    conflicts: report.conflicts.map((c) => c.roleName),
+    conflicts,
     optedOut: summary.optedOut,
     pages,
     iamCalls,
-    sqsCalls: sent.calls,
-    queued: sent.sent,
+    creatorLookups,
+    sqsCalls,
+    queued,
     ...(notQueued.length > 0 ? { notQueued } : {}),
   };
   if (notQueued.length > 0) deps.log.error('reconcile could not queue every candidate', line);
@@ -97,11 +117,12 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
   deps.metrics.record('RolesScanned', summary.scanned);
   deps.metrics.record('ProfilesMissing', summary.missing);
   deps.metrics.record('ConflictsFound', summary.conflicts);
-  deps.metrics.record('CandidatesQueued', sent.sent);
+  deps.metrics.record('CandidatesQueued', queued);
   deps.metrics.record('CandidatesNotQueued', notQueued.length);
   deps.metrics.record('ScanIamCalls', iamCalls);
+  deps.metrics.record('CreatorLookups', creatorLookups);
   if (notQueued.length > 0) {
-    throw new ReconcileQueueError(`${notQueued.length} of ${candidates.length} candidates could not be queued`);
+    throw new ReconcileQueueError(`${notQueued.length} of ${candidates} candidates could not be queued`);
   }
-  return { scanId, summary, queued: sent.sent, pages, iamCalls };
+  return { scanId, summary, queued, pages, iamCalls, creatorLookups };
 }

@@ -6,7 +6,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConfig } from '../../core/config.js';
 import { createIamClient } from '../../core/iam/client.js';
 import { createLogger } from '../../core/logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics } from '../metrics.js';
 import { type EventResult, type ProcessDeps, processBatch, processEvent } from './process.js';
 
 const config = loadConfig();

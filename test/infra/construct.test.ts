@@ -23,6 +23,13 @@ import {
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
 import { bundleCode } from '../../infra/bundle.js';
 import { METRIC_DIMENSIONS } from '../../infra/monitoring.js';
+import {
+  QUEUE_SENDERS,
+  type QueueSenders,
+  type SendingRole,
+  type ServiceQueue,
+  type ServiceRule,
+} from '../../infra/queue-senders.js';
 import { LAMBDA_NODE_MAJOR } from '../../toolchain/lambda-node.mjs';
 import {
   CDK_JSON_CONTEXT,
@@ -355,6 +362,61 @@ describe('queues', () => {
       );
     }
   });
+  it('denies SendMessage to every sender but those QUEUE_SENDERS gives each queue: its rules, and its roles', () => {
+    // Prepare
+    const { service } = defaults.stack;
+    const queues: Record<ServiceQueue, { queueArn: string }> = {
+      settle: service.queue,
+      immediate: service.deleteQueue,
+      deadLetter: service.deadLetterQueue,
+    };
+    const ruleArns: Record<ServiceRule, unknown> = {
+      settle: { 'Fn::GetAtt': [logicalId(defaults, service.rule.ruleArn), 'Arn'] },
+      immediate: { 'Fn::GetAtt': [logicalId(defaults, service.deleteRule.ruleArn), 'Arn'] },
+    };
+    const roleArns: Record<SendingRole, unknown> = {
+      reconcile: { 'Fn::GetAtt': [logicalId(defaults, service.reconcile.reconcileFunction.role.roleArn), 'Arn'] },
+      redrive: { 'Fn::GetAtt': [logicalId(defaults, service.redriveRole.roleArn), 'Arn'] },
+    };
+    const policies = Object.values(resourcesOfType(defaults.template, 'AWS::SQS::QueuePolicy')).map(
+      (policy) =>
+        policy.Properties as { Queues: { Ref: string }[]; PolicyDocument: { Statement: Record<string, unknown>[] } },
+    );
+
+    for (const [name, senders] of Object.entries(QUEUE_SENDERS) as [ServiceQueue, QueueSenders][]) {
+      // Act
+      const queueId = logicalId(defaults, queues[name].queueArn);
+      const policy = policies.find((candidate) => candidate.Queues[0]?.Ref === queueId);
+      const denies = (policy?.PolicyDocument.Statement ?? []).filter(
+        (statement) => statement.Effect === 'Deny' && statement.Action === 'sqs:SendMessage',
+      );
+
+      // Assess
+      expect(denies, name).toEqual([
+        {
+          Sid: 'OnlyOwnSenders',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+          Condition: {
+            ArnNotEquals: {
+              'aws:SourceArn': senders.rules.map((rule) => ruleArns[rule]),
+              ...(senders.roles.length === 0
+                ? {}
+                : { 'aws:PrincipalArn': senders.roles.map((role) => roleArns[role]) }),
+            },
+          },
+        },
+      ]);
+    }
+  });
+
+  it('lets the reconcile pass and the redrive role send to the settle queue only: the delete queue takes its rule alone', () => {
+    expect(QUEUE_SENDERS.settle).toEqual({ rules: ['settle'], roles: ['reconcile', 'redrive'] });
+    expect(QUEUE_SENDERS.immediate).toEqual({ rules: ['immediate'], roles: [] });
+    expect(QUEUE_SENDERS.deadLetter).toEqual({ rules: ['settle', 'immediate'], roles: [] });
+  });
 });
 
 describe('function', () => {
@@ -484,10 +546,10 @@ function afterDeployCalls(synth: Synthesized): { create: unknown; update: unknow
 
 describe('resource counts, as docs/deploy.md gives them', () => {
   it.each([
-    ['the defaults', 30, {}],
-    ['createTrail', 33, { createTrail: true }],
-    ["reconcileSchedule 'disabled'", 27, { reconcileSchedule: 'disabled' as const }],
-    ['reconcileAfterDeploy false', 25, { reconcileAfterDeploy: false }],
+    ['the defaults', 32, {}],
+    ['createTrail', 35, { createTrail: true }],
+    ["reconcileSchedule 'disabled'", 29, { reconcileSchedule: 'disabled' as const }],
+    ['reconcileAfterDeploy false', 27, { reconcileAfterDeploy: false }],
   ])('%s: %i resources besides the CDK metadata', (_, count, props) => {
     // Act
     const { template } = synthesize({ props });
@@ -561,7 +623,7 @@ describe('reconcile', () => {
     // Assess
     synth.template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     expect(synth.stack.service.reconcile.scheduleRole).toBeUndefined();
-    synth.template.resourceCountIs('AWS::IAM::Role', 3);
+    synth.template.resourceCountIs('AWS::IAM::Role', 4);
     synth.template.resourceCountIs('Custom::ReconcileAfterDeploy', 1);
   });
 

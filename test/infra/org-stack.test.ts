@@ -12,6 +12,7 @@ import { DEFAULT_ORGANIZATION_PROPS } from '../../infra/org-props.js';
 import { ORG_STACK_OUTPUTS } from '../../infra/org-stack.js';
 import { REGION_RULE_ID } from '../../infra/region-guard.js';
 import { MEMBER_PARAMETERS } from '../../infra/stack-set-member.js';
+import { tagGuardDocument } from '../../infra/tag-guard.js';
 import { buildOrgStack, onlyResource, removeSynthOutputs, resourcesOfType, synthesizeOrg } from './support/synth.js';
 
 afterAll(removeSynthOutputs);
@@ -112,6 +113,37 @@ describe('the StackSet', () => {
     });
     template.hasOutput(ORG_STACK_OUTPUTS.callAs, { Value: 'DELEGATED_ADMIN' });
   });
+
+  it('attaches no service control policy by default', () => {
+    const { template } = synthesizeOrg(US_EAST_1);
+    template.resourceCountIs('AWS::Organizations::Policy', 0);
+  });
+
+  it.each([
+    ['the prop', { organization: { tagGuardPolicy: true, organizationalUnitIds: ['ou-abcd-12345678'] } }],
+    ['the context key', { context: { tagGuardPolicy: 'true', organizationalUnitIds: 'ou-abcd-12345678' } }],
+  ] as const)(
+    "with %s, denies our tag keys on instance profiles to all but the StackSet stacks' roles, in the targeted OUs",
+    (_, options) => {
+      // Act
+      const { template } = synthesizeOrg({ ...US_EAST_1, ...options });
+
+      // Assess
+      const policy = onlyResource(template, 'AWS::Organizations::Policy');
+      expect(policy.properties).toMatchObject({
+        Type: 'SERVICE_CONTROL_POLICY',
+        TargetIds: ['ou-abcd-12345678'],
+        Content: tagGuardDocument([
+          {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/StackSet-AutoInstanceProfile-*']],
+          } as never,
+        ]),
+      });
+      expect(JSON.stringify(policy.properties)).toContain(
+        '"ForAnyValue:StringLike":{"aws:TagKeys":["auto-instance-profile:*"]}',
+      );
+    },
+  );
 
   it('takes the operation preferences, the OUs and the name from context, as -c passes them', () => {
     // Act

@@ -8,8 +8,11 @@ import { App, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type IamCondition,
   type IamPermission,
+  OWNED_AND_TAGGED_AS_OURS,
   OWNED_PROFILE,
+  PASSED_TO_EC2,
   RECONCILE_PERMISSIONS,
   REMEDIATOR_PERMISSIONS,
 } from '../../core/iam/index.js';
@@ -38,6 +41,23 @@ const iamArn = (type: string) =>
 
 const actionsOf = (statement: Statement): string[] =>
   Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+/** The actions a module list declares: IAM's, and CloudTrail's for the reconcile pass. */
+const isDeclaredService = (action: string) => action.startsWith('iam:') || action.startsWith('cloudtrail:');
+
+/**
+ * The `Condition` block IAM must see for a permission's conditions, written out here rather than by the
+ * construct's renderer: `{ StringEquals: { key: value, … } }`, a one-element value as a string.
+ */
+function expectedCondition(condition: IamCondition | readonly IamCondition[] | undefined): unknown {
+  if (condition === undefined) return undefined;
+  const list: readonly IamCondition[] = Array.isArray(condition) ? condition : [condition as IamCondition];
+  const block: Record<string, Record<string, unknown>> = {};
+  for (const { test, key, value } of list) {
+    block[test] = { ...block[test], [key]: typeof value === 'string' || value.length > 1 ? value : value[0] };
+  }
+  return block;
+}
 
 const idOf = (construct: IConstruct) => synth.stack.getLogicalId(construct.node.defaultChild as never);
 
@@ -86,16 +106,13 @@ describe.each(FUNCTIONS)("the $name role's policy", ({ made, permissions, queues
     const expected = [...new Set(permissions.map((p) => p.action))].sort();
 
     // Act
-    const granted = statementsOf(made())
-      .flatMap(actionsOf)
-      .filter((action) => action.startsWith('iam:'))
-      .sort();
+    const granted = statementsOf(made()).flatMap(actionsOf).filter(isDeclaredService).sort();
 
     // Assess
     expect(granted).toEqual(expected);
   });
 
-  it('grants each IAM action only on its resource type in this account, under exactly its declared condition', () => {
+  it('grants each action only on its resource type in this account, under exactly its declared conditions', () => {
     // Prepare
     const statements = statementsOf(made());
 
@@ -104,9 +121,7 @@ describe.each(FUNCTIONS)("the $name role's policy", ({ made, permissions, queues
       const granting = statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action));
       expect(granting, action).toHaveLength(1);
       expect(granting[0]?.Resource, action).toEqual(iamArn(resource));
-      expect(granting[0]?.Condition, action).toEqual(
-        condition === undefined ? undefined : { [condition.test]: { [condition.key]: condition.value } },
-      );
+      expect(granting[0]?.Condition, action).toEqual(expectedCondition(condition));
     }
   });
 
@@ -119,7 +134,7 @@ describe.each(FUNCTIONS)("the $name role's policy", ({ made, permissions, queues
 
     // Assess
     expect(onStar.flatMap(actionsOf).sort()).toEqual([...declared].sort());
-    for (const action of declared) expect(action).toMatch(/^iam:(Get|List)/);
+    for (const action of declared) expect(action).toMatch(/^(iam:(Get|List)|cloudtrail:LookupEvents$)/);
   });
 
   it('grants no wildcard action', () => {
@@ -136,7 +151,7 @@ describe.each(FUNCTIONS)("the $name role's policy", ({ made, permissions, queues
     const queueArns = queues().map((queue) => ({ 'Fn::GetAtt': [idOf(queue), 'Arn'] }));
 
     // Act
-    const others = statementsOf(made()).filter((s) => !actionsOf(s).some((action) => action.startsWith('iam:')));
+    const others = statementsOf(made()).filter((s) => !actionsOf(s).some(isDeclaredService));
 
     // Assess
     expect(others).toHaveLength(2);
@@ -157,23 +172,42 @@ describe.each(FUNCTIONS)("the $name role's policy", ({ made, permissions, queues
   });
 });
 
-describe('ownership, enforced by IAM', () => {
-  it('lets the remediator remove roles from and delete only profiles tagged as ours, and create only profiles it tags as ours', () => {
+describe("ownership, enforced by IAM, in the shape of Karpenter's controller policy", () => {
+  const managed = 'auto-instance-profile:managed';
+
+  it('lets the remediator add, remove and delete only on profiles tagged as ours, create only profiles it tags as ours, tag only both', () => {
     // Prepare
     const statements = statementsOf(synth.stack.service.remediator);
     const conditionOf = (action: string) => statements.find((s) => actionsOf(s).includes(action))?.Condition;
 
     // Assess
-    for (const action of ['iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile']) {
-      expect(conditionOf(action), action).toEqual({
-        StringEquals: { 'aws:ResourceTag/auto-instance-profile:managed': 'true' },
-      });
+    for (const action of [
+      'iam:AddRoleToInstanceProfile',
+      'iam:RemoveRoleFromInstanceProfile',
+      'iam:DeleteInstanceProfile',
+    ]) {
+      expect(conditionOf(action), action).toEqual({ StringEquals: { [`aws:ResourceTag/${managed}`]: 'true' } });
     }
-    for (const action of ['iam:CreateInstanceProfile', 'iam:TagInstanceProfile']) {
-      expect(conditionOf(action), action).toEqual({
-        StringEquals: { 'aws:RequestTag/auto-instance-profile:managed': 'true' },
-      });
-    }
+    expect(conditionOf('iam:CreateInstanceProfile')).toEqual({
+      StringEquals: { [`aws:RequestTag/${managed}`]: 'true' },
+    });
+    expect(conditionOf('iam:TagInstanceProfile')).toEqual({
+      StringEquals: { [`aws:ResourceTag/${managed}`]: 'true', [`aws:RequestTag/${managed}`]: 'true' },
+    });
+  });
+
+  it('lets the remediator pass roles to EC2 only, in either partition', () => {
+    // Prepare
+    const statements = statementsOf(synth.stack.service.remediator);
+
+    // Act
+    const passRole = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));
+
+    // Assess
+    expect(passRole).toHaveLength(1);
+    expect(passRole[0]?.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': ['ec2.amazonaws.com', 'ec2.amazonaws.com.cn'] },
+    });
   });
 
   it('gives the reconcile function no IAM write at all: it finds, the remediator acts', () => {
@@ -259,6 +293,8 @@ describe('iamPolicyStatements', () => {
       { action: 'iam:RemoveRoleFromInstanceProfile', resource: 'instance-profile', condition: OWNED_PROFILE },
       { action: 'iam:GetRole', resource: 'role' },
       { action: 'iam:GetAccountAuthorizationDetails', resource: '*' },
+      { action: 'iam:TagInstanceProfile', resource: 'instance-profile', condition: OWNED_AND_TAGGED_AS_OURS },
+      { action: 'iam:PassRole', resource: 'role', condition: PASSED_TO_EC2 },
     ];
 
     // Act
@@ -274,6 +310,18 @@ describe('iamPolicyStatements', () => {
         Resource: 'arn:aws:iam::123456789012:instance-profile/*',
       },
       {
+        Sid: 'InstanceProfilesOnlyIfTaggedAsOursAndRequestTagsAsOurs',
+        Effect: 'Allow',
+        Action: 'iam:TagInstanceProfile',
+        Resource: 'arn:aws:iam::123456789012:instance-profile/*',
+        Condition: {
+          StringEquals: {
+            'aws:ResourceTag/auto-instance-profile:managed': 'true',
+            'aws:RequestTag/auto-instance-profile:managed': 'true',
+          },
+        },
+      },
+      {
         Sid: 'InstanceProfilesOnlyIfTaggedAsOurs',
         Effect: 'Allow',
         Action: ['iam:DeleteInstanceProfile', 'iam:RemoveRoleFromInstanceProfile'],
@@ -281,6 +329,13 @@ describe('iamPolicyStatements', () => {
         Condition: { StringEquals: { 'aws:ResourceTag/auto-instance-profile:managed': 'true' } },
       },
       { Sid: 'Roles', Effect: 'Allow', Action: 'iam:GetRole', Resource: 'arn:aws:iam::123456789012:role/*' },
+      {
+        Sid: 'RolesOnlyIfPassedToEc2',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: 'arn:aws:iam::123456789012:role/*',
+        Condition: { StringEquals: { 'iam:PassedToService': ['ec2.amazonaws.com', 'ec2.amazonaws.com.cn'] } },
+      },
     ]);
   });
 });

@@ -86,6 +86,12 @@ describe('invalid props throw in the constructor', () => {
     expect(construct({ excludedPathPrefixes: [`/${'a'.repeat(512)}`] })).toThrow(/at most 512 characters/);
   });
 
+  it('an unknownCreator other than remediate or skip', () => {
+    expect(construct({ unknownCreator: 'ask' as never })).toThrow(
+      /unknownCreator must be 'remediate' or 'skip', got "ask"/,
+    );
+  });
+
   it.each(['', 'a,b', 'cloudformation.amazonaws.com '])('an ignoredCallers entry "%s"', (caller) => {
     expect(construct({ ignoredCallers: [caller] })).toThrow(
       /ignoredCallers entries must be non-empty and contain no commas/,
@@ -173,6 +179,7 @@ describe('props from CDK context', () => {
       alarmOnConflicts: 'false',
       reconcileSchedule: 'cron(0 3 * * ? *)',
       reconcileAfterDeploy: 'false',
+      unknownCreator: 'skip',
     });
 
     // Act
@@ -189,6 +196,7 @@ describe('props from CDK context', () => {
       createTrail: false,
       alarmOnConflicts: false,
       reconcileAfterDeploy: false,
+      unknownCreator: 'skip',
     });
     expect(props.trailRetention?.toDays()).toBe(30);
     expect((props.reconcileSchedule as ScheduleExpression).expressionString).toBe('cron(0 3 * * ? *)');

@@ -20,7 +20,7 @@ import {
 import { MoveAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEMBER_ROLE_IAM_PERMISSIONS } from '../../cli/org/permissions.js';
-import { PAGE_SIZE } from '../../core/iam/list-account.js';
+import { PROFILE_PAGE_SIZE, ROLE_PAGE_SIZE } from '../../core/iam/list-account.js';
 import { createMixedAccount, type MixedAccount, type MixedAccountSpec } from '../../emulator/account.js';
 import { assumeRoleChecks } from '../../emulator/assume-role.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
@@ -196,7 +196,7 @@ describe('scan --org and fix --org through the built CLI', () => {
     // of each listing plus one GetInstanceProfile per same-name profile to read (alpha's adoptable and conflict).
     expect(sts.filter((action) => action === 'AssumeRole')).toHaveLength(3);
     expect(sts.filter((action) => action !== 'AssumeRole')).toEqual(['GetCallerIdentity']);
-    const pages = 3 * 2 * Math.ceil(10 / PAGE_SIZE);
+    const pages = 3 * (Math.ceil(10 / ROLE_PAGE_SIZE) + Math.ceil(10 / PROFILE_PAGE_SIZE));
     expect(iam).toHaveLength(pages + 2);
   });
 

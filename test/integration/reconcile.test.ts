@@ -1,14 +1,18 @@
 /**
  * The reconcile function, through its built bundle (dist/reconcile/index.mjs), against its own moto (the
  * account must hold only this test's roles): one message per candidate on a real SQS queue, and the
- * remediator bundle turns those messages into profiles.
+ * remediator bundle turns those messages into profiles. CloudTrail's event history is the emulator's
+ * (emulator/cloudtrail.ts), which records the IAM calls made through its proxy and answers LookupEvents.
  */
-import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, GetInstanceProfileCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECONCILE_SOURCE } from '../../core/events.js';
+import { EC2_TRUST_POLICY } from '../../core/trust-policy.js';
 import { createMixedAccount, type MixedAccount } from '../../emulator/account.js';
+import { CLOUDFORMATION_ACCESS_KEY, cloudTrail } from '../../emulator/cloudtrail.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
+import { type ProxyServer, startProxy } from '../../emulator/proxy.js';
 import { BUNDLES } from '../../toolchain/bundles.mjs';
 import { invokeBundle, sqsBatch } from './support/bundle.js';
 
@@ -16,9 +20,12 @@ let moto: MotoServer;
 let iam: IAMClient;
 let sqs: SQSClient;
 let account: MixedAccount;
+/** The emulator's CloudTrail in front of moto: it records IAM writes made through it and answers LookupEvents. */
+let trail: ProxyServer;
 
 beforeAll(async () => {
   moto = await startMoto();
+  trail = await startProxy({ targetUrl: moto.url, hooks: [cloudTrail({ publish: async () => {} })] });
   iam = new IAMClient({ endpoint: moto.url });
   sqs = new SQSClient({ endpoint: moto.url });
   account = await createMixedAccount(
@@ -29,6 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await trail?.close();
   await moto?.stop();
 });
 
@@ -53,7 +61,7 @@ describe('reconcile bundle against moto', () => {
     const { QueueUrl: queueUrl = '' } = await sqs.send(
       new CreateQueueCommand({ QueueName: 'remediator', Attributes: { DelaySeconds: String(SETTLE_SECONDS) } }),
     );
-    const env = { AWS_ENDPOINT_URL: moto.url, QUEUE_URL: queueUrl };
+    const env = { AWS_ENDPOINT_URL: moto.url, AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url, QUEUE_URL: queueUrl };
     const candidates = [...account.names.ec2Missing, ...account.names.adoptable, ...account.names.conflicting];
     // One page of each listing, and one GetInstanceProfile per role whose same-name profile it is not in.
     const pagesAndReads = 2 + account.names.adoptable.length + account.names.conflicting.length;
@@ -66,7 +74,14 @@ describe('reconcile bundle against moto', () => {
 
     // Assess: nothing before the settle delay, then exactly one message per candidate, shaped for the adapter.
     expect(early).toEqual([]);
-    expect(result).toMatchObject({ summary: account.expected, queued: candidates.length, iamCalls: pagesAndReads });
+    // The roles were made straight in moto, so CloudTrail has no record of them: their creator is unknown, and
+    // UNKNOWN_CREATOR's default gives them their profiles. They were made within a minute: one lookup for all.
+    expect(result).toMatchObject({
+      summary: account.expected,
+      queued: candidates.length,
+      iamCalls: pagesAndReads,
+      creatorLookups: 1,
+    });
     const messages = bodies.map((body) => JSON.parse(body));
     expect(messages.map((m) => m.detail.roleName).sort()).toEqual([...candidates].sort());
     expect(new Set(messages.map((m) => m.source))).toEqual(new Set([RECONCILE_SOURCE]));
@@ -98,5 +113,46 @@ describe('reconcile bundle against moto', () => {
       const { InstanceProfile: profile } = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: role }));
       expect(profile).toMatchObject({ Roles: [], Tags: [] });
     }
+  });
+});
+
+describe('reconcile bundle: who created a role', () => {
+  it('gives no profile to a role CloudFormation created (an ignored caller), and one to a role a person created', async () => {
+    // Prepare: two EC2 roles made through the emulator's CloudTrail, one as CloudFormation, one as a person.
+    const asCloudFormation = new IAMClient({
+      endpoint: trail.url,
+      credentials: { accessKeyId: CLOUDFORMATION_ACCESS_KEY, secretAccessKey: 'emulator' },
+    });
+    const asPerson = new IAMClient({ endpoint: trail.url });
+    const trust = JSON.stringify(EC2_TRUST_POLICY);
+    await asCloudFormation.send(new CreateRoleCommand({ RoleName: 'by-stack', AssumeRolePolicyDocument: trust }));
+    await asPerson.send(new CreateRoleCommand({ RoleName: 'by-person', AssumeRolePolicyDocument: trust }));
+    const { QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'creators' }));
+    const env = { AWS_ENDPOINT_URL: moto.url, AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url, QUEUE_URL: queueUrl };
+
+    // Act
+    const { result, logs } = await invokeBundle<Record<string, unknown>>({}, env, 'dist/reconcile/index.mjs');
+    const bodies = await drain(queueUrl);
+    const queuedNames = bodies.map((body) => JSON.parse(body).detail.roleName as string);
+    for (let start = 0; start < bodies.length; start += 10) {
+      await invokeBundle(sqsBatch(...bodies.slice(start, start + 10)), { AWS_ENDPOINT_URL: moto.url });
+    }
+
+    // Assess: CloudFormation's role is not a candidate and has no profile; the person's has its own.
+    expect(queuedNames).toContain('by-person');
+    expect(queuedNames).not.toContain('by-stack');
+    expect(result.creatorLookups).toBeGreaterThanOrEqual(1);
+    expect(logs.find((line) => line.message === 'reconcile finished')).toMatchObject({
+      creatorLookups: result.creatorLookups,
+    });
+    const { InstanceProfile: profile } = await iam.send(
+      new GetInstanceProfileCommand({ InstanceProfileName: 'by-person' }),
+    );
+    expect(profile?.Roles?.map((role) => role.RoleName)).toEqual(['by-person']);
+    await expect(iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'by-stack' }))).rejects.toBeInstanceOf(
+      NoSuchEntityException,
+    );
+    asCloudFormation.destroy();
+    asPerson.destroy();
   });
 });

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { naiveScan } from '../../bench/scan-baselines.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { RELEASE_COMMAND_PERMISSIONS } from '../../core/iam/index.js';
-import { PAGE_SIZE } from '../../core/iam/list-account.js';
+import { PROFILE_PAGE_SIZE } from '../../core/iam/list-account.js';
 import { createMixedAccount, inBatches, type MixedAccount } from '../../emulator/account.js';
 import { startIamProxy } from '../../emulator/iam-faults.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
@@ -107,13 +107,15 @@ describe('scan, fix, release and prune through the built CLI', () => {
     expect(report).toMatchObject({ account: '123456789012', region: 'us-east-1', summary: account.expected });
     expect(sorted(report.missing)).toEqual(sorted([...account.names.ec2Missing, ...account.names.adoptable]));
     expect(sorted(report.conflicts)).toEqual(sorted(account.names.conflicting));
-    // The bound: ceil(N/1000) pages per listing, plus one GetInstanceProfile per role in no profile whose
-    // same-name profile exists (the listing shows it without tags). The naive way, on the same account:
-    // ListRoles, then GetRole and ListInstanceProfilesForRole per role, then that read for every candidate.
-    const pages = Math.ceil(account.total / PAGE_SIZE);
+    // The bound: one call per page of each listing, plus one GetInstanceProfile per role in no profile whose
+    // same-name profile exists (the listing shows it without tags). moto answers GetAccountAuthorizationDetails
+    // in one page whatever MaxItems says (test/acceptance/reconcile-memory.test.ts serves real pages). The naive
+    // way, on the same account: ListRoles, then GetRole and ListInstanceProfilesForRole per role, then that read
+    // for every candidate.
+    const pages = Math.ceil(account.total / PROFILE_PAGE_SIZE);
     const reads = SPEC.adoptable + SPEC.conflicting;
     expect({ scan: actions.length, naive: naive.actions.length }).toEqual({
-      scan: 2 * pages + reads,
+      scan: 1 + pages + reads,
       naive: pages + 2 * account.total + SPEC.ec2Missing + SPEC.adoptable + SPEC.conflicting,
     });
     expect(new Set(actions)).toEqual(

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       iamRetry: { mode: 'standard', maxAttempts: 3 },
       batchConcurrency: 4,
       instanceProfileQuotaPercent: 95,
+      unknownCreator: 'remediate',
     });
   });
 
@@ -33,6 +34,7 @@ describe('loadConfig', () => {
       AWS_MAX_ATTEMPTS: '5',
       BATCH_CONCURRENCY: '1',
       INSTANCE_PROFILE_QUOTA_PERCENT: '80',
+      UNKNOWN_CREATOR: 'Skip',
     });
 
     // Assess
@@ -45,6 +47,7 @@ describe('loadConfig', () => {
       iamRetry: { mode: 'adaptive', maxAttempts: 5 },
       batchConcurrency: 1,
       instanceProfileQuotaPercent: 80,
+      unknownCreator: 'skip',
     });
   });
 
@@ -81,6 +84,7 @@ describe('loadConfig', () => {
     [{ INSTANCE_PROFILE_QUOTA_PERCENT: '0' }, /INSTANCE_PROFILE_QUOTA_PERCENT/],
     [{ INSTANCE_PROFILE_QUOTA_PERCENT: '101' }, /INSTANCE_PROFILE_QUOTA_PERCENT/],
     [{ INSTANCE_PROFILE_QUOTA_PERCENT: '95.5' }, /INSTANCE_PROFILE_QUOTA_PERCENT/],
+    [{ UNKNOWN_CREATOR: 'ask' }, /UNKNOWN_CREATOR must be remediate or skip/],
     [{ BATCH_CONCURRENCY: '11' }, /BATCH_CONCURRENCY/],
     [{ BATCH_CONCURRENCY: '2.5' }, /BATCH_CONCURRENCY/],
   ])('rejects %o', (env, message) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { decide, type Facts, type ProfileSnapshot, type RoleSnapshot } from '../../core/decide.js';
+import type { Caller } from '../../core/events.js';
 import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
 import { eventTrigger, scanTrigger } from './support/triggers.js';
 
@@ -736,5 +737,60 @@ describe('decide, with a clock ahead of ours', () => {
     // Assess
     expect(step).toMatchObject({ kind: 'retry', reason: 'role-not-visible-yet' });
     expect(step.kind === 'retry' && step.note).toContain('90 s in the future');
+  });
+});
+
+describe('a scan that learnt who created the role', () => {
+  const found = (creator: Caller | 'unknown') => ({
+    kind: 'found-by-scan' as const,
+    roleName: 'app-role',
+    origin: { type: 'scan' as const, scanId: 'scan-1', creator },
+  });
+
+  it('leaves alone a role an ignored caller created, as it leaves its CreateRole event', () => {
+    // Act
+    const plan = decide(
+      facts({ trigger: found({ invokedBy: 'cloudformation.amazonaws.com' }), role, roleProfiles: [] }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(plan).toMatchObject({ kind: 'nothing', reason: 'ignored-caller' });
+  });
+
+  it('leaves alone a role this service created', () => {
+    // Prepare
+    const config = { ...DEFAULT_CONFIG, serviceRoleArn: 'arn:aws:iam::123456789012:role/svc' };
+
+    // Act
+    const plan = decide(
+      facts({ trigger: found({ issuerArn: 'arn:aws:iam::123456789012:role/svc' }), role, roleProfiles: [] }),
+      config,
+    );
+
+    // Assess
+    expect(plan).toMatchObject({ kind: 'nothing', reason: 'own-call' });
+  });
+
+  it.each([
+    ['remediate', 'create'],
+    ['skip', 'nothing'],
+  ] as const)('with unknownCreator %s, a role of unknown creator gets the plan %s', (unknownCreator, kind) => {
+    // Act
+    const plan = decide(facts({ trigger: found('unknown'), role, roleProfiles: [], sameNameProfile: 'absent' }), {
+      ...DEFAULT_CONFIG,
+      unknownCreator,
+    });
+
+    // Assess
+    expect(plan.kind).toBe(kind);
+  });
+
+  it('gives a role a person created its profile', () => {
+    const plan = decide(
+      facts({ trigger: found({ arn: 'arn:aws:iam::123456789012:user/alice' }), role, roleProfiles: [] }),
+      DEFAULT_CONFIG,
+    );
+    expect(plan.kind).toBe('create');
   });
 });

@@ -154,6 +154,7 @@ describe('reconcile', () => {
       ['CandidatesQueued', 2],
       ['CandidatesNotQueued', 0],
       ['ScanIamCalls', 3],
+      ['CreatorLookups', 0],
     ]);
   });
 
