@@ -5,7 +5,8 @@
  */
 
 import { APPLY_PLAN_PERMISSIONS } from '../../core/iam/apply-plan.js';
-import { type IamPermission, RECONCILE_PERMISSIONS } from '../../core/iam/index.js';
+import type { IamPermission } from '../../core/iam/index.js';
+import { LIST_ACCOUNT_PERMISSIONS } from '../../core/iam/list-account.js';
 import { READ_STATE_PERMISSIONS } from '../../core/iam/read-state.js';
 import { DOCTOR_PERMISSIONS } from '../doctor/probes.js';
 import { ORGANIZATION_READ_PERMISSIONS } from './accounts.js';
@@ -20,11 +21,12 @@ export const CALLER_PERMISSIONS = [
 ] as const;
 
 /**
- * The member role's IAM actions, with their resource types and conditions: the scan's reads (`scan --org`),
+ * The member role's IAM actions, with their resource types and conditions: the scan's listings and reads (`scan --org`;
+ * unlike the scheduled reconcile it does not ask CloudTrail who created a role),
  * the remediation's reads and writes for create and adopt (`fix --org`), and the doctor's GetAccountSummary.
  */
 export const MEMBER_ROLE_IAM_PERMISSIONS: readonly IamPermission[] = unique([
-  ...RECONCILE_PERMISSIONS,
+  ...LIST_ACCOUNT_PERMISSIONS,
   ...READ_STATE_PERMISSIONS,
   ...APPLY_PLAN_PERMISSIONS,
   ...DOCTOR_PERMISSIONS.filter((action) => action.startsWith('iam:')).map(
