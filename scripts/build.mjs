@@ -2,7 +2,7 @@
 // Bundles each entry point into dist/<name>/index.mjs: ESM, minified, source maps, with the AWS SDK
 // and Powertools inside the bundle rather than taken from the Lambda runtime.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
 import { LAMBDA_NODE_MAJOR } from './lambda-node.mjs';
@@ -24,6 +24,22 @@ export const ENTRIES = [
   { name: 'invoke', entry: 'scripts/invoke.ts' },
 ];
 
+/**
+ * A dependency's package.json, as the bundles import it: the AWS SDK's clients import their whole package.json
+ * (`import packageInfo from "../package.json"`) and read only its `version`, for the user agent. The rest (scripts,
+ * dependency lists, descriptions) would be carried in every bundle; esbuild cannot drop a default-imported JSON's
+ * unused fields. Only `name` and `version` are kept. Our own package.json is read by this script, not bundled.
+ */
+export const PACKAGE_JSON_VERSION_ONLY = {
+  name: 'package-json-version-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/].*[\\/]package\.json$/ }, async ({ path }) => {
+      const { name, version } = JSON.parse(await readFile(path, 'utf8'));
+      return { contents: JSON.stringify({ name, version }), loader: 'json' };
+    });
+  },
+};
+
 /** esbuild options shared by every bundle, and by the bench's baseline so that they compare fairly. */
 export const BUNDLE_OPTIONS = {
   bundle: true,
@@ -37,6 +53,7 @@ export const BUNDLE_OPTIONS = {
   sourcemap: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [PACKAGE_JSON_VERSION_ONLY],
 };
 
 async function main() {
