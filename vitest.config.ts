@@ -11,6 +11,17 @@ const awsEnv = {
   POWERTOOLS_METRICS_DISABLED: 'true',
 };
 
+/** Integration, infra and acceptance tests start their own moto (globalSetup) and point the SDK at it. */
+const motoSetup = {
+  globalSetup: ['test/support/moto-global-setup.ts'],
+  setupFiles: ['test/support/moto-env.ts'],
+};
+
+/**
+ * Two tiers. `npm test` runs the quick loop, the projects unit, integration and infra; `npm run test:acceptance`
+ * runs the project acceptance (test/acceptance/): the docs' commands, the sandbox, the burst under faults,
+ * cfn-lint and the CDK app as a process. A slow test (a sandbox, a burst, a subprocess of a whole tool) goes there.
+ */
 export default defineConfig({
   test: {
     projects: [
@@ -26,8 +37,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           env: awsEnv,
-          globalSetup: ['test/support/moto-global-setup.ts'],
-          setupFiles: ['test/support/moto-env.ts'],
+          ...motoSetup,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -37,8 +47,17 @@ export default defineConfig({
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           env: awsEnv,
-          globalSetup: ['test/support/moto-global-setup.ts'],
-          setupFiles: ['test/support/moto-env.ts'],
+          ...motoSetup,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'acceptance',
+          include: ['test/acceptance/**/*.test.ts'],
+          env: awsEnv,
+          ...motoSetup,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
