@@ -217,12 +217,14 @@ const DELIVERY_PATHS: Readonly<
   },
 };
 
-/** The function's service settings, which core/config.ts reads from its environment. */
+/** The function's service settings, which core/config.ts reads from its environment, and its log level, which Powertools reads. */
 export function functionEnvironment(settings: ResolvedProps): Record<string, string> {
   return {
     DRY_RUN: String(settings.dryRun),
     EXCLUDED_PATH_PREFIXES: settings.excludedPathPrefixes.join(','),
     IGNORED_CALLERS: settings.ignoredCallers.join(','),
+    BATCH_CONCURRENCY: String(settings.batchConcurrency),
+    POWERTOOLS_LOG_LEVEL: settings.logLevel,
   };
 }
 

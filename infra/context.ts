@@ -63,6 +63,8 @@ export const CONTEXT_SETTINGS = {
   alarmOnConflicts: { prop: 'alarmOnConflicts', read: readBoolean },
   reconcileSchedule: { prop: 'reconcileSchedule', read: readSchedule },
   reconcileAfterDeploy: { prop: 'reconcileAfterDeploy', read: readBoolean },
+  batchConcurrency: { prop: 'batchConcurrency', read: readNumber },
+  logLevel: { prop: 'logLevel', read: readText },
 } as const satisfies Readonly<Record<string, ContextSetting>>;
 
 /** A context key of the service's settings. */

@@ -6,7 +6,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { DEFAULT_CONFIG } from '../core/config.js';
+import { DEFAULT_CONFIG, MAX_BATCH_CONCURRENCY } from '../core/config.js';
 import { AutoInstanceProfileError } from '../core/errors.js';
 import {
   DEFAULT_MAX_CONCURRENCY,
@@ -121,7 +121,24 @@ export interface AutoInstanceProfileProps {
    * @default true
    */
   readonly reconcileAfterDeploy?: boolean;
+  /**
+   * Records of one SQS batch the remediator processes at once (`BATCH_CONCURRENCY`), 1 to 10; two of one role never
+   * are. 1 processes a batch one record after another.
+   * @default 4
+   */
+  readonly batchConcurrency?: number;
+  /**
+   * The functions' log level (`POWERTOOLS_LOG_LEVEL`): `DEBUG`, `INFO`, `WARN` or `ERROR`. Every decision is one
+   * `INFO` line; `WARN` keeps only retries, conflicts and errors.
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
 }
+
+/** The Powertools log levels a function may be set to. */
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The props with every default filled in, after validation. */
 export interface ResolvedProps {
@@ -137,6 +154,8 @@ export interface ResolvedProps {
   readonly alarmOnConflicts: boolean;
   readonly reconcileSchedule: ScheduleExpression | 'disabled';
   readonly reconcileAfterDeploy: boolean;
+  readonly batchConcurrency: number;
+  readonly logLevel: LogLevel;
 }
 
 /** What `reconcileSchedule` allows as an expression, for the prop and for its context key alike. */
@@ -159,6 +178,8 @@ export const DEFAULT_PROPS = {
   alarmOnConflicts: true,
   reconcileSchedule: ScheduleExpression.rate(Duration.days(1)),
   reconcileAfterDeploy: true,
+  batchConcurrency: DEFAULT_CONFIG.batchConcurrency,
+  logLevel: 'INFO',
 } as const;
 
 /** Fills in the defaults and throws an {@link InvalidSettingError} naming the prop and its allowed values if one is invalid. */
@@ -176,6 +197,8 @@ export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProp
     alarmOnConflicts: props.alarmOnConflicts ?? DEFAULT_PROPS.alarmOnConflicts,
     reconcileSchedule: props.reconcileSchedule ?? DEFAULT_PROPS.reconcileSchedule,
     reconcileAfterDeploy: props.reconcileAfterDeploy ?? DEFAULT_PROPS.reconcileAfterDeploy,
+    batchConcurrency: props.batchConcurrency ?? DEFAULT_PROPS.batchConcurrency,
+    logLevel: props.logLevel ?? DEFAULT_PROPS.logLevel,
   };
   validateSettleDelay(resolved.settleDelay);
   validateMaxConcurrency(resolved.maxConcurrency);
@@ -184,6 +207,8 @@ export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProp
   resolved.excludedPathPrefixes.forEach(validatePathPrefix);
   resolved.ignoredCallers.forEach(validateIgnoredCaller);
   validateReconcileSchedule(resolved.reconcileSchedule);
+  validateBatchConcurrency(resolved.batchConcurrency);
+  validateLogLevel(resolved.logLevel);
   return resolved;
 }
 
@@ -241,6 +266,23 @@ function validateMaxConcurrency(value: number): void {
       `must be a whole number from ${MIN_MAX_CONCURRENCY} to ${MAX_MAX_CONCURRENCY} (Lambda's limits for an SQS event source)`,
       String(value),
     );
+  }
+}
+
+function validateBatchConcurrency(value: number): void {
+  if (Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_BATCH_CONCURRENCY) {
+    throw new InvalidSettingError(
+      'batchConcurrency',
+      `must be a whole number from 1 to ${MAX_BATCH_CONCURRENCY} (an SQS batch holds at most 10 records)`,
+      String(value),
+    );
+  }
+}
+
+function validateLogLevel(value: string): void {
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new InvalidSettingError('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`, JSON.stringify(value));
   }
 }
 
