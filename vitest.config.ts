@@ -30,6 +30,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           env: awsEnv,
+          // The property tests are CPU-bound: on a busy shared machine the default 5 s is not theirs to keep.
+          testTimeout: 30_000,
         },
       },
       {
