@@ -11,6 +11,17 @@ const awsEnv = {
   POWERTOOLS_METRICS_DISABLED: 'true',
 };
 
+/** Integration, infra and acceptance tests start their own moto (globalSetup) and point the SDK at it. */
+const motoSetup = {
+  globalSetup: ['test/support/moto-global-setup.ts'],
+  setupFiles: ['test/support/moto-env.ts'],
+};
+
+/**
+ * Two tiers. `npm test` runs the quick loop, the projects unit, integration and infra; `npm run test:acceptance`
+ * runs the project acceptance (test/acceptance/): the docs' commands, the sandbox, the burst under faults,
+ * cfn-lint and the CDK app as a process. A slow test (a sandbox, a burst, a subprocess of a whole tool) goes there.
+ */
 export default defineConfig({
   test: {
     projects: [
@@ -19,6 +30,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           env: awsEnv,
+          // The property tests are CPU-bound: on a busy shared machine the default 5 s is not theirs to keep.
+          testTimeout: 30_000,
         },
       },
       {
@@ -26,8 +39,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           env: awsEnv,
-          globalSetup: ['test/support/moto-global-setup.ts'],
-          setupFiles: ['test/support/moto-env.ts'],
+          ...motoSetup,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -37,8 +49,17 @@ export default defineConfig({
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           env: awsEnv,
-          globalSetup: ['test/support/moto-global-setup.ts'],
-          setupFiles: ['test/support/moto-env.ts'],
+          ...motoSetup,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'acceptance',
+          include: ['test/acceptance/**/*.test.ts'],
+          env: awsEnv,
+          ...motoSetup,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the project's record of performance. Each figure is measured beside its baseline in the
- * same run, and the whole is written to bench/results.json, bench/RESULTS.md and the README's table.
+ * same run, and the whole is written to bench/results.json, bench/RESULTS.md and the table of docs/performance.md.
  *
  *   npm run bench                       every section, then the record is written
  *   npm run bench -- --only burst,scan  some sections, printed; the record is left as it is
@@ -49,9 +49,9 @@ async function main(): Promise<void> {
   console.log(`\n${renderMarkdown(record)}`);
   if (only === undefined) {
     await writeRecord(record);
-    console.log('written: bench/results.json, bench/RESULTS.md and the README’s table');
+    console.log('written: bench/results.json, bench/RESULTS.md and the table of docs/performance.md');
   } else {
-    console.log('--only: the record (bench/results.json, bench/RESULTS.md, README) is left as it is');
+    console.log('--only: the record (bench/results.json, bench/RESULTS.md, docs/performance.md) is left as it is');
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The bench's record: each figure beside its baseline from the same run, written as bench/results.json
- * (for tools), bench/RESULTS.md (for people), and the README's performance table between its markers.
+ * (for tools), bench/RESULTS.md (for people), and the performance table of docs/performance.md between its markers.
  */
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -37,8 +37,8 @@ export interface BenchRecord {
 /** Where the record goes. */
 export const RESULTS_JSON = 'bench/results.json';
 export const RESULTS_MD = 'bench/RESULTS.md';
-export const README = 'README.md';
-/** The README's table lies between these two lines; the bench replaces what is between them. */
+export const PERFORMANCE_DOC = 'docs/performance.md';
+/** The document's table lies between these two lines; the bench replaces what is between them. */
 export const README_BEGIN = '<!-- bench:begin (written by npm run bench) -->';
 export const README_END = '<!-- bench:end -->';
 
@@ -79,19 +79,19 @@ export function renderMarkdown(record: BenchRecord, headingLevel = 2): string {
   return lines.join('\n');
 }
 
-/** Writes bench/results.json, bench/RESULTS.md, and the README's table. */
+/** Writes bench/results.json, bench/RESULTS.md, and the table of docs/performance.md. */
 export async function writeRecord(record: BenchRecord): Promise<void> {
   await writeFile(RESULTS_JSON, `${JSON.stringify(record, null, 2)}\n`);
   await writeFile(
     RESULTS_MD,
     `# Benchmark results\n\nWritten by \`npm run bench\` (bench/index.ts); do not edit by hand.\n\n${renderMarkdown(record)}`,
   );
-  const readme = await readFile(README, 'utf8');
+  const readme = await readFile(PERFORMANCE_DOC, 'utf8');
   const begin = readme.indexOf(README_BEGIN);
   const end = readme.indexOf(README_END);
-  if (begin === -1 || end < begin) throw new Error(`${README} has no ${README_BEGIN} … ${README_END} section`);
-  const table = renderMarkdown(record, 4);
-  await writeFile(README, `${readme.slice(0, begin + README_BEGIN.length)}\n${table}${readme.slice(end)}`);
+  if (begin === -1 || end < begin) throw new Error(`${PERFORMANCE_DOC} has no ${README_BEGIN} … ${README_END} section`);
+  const table = renderMarkdown(record, 3);
+  await writeFile(PERFORMANCE_DOC, `${readme.slice(0, begin + README_BEGIN.length)}\n${table}${readme.slice(end)}`);
 }
 
 function show(value: number, unit: string): string {

@@ -179,7 +179,7 @@ function parseRetryMode(
 }
 
 /** The largest batch concurrency: a batch holds at most 10 records. */
-const MAX_BATCH_CONCURRENCY = 10;
+export const MAX_BATCH_CONCURRENCY = 10;
 
 function parseWhole(
   env: NodeJS.ProcessEnv,

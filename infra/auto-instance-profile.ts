@@ -250,7 +250,7 @@ const DELIVERY_PATHS: Readonly<
   },
 };
 
-/** The function's service settings, which core/config.ts reads from its environment. */
+/** The function's service settings, which core/config.ts reads from its environment, and its log level, which Powertools reads. */
 export function functionEnvironment(settings: ResolvedProps): Record<string, string> {
   return {
     DRY_RUN: String(settings.dryRun),
@@ -258,6 +258,8 @@ export function functionEnvironment(settings: ResolvedProps): Record<string, str
     IGNORED_CALLERS: settings.ignoredCallers.join(','),
     INSTANCE_PROFILE_QUOTA_PERCENT: String(settings.instanceProfileQuotaPercent),
     UNKNOWN_CREATOR: settings.unknownCreator,
+    BATCH_CONCURRENCY: String(settings.batchConcurrency),
+    POWERTOOLS_LOG_LEVEL: settings.logLevel,
   };
 }
 

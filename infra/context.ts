@@ -65,6 +65,8 @@ export const CONTEXT_SETTINGS = {
   reconcileAfterDeploy: { prop: 'reconcileAfterDeploy', read: readBoolean },
   instanceProfileQuotaPercent: { prop: 'instanceProfileQuotaPercent', read: readNumber },
   unknownCreator: { prop: 'unknownCreator', read: readText },
+  batchConcurrency: { prop: 'batchConcurrency', read: readNumber },
+  logLevel: { prop: 'logLevel', read: readText },
 } as const satisfies Readonly<Record<string, ContextSetting>>;
 
 /** A context key of the service's settings. */

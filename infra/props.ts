@@ -6,7 +6,12 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { DEFAULT_CONFIG, UNKNOWN_CREATOR_POLICIES, type UnknownCreatorPolicy } from '../core/config.js';
+import {
+  DEFAULT_CONFIG,
+  MAX_BATCH_CONCURRENCY,
+  UNKNOWN_CREATOR_POLICIES,
+  type UnknownCreatorPolicy,
+} from '../core/config.js';
 import { AutoInstanceProfileError } from '../core/errors.js';
 import {
   DEFAULT_MAX_CONCURRENCY,
@@ -135,7 +140,24 @@ export interface AutoInstanceProfileProps {
    * @default 'remediate'
    */
   readonly unknownCreator?: UnknownCreatorPolicy;
+  /**
+   * Records of one SQS batch the remediator processes at once (`BATCH_CONCURRENCY`), 1 to 10; two of one role never
+   * are. 1 processes a batch one record after another.
+   * @default 4
+   */
+  readonly batchConcurrency?: number;
+  /**
+   * The functions' log level (`POWERTOOLS_LOG_LEVEL`): `DEBUG`, `INFO`, `WARN` or `ERROR`. Every decision is one
+   * `INFO` line; `WARN` keeps only retries, conflicts and errors.
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
 }
+
+/** The Powertools log levels a function may be set to. */
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The props with every default filled in, after validation. */
 export interface ResolvedProps {
@@ -153,6 +175,8 @@ export interface ResolvedProps {
   readonly reconcileAfterDeploy: boolean;
   readonly instanceProfileQuotaPercent: number;
   readonly unknownCreator: UnknownCreatorPolicy;
+  readonly batchConcurrency: number;
+  readonly logLevel: LogLevel;
 }
 
 /** What `reconcileSchedule` allows as an expression, for the prop and for its context key alike. */
@@ -177,6 +201,8 @@ export const DEFAULT_PROPS = {
   reconcileAfterDeploy: true,
   instanceProfileQuotaPercent: DEFAULT_CONFIG.instanceProfileQuotaPercent,
   unknownCreator: DEFAULT_CONFIG.unknownCreator,
+  batchConcurrency: DEFAULT_CONFIG.batchConcurrency,
+  logLevel: 'INFO',
 } as const;
 
 /** Fills in the defaults and throws an {@link InvalidSettingError} naming the prop and its allowed values if one is invalid. */
@@ -196,6 +222,8 @@ export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProp
     reconcileAfterDeploy: props.reconcileAfterDeploy ?? DEFAULT_PROPS.reconcileAfterDeploy,
     instanceProfileQuotaPercent: props.instanceProfileQuotaPercent ?? DEFAULT_PROPS.instanceProfileQuotaPercent,
     unknownCreator: props.unknownCreator ?? DEFAULT_PROPS.unknownCreator,
+    batchConcurrency: props.batchConcurrency ?? DEFAULT_PROPS.batchConcurrency,
+    logLevel: props.logLevel ?? DEFAULT_PROPS.logLevel,
   };
   validateSettleDelay(resolved.settleDelay);
   validateMaxConcurrency(resolved.maxConcurrency);
@@ -212,6 +240,8 @@ export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProp
       JSON.stringify(resolved.unknownCreator),
     );
   }
+  validateBatchConcurrency(resolved.batchConcurrency);
+  validateLogLevel(resolved.logLevel);
   return resolved;
 }
 
@@ -276,6 +306,23 @@ function validateMaxConcurrency(value: number): void {
       `must be a whole number from ${MIN_MAX_CONCURRENCY} to ${MAX_MAX_CONCURRENCY} (Lambda's limits for an SQS event source)`,
       String(value),
     );
+  }
+}
+
+function validateBatchConcurrency(value: number): void {
+  if (Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_BATCH_CONCURRENCY) {
+    throw new InvalidSettingError(
+      'batchConcurrency',
+      `must be a whole number from 1 to ${MAX_BATCH_CONCURRENCY} (an SQS batch holds at most 10 records)`,
+      String(value),
+    );
+  }
+}
+
+function validateLogLevel(value: string): void {
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new InvalidSettingError('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`, JSON.stringify(value));
   }
 }
 

@@ -24,14 +24,13 @@ export const SERVICE_FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 /** Each function's memory: enough for the bundled SDK; Lambda gives CPU in proportion. */
 export const FUNCTION_MEMORY_MB = 256;
 
-/** Each function's log level; Powertools reads it from the environment. */
-export const FUNCTION_LOG_LEVEL = 'INFO';
-
-/** The environment every service function gets: Powertools' settings and source maps in stack traces. */
+/**
+ * The environment every service function gets: Powertools' service name and namespace, and source maps in stack
+ * traces. The log level is a setting (`logLevel`), in each function's own environment.
+ */
 export const COMMON_ENVIRONMENT: Readonly<Record<string, string>> = {
   POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
   POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-  POWERTOOLS_LOG_LEVEL: FUNCTION_LOG_LEVEL,
   NODE_OPTIONS: '--enable-source-maps',
 };
 

@@ -2,7 +2,7 @@
 // Bundles each entry point of toolchain/bundles.mjs into dist/<name>/index.mjs: ESM, minified, source maps, with the AWS SDK
 // and Powertools inside the bundle rather than taken from the Lambda runtime.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLES } from '../toolchain/bundles.mjs';
@@ -19,6 +19,22 @@ const CLI_TARGET = `node${/^>=(\d+)$/.exec(engines.node)?.[1] ?? fail(`engines.n
 /** What each bundle needs beyond the shared options, by name (the bundles themselves: toolchain/bundles.mjs). */
 const EXTRA = { cli: { banner: '#!/usr/bin/env node', target: CLI_TARGET } };
 
+/**
+ * A dependency's package.json, as the bundles import it: the AWS SDK's clients import their whole package.json
+ * (`import packageInfo from "../package.json"`) and read only its `version`, for the user agent. The rest (scripts,
+ * dependency lists, descriptions) would be carried in every bundle; esbuild cannot drop a default-imported JSON's
+ * unused fields. Only `name` and `version` are kept. Our own package.json is read by this script, not bundled.
+ */
+export const PACKAGE_JSON_VERSION_ONLY = {
+  name: 'package-json-version-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/].*[\\/]package\.json$/ }, async ({ path }) => {
+      const { name, version } = JSON.parse(await readFile(path, 'utf8'));
+      return { contents: JSON.stringify({ name, version }), loader: 'json' };
+    });
+  },
+};
+
 /** esbuild options shared by every bundle, and by the bench's baseline so that they compare fairly. */
 export const BUNDLE_OPTIONS = {
   bundle: true,
@@ -32,6 +48,7 @@ export const BUNDLE_OPTIONS = {
   sourcemap: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [PACKAGE_JSON_VERSION_ONLY],
 };
 
 async function main() {

@@ -1,13 +1,14 @@
 /**
- * infra/app.ts as the CDK CLI runs it: a child process that reads the region from CDK_DEFAULT_REGION
- * (which the CLI fills from AWS_REGION or the profile) and context from CDK_CONTEXT_JSON (`-c key=value`).
+ * infra/app.ts's contents in-process (infra/define-app.ts): the region and the settings the user got wrong stop
+ * the app with one line naming them, not a stack trace; the organization stack's template is written beside the
+ * account stack's. The app as the CDK CLI runs it, a child process, is test/acceptance/app.test.ts.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ORG_STACK_NAME, STACK_NAME, STACK_OUTPUTS } from '../../core/pipeline-settings.js';
+import { ORG_STACK_NAME, STACK_NAME } from '../../core/pipeline-settings.js';
+import { defineApp, userErrorLine } from '../../infra/define-app.js';
 
 const outdir = mkdtempSync(join(tmpdir(), 'aip-app-'));
 
@@ -15,30 +16,26 @@ afterAll(() => {
   rmSync(outdir, { recursive: true, force: true });
 });
 
-function runApp(env: Record<string, string>): { status: number | null; stderr: string } {
-  const {
-    CDK_DEFAULT_ACCOUNT: _account,
-    CDK_DEFAULT_REGION: _region,
-    CDK_CONTEXT_JSON: _context,
-    ...inherited
-  } = process.env;
-  const result = spawnSync('npx', ['tsx', 'infra/app.ts'], {
-    env: { ...inherited, CDK_OUTDIR: outdir, ...env },
-    encoding: 'utf8',
-    timeout: 90_000,
-  });
-  return { status: result.status, stderr: result.stderr };
+/** What infra/app.ts prints for the error defineApp throws, or the error itself when it prints nothing. */
+function appError(context: Record<string, string>, region: string): string {
+  try {
+    defineApp({ context, autoSynth: false }, { CDK_DEFAULT_REGION: region });
+  } catch (error) {
+    const line = userErrorLine(error);
+    if (line === undefined) throw error;
+    return line;
+  }
+  throw new Error('the app did not stop');
 }
 
 describe('the CDK app', () => {
   it('refuses another region of the aws partition, naming us-east-1, in one line', () => {
     // Act
-    const { status, stderr } = runApp({ CDK_DEFAULT_REGION: 'eu-west-1' });
+    const line = appError({}, 'eu-west-1');
 
     // Assess
-    expect(status).toBe(1);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(/region eu-west-1, but IAM's CloudTrail events reach EventBridge only in us-east-1/);
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toMatch(/region eu-west-1, but IAM's CloudTrail events reach EventBridge only in us-east-1/);
   });
 
   it.each([
@@ -47,45 +44,29 @@ describe('the CDK app', () => {
     [{ settleDelaySeconds: '901' }, 'Error: Context value settleDelaySeconds must be a whole number of seconds'],
   ])('stops on %j with one line naming the key, not a stack trace', (context, message) => {
     // Act
-    const { status, stderr } = runApp({ CDK_DEFAULT_REGION: 'us-east-1', CDK_CONTEXT_JSON: JSON.stringify(context) });
+    const line = appError(context, 'us-east-1');
 
     // Assess
-    expect(status).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([expect.stringContaining(message)]);
-    expect(stderr.trim().startsWith(message)).toBe(true);
+    expect(line.split('\n')).toEqual([expect.stringContaining(message)]);
+    expect(line.startsWith(message)).toBe(true);
   });
 
-  it(`writes ${STACK_NAME}.template.json for us-east-1, configured from context`, () => {
+  it('stops on an organization setting it cannot use, in one line naming the key', () => {
     // Act
-    const { status, stderr } = runApp({
-      CDK_DEFAULT_REGION: 'us-east-1',
-      CDK_CONTEXT_JSON: JSON.stringify({ dryRun: 'true', settleDelaySeconds: '45' }),
-    });
+    const line = appError({ callAs: 'ADMIN' }, 'us-east-1');
 
     // Assess
-    expect(status, stderr).toBe(0);
-    const template = JSON.parse(readFileSync(join(outdir, `${STACK_NAME}.template.json`), 'utf8')) as {
-      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-      Outputs: Record<string, unknown>;
-    };
-    expect(Object.keys(template.Outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).sort());
-    const resources = Object.values(template.Resources);
-    const fn = resources.find((r) => r.Type === 'AWS::Lambda::Function');
-    expect(fn?.Properties.Environment).toMatchObject({ Variables: { DRY_RUN: 'true' } });
-    expect(
-      resources.find((r) => r.Type === 'AWS::SQS::Queue' && r.Properties.RedrivePolicy)?.Properties.DelaySeconds,
-    ).toBe(45);
+    expect(line.split('\n')).toEqual(['Error: Context value callAs must be SELF or DELEGATED_ADMIN, got "ADMIN"']);
   });
 
   it(`writes ${ORG_STACK_NAME}.template.json beside it, with the StackSet and the member template it deploys`, () => {
     // Act
-    const { status, stderr } = runApp({
-      CDK_DEFAULT_REGION: 'us-east-1',
-      CDK_CONTEXT_JSON: JSON.stringify({ organizationalUnitIds: 'ou-ab12-11111111', dryRun: 'true' }),
-    });
+    defineApp(
+      { context: { organizationalUnitIds: 'ou-ab12-11111111', dryRun: 'true' }, outdir, autoSynth: false },
+      { CDK_DEFAULT_REGION: 'us-east-1' },
+    ).synth();
 
     // Assess
-    expect(status, stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as {
       artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
     };
@@ -109,17 +90,14 @@ describe('the CDK app', () => {
     expect(member).toContain('"DRY_RUN": "true"');
   });
 
-  it('stops on an organization setting it cannot use, in one line naming the key', () => {
+  it('leaves a bug its stack trace: only its own errors become one line', () => {
+    // Prepare
+    const bug = new TypeError('x is undefined');
+
     // Act
-    const { status, stderr } = runApp({
-      CDK_DEFAULT_REGION: 'us-east-1',
-      CDK_CONTEXT_JSON: JSON.stringify({ callAs: 'ADMIN' }),
-    });
+    const line = userErrorLine(bug);
 
     // Assess
-    expect(status).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([
-      'Error: Context value callAs must be SELF or DELEGATED_ADMIN, got "ADMIN"',
-    ]);
+    expect(line).toBeUndefined();
   });
 });

@@ -190,6 +190,14 @@ describe('props', () => {
     expect(functionEnvironment(synth).EXCLUDED_PATH_PREFIXES).toBe('');
   });
 
+  it('batchConcurrency and logLevel become BATCH_CONCURRENCY and POWERTOOLS_LOG_LEVEL', () => {
+    // Act
+    const synth = synthesize({ props: { batchConcurrency: 1, logLevel: 'DEBUG' } });
+
+    // Assess
+    expect(functionEnvironment(synth)).toMatchObject({ BATCH_CONCURRENCY: '1', POWERTOOLS_LOG_LEVEL: 'DEBUG' });
+  });
+
   it('ignoredCallers become IGNORED_CALLERS, comma-separated', () => {
     // Act
     const synth = synthesize({
@@ -435,6 +443,7 @@ describe('function', () => {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: 'AutoInstanceProfile',
       POWERTOOLS_LOG_LEVEL: 'INFO',
+      BATCH_CONCURRENCY: '4',
       NODE_OPTIONS: '--enable-source-maps',
     });
   });

@@ -450,6 +450,7 @@ describe('resource counts, as docs/organization.md gives them', () => {
     ['the defaults', 18, {}],
     ['OUs named', 16, { organization: { organizationalUnitIds: ['ou-ab12-11111111'] } }],
     ['an alarm email', 19, { organization: { alarmEmail: 'platform@example.com' } }],
+    ['-c reconcileAfterDeploy=false', 16, { context: { reconcileAfterDeploy: 'false' } }],
   ])('%s: %i resources', (_, count, options) => {
     // Act
     const { template } = synthesizeOrg({ ...US_EAST_1, ...options });
@@ -457,5 +458,17 @@ describe('resource counts, as docs/organization.md gives them', () => {
     // Assess
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     expect(types.filter((type) => type !== 'AWS::CDK::Metadata')).toHaveLength(count);
+  });
+
+  it.each([
+    ['the defaults', 3, {}],
+    ['-c reconcileAfterDeploy=false', 2, { reconcileAfterDeploy: 'false' }],
+  ])('%s: %i Custom::OrganizationCodeCopy, one per Lambda bundle of the member stack', (_, count, context) => {
+    // Act
+    const { template, member } = synthesizeOrg({ ...US_EAST_1, context });
+
+    // Assess
+    expect(Object.keys(resourcesOfType(template, 'Custom::OrganizationCodeCopy'))).toHaveLength(count);
+    expect(Object.keys(resourcesOfType(member, 'AWS::Lambda::Function'))).toHaveLength(count);
   });
 });

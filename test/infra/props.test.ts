@@ -18,6 +18,7 @@ import {
   type AutoInstanceProfileProps,
   DEFAULT_PROPS,
   InvalidSettingError,
+  type LogLevel,
   RECONCILE_SCHEDULE_REQUIREMENT,
   resolveProps,
 } from '../../infra/props.js';
@@ -42,6 +43,16 @@ describe('invalid props throw in the constructor', () => {
 
   it.each([0, 1, 1001, 2.5, Number.NaN])('maxConcurrency %s', (maxConcurrency) => {
     expect(construct({ maxConcurrency })).toThrow(/maxConcurrency must be a whole number from 2 to 1000/);
+  });
+
+  it.each([0, 11, 2.5, Number.NaN])('batchConcurrency %s', (batchConcurrency) => {
+    expect(construct({ batchConcurrency })).toThrow(/batchConcurrency must be a whole number from 1 to 10/);
+  });
+
+  it.each(['debug', 'TRACE', ''])('logLevel "%s"', (logLevel) => {
+    expect(construct({ logLevel: logLevel as LogLevel })).toThrow(
+      `logLevel must be one of DEBUG, INFO, WARN, ERROR, got ${JSON.stringify(logLevel)}`,
+    );
   });
 
   it.each([0, 2, 91, -1])('logRetention %s days', (days) => {
@@ -284,6 +295,8 @@ describe('props from CDK context', () => {
       '101',
       /^Context value instanceProfileQuotaPercent must be a whole number from 1 to 100, got "101"$/,
     ],
+    ['batchConcurrency', '11', /^Context value batchConcurrency must be a whole number from 1 to 10 .*, got "11"$/],
+    ['logLevel', 'verbose', /^Context value logLevel must be one of DEBUG, INFO, WARN, ERROR, got "verbose"$/],
     ['logRetentionDays', 91, /^Context value logRetentionDays must be one of the RetentionDays values .*, got 91$/],
     [
       'excludedPathPrefixes',
@@ -337,6 +350,25 @@ describe('docs/deploy.md settings table', () => {
 
     // Assess
     expect(rows).toEqual(Object.entries(CONTEXT_SETTINGS).map(([key, setting]) => [key, setting.prop]));
+  });
+});
+
+describe("the README's Configure section", () => {
+  it('names every context key beside the prop it sets', () => {
+    // Prepare
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Configure'),
+      readme.indexOf('\n## ', readme.indexOf('## Configure') + 1),
+    );
+
+    // Act
+    const missing = Object.entries(CONTEXT_SETTINGS)
+      .map(([key, setting]) => `| \`${key}\` | \`${setting.prop}\` |`)
+      .filter((cells) => !section.includes(cells));
+
+    // Assess
+    expect(missing).toEqual([]);
   });
 });
 

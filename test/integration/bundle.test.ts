@@ -8,6 +8,7 @@ import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { constants, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLES } from '../../toolchain/bundles.mjs';
 import { LAMBDA_NODE_MAJOR, lambdaNodePath } from '../../toolchain/lambda-node.mjs';
@@ -15,6 +16,8 @@ import { invokeBundle, sqsBatch } from './support/bundle.js';
 
 const run = promisify(execFile);
 const BUNDLE = BUNDLES.remediator.path;
+/** The remediator's size budget, gzipped at level 9 (`gzip -9 -c dist/remediator/index.mjs | wc -c`). */
+const GZIP_BUDGET_BYTES = 115_000;
 let isolated: string;
 
 beforeAll(async () => {
@@ -75,5 +78,20 @@ describe('dist/remediator/index.mjs', () => {
     expect(code.length / code.split('\n').length).toBeGreaterThan(2000);
     expect(code).toContain('//# sourceMappingURL=index.mjs.map');
     expect(JSON.parse(map).sources).toEqual(expect.arrayContaining([expect.stringContaining('core/decide.ts')]));
+  });
+
+  it(`is at most ${GZIP_BUDGET_BYTES.toLocaleString('en')} B by gzip -9, with the SDK's package.json cut to its version`, async () => {
+    // Prepare
+    const code = await readFile(BUNDLE);
+
+    // Act
+    const gzipped = gzipSync(code, { level: constants.Z_BEST_COMPRESSION }).length;
+
+    // Assess
+    expect(gzipped).toBeLessThanOrEqual(GZIP_BUDGET_BYTES);
+    // The user agent still carries the IAM client's version; the rest of its package.json is left out.
+    const version = JSON.parse(await readFile('node_modules/@aws-sdk/client-iam/package.json', 'utf8')).version;
+    expect(code.toString()).toContain(`"${version}"`);
+    expect(code.toString()).not.toContain('AWS SDK for JavaScript Iam Client');
   });
 });

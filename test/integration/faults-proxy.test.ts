@@ -1,6 +1,6 @@
 /**
  * The IAM proxy's emulation of IAM where moto differs, against moto: names unique case-insensitively, the
- * instance profile quota, and tag values. The fault tests (faults.test.ts) rely on these answers.
+ * instance profile quota, and tag values. The fault tests (test/acceptance/faults.test.ts) rely on these answers.
  */
 import {
   AddRoleToInstanceProfileCommand,

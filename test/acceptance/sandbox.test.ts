@@ -6,8 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { processesInGroup } from '../integration/support/sandbox-process.js';
 import { inOrder } from '../support/lines.js';
-import { processesInGroup } from './support/sandbox-process.js';
 
 interface Finished {
   readonly code: number | null;

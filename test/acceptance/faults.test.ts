@@ -18,7 +18,7 @@ import {
   tagRules,
 } from '../../emulator/iam-faults.js';
 import { DROP, type ProxyHook, startProxy } from '../../emulator/proxy.js';
-import { createRoleEvent, type LogLine } from './support/bundle.js';
+import { createRoleEvent, type LogLine } from '../integration/support/bundle.js';
 import {
   createProfile,
   createRole,
@@ -28,8 +28,8 @@ import {
   profilesOf,
   roleExists,
   uniqueRoleName,
-} from './support/iam.js';
-import { expectGranted } from './support/permissions.js';
+} from '../integration/support/iam.js';
+import { expectGranted } from '../integration/support/permissions.js';
 
 const MOTO_URL = inject('motoUrl');
 /** Roles in the burst: the 300, which takes about 45 s here; the bench runs the same burst. */

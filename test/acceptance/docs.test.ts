@@ -8,7 +8,7 @@
  *   test; nothing else is changed.
  * - `account`: needs a real AWS account, or keeps running until stopped (`npm start`, `npm test`): checked
  *   with `bash -n` only. Blocks that need the running sandbox are marked `account sandbox`; those are run
- *   against one by test/integration/sandbox-lifecycle.test.ts.
+ *   against one by test/acceptance/sandbox-running.test.ts.
  *
  * The blocks run with fake credentials and empty shared config files: a block reaches moto only as the
  * document tells the reader to, and nothing can reach an account.
@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
-import { cliEnv } from './support/cli.js';
+import { cliEnv } from '../integration/support/cli.js';
 
 /** The documents whose shell blocks are tested. */
 const DOCUMENTS = [

@@ -16,7 +16,7 @@ import {
   type SynthOptions,
   synthesize,
   synthesizeOrg,
-} from './support/synth.js';
+} from '../infra/support/synth.js';
 
 /** One cfn-lint finding, as `--format json` reports it. */
 interface Match {
