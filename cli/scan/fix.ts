@@ -5,6 +5,7 @@
  */
 import type { RoleTrigger } from '../../core/events.js';
 import type { Log } from '../../core/observability.js';
+import { ProfileUsageCache } from '../../core/iam/account-summary.js';
 import { NO_METRICS } from '../../core/observability.js';
 import { type Outcome, remediate } from '../../core/remediate.js';
 import type { MissingProfile, ScanReport } from '../../core/scan.js';
@@ -35,9 +36,11 @@ export type FixDeps = Pick<Parameters<typeof remediate>[1], 'iam' | 'config'>;
  */
 export async function fixMissing(report: ScanReport, deps: FixDeps, signal?: AbortSignal): Promise<RoleResult[]> {
   const results: RoleResult[] = [];
+  // The account's quota headroom is read once for its roles, never carried over from another account's.
+  const profileUsage = new ProfileUsageCache();
   for (const candidate of report.missing) {
     if (signal?.aborted === true) break;
-    results.push(await fixOne(candidate, report.scanId, { ...deps, log: QUIET, metrics: NO_METRICS }));
+    results.push(await fixOne(candidate, report.scanId, { ...deps, log: QUIET, metrics: NO_METRICS, profileUsage }));
   }
   return results;
 }

@@ -8,7 +8,6 @@ import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { constants, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLES } from '../../toolchain/bundles.mjs';
 import { LAMBDA_NODE_MAJOR, lambdaNodePath } from '../../toolchain/lambda-node.mjs';
@@ -84,8 +83,9 @@ describe('dist/remediator/index.mjs', () => {
     // Prepare
     const code = await readFile(BUNDLE);
 
-    // Act
-    const gzipped = gzipSync(code, { level: constants.Z_BEST_COMPRESSION }).length;
+    // Act: the budget's own measure, gzip -9 (Node's zlib at level 9 packs the same file a few hundred bytes larger)
+    const gzipped = (await run('gzip', ['-9', '-c', BUNDLE], { encoding: 'buffer', maxBuffer: 16 * 1024 * 1024 }))
+      .stdout.length;
 
     // Assess
     expect(gzipped).toBeLessThanOrEqual(GZIP_BUDGET_BYTES);

@@ -265,8 +265,9 @@ describe('scan --org and fix --org through the built CLI', () => {
     // Every IAM call is one the least-privilege member role (infra/org-access-role.ts) is granted.
     expectGranted(fixCalls, MEMBER_ROLE_IAM_PERMISSIONS);
     expect(fixCalls).toContain('CreateInstanceProfile');
-    // The cost: the scan's calls (as above: 8), then CreateInstanceProfile and AddRoleToInstanceProfile for each
-    // profile created, AddRoleToInstanceProfile alone for each empty profile of ours linked: the scan's facts suffice.
+    // The cost: the scan's calls (as above: 8); one GetAccountSummary per account that creates (its quota headroom,
+    // read once for the account); CreateInstanceProfile and AddRoleToInstanceProfile for each profile created;
+    // TagInstanceProfile (re-bound to the role) and AddRoleToInstanceProfile for each empty profile of ours linked.
     const creates = reachable.reduce(
       (sum, account) => sum + (made.get(account.accountId)?.names.ec2Missing.length ?? 0),
       0,
@@ -275,7 +276,9 @@ describe('scan --org and fix --org through the built CLI', () => {
       (sum, account) => sum + (made.get(account.accountId)?.names.adoptable.length ?? 0),
       0,
     );
-    expect(fixCalls).toHaveLength(8 + 2 * creates + links);
+    const creating = reachable.filter((account) => (made.get(account.accountId)?.names.ec2Missing.length ?? 0) > 0);
+    expect(fixCalls.filter((action) => action === 'GetAccountSummary')).toHaveLength(creating.length);
+    expect(fixCalls).toHaveLength(8 + creating.length + 2 * creates + 2 * links);
     const after = JSON.parse(rescan.stdout) as OrgJson;
     expect(after.summary).toMatchObject({ scanned: 3, unreachable: 1, missing: 0 });
     expect(after.accounts.filter((entry) => entry.status === 'scanned').map((entry) => entry.summary?.missing)).toEqual(
