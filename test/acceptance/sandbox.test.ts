@@ -72,7 +72,7 @@ describe('npm start -- --once', () => {
     ).toHaveLength(1);
     expect(output).toContain('SIMULATED  CloudTrail, by the front door');
     expect(output).toContain(
-      'rule   auto-instance-profile-sandbox-delete: DeleteRole (failed: DeleteConflictException) → the delete queue',
+      'rule   auto-instance-profile-sandbox-delete: DeleteRole (failed: DeleteConflict) → the delete queue',
     );
     const lines = output.split('\n').map((line) => line.trim());
     const expected = [
