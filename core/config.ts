@@ -145,9 +145,29 @@ function parseList(env: NodeJS.ProcessEnv, name: string): readonly string[] | un
 
 function parsePathPrefixes(env: NodeJS.ProcessEnv, name: string, fallback: readonly string[]): readonly string[] {
   const list = parseList(env, name) ?? fallback;
-  const invalid = list.find((prefix) => !prefix.startsWith('/'));
-  if (invalid !== undefined) throw new ConfigError(`${name} entries must start with "/", got "${invalid}"`);
+  for (const prefix of list) {
+    const problem = pathPrefixProblem(prefix);
+    if (problem !== undefined) throw new ConfigError(`${name} entries ${problem}, got "${prefix}"`);
+  }
   return list;
+}
+
+/** IAM's limit on a path's length, and so on a path prefix's. */
+export const MAX_PATH_PREFIX_LENGTH = 512;
+
+/**
+ * The one rule for an excluded path prefix, wherever it is given (`EXCLUDED_PATH_PREFIXES`, the
+ * `excludedPathPrefixes` prop or context key, the CLI's `--exclude-path`): what is wrong with `prefix`, as
+ * the rest of a sentence that starts with "entries", or undefined when it is a valid prefix.
+ */
+export function pathPrefixProblem(prefix: string): string | undefined {
+  if (!prefix.startsWith('/') || prefix.length > MAX_PATH_PREFIX_LENGTH) {
+    return `must start with "/" and be at most ${MAX_PATH_PREFIX_LENGTH} characters`;
+  }
+  if (/[,\s]/.test(prefix)) {
+    return 'cannot contain commas or whitespace (the function reads them as a comma-separated list)';
+  }
+  return undefined;
 }
 
 function parseSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -9,6 +9,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import {
   DEFAULT_CONFIG,
   MAX_BATCH_CONCURRENCY,
+  pathPrefixProblem,
   UNKNOWN_CREATOR_POLICIES,
   type UnknownCreatorPolicy,
 } from '../core/config.js';
@@ -48,9 +49,6 @@ export const TRAIL_RETENTION_REQUIREMENT = 'must be a whole number of days, at l
 export const MIN_MAX_CONCURRENCY = 2;
 /** The highest maximum concurrency Lambda allows on an SQS event source mapping. */
 export const MAX_MAX_CONCURRENCY = 1000;
-
-/** IAM's limit on a path's length, and so on a path prefix's. */
-const MAX_PATH_LENGTH = 512;
 
 /** Settings of {@link AutoInstanceProfile}. Every one is optional. */
 export interface AutoInstanceProfileProps {
@@ -338,19 +336,9 @@ function validateLogRetention(value: RetentionDays): void {
 }
 
 function validatePathPrefix(prefix: string): void {
-  if (!prefix.startsWith('/') || prefix.length > MAX_PATH_LENGTH) {
-    throw new InvalidSettingError(
-      'excludedPathPrefixes',
-      `entries must start with "/" and be at most ${MAX_PATH_LENGTH} characters`,
-      JSON.stringify(prefix),
-    );
-  }
-  if (/[,\s]/.test(prefix)) {
-    throw new InvalidSettingError(
-      'excludedPathPrefixes',
-      'entries cannot contain commas or whitespace (the function reads them as a comma-separated list)',
-      JSON.stringify(prefix),
-    );
+  const problem = pathPrefixProblem(prefix);
+  if (problem !== undefined) {
+    throw new InvalidSettingError('excludedPathPrefixes', `entries ${problem}`, JSON.stringify(prefix));
   }
 }
 

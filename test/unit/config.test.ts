@@ -73,6 +73,12 @@ describe('loadConfig', () => {
     [{ AWS_RETRY_MODE: 'legacy' }, /AWS_RETRY_MODE/],
     [{ AWS_MAX_ATTEMPTS: '0' }, /AWS_MAX_ATTEMPTS/],
     [{ EXCLUDED_PATH_PREFIXES: 'legacy/' }, /EXCLUDED_PATH_PREFIXES/],
+    // The prop's and the CLI's rule too: one rule for a path prefix, wherever it is given.
+    [
+      { EXCLUDED_PATH_PREFIXES: `/${'a'.repeat(512)}` },
+      /EXCLUDED_PATH_PREFIXES entries must start with "\/" and be at most 512/,
+    ],
+    [{ EXCLUDED_PATH_PREFIXES: '/a b/' }, /EXCLUDED_PATH_PREFIXES entries cannot contain commas or whitespace/],
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '-1' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '1.5' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '1e3' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
