@@ -9,16 +9,6 @@ export const STACK_NAME = 'AutoInstanceProfile';
 /** The organization stack's name: the StackSet that puts the service into every member account. */
 export const ORG_STACK_NAME = 'AutoInstanceProfileOrg';
 
-/** The organization stack's output keys: the infra writes them, `doctor --org` reads them. */
-export const ORG_STACK_OUTPUTS = outputKeys([
-  'stackSetName',
-  'callAs',
-  'deploymentTargets',
-  'organizationId',
-  'alarmTopicArn',
-  'codeBucketName',
-]);
-
 /** The StackSet's default name. */
 export const STACK_SET_NAME = 'AutoInstanceProfile';
 
@@ -37,6 +27,16 @@ export const STACK_OUTPUTS = outputKeys([
   'deadLetterQueueUrl',
   'functionName',
   'reconcileFunctionName',
+]);
+
+/** The organization stack's output keys: the infra writes them, `doctor --org` reads them. */
+export const ORG_STACK_OUTPUTS = outputKeys([
+  'stackSetName',
+  'callAs',
+  'deploymentTargets',
+  'organizationId',
+  'alarmTopicArn',
+  'codeBucketName',
 ]);
 
 /** Receives before SQS moves a message to the DLQ. */
