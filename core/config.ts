@@ -103,6 +103,8 @@ interface EnvSetting<Value> {
   readonly env: string;
   /** Parses and checks the variable; an unset or blank one gives `fallback` (the setting's default). */
   read(env: NodeJS.ProcessEnv, name: string, fallback: Value): Value;
+  /** The stack sets it from its prop and context key of the same name (infra/props.ts, infra/context.ts). */
+  readonly prop?: true;
 }
 
 /**
@@ -110,15 +112,39 @@ interface EnvSetting<Value> {
  * {@link DEFAULT_CONFIG}; the ranges and values the rows hold are the props' and context keys' too.
  */
 export const ENV_SETTINGS: { readonly [Key in keyof Omit<Config, 'iamRetry'>]-?: EnvSetting<Config[Key]> } = {
-  dryRun: { env: 'DRY_RUN', read: parseBoolean },
-  excludedPathPrefixes: { env: 'EXCLUDED_PATH_PREFIXES', read: parsePathPrefixes },
-  ignoredCallers: { env: 'IGNORED_CALLERS', read: (env, name, fallback) => parseList(env, name) ?? fallback },
+  dryRun: { env: 'DRY_RUN', read: parseBoolean, prop: true },
+  excludedPathPrefixes: { env: 'EXCLUDED_PATH_PREFIXES', read: parsePathPrefixes, prop: true },
+  ignoredCallers: {
+    env: 'IGNORED_CALLERS',
+    read: (env: NodeJS.ProcessEnv, name: string, fallback: readonly string[]) => parseList(env, name) ?? fallback,
+    prop: true,
+  },
   serviceRoleArn: { env: 'SERVICE_ROLE_ARN', read: parseArn },
   roleNotFoundRetrySeconds: { env: 'ROLE_NOT_FOUND_RETRY_SECONDS', read: parseSeconds },
-  batchConcurrency: { env: 'BATCH_CONCURRENCY', read: wholeIn(BATCH_CONCURRENCY_RANGE) },
-  instanceProfileQuotaPercent: { env: 'INSTANCE_PROFILE_QUOTA_PERCENT', read: wholeIn(QUOTA_PERCENT_RANGE) },
-  unknownCreator: { env: 'UNKNOWN_CREATOR', read: parseUnknownCreator },
+  batchConcurrency: { env: 'BATCH_CONCURRENCY', read: wholeIn(BATCH_CONCURRENCY_RANGE), prop: true },
+  instanceProfileQuotaPercent: {
+    env: 'INSTANCE_PROFILE_QUOTA_PERCENT',
+    read: wholeIn(QUOTA_PERCENT_RANGE),
+    prop: true,
+  },
+  unknownCreator: { env: 'UNKNOWN_CREATOR', read: parseUnknownCreator, prop: true },
 };
+
+/**
+ * The environment of a function that reads {@link ENV_SETTINGS}: each setting the stack sets, as its
+ * variable's text (a list comma-separated, as {@link parseCommaList} reads it back).
+ */
+export function settingsEnvironment(settings: Partial<Config>): Record<string, string> {
+  const rows: [string, EnvSetting<unknown>][] = Object.entries(ENV_SETTINGS);
+  return Object.fromEntries(
+    rows
+      .filter(([, setting]) => setting.prop === true)
+      .map(([key, setting]) => {
+        const value: unknown = settings[key as keyof Config];
+        return [setting.env, Array.isArray(value) ? value.join(',') : String(value)];
+      }),
+  );
+}
 
 /**
  * Reads and validates the settings from an environment. Call it once, at module scope: a bad

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, loadConfig } from '../../core/config.js';
+import { DEFAULT_CONFIG, loadConfig, settingsEnvironment } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 
 describe('loadConfig', () => {
@@ -100,5 +100,34 @@ describe('loadConfig', () => {
     // Assess
     expect(act).toThrow(ConfigError);
     expect(act).toThrow(message);
+  });
+});
+
+describe('settingsEnvironment', () => {
+  it('writes the settings the stack sets as loadConfig reads them back', () => {
+    // Prepare
+    const settings = {
+      ...DEFAULT_CONFIG,
+      dryRun: true,
+      excludedPathPrefixes: ['/aws-service-role/', '/batch/'],
+      ignoredCallers: [],
+      batchConcurrency: 1,
+      instanceProfileQuotaPercent: 80,
+      unknownCreator: 'skip' as const,
+    };
+
+    // Act
+    const env = settingsEnvironment(settings);
+
+    // Assess
+    expect(env).toEqual({
+      DRY_RUN: 'true',
+      EXCLUDED_PATH_PREFIXES: '/aws-service-role/,/batch/',
+      IGNORED_CALLERS: '',
+      BATCH_CONCURRENCY: '1',
+      INSTANCE_PROFILE_QUOTA_PERCENT: '80',
+      UNKNOWN_CREATOR: 'skip',
+    });
+    expect(loadConfig(env)).toEqual(settings);
   });
 });
