@@ -276,7 +276,7 @@ function validateTrailRetention(retention: Duration): void {
 }
 
 /** The check of a whole-number prop in `range` (a token is checked at deploy time instead). */
-function wholeNumber(prop: string, range: WholeRange): (value: number) => void {
+export function wholeNumber(prop: string, range: WholeRange): (value: number) => void {
   return (value) => {
     if (Token.isUnresolved(value)) return;
     if (!Number.isInteger(value) || value < range.min || value > range.max) {
@@ -286,7 +286,7 @@ function wholeNumber(prop: string, range: WholeRange): (value: number) => void {
 }
 
 /** The check of a prop that takes one of `values`, saying them as `requirement` does. */
-function oneOf(
+export function oneOf(
   prop: string,
   values: readonly string[],
   requirement: (values: readonly string[]) => string,
