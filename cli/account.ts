@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { type IAMClient, IAMServiceException } from '@aws-sdk/client-iam';
-import { type Config, DEFAULT_CONFIG, loadConfig, parseCommaList } from '../core/config.js';
+import { type Config, DEFAULT_CONFIG, loadConfig, parseCommaList, pathPrefixProblem } from '../core/config.js';
 import { createIamClient } from '../core/iam/client.js';
 import { AWS_OPTION_ROWS, AWS_OPTIONS, HELP_OPTION, HELP_ROW, type HelpRow, nonBlank } from './args.js';
 import { type AwsOptions, type AwsSession, openAwsSession } from './aws.js';
@@ -36,8 +36,8 @@ export const EXCLUDE_ROW: HelpRow = [
 export const COMMON_ROWS: readonly HelpRow[] = [...AWS_OPTION_ROWS, HELP_ROW];
 
 /**
- * The stack's defaults, with the excluded paths replaced when `--exclude-path` is given (each entry must
- * start with `/`, as the stack's setting) and the SDK's retry variables (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS)
+ * The stack's defaults, with the excluded paths replaced when `--exclude-path` is given (each entry held to
+ * the stack's own rule, {@link pathPrefixProblem}) and the SDK's retry variables (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS)
  * read as the functions read them. No other variable of the functions' counts here.
  */
 export function configFrom(
@@ -47,8 +47,10 @@ export function configFrom(
   const { iamRetry } = loadConfig({ AWS_RETRY_MODE: env.AWS_RETRY_MODE, AWS_MAX_ATTEMPTS: env.AWS_MAX_ATTEMPTS });
   if (excludePaths === undefined) return { ...DEFAULT_CONFIG, iamRetry };
   const prefixes = excludePaths.flatMap(parseCommaList);
-  const invalid = prefixes.find((prefix) => !prefix.startsWith('/'));
-  if (invalid !== undefined) throw new UsageError(`--exclude-path entries must start with "/", not "${invalid}"`);
+  for (const prefix of prefixes) {
+    const problem = pathPrefixProblem(prefix);
+    if (problem !== undefined) throw new UsageError(`--exclude-path entries ${problem}, not "${prefix}"`);
+  }
   return { ...DEFAULT_CONFIG, iamRetry, excludedPathPrefixes: prefixes };
 }
 

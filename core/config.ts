@@ -71,33 +71,97 @@ export const DEFAULT_CONFIG: Config = {
   unknownCreator: 'remediate',
 };
 
+/** A whole-number setting's range, with why it is that range when the reason is not obvious. */
+export interface WholeRange {
+  readonly min: number;
+  readonly max: number;
+  /** Said after the range in the props' and context keys' messages. */
+  readonly why?: string;
+}
+
+/** What a whole-number setting allows, as the rest of a sentence that starts with its name. */
+export function wholeRequirement({ min, max, why }: WholeRange): string {
+  return `must be a whole number from ${min} to ${max}${why === undefined ? '' : ` (${why})`}`;
+}
+
+/** The largest batch concurrency: a batch holds at most 10 records. */
+export const MAX_BATCH_CONCURRENCY = 10;
+
+/** `BATCH_CONCURRENCY`, the `batchConcurrency` prop and context key. */
+export const BATCH_CONCURRENCY_RANGE: WholeRange = {
+  min: 1,
+  max: MAX_BATCH_CONCURRENCY,
+  why: 'an SQS batch holds at most 10 records',
+};
+
+/** `INSTANCE_PROFILE_QUOTA_PERCENT`, the `instanceProfileQuotaPercent` prop and context key. */
+export const QUOTA_PERCENT_RANGE: WholeRange = { min: 1, max: 100 };
+
+/** How one setting is read from the environment: its variable, and the parser that checks it. */
+interface EnvSetting<Value> {
+  /** The environment variable. The stack's prop and context key are named like the setting (infra/props.ts). */
+  readonly env: string;
+  /** Parses and checks the variable; an unset or blank one gives `fallback` (the setting's default). */
+  read(env: NodeJS.ProcessEnv, name: string, fallback: Value): Value;
+  /** The stack sets it from its prop and context key of the same name (infra/props.ts, infra/context.ts). */
+  readonly prop?: true;
+}
+
+/**
+ * Every setting the functions read, one row each: its environment variable and its rule. The defaults are
+ * {@link DEFAULT_CONFIG}; the ranges and values the rows hold are the props' and context keys' too.
+ */
+export const ENV_SETTINGS: { readonly [Key in keyof Omit<Config, 'iamRetry'>]-?: EnvSetting<Config[Key]> } = {
+  dryRun: { env: 'DRY_RUN', read: parseBoolean, prop: true },
+  excludedPathPrefixes: { env: 'EXCLUDED_PATH_PREFIXES', read: parsePathPrefixes, prop: true },
+  ignoredCallers: {
+    env: 'IGNORED_CALLERS',
+    read: (env: NodeJS.ProcessEnv, name: string, fallback: readonly string[]) => parseList(env, name) ?? fallback,
+    prop: true,
+  },
+  serviceRoleArn: { env: 'SERVICE_ROLE_ARN', read: parseArn },
+  roleNotFoundRetrySeconds: { env: 'ROLE_NOT_FOUND_RETRY_SECONDS', read: parseSeconds },
+  batchConcurrency: { env: 'BATCH_CONCURRENCY', read: wholeIn(BATCH_CONCURRENCY_RANGE), prop: true },
+  instanceProfileQuotaPercent: {
+    env: 'INSTANCE_PROFILE_QUOTA_PERCENT',
+    read: wholeIn(QUOTA_PERCENT_RANGE),
+    prop: true,
+  },
+  unknownCreator: { env: 'UNKNOWN_CREATOR', read: parseUnknownCreator, prop: true },
+};
+
+/**
+ * The environment of a function that reads {@link ENV_SETTINGS}: each setting the stack sets, as its
+ * variable's text (a list comma-separated, as {@link parseCommaList} reads it back).
+ */
+export function settingsEnvironment(settings: Partial<Config>): Record<string, string> {
+  const rows: [string, EnvSetting<unknown>][] = Object.entries(ENV_SETTINGS);
+  return Object.fromEntries(
+    rows
+      .filter(([, setting]) => setting.prop === true)
+      .map(([key, setting]) => {
+        const value: unknown = settings[key as keyof Config];
+        return [setting.env, Array.isArray(value) ? value.join(',') : String(value)];
+      }),
+  );
+}
+
 /**
  * Reads and validates the settings from an environment. Call it once, at module scope: a bad
  * setting then fails the cold start loudly instead of every record quietly.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const settings: [string, EnvSetting<unknown>][] = Object.entries(ENV_SETTINGS);
+  const values = settings.map(([key, setting]) => [
+    key,
+    setting.read(env, setting.env, DEFAULT_CONFIG[key as keyof Config]),
+  ]);
   return {
-    dryRun: parseBoolean(env, 'DRY_RUN', DEFAULT_CONFIG.dryRun),
-    excludedPathPrefixes: parsePathPrefixes(env, 'EXCLUDED_PATH_PREFIXES', DEFAULT_CONFIG.excludedPathPrefixes),
-    ignoredCallers: parseList(env, 'IGNORED_CALLERS') ?? DEFAULT_CONFIG.ignoredCallers,
-    serviceRoleArn: parseArn(env, 'SERVICE_ROLE_ARN'),
-    roleNotFoundRetrySeconds: parseSeconds(
-      env,
-      'ROLE_NOT_FOUND_RETRY_SECONDS',
-      DEFAULT_CONFIG.roleNotFoundRetrySeconds,
-    ),
+    ...(Object.fromEntries(values) as Omit<Config, 'iamRetry'>),
     iamRetry: {
       mode: parseRetryMode(env, 'AWS_RETRY_MODE', DEFAULT_CONFIG.iamRetry.mode),
       maxAttempts: parseAttempts(env, 'AWS_MAX_ATTEMPTS', DEFAULT_CONFIG.iamRetry.maxAttempts),
     },
-    batchConcurrency: parseWhole(env, 'BATCH_CONCURRENCY', DEFAULT_CONFIG.batchConcurrency, [1, MAX_BATCH_CONCURRENCY]),
-    instanceProfileQuotaPercent: parseWhole(
-      env,
-      'INSTANCE_PROFILE_QUOTA_PERCENT',
-      DEFAULT_CONFIG.instanceProfileQuotaPercent,
-      [1, 100],
-    ),
-    unknownCreator: parseUnknownCreator(env, 'UNKNOWN_CREATOR', DEFAULT_CONFIG.unknownCreator),
   };
 }
 
@@ -145,9 +209,29 @@ function parseList(env: NodeJS.ProcessEnv, name: string): readonly string[] | un
 
 function parsePathPrefixes(env: NodeJS.ProcessEnv, name: string, fallback: readonly string[]): readonly string[] {
   const list = parseList(env, name) ?? fallback;
-  const invalid = list.find((prefix) => !prefix.startsWith('/'));
-  if (invalid !== undefined) throw new ConfigError(`${name} entries must start with "/", got "${invalid}"`);
+  for (const prefix of list) {
+    const problem = pathPrefixProblem(prefix);
+    if (problem !== undefined) throw new ConfigError(`${name} entries ${problem}, got "${prefix}"`);
+  }
   return list;
+}
+
+/** IAM's limit on a path's length, and so on a path prefix's. */
+export const MAX_PATH_PREFIX_LENGTH = 512;
+
+/**
+ * The one rule for an excluded path prefix, wherever it is given (`EXCLUDED_PATH_PREFIXES`, the
+ * `excludedPathPrefixes` prop or context key, the CLI's `--exclude-path`): what is wrong with `prefix`, as
+ * the rest of a sentence that starts with "entries", or undefined when it is a valid prefix.
+ */
+export function pathPrefixProblem(prefix: string): string | undefined {
+  if (!prefix.startsWith('/') || prefix.length > MAX_PATH_PREFIX_LENGTH) {
+    return `must start with "/" and be at most ${MAX_PATH_PREFIX_LENGTH} characters`;
+  }
+  if (/[,\s]/.test(prefix)) {
+    return 'cannot contain commas or whitespace (the function reads them as a comma-separated list)';
+  }
+  return undefined;
 }
 
 function parseSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -178,20 +262,15 @@ function parseRetryMode(
   throw new ConfigError(`${name} must be standard or adaptive, got "${env[name]}"`);
 }
 
-/** The largest batch concurrency: a batch holds at most 10 records. */
-export const MAX_BATCH_CONCURRENCY = 10;
-
-function parseWhole(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  [min, max]: readonly [number, number],
-): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d{1,6}$/.test(raw) || Number(raw) < min || Number(raw) > max)
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  return Number(raw);
+/** The reader of a whole number in `range`; its message leaves out the why, which the variable's docs give. */
+function wholeIn(range: WholeRange): EnvSetting<number>['read'] {
+  return (env: NodeJS.ProcessEnv, name: string, fallback: number) => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d{1,6}$/.test(raw) || Number(raw) < range.min || Number(raw) > range.max)
+      throw new ConfigError(`${name} ${wholeRequirement({ ...range, why: undefined })}, got "${raw}"`);
+    return Number(raw);
+  };
 }
 
 function parseAttempts(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -9,16 +9,6 @@ export const STACK_NAME = 'AutoInstanceProfile';
 /** The organization stack's name: the StackSet that puts the service into every member account. */
 export const ORG_STACK_NAME = 'AutoInstanceProfileOrg';
 
-/** The organization stack's output keys: the infra writes them, `doctor --org` reads them. */
-export const ORG_STACK_OUTPUTS = {
-  stackSetName: 'StackSetName',
-  callAs: 'CallAs',
-  deploymentTargets: 'DeploymentTargets',
-  organizationId: 'OrganizationId',
-  alarmTopicArn: 'AlarmTopicArn',
-  codeBucketName: 'CodeBucketName',
-} as const;
-
 /** The StackSet's default name. */
 export const STACK_SET_NAME = 'AutoInstanceProfile';
 
@@ -29,15 +19,25 @@ export const STACK_SET_NAME = 'AutoInstanceProfile';
 export const STACK_SET_INSTANCE_PREFIX = 'StackSet-';
 
 /** Stack output keys, so that tools can find the deployed pieces without guessing physical names. */
-export const STACK_OUTPUTS = {
-  ruleName: 'RuleName',
-  queueUrl: 'QueueUrl',
-  deleteRuleName: 'DeleteRuleName',
-  deleteQueueUrl: 'DeleteQueueUrl',
-  deadLetterQueueUrl: 'DeadLetterQueueUrl',
-  functionName: 'FunctionName',
-  reconcileFunctionName: 'ReconcileFunctionName',
-} as const;
+export const STACK_OUTPUTS = outputKeys([
+  'ruleName',
+  'queueUrl',
+  'deleteRuleName',
+  'deleteQueueUrl',
+  'deadLetterQueueUrl',
+  'functionName',
+  'reconcileFunctionName',
+]);
+
+/** The organization stack's output keys: the infra writes them, `doctor --org` reads them. */
+export const ORG_STACK_OUTPUTS = outputKeys([
+  'stackSetName',
+  'callAs',
+  'deploymentTargets',
+  'organizationId',
+  'alarmTopicArn',
+  'codeBucketName',
+]);
 
 /** Receives before SQS moves a message to the DLQ. */
 export const MAX_RECEIVE_COUNT = 5;
@@ -62,3 +62,10 @@ export const IAM_EVENT_REGION: Readonly<Record<string, string>> = {
   'aws-cn': 'cn-north-1',
   'aws-us-gov': 'us-gov-west-1',
 };
+
+/** An output's key is its name capitalized (`queueUrl` → `QueueUrl`): the table of names, to the keys. */
+function outputKeys<const Name extends string>(names: readonly Name[]): { readonly [N in Name]: Capitalize<N> } {
+  return Object.fromEntries(names.map((name) => [name, name.charAt(0).toUpperCase() + name.slice(1)])) as {
+    readonly [N in Name]: Capitalize<N>;
+  };
+}

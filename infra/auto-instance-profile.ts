@@ -13,6 +13,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { settingsEnvironment } from '../core/config.js';
 import { EVENT_PATTERNS } from '../core/event-pattern.js';
 import type { Delivery } from '../core/events.js';
 import { type IamResourceType, REMEDIATOR_PERMISSIONS } from '../core/iam/index.js';
@@ -252,15 +253,7 @@ const DELIVERY_PATHS: Readonly<
 
 /** The function's service settings, which core/config.ts reads from its environment, and its log level, which Powertools reads. */
 export function functionEnvironment(settings: ResolvedProps): Record<string, string> {
-  return {
-    DRY_RUN: String(settings.dryRun),
-    EXCLUDED_PATH_PREFIXES: settings.excludedPathPrefixes.join(','),
-    IGNORED_CALLERS: settings.ignoredCallers.join(','),
-    INSTANCE_PROFILE_QUOTA_PERCENT: String(settings.instanceProfileQuotaPercent),
-    UNKNOWN_CREATOR: settings.unknownCreator,
-    BATCH_CONCURRENCY: String(settings.batchConcurrency),
-    POWERTOOLS_LOG_LEVEL: settings.logLevel,
-  };
+  return { ...settingsEnvironment(settings), POWERTOOLS_LOG_LEVEL: settings.logLevel };
 }
 
 /** The rule pattern constant in the shape CDK's Rule takes (it renders `detailType` back as `detail-type`). */

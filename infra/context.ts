@@ -27,15 +27,25 @@ import {
   TRAIL_RETENTION_REQUIREMENT,
 } from './props.js';
 
-/** How one context key becomes one prop (of the service's props by default). */
-interface ContextSetting<Props = AutoInstanceProfileProps> {
-  /** The prop it sets. */
-  readonly prop: keyof Props;
-  /** Converts the raw value (a string from `-c`, or JSON from cdk.json); throws InvalidSettingError. */
-  readonly read: (raw: unknown, key: string, scope: Construct) => unknown;
-  /** The prop is a list: a validation error names the offending entry, not the whole value. */
-  readonly list?: boolean;
-}
+/** Converts a context key's raw value (a string from `-c`, or JSON from cdk.json); throws InvalidSettingError. */
+type ContextReader = (raw: unknown, key: string, scope: Construct) => unknown;
+
+/**
+ * How one context key becomes one prop (of the service's props by default): the reader alone when the key
+ * is the prop's name and its value is not a list.
+ */
+type ContextSetting<Props = AutoInstanceProfileProps> =
+  | ContextReader
+  | {
+      /** The prop it sets. @default the key */
+      readonly prop?: keyof Props;
+      readonly read: ContextReader;
+      /** The prop is a list: a validation error names the offending entry, not the whole value. */
+      readonly list?: boolean;
+    };
+
+/** A list-valued key named like its prop. */
+const LIST = { read: readList, list: true } as const;
 
 /**
  * Every context key this app reads, with the prop it sets. A key is named like its prop, with the unit
@@ -46,28 +56,44 @@ export const CONTEXT_SETTINGS = {
     prop: 'settleDelay',
     read: (raw, key) => Duration.seconds(readNonNegative(raw, key, SETTLE_DELAY_REQUIREMENT)),
   },
-  maxConcurrency: { prop: 'maxConcurrency', read: readNumber },
+  maxConcurrency: readNumber,
   logRetentionDays: { prop: 'logRetention', read: readNumber },
-  dryRun: { prop: 'dryRun', read: readBoolean },
-  excludedPathPrefixes: { prop: 'excludedPathPrefixes', read: readList, list: true },
-  ignoredCallers: { prop: 'ignoredCallers', read: readList, list: true },
+  dryRun: readBoolean,
+  excludedPathPrefixes: LIST,
+  ignoredCallers: LIST,
   alarmTopicArn: {
     prop: 'alarmTopic',
     read: (raw, key, scope) => Topic.fromTopicArn(scope, 'AlarmTopicFromContext', readTopicArn(raw, key)),
   },
-  createTrail: { prop: 'createTrail', read: readBoolean },
+  createTrail: readBoolean,
   trailRetentionDays: {
     prop: 'trailRetention',
     read: (raw, key) => Duration.days(readNonNegative(raw, key, TRAIL_RETENTION_REQUIREMENT)),
   },
-  alarmOnConflicts: { prop: 'alarmOnConflicts', read: readBoolean },
-  reconcileSchedule: { prop: 'reconcileSchedule', read: readSchedule },
-  reconcileAfterDeploy: { prop: 'reconcileAfterDeploy', read: readBoolean },
-  instanceProfileQuotaPercent: { prop: 'instanceProfileQuotaPercent', read: readNumber },
-  unknownCreator: { prop: 'unknownCreator', read: readText },
-  batchConcurrency: { prop: 'batchConcurrency', read: readNumber },
-  logLevel: { prop: 'logLevel', read: readText },
+  alarmOnConflicts: readBoolean,
+  reconcileSchedule: readSchedule,
+  reconcileAfterDeploy: readBoolean,
+  instanceProfileQuotaPercent: readNumber,
+  unknownCreator: readText,
+  batchConcurrency: readNumber,
+  logLevel: readText,
 } as const satisfies Readonly<Record<string, ContextSetting>>;
+
+/** Each key of a context table with the prop it sets, in the table's order (the docs' settings tables list them so). */
+export function contextProps(
+  table: Readonly<Record<string, ContextSetting<never>>>,
+): readonly (readonly [string, string])[] {
+  return Object.entries(table).map(([key, row]) => [key, settingOf(key, row).prop]);
+}
+
+/** A table's row in full: the prop it sets, its reader, and whether the prop is a list. */
+function settingOf(
+  key: string,
+  row: ContextSetting<never>,
+): { readonly prop: string; readonly read: ContextReader; readonly list: boolean } {
+  if (typeof row === 'function') return { prop: key, read: row, list: false };
+  return { prop: String(row.prop ?? key), read: row.read, list: row.list === true };
+}
 
 /** A context key of the service's settings. */
 export type ContextKey = keyof typeof CONTEXT_SETTINGS;
@@ -80,15 +106,15 @@ export const CONTEXT_KEYS = Object.keys(CONTEXT_SETTINGS) as readonly ContextKey
  * docs/organization.md lists them in this order.
  */
 export const ORGANIZATION_CONTEXT_SETTINGS = {
-  organizationalUnitIds: { prop: 'organizationalUnitIds', read: readList, list: true },
-  callAs: { prop: 'callAs', read: readText },
-  retainStacksOnAccountRemoval: { prop: 'retainStacksOnAccountRemoval', read: readBoolean },
-  maxConcurrentPercentage: { prop: 'maxConcurrentPercentage', read: readNumber },
-  failureTolerancePercentage: { prop: 'failureTolerancePercentage', read: readNumber },
-  regionConcurrency: { prop: 'regionConcurrency', read: readText },
-  alarmEmail: { prop: 'alarmEmail', read: readText },
-  stackSetName: { prop: 'stackSetName', read: readText },
-  tagGuardPolicy: { prop: 'tagGuardPolicy', read: readBoolean },
+  organizationalUnitIds: LIST,
+  callAs: readText,
+  retainStacksOnAccountRemoval: readBoolean,
+  maxConcurrentPercentage: readNumber,
+  failureTolerancePercentage: readNumber,
+  regionConcurrency: readText,
+  alarmEmail: readText,
+  stackSetName: readText,
+  tagGuardPolicy: readBoolean,
 } as const satisfies Readonly<Record<string, ContextSetting<OrganizationProps>>>;
 
 /** Every context key this app reads: the service's, then the organization stack's. */
@@ -136,11 +162,12 @@ function readContext<Props>(
 
   const props: Record<string, unknown> = {};
   const sources = new Map<string, { readonly key: string; readonly raw: unknown; readonly list: boolean }>();
-  for (const [key, setting] of Object.entries(table)) {
+  for (const [key, row] of Object.entries(table)) {
     const raw = scope.node.tryGetContext(key) as unknown;
     if (raw === undefined) continue;
-    props[String(setting.prop)] = setting.read(raw, key, scope);
-    sources.set(String(setting.prop), { key, raw, list: setting.list === true });
+    const { prop, read, list } = settingOf(key, row);
+    props[prop] = read(raw, key, scope);
+    sources.set(prop, { key, raw, list });
   }
   try {
     resolve(props as Props);

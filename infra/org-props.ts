@@ -6,7 +6,13 @@
  */
 import { Token } from 'aws-cdk-lib';
 import { STACK_SET_NAME } from '../core/pipeline-settings.js';
-import { InvalidSettingError } from './props.js';
+import { InvalidSettingError, oneOf, wholeNumber } from './props.js';
+
+/** The top of a percentage of accounts, and why. */
+const PERCENTAGE = { max: 100, why: 'a percentage of accounts' } as const;
+
+/** How the organization's one-of settings say their values: `must be A or B`. */
+const eitherOr = (values: readonly string[]): string => `must be ${values.join(' or ')}`;
 
 /** Who the StackSet is created as: the management account itself, or a registered delegated administrator. */
 export const CALL_AS = ['SELF', 'DELEGATED_ADMIN'] as const;
@@ -126,10 +132,10 @@ export function resolveOrganizationProps(props: OrganizationProps = {}): Resolve
     tagGuardPolicy: props.tagGuardPolicy ?? DEFAULT_ORGANIZATION_PROPS.tagGuardPolicy,
   };
   validateTargets(resolved.organizationalUnitIds);
-  oneOf('callAs', CALL_AS, resolved.callAs);
-  oneOf('regionConcurrency', REGION_CONCURRENCY, resolved.regionConcurrency);
-  percentage('maxConcurrentPercentage', resolved.maxConcurrentPercentage, 1);
-  percentage('failureTolerancePercentage', resolved.failureTolerancePercentage, 0);
+  oneOf('callAs', CALL_AS, eitherOr)(resolved.callAs);
+  oneOf('regionConcurrency', REGION_CONCURRENCY, eitherOr)(resolved.regionConcurrency);
+  wholeNumber('maxConcurrentPercentage', { min: 1, ...PERCENTAGE })(resolved.maxConcurrentPercentage);
+  wholeNumber('failureTolerancePercentage', { min: 0, ...PERCENTAGE })(resolved.failureTolerancePercentage);
   if (resolved.alarmEmail !== undefined && !EMAIL.test(resolved.alarmEmail)) {
     throw new InvalidSettingError('alarmEmail', 'must be one email address', JSON.stringify(resolved.alarmEmail));
   }
@@ -161,22 +167,5 @@ function validateTargets(ids: readonly string[] | undefined): void {
         JSON.stringify(id),
       );
     }
-  }
-}
-
-function oneOf(name: string, allowed: readonly string[], value: string): void {
-  if (!allowed.includes(value)) {
-    throw new InvalidSettingError(name, `must be ${allowed.join(' or ')}`, JSON.stringify(value));
-  }
-}
-
-function percentage(name: string, value: number, min: number): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > 100) {
-    throw new InvalidSettingError(
-      name,
-      `must be a whole number from ${min} to 100 (a percentage of accounts)`,
-      String(value),
-    );
   }
 }

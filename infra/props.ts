@@ -7,10 +7,14 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import {
+  BATCH_CONCURRENCY_RANGE,
   DEFAULT_CONFIG,
-  MAX_BATCH_CONCURRENCY,
+  pathPrefixProblem,
+  QUOTA_PERCENT_RANGE,
   UNKNOWN_CREATOR_POLICIES,
   type UnknownCreatorPolicy,
+  type WholeRange,
+  wholeRequirement,
 } from '../core/config.js';
 import { AutoInstanceProfileError } from '../core/errors.js';
 import {
@@ -44,13 +48,8 @@ export const SETTLE_DELAY_REQUIREMENT = `must be a whole number of seconds from 
 /** What `trailRetention` allows, for the prop and for its context key alike. */
 export const TRAIL_RETENTION_REQUIREMENT = 'must be a whole number of days, at least 1 (an S3 lifecycle expiration)';
 
-/** The lowest maximum concurrency Lambda allows on an SQS event source mapping. */
-export const MIN_MAX_CONCURRENCY = 2;
-/** The highest maximum concurrency Lambda allows on an SQS event source mapping. */
-export const MAX_MAX_CONCURRENCY = 1000;
-
-/** IAM's limit on a path's length, and so on a path prefix's. */
-const MAX_PATH_LENGTH = 512;
+/** The maximum concurrency Lambda allows on an SQS event source mapping. */
+export const MAX_CONCURRENCY_RANGE: WholeRange = { min: 2, max: 1000, why: "Lambda's limits for an SQS event source" };
 
 /** Settings of {@link AutoInstanceProfile}. Every one is optional. */
 export interface AutoInstanceProfileProps {
@@ -205,43 +204,28 @@ export const DEFAULT_PROPS = {
   logLevel: 'INFO',
 } as const;
 
+/** Each prop's check, in the order they run; a prop left out (a boolean, a topic) takes any value its type allows. */
+const PROP_RULES: { readonly [Prop in keyof ResolvedProps]?: (value: ResolvedProps[Prop]) => void } = {
+  settleDelay: validateSettleDelay,
+  maxConcurrency: wholeNumber('maxConcurrency', MAX_CONCURRENCY_RANGE),
+  logRetention: validateLogRetention,
+  trailRetention: validateTrailRetention,
+  excludedPathPrefixes: (prefixes) => prefixes.forEach(validatePathPrefix),
+  ignoredCallers: (callers) => callers.forEach(validateIgnoredCaller),
+  reconcileSchedule: validateReconcileSchedule,
+  instanceProfileQuotaPercent: wholeNumber('instanceProfileQuotaPercent', QUOTA_PERCENT_RANGE),
+  unknownCreator: oneOf('unknownCreator', UNKNOWN_CREATOR_POLICIES, (values) => `must be '${values.join("' or '")}'`),
+  batchConcurrency: wholeNumber('batchConcurrency', BATCH_CONCURRENCY_RANGE),
+  logLevel: oneOf('logLevel', LOG_LEVELS, (values) => `must be one of ${values.join(', ')}`),
+};
+
 /** Fills in the defaults and throws an {@link InvalidSettingError} naming the prop and its allowed values if one is invalid. */
 export function resolveProps(props: AutoInstanceProfileProps = {}): ResolvedProps {
-  const resolved: ResolvedProps = {
-    settleDelay: props.settleDelay ?? DEFAULT_PROPS.settleDelay,
-    maxConcurrency: props.maxConcurrency ?? DEFAULT_PROPS.maxConcurrency,
-    logRetention: props.logRetention ?? DEFAULT_PROPS.logRetention,
-    dryRun: props.dryRun ?? DEFAULT_PROPS.dryRun,
-    excludedPathPrefixes: props.excludedPathPrefixes ?? DEFAULT_PROPS.excludedPathPrefixes,
-    ignoredCallers: props.ignoredCallers ?? DEFAULT_PROPS.ignoredCallers,
-    alarmTopic: props.alarmTopic,
-    createTrail: props.createTrail ?? DEFAULT_PROPS.createTrail,
-    trailRetention: props.trailRetention ?? DEFAULT_PROPS.trailRetention,
-    alarmOnConflicts: props.alarmOnConflicts ?? DEFAULT_PROPS.alarmOnConflicts,
-    reconcileSchedule: props.reconcileSchedule ?? DEFAULT_PROPS.reconcileSchedule,
-    reconcileAfterDeploy: props.reconcileAfterDeploy ?? DEFAULT_PROPS.reconcileAfterDeploy,
-    instanceProfileQuotaPercent: props.instanceProfileQuotaPercent ?? DEFAULT_PROPS.instanceProfileQuotaPercent,
-    unknownCreator: props.unknownCreator ?? DEFAULT_PROPS.unknownCreator,
-    batchConcurrency: props.batchConcurrency ?? DEFAULT_PROPS.batchConcurrency,
-    logLevel: props.logLevel ?? DEFAULT_PROPS.logLevel,
-  };
-  validateSettleDelay(resolved.settleDelay);
-  validateMaxConcurrency(resolved.maxConcurrency);
-  validateLogRetention(resolved.logRetention);
-  validateTrailRetention(resolved.trailRetention);
-  resolved.excludedPathPrefixes.forEach(validatePathPrefix);
-  resolved.ignoredCallers.forEach(validateIgnoredCaller);
-  validateReconcileSchedule(resolved.reconcileSchedule);
-  validateQuotaPercent(resolved.instanceProfileQuotaPercent);
-  if (!UNKNOWN_CREATOR_POLICIES.includes(resolved.unknownCreator)) {
-    throw new InvalidSettingError(
-      'unknownCreator',
-      "must be 'remediate' or 'skip'",
-      JSON.stringify(resolved.unknownCreator),
-    );
-  }
-  validateBatchConcurrency(resolved.batchConcurrency);
-  validateLogLevel(resolved.logLevel);
+  // A prop given as undefined takes its default, as one left out does.
+  const given = Object.entries(props).filter(([, value]) => value !== undefined);
+  const resolved: ResolvedProps = { ...DEFAULT_PROPS, alarmTopic: undefined, ...Object.fromEntries(given) };
+  const rules: [string, ((value: never) => void) | undefined][] = Object.entries(PROP_RULES);
+  for (const [prop, check] of rules) check?.(resolved[prop as keyof ResolvedProps] as never);
   return resolved;
 }
 
@@ -291,39 +275,25 @@ function validateTrailRetention(retention: Duration): void {
   }
 }
 
-function validateQuotaPercent(value: number): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < 1 || value > 100) {
-    throw new InvalidSettingError('instanceProfileQuotaPercent', 'must be a whole number from 1 to 100', String(value));
-  }
+/** The check of a whole-number prop in `range` (a token is checked at deploy time instead). */
+export function wholeNumber(prop: string, range: WholeRange): (value: number) => void {
+  return (value) => {
+    if (Token.isUnresolved(value)) return;
+    if (!Number.isInteger(value) || value < range.min || value > range.max) {
+      throw new InvalidSettingError(prop, wholeRequirement(range), String(value));
+    }
+  };
 }
 
-function validateMaxConcurrency(value: number): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < MIN_MAX_CONCURRENCY || value > MAX_MAX_CONCURRENCY) {
-    throw new InvalidSettingError(
-      'maxConcurrency',
-      `must be a whole number from ${MIN_MAX_CONCURRENCY} to ${MAX_MAX_CONCURRENCY} (Lambda's limits for an SQS event source)`,
-      String(value),
-    );
-  }
-}
-
-function validateBatchConcurrency(value: number): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_BATCH_CONCURRENCY) {
-    throw new InvalidSettingError(
-      'batchConcurrency',
-      `must be a whole number from 1 to ${MAX_BATCH_CONCURRENCY} (an SQS batch holds at most 10 records)`,
-      String(value),
-    );
-  }
-}
-
-function validateLogLevel(value: string): void {
-  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
-    throw new InvalidSettingError('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`, JSON.stringify(value));
-  }
+/** The check of a prop that takes one of `values`, saying them as `requirement` does. */
+export function oneOf(
+  prop: string,
+  values: readonly string[],
+  requirement: (values: readonly string[]) => string,
+): (value: string) => void {
+  return (value) => {
+    if (!values.includes(value)) throw new InvalidSettingError(prop, requirement(values), JSON.stringify(value));
+  };
 }
 
 function validateLogRetention(value: RetentionDays): void {
@@ -338,19 +308,9 @@ function validateLogRetention(value: RetentionDays): void {
 }
 
 function validatePathPrefix(prefix: string): void {
-  if (!prefix.startsWith('/') || prefix.length > MAX_PATH_LENGTH) {
-    throw new InvalidSettingError(
-      'excludedPathPrefixes',
-      `entries must start with "/" and be at most ${MAX_PATH_LENGTH} characters`,
-      JSON.stringify(prefix),
-    );
-  }
-  if (/[,\s]/.test(prefix)) {
-    throw new InvalidSettingError(
-      'excludedPathPrefixes',
-      'entries cannot contain commas or whitespace (the function reads them as a comma-separated list)',
-      JSON.stringify(prefix),
-    );
+  const problem = pathPrefixProblem(prefix);
+  if (problem !== undefined) {
+    throw new InvalidSettingError('excludedPathPrefixes', `entries ${problem}`, JSON.stringify(prefix));
   }
 }
 

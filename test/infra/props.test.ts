@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
 import {
   CONTEXT_SETTINGS,
+  contextProps,
   ORGANIZATION_CONTEXT_SETTINGS,
   propsFromContext,
   UnknownContextKeyError,
@@ -349,7 +350,7 @@ describe('docs/deploy.md settings table', () => {
     const rows = [...section.matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)].map(([, key, prop]) => [key, prop]);
 
     // Assess
-    expect(rows).toEqual(Object.entries(CONTEXT_SETTINGS).map(([key, setting]) => [key, setting.prop]));
+    expect(rows).toEqual(contextProps(CONTEXT_SETTINGS));
   });
 });
 
@@ -363,8 +364,8 @@ describe("the README's Configure section", () => {
     );
 
     // Act
-    const missing = Object.entries(CONTEXT_SETTINGS)
-      .map(([key, setting]) => `| \`${key}\` | \`${setting.prop}\` |`)
+    const missing = contextProps(CONTEXT_SETTINGS)
+      .map(([key, prop]) => `| \`${key}\` | \`${prop}\` |`)
       .filter((cells) => !section.includes(cells));
 
     // Assess
@@ -382,6 +383,6 @@ describe('docs/organization.md settings table', () => {
     const rows = [...section.matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)].map(([, key, prop]) => [key, prop]);
 
     // Assess
-    expect(rows).toEqual(Object.entries(ORGANIZATION_CONTEXT_SETTINGS).map(([key, setting]) => [key, setting.prop]));
+    expect(rows).toEqual(contextProps(ORGANIZATION_CONTEXT_SETTINGS));
   });
 });

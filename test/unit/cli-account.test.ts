@@ -78,7 +78,9 @@ describe('configFrom', () => {
     const parse = () => configFrom(['teams/']);
 
     // Assess
-    expect(parse).toThrow(new UsageError('--exclude-path entries must start with "/", not "teams/"'));
+    expect(parse).toThrow(
+      new UsageError('--exclude-path entries must start with "/" and be at most 512 characters, not "teams/"'),
+    );
   });
 });
 
@@ -272,7 +274,10 @@ describe('account commands, before any AWS call', () => {
     [['release'], 'needs the name of a role: release ROLE'],
     [['release', 'a', 'b'], 'unexpected argument "b"'],
     [['release', 'no/slash'], '"no/slash" is not a valid role name'],
-    [['scan', '--exclude-path', 'x'], '--exclude-path entries must start with "/", not "x"'],
+    [
+      ['scan', '--exclude-path', 'x'],
+      '--exclude-path entries must start with "/" and be at most 512 characters, not "x"',
+    ],
     [['prune', '--delete'], 'unknown option --delete'],
   ])('%j exits 2: %s', async (args, message) => {
     // Prepare: no credentials at all, so that reaching AWS would exit 255 instead.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, loadConfig } from '../../core/config.js';
+import { DEFAULT_CONFIG, loadConfig, settingsEnvironment } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 
 describe('loadConfig', () => {
@@ -73,6 +73,12 @@ describe('loadConfig', () => {
     [{ AWS_RETRY_MODE: 'legacy' }, /AWS_RETRY_MODE/],
     [{ AWS_MAX_ATTEMPTS: '0' }, /AWS_MAX_ATTEMPTS/],
     [{ EXCLUDED_PATH_PREFIXES: 'legacy/' }, /EXCLUDED_PATH_PREFIXES/],
+    // The prop's and the CLI's rule too: one rule for a path prefix, wherever it is given.
+    [
+      { EXCLUDED_PATH_PREFIXES: `/${'a'.repeat(512)}` },
+      /EXCLUDED_PATH_PREFIXES entries must start with "\/" and be at most 512/,
+    ],
+    [{ EXCLUDED_PATH_PREFIXES: '/a b/' }, /EXCLUDED_PATH_PREFIXES entries cannot contain commas or whitespace/],
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '-1' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '1.5' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '1e3' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
@@ -94,5 +100,34 @@ describe('loadConfig', () => {
     // Assess
     expect(act).toThrow(ConfigError);
     expect(act).toThrow(message);
+  });
+});
+
+describe('settingsEnvironment', () => {
+  it('writes the settings the stack sets as loadConfig reads them back', () => {
+    // Prepare
+    const settings = {
+      ...DEFAULT_CONFIG,
+      dryRun: true,
+      excludedPathPrefixes: ['/aws-service-role/', '/batch/'],
+      ignoredCallers: [],
+      batchConcurrency: 1,
+      instanceProfileQuotaPercent: 80,
+      unknownCreator: 'skip' as const,
+    };
+
+    // Act
+    const env = settingsEnvironment(settings);
+
+    // Assess
+    expect(env).toEqual({
+      DRY_RUN: 'true',
+      EXCLUDED_PATH_PREFIXES: '/aws-service-role/,/batch/',
+      IGNORED_CALLERS: '',
+      BATCH_CONCURRENCY: '1',
+      INSTANCE_PROFILE_QUOTA_PERCENT: '80',
+      UNKNOWN_CREATOR: 'skip',
+    });
+    expect(loadConfig(env)).toEqual(settings);
   });
 });
