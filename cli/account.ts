@@ -10,7 +10,7 @@ import { createIamClient } from '../core/iam/client.js';
 import { AWS_OPTION_ROWS, AWS_OPTIONS, HELP_OPTION, HELP_ROW, type HelpRow, nonBlank } from './args.js';
 import { type AwsOptions, type AwsSession, openAwsSession } from './aws.js';
 import type { CliIo } from './command.js';
-import { AwsAccessError, asAwsAccessError, UsageError } from './errors.js';
+import { type AwsAccessError, asServiceError, UsageError } from './errors.js';
 import { type ReportIdentity, reportIdentity } from './output.js';
 
 /** The options of every account command. */
@@ -106,12 +106,7 @@ export async function withIamErrors<T>(work: () => Promise<T>): Promise<T> {
 
 /** The error to report for a failed IAM call, in the AWS CLI's words. */
 export function asIamError(error: unknown): unknown {
-  const access = asAwsAccessError(error, 'IAM');
-  if (access !== undefined) return access;
-  if (error instanceof IAMServiceException) {
-    return new AwsAccessError(`An error occurred (${error.name}) calling IAM: ${error.message}`, { cause: error });
-  }
-  return error;
+  return asServiceError(error, 'IAM', IAMServiceException);
 }
 
 /**

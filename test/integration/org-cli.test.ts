@@ -11,16 +11,12 @@ import {
   CreateStackInstancesCommand,
   CreateStackSetCommand,
 } from '@aws-sdk/client-cloudformation';
-import {
-  DeleteRoleCommand,
-  GetInstanceProfileCommand,
-  type IAMClient,
-  NoSuchEntityException,
-} from '@aws-sdk/client-iam';
+import { DeleteRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { MoveAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEMBER_ROLE_IAM_PERMISSIONS } from '../../cli/org/permissions.js';
 import { PROFILE_PAGE_SIZE, ROLE_PAGE_SIZE } from '../../core/iam/list-account.js';
+import { readProfile } from '../../core/iam/read-state.js';
 import { createMixedAccount, type MixedAccount, type MixedAccountSpec } from '../../emulator/account.js';
 import { assumeRoleChecks } from '../../emulator/assume-role.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
@@ -144,13 +140,7 @@ async function calls<T>(work: () => Promise<T>) {
 }
 
 async function hasProfile(iam: IAMClient, name: string): Promise<boolean> {
-  try {
-    await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
-    return true;
-  } catch (error) {
-    if (error instanceof NoSuchEntityException) return false;
-    throw error;
-  }
+  return (await readProfile(iam, name)) !== 'absent';
 }
 
 /** What each reachable account must report: the spec's counts; members also hold OrganizationAccountAccessRole. */
