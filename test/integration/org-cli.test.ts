@@ -21,7 +21,7 @@ import { createMixedAccount, type MixedAccount, type MixedAccountSpec } from '..
 import { assumeRoleChecks } from '../../emulator/assume-role.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import { createOrganization, type EmulatedOrganization } from '../../emulator/organization.js';
-import { type ProxyServer, startProxy } from '../../emulator/proxy.js';
+import { type ProxyServer, proxiedAwsEnv, startProxy } from '../../emulator/proxy.js';
 import { cliEnv, type DoctorJson, runCli, sharedFiles } from './support/cli.js';
 import { expectGranted } from './support/permissions.js';
 
@@ -114,17 +114,7 @@ function gamma() {
 
 /** The built CLI as a user runs it: moto through the standard variables, IAM and STS through the proxy. */
 function cli(...args: string[]) {
-  return runCli(
-    args,
-    cliEnv(files.dir, {
-      AWS_ENDPOINT_URL: moto.url,
-      AWS_ENDPOINT_URL_IAM: proxy.url,
-      AWS_ENDPOINT_URL_STS: proxy.url,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-    }),
-  );
+  return runCli(args, cliEnv(files.dir, proxiedAwsEnv(moto.url, proxy)));
 }
 
 /** What the proxy saw while `work` ran: STS and IAM actions. */
