@@ -56,6 +56,9 @@ export function configFrom(
 export const IAM_ERROR_EXIT_MEANING =
   'no credentials, an unknown profile, no region, AWS could not be reached, or an IAM error (An error occurred (AccessDenied) calling IAM: …), one line';
 
+/** The same for a command that also works on the organization with `--org` (scan, fix). */
+export const IAM_OR_ORG_ERROR_EXIT_MEANING = `${IAM_ERROR_EXIT_MEANING}; with --org, an Organizations error`;
+
 /**
  * Opens the session the options name, as every command does: `--profile` and `--region` (blank is a usage
  * error), then STS GetCallerIdentity. Exit code 255 when AWS cannot be reached as the caller.
