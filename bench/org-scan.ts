@@ -10,7 +10,7 @@ import { assumeRoleChecks } from '../emulator/assume-role.js';
 import { iamFaults } from '../emulator/iam-faults.js';
 import { startMoto } from '../emulator/moto.js';
 import { createOrganization } from '../emulator/organization.js';
-import { startProxy } from '../emulator/proxy.js';
+import { proxiedAwsEnv, startProxy } from '../emulator/proxy.js';
 import { median, type Section } from './record.js';
 
 const RUNS = 3;
@@ -43,12 +43,7 @@ export async function orgScanSection(accounts: number, latencyMs: number): Promi
     for (const account of [org.management, ...org.members]) await createMixedAccount(account.iam, SPEC, 'bench');
     const env = {
       ...withoutAws(process.env),
-      AWS_ENDPOINT_URL: moto.url,
-      AWS_ENDPOINT_URL_IAM: proxy.url,
-      AWS_ENDPOINT_URL_STS: proxy.url,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
+      ...proxiedAwsEnv(moto.url, proxy),
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
       AWS_EC2_METADATA_DISABLED: 'true',

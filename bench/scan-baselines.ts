@@ -4,12 +4,12 @@
  * scan does ({@link decideListed}, {@link classify}); only how the facts are read differs.
  */
 import { type IAMClient, ListRolesCommand, type Role } from '@aws-sdk/client-iam';
+import { mapBounded } from '../cli/org/fan-out.js';
 import type { Config } from '../core/config.js';
 import { type ListedRole, listProfilePages, PROFILE_PAGE_SIZE } from '../core/iam/list-account.js';
 import { readProfile, readRole, readRoleProfiles } from '../core/iam/read-state.js';
 import { type Classification, classify, decideListed, type ProfileReader, type RoleDecision } from '../core/scan.js';
 import { evaluateEc2Trust } from '../core/trust-policy.js';
-import { inBatches } from '../emulator/account.js';
 
 /** A baseline's answer and the IAM calls it made. */
 export interface BaselineResult extends Classification {
@@ -36,7 +36,7 @@ export async function listRolesScan(iam: IAMClient, config: Config, concurrency 
   }
   const roles = await listAllRoles(iam, () => calls++);
   const read = counted(() => calls++);
-  const decisions = await mapInBatches(roles, concurrency, async (role) => {
+  const decisions = await mapBounded(roles, concurrency, async (role) => {
     const name = role.RoleName ?? '';
     const excluded = config.excludedPathPrefixes.some((prefix) => (role.Path ?? '/').startsWith(prefix));
     let tags = {};
@@ -70,7 +70,7 @@ export async function naiveScan(iam: IAMClient, config: Config, concurrency = 8)
   let calls = 0;
   const roles = await listAllRoles(iam, () => calls++);
   const read = counted(() => calls++);
-  const decisions = await mapInBatches(roles, concurrency, async (listedRole): Promise<RoleDecision | undefined> => {
+  const decisions = await mapBounded(roles, concurrency, async (listedRole): Promise<RoleDecision | undefined> => {
     const name = listedRole.RoleName ?? '';
     calls += 2;
     const [role, profileNames] = await Promise.all([readRole(iam, name), readRoleProfiles(iam, name)]);
@@ -97,15 +97,4 @@ function counted(onCall: () => void): (iam: IAMClient) => ProfileReader {
     onCall();
     return readProfile(iam, name);
   };
-}
-
-async function mapInBatches<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  await inBatches(
-    items.map((item, index) => async () => {
-      results[index] = await fn(item);
-    }),
-    concurrency,
-  );
-  return results;
 }

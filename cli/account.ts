@@ -10,7 +10,7 @@ import { createIamClient } from '../core/iam/client.js';
 import { AWS_OPTION_ROWS, AWS_OPTIONS, HELP_OPTION, HELP_ROW, type HelpRow, nonBlank } from './args.js';
 import { type AwsOptions, type AwsSession, openAwsSession } from './aws.js';
 import type { CliIo } from './command.js';
-import { AwsAccessError, asAwsAccessError, UsageError } from './errors.js';
+import { type AwsAccessError, asServiceError, UsageError } from './errors.js';
 import { type ReportIdentity, reportIdentity } from './output.js';
 
 /** The options of every account command. */
@@ -57,6 +57,9 @@ export function configFrom(
 /** Exit code 255 of a command that works on IAM: an IAM error it cannot go on from counts too ({@link withIamErrors}). */
 export const IAM_ERROR_EXIT_MEANING =
   'no credentials, an unknown profile, no region, AWS could not be reached, or an IAM error (An error occurred (AccessDenied) calling IAM: …), one line';
+
+/** The same for a command that also works on the organization with `--org` (scan, fix). */
+export const IAM_OR_ORG_ERROR_EXIT_MEANING = `${IAM_ERROR_EXIT_MEANING}; with --org, an Organizations error`;
 
 /**
  * Opens the session the options name, as every command does: `--profile` and `--region` (blank is a usage
@@ -108,12 +111,7 @@ export async function withIamErrors<T>(work: () => Promise<T>): Promise<T> {
 
 /** The error to report for a failed IAM call, in the AWS CLI's words. */
 export function asIamError(error: unknown): unknown {
-  const access = asAwsAccessError(error, 'IAM');
-  if (access !== undefined) return access;
-  if (error instanceof IAMServiceException) {
-    return new AwsAccessError(`An error occurred (${error.name}) calling IAM: ${error.message}`, { cause: error });
-  }
-  return error;
+  return asServiceError(error, 'IAM', IAMServiceException);
 }
 
 /**

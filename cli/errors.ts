@@ -118,3 +118,23 @@ export function asAwsAccessError(error: unknown, operation: string): AwsAccessEr
   }
   return undefined;
 }
+
+/**
+ * The error to report for a failed call to `service` (e.g. `IAM`), in the AWS CLI's words: an access
+ * problem as {@link asAwsAccessError} words it, any other error of the service (`serviceException`, its
+ * SDK base class) as one line, exit code 255; anything else unchanged.
+ */
+export function asServiceError(
+  error: unknown,
+  service: string,
+  serviceException: abstract new (...args: never[]) => Error,
+): unknown {
+  const access = asAwsAccessError(error, service);
+  if (access !== undefined) return access;
+  if (error instanceof serviceException) {
+    return new AwsAccessError(`An error occurred (${error.name}) calling ${service}: ${error.message}`, {
+      cause: error,
+    });
+  }
+  return error;
+}

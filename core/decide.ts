@@ -35,14 +35,7 @@ import {
 } from './tags.js';
 import { evaluateEc2Trust, wildcardMatch } from './trust-policy.js';
 
-export type {
-  IamFailure,
-  ProfileSnapshot,
-  ProfileSpec,
-  ProfileUsage,
-  RolePolicies,
-  RoleSnapshot,
-} from './snapshots.js';
+export type * from './snapshots.js';
 
 /** Everything known so far. `undefined` means "not read yet"; `'absent'` means "read, and it does not exist". */
 export interface Facts {

@@ -5,7 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
-import { decide, type Facts, type IamFailure, type Need, type Plan, type WritePlan } from './decide.js';
+import {
+  decide,
+  type Facts,
+  type IamFailure,
+  type Need,
+  type NothingReason,
+  type Plan,
+  type RetryReason,
+  type WritePlan,
+} from './decide.js';
 import { AutoInstanceProfileError } from './errors.js';
 import type { RoleTrigger } from './events.js';
 import { PROFILE_USAGE, type ProfileUsageSource } from './iam/account-summary.js';
@@ -281,6 +290,23 @@ const MESSAGES: Readonly<Record<FinalPlan['kind'], readonly [done: string, dryRu
   nothing: ['nothing to do', 'nothing to do'],
 };
 
+/** An alarm: a line of its own at a higher level, and a metric of its own. */
+interface Alarm {
+  readonly level: 'warn' | 'error';
+  readonly message: string;
+  readonly metric: MetricName;
+}
+
+/** The reasons that raise an {@link Alarm} instead of the plain line. */
+const ALARMS: Partial<Record<RetryReason | NothingReason, Alarm>> = {
+  'quota-exceeded': { level: 'error', message: 'instance profile quota is full', metric: 'QuotaExceeded' },
+  'quota-headroom': {
+    level: 'warn',
+    message: 'instance profile quota headroom reached',
+    metric: 'QuotaHeadroomReached',
+  },
+};
+
 /**
  * Logs the one line that explains the decision and what this run changed, counts both, and returns
  * them as an {@link Outcome}. Changes are counted from what was done, not from the final plan: a run
@@ -323,25 +349,21 @@ function report(
       deps.metrics.count('Conflicts', { reason: plan.reason });
       break;
     case 'retry':
-      if (plan.reason === 'quota-exceeded') {
-        deps.log.error('instance profile quota is full', attributes);
-        deps.metrics.count('QuotaExceeded');
-      } else if (plan.reason === 'throttled' || plan.reason === 'iam-unavailable') {
-        deps.log.warn(message, attributes);
+    case 'nothing': {
+      const alarm = ALARMS[plan.reason];
+      if (alarm !== undefined) {
+        deps.log[alarm.level](alarm.message, attributes);
+        deps.metrics.count(alarm.metric);
       } else {
-        deps.log.info(message, attributes);
+        // IAM failing through the SDK's retries is worth a warning; waiting for IAM to show a write is not.
+        deps.log[plan.reason === 'throttled' || plan.reason === 'iam-unavailable' ? 'warn' : 'info'](
+          message,
+          attributes,
+        );
       }
-      deps.metrics.count('Retries', { reason: plan.reason });
+      deps.metrics.count(plan.kind === 'retry' ? 'Retries' : 'Skipped', { reason: plan.reason });
       break;
-    case 'nothing':
-      if (plan.reason === 'quota-headroom') {
-        deps.log.warn('instance profile quota headroom reached', attributes);
-        deps.metrics.count('QuotaHeadroomReached');
-      } else {
-        deps.log.info(message, attributes);
-      }
-      deps.metrics.count('Skipped', { reason: plan.reason });
-      break;
+    }
     default:
       deps.log.info(message, attributes);
   }

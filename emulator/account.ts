@@ -10,6 +10,7 @@ import {
   type IAMClient,
   type Tag,
 } from '@aws-sdk/client-iam';
+import { mapBounded } from '../cli/org/fan-out.js';
 import type { ScanSummary } from '../core/scan.js';
 import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
 
@@ -83,7 +84,7 @@ export async function createMixedAccount(
     }),
     ...names.excluded.map((name) => () => role(name, EC2_TRUST_JSON, { Path: '/aws-service-role/test/' })),
   ];
-  await inBatches(work, concurrency);
+  await mapBounded(work, concurrency, (task) => task());
 
   const total = Object.values(spec).reduce((sum, count) => sum + count, 0);
   return {
@@ -98,16 +99,4 @@ export async function createMixedAccount(
       created: 0,
     },
   };
-}
-
-/** Runs the tasks, at most `concurrency` at a time. */
-export async function inBatches(tasks: readonly (() => Promise<unknown>)[], concurrency: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++];
-      await task?.();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
 }

@@ -94,6 +94,21 @@ export interface ProxyServer {
   close(): Promise<void>;
 }
 
+/**
+ * The standard variables that send an SDK client (or the CLI) to moto with IAM and STS through `proxy`,
+ * so that the proxy sees every identity and IAM call: us-east-1, moto's test credentials.
+ */
+export function proxiedAwsEnv(motoUrl: string, proxy: Pick<ProxyServer, 'url'>): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: motoUrl,
+    AWS_ENDPOINT_URL_IAM: proxy.url,
+    AWS_ENDPOINT_URL_STS: proxy.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+  };
+}
+
 /** IAM's API version, which every query-protocol IAM call carries. */
 export const IAM_API_VERSION = '2010-05-08';
 

@@ -7,12 +7,8 @@
  */
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  GetInstanceProfileCommand,
-  type IAMClient,
-  ListInstanceProfilesForRoleCommand,
-  NoSuchEntityException,
-} from '@aws-sdk/client-iam';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { readProfile, readRoleProfiles } from '../core/iam/read-state.js';
 import { MOTO_ACCOUNT_ID } from '../emulator/cloudtrail.js';
 import { PYTHON_TOOLS_COMMAND } from '../toolchain/python-tools.mjs';
 import { SandboxError } from './errors.js';
@@ -303,22 +299,11 @@ export async function playScenario(deps: ScenarioDeps): Promise<ScenarioOutcome>
 }
 
 /** The names of the instance profiles that hold the role; none when the role is gone. */
-async function profilesHolding(iam: IAMClient, roleName: string): Promise<string[]> {
-  try {
-    const { InstanceProfiles = [] } = await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName }));
-    return InstanceProfiles.flatMap((profile) => profile.InstanceProfileName ?? []);
-  } catch (error) {
-    if (error instanceof NoSuchEntityException) return [];
-    throw error;
-  }
+async function profilesHolding(iam: IAMClient, roleName: string): Promise<readonly string[]> {
+  const names = await readRoleProfiles(iam, roleName);
+  return names === 'absent' ? [] : names;
 }
 
 async function profileExists(iam: IAMClient, name: string): Promise<boolean> {
-  try {
-    await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
-    return true;
-  } catch (error) {
-    if (error instanceof NoSuchEntityException) return false;
-    throw error;
-  }
+  return (await readProfile(iam, name)) !== 'absent';
 }

@@ -5,7 +5,7 @@ import {
   configFrom,
   EXCLUDE_OPTION,
   EXCLUDE_ROW,
-  IAM_ERROR_EXIT_MEANING,
+  IAM_OR_ORG_ERROR_EXIT_MEANING,
   openIam,
   openSession,
 } from '../account.js';
@@ -40,7 +40,7 @@ const HELP = formatHelp(
     exitCodeSection({
       ok: 'every EC2 role has its profile, no conflicts (with --org: in every account, and every account was scanned)',
       failed: 'roles need a profile, or conflicts were found (with --org: also an account could not be reached)',
-      aws: `${IAM_ERROR_EXIT_MEANING}; with --org, an Organizations error`,
+      aws: IAM_OR_ORG_ERROR_EXIT_MEANING,
       interrupted: 'interrupted (Ctrl-C): with --org, after the accounts under way',
     }),
   ],

@@ -13,7 +13,7 @@ import {
   paginateListOrganizationalUnitsForParent,
 } from '@aws-sdk/client-organizations';
 import { parseCommaList } from '../../core/config.js';
-import { AwsAccessError, asAwsAccessError, UsageError } from '../errors.js';
+import { type AwsAccessError, asServiceError, UsageError } from '../errors.js';
 
 /** The Organizations actions the accounts are read with. */
 export const ORGANIZATION_READ_PERMISSIONS = [
@@ -96,14 +96,7 @@ export async function managementAccountId(org: OrganizationsSender): Promise<str
 
 /** The error to report for a failed Organizations call, in the AWS CLI's words: exit code 255. */
 export function asOrganizationsError(error: unknown): unknown {
-  const access = asAwsAccessError(error, 'Organizations');
-  if (access !== undefined) return access;
-  if (error instanceof OrganizationsServiceException) {
-    return new AwsAccessError(`An error occurred (${error.name}) calling Organizations: ${error.message}`, {
-      cause: error,
-    });
-  }
-  return error;
+  return asServiceError(error, 'Organizations', OrganizationsServiceException);
 }
 
 async function listActive(pages: AsyncIterable<{ readonly Accounts?: Account[] }>): Promise<OrgAccount[]> {

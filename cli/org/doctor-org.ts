@@ -19,6 +19,7 @@ import {
   type OrgAccountEntry,
   type OrgSettings,
   organizationAccounts,
+  writeAccountEntries,
   writeAccountTable,
 } from './org.js';
 import {
@@ -142,23 +143,18 @@ export function writeOrgDoctor(out: Output, style: Style, document: OrgDoctorDoc
     );
   }
   out.write('\n');
-  writeAccountTable(
+  writeAccountEntries(
     out,
     style,
-    ['ACCOUNT', 'NAME', 'STATUS', 'OK', 'FAILED', 'NOT-CHECKED', 'DETAIL'],
-    document.accounts.map((entry) => [
-      entry.accountId,
-      entry.name,
-      entry.status,
+    ['OK', 'FAILED', 'NOT-CHECKED', 'DETAIL'],
+    document.accounts,
+    (entry) => [
       String(entry.summary?.ok ?? '-'),
       String(entry.summary?.failed ?? '-'),
       String(entry.summary?.['not-checked'] ?? '-'),
       entry.error ?? (entry.summary === undefined ? '' : `stack ${entry.summary.stack}`),
-    ]),
-    (row, cell, column) =>
-      (column === 2 && row[2] === 'unreachable') || (column === 4 && row[4] !== '0' && row[4] !== '-')
-        ? style.red(cell)
-        : cell,
+    ],
+    (row, cell, column) => (column === 4 && row[4] !== '0' && row[4] !== '-' ? style.red(cell) : cell),
   );
   const { accounts, scanned, unreachable, failing, instances, unhealthyInstances, accountsWithoutInstance } =
     document.summary;

@@ -160,3 +160,25 @@ export function writeAccountTable(
   out.write(`${line(head, (cell) => style.dim(cell))}\n`);
   for (const row of rows) out.write(`${line(row, (cell, column) => paint(row, cell, column))}\n`);
 }
+
+/**
+ * The accounts of an `--org` document as a table: `ACCOUNT  NAME  STATUS`, then the columns `head` names
+ * with the `cells` of each entry. An unreachable account's status is red; `paint` styles the other cells
+ * (its `column` counts the three leading columns).
+ */
+export function writeAccountEntries<S>(
+  out: Output,
+  style: Style,
+  head: readonly string[],
+  entries: readonly OrgAccountEntry<S>[],
+  cells: (entry: OrgAccountEntry<S>) => readonly string[],
+  paint: (row: readonly string[], cell: string, column: number) => string = (_row, cell) => cell,
+): void {
+  writeAccountTable(
+    out,
+    style,
+    ['ACCOUNT', 'NAME', 'STATUS', ...head],
+    entries.map((entry) => [entry.accountId, entry.name, entry.status, ...cells(entry)]),
+    (row, cell, column) => (column === 2 && row[2] === 'unreachable' ? style.red(cell) : paint(row, cell, column)),
+  );
+}

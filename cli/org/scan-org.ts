@@ -19,7 +19,7 @@ import {
   acrossOrganization,
   type OrgAccountEntry,
   type OrgSettings,
-  writeAccountTable,
+  writeAccountEntries,
 } from './org.js';
 
 /** One account's scan, and what `fix` did there. */
@@ -129,21 +129,18 @@ export function orgScanDocument(
 export function writeOrgScan(out: Output, style: Style, document: OrgScanDocument): void {
   const fix = document.summary.created !== undefined;
   out.write(headerLine(style, 'auto-instance-profile', document, ['organization']));
-  writeAccountTable(
+  writeAccountEntries(
     out,
     style,
-    ['ACCOUNT', 'NAME', 'STATUS', 'MISSING', 'CONFLICTS', ...(fix ? ['CREATED'] : []), 'DETAIL'],
-    document.accounts.map((entry) => [
-      entry.accountId,
-      entry.name,
-      entry.status,
+    ['MISSING', 'CONFLICTS', ...(fix ? ['CREATED'] : []), 'DETAIL'],
+    document.accounts,
+    (entry) => [
       String(entry.summary?.missing ?? '-'),
       String(entry.summary?.conflicts ?? '-'),
       ...(fix ? [String(entry.summary?.created ?? '-')] : []),
       entry.error ?? '',
-    ]),
-    (row, cell, column) =>
-      column === 2 && row[2] === 'unreachable' ? style.red(cell) : column === 2 ? style.green(cell) : cell,
+    ],
+    (_row, cell, column) => (column === 2 ? style.green(cell) : cell),
   );
   const { accounts, scanned, unreachable, missing, conflicts, created } = document.summary;
   out.write(

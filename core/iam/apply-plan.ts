@@ -11,7 +11,7 @@ import {
   TagInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
 import type { ProfileSpec } from '../snapshots.js';
-import type { IamSender } from './client.js';
+import { type IamSender, sendWrite } from './client.js';
 import {
   type IamPermission,
   OWNED_AND_TAGGED_AS_OURS,
@@ -40,32 +40,34 @@ export type WriteResult = 'done' | 'profile-exists' | 'profile-full' | 'entity-m
 
 /** CreateInstanceProfile with the role's name and path, and our tags. */
 export async function createProfile(iam: IamSender, spec: ProfileSpec): Promise<WriteResult> {
-  try {
-    await iam.send(
-      new CreateInstanceProfileCommand({ InstanceProfileName: spec.name, Path: spec.path, Tags: [...spec.tags] }),
-    );
-    return 'done';
-  } catch (error) {
-    // Another delivery, the console or IaC made it first: whose it is decides what happens next.
-    if (error instanceof EntityAlreadyExistsException) return 'profile-exists';
-    // For CreateInstanceProfile, LimitExceeded means the account holds as many profiles as its quota allows.
-    if (error instanceof LimitExceededException) return 'quota-exceeded';
-    throw error;
-  }
+  const command = new CreateInstanceProfileCommand({
+    InstanceProfileName: spec.name,
+    Path: spec.path,
+    Tags: [...spec.tags],
+  });
+  return sendWrite(
+    () => iam.send(command),
+    [
+      // Another delivery, the console or IaC made it first: whose it is decides what happens next.
+      [EntityAlreadyExistsException, 'profile-exists'],
+      // For CreateInstanceProfile, LimitExceeded means the account holds as many profiles as its quota allows.
+      [LimitExceededException, 'quota-exceeded'],
+    ],
+  );
 }
 
 /** AddRoleToInstanceProfile. */
 export async function addRole(iam: IamSender, profileName: string, roleName: string): Promise<WriteResult> {
-  try {
-    await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }));
-    return 'done';
-  } catch (error) {
-    // A profile holds one role: LimitExceeded means it is full, perhaps with this very role from a racing delivery.
-    if (error instanceof LimitExceededException) return 'profile-full';
-    // The role or the profile went away between our read and this write.
-    if (error instanceof NoSuchEntityException) return 'entity-missing';
-    throw error;
-  }
+  const command = new AddRoleToInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName });
+  return sendWrite(
+    () => iam.send(command),
+    [
+      // A profile holds one role: LimitExceeded means it is full, perhaps with this very role from a racing delivery.
+      [LimitExceededException, 'profile-full'],
+      // The role or the profile went away between our read and this write.
+      [NoSuchEntityException, 'entity-missing'],
+    ],
+  );
 }
 
 /**
@@ -73,12 +75,7 @@ export async function addRole(iam: IamSender, profileName: string, roleName: str
  * ownership tag, which IAM's condition on the grant requires in the request).
  */
 export async function tagProfile(iam: IamSender, profileName: string, tags: ProfileSpec['tags']): Promise<WriteResult> {
-  try {
-    await iam.send(new TagInstanceProfileCommand({ InstanceProfileName: profileName, Tags: [...tags] }));
-    return 'done';
-  } catch (error) {
-    // Deleted between our read and this write: read again and decide anew.
-    if (error instanceof NoSuchEntityException) return 'entity-missing';
-    throw error;
-  }
+  const command = new TagInstanceProfileCommand({ InstanceProfileName: profileName, Tags: [...tags] });
+  // Deleted between our read and this write: read again and decide anew.
+  return sendWrite(() => iam.send(command), [[NoSuchEntityException, 'entity-missing']]);
 }

@@ -19,6 +19,25 @@ import type { IamFailure } from '../snapshots.js';
 /** The part of an IAM client that the core's IAM modules call. */
 export type IamSender = Pick<IAMClient, 'send'>;
 
+/**
+ * Sends a write (`send`) and says how it went: `'done'`, or the answer `answers` pairs with the class of
+ * IAM's error (an entity already there, already gone or full is an answer to re-decide on, not a failure).
+ * Any other error is thrown.
+ */
+export async function sendWrite<A extends string>(
+  send: () => Promise<unknown>,
+  answers: readonly (readonly [abstract new (...args: never[]) => Error, A])[],
+): Promise<'done' | A> {
+  try {
+    await send();
+    return 'done';
+  } catch (error) {
+    const answer = answers.find(([type]) => error instanceof type);
+    if (answer === undefined) throw error;
+    return answer[1];
+  }
+}
+
 /** Error codes that the SDK would retry as throttling but that IAM never means as such. */
 const NEVER_THROTTLING = new Set(['LimitExceededException', 'LimitExceeded']);
 

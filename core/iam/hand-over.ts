@@ -5,7 +5,7 @@
  */
 import { NoSuchEntityException, UntagInstanceProfileCommand } from '@aws-sdk/client-iam';
 import { TAG_PREFIX, type Tags } from '../tags.js';
-import type { IamSender } from './client.js';
+import { type IamSender, sendWrite } from './client.js';
 import { type IamPermission, OWNED_PROFILE } from './permissions.js';
 
 /** The IAM action this module calls, only on profiles tagged as ours. */
@@ -24,11 +24,6 @@ export async function removeOurTags(
   profileName: string,
   tagKeys: readonly string[],
 ): Promise<'done' | 'absent'> {
-  try {
-    await iam.send(new UntagInstanceProfileCommand({ InstanceProfileName: profileName, TagKeys: [...tagKeys] }));
-    return 'done';
-  } catch (error) {
-    if (error instanceof NoSuchEntityException) return 'absent';
-    throw error;
-  }
+  const command = new UntagInstanceProfileCommand({ InstanceProfileName: profileName, TagKeys: [...tagKeys] });
+  return sendWrite(() => iam.send(command), [[NoSuchEntityException, 'absent']]);
 }

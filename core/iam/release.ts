@@ -9,7 +9,7 @@ import {
   NoSuchEntityException,
   RemoveRoleFromInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
-import type { IamSender } from './client.js';
+import { type IamSender, sendWrite } from './client.js';
 import { type IamPermission, OWNED_PROFILE } from './permissions.js';
 
 /** The IAM actions this module calls, each only on profiles tagged as ours. */
@@ -23,25 +23,20 @@ export type ReleaseResult = 'done' | 'profile-in-use';
 
 /** RemoveRoleFromInstanceProfile. A role or profile that is already gone, or not in it, counts as done. */
 export async function removeRole(iam: IamSender, profileName: string, roleName: string): Promise<ReleaseResult> {
-  try {
-    await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }));
-  } catch (error) {
-    if (!(error instanceof NoSuchEntityException)) throw error;
-  }
-  return 'done';
+  const command = new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName });
+  return sendWrite(() => iam.send(command), [[NoSuchEntityException, 'done']]);
 }
 
 /** DeleteInstanceProfile. Already deleted counts as done; one that holds a role (again) is `profile-in-use`. */
 export async function deleteProfile(iam: IamSender, profileName: string): Promise<ReleaseResult> {
-  try {
-    await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: profileName }));
-  } catch (error) {
-    if (error instanceof NoSuchEntityException) return 'done';
-    // A role was added since we read it empty: IAM keeps it, and so do we.
-    if (error instanceof DeleteConflictException) return 'profile-in-use';
-    throw error;
-  }
-  return 'done';
+  return sendWrite(
+    () => iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: profileName })),
+    [
+      [NoSuchEntityException, 'done'],
+      // A role was added since we read it empty: IAM keeps it, and so do we.
+      [DeleteConflictException, 'profile-in-use'],
+    ],
+  );
 }
 
 /** One change a release made, in order. */

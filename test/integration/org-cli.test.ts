@@ -11,21 +11,17 @@ import {
   CreateStackInstancesCommand,
   CreateStackSetCommand,
 } from '@aws-sdk/client-cloudformation';
-import {
-  DeleteRoleCommand,
-  GetInstanceProfileCommand,
-  type IAMClient,
-  NoSuchEntityException,
-} from '@aws-sdk/client-iam';
+import { DeleteRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { MoveAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEMBER_ROLE_IAM_PERMISSIONS } from '../../cli/org/permissions.js';
 import { PROFILE_PAGE_SIZE, ROLE_PAGE_SIZE } from '../../core/iam/list-account.js';
+import { readProfile } from '../../core/iam/read-state.js';
 import { createMixedAccount, type MixedAccount, type MixedAccountSpec } from '../../emulator/account.js';
 import { assumeRoleChecks } from '../../emulator/assume-role.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import { createOrganization, type EmulatedOrganization } from '../../emulator/organization.js';
-import { type ProxyServer, startProxy } from '../../emulator/proxy.js';
+import { type ProxyServer, proxiedAwsEnv, startProxy } from '../../emulator/proxy.js';
 import { cliEnv, type DoctorJson, runCli, sharedFiles } from './support/cli.js';
 import { expectGranted } from './support/permissions.js';
 
@@ -118,17 +114,7 @@ function gamma() {
 
 /** The built CLI as a user runs it: moto through the standard variables, IAM and STS through the proxy. */
 function cli(...args: string[]) {
-  return runCli(
-    args,
-    cliEnv(files.dir, {
-      AWS_ENDPOINT_URL: moto.url,
-      AWS_ENDPOINT_URL_IAM: proxy.url,
-      AWS_ENDPOINT_URL_STS: proxy.url,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-    }),
-  );
+  return runCli(args, cliEnv(files.dir, proxiedAwsEnv(moto.url, proxy)));
 }
 
 /** What the proxy saw while `work` ran: STS and IAM actions. */
@@ -144,13 +130,7 @@ async function calls<T>(work: () => Promise<T>) {
 }
 
 async function hasProfile(iam: IAMClient, name: string): Promise<boolean> {
-  try {
-    await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
-    return true;
-  } catch (error) {
-    if (error instanceof NoSuchEntityException) return false;
-    throw error;
-  }
+  return (await readProfile(iam, name)) !== 'absent';
 }
 
 /** What each reachable account must report: the spec's counts; members also hold OrganizationAccountAccessRole. */

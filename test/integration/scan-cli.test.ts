@@ -13,10 +13,11 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { naiveScan } from '../../bench/scan-baselines.js';
+import { mapBounded } from '../../cli/org/fan-out.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { RELEASE_COMMAND_PERMISSIONS } from '../../core/iam/index.js';
 import { PROFILE_PAGE_SIZE } from '../../core/iam/list-account.js';
-import { createMixedAccount, inBatches, type MixedAccount } from '../../emulator/account.js';
+import { createMixedAccount, type MixedAccount } from '../../emulator/account.js';
 import { startIamProxy } from '../../emulator/iam-faults.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import type { ProxyServer } from '../../emulator/proxy.js';
@@ -180,11 +181,8 @@ describe('scan, fix, release and prune through the built CLI', () => {
 
   it('fix makes the account consistent once the user resolved the conflicts: fix and scan exit 0', async () => {
     // Prepare: the user deletes the profiles that stood in the way.
-    await inBatches(
-      account.names.conflicting.map(
-        (name) => () => iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: name })),
-      ),
-      8,
+    await mapBounded(account.names.conflicting, 8, (name) =>
+      iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: name })),
     );
 
     // Act

@@ -159,7 +159,9 @@ describe('playScenario', () => {
   it('fails when the deleted role leaves its profile behind', async () => {
     // Prepare
     iam.on(ListInstanceProfilesForRoleCommand).resolves(holding(ROLE));
-    iam.on(GetInstanceProfileCommand).resolves({});
+    iam
+      .on(GetInstanceProfileCommand)
+      .resolves({ InstanceProfile: { InstanceProfileName: ROLE, Path: '/', Roles: [] } } as never);
 
     // Act
     const { outcome, lines } = await play([ok()]);

@@ -19,6 +19,7 @@ import {
   TagInstanceProfileCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
+import { readRole } from '../../../core/iam/read-state.js';
 import { EC2_TRUST_JSON } from '../../support/policies.js';
 
 export const iam = new IAMClient({});
@@ -77,13 +78,7 @@ export async function deleteRole(name: string): Promise<void> {
 
 /** Whether the role exists. */
 export async function roleExists(name: string): Promise<boolean> {
-  try {
-    await iam.send(new GetRoleCommand({ RoleName: name }));
-    return true;
-  } catch (error) {
-    if (error instanceof NoSuchEntityException) return false;
-    throw error;
-  }
+  return (await readRole(iam, name)) !== 'absent';
 }
 
 /** Removes a role from a profile, as Terraform does before it deletes the role. */
