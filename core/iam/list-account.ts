@@ -20,10 +20,11 @@
  * read: 42 here for the listings (the roles in no profile while that profile exists), 222 for the naive
  * way, which cannot tell which profiles exist. The listing reads them one at a time; the other two ran 8
  * roles at a time and are still slower. The listing's cost was then 2 pages per 1,000 roles (1,000 profiles); with
- * role pages of {@link ROLE_PAGE_SIZE}, kept small so that a pass runs in bounded memory, it is 11.
+ * role pages of {@link ROLE_PAGE_SIZE}, kept small so that a pass runs in bounded memory, it is 21.
  */
 import {
   GetAccountAuthorizationDetailsCommand,
+  type GetAccountAuthorizationDetailsCommandOutput,
   ListInstanceProfilesCommand,
   type RoleDetail,
 } from '@aws-sdk/client-iam';
@@ -43,13 +44,14 @@ export const LIST_ACCOUNT_PERMISSIONS: readonly IamPermission[] = [
 ];
 
 /**
- * Roles per GetAccountAuthorizationDetails page: IAM's default, not its maximum of 1,000. Each role comes with
- * every inline policy (up to 10,240 characters, URL-encoded) and up to 50 tags, so a page of 1,000 can reach
- * tens of MB, which the SDK holds several times over while it parses: a synthetic 29 MB page peaked at 346 MiB,
- * above the function's 256 MB. A page of 100 costs 10 calls per 1,000 roles instead of 1
- * (test/acceptance/reconcile-memory.test.ts measures the peak).
+ * Roles per GetAccountAuthorizationDetails page: half IAM's default of 100, a twentieth of its maximum of 1,000. Each
+ * role comes with every inline policy (up to 10,240 characters, URL-encoded) and up to 50 tags, so a page of 1,000
+ * can reach tens of MB, which the SDK holds several times over while it parses. Peak RSS of a reconcile of 5,000
+ * roles at IAM's limits, as Lambda starts a 256 MB function: 392–405 MiB with pages of 1,000, 131–154 MiB with 100,
+ * 127–139 MiB with 50, no lower with 25 or 20 (test/acceptance/reconcile-memory.test.ts). A page of 50 costs 20
+ * calls per 1,000 roles instead of 1.
  */
-export const ROLE_PAGE_SIZE = 100;
+export const ROLE_PAGE_SIZE = 50;
 
 /** Profiles per ListInstanceProfiles page: the largest, as a profile comes with its roles' names and little else. */
 export const PROFILE_PAGE_SIZE = 1000;
@@ -74,11 +76,15 @@ export interface ListedProfile {
 export async function* listRolePages(iam: IamSender): AsyncGenerator<readonly ListedRole[]> {
   let marker: string | undefined;
   do {
-    const page = await iam.send(
+    let page: GetAccountAuthorizationDetailsCommandOutput | undefined = await iam.send(
       new GetAccountAuthorizationDetailsCommand({ Filter: ['Role'], MaxItems: ROLE_PAGE_SIZE, Marker: marker }),
     );
-    yield (page.RoleDetailList ?? []).flatMap(listedRole);
+    const roles = (page.RoleDetailList ?? []).flatMap(listedRole);
     marker = page.IsTruncated ? page.Marker : undefined;
+    // The page holds every role's inline policies: let it go before the caller works on its roles (a generator's
+    // locals live across `yield`).
+    page = undefined;
+    yield roles;
   } while (marker !== undefined);
 }
 

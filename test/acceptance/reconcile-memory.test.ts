@@ -1,8 +1,8 @@
 /**
  * The reconcile pass in bounded memory: the built bundle (dist/reconcile/index.mjs) reads an account of 5,000
  * roles whose inline policies and tags approach IAM's limits, in a child process on the Lambda runtime's
- * Node.js, with V8's heap held small, and its peak RSS must stay within the function's memory. moto answers
- * GetAccountAuthorizationDetails in one page whatever MaxItems says, so a loopback stand-in serves the pages
+ * Node.js, started as Lambda starts it, and its peak RSS must stay within a share of the function's memory.
+ * moto answers GetAccountAuthorizationDetails in one page whatever MaxItems says, so a loopback stand-in serves the pages
  * as IAM does (MaxItems, Marker, IsTruncated), with SQS's SendMessageBatch and CloudTrail's LookupEvents beside
  * it. Slow: it builds and parses some 200 MB of XML.
  */
@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTION_MEMORY_MB } from '../../infra/service-function.js';
+import { COMMON_ENVIRONMENT, FUNCTION_MEMORY_MB } from '../../infra/service-function.js';
 import { BUNDLES, REPO_ROOT } from '../../toolchain/bundles.mjs';
 import { lambdaNodePath } from '../../toolchain/lambda-node.mjs';
 
@@ -133,12 +133,14 @@ async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> 
 }
 
 /**
- * V8's heap held to 48 MiB of old space and 1 MiB semi-spaces: the pass must live within that, a page at a
- * time. Without a limit V8 collects lazily on a machine with memory to spare, and the peak measures its pacing
- * more than what the pass holds (measured on the shared test machine, Node.js 24: 290 MiB with pages of 100,
- * 552 MiB with the former pages of 1,000; an empty account peaks at 81 MiB, the runtime and the bundle).
+ * V8's heap as Lambda sizes it: the Node.js runtime's bootstrap starts `node` with
+ * `--max-semi-space-size=<memory/10/2> --max-old-space-size=<memory - memory/10>` (MB) on its command line,
+ * which wins over NODE_OPTIONS; for 256 MB, 12 and 231. The function's own NODE_OPTIONS come from its environment.
  */
-const LIVE_HEAP_FLAGS = '--max-old-space-size=48 --max-semi-space-size=1';
+function lambdaNodeArgs(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+}
 
 /** Runs the reconcile bundle's handler once in a child process; its result and its peak RSS (bytes). */
 function runReconcile(endpoint: string): Promise<{ result: Record<string, unknown>; maxRssBytes: number }> {
@@ -146,7 +148,7 @@ function runReconcile(endpoint: string): Promise<{ result: Record<string, unknow
     `const { handler } = await import('./${BUNDLES.reconcile.path}');` +
     'const result = await handler();' +
     "process.stdout.write('\\nRESULT ' + JSON.stringify({ result, maxRssBytes: process.resourceUsage().maxRSS * 1024 }) + '\\n');";
-  const child = spawn(lambdaNodePath(), ['--input-type=module', '-e', script], {
+  const child = spawn(lambdaNodePath(), [...lambdaNodeArgs(FUNCTION_MEMORY_MB), '--input-type=module', '-e', script], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH,
@@ -157,7 +159,7 @@ function runReconcile(endpoint: string): Promise<{ result: Record<string, unknow
       QUEUE_URL: `${endpoint}/123456789012/remediator`,
       POWERTOOLS_LOG_LEVEL: 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
-      NODE_OPTIONS: LIVE_HEAP_FLAGS,
+      NODE_OPTIONS: COMMON_ENVIRONMENT.NODE_OPTIONS,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -193,18 +195,26 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server?.close(() => resolve()));
 });
 
+/**
+ * The issue's target is half the function's memory (128 MiB). Measured here with pages of 50 and Lambda's heap
+ * flags: 127–139 MiB, of which some 70 MiB is Node.js with the bundle loaded before the first call, and up to
+ * ~36 MiB V8's young generation, which Lambda's 12 MiB semi-spaces let grow (with `--max-semi-space-size=4` the
+ * same pass peaks at 108 MiB). So the test holds the pass to 60% of the function's memory, which pages of 100
+ * (131–154 MiB) only just meet and pages of 1,000 (405 MiB) break.
+ */
+const PEAK_SHARE = 0.6;
+
 describe('reconcile in bounded memory', () => {
-  it(`reads 5,000 roles at IAM's limits a page at a time, in a 48 MiB heap and within ${FUNCTION_MEMORY_MB} MB`, async () => {
+  it(`reads 5,000 roles at IAM's limits a page at a time, as Lambda runs it, within ${PEAK_SHARE * 100}% of ${FUNCTION_MEMORY_MB} MB`, async () => {
     // Act
     const { result, maxRssBytes } = await runReconcile(endpoint);
 
-    // Assess: every page read as asked, every candidate sent, and the peak within the function's memory. The
-    // issue's target, half of it, is not met: 146 MiB here (see LIVE_HEAP_FLAGS).
+    // Assess: every page read as asked, every candidate sent, and the peak within its share of the function's memory.
     const peakMiB = maxRssBytes / 2 ** 20;
     console.info(`reconcile of ${ROLES} roles: peak RSS ${peakMiB.toFixed(1)} MiB, pages of ${seen.pages[0]}`);
     expect(result).toMatchObject({ summary: { scanned: ROLES, missing: ROLES / 2 }, queued: ROLES / 2 });
     expect(seen.sent).toBe(ROLES / 2);
     expect(seen.pages.length).toBe(Math.ceil(ROLES / (seen.pages[0] ?? 1)));
-    expect(peakMiB).toBeLessThanOrEqual(FUNCTION_MEMORY_MB);
+    expect(peakMiB).toBeLessThanOrEqual(FUNCTION_MEMORY_MB * PEAK_SHARE);
   }, 600_000);
 });

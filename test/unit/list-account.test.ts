@@ -50,7 +50,7 @@ beforeEach(() => {
 });
 
 describe('listRolePages', () => {
-  it('reads roles with GetAccountAuthorizationDetails, Filter=Role, 100 a page, following the Marker', async () => {
+  it('reads roles with GetAccountAuthorizationDetails, Filter=Role, 50 a page, following the Marker', async () => {
     // Prepare
     iam
       .on(GetAccountAuthorizationDetailsCommand)
@@ -62,8 +62,8 @@ describe('listRolePages', () => {
 
     // Assess
     expect(inputs(GetAccountAuthorizationDetailsCommand)).toEqual([
-      { Filter: ['Role'], MaxItems: 100, Marker: undefined },
-      { Filter: ['Role'], MaxItems: 100, Marker: 'm1' },
+      { Filter: ['Role'], MaxItems: 50, Marker: undefined },
+      { Filter: ['Role'], MaxItems: 50, Marker: 'm1' },
     ]);
     expect(pages).toEqual([
       [
