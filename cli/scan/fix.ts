@@ -4,8 +4,8 @@
  * asks first, and the rows it reports.
  */
 import type { RoleTrigger } from '../../core/events.js';
-import type { Log } from '../../core/observability.js';
 import { ProfileUsageCache } from '../../core/iam/account-summary.js';
+import type { Log } from '../../core/observability.js';
 import { NO_METRICS } from '../../core/observability.js';
 import { type Outcome, remediate } from '../../core/remediate.js';
 import type { MissingProfile, ScanReport } from '../../core/scan.js';
