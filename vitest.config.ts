@@ -23,13 +23,14 @@ const motoSetup = {
  * cfn-lint and the CDK app as a process. A slow test (a sandbox, a burst, a subprocess of a whole tool) goes there.
  */
 /**
- * Files at once in the suites that mostly wait (on moto, a child process, a sandbox's settle delay) rather than
- * compute: vitest's default is one fewer than the cores, a single file at a time on a 2-core machine.
+ * Test files at once. Most files mostly wait (on moto, a child process, a sandbox's settle delay) rather than
+ * compute, and vitest's default, one fewer than the cores, runs a single file at a time on a 2-core machine.
  */
-const WAITING_SUITE_WORKERS = 3;
+const WORKERS = 3;
 
 export default defineConfig({
   test: {
+    maxWorkers: WORKERS,
     projects: [
       {
         test: {
@@ -45,7 +46,6 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           env: awsEnv,
-          maxWorkers: WAITING_SUITE_WORKERS,
           ...motoSetup,
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -66,7 +66,6 @@ export default defineConfig({
           name: 'acceptance',
           include: ['test/acceptance/**/*.test.ts'],
           env: awsEnv,
-          maxWorkers: WAITING_SUITE_WORKERS,
           ...motoSetup,
           testTimeout: 120_000,
           hookTimeout: 120_000,

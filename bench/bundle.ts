@@ -22,7 +22,7 @@ import { startIamProxy } from '../emulator/iam-faults.js';
 import { createRoleEvent, sqsBatch } from '../emulator/lambda-shapes.js';
 import { startMoto } from '../emulator/moto.js';
 // @ts-expect-error: a plain ESM script without type declarations
-import { BUNDLE_OPTIONS } from '../scripts/build.mjs';
+import { BUNDLE_OPTIONS, NO_LOGIN_PROFILES } from '../scripts/build.mjs';
 import { BUNDLES } from '../toolchain/bundles.mjs';
 import { lambdaNodePath } from '../toolchain/lambda-node.mjs';
 import { type Figure, median, type Section } from './record.js';
@@ -43,6 +43,8 @@ export async function bundleSections(): Promise<Section[]> {
   await writeFile(TARGETS.empty, 'export const handler = async () => ({});\n');
   await build({
     ...BUNDLE_OPTIONS,
+    // Built as the functions are, so that the two compare fairly.
+    plugins: [...BUNDLE_OPTIONS.plugins, NO_LOGIN_PROFILES],
     entryPoints: ['bench/baseline-handler.ts'],
     outfile: TARGETS.baseline,
     logLevel: 'error',

@@ -16,8 +16,35 @@ const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.me
  */
 const CLI_TARGET = `node${/^>=(\d+)$/.exec(engines.node)?.[1] ?? fail(`engines.node "${engines.node}" is not >=N`)}`;
 
+/**
+ * The AWS SDK's provider for profiles made by `aws login` (`login_session` in ~/.aws/config), which the shared-config
+ * provider imports only for such a profile. A function's credentials come from Lambda's environment and never from a
+ * profile, so the functions' bundles carry a stand-in that says so instead of the provider and its sign-in client;
+ * the CLI, which runs on the user's credentials, keeps the real one.
+ */
+export const NO_LOGIN_PROFILES = {
+  name: 'no-login-profiles',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-login$/ }, () => ({
+      path: 'no-login-profiles',
+      namespace: 'no-login-profiles',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'no-login-profiles' }, () => ({
+      contents:
+        'export const fromLoginCredentials = () => async () => { throw new Error("A profile made by aws login ' +
+        "(login_session) cannot sign this function's calls: export its credentials to the environment, " +
+        'e.g. with aws configure export-credentials --format env"); };',
+      loader: 'js',
+    }));
+  },
+};
+
 /** What each bundle needs beyond the shared options, by name (the bundles themselves: toolchain/bundles.mjs). */
-const EXTRA = { cli: { banner: '#!/usr/bin/env node', target: CLI_TARGET } };
+const EXTRA = {
+  cli: { banner: '#!/usr/bin/env node', target: CLI_TARGET },
+  remediator: { plugins: [NO_LOGIN_PROFILES] },
+  reconcile: { plugins: [NO_LOGIN_PROFILES] },
+};
 
 /**
  * A dependency's package.json, as the bundles import it: the AWS SDK's clients import their whole package.json
@@ -53,12 +80,13 @@ export const BUNDLE_OPTIONS = {
 
 async function main() {
   for (const { name, entry, path } of Object.values(BUNDLES)) {
-    const { banner, target = BUNDLE_OPTIONS.target } = EXTRA[name] ?? {};
+    const { banner, target = BUNDLE_OPTIONS.target, plugins = [] } = EXTRA[name] ?? {};
     // A missing entry (a function not written yet) is skipped, not an error.
     if (!existsSync(entry)) continue;
     const result = await build({
       ...BUNDLE_OPTIONS,
       target,
+      plugins: [...BUNDLE_OPTIONS.plugins, ...plugins],
       entryPoints: [entry],
       outfile: path,
       banner: banner ? { js: banner } : undefined,

@@ -94,4 +94,17 @@ describe('dist/remediator/index.mjs', () => {
     expect(code.toString()).toContain(`"${version}"`);
     expect(code.toString()).not.toContain('AWS SDK for JavaScript Iam Client');
   });
+
+  it('carries a stand-in for the aws login profile provider, which a function never uses; the CLI keeps the real one', async () => {
+    // Prepare
+    const providerText = 'response missing required fields';
+
+    // Act
+    const [functionCode, cliCode] = await Promise.all([readFile(BUNDLE, 'utf8'), readFile(BUNDLES.cli.path, 'utf8')]);
+
+    // Assess
+    expect(functionCode).not.toContain(providerText);
+    expect(functionCode).toContain('aws configure export-credentials --format env');
+    expect(cliCode).toContain(providerText);
+  });
 });
