@@ -31,6 +31,18 @@ import { FUNCTION_MEMORY_MB, ServiceFunction } from './service-function.js';
  */
 export const RECONCILE_TIMEOUT = Duration.minutes(15);
 
+/**
+ * The reconcile function's `AWS_LAMBDA_EXEC_WRAPPER`: its bundle's exec wrapper (functions/reconcile/heap-wrapper.sh,
+ * which the build copies into dist/reconcile/), where Lambda unpacks the code, /var/task.
+ */
+export const RECONCILE_EXEC_WRAPPER = execWrapperPath();
+
+function execWrapperPath(): string {
+  const wrapper = BUNDLES.reconcile.execWrapper;
+  if (wrapper === undefined) throw new Error('toolchain/bundles.mjs gives the reconcile bundle no exec wrapper');
+  return `/var/task/${wrapper.file}`;
+}
+
 /** The `source` of the payload the after-deploy run sends; the function does not read its input. */
 export const AFTER_DEPLOY_SOURCE = 'auto-instance-profile.deploy';
 
@@ -74,7 +86,12 @@ export class Reconcile extends Construct {
       wildcardReasons: RECONCILE_WILDCARD_REASONS,
       logRetention: props.logRetention,
       timeout: RECONCILE_TIMEOUT,
-      environment: { ...props.environment, QUEUE_URL: props.queue.queueUrl },
+      environment: {
+        ...props.environment,
+        QUEUE_URL: props.queue.queueUrl,
+        // Lambda starts the runtime through the bundle's wrapper, which caps V8's young generation (its source says why).
+        AWS_LAMBDA_EXEC_WRAPPER: RECONCILE_EXEC_WRAPPER,
+      },
       deadLetterReason:
         'The function is invoked asynchronously, by its schedule and after deploys, with no input it reads: each pass ' +
         'scans the account afresh, so a dead-letter queue would keep nothing worth replaying. A failed pass is retried ' +

@@ -2,6 +2,8 @@
  * The synthesized template, one fact at a time: every default, every prop, and the fixed parts of
  * the design (queue, function, rule, outputs, alarms, dashboard).
  */
+import { statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { App, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -21,7 +23,7 @@ import {
   VISIBILITY_TIMEOUT_SECONDS,
 } from '../../core/pipeline-settings.js';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
-import { bundleCode } from '../../infra/bundle.js';
+import { bundleCode, bundleDir } from '../../infra/bundle.js';
 import { METRIC_DIMENSIONS } from '../../infra/monitoring.js';
 import {
   QUEUE_SENDERS,
@@ -30,6 +32,7 @@ import {
   type ServiceQueue,
   type ServiceRule,
 } from '../../infra/queue-senders.js';
+import { BUNDLES } from '../../toolchain/bundles.mjs';
 import { LAMBDA_NODE_MAJOR } from '../../toolchain/lambda-node.mjs';
 import {
   CDK_JSON_CONTEXT,
@@ -597,6 +600,17 @@ describe('reconcile', () => {
       EXCLUDED_PATH_PREFIXES: '/batch/',
       IGNORED_CALLERS: 'x.amazonaws.com',
     });
+  });
+
+  it("starts the reconcile runtime through its bundle's exec wrapper, shipped executable in its code; the remediator's directly", () => {
+    // Act
+    const wrapper = reconcileEnvironment(defaults).AWS_LAMBDA_EXEC_WRAPPER;
+
+    // Assess
+    expect(wrapper).toBe('/var/task/heap-wrapper.sh');
+    const shipped = statSync(join(bundleDir(BUNDLES.reconcile.name), basename(wrapper ?? '')));
+    expect(shipped.mode & 0o111).toBe(0o111);
+    expect(functionEnvironment(defaults)).not.toHaveProperty('AWS_LAMBDA_EXEC_WRAPPER');
   });
 
   it('runs daily by default, through EventBridge Scheduler, with its own role', () => {
