@@ -8,7 +8,7 @@ import { GetAccountSummaryCommand, IAMClient } from '@aws-sdk/client-iam';
 import { describe, expect, inject, it } from 'vitest';
 import { instanceProfileQuota, startIamProxy } from '../../emulator/iam-faults.js';
 import { startProxy } from '../../emulator/proxy.js';
-import { invokeBundle, type LogLine, sqsBatch } from './support/bundle.js';
+import { invokeBundle, type LogLine, roleWithOurProfile, sqsBatch } from './support/bundle.js';
 import { cloudTrailEvent } from './support/cloudtrail.js';
 import {
   createProfile,
@@ -39,14 +39,6 @@ async function deliver(role: string, events: unknown[], env: Record<string, stri
   } finally {
     await proxy.close();
   }
-}
-
-/** An EC2 role with the profile the bundle gave it for its CreateRole event: ours, bound to the role's id. */
-async function roleWithOurProfile(role: string): Promise<void> {
-  await createRole(role);
-  const { result } = await invokeBundle(sqsBatch(cloudTrailEvent('create-role', role)));
-  expect(result.batchItemFailures).toEqual([]);
-  expect(await profilesOf(role)).toEqual([role]);
 }
 
 async function tagsOf(name: string): Promise<Record<string, string | undefined>> {

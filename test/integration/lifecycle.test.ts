@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { type FaultRules as ProxyRules, startIamProxy } from '../../emulator/iam-faults.js';
 import { EC2_TRUST_JSON } from '../support/policies.js';
-import { type BatchResponse, invokeBundle, type LogLine, sqsBatch } from './support/bundle.js';
+import { type BatchResponse, invokeBundle, type LogLine, roleWithOurProfile, sqsBatch } from './support/bundle.js';
 import {
   assumedRoleIdentity,
   type CloudTrailFixture,
@@ -72,14 +72,6 @@ async function deliver(
   } finally {
     await proxy.close();
   }
-}
-
-/** An EC2 role with the profile the bundle gave it for its CreateRole event (delivered without the proxy). */
-async function roleWithOurProfile(role: string): Promise<void> {
-  await createRole(role);
-  const { result } = await invokeBundle(sqsBatch(cloudTrailEvent('create-role', role)));
-  expect(result.batchItemFailures).toEqual([]);
-  expect(await profilesOf(role)).toEqual([role]);
 }
 
 /** Tries DeleteRole in moto, as the role's owner would, and returns IAM's error name (or 'deleted'). */

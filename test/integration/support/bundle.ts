@@ -4,9 +4,13 @@
  * configuration only through environment variables, endpoints through AWS_ENDPOINT_URL(_IAM).
  */
 
+import { expect } from 'vitest';
 import { type IamPermission, RECONCILE_PERMISSIONS, REMEDIATOR_PERMISSIONS } from '../../../core/iam/index.js';
 import { runBundle } from '../../../emulator/bundle-runner.js';
 import { startIamProxy } from '../../../emulator/iam-faults.js';
+import { sqsBatch } from '../../../emulator/lambda-shapes.js';
+import { cloudTrailEvent } from './cloudtrail.js';
+import { createRole, profilesOf } from './iam.js';
 import { expectGranted } from './permissions.js';
 
 export { createRoleEvent, sqsBatch } from '../../../emulator/lambda-shapes.js';
@@ -80,4 +84,12 @@ async function run<R>(
     metrics: parsed.filter((line) => '_aws' in line),
     node,
   };
+}
+
+/** An EC2 role with the profile the bundle gave it for its CreateRole event (delivered without a proxy): ours, bound to its id. */
+export async function roleWithOurProfile(role: string): Promise<void> {
+  await createRole(role);
+  const { result } = await invokeBundle<BatchResponse>(sqsBatch(cloudTrailEvent('create-role', role)));
+  expect(result.batchItemFailures).toEqual([]);
+  expect(await profilesOf(role)).toEqual([role]);
 }
