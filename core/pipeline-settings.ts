@@ -18,6 +18,14 @@ export const STACK_SET_NAME = 'AutoInstanceProfile';
  */
 export const STACK_SET_INSTANCE_PREFIX = 'StackSet-';
 
+/**
+ * The IAM path of the service's own roles (its functions', the operator's). The organization's tag guard exempts
+ * exactly this path, never a name prefix anyone could create, and denies creating or changing roles on it to
+ * every principal but the StackSet's execution role; CloudTrail's record of a call made by a role on this path is
+ * the service's own.
+ */
+export const SERVICE_ROLE_PATH = '/auto-instance-profile/';
+
 /** Stack output keys, so that tools can find the deployed pieces without guessing physical names. */
 export const STACK_OUTPUTS = outputKeys([
   'ruleName',
