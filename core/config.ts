@@ -20,6 +20,17 @@ export interface Config {
    */
   readonly serviceRoleArn?: string | undefined;
   /**
+   * `OWNERSHIP_TABLE`: the name of the ownership table, the record that alone proves a profile the service's
+   * (core/ownership.ts). @default undefined - set by the stack; without it nothing is proven ours and creates are not recorded
+   */
+  readonly ownershipTable?: string | undefined;
+  /**
+   * `QUEUE_URLS`, comma-separated: the function's own queues. Each SQS record is proven to be an in-flight
+   * message of one of them before it is acted on. @default [] - set by the stack; without them (the local invoke
+   * tool) records are taken unproven, and the function says so
+   */
+  readonly queueUrls: readonly string[];
+  /**
    * `ROLE_NOT_FOUND_RETRY_SECONDS`: how long after the event a missing role counts as "not visible yet"
    * (IAM is eventually consistent) rather than "deleted". @default 120
    */
@@ -64,6 +75,7 @@ export const DEFAULT_CONFIG: Config = {
   dryRun: false,
   excludedPathPrefixes: ['/aws-service-role/'],
   ignoredCallers: ['cloudformation.amazonaws.com'],
+  queueUrls: [],
   roleNotFoundRetrySeconds: 120,
   iamRetry: { mode: 'standard', maxAttempts: 3 },
   batchConcurrency: 4,
@@ -120,6 +132,8 @@ export const ENV_SETTINGS: { readonly [Key in keyof Omit<Config, 'iamRetry'>]-?:
     prop: true,
   },
   serviceRoleArn: { env: 'SERVICE_ROLE_ARN', read: parseArn },
+  ownershipTable: { env: 'OWNERSHIP_TABLE', read: parseTableName },
+  queueUrls: { env: 'QUEUE_URLS', read: parseQueueUrls },
   roleNotFoundRetrySeconds: { env: 'ROLE_NOT_FOUND_RETRY_SECONDS', read: parseSeconds },
   batchConcurrency: { env: 'BATCH_CONCURRENCY', read: wholeIn(BATCH_CONCURRENCY_RANGE), prop: true },
   instanceProfileQuotaPercent: {
@@ -249,6 +263,24 @@ function parseArn(env: NodeJS.ProcessEnv, name: string): string | undefined {
   if (!/^arn:[^:]+:iam::\d{12}:role\/.+$/.test(raw))
     throw new ConfigError(`${name} must be an IAM role ARN, got "${raw}"`);
   return raw;
+}
+
+/** DynamoDB's table name rule: 3 to 255 of letters, digits, `_.-`. */
+function parseTableName(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[\w.-]{3,255}$/.test(raw)) throw new ConfigError(`${name} must be a DynamoDB table name, got "${raw}"`);
+  return raw;
+}
+
+function parseQueueUrls(env: NodeJS.ProcessEnv, name: string, fallback: readonly string[]): readonly string[] {
+  const list = parseList(env, name) ?? fallback;
+  for (const url of list) {
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      throw new ConfigError(`${name} entries must be SQS queue URLs, got "${url}"`);
+    }
+  }
+  return list;
 }
 
 function parseRetryMode(

@@ -11,6 +11,14 @@
  */
 import type { Config } from './config.js';
 import type { Caller, RoleTrigger, TriggerKind } from './events.js';
+import {
+  type CreationIntent,
+  type OwnershipSource,
+  type Proof,
+  proveOwnership,
+  type RecordFact,
+  UNPROVEN_NOTES,
+} from './ownership.js';
 import { describeUsage, quotaThresholdReached } from './quota.js';
 import type {
   IamFailure,
@@ -22,7 +30,6 @@ import type {
 } from './snapshots.js';
 import {
   CREATION_ID_TAG,
-  isBoundTo,
   isOurEmptyProfile,
   isOurs,
   isTagTrue,
@@ -55,6 +62,11 @@ export interface Facts {
   readonly writeSawProfile?: boolean | undefined;
   /** CreateInstanceProfile answered LimitExceeded: the account's instance profile quota is full. */
   readonly quotaFull?: boolean | undefined;
+  /**
+   * The ownership table's record for the role's name, which is its same-name profile's: whether the service made
+   * that profile (core/ownership.ts). Read only when a release, clean-up or adopt would act on the profile.
+   */
+  readonly ownership?: RecordFact | undefined;
   /** The role's attached and inline policies: a release is useful only when none are left. */
   readonly rolePolicies?: RolePolicies | 'absent' | undefined;
   /** The account's instance profiles against its quota, read before a create (cached per warm function). */
@@ -72,7 +84,14 @@ export interface Facts {
 /** A fact the decision needs before it can go on. */
 export interface Need {
   readonly kind: 'need';
-  readonly fact: 'role' | 'roleProfiles' | 'holdingProfiles' | 'sameNameProfile' | 'rolePolicies' | 'profileUsage';
+  readonly fact:
+    | 'role'
+    | 'roleProfiles'
+    | 'holdingProfiles'
+    | 'sameNameProfile'
+    | 'ownership'
+    | 'rolePolicies'
+    | 'profileUsage';
 }
 
 /** Why nothing needs doing. */
@@ -90,26 +109,49 @@ export type NothingReason =
   | 'not-in-profile'
   | 'held-by-unmanaged-profile'
   | 'held-by-unbound-profile'
+  | 'held-by-unrecorded-profile'
   | 'stale-event'
   | 'policies-remain'
   | 'quota-headroom'
   | 'role-exists-again'
   | 'no-leftover-profile'
   | 'leftover-not-ours'
+  | 'leftover-unrecorded'
   | 'leftover-in-use';
 
 /** Why a profile that should exist cannot be made without touching something we do not own. */
-export type ConflictReason = 'profile-not-managed' | 'profile-holds-other-role';
+export type ConflictReason = 'profile-not-managed' | 'profile-unrecorded' | 'profile-holds-other-role';
+
+/** What a create records before CreateInstanceProfile: its intent, which the remediation stamps with the time. */
+export type IntentSpec = Omit<CreationIntent, 'at'>;
+
+/** The record an adopt writes before it touches the profile: binding it to the adopting role. */
+export interface RecordBinding {
+  readonly profileId: string;
+  readonly roleId: string;
+  readonly source: OwnershipSource;
+  /** The version of the record read, or `'absent'`: the write is conditional on it. */
+  readonly version: number | 'absent';
+}
 
 /** What to do. Each plan carries a short `note` that explains it in the logs. */
 export type Plan =
-  | { readonly kind: 'create'; readonly roleName: string; readonly profile: ProfileSpec; readonly note: string }
+  | {
+      readonly kind: 'create';
+      readonly roleName: string;
+      readonly profile: ProfileSpec;
+      /** Recorded before the create; undefined when nothing makes one (a scan's plan, not carried out). */
+      readonly intent?: IntentSpec | undefined;
+      readonly note: string;
+    }
   | {
       readonly kind: 'adopt';
       readonly roleName: string;
       readonly profileName: string;
       /** Our tags to set first, binding a leftover to this role's id (TagInstanceProfile); empty when already bound. */
       readonly retag: ProfileSpec['tags'];
+      /** The record to write first, binding the profile to this role; undefined when the record already does. */
+      readonly bind?: RecordBinding | undefined;
       readonly note: string;
     }
   | {
@@ -218,10 +260,14 @@ const decideLink: Decider = (facts, config) => {
       kind: 'create',
       roleName: role.name,
       profile: profileSpec(role, facts.trigger, facts.creationId),
+      intent:
+        facts.creationId === undefined
+          ? undefined
+          : { creationId: facts.creationId, roleId: role.id, eventId: eventIdOf(facts.trigger) },
       note: `statement ${eligible.statement} lets EC2 assume the role and it has no instance profile`,
     };
   }
-  return sameNameProfileExists(role, profile);
+  return sameNameProfileExists(facts, role, profile);
 };
 
 /**
@@ -262,12 +308,35 @@ const decideRelease: Decider = (facts) => {
       `instance profile ${names(notOurs)} is not ours (no ${MANAGED_TAG}=true) and blocks the delete; nothing was changed`,
     );
   }
-  const unbound = holding.filter((profile) => !isBoundTo(profile, role));
+  // Only the role's same-name profile can be ours to release (names are unique case-insensitively).
+  const elsewhere = holding.filter((profile) => profile.name.toLowerCase() !== roleName);
+  if (elsewhere.length > 0) {
+    return nothing(
+      'held-by-unbound-profile',
+      `instance profile ${names(elsewhere)} is tagged ${MANAGED_TAG}=true but is not the role's same-name profile; ` +
+        'it is left alone and blocks the delete; nothing was changed',
+    );
+  }
+  const { ownership } = facts;
+  if (ownership === undefined) return need('ownership');
+  const proofs = holding.map((profile) => ({ profile, proof: proveOwnership(ownership, profile) }));
+  const unproven = proofs.flatMap(({ profile, proof }) =>
+    proof.proven ? [] : [`${profile.name} ${UNPROVEN_NOTES[proof.why]}`],
+  );
+  if (unproven.length > 0) {
+    return nothing(
+      'held-by-unrecorded-profile',
+      `instance profile ${unproven.join('; ')}; it is left alone and blocks the delete; nothing was changed`,
+    );
+  }
+  const unbound = proofs.flatMap(({ profile, proof }) =>
+    proof.proven && proof.roleId !== role.id ? [`${profile.name} (made for role id ${proof.roleId})`] : [],
+  );
   if (unbound.length > 0) {
     return nothing(
       'held-by-unbound-profile',
-      `instance profile ${names(unbound)} is tagged ${MANAGED_TAG}=true but is not the role's same-name profile ` +
-        `tagged ${SOURCE_ROLE_ID_TAG}=${role.id}; it is left alone and blocks the delete; nothing was changed`,
+      `instance profile ${unbound.join(', ')} is ours but bound to an earlier role of this name, not role id ${role.id}; ` +
+        'it is left alone and blocks the delete; nothing was changed',
     );
   }
   const policies = facts.rolePolicies;
@@ -327,6 +396,14 @@ const decideCleanup: Decider = (facts, config) => {
   }
   if (!isOurEmptyProfile(profile)) {
     return nothing('leftover-in-use', `instance profile ${profile.name} holds ${profile.roleNames.join(', ')}`);
+  }
+  if (facts.ownership === undefined) return need('ownership');
+  const proof = proveOwnership(facts.ownership, profile);
+  if (!proof.proven) {
+    return nothing(
+      'leftover-unrecorded',
+      `instance profile ${profile.name} ${UNPROVEN_NOTES[proof.why]}; it is left alone`,
+    );
   }
   const { role } = facts;
   if (role === undefined) return need('role');
@@ -425,7 +502,7 @@ function roleAbsent(facts: Facts, config: Config): Plan {
   return nothing('role-gone', 'role no longer exists');
 }
 
-function sameNameProfileExists(role: RoleSnapshot, profile: ProfileSnapshot): Plan {
+function sameNameProfileExists(facts: Facts, role: RoleSnapshot, profile: ProfileSnapshot): Plan | Need {
   if (profile.roleNames.includes(role.name)) {
     return nothing('already-in-profile', `role is in instance profile ${profile.name}`);
   }
@@ -448,15 +525,49 @@ function sameNameProfileExists(role: RoleSnapshot, profile: ProfileSnapshot): Pl
       note: `managed instance profile ${profile.name} holds ${holders}`,
     };
   }
-  // A leftover of an earlier role of this name is bound to this one: its later release needs this id.
-  const bound = isBoundTo(profile, role);
+  const { ownership } = facts;
+  if (ownership === undefined) return need('ownership');
+  const proof = proveOwnership(ownership, profile);
+  if (!proof.proven || ownership === 'absent' || ownership === 'no-table') {
+    return {
+      kind: 'conflict',
+      reason: 'profile-unrecorded',
+      profileName: profile.name,
+      profileRoles: profile.roleNames,
+      note: `instance profile ${profile.name} ${proof.proven ? 'cannot be proven ours' : UNPROVEN_NOTES[proof.why]}; it is not adopted`,
+    };
+  }
+  // A leftover of an earlier role of this name is bound to this one, in the record (which decides) and in the
+  // tags (which IAM's conditions and people read). A profile proven by its intent is recorded now: a create that
+  // stopped before adding its role is confirmed by finishing it.
+  const bind = bindingOf(proof, profile, role, ownership.version);
+  const tagged = profile.tags[SOURCE_ROLE_ID_TAG] === role.id;
   return {
     kind: 'adopt',
     roleName: role.name,
     profileName: profile.name,
-    retag: bound ? [] : bindingTags(role),
-    note: `managed instance profile ${profile.name} exists and is empty${bound ? '' : `; re-tagged to role id ${role.id}`}`,
+    retag: tagged ? [] : bindingTags(role),
+    bind,
+    note:
+      `our instance profile ${profile.name} exists and is empty` +
+      (bind === undefined
+        ? ''
+        : bind.source === 'created'
+          ? '; recording it as made for this role'
+          : `; re-bound to role id ${role.id}`),
   };
+}
+
+/** The record an adopt writes, or undefined when the record already binds the profile to the role by its id. */
+function bindingOf(
+  proof: Extract<Proof, { proven: true }>,
+  profile: ProfileSnapshot,
+  role: RoleSnapshot,
+  version: number,
+): RecordBinding | undefined {
+  const bound = proof.roleId === role.id;
+  if (bound && proof.by === 'record') return undefined;
+  return { profileId: profile.id, roleId: role.id, source: bound ? 'created' : 'adopted', version };
 }
 
 /** The tags that bind one of our profiles to a role; {@link MANAGED_TAG} too, as IAM grants TagInstanceProfile only with it. */
@@ -506,6 +617,11 @@ export function ignoredCaller(caller: Caller, config: Pick<Config, 'ignoredCalle
       ? caller.arn !== undefined && wildcardMatch(entry, caller.arn)
       : caller.invokedBy !== undefined && entry.toLowerCase() === caller.invokedBy.toLowerCase(),
   );
+}
+
+/** The CloudTrail event id of an event's trigger, if it has one. */
+function eventIdOf(trigger: RoleTrigger): string | undefined {
+  return trigger.origin.type === 'event' ? trigger.origin.eventId : undefined;
 }
 
 function names(profiles: readonly ProfileSnapshot[]): string {

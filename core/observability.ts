@@ -30,6 +30,7 @@ export type MetricName =
   | 'Retries'
   | 'QuotaExceeded'
   | 'QuotaHeadroomReached'
+  | 'RecordsRefused'
   | 'Errors';
 
 /** The part of a metrics client the core uses: count one occurrence, optionally under a dimension. */

@@ -15,6 +15,7 @@ import {
   type RetryReason,
   type WritePlan,
 } from './decide.js';
+import type { OwnershipStore, RecordWriteResult } from './dynamodb/ownership-table.js';
 import { AutoInstanceProfileError } from './errors.js';
 import type { RoleTrigger } from './events.js';
 import { PROFILE_USAGE, type ProfileUsageSource } from './iam/account-summary.js';
@@ -37,6 +38,11 @@ export interface RemediateDeps {
   readonly newId?: () => string;
   /** The account's instance profile usage, read at most once per 5 minutes. @default the warm function's cache */
   readonly profileUsage?: ProfileUsageSource;
+  /**
+   * The service's ownership record (core/dynamodb/ownership-table.ts), which alone proves a profile ours.
+   * @default - none: nothing can be proven ours (no release, clean-up or adopt), and creates are not recorded
+   */
+  readonly ownership?: OwnershipStore | undefined;
 }
 
 /** Facts a caller already has, for example from a listing of the account, so that they are not read again. */
@@ -61,12 +67,17 @@ export interface Outcome {
   readonly dryRun: boolean;
   /** Every IAM request sent, the SDK's retries included. */
   readonly iamCalls: number;
+  /** Requests to the ownership table: an intent before a create, a read before a release, clean-up or adopt. */
+  readonly recordCalls: number;
   /** The id tagged on a profile this run creates ({@link CREATION_ID_TAG}). */
   readonly creationId: string;
 }
 
-/** Rounds allowed before we call it a bug: the worst race (create, then add, each lost) needs five. */
-const MAX_ROUNDS = 8;
+/**
+ * Rounds allowed before we call it a bug. A round is one fact read or one write: the longest path known (a create
+ * that meets our leftover, whose record another delivery re-binds meanwhile) takes ten.
+ */
+const MAX_ROUNDS = 12;
 
 /** One change this run made, and the metric it counts in, if any. */
 type Change = { readonly text: string; readonly metric?: MetricName };
@@ -74,15 +85,33 @@ type Change = { readonly text: string; readonly metric?: MetricName };
 /** One run's view of IAM: counts every request sent and records what changed. */
 class Session {
   requests = 0;
+  recordRequests = 0;
   readonly changes: Change[] = [];
   createdProfile: string | undefined;
   readonly iam: IamSender;
+  /** The ownership record, each call counted; undefined without a table. */
+  readonly records: OwnershipStore | undefined;
 
   constructor(
     client: IamSender,
     readonly usage: ProfileUsageSource,
+    store: OwnershipStore | undefined,
+    readonly clock: () => Date,
   ) {
     this.iam = { send: ((command: never) => this.count(client.send(command))) as IamSender['send'] };
+    this.records =
+      store === undefined
+        ? undefined
+        : {
+            read: (name) => this.countRecord(store.read(name)),
+            recordIntent: (name, intent) => this.countRecord(store.recordIntent(name, intent)),
+            bind: (name, owned, version) => this.countRecord(store.bind(name, owned, version)),
+          };
+  }
+
+  private countRecord<T>(sent: Promise<T>): Promise<T> {
+    this.recordRequests++;
+    return sent;
   }
 
   created(profile: string): void {
@@ -135,8 +164,9 @@ function attemptsOf(result: unknown): number {
 export async function remediate(trigger: RoleTrigger, deps: RemediateDeps, known: KnownFacts = {}): Promise<Outcome> {
   const { config } = deps;
   const creationId = (deps.newId ?? randomUUID)();
-  const now = (deps.now ?? (() => new Date()))();
-  const session = new Session(deps.iam, deps.profileUsage ?? PROFILE_USAGE);
+  const clock = deps.now ?? (() => new Date());
+  const now = clock();
+  const session = new Session(deps.iam, deps.profileUsage ?? PROFILE_USAGE, deps.ownership, clock);
   let facts: Facts = { ...known, trigger, now, creationId };
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -194,6 +224,8 @@ async function gather(step: Need, facts: Facts, session: Session): Promise<Parti
       return { rolePolicies: await readRolePolicies(iam, roleName) };
     case 'profileUsage':
       return { profileUsage: await session.usage.get(iam) };
+    case 'ownership':
+      return { ownership: session.records === undefined ? 'no-table' : await session.records.read(roleName) };
     case 'holdingProfiles': {
       const names = Array.isArray(facts.roleProfiles) ? facts.roleProfiles : [];
       const read = await Promise.all(names.map((name) => readProfile(iam, name)));
@@ -216,19 +248,30 @@ async function gather(step: Need, facts: Facts, session: Session): Promise<Parti
   }
 }
 
-/** What a write told us: done, or a state that calls for reading IAM again and re-deciding. */
-type ApplyResult = WriteResult | 'profile-in-use';
+/** What a write told us: done, or a state that calls for reading IAM (or the record) again and re-deciding. */
+type ApplyResult = WriteResult | 'profile-in-use' | Exclude<RecordWriteResult, 'done'>;
 
 async function apply(plan: WritePlan, session: Session): Promise<ApplyResult> {
   const { iam } = session;
   switch (plan.kind) {
     case 'create': {
+      // The intent first: a crash after the create leaves a profile the record can still prove ours.
+      if (plan.intent !== undefined && session.records !== undefined) {
+        await session.records.recordIntent(plan.profile.name, { ...plan.intent, at: session.clock().toISOString() });
+      }
       const created = await createProfile(iam, plan.profile);
       if (created !== 'done') return created;
       session.created(plan.profile.name);
       return link(session, plan.profile.name, plan.roleName);
     }
     case 'adopt': {
+      // The record first: from here on the profile is this role's, whatever happens to the writes below.
+      if (plan.bind !== undefined && session.records !== undefined) {
+        const { profileId, roleId, source, version } = plan.bind;
+        const at = session.clock().toISOString();
+        const bound = await session.records.bind(plan.profileName, { profileId, roleId, source, at }, version);
+        if (bound !== 'done') return bound;
+      }
       if (plan.retag.length > 0) {
         const tagged = await tagProfile(iam, plan.profileName, plan.retag);
         if (tagged !== 'done') return tagged;
@@ -271,6 +314,9 @@ function afterWrite(facts: Facts, result: Exclude<ApplyResult, 'done'>, session:
     case 'entity-missing':
     case 'profile-in-use':
       return kept;
+    case 'record-changed':
+      // Another write bound the record since we read it: read it, and the profile, again.
+      return { ...facts, createdProfile: session.createdProfile, ownership: undefined, sameNameProfile: 'exists' };
     case 'quota-exceeded':
       return { ...facts, quotaFull: true };
     case 'profile-exists':
@@ -331,6 +377,7 @@ function report(
     changes: session.changes.map((change) => change.text),
     dryRun,
     iamCalls: session.requests,
+    recordCalls: session.recordRequests,
     creationId,
   };
   const { origin } = trigger;

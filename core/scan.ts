@@ -20,6 +20,7 @@ import type { RoleTrigger, ScanOrigin } from './events.js';
 import type { IamSender } from './iam/client.js';
 import { type ListedRole, listProfilePages, listRolePages } from './iam/list-account.js';
 import { readProfile } from './iam/read-state.js';
+import type { RecordFact } from './ownership.js';
 import type { KnownFacts } from './remediate.js';
 
 /** The counts a scan reports; `created` is filled in by `fix`. */
@@ -94,10 +95,22 @@ export interface ScanDeps {
    * @default true
    */
   readonly keepCandidates?: boolean;
+  /**
+   * The ownership record for a profile name (core/ownership.ts), read only for an empty profile tagged as ours:
+   * proven ours, the role adopts it; only tagged, it is a conflict.
+   * @default - no record: every such profile is a conflict
+   */
+  readonly readRecord?: RecordReader;
 }
 
 /** Reads one instance profile with its tags and roles. */
 export type ProfileReader = (name: string) => Promise<ProfileSnapshot | 'absent'>;
+
+/** Reads the ownership record for a profile name. */
+export type RecordReader = (profileName: string) => Promise<RecordFact>;
+
+/** The reader when there is no record to read. */
+const NO_RECORD: RecordReader = async () => 'no-table';
 
 /** Scans the account: every role, decided as `found-by-scan`. Changes nothing. */
 export async function scanAccount(deps: ScanDeps, scanId: string = randomUUID()): Promise<ScanReport> {
@@ -125,7 +138,7 @@ export async function scanAccount(deps: ScanDeps, scanId: string = randomUUID())
     let candidates: { listed: ListedRole; decision: RoleDecision }[] = [];
     for (const listed of page) {
       const sameName = profileNames.has(listed.role.name.toLowerCase()) ? 'exists' : 'absent';
-      const decision = await decideListed(listed, sameName, config, { now, scanId }, read);
+      const decision = await decideListed(listed, sameName, config, { now, scanId }, read, deps.readRecord);
       if (isCandidate(decision)) candidates.push({ listed, decision });
       else tally.add(decision);
     }
@@ -142,7 +155,7 @@ export async function scanAccount(deps: ScanDeps, scanId: string = randomUUID())
           const reread: ProfileReader = (name) => (typeof profile === 'object' ? Promise.resolve(profile) : read(name));
           const sameName = profileNames.has(listed.role.name.toLowerCase()) ? 'exists' : 'absent';
           const context = { now, scanId, creator: creator.known ? creator.caller : ('unknown' as const) };
-          return { listed, decision: await decideListed(listed, sameName, config, context, reread) };
+          return { listed, decision: await decideListed(listed, sameName, config, context, reread, deps.readRecord) };
         }),
       );
     }
@@ -170,6 +183,7 @@ export async function decideListed(
   config: Config,
   context: { readonly now: Date; readonly scanId: string; readonly creator?: ScanOrigin['creator'] },
   read: ProfileReader,
+  readRecord: RecordReader = NO_RECORD,
 ): Promise<RoleDecision> {
   const roleName = listed.role.name;
   const origin: ScanOrigin = { type: 'scan', scanId: context.scanId, creator: context.creator };
@@ -188,6 +202,10 @@ export async function decideListed(
     if (step.kind !== 'need') {
       const { role, roleProfiles, sameNameProfile } = facts;
       return { roleName, plan: step, known: { role, roleProfiles, sameNameProfile } };
+    }
+    if (step.fact === 'ownership') {
+      facts = { ...facts, ownership: await readRecord(roleName) };
+      continue;
     }
     if (step.fact !== 'sameNameProfile' || facts.sameNameProfile !== 'exists') {
       throw new AutoInstanceProfileError(`scan of role ${roleName}: the decision needs ${step.fact}, not in a listing`);
@@ -215,6 +233,8 @@ const EC2_ROLE: Readonly<Record<NothingReason, boolean>> = {
   'leftover-not-ours': false,
   'leftover-in-use': false,
   'held-by-unbound-profile': false,
+  'held-by-unrecorded-profile': false,
+  'leftover-unrecorded': false,
   'stale-event': false,
   'policies-remain': false,
   'quota-headroom': true,

@@ -20,6 +20,10 @@ export interface RoleSnapshot {
 /** An instance profile as IAM reports it now. */
 export interface ProfileSnapshot {
   readonly name: string;
+  /** IAM's `InstanceProfileId`, which the ownership record names; empty when IAM gave none. */
+  readonly id: string;
+  /** When IAM created it: what proves a create's intent (core/ownership.ts). */
+  readonly createDate?: Date | undefined;
   readonly path: string;
   readonly tags: Tags;
   readonly roleNames: readonly string[];

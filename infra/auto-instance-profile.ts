@@ -13,7 +13,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { settingsEnvironment } from '../core/config.js';
+import { ENV_SETTINGS, settingsEnvironment } from '../core/config.js';
 import { EVENT_PATTERNS } from '../core/event-pattern.js';
 import type { Delivery } from '../core/events.js';
 import { type IamResourceType, REMEDIATOR_PERMISSIONS } from '../core/iam/index.js';
@@ -26,6 +26,7 @@ import {
 } from '../core/pipeline-settings.js';
 import { BUNDLES } from '../toolchain/bundles.mjs';
 import { Monitoring } from './monitoring.js';
+import { OwnershipTable } from './ownership-table.js';
 import { type AutoInstanceProfileProps, type ResolvedProps, resolveProps } from './props.js';
 import { denyOtherSenders } from './queue-senders.js';
 import { Reconcile } from './reconcile.js';
@@ -76,6 +77,11 @@ export class AutoInstanceProfile extends Construct {
   public readonly logGroup: LogGroup;
   /** The reconcile pass: its function, its schedule and its run after every deploy. */
   public readonly reconcile: Reconcile;
+  /**
+   * The service's record of the profiles it made or adopted, which alone makes a profile its own: writable by
+   * the service's roles only, kept when the stack is deleted.
+   */
+  public readonly ownership: OwnershipTable;
   /** The trail, when `createTrail` is set. */
   public readonly trail: ManagementEventsTrail | undefined;
   /**
@@ -109,6 +115,7 @@ export class AutoInstanceProfile extends Construct {
     this.deleteQueue = immediate.queue;
     this.deleteRule = immediate.rule;
 
+    this.ownership = new OwnershipTable(this, 'Ownership');
     this.remediator = this.createRemediator(settings);
     this.function = this.remediator.function;
     this.logGroup = this.remediator.logGroup;
@@ -123,6 +130,7 @@ export class AutoInstanceProfile extends Construct {
     });
 
     this.redriveRole = this.createRedriveRole();
+    this.ownership.onlyWrittenBy([this.remediator.role, this.reconcile.reconcileFunction.role]);
     denyOtherSenders(
       { settle: this.queue, immediate: this.deleteQueue, deadLetter: this.deadLetterQueue },
       { settle: this.rule, immediate: this.deleteRule },
@@ -201,6 +209,7 @@ export class AutoInstanceProfile extends Construct {
         'The auto-instance-profile remediator: reads roles, creates and tags instance profiles, releases its own',
       permissions: REMEDIATOR_PERMISSIONS,
       wildcardReasons: REMEDIATOR_WILDCARD_REASONS,
+      resourceArns: { 'ownership-table': this.ownership.table.tableArn },
       logRetention: settings.logRetention,
       timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
       environment: functionEnvironment(settings),
@@ -219,6 +228,9 @@ export class AutoInstanceProfile extends Construct {
     const fn = remediator.function;
     // Events this role caused (our own profile writes, recorded by CloudTrail) are never acted on.
     fn.addEnvironment('SERVICE_ROLE_ARN', remediator.role.roleArn);
+    fn.addEnvironment(ENV_SETTINGS.ownershipTable.env, this.ownership.table.tableName);
+    // The queues whose records it acts on: each record is proven to be in flight in one of them.
+    fn.addEnvironment(ENV_SETTINGS.queueUrls.env, [this.queue.queueUrl, this.deleteQueue.queueUrl].join(','));
     // One mapping per queue, each with its own concurrency cap: a burst of deletes does not wait behind creates.
     for (const queue of [this.queue, this.deleteQueue]) {
       fn.addEventSource(
@@ -263,7 +275,7 @@ export function toCdkEventPattern(pattern: object): EventPattern {
 }
 
 /** Why each IAM resource type is granted to the remediator on `<type>/*` in this account (AwsSolutions-IAM5). */
-const REMEDIATOR_WILDCARD_REASONS: Readonly<Record<IamResourceType, string>> = {
+const REMEDIATOR_WILDCARD_REASONS: Readonly<Partial<Record<IamResourceType, string>>> = {
   role:
     'The remediator acts on any role created in this account; role names are not known in advance. ' +
     'The role/* pattern is limited to this account, to reads and to PassRole to EC2 (iam:PassedToService), which AddRoleToInstanceProfile requires.',

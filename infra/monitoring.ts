@@ -42,6 +42,7 @@ export const METRIC_DIMENSIONS: Readonly<Record<MetricName, 'service' | 'service
   Retries: 'service+reason',
   QuotaExceeded: 'service',
   QuotaHeadroomReached: 'service',
+  RecordsRefused: 'service',
   Errors: 'service+reason',
 };
 

@@ -17,8 +17,17 @@ import {
 const TYPE_SIDS: Readonly<Record<IamResourceType, string>> = {
   role: 'Roles',
   'instance-profile': 'InstanceProfiles',
+  'ownership-table': 'OwnershipTable',
   '*': 'AccountListings',
 };
+
+/** The stack's own resources a permission may name, by their ARNs (`ownership-table`: the table's). */
+export type OwnResourceArns = Readonly<Partial<Record<'ownership-table', string>>>;
+
+/** The resource types granted on a pattern (`<type>/*` or `*`), which cdk-nag's AwsSolutions-IAM5 asks to explain. */
+export function isWildcardType(type: IamResourceType): boolean {
+  return type !== 'ownership-table';
+}
 
 /** The suffix of a conditioned statement's id, by the kinds of its condition keys. */
 function conditionSid(conditions: readonly IamCondition[]): string {
@@ -41,8 +50,13 @@ function conditionName(condition: IamCondition): string {
  * the function passes only roles of its own account, only to EC2 (`iam:PassedToService`, which the
  * Service Authorization Reference lists for AddRoleToInstanceProfile's PassRole check).
  */
-export function iamResourceArn(scope: IConstruct, type: IamResourceType): string {
+export function iamResourceArn(scope: IConstruct, type: IamResourceType, own: OwnResourceArns = {}): string {
   if (type === '*') return '*';
+  if (type === 'ownership-table') {
+    const arn = own[type];
+    if (arn === undefined) throw new Error(`A permission on the ${type} needs its ARN`);
+    return arn;
+  }
   return Stack.of(scope).formatArn({ service: 'iam', region: '', resource: type, resourceName: '*' });
 }
 
@@ -53,6 +67,7 @@ export function iamResourceArn(scope: IConstruct, type: IamResourceType): string
 export function iamPolicyStatements(
   scope: IConstruct,
   permissions: readonly IamPermission[],
+  own: OwnResourceArns = {},
 ): readonly PolicyStatement[] {
   const groups = new Map<
     string,
@@ -73,7 +88,7 @@ export function iamPolicyStatements(
           sid: `${TYPE_SIDS[type]}${conditionSid(conditions)}`,
           effect: Effect.ALLOW,
           actions: [...actions].sort(),
-          resources: [iamResourceArn(scope, type)],
+          resources: [iamResourceArn(scope, type, own)],
           conditions: conditionBlock(conditions),
         }),
     );

@@ -13,7 +13,7 @@ import { SERVICE_NAME } from '../core/logger.js';
 import { METRICS_NAMESPACE } from '../core/observability.js';
 import { BUNDLE_HANDLER, bundleCode } from './bundle.js';
 import { wildcardResourceFindingId } from './nag.js';
-import { iamPolicyStatements, iamResourceArn } from './permissions.js';
+import { iamPolicyStatements, iamResourceArn, isWildcardType, type OwnResourceArns } from './permissions.js';
 
 /**
  * The runtime of every service function: one constant, so that moving to the next Node.js is one line
@@ -49,6 +49,8 @@ export interface ServiceFunctionProps {
    * type in `permissions` needs one.
    */
   readonly wildcardReasons: Readonly<Partial<Record<IamResourceType, string>>>;
+  /** The ARNs of the stack's own resources its permissions name (the ownership table's). @default - none */
+  readonly resourceArns?: OwnResourceArns;
   /** How long its log group keeps its logs. */
   readonly logRetention: RetentionDays;
   /** The function's timeout. */
@@ -79,7 +81,7 @@ export class ServiceFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
-    const types = [...new Set(props.permissions.map((permission) => permission.resource))];
+    const types = [...new Set(props.permissions.map((permission) => permission.resource))].filter(isWildcardType);
     const unexplained = types.filter((type) => props.wildcardReasons[type] === undefined);
     if (unexplained.length > 0) {
       throw new Error(`ServiceFunction ${id}: wildcardReasons has no reason for ${unexplained.join(', ')}`);
@@ -91,7 +93,9 @@ export class ServiceFunction extends Construct {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: props.roleDescription,
     });
-    for (const statement of iamPolicyStatements(this, props.permissions)) this.role.addToPolicy(statement);
+    for (const statement of iamPolicyStatements(this, props.permissions, props.resourceArns)) {
+      this.role.addToPolicy(statement);
+    }
     this.logGroup.grantWrite(this.role);
 
     // The id `Default` is left out of logical ids, so the function (and its event sources) keep the ids

@@ -1,4 +1,5 @@
 import { CREATED_BY_PERMISSIONS } from '../created-by.js';
+import { OWNERSHIP_REMEDIATOR_PERMISSIONS } from '../dynamodb/ownership-table.js';
 import { ACCOUNT_SUMMARY_PERMISSIONS } from './account-summary.js';
 import { APPLY_PLAN_PERMISSIONS } from './apply-plan.js';
 import { HAND_OVER_PERMISSIONS } from './hand-over.js';
@@ -23,6 +24,7 @@ export const REMEDIATOR_PERMISSIONS: readonly IamPermission[] = [
   ...APPLY_PLAN_PERMISSIONS,
   ...RELEASE_PERMISSIONS,
   ...ACCOUNT_SUMMARY_PERMISSIONS,
+  ...OWNERSHIP_REMEDIATOR_PERMISSIONS,
 ];
 
 /**

@@ -13,9 +13,10 @@ import { EC2_SERVICE_PRINCIPALS } from '../trust-policy.js';
 /**
  * The kinds of resource our calls touch; the construct turns each into an ARN pattern in its own account.
  * `*` is for the actions that have no resource type in the Service Authorization Reference
- * (GetAccountAuthorizationDetails, ListInstanceProfiles, CloudTrail's LookupEvents).
+ * (GetAccountAuthorizationDetails, ListInstanceProfiles, CloudTrail's LookupEvents). `ownership-table` is the
+ * stack's own DynamoDB table (core/dynamodb/ownership-table.ts), by its ARN.
  */
-export type IamResourceType = 'role' | 'instance-profile' | '*';
+export type IamResourceType = 'role' | 'instance-profile' | 'ownership-table' | '*';
 
 /** A condition on a grant, in IAM's terms: `{ "StringEquals": { key: value } }`; several values match any. */
 export interface IamCondition {
@@ -26,11 +27,11 @@ export interface IamCondition {
 
 /**
  * One action a module calls, the resource type it acts on, and the conditions it is granted under (all must
- * hold). The construct grants exactly these. The actions are IAM's, and CloudTrail's LookupEvents, with which
- * the reconcile pass learns who created a role.
+ * hold). The construct grants exactly these. The actions are IAM's, CloudTrail's LookupEvents (with which the
+ * reconcile pass learns who created a role and proves what the service made), and DynamoDB's on the ownership table.
  */
 export interface IamPermission {
-  readonly action: `iam:${string}` | `cloudtrail:${string}`;
+  readonly action: `iam:${string}` | `cloudtrail:${string}` | `dynamodb:${string}`;
   readonly resource: IamResourceType;
   readonly condition?: IamCondition | readonly IamCondition[] | undefined;
 }

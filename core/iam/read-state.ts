@@ -109,6 +109,8 @@ export async function readProfile(iam: IamSender, profileName: string): Promise<
     if (profile === undefined) return 'absent';
     return {
       name: profile.InstanceProfileName ?? profileName,
+      id: profile.InstanceProfileId ?? '',
+      createDate: profile.CreateDate,
       path: profile.Path ?? '/',
       tags: tagsToRecord(profile.Tags),
       roleNames: (profile.Roles ?? []).flatMap((role) => (role.RoleName === undefined ? [] : [role.RoleName])),

@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG } from '../../core/config.js';
 import { type Adapted, correlationOf, fromEventBridge, fromSqsRecord, type IgnoredEvent } from '../../core/events.js';
 import type { Log } from '../../core/observability.js';
 import { type Outcome, type RemediateDeps, remediate } from '../../core/remediate.js';
+import type { RecordProof } from './record-proof.js';
 
 /** The logger features per-record context needs, beyond the core's {@link Log}. */
 export interface RecordLog extends Log {
@@ -19,6 +20,11 @@ export interface RecordLog extends Log {
 /** Everything processing needs: the core's dependencies with a logger that can scope keys to a record. */
 export interface ProcessDeps extends RemediateDeps {
   readonly log: RecordLog;
+  /**
+   * Proves each SQS record an in-flight message of the function's own queues (record-proof.ts); records it
+   * cannot prove change nothing. @default - none: records are taken as they come (the local invoke tool)
+   */
+  readonly proof?: RecordProof | undefined;
 }
 
 /** How a batch is worked through. */
@@ -52,6 +58,25 @@ export interface IgnoredResult {
   readonly errorCode?: string | undefined;
 }
 
+/** An invocation that is not an SQS batch, to a function that acts only on its own queues' records. */
+export interface RefusedResult {
+  readonly decision: 'refused';
+  readonly reason: 'not-an-sqs-batch';
+}
+
+/**
+ * Refuses an invocation that is not an SQS batch (a direct `lambda:Invoke` with an event): it changes nothing,
+ * with an error line and a metric, since only the function's own queues deliver real events.
+ */
+export function refuseInvocation(deps: Pick<ProcessDeps, 'log' | 'metrics'>): RefusedResult {
+  const result: RefusedResult = { decision: 'refused', reason: 'not-an-sqs-batch' };
+  deps.log.error('invocation refused, nothing changed: only SQS batches of the function’s own queues are acted on', {
+    ...result,
+  });
+  deps.metrics.count('RecordsRefused');
+  return result;
+}
+
 /** One record, adapted up front so that the scheduler knows its role. */
 interface Item {
   readonly record: SQSRecord;
@@ -69,8 +94,17 @@ export async function processBatch(
   deps: ProcessDeps,
   options: BatchOptions = {},
 ): Promise<SQSBatchResponse> {
-  const pending: Item[] = records.map((record) => ({ record, adapted: tryAdapt(() => fromSqsRecord(record)) }));
   const failed = new Set<string>();
+  const unproven = deps.proof === undefined ? new Map<string, string>() : await deps.proof(records);
+  for (const [messageId, why] of unproven) {
+    // Returned, not dropped: a real message that could not be proven now (SQS unavailable) is proven next time.
+    failed.add(messageId);
+    deps.log.error('record not proven, nothing changed', { messageId, decision: 'refused', reason: why });
+    deps.metrics.count('RecordsRefused');
+  }
+  const pending: Item[] = records
+    .filter((record) => !unproven.has(record.messageId))
+    .map((record) => ({ record, adapted: tryAdapt(() => fromSqsRecord(record)) }));
   const busyRoles = new Set<string>();
   let returned = 0;
 

@@ -41,6 +41,7 @@ function terminal(input: string | undefined): PassThrough & { isTTY: boolean } {
 
 const profile = (tags: Record<string, string>, roleNames: string[] = ['web']): ProfileSnapshot => ({
   name: 'web',
+  id: 'AIPAweb',
   path: '/',
   tags,
   roleNames,

@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       ignoredCallers: ['cloudformation.amazonaws.com'],
       roleNotFoundRetrySeconds: 120,
       serviceRoleArn: undefined,
+      ownershipTable: undefined,
+      queueUrls: [],
       iamRetry: { mode: 'standard', maxAttempts: 3 },
       batchConcurrency: 4,
       instanceProfileQuotaPercent: 95,
@@ -35,6 +37,9 @@ describe('loadConfig', () => {
       BATCH_CONCURRENCY: '1',
       INSTANCE_PROFILE_QUOTA_PERCENT: '80',
       UNKNOWN_CREATOR: 'Skip',
+      OWNERSHIP_TABLE: 'AutoInstanceProfile-OwnershipTable-1A2B3C',
+      QUEUE_URLS:
+        'https://sqs.us-east-1.amazonaws.com/123456789012/a, https://sqs.us-east-1.amazonaws.com/123456789012/b',
     });
 
     // Assess
@@ -48,7 +53,23 @@ describe('loadConfig', () => {
       batchConcurrency: 1,
       instanceProfileQuotaPercent: 80,
       unknownCreator: 'skip',
+      ownershipTable: 'AutoInstanceProfile-OwnershipTable-1A2B3C',
+      queueUrls: [
+        'https://sqs.us-east-1.amazonaws.com/123456789012/a',
+        'https://sqs.us-east-1.amazonaws.com/123456789012/b',
+      ],
     });
+  });
+
+  it.each([
+    ['OWNERSHIP_TABLE', 'a table!', 'must be a DynamoDB table name'],
+    ['QUEUE_URLS', 'sqs:queue', 'entries must be SQS queue URLs'],
+  ])('refuses a %s it cannot use, naming it', (name, value, message) => {
+    // Act
+    const load = () => loadConfig({ [name]: value });
+
+    // Assess
+    expect(load).toThrow(`${name} ${message}`);
   });
 
   it('lets an empty list clear the excluded path prefixes', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { decide, type Facts, type ProfileSnapshot, type RoleSnapshot } from '../../core/decide.js';
 import type { Caller } from '../../core/events.js';
+import type { OwnershipRecord } from '../../core/ownership.js';
 import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
 import { eventTrigger, scanTrigger } from './support/triggers.js';
 
@@ -22,11 +23,21 @@ const role: RoleSnapshot = {
 };
 const profile = (overrides: Partial<ProfileSnapshot>): ProfileSnapshot => ({
   name: 'app-role',
+  id: 'AIPAPROFILE',
+  createDate: new Date('2026-11-01T00:00:00Z'),
   path: '/teams/',
   tags: { 'auto-instance-profile:managed': 'true' },
   roleNames: [],
   ...overrides,
 });
+/** The ownership record that proves the profile (`profile()`) ours, bound to the role with `roleId`. */
+const recorded = (roleId = 'AROAEXAMPLE', profileId = 'AIPAPROFILE'): OwnershipRecord => ({
+  profileName: 'app-role',
+  owned: { profileId, roleId, source: 'created', at: '2026-11-01T00:00:00.000Z' },
+  intents: [],
+  version: 3,
+});
+
 /** Far below the instance profile quota, as most accounts are. */
 const LOW_USAGE = { used: 10, quota: 1000 };
 const facts = (overrides: Partial<Facts> = {}): Facts => ({ trigger, now: NOW, profileUsage: LOW_USAGE, ...overrides });
@@ -161,12 +172,57 @@ describe('decide', () => {
     expect(step).toEqual({ kind: 'need', fact: 'sameNameProfile' });
   });
 
-  it('adopts an empty profile of ours', () => {
+  it('reads the record before it adopts an empty profile tagged as ours', () => {
     // Act
     const step = decide(facts({ role, roleProfiles: [], sameNameProfile: profile({}) }), DEFAULT_CONFIG);
 
     // Assess
-    expect(step).toMatchObject({ kind: 'adopt', roleName: 'app-role', profileName: 'app-role' });
+    expect(step).toEqual({ kind: 'need', fact: 'ownership' });
+  });
+
+  it('adopts an empty profile the record proves ours and binds to the role, without writing the record again', () => {
+    // Act
+    const step = decide(
+      facts({ role, roleProfiles: [], sameNameProfile: profile({}), ownership: recorded() }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'adopt', roleName: 'app-role', profileName: 'app-role', bind: undefined });
+  });
+
+  it('confirms, as it adopts, a profile its own create made but did not finish (proven by the intent)', () => {
+    // Prepare: the create's intent; the run stopped after CreateInstanceProfile, before AddRoleToInstanceProfile
+    const made = profile({
+      tags: { 'auto-instance-profile:managed': 'true', 'auto-instance-profile:creation-id': 'run-1' },
+      createDate: new Date('2026-11-01T00:00:01Z'),
+    });
+    const ownership = {
+      profileName: 'app-role',
+      intents: [{ creationId: 'run-1', roleId: 'AROAEXAMPLE', at: '2026-11-01T00:00:00.800Z' }],
+      version: 1,
+    };
+
+    // Act
+    const step = decide(facts({ role, roleProfiles: [], sameNameProfile: made, ownership }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({
+      kind: 'adopt',
+      bind: { profileId: 'AIPAPROFILE', roleId: 'AROAEXAMPLE', source: 'created', version: 1 },
+    });
+  });
+
+  it.each([
+    ['the record has nothing for it (a forged tag on another team’s empty profile)', 'absent' as const],
+    ['the record is about an earlier profile of the name', recorded('AROAEXAMPLE', 'AIPAEARLIER')],
+    ['there is no table', 'no-table' as const],
+  ])('never adopts an empty profile tagged as ours when %s: it is a conflict', (_case, ownership) => {
+    // Act
+    const step = decide(facts({ role, roleProfiles: [], sameNameProfile: profile({}), ownership }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'conflict', reason: 'profile-unrecorded', profileName: 'app-role' });
   });
 
   it('has converged when the same-name profile already holds the role', () => {
@@ -379,6 +435,7 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
       role: current,
       roleProfiles: ['app-role'],
       holdingProfiles: [holding('app-role', BOUND)],
+      ownership: recorded(),
       rolePolicies: NO_POLICIES,
       ...overrides,
     });
@@ -393,13 +450,15 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
     expect(second).toEqual({ kind: 'need', fact: 'role' });
   });
 
-  it('asks whose the holding profiles are, then the role’s policies', () => {
+  it('asks whose the holding profiles are, then the record that proves it, then the role’s policies', () => {
     // Act
     const profiles = decide(facts({ trigger: conflict, role: current, roleProfiles: ['app-role'] }), DEFAULT_CONFIG);
+    const record = decide(releasable({ ownership: undefined }), DEFAULT_CONFIG);
     const policies = decide(releasable({ rolePolicies: undefined }), DEFAULT_CONFIG);
 
     // Assess
     expect(profiles).toEqual({ kind: 'need', fact: 'holdingProfiles' });
+    expect(record).toEqual({ kind: 'need', fact: 'ownership' });
     expect(policies).toEqual({ kind: 'need', fact: 'rolePolicies' });
   });
 
@@ -448,16 +507,48 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
     expect(step.kind === 'nothing' && step.note).toContain(`still has ${what}`);
   });
 
-  it.each([
-    ['another role’s id', { ...BOUND, 'auto-instance-profile:source-role-id': 'AROAOLD' }],
-    ['no role id', { 'auto-instance-profile:managed': 'true' }],
-  ])('leaves alone, and names, the same-name profile of ours tagged with %s', (_case, tags) => {
-    // Act
-    const step = decide(releasable({ holdingProfiles: [holding('app-role', tags)] }), DEFAULT_CONFIG);
+  it('leaves alone, and names, the same-name profile the record binds to an earlier role of the name', () => {
+    // Act: the tags say this role's id, but the record, which alone decides, names another
+    const step = decide(releasable({ ownership: recorded('AROAOLD') }), DEFAULT_CONFIG);
 
     // Assess
     expect(step).toMatchObject({ kind: 'nothing', reason: 'held-by-unbound-profile' });
-    expect(step.kind === 'nothing' && step.note).toContain('app-role');
+    expect(step.kind === 'nothing' && step.note).toContain('app-role (made for role id AROAOLD)');
+  });
+
+  it.each([
+    [
+      'the record has nothing for the name (a forged tag, with the role’s id copied)',
+      'absent' as const,
+      'record has no trace',
+    ],
+    ['the record is about another profile of the name', recorded('AROAEXAMPLE', 'AIPAEARLIER'), 'another profile'],
+    ['there is no table to prove it by (the local invoke tool)', 'no-table' as const, 'no ownership table'],
+  ])('leaves alone, and names, a profile tagged and bound as ours when %s', (_case, ownership, why) => {
+    // Act
+    const step = decide(releasable({ ownership }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'held-by-unrecorded-profile' });
+    expect(step.kind === 'nothing' && step.note).toContain(why);
+  });
+
+  it('releases a profile proven by the intent of the create that made it (no confirmation yet)', () => {
+    // Prepare: the create's intent, and IAM's profile carrying its creation id, created within the run
+    const intent = { creationId: 'run-1', roleId: 'AROAEXAMPLE', at: '2026-11-01T00:00:00.400Z' };
+    const made = holding('app-role', { ...BOUND, 'auto-instance-profile:creation-id': 'run-1' });
+
+    // Act
+    const step = decide(
+      releasable({
+        holdingProfiles: [made],
+        ownership: { profileName: 'app-role', intents: [intent], version: 1 },
+      }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'release', profileNames: ['app-role'] });
   });
 
   it('leaves alone, and names, a profile of another name tagged as ours (a forged tag)', () => {
@@ -566,18 +657,37 @@ describe('decide, when a DeleteRole succeeded', () => {
     // Act
     const first = decide(facts({ trigger: deleted }), DEFAULT_CONFIG);
     const second = decide(facts({ trigger: deleted, sameNameProfile: profile({}) }), DEFAULT_CONFIG);
+    const third = decide(
+      facts({ trigger: deleted, sameNameProfile: profile({}), ownership: recorded() }),
+      DEFAULT_CONFIG,
+    );
 
     // Assess
     expect(first).toEqual({ kind: 'need', fact: 'sameNameProfile' });
-    expect(second).toEqual({ kind: 'need', fact: 'role' });
+    expect(second).toEqual({ kind: 'need', fact: 'ownership' });
+    expect(third).toEqual({ kind: 'need', fact: 'role' });
   });
 
   it('deletes our empty leftover profile, as Terraform leaves it behind, when no role has its name', () => {
     // Act
-    const step = decide(facts({ trigger: deleted, sameNameProfile: profile({}), role: 'absent' }), DEFAULT_CONFIG);
+    const step = decide(
+      facts({ trigger: deleted, sameNameProfile: profile({}), ownership: recorded(), role: 'absent' }),
+      DEFAULT_CONFIG,
+    );
 
     // Assess
     expect(step).toMatchObject({ kind: 'cleanup', profileName: 'app-role' });
+  });
+
+  it('never deletes an empty profile tagged as ours that the record does not prove (a forged tag)', () => {
+    // Act
+    const step = decide(
+      facts({ trigger: deleted, sameNameProfile: profile({}), ownership: 'absent', role: 'absent' }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'leftover-unrecorded' });
   });
 
   it('lets a role made again under the name adopt the leftover, re-tagged to its id (Terraform’s replace)', () => {
@@ -588,6 +698,7 @@ describe('decide, when a DeleteRole succeeded', () => {
         sameNameProfile: profile({
           tags: { 'auto-instance-profile:managed': 'true', 'auto-instance-profile:source-role-id': 'AROAOLD' },
         }),
+        ownership: recorded('AROAOLD'),
         role,
         roleProfiles: [],
       }),
@@ -598,6 +709,7 @@ describe('decide, when a DeleteRole succeeded', () => {
     expect(step).toMatchObject({
       kind: 'adopt',
       profileName: 'app-role',
+      bind: { profileId: 'AIPAPROFILE', roleId: 'AROAEXAMPLE', source: 'adopted', version: 3 },
       retag: [
         { Key: 'auto-instance-profile:managed', Value: 'true' },
         { Key: 'auto-instance-profile:source-role-id', Value: 'AROAEXAMPLE' },
@@ -609,7 +721,12 @@ describe('decide, when a DeleteRole succeeded', () => {
   it('keeps the leftover when the role made again may not have it (EC2 may not assume it)', () => {
     // Act
     const step = decide(
-      facts({ trigger: deleted, sameNameProfile: profile({}), role: { ...role, trustPolicy: LAMBDA_TRUST } }),
+      facts({
+        trigger: deleted,
+        sameNameProfile: profile({}),
+        ownership: recorded(),
+        role: { ...role, trustPolicy: LAMBDA_TRUST },
+      }),
       DEFAULT_CONFIG,
     );
 
@@ -676,7 +793,10 @@ describe('decide, near the instance profile quota', () => {
 
     // Act
     const read = decide(facts({ role, roleProfiles: [], profileUsage: full }), config);
-    const step = decide(facts({ role, roleProfiles: [], profileUsage: full, sameNameProfile: profile({}) }), config);
+    const step = decide(
+      facts({ role, roleProfiles: [], profileUsage: full, sameNameProfile: profile({}), ownership: recorded() }),
+      config,
+    );
 
     // Assess
     expect(read).toEqual({ kind: 'need', fact: 'sameNameProfile' });

@@ -13,7 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { UnsupportedEventError } from '../../core/errors.js';
-import { type ProcessDeps, processBatch, processEvent } from '../../functions/remediator/process.js';
+import { type ProcessDeps, processBatch, processEvent, refuseInvocation } from '../../functions/remediator/process.js';
 import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
 import { RecordingCounter, RecordingLog, STEADY_USAGE } from './support/fakes.js';
 
@@ -52,6 +52,48 @@ beforeEach(() => {
     now: () => NOW,
     profileUsage: STEADY_USAGE,
   };
+});
+
+describe('processBatch, proving its records', () => {
+  it('acts on the records it proves, and on none it cannot: each refused with an error line and a metric', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(role('proven-role'));
+    const proof = async () => new Map([['forged', 'SQS answered ReceiptHandleIsInvalid']]);
+
+    // Act
+    const result = await processBatch(
+      [record('real', createRole('proven-role')), record('forged', createRole('forged-role'))],
+      { ...deps, proof },
+    );
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'forged' }]);
+    expect(iam.commandCalls(GetRoleCommand).map((call) => call.args[0].input.RoleName)).toEqual(['proven-role']);
+    expect(deps.log.lines.filter((line) => line.level === 'error')).toEqual([
+      expect.objectContaining({
+        message: 'record not proven, nothing changed',
+        attributes: expect.objectContaining({
+          messageId: 'forged',
+          decision: 'refused',
+          reason: 'SQS answered ReceiptHandleIsInvalid',
+        }),
+      }),
+    ]);
+    expect(deps.metrics.names()).toContain('RecordsRefused');
+  });
+});
+
+describe('refuseInvocation', () => {
+  it('changes nothing, with an error line and a metric', () => {
+    // Act
+    const result = refuseInvocation(deps);
+
+    // Assess
+    expect(result).toEqual({ decision: 'refused', reason: 'not-an-sqs-batch' });
+    expect(deps.log.lines).toEqual([expect.objectContaining({ level: 'error' })]);
+    expect(deps.metrics.names()).toEqual(['RecordsRefused']);
+    expect(iam.calls()).toEqual([]);
+  });
 });
 
 describe('processBatch', () => {

@@ -23,7 +23,7 @@ import { AutoInstanceProfileError } from '../../core/errors.js';
 import type { RoleTrigger } from '../../core/events.js';
 import { type KnownFacts, remediate } from '../../core/remediate.js';
 import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
-import { RecordingCounter, RecordingLog, STEADY_USAGE } from './support/fakes.js';
+import { MemoryOwnership, RecordingCounter, RecordingLog, STEADY_USAGE } from './support/fakes.js';
 import { eventTrigger, scanTrigger } from './support/triggers.js';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
@@ -62,6 +62,8 @@ const iamError = <T>(Type: new (o: { message: string; $metadata: object }) => T)
 const iam = mockClient(IAMClient);
 let log: RecordingLog;
 let metrics: RecordingCounter;
+/** The ownership record: by default it proves the profile of {@link profileOutput} ours, bound to the role. */
+let records: MemoryOwnership;
 const run = (config: Partial<Config> = {}, input: RoleTrigger = trigger, known: KnownFacts = {}) =>
   remediate(
     input,
@@ -73,6 +75,7 @@ const run = (config: Partial<Config> = {}, input: RoleTrigger = trigger, known: 
       now: () => NOW,
       newId: () => 'run-1',
       profileUsage: STEADY_USAGE,
+      ownership: records,
     },
     known,
   );
@@ -82,6 +85,7 @@ beforeEach(() => {
   iam.reset();
   log = new RecordingLog();
   metrics = new RecordingCounter();
+  records = MemoryOwnership.proving(ROLE, 'AIPAEXAMPLE', 'AROAEXAMPLE');
 });
 
 describe('remediate', () => {
@@ -220,6 +224,120 @@ describe('remediate', () => {
     // Assess
     expect(calls()).toEqual([]);
     expect(outcome).toMatchObject({ decision: 'nothing', reason: 'ignored-caller', iamCalls: 0 });
+  });
+
+  it('records its intent before it creates: one write, with this run’s creation id, the role’s id and the event', async () => {
+    // Prepare
+    records = new MemoryOwnership();
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).callsFake(() => {
+      // The intent is already there when IAM gets the create.
+      expect(records.calls).toEqual(['intent']);
+      return {};
+    });
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(records.calls).toEqual(['intent']);
+    expect(records.records.get(ROLE.toLowerCase())).toEqual({
+      profileName: ROLE,
+      owned: undefined,
+      intents: [{ creationId: 'run-1', roleId: 'AROAEXAMPLE', eventId: 'evt-1', at: NOW.toISOString() }],
+      version: 1,
+    });
+    expect(outcome).toMatchObject({ decision: 'create', iamCalls: 4, recordCalls: 1 });
+  });
+
+  it('creates without an intent, and proves nothing later, when it has no table (the local invoke tool)', async () => {
+    // Prepare
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+
+    // Act
+    const outcome = await remediate(trigger, {
+      iam: new IAMClient({}),
+      config: DEFAULT_CONFIG,
+      log,
+      metrics,
+      now: () => NOW,
+      profileUsage: STEADY_USAGE,
+    });
+
+    // Assess
+    expect(outcome).toMatchObject({ decision: 'create', iamCalls: 4, recordCalls: 0 });
+  });
+
+  it('re-binds the record to the role before it adopts a leftover the record binds to an earlier role', async () => {
+    // Prepare: Terraform's replace: the leftover was made for the role's earlier incarnation
+    records = MemoryOwnership.proving(ROLE, 'AIPAEXAMPLE', 'AROAOLD');
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).rejects(iamError(EntityAlreadyExistsException));
+    iam
+      .on(GetInstanceProfileCommand)
+      .resolves(profileOutput([...MANAGED, { Key: 'auto-instance-profile:source-role-id', Value: 'AROAOLD' }], []));
+    iam.on(TagInstanceProfileCommand).callsFake(() => {
+      expect(records.calls).toEqual(['intent', 'read', 'bind']);
+      return {};
+    });
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(records.records.get(ROLE.toLowerCase())).toMatchObject({
+      owned: { profileId: 'AIPAEXAMPLE', roleId: 'AROAEXAMPLE', source: 'adopted', at: NOW.toISOString() },
+      intents: [],
+    });
+    expect(outcome).toMatchObject({ decision: 'adopt', iamCalls: 6, recordCalls: 3 });
+    expect(outcome.note).toContain('re-bound to role id AROAEXAMPLE');
+  });
+
+  it('reads the record and the profile again when another write re-bound the record first', async () => {
+    // Prepare: the record moves on between the read and the bind (a racing delivery adopted it)
+    records = MemoryOwnership.proving(ROLE, 'AIPAEXAMPLE', 'AROAOLD');
+    const read = records.read.bind(records);
+    let reads = 0;
+    records.read = async (name) => {
+      const record = await read(name);
+      if (++reads === 1 && record !== 'absent') return { ...record, version: record.version - 1 };
+      return record;
+    };
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).rejects(iamError(EntityAlreadyExistsException));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(MANAGED, []));
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(records.calls).toEqual(['intent', 'read', 'bind', 'read', 'bind']);
+    expect(calls().filter((call) => call === 'GetInstanceProfileCommand')).toHaveLength(2);
+    expect(outcome).toMatchObject({ decision: 'adopt', changed: true });
+  });
+
+  it.each([
+    ['has nothing for it (a forged tag on another team’s empty profile)', () => new MemoryOwnership()],
+    ['is about an earlier profile of the name', () => MemoryOwnership.proving(ROLE, 'AIPAEARLIER', 'AROAEXAMPLE')],
+  ])('never adopts an empty profile tagged as ours when the record %s', async (_case, made) => {
+    // Prepare
+    records = made();
+    iam.on(GetRoleCommand).resolves(getRoleOutput());
+    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(CreateInstanceProfileCommand).rejects(iamError(EntityAlreadyExistsException));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(BOUND, []));
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(calls()).not.toContain('AddRoleToInstanceProfileCommand');
+    expect(calls()).not.toContain('TagInstanceProfileCommand');
+    expect(outcome).toMatchObject({ decision: 'conflict', reason: 'profile-unrecorded', changed: false });
   });
 
   it('adds the role to an empty profile of ours left from an earlier role, re-tagged to this role’s id', async () => {
@@ -595,7 +713,7 @@ describe('remediate', () => {
 
     // Assess
     await expect(act).rejects.toThrow(AutoInstanceProfileError);
-    expect(iam.calls().length).toBeLessThan(12);
+    expect(iam.calls().length).toBeLessThan(16);
   });
 });
 
@@ -658,6 +776,24 @@ describe('remediate, over the role’s life', () => {
     });
     expect(log.visible).toEqual([expect.objectContaining({ message: 'released instance profile' })]);
     expect(metrics.names()).toEqual(['ProfilesReleased', 'ProfilesDeleted']);
+    expect(records.calls).toEqual(['read']);
+    expect(outcome.recordCalls).toBe(1);
+  });
+
+  it('releases nothing when the record does not prove the profile ours, whatever its tags say', async () => {
+    // Prepare: the tags say ours and bound to this role, as anyone allowed to tag and read the role can write them
+    records = new MemoryOwnership();
+    releasable();
+    iam.on(ListInstanceProfilesForRoleCommand).resolves(listed(ROLE));
+    iam.on(GetInstanceProfileCommand).resolves(profileOutput(BOUND, [ROLE]));
+
+    // Act
+    const outcome = await run({}, conflict);
+
+    // Assess
+    expect(calls()).toEqual(['ListInstanceProfilesForRoleCommand', 'GetRoleCommand', 'GetInstanceProfileCommand']);
+    expect(outcome).toMatchObject({ decision: 'nothing', reason: 'held-by-unrecorded-profile', changed: false });
+    expect(outcome.note).toContain('record has no trace');
   });
 
   it('touches nothing when a holding profile is not ours, and says which one blocks the delete', async () => {

@@ -35,6 +35,7 @@ function reader(profiles: ProfileSnapshot[] = []) {
 
 const profile = (name: string, tags: Record<string, string>, roleNames: string[] = []): ProfileSnapshot => ({
   name,
+  id: `AIPA${name}`,
   path: '/',
   tags,
   roleNames,
@@ -67,7 +68,29 @@ describe('decideListed', () => {
     expect(asked).toEqual(['web']);
   });
 
-  it('plans to adopt our own empty profile of the role’s name', async () => {
+  it('plans to adopt our own empty profile of the role’s name, as the record proves it ours', async () => {
+    // Prepare
+    const { read } = reader([profile('web', MANAGED)]);
+    const asked: string[] = [];
+    const readRecord = async (name: string) => {
+      asked.push(name);
+      return {
+        profileName: 'web',
+        owned: { profileId: 'AIPAweb', roleId: 'AROAweb', source: 'created' as const, at: NOW.toISOString() },
+        intents: [],
+        version: 1,
+      };
+    };
+
+    // Act
+    const decision = await decideListed(listed('web'), 'exists', DEFAULT_CONFIG, CONTEXT, read, readRecord);
+
+    // Assess
+    expect(decision.plan).toMatchObject({ kind: 'adopt', profileName: 'web' });
+    expect(asked).toEqual(['web']);
+  });
+
+  it('reports an empty profile only tagged as ours as a conflict: without a record, nothing proves it ours', async () => {
     // Prepare
     const { read } = reader([profile('web', MANAGED)]);
 
@@ -75,7 +98,7 @@ describe('decideListed', () => {
     const decision = await decideListed(listed('web'), 'exists', DEFAULT_CONFIG, CONTEXT, read);
 
     // Assess
-    expect(decision.plan).toMatchObject({ kind: 'adopt', profileName: 'web' });
+    expect(decision.plan).toMatchObject({ kind: 'conflict', reason: 'profile-unrecorded', profileName: 'web' });
   });
 
   it('plans a profile when the same-name profile went away between the listing and the read', async () => {

@@ -1,5 +1,7 @@
+import type { OwnershipStore, RecordWriteResult } from '../../../core/dynamodb/ownership-table.js';
 import type { ProfileUsageSource } from '../../../core/iam/account-summary.js';
 import type { Counter, Log, LogAttributes, MetricName } from '../../../core/observability.js';
+import type { CreationIntent, Owned, OwnershipRecord } from '../../../core/ownership.js';
 
 /** A log line as a test sees it. */
 export interface LogLine {
@@ -69,3 +71,53 @@ export class RecordingCounter implements Counter {
 
 /** The account's instance profile usage as a warm function has it cached: read, far below the quota. */
 export const STEADY_USAGE: ProfileUsageSource = { get: async () => ({ used: 10, quota: 1000 }), created: () => {} };
+
+/**
+ * The ownership record in memory, as the table keeps it: one record per profile name (case-insensitively),
+ * intents appended, binds conditional on the version read. `calls` lists what was asked, in order.
+ */
+export class MemoryOwnership implements OwnershipStore {
+  readonly records = new Map<string, OwnershipRecord>();
+  readonly calls: ('read' | 'intent' | 'bind')[] = [];
+
+  /** A record proving `profileId` ours, bound to `roleId`. */
+  static proving(profileName: string, profileId: string, roleId: string): MemoryOwnership {
+    const store = new MemoryOwnership();
+    store.records.set(profileName.toLowerCase(), {
+      profileName,
+      owned: { profileId, roleId, source: 'created', at: '2026-11-01T00:00:00.000Z' },
+      intents: [],
+      version: 1,
+    });
+    return store;
+  }
+
+  async read(profileName: string): Promise<OwnershipRecord | 'absent'> {
+    this.calls.push('read');
+    return this.records.get(profileName.toLowerCase()) ?? 'absent';
+  }
+
+  async recordIntent(profileName: string, intent: CreationIntent): Promise<void> {
+    this.calls.push('intent');
+    const record = this.records.get(profileName.toLowerCase());
+    this.records.set(profileName.toLowerCase(), {
+      profileName,
+      owned: record?.owned,
+      intents: [...(record?.intents ?? []), intent],
+      version: (record?.version ?? 0) + 1,
+    });
+  }
+
+  async bind(profileName: string, owned: Owned, version: number | 'absent'): Promise<RecordWriteResult> {
+    this.calls.push('bind');
+    const record = this.records.get(profileName.toLowerCase());
+    if ((record?.version ?? 'absent') !== version) return 'record-changed';
+    this.records.set(profileName.toLowerCase(), {
+      profileName,
+      owned,
+      intents: [],
+      version: (record?.version ?? 0) + 1,
+    });
+    return 'done';
+  }
+}

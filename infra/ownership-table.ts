@@ -1,0 +1,48 @@
+/**
+ * The ownership table in the stack: the service's record of the instance profiles it made or adopted
+ * (core/ownership.ts, core/dynamodb/ownership-table.ts). On-demand, with point-in-time recovery, kept when the
+ * stack is deleted (a re-install would otherwise forget what it made), and writable by the service's roles
+ * alone: its resource policy denies every write action to any other principal, whatever their own policies allow.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, type IRole, PolicyStatement, StarPrincipal } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { OWNERSHIP_KEY, OWNERSHIP_WRITE_ACTIONS } from '../core/dynamodb/ownership-table.js';
+
+/** The table, and the one call that keeps its writes to the service's roles. */
+export class OwnershipTable extends Construct {
+  /** The DynamoDB table; its name reaches the functions as `OWNERSHIP_TABLE`. */
+  public readonly table: Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: OWNERSHIP_KEY, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /**
+   * Denies every write action ({@link OWNERSHIP_WRITE_ACTIONS}) to every principal but `writers`, by
+   * `aws:PrincipalArn`: a tag anyone may write, or an identity policy that allows `dynamodb:*`, cannot make a
+   * profile the service's. Call once, with every role that writes.
+   */
+  onlyWrittenBy(writers: readonly IRole[]): void {
+    this.table.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'OnlyTheServiceWrites',
+        effect: Effect.DENY,
+        principals: [new StarPrincipal()],
+        actions: [...OWNERSHIP_WRITE_ACTIONS],
+        // A table's resource policy applies to that table; naming its own ARN here would refer to itself.
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': writers.map((role) => role.roleArn) } },
+      }),
+    );
+  }
+}
