@@ -11,6 +11,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-iam';
 import { mapBounded } from '../cli/org/fan-out.js';
+import type { OwnershipStore } from '../core/dynamodb/ownership-table.js';
 import type { ScanSummary } from '../core/scan.js';
 import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
 
@@ -22,7 +23,10 @@ export interface MixedAccountSpec {
   readonly ec2Missing: number;
   /** EC2 roles in a same-name profile someone else made. */
   readonly ec2Covered: number;
-  /** EC2 roles whose same-name profile is ours and empty: missing too (adopted, not created). */
+  /**
+   * EC2 roles whose same-name profile is ours and empty: missing too (adopted, not created) when the account's
+   * ownership record proves them ours; without a record, only tagged, they are conflicts.
+   */
   readonly adoptable: number;
   /** Roles for another service (Lambda). */
   readonly otherService: number;
@@ -45,13 +49,17 @@ const LAMBDA_TRUST_JSON = EC2_TRUST_JSON.replace('ec2.amazonaws.com', 'lambda.am
 const MANAGED: Tag[] = [{ Key: 'auto-instance-profile:managed', Value: 'true' }];
 const SKIP: Tag[] = [{ Key: 'auto-instance-profile:skip', Value: 'true' }];
 
-/** Makes the account's roles and profiles, `concurrency` calls at a time; names start with `prefix`. */
+/**
+ * Makes the account's roles and profiles, `concurrency` calls at a time; names start with `prefix`. With
+ * `records`, the adoptable profiles are recorded there as the service's, as it records the profiles it makes.
+ */
 export async function createMixedAccount(
   iam: IAMClient,
   spec: MixedAccountSpec,
   prefix: string,
-  concurrency = 16,
+  options: { readonly concurrency?: number; readonly records?: OwnershipStore } = {},
 ): Promise<MixedAccount> {
+  const { concurrency = 16, records } = options;
   const names = Object.fromEntries(
     Object.entries(spec).map(([kind, count]) => [
       kind,
@@ -60,8 +68,8 @@ export async function createMixedAccount(
   ) as { [K in keyof MixedAccountSpec]: string[] };
   const role = (RoleName: string, trust = EC2_TRUST_JSON, extra: { Path?: string; Tags?: Tag[] } = {}) =>
     iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: trust, ...extra }));
-  const profile = (InstanceProfileName: string, Tags?: Tag[]) =>
-    iam.send(new CreateInstanceProfileCommand({ InstanceProfileName, Tags }));
+  const profile = async (InstanceProfileName: string, Tags?: Tag[]) =>
+    (await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName, Tags }))).InstanceProfile;
   const add = (InstanceProfileName: string, RoleName: string) =>
     iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName, RoleName }));
 
@@ -73,8 +81,12 @@ export async function createMixedAccount(
       await add(name, name);
     }),
     ...names.adoptable.map((name) => async () => {
-      await role(name);
-      await profile(name, MANAGED);
+      const { Role: made } = await role(name);
+      const leftover = await profile(name, MANAGED);
+      const [profileId, roleId] = [leftover?.InstanceProfileId, made?.RoleId];
+      if (records === undefined || profileId === undefined || roleId === undefined) return;
+      const at = new Date().toISOString();
+      await records.bind(name, { profileId, roleId, source: 'created', at }, 'absent');
     }),
     ...names.otherService.map((name) => () => role(name, LAMBDA_TRUST_JSON)),
     ...names.optedOut.map((name) => () => role(name, EC2_TRUST_JSON, { Tags: SKIP })),
@@ -93,8 +105,8 @@ export async function createMixedAccount(
     expected: {
       scanned: total,
       ec2Roles: spec.ec2Missing + spec.ec2Covered + spec.adoptable + spec.conflicting,
-      missing: spec.ec2Missing + spec.adoptable,
-      conflicts: spec.conflicting,
+      missing: spec.ec2Missing + (records === undefined ? 0 : spec.adoptable),
+      conflicts: spec.conflicting + (records === undefined ? spec.adoptable : 0),
       optedOut: spec.optedOut,
       created: 0,
     },

@@ -122,6 +122,7 @@ export class AutoInstanceProfile extends Construct {
 
     this.reconcile = new Reconcile(this, 'Reconcile', {
       queue: this.queue,
+      ownershipTable: this.ownership.table,
       schedule: settings.reconcileSchedule,
       afterDeploy: settings.reconcileAfterDeploy,
       logRetention: settings.logRetention,

@@ -6,9 +6,9 @@
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, type IRole, PolicyStatement, StarPrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { OWNERSHIP_KEY, OWNERSHIP_WRITE_ACTIONS } from '../core/dynamodb/ownership-table.js';
+import { OWNERSHIP_KEY, OWNERSHIP_WRITE_ACTIONS, ownershipTablePolicy } from '../core/dynamodb/ownership-table.js';
 
 /** The table, and the one call that keeps its writes to the service's roles. */
 export class OwnershipTable extends Construct {
@@ -33,16 +33,7 @@ export class OwnershipTable extends Construct {
    * profile the service's. Call once, with every role that writes.
    */
   onlyWrittenBy(writers: readonly IRole[]): void {
-    this.table.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'OnlyTheServiceWrites',
-        effect: Effect.DENY,
-        principals: [new StarPrincipal()],
-        actions: [...OWNERSHIP_WRITE_ACTIONS],
-        // A table's resource policy applies to that table; naming its own ARN here would refer to itself.
-        resources: ['*'],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': writers.map((role) => role.roleArn) } },
-      }),
-    );
+    const [statement] = ownershipTablePolicy(writers.map((role) => role.roleArn)).Statement;
+    this.table.addToResourcePolicy(PolicyStatement.fromJson(statement));
   }
 }

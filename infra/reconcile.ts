@@ -5,6 +5,7 @@
  * remediator's settle queue, and the remediator decides again and acts.
  */
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -18,6 +19,7 @@ import {
   PhysicalResourceId,
 } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
+import { ENV_SETTINGS } from '../core/config.js';
 import { RECONCILE_PERMISSIONS } from '../core/iam/index.js';
 import { BUNDLES } from '../toolchain/bundles.mjs';
 import { lazyTemplateFingerprint } from './fingerprint.js';
@@ -50,6 +52,8 @@ export const AFTER_DEPLOY_SOURCE = 'auto-instance-profile.deploy';
 export interface ReconcileProps {
   /** The remediator's settle queue: one message per candidate goes there (`QUEUE_URL`). */
   readonly queue: IQueue;
+  /** The ownership table: the pass reads it to tell a leftover of ours from one only tagged as ours. */
+  readonly ownershipTable: ITable;
   /** When it runs on its own, or `'disabled'`. */
   readonly schedule: ScheduleExpression | 'disabled';
   /** Whether it runs once after every deploy that changes the stack. */
@@ -84,11 +88,13 @@ export class Reconcile extends Construct {
         "The auto-instance-profile reconcile pass: lists the account's roles and instance profiles, sends to the remediator's queue",
       permissions: RECONCILE_PERMISSIONS,
       wildcardReasons: RECONCILE_WILDCARD_REASONS,
+      resourceArns: { 'ownership-table': props.ownershipTable.tableArn },
       logRetention: props.logRetention,
       timeout: RECONCILE_TIMEOUT,
       environment: {
         ...props.environment,
         QUEUE_URL: props.queue.queueUrl,
+        [ENV_SETTINGS.ownershipTable.env]: props.ownershipTable.tableName,
         // Lambda starts the runtime through the bundle's wrapper, which caps V8's young generation (its source says why).
         AWS_LAMBDA_EXEC_WRAPPER: RECONCILE_EXEC_WRAPPER,
       },

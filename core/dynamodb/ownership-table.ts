@@ -31,8 +31,12 @@ export const OWNERSHIP_REMEDIATOR_PERMISSIONS: readonly IamPermission[] = [
   { action: 'dynamodb:UpdateItem', resource: 'ownership-table' },
 ];
 
-/** What the reconcile pass calls: read every record, confirm or record from CloudTrail, drop records of gone profiles. */
+/**
+ * What the reconcile pass calls: read a candidate's record (adopt or conflict), read every record, confirm or record
+ * from CloudTrail, drop records of gone profiles.
+ */
 export const OWNERSHIP_RECONCILE_PERMISSIONS: readonly IamPermission[] = [
+  { action: 'dynamodb:GetItem', resource: 'ownership-table' },
   { action: 'dynamodb:Scan', resource: 'ownership-table' },
   { action: 'dynamodb:UpdateItem', resource: 'ownership-table' },
   { action: 'dynamodb:DeleteItem', resource: 'ownership-table' },
@@ -60,6 +64,31 @@ export const OWNERSHIP_WRITE_ACTIONS: readonly string[] = [
   'dynamodb:PartiQLDelete',
   'dynamodb:ImportTable',
 ];
+
+/**
+ * The table's resource policy: a Deny of every write action ({@link OWNERSHIP_WRITE_ACTIONS}) to every principal
+ * but `writerArns` (the service's roles, by `aws:PrincipalArn`), whatever their own policies allow. The stack
+ * (infra/ownership-table.ts) and the sandbox both use it. `Resource` is `*`: a table's policy applies to that
+ * table, and naming its own ARN in it would refer to the table from itself.
+ */
+export function ownershipTablePolicy(writerArns: readonly string[]): {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly Record<string, unknown>[];
+} {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'OnlyTheServiceWrites',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: [...OWNERSHIP_WRITE_ACTIONS],
+        Resource: '*',
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [...writerArns] } },
+      },
+    ],
+  };
+}
 
 /** How a conditional write went: done, or the record changed since it was read (re-read and decide again). */
 export type RecordWriteResult = 'done' | 'record-changed';

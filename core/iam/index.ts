@@ -1,5 +1,5 @@
 import { CREATED_BY_PERMISSIONS } from '../created-by.js';
-import { OWNERSHIP_REMEDIATOR_PERMISSIONS } from '../dynamodb/ownership-table.js';
+import { OWNERSHIP_RECONCILE_PERMISSIONS, OWNERSHIP_REMEDIATOR_PERMISSIONS } from '../dynamodb/ownership-table.js';
 import { ACCOUNT_SUMMARY_PERMISSIONS } from './account-summary.js';
 import { APPLY_PLAN_PERMISSIONS } from './apply-plan.js';
 import { HAND_OVER_PERMISSIONS } from './hand-over.js';
@@ -36,6 +36,7 @@ export const RECONCILE_PERMISSIONS: readonly IamPermission[] = [
   ...LIST_ACCOUNT_PERMISSIONS,
   ...READ_PROFILE_PERMISSIONS,
   ...CREATED_BY_PERMISSIONS,
+  ...OWNERSHIP_RECONCILE_PERMISSIONS,
 ];
 
 /**

@@ -3,10 +3,12 @@
  * puts one message per role that needs a profile (or has a conflict) on the remediator's queue.
  */
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../../core/config.js';
 import { cloudTrailCreators } from '../../core/created-by.js';
+import { OwnershipTable } from '../../core/dynamodb/ownership-table.js';
 import { ConfigError } from '../../core/errors.js';
 import { createIamClient } from '../../core/iam/client.js';
 import { createLogger } from '../../core/logger.js';
@@ -29,6 +31,8 @@ const defaultDeps: ReconcileDeps = {
   log: logger,
   metrics: gauge,
   creators: (now) => cloudTrailCreators(cloudtrail, { now }),
+  records:
+    config.ownershipTable === undefined ? undefined : new OwnershipTable(new DynamoDBClient({}), config.ownershipTable),
 };
 
 /** The Lambda entry point; the scheduler's input is not read. */

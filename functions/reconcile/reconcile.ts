@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../../core/config.js';
 import type { CreatorFinder } from '../../core/created-by.js';
+import type { OwnershipStore } from '../../core/dynamodb/ownership-table.js';
 import { AutoInstanceProfileError } from '../../core/errors.js';
 import { reconcileMessage } from '../../core/events.js';
 import type { IamSender } from '../../core/iam/client.js';
@@ -37,6 +38,8 @@ export interface ReconcileDeps {
   readonly config: Config;
   readonly log: Log;
   readonly metrics: Gauge<ReconcileMetricName>;
+  /** The ownership record, which tells an empty profile of ours (adopt) from one only tagged as ours. @default - none */
+  readonly records?: Pick<OwnershipStore, 'read'> | undefined;
   /** Who created each candidate, for this pass's time (CloudTrail's event history). @default - not looked up */
   readonly creators?: (now: Date) => CreatorFinder;
   /** @default () => new Date() */
@@ -90,7 +93,16 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
     notQueued.push(...sent.failed.map((failure) => ({ role: names[Number(failure.id.slice(1))], ...failure })));
   };
   const report = await scanAccount(
-    { iam: deps.iam, config: deps.config, now: () => now, creators, onCandidates: send, keepCandidates: false },
+    {
+      iam: deps.iam,
+      config: deps.config,
+      now: () => now,
+      creators,
+      onCandidates: send,
+      keepCandidates: false,
+      readRecord:
+        deps.records === undefined ? undefined : (name) => deps.records?.read(name) ?? Promise.resolve('no-table'),
+    },
     scanId,
   );
   const { summary, pages, iamCalls } = report;

@@ -15,8 +15,11 @@ import { invokeBundle, sqsBatch } from './support/bundle.js';
 
 const run = promisify(execFile);
 const BUNDLE = BUNDLES.remediator.path;
-/** The remediator's size budget, gzipped at level 9 (`gzip -9 -c dist/remediator/index.mjs | wc -c`). */
-const GZIP_BUDGET_BYTES = 115_000;
+/**
+ * The remediator's size budget, gzipped at level 9 (`gzip -9 -c dist/remediator/index.mjs | wc -c`): 110,554 B
+ * before the ownership record and the record proof, which brought the DynamoDB and SQS clients (127,700 B).
+ */
+const GZIP_BUDGET_BYTES = 130_000;
 let isolated: string;
 
 beforeAll(async () => {

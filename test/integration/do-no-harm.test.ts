@@ -5,8 +5,9 @@
  * in IAM, the decision's log line, and the IAM calls it took.
  */
 import { GetAccountSummaryCommand, IAMClient } from '@aws-sdk/client-iam';
-import { describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { instanceProfileQuota, startIamProxy } from '../../emulator/iam-faults.js';
+import type { SandboxPipeline } from '../../emulator/pipeline.js';
 import { startProxy } from '../../emulator/proxy.js';
 import { invokeBundle, type LogLine, roleWithOurProfile, sqsBatch } from './support/bundle.js';
 import { cloudTrailEvent } from './support/cloudtrail.js';
@@ -23,16 +24,26 @@ import {
   uniqueRoleName,
 } from './support/iam.js';
 import { expectGranted } from './support/permissions.js';
+import { deliver as deliverThrough, stackQueuesInMoto } from './support/stack.js';
 
 const MOTO_URL = inject('motoUrl');
 
-/** Delivers events in one SQS batch through a proxy that records each IAM call; the decision lines about `role`. */
+/** The stack's queues in moto: every record of these cases comes through them, as deployed. */
+let pipeline: SandboxPipeline;
+
+beforeAll(async () => {
+  pipeline = await stackQueuesInMoto('do-no-harm');
+});
+
+/**
+ * Delivers events through the stack's queues in one batch, with a proxy that records each IAM call; the
+ * decision lines about `role`.
+ */
 async function deliver(role: string, events: unknown[], env: Record<string, string> = {}) {
   const proxy = await startIamProxy(MOTO_URL);
   try {
-    const { result, logs, metrics } = await invokeBundle(sqsBatch(...events), {
-      ...env,
-      AWS_ENDPOINT_URL_IAM: proxy.url,
+    const { result, logs, metrics } = await deliverThrough(pipeline, events, {
+      env: { ...env, AWS_ENDPOINT_URL_IAM: proxy.url },
     });
     const decisions = logs.filter((line) => line.role === role && line.decision !== undefined);
     return { result, decisions, decision: decisions[0] as LogLine | undefined, actions: [...proxy.actions], metrics };
@@ -72,7 +83,7 @@ describe('finding 1: a forged ownership tag is no licence to release', () => {
     expectGranted(actions);
   });
 
-  it('leaves the role’s same-name profile alone when it is tagged ours but not with the role’s id', async () => {
+  it('leaves the role’s same-name profile alone when it is tagged ours but not with the role’s id (and unrecorded)', async () => {
     // Prepare: a same-name profile someone else made, then tagged as ours (no source-role-id of this role)
     const role = uniqueRoleName('same-name-forged');
     await createRole(role);
@@ -84,7 +95,7 @@ describe('finding 1: a forged ownership tag is no licence to release', () => {
 
     // Assess
     expect(await profilesOf(role)).toEqual([role]);
-    expect(decision).toMatchObject({ decision: 'nothing', reason: 'held-by-unbound-profile', changes: [] });
+    expect(decision).toMatchObject({ decision: 'nothing', reason: 'held-by-unrecorded-profile', changes: [] });
     expect(actions.filter((action) => DESTRUCTIVE.includes(action))).toEqual([]);
   });
 });

@@ -37,6 +37,7 @@ import {
   updateTrust,
 } from './support/iam.js';
 import { expectGranted } from './support/permissions.js';
+import { recordOurs } from './support/stack.js';
 
 const MOTO_URL = inject('motoUrl');
 const LAMBDA_TRUST_JSON = EC2_TRUST_JSON.replace('ec2.amazonaws.com', 'lambda.amazonaws.com');
@@ -145,6 +146,7 @@ describe('UpdateAssumeRolePolicy', () => {
     const role = uniqueRoleName('closed-to-ec2');
     await createRole(role);
     await createProfile(role, { tags: MANAGED_TAGS, role });
+    await recordOurs(role);
     await updateTrust(role, LAMBDA_TRUST_JSON);
 
     // Act
@@ -172,6 +174,7 @@ describe('UpdateAssumeRolePolicy', () => {
     const role = uniqueRoleName('still-ec2');
     await createRole(role, { trust: LAMBDA_TRUST_JSON });
     await createProfile(role, { tags: MANAGED_TAGS, role });
+    await recordOurs(role);
     await updateTrust(role, EC2_TRUST_JSON);
 
     // Act
@@ -196,6 +199,7 @@ describe('failed calls other than a DeleteRole conflict', () => {
     const role = uniqueRoleName('failed-call');
     await createRole(role);
     await createProfile(role, { tags: MANAGED_TAGS, role });
+    await recordOurs(role);
     const failed = cloudTrailEvent(fixture, role);
     Object.assign(failed.detail as object, { errorCode, errorMessage: 'injected by the test' });
 
@@ -272,7 +276,10 @@ describe('DeleteRole failed with DeleteConflictException: release', () => {
     const role = uniqueRoleName('blocked');
     const theirs = `${role}-theirs`;
     await createRole(role);
-    if (ours) await createProfile(role, { tags: MANAGED_TAGS, role });
+    if (ours) {
+      await createProfile(role, { tags: MANAGED_TAGS, role });
+      await recordOurs(role);
+    }
     await createProfile(theirs, { role });
     expect(await tryDeleteRole(role)).toBe('DeleteConflictException');
 
@@ -357,6 +364,7 @@ describe('DeleteRole failed with DeleteConflictException: release', () => {
     const role = uniqueRoleName('released-meanwhile');
     await createRole(role);
     await createProfile(role, { tags: MANAGED_TAGS, role });
+    await recordOurs(role);
     let raced = false;
     const rules: ProxyRules = {
       before: async (action) => {
@@ -458,6 +466,7 @@ describe('DeleteRole succeeded: clean up', () => {
     const role = uniqueRoleName('relinked');
     await createRole(role);
     await createProfile(role, { tags: MANAGED_TAGS });
+    await recordOurs(role);
     await deleteRole(role);
     let raced = false;
     const rules: ProxyRules = {
@@ -501,7 +510,8 @@ describe('a role re-created under the same name', () => {
     expect(decision).toMatchObject({
       decision: 'adopt',
       profile: role,
-      note: expect.stringContaining(`managed instance profile ${role} exists and is empty; re-tagged to role id`),
+      note: expect.stringContaining(`our instance profile ${role} exists and is empty; re-bound to role id`),
+      recordCalls: 3,
       changes: [
         `tagged instance profile ${role} with role ${role}'s id`,
         `added role ${role} to instance profile ${role}`,
@@ -536,6 +546,7 @@ describe('our own calls', () => {
       async (role) => {
         await createRole(role);
         await createProfile(role, { tags: MANAGED_TAGS, role });
+        await recordOurs(role);
       },
       async (role) => expect(await profilesOf(role)).toEqual([role]),
     ],
@@ -544,6 +555,7 @@ describe('our own calls', () => {
       async (role) => {
         await createRole(role);
         await createProfile(role, { tags: MANAGED_TAGS });
+        await recordOurs(role);
         await deleteRole(role);
       },
       async (role) => expect((await getProfile(role))?.Roles).toEqual([]),
@@ -701,6 +713,7 @@ describe('ignored callers', () => {
     const role = uniqueRoleName('ignored-destroy');
     await createRole(role);
     await createProfile(role, { tags: MANAGED_TAGS });
+    await recordOurs(role);
     await deleteRole(role);
 
     // Act
@@ -744,6 +757,7 @@ describe('DRY_RUN=true', () => {
     const role = uniqueRoleName('dry-cleanup');
     await createRole(role);
     await createProfile(role, { tags: MANAGED_TAGS });
+    await recordOurs(role);
     await deleteRole(role);
 
     // Act

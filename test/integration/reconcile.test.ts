@@ -4,14 +4,18 @@
  * remediator bundle turns those messages into profiles. CloudTrail's event history is the emulator's
  * (emulator/cloudtrail.ts), which records the IAM calls made through its proxy and answers LookupEvents.
  */
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateRoleCommand, GetInstanceProfileCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OwnershipTable } from '../../core/dynamodb/ownership-table.js';
 import { RECONCILE_SOURCE } from '../../core/events.js';
 import { EC2_TRUST_POLICY } from '../../core/trust-policy.js';
 import { createMixedAccount, type MixedAccount } from '../../emulator/account.js';
 import { CLOUDFORMATION_ACCESS_KEY, cloudTrail } from '../../emulator/cloudtrail.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
+import { createOwnershipTable } from '../../emulator/ownership-table.js';
 import { type ProxyServer, startProxy } from '../../emulator/proxy.js';
 import { BUNDLES } from '../../toolchain/bundles.mjs';
 import { invokeBundle, sqsBatch } from './support/bundle.js';
@@ -22,16 +26,21 @@ let sqs: SQSClient;
 let account: MixedAccount;
 /** The emulator's CloudTrail in front of moto: it records IAM writes made through it and answers LookupEvents. */
 let trail: ProxyServer;
+/** The stack's ownership table in this test's moto, where the account's leftovers of ours are recorded. */
+const OWNERSHIP_TABLE = 'reconcile-ownership';
 
 beforeAll(async () => {
   moto = await startMoto();
   trail = await startProxy({ targetUrl: moto.url, hooks: [cloudTrail({ publish: async () => {} })] });
   iam = new IAMClient({ endpoint: moto.url });
   sqs = new SQSClient({ endpoint: moto.url });
+  const db = new DynamoDBClient({ endpoint: moto.url });
+  await createOwnershipTable(db, OWNERSHIP_TABLE, []);
   account = await createMixedAccount(
     iam,
     { ec2Missing: 12, ec2Covered: 4, adoptable: 2, otherService: 6, optedOut: 2, conflicting: 3, excluded: 1 },
     'rec',
+    { records: new OwnershipTable(db, OWNERSHIP_TABLE) },
   );
 });
 
@@ -61,7 +70,12 @@ describe('reconcile bundle against moto', () => {
     const { QueueUrl: queueUrl = '' } = await sqs.send(
       new CreateQueueCommand({ QueueName: 'remediator', Attributes: { DelaySeconds: String(SETTLE_SECONDS) } }),
     );
-    const env = { AWS_ENDPOINT_URL: moto.url, AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url, QUEUE_URL: queueUrl };
+    const env = {
+      AWS_ENDPOINT_URL: moto.url,
+      AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url,
+      QUEUE_URL: queueUrl,
+      OWNERSHIP_TABLE,
+    };
     const candidates = [...account.names.ec2Missing, ...account.names.adoptable, ...account.names.conflicting];
     // One page of each listing, and one GetInstanceProfile per role whose same-name profile it is not in.
     const pagesAndReads = 2 + account.names.adoptable.length + account.names.conflicting.length;
@@ -128,14 +142,19 @@ describe('reconcile bundle: who created a role', () => {
     await asCloudFormation.send(new CreateRoleCommand({ RoleName: 'by-stack', AssumeRolePolicyDocument: trust }));
     await asPerson.send(new CreateRoleCommand({ RoleName: 'by-person', AssumeRolePolicyDocument: trust }));
     const { QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'creators' }));
-    const env = { AWS_ENDPOINT_URL: moto.url, AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url, QUEUE_URL: queueUrl };
+    const env = {
+      AWS_ENDPOINT_URL: moto.url,
+      AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url,
+      QUEUE_URL: queueUrl,
+      OWNERSHIP_TABLE,
+    };
 
     // Act
     const { result, logs } = await invokeBundle<Record<string, unknown>>({}, env, 'dist/reconcile/index.mjs');
     const bodies = await drain(queueUrl);
     const queuedNames = bodies.map((body) => JSON.parse(body).detail.roleName as string);
     for (let start = 0; start < bodies.length; start += 10) {
-      await invokeBundle(sqsBatch(...bodies.slice(start, start + 10)), { AWS_ENDPOINT_URL: moto.url });
+      await invokeBundle(sqsBatch(...bodies.slice(start, start + 10)), { AWS_ENDPOINT_URL: moto.url, OWNERSHIP_TABLE });
     }
 
     // Assess: CloudFormation's role is not a candidate and has no profile; the person's has its own.

@@ -10,6 +10,7 @@ import { EC2_TRUST_JSON } from '../support/policies.js';
 import { type BatchResponse, createRoleEvent, invokeBundle, type LogLine, sqsBatch } from './support/bundle.js';
 import { createProfile, createRole, getProfile, iam, MANAGED_TAGS, profilesOf, uniqueRoleName } from './support/iam.js';
 import { expectGranted } from './support/permissions.js';
+import { recordOurs } from './support/stack.js';
 
 const MOTO_URL = inject('motoUrl');
 
@@ -115,6 +116,7 @@ describe('remediator bundle against moto', () => {
     const role = uniqueRoleName('leftover');
     await createRole(role);
     await createProfile(role, { tags: MANAGED_TAGS });
+    await recordOurs(role);
 
     // Act
     const { result, logs } = await invoke(sqsBatch(createRoleEvent(role)));

@@ -12,6 +12,7 @@ import { sqsBatch } from '../../../emulator/lambda-shapes.js';
 import { cloudTrailEvent } from './cloudtrail.js';
 import { createRole, profilesOf } from './iam.js';
 import { expectGranted } from './permissions.js';
+import { ownershipTableInMoto } from './stack.js';
 
 export { createRoleEvent, sqsBatch } from '../../../emulator/lambda-shapes.js';
 
@@ -40,6 +41,8 @@ export interface BatchResponse {
  * with `input`, in a child process with the test's environment plus `env`. Unless `env` sets
  * AWS_ENDPOINT_URL_IAM (a test's own proxy), its IAM calls go through a proxy that records them, and each
  * action must be one the function's role is granted: moto never denies, so a missing grant shows here.
+ * The function records ownership in the tests' shared table (./stack.ts) unless `env` names another, or
+ * none (`OWNERSHIP_TABLE: ''`).
  */
 export async function invokeBundle<R = BatchResponse>(
   input: unknown,
@@ -51,7 +54,11 @@ export async function invokeBundle<R = BatchResponse>(
   try {
     const invocation = await run<R>(
       input,
-      { ...env, ...(proxy === undefined ? {} : { AWS_ENDPOINT_URL_IAM: proxy.url }) },
+      {
+        OWNERSHIP_TABLE: await ownershipTableInMoto(),
+        ...env,
+        ...(proxy === undefined ? {} : { AWS_ENDPOINT_URL_IAM: proxy.url }),
+      },
       bundle,
     );
     if (proxy !== undefined) expectGranted(proxy.actions, permissionsOf(bundle));

@@ -1,0 +1,185 @@
+/**
+ * The stack's own resources in moto, as the stack defines them, for the tests that need them: the ownership
+ * table (one per test project, shared: every test uses role names of its own, and the table is keyed by them),
+ * and the two queues with their dead-letter queue and rules (emulator/pipeline.ts, one set per test file).
+ * {@link deliver} sends events through those queues and hands the function what it received, with the real
+ * receipt handles it then proves (functions/remediator/record-proof.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { OwnershipTable } from '../../../core/dynamodb/ownership-table.js';
+import { DELIVERY, type Delivery, fromEventBridge } from '../../../core/events.js';
+import { VISIBILITY_TIMEOUT_SECONDS } from '../../../core/pipeline-settings.js';
+import { toSqsEvent } from '../../../emulator/lambda-shapes.js';
+import { createOwnershipTable } from '../../../emulator/ownership-table.js';
+import { createPipeline, type SandboxPipeline } from '../../../emulator/pipeline.js';
+import { type BatchResponse, type Invocation, invokeBundle, type LogLine } from './bundle.js';
+import { getProfile, roleIdOf } from './iam.js';
+
+/** The ownership table the tests' functions record in, unless a test gives its own (or none). */
+export const TEST_OWNERSHIP_TABLE = 'auto-instance-profile-tests-ownership';
+
+/** The role ARNs the table's policy names as writers: the function's role as the tests name it. */
+export const TEST_SERVICE_ROLE_ARN = 'arn:aws:iam::123456789012:role/auto-instance-profile/remediator';
+
+let table: Promise<string> | undefined;
+
+/** Creates the shared ownership table in moto once per worker (another worker may have made it: that is fine). */
+export function ownershipTableInMoto(): Promise<string> {
+  table ??= createOwnershipTable(new DynamoDBClient({}), TEST_OWNERSHIP_TABLE, [TEST_SERVICE_ROLE_ARN]).then(
+    ({ tableName }) => tableName,
+    (error: unknown) => {
+      if (error instanceof ResourceInUseException) return TEST_OWNERSHIP_TABLE;
+      throw error;
+    },
+  );
+  return table;
+}
+
+/** The stack's queues and rules in moto, with no settle delay so that tests need not wait. */
+export async function stackQueuesInMoto(label: string): Promise<SandboxPipeline> {
+  return createPipeline(
+    { sqs: new SQSClient({}), events: new EventBridgeClient({}) },
+    {
+      name: `${label}-${randomUUID().slice(0, 8)}`,
+      settleDelaySeconds: 0,
+      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+    },
+  );
+}
+
+/** The function's environment for a pipeline: its queues, which it proves each record against. */
+export function queueEnvironment(pipeline: SandboxPipeline): Record<string, string> {
+  return { QUEUE_URLS: [pipeline.paths.settle.queueUrl, pipeline.paths.immediate.queueUrl].join(',') };
+}
+
+/** What one delivery did: the function's answer, its log lines, and the decisions among them. */
+export interface Delivered extends Invocation<BatchResponse> {
+  /** The decision lines (with a `decision` key). */
+  readonly decisions: LogLine[];
+  /** The first decision line about `role`, when asked for one. */
+  readonly decision: LogLine | undefined;
+}
+
+/** How to deliver. */
+export interface DeliverOptions {
+  /** The role whose decision line is `decision`. */
+  readonly role?: string;
+  /** More of the function's environment (an IAM proxy's endpoint, settings). */
+  readonly env?: Record<string, string>;
+  /** Leave the records the function returned in the queue, for a redelivery. @default false: every one is deleted */
+  readonly keepFailed?: boolean;
+}
+
+const sqs = new SQSClient({});
+
+/**
+ * Sends each event to the queue its rule would put it on (by the adapter's {@link DELIVERY}), receives them as
+ * Lambda's poller does, invokes the built function with that batch (one per queue), and settles the batch as
+ * ReportBatchItemFailures does. One delivery's events all go in one batch per queue.
+ */
+export async function deliver(
+  pipeline: SandboxPipeline,
+  events: readonly unknown[],
+  options: DeliverOptions = {},
+): Promise<Delivered> {
+  const byPath = new Map<Delivery, unknown[]>();
+  for (const event of events) byPath.set(pathOf(event), [...(byPath.get(pathOf(event)) ?? []), event]);
+  const invocations: Invocation<BatchResponse>[] = [];
+  for (const [path, sent] of byPath) {
+    const queue = pipeline.paths[path];
+    const ids = new Set<string>();
+    for (const event of sent) {
+      const { MessageId } = await sqs.send(
+        new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: JSON.stringify(event) }),
+      );
+      if (MessageId !== undefined) ids.add(MessageId);
+    }
+    const received = await receive(queue.queueUrl, ids);
+    const invocation = await invokeBundle<BatchResponse>(toSqsEvent(received, queue.queueArn, 'us-east-1'), {
+      ...queueEnvironment(pipeline),
+      ...options.env,
+    });
+    const failed = new Set(invocation.result.batchItemFailures.map((failure) => failure.itemIdentifier));
+    const done = options.keepFailed ? received.filter((message) => !failed.has(message.MessageId ?? '')) : received;
+    if (done.length > 0) {
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queue.queueUrl,
+          Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+        }),
+      );
+    }
+    invocations.push(invocation);
+  }
+  const [first, ...rest] = invocations;
+  if (first === undefined) throw new Error('deliver: no events');
+  const logs = invocations.flatMap((invocation) => invocation.logs);
+  const decisions = logs.filter((line) => line.decision !== undefined);
+  return {
+    ...first,
+    result: { batchItemFailures: invocations.flatMap((invocation) => invocation.result.batchItemFailures) },
+    logs,
+    metrics: invocations.flatMap((invocation) => invocation.metrics),
+    actions: [...(first.actions ?? []), ...rest.flatMap((invocation) => invocation.actions ?? [])],
+    decisions,
+    decision: decisions.find((line) => options.role === undefined || line.role === options.role),
+  };
+}
+
+/** The delivery path of an event, as the rules route it; anything the adapter refuses goes to the settle queue. */
+function pathOf(event: unknown): Delivery {
+  try {
+    const adapted = fromEventBridge(event);
+    return adapted.kind === 'ignored' ? 'settle' : DELIVERY[adapted.kind];
+  } catch {
+    return 'settle';
+  }
+}
+
+/** Receives exactly the messages `ids`, as they become visible. */
+async function receive(queueUrl: string, ids: ReadonlySet<string>): Promise<Message[]> {
+  const received: Message[] = [];
+  for (let attempt = 0; received.length < ids.size && attempt < 20; attempt++) {
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    received.push(...(Messages ?? []).filter((message) => ids.has(message.MessageId ?? '')));
+  }
+  if (received.length < ids.size) throw new Error(`deliver: received ${received.length} of ${ids.size} messages`);
+  return received;
+}
+
+/**
+ * Records a profile in the tests' ownership table as the service's, bound to `roleName`'s id, as the service
+ * does when it confirms a create (the arrangement for "a profile of ours" made by hand in moto). The role must exist.
+ */
+export async function recordOurs(profileName: string, roleName: string = profileName): Promise<void> {
+  const [profile, roleId] = await Promise.all([getProfile(profileName), roleIdOf(roleName)]);
+  if (profile?.InstanceProfileId === undefined || roleId === undefined) {
+    throw new Error(`recordOurs: no profile ${profileName} or no role ${roleName}`);
+  }
+  const records = new OwnershipTable(new DynamoDBClient({}), await ownershipTableInMoto());
+  const record = await records.read(profileName);
+  const owned = {
+    profileId: profile.InstanceProfileId,
+    roleId,
+    source: 'created' as const,
+    at: new Date().toISOString(),
+  };
+  const bound = await records.bind(profileName, owned, record === 'absent' ? 'absent' : record.version);
+  if (bound !== 'done') throw new Error(`recordOurs: the record of ${profileName} changed meanwhile`);
+}
