@@ -105,16 +105,20 @@ export class Monitoring extends Construct {
       alarmDescription:
         'The remediator has errors: failed invocations (crash, timeout or a setting it cannot use), failed records ' +
         "(IAM errors after retries, unsupported events), or the account's instance profile quota is full " +
-        '(QuotaExceeded) or at the share where the service stops creating (QuotaHeadroomReached); or a reconcile pass failed. Read the log group of the function that failed (level ERROR); ' +
+        '(QuotaExceeded) or at the share where the service stops creating (QuotaHeadroomReached); records it could not prove ' +
+        'came from its own queues (RecordsRefused: a direct invocation, a forged record, or SQS unreachable); or a reconcile ' +
+        'pass failed. Read the log group of the function that failed (level ERROR); ' +
         'failed records are retried and end up in the dead-letter queue.',
       metric: new MathExpression({
         expression:
-          'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(quotaHeadroom, 0) + FILL(reconcileErrors, 0)',
+          'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(quotaHeadroom, 0) + ' +
+          'FILL(refused, 0) + FILL(reconcileErrors, 0)',
         usingMetrics: {
           invocationErrors: props.function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
           recordErrors: serviceTotal('Errors'),
           quotaFull: serviceTotal('QuotaExceeded'),
           quotaHeadroom: serviceTotal('QuotaHeadroomReached'),
+          refused: serviceTotal('RecordsRefused'),
           reconcileErrors: props.reconcileFunction.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
         },
         label: 'Errors: failed invocations, failed records, a full instance profile quota, and failed reconcile passes',
@@ -181,7 +185,7 @@ export class Monitoring extends Construct {
         serviceMetric('QuotaExceeded'),
         serviceMetric('QuotaHeadroomReached'),
       ]),
-      graph('Errors, by reason', [serviceMetric('Errors')]),
+      graph('Errors, by reason', [serviceMetric('Errors'), serviceMetric('RecordsRefused')]),
     );
     this.dashboard.addWidgets(
       graph('Dead-letter queue depth', [

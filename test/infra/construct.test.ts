@@ -558,10 +558,10 @@ function afterDeployCalls(synth: Synthesized): { create: unknown; update: unknow
 
 describe('resource counts, as docs/deploy.md gives them', () => {
   it.each([
-    ['the defaults', 32, {}],
-    ['createTrail', 35, { createTrail: true }],
-    ["reconcileSchedule 'disabled'", 29, { reconcileSchedule: 'disabled' as const }],
-    ['reconcileAfterDeploy false', 27, { reconcileAfterDeploy: false }],
+    ['the defaults', 33, {}],
+    ['createTrail', 36, { createTrail: true }],
+    ["reconcileSchedule 'disabled'", 30, { reconcileSchedule: 'disabled' as const }],
+    ['reconcileAfterDeploy false', 28, { reconcileAfterDeploy: false }],
   ])('%s: %i resources besides the CDK metadata', (_, count, props) => {
     // Act
     const { template } = synthesize({ props });
@@ -726,7 +726,7 @@ describe('alarms and dashboard', () => {
     });
   });
 
-  it('alarms when the functions have errors: failed invocations, failed records, a full profile quota or its headroom reached, or failed reconcile passes', () => {
+  it('alarms when the functions have errors: failed invocations, failed records, a full profile quota or its headroom reached, records refused, or failed reconcile passes', () => {
     const functionId = logicalId(defaults, defaults.stack.service.function.functionArn);
     const reconcileId = logicalId(defaults, defaults.stack.service.reconcile.function.functionArn);
     defaults.template.hasResourceProperties(ALARM, {
@@ -736,7 +736,8 @@ describe('alarms and dashboard', () => {
       Metrics: Match.arrayWith([
         Match.objectLike({
           Expression:
-            'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(quotaHeadroom, 0) + FILL(reconcileErrors, 0)',
+            'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(quotaHeadroom, 0) + ' +
+            'FILL(refused, 0) + FILL(reconcileErrors, 0)',
         }),
         Match.objectLike({
           Id: 'invocationErrors',
@@ -780,6 +781,16 @@ describe('alarms and dashboard', () => {
               Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
             },
             Stat: 'Sum',
+          }),
+        }),
+        Match.objectLike({
+          Id: 'refused',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AutoInstanceProfile',
+              MetricName: 'RecordsRefused',
+              Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+            },
           }),
         }),
         Match.objectLike({

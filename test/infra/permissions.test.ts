@@ -33,17 +33,20 @@ interface Policy {
 
 let synth: Synthesized;
 
-/** The ARN pattern an IAM resource type must be granted on, as the template writes it. */
+/** The ARN (pattern) a resource type must be granted on, as the template writes it: the ownership table by its ARN. */
 const iamArn = (type: string) =>
   type === '*'
     ? '*'
-    : { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::`, { Ref: 'AWS::AccountId' }, `:${type}/*`]] };
+    : type === 'ownership-table'
+      ? { 'Fn::GetAtt': [idOf(synth.stack.service.ownership.table), 'Arn'] }
+      : { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::`, { Ref: 'AWS::AccountId' }, `:${type}/*`]] };
 
 const actionsOf = (statement: Statement): string[] =>
   Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 
-/** The actions a module list declares: IAM's, and CloudTrail's for the reconcile pass. */
-const isDeclaredService = (action: string) => action.startsWith('iam:') || action.startsWith('cloudtrail:');
+/** The actions a module list declares: IAM's, CloudTrail's for the reconcile pass, DynamoDB's on the ownership table. */
+const isDeclaredService = (action: string) =>
+  action.startsWith('iam:') || action.startsWith('cloudtrail:') || action.startsWith('dynamodb:');
 
 /**
  * The `Condition` block IAM must see for a permission's conditions, written out here rather than by the
