@@ -35,6 +35,7 @@ export const STACK_OUTPUTS = outputKeys([
   'deadLetterQueueUrl',
   'functionName',
   'reconcileFunctionName',
+  'ownershipTableName',
 ]);
 
 /** The organization stack's output keys: the infra writes them, `doctor --org` reads them. */

@@ -213,7 +213,11 @@ async function createQueue(
  * The stack's outputs for this pipeline, by output key (STACK_OUTPUTS, plus the delete path's), as `doctor`
  * reads them from a deployed stack. `functionName` names the function that polls both queues.
  */
-export function stackOutputs(pipeline: SandboxPipeline, functionName: string): Record<string, string> {
+export function stackOutputs(
+  pipeline: SandboxPipeline,
+  functionName: string,
+  ownershipTableName: string,
+): Record<string, string> {
   // Every output `doctor` requires must be here: a new one in STACK_OUTPUTS fails the type check until it is.
   return {
     [STACK_OUTPUTS.ruleName]: pipeline.paths.settle.ruleName,
@@ -225,6 +229,7 @@ export function stackOutputs(pipeline: SandboxPipeline, functionName: string): R
     // The sandbox runs no scheduled reconcile (`npm run cli -- scan` and `fix` do its work by hand); doctor only
     // needs the output to be there, as in a stack of this version.
     [STACK_OUTPUTS.reconcileFunctionName]: `${functionName}-reconcile`,
+    [STACK_OUTPUTS.ownershipTableName]: ownershipTableName,
   } satisfies Record<(typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS], string>;
 }
 
@@ -236,9 +241,9 @@ export function stackOutputs(pipeline: SandboxPipeline, functionName: string): R
 export async function recordStack(
   cloudformation: CloudFormationClient,
   pipeline: SandboxPipeline,
-  options: { readonly functionName: string; readonly stackName?: string },
+  options: { readonly functionName: string; readonly ownershipTableName: string; readonly stackName?: string },
 ): Promise<void> {
-  const outputs = stackOutputs(pipeline, options.functionName);
+  const outputs = stackOutputs(pipeline, options.functionName, options.ownershipTableName);
   await cloudformation.send(
     new CreateStackCommand({
       StackName: options.stackName ?? STACK_NAME,

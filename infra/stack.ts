@@ -57,6 +57,10 @@ export class AutoInstanceProfileStack extends Stack {
         value: reconcile.function.functionName,
         description: 'The reconcile function: invoke it to run a pass now',
       },
+      ownershipTableName: {
+        value: this.service.ownership.table.tableName,
+        description: 'The record of the instance profiles the service made or adopted: only its roles may write it',
+      },
     });
   }
 }

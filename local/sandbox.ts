@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -24,12 +25,14 @@ import {
   FUNCTION_TIMEOUT_SECONDS,
   IAM_EVENT_REGION,
   MAX_RECEIVE_COUNT,
+  SERVICE_ROLE_PATH,
   STACK_NAME,
 } from '../core/pipeline-settings.js';
 import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
 import { runBundle } from '../emulator/bundle-runner.js';
 import { cloudTrail, recordTrail } from '../emulator/cloudtrail.js';
 import { startMoto } from '../emulator/moto.js';
+import { createOwnershipTable } from '../emulator/ownership-table.js';
 import { createPipeline, DELIVERIES, recordStack, type SandboxPipeline } from '../emulator/pipeline.js';
 import { LONG_POLL_SECONDS, startPollers } from '../emulator/poller.js';
 import { startProxy } from '../emulator/proxy.js';
@@ -52,6 +55,10 @@ export const SANDBOX_CREDENTIALS: Readonly<Record<string, string>> = {
   AWS_REGION: SANDBOX_REGION,
   AWS_DEFAULT_REGION: SANDBOX_REGION,
 };
+/** The sandbox's ownership table: the record of the profiles the service made, as the stack keeps it. */
+export const SANDBOX_OWNERSHIP_TABLE = `${SANDBOX_NAME}-ownership`;
+/** The role the sandbox's function plays, on the service's IAM path: the one writer the table's policy names. */
+const SANDBOX_SERVICE_ROLE_ARN = `arn:aws:iam::123456789012:role${SERVICE_ROLE_PATH}${SANDBOX_NAME}`;
 /** The trail the sandbox records in moto for `doctor`. */
 export const SANDBOX_TRAIL_NAME = `${SANDBOX_NAME}-trail`;
 /** The command that checks the sandbox as a deployed stack and proves it end to end. */
@@ -120,10 +127,11 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     const iam = new IAMClient(clientConfig);
     const cloudtrail = new CloudTrailClient(clientConfig);
     const cloudformation = new CloudFormationClient(clientConfig);
+    const dynamodb = new DynamoDBClient(clientConfig);
     cleanup.push({
       what: 'AWS clients',
       run: async () => {
-        for (const client of [sqs, events, iam, cloudtrail, cloudformation]) client.destroy();
+        for (const client of [sqs, events, iam, cloudtrail, cloudformation, dynamodb]) client.destroy();
       },
     });
 
@@ -135,9 +143,10 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       },
     );
+    const { tableName } = await createOwnershipTable(dynamodb, SANDBOX_OWNERSHIP_TABLE, [SANDBOX_SERVICE_ROLE_ARN]);
     // What a deploy leaves for `doctor` to find: a logging trail, and the stack whose outputs name the pipeline.
     await recordTrail(cloudtrail, moto.url, SANDBOX_TRAIL_NAME);
-    await recordStack(cloudformation, pipeline, { functionName: SANDBOX_NAME });
+    await recordStack(cloudformation, pipeline, { functionName: SANDBOX_NAME, ownershipTableName: tableName });
     const { settle, immediate } = pipeline.paths;
     report.step('the stack’s pipeline, in moto');
     report.line(`rule   ${settle.ruleName}: ${routedCalls('settle')} → the ${QUEUE_LABEL.settle}`);
@@ -150,6 +159,9 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     );
     report.line(
       `DLQ    ${SANDBOX_NAME}-dlq: after ${MAX_RECEIVE_COUNT} receives (visibility timeout ${options.visibilityTimeoutSeconds} s), and for events EventBridge cannot deliver; kept ${DLQ_RETENTION_DAYS} days`,
+    );
+    report.line(
+      `table  ${tableName}: the record of the profiles the service made, which alone makes one its own; writes denied to all but the service's role`,
     );
     report.line(
       `stack  ${STACK_NAME}, recorded with outputs that name these, and trail ${SANDBOX_TRAIL_NAME}, logging: what doctor looks for`,
@@ -185,7 +197,12 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     report.line('CloudTrail record (⇢) to EventBridge before it answers, as CloudTrail would record it');
     checkpoint();
 
-    const env = functionEnv(io.env, frontDoor.url);
+    // The function's queues (whose records it proves) and its table, as the stack sets them.
+    const env = {
+      ...functionEnv(io.env, frontDoor.url),
+      QUEUE_URLS: DELIVERIES.map((delivery) => pipeline.paths[delivery].queueUrl).join(','),
+      OWNERSHIP_TABLE: tableName,
+    };
     const queueOf = new Map(DELIVERIES.map((delivery) => [pipeline.paths[delivery].queueArn, QUEUE_LABEL[delivery]]));
     const pollers = startPollers(
       DELIVERIES.map((delivery) => pipeline.paths[delivery]),

@@ -187,7 +187,10 @@ describe('the two delivery paths', () => {
 
   it('records the stack with outputs that name both paths, the DLQ and the function', async () => {
     // Prepare
-    await recordStack(cloudformation, pipeline, { functionName: 'paths-function' });
+    await recordStack(cloudformation, pipeline, {
+      functionName: 'paths-function',
+      ownershipTableName: 'paths-ownership',
+    });
 
     // Act
     const { Stacks = [] } = await cloudformation.send(new DescribeStacksCommand({ StackName: STACK_NAME }));
@@ -203,6 +206,7 @@ describe('the two delivery paths', () => {
       DeadLetterQueueUrl: pipeline.deadLetterQueueUrl,
       FunctionName: 'paths-function',
       ReconcileFunctionName: 'paths-function-reconcile',
+      OwnershipTableName: 'paths-ownership',
     });
   });
 });

@@ -132,7 +132,7 @@ describe('pipeline settings', () => {
     };
 
     // Act
-    const outputs = stackOutputs(pipeline, 'fn');
+    const outputs = stackOutputs(pipeline, 'fn', 'fn-ownership');
 
     // Assess
     expect(outputs).toEqual({
@@ -143,6 +143,7 @@ describe('pipeline settings', () => {
       DeadLetterQueueUrl: 'http://q/s-dlq',
       FunctionName: 'fn',
       ReconcileFunctionName: 'fn-reconcile',
+      OwnershipTableName: 'fn-ownership',
     });
     expect(Object.values(STACK_OUTPUTS).filter((key) => outputs[key] === undefined)).toEqual([]);
   });
