@@ -531,6 +531,9 @@ describe('outputs', () => {
       [STACK_OUTPUTS.reconcileFunctionName]: expect.objectContaining({
         Value: { Ref: logicalId(defaults, service.reconcile.function.functionArn) },
       }),
+      [STACK_OUTPUTS.ownershipTableName]: expect.objectContaining({
+        Value: { Ref: logicalId(defaults, service.ownership.table.tableArn) },
+      }),
     });
   });
 });

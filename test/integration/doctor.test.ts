@@ -85,6 +85,7 @@ function stackTemplate(): string {
       DeadLetterQueueUrl: { Value: { Ref: 'DeadLetterQueue' } },
       FunctionName: { Value: 'AutoInstanceProfile-Remediator' },
       ReconcileFunctionName: { Value: 'AutoInstanceProfile-Reconcile' },
+      OwnershipTableName: { Value: 'AutoInstanceProfile-OwnershipTable-1A2B3C' },
     },
   });
 }

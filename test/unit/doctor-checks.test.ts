@@ -44,6 +44,7 @@ const OUTPUTS = {
   DeadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
   FunctionName: 'AutoInstanceProfile-Remediator',
   ReconcileFunctionName: 'AutoInstanceProfile-Reconcile',
+  OwnershipTableName: 'AutoInstanceProfile-OwnershipTable-1A2B3C',
 };
 
 describe('checkRegion', () => {
@@ -281,6 +282,7 @@ describe('checkStack', () => {
       deadLetterQueueUrl: OUTPUTS.DeadLetterQueueUrl,
       functionName: OUTPUTS.FunctionName,
       reconcileFunctionName: OUTPUTS.ReconcileFunctionName,
+      ownershipTableName: OUTPUTS.OwnershipTableName,
     });
   });
 
