@@ -201,8 +201,8 @@ describe('scan, fix, release and prune through the built CLI', () => {
     const [role = ''] = account.names.ec2Missing;
 
     // Act
-    const release = await cli('release', role, '--json');
-    const again = await cli('release', role);
+    const release = await cli('release', role, '--yes', '--json');
+    const again = await cli('release', role, '--yes');
     const scan = await cli('scan', '--json');
 
     // Assess
@@ -221,7 +221,7 @@ describe('scan, fix, release and prune through the built CLI', () => {
     const role = account.names.ec2Missing[1] ?? '';
 
     // Act
-    const run = await cli('release', role, '--delete');
+    const run = await cli('release', role, '--delete', '--yes');
 
     // Assess
     expect(run.code).toBe(0);
@@ -235,8 +235,8 @@ describe('scan, fix, release and prune through the built CLI', () => {
     const before = await profile(role);
 
     // Act
-    const handOver = await iamActions(() => cli('release', role));
-    const remove = await iamActions(() => cli('release', role, '--delete'));
+    const handOver = await iamActions(() => cli('release', role, '--yes'));
+    const remove = await iamActions(() => cli('release', role, '--delete', '--yes'));
 
     // Assess
     expect([handOver.result.code, remove.result.code]).toEqual([1, 1]);
@@ -282,8 +282,8 @@ describe('scan, fix, release and prune through the built CLI', () => {
     );
 
     // Act
-    const refused = await cli('release', notOurs, '--json');
-    const unbound = await iamActions(() => cli('release', rebound, '--delete', '--json'));
+    const refused = await cli('release', notOurs, '--yes', '--json');
+    const unbound = await iamActions(() => cli('release', rebound, '--delete', '--yes', '--json'));
 
     // Assess
     expect(refused.code).toBe(1);
