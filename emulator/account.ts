@@ -96,6 +96,7 @@ export async function createMixedAccount(
       missing: spec.ec2Missing + spec.adoptable,
       conflicts: spec.conflicting,
       optedOut: spec.optedOut,
+      pending: 0,
       created: 0,
     },
   };
