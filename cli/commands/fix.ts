@@ -1,7 +1,8 @@
 /**
  * `auto-instance-profile fix`: the scan, then the missing profiles made with the core remediation
- * (decided again from current state, starting from the scan's facts). Acts directly: a person is waiting.
- * With `--org`, the same in every account of the organization, after one question for all.
+ * (decided again from current state, starting from the scan's facts), with the deployed stack's settings and the
+ * roles' creators (cli/scan/settings.ts). Acts directly: a person is waiting. With `--org`, the same in every account
+ * of the organization where the service is installed (`--all-accounts`: in every one), after one question for all.
  */
 
 import type { IAMClient } from '@aws-sdk/client-iam';
