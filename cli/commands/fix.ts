@@ -43,7 +43,6 @@ import {
   CREATOR_LOOKUP_ROW,
   describeSettings,
   openAccountSettings,
-  SETTINGS_ROW,
   settingsView,
 } from '../scan/settings.js';
 import { createStyle, type Style, shouldColor } from '../style.js';
@@ -68,7 +67,6 @@ const HELP = formatHelp(
         ['--json', 'print the scan document, with summary.created filled in (with --org, the scan --org document)'],
         EXCLUDE_ROW,
         CREATOR_LOOKUP_ROW,
-        SETTINGS_ROW,
         ...ORG_ROWS,
         ['--all-accounts', 'with --org: also the accounts where the service is not installed (with the defaults)'],
         ...COMMON_ROWS,

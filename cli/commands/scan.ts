@@ -29,7 +29,6 @@ import {
   CREATOR_LOOKUP_ROW,
   describeSettings,
   openAccountSettings,
-  SETTINGS_ROW,
   settingsView,
 } from '../scan/settings.js';
 import { createStyle, shouldColor } from '../style.js';
@@ -55,7 +54,6 @@ const HELP = formatHelp(
         ],
         EXCLUDE_ROW,
         CREATOR_LOOKUP_ROW,
-        SETTINGS_ROW,
         ...ORG_ROWS,
         ...COMMON_ROWS,
       ],

@@ -240,12 +240,6 @@ export const CREATOR_LOOKUP_ROW: readonly [string, string] = [
   "do not ask CloudTrail's event history who created each candidate (then ignored callers and the unknown creator setting do not apply)",
 ];
 
-/** The help row saying where the settings come from. */
-export const SETTINGS_ROW: readonly [string, string] = [
-  'settings',
-  `the deployed stack's (${STACK_NAME}, or a StackSet's, in the IAM event region: its remediator's environment), else the defaults; the report says which`,
-];
-
 /**
  * The settings of the session's own account, for a single-account command: as {@link readAccountSettings}, with its
  * failures worded as the command reports them ({@link asSettingsError}).
