@@ -51,7 +51,8 @@ export interface Config {
   /**
    * `UNKNOWN_CREATOR`: what the reconcile pass does with a candidate whose creator it cannot learn (created
    * before CloudTrail's 90-day event history, or beyond the pass's lookup budget): `remediate` gives it a
-   * profile as if no caller were ignored, `skip` leaves it alone. @default 'remediate'
+   * profile as if no caller were ignored, `skip` leaves it alone. A role too young for the history to hold its
+   * CreateRole yet is neither: its own event decides (core/created-by.ts). @default 'remediate'
    */
   readonly unknownCreator: UnknownCreatorPolicy;
 }

@@ -1,21 +1,22 @@
 /**
- * Who created a role, for the reconcile pass: so that `ignoredCallers` (and our own role) hold for a role
- * found by a scan as they hold for its CreateRole event. Two sources, cheapest first:
- * - the tag `aws:cloudformation:stack-id`, where CloudFormation set one: CloudFormation made it, no call;
- * - CloudTrail's event history (LookupEvents, 90 days): the CreateRole events in a narrow window around the
- *   role's CreateDate (± {@link WINDOW_MS}). Candidates whose windows overlap share one lookup (the roles of
- *   one Terraform apply cost one call, not one each), and its pages (50 events each) are read until every
- *   role of the window is found.
+ * Who created a role, for the reconcile pass and the CLI's `scan` and `fix`: so that `ignoredCallers` (and our own
+ * role) hold for a role found by a scan as they hold for its CreateRole event. The one source is CloudTrail's event
+ * history (LookupEvents, 90 days): the CreateRole events in a narrow window around the role's CreateDate
+ * (± {@link WINDOW_MS}). Candidates whose windows overlap share one lookup (the roles of one Terraform apply cost one
+ * call, not one each), and its pages (50 events each) are read until every role of the window is found. No tag
+ * tells it: CloudFormation puts no `aws:cloudformation:*` tags on IAM roles (cloudformation-coverage-roadmap #277,
+ * #1159, #1966, open).
  *
  * CloudTrail allows 2 LookupEvents a second per account and region: calls are spaced
  * {@link LOOKUP_INTERVAL_MS} apart, and a pass makes at most `budget` of them ({@link DEFAULT_LOOKUP_BUDGET}:
  * 10 minutes' worth, within the function's 15). A role older than the event history, or beyond the budget,
- * has an unknown creator, and the setting `unknownCreator` decides (core/decide.ts).
+ * has an unknown creator, and the setting `unknownCreator` decides (core/decide.ts). A role younger than
+ * {@link EVENT_HISTORY_LAG_MS} whose CreateRole is not found is not unknown but pending: CloudTrail may not have
+ * delivered its event yet, and that event, on its way to the service too, decides; the scan leaves it alone.
  */
 import { type CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput } from '@aws-sdk/client-cloudtrail';
-import { type Caller, callerOf } from './events.js';
+import { type Caller, callerOf, type ScanOrigin } from './events.js';
 import type { IamPermission } from './iam/permissions.js';
-import type { Tags } from './tags.js';
 
 /** The action this module calls: LookupEvents has no resource type, so `*`. It only reads. */
 export const CREATED_BY_PERMISSIONS: readonly IamPermission[] = [{ action: 'cloudtrail:LookupEvents', resource: '*' }];
@@ -32,29 +33,37 @@ export const WINDOW_MS = 60_000;
 /** The most LookupEvents one pass makes: 10 minutes at CloudTrail's rate, so a pass ends within Lambda's 15. */
 export const DEFAULT_LOOKUP_BUDGET = 1200;
 
-/** The tag CloudFormation puts on the resources of a stack, where the resource type takes it. */
-export const CLOUDFORMATION_STACK_ID_TAG = 'aws:cloudformation:stack-id';
+/**
+ * How long after a call its event may still be missing from the event history: an hour. "CloudTrail typically
+ * delivers logs within an average of about 5 minutes of an API call. This time is not guaranteed."
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/get-and-view-cloudtrail-log-files.html); an hour is
+ * twelve times that average. Within it, a CreateRole not found is not yet known rather than unknown.
+ */
+export const EVENT_HISTORY_LAG_MS = 60 * 60 * 1000;
 
-/** The caller CloudTrail names for CloudFormation's calls (`userIdentity.invokedBy`). */
-const CLOUDFORMATION: Caller = { invokedBy: 'cloudformation.amazonaws.com' };
-
-/** Why a creator could not be found. */
+/** Why a creator could not be found, for good: `unknownCreator` decides what becomes of the role. */
 export type UnknownCreatorReason =
   | 'older-than-event-history'
   | 'no-create-date'
   | 'not-in-event-history'
   | 'over-lookup-budget';
 
-/** Who created a role, or why that is not known. */
+/** Who created a role; or why that is not known; or that it is not known yet (younger than {@link EVENT_HISTORY_LAG_MS}). */
 export type Creator =
-  | { readonly known: true; readonly caller: Caller; readonly source: 'event-history' | 'stack-tag' }
-  | { readonly known: false; readonly reason: UnknownCreatorReason };
+  | { readonly known: true; readonly caller: Caller }
+  | { readonly known: false; readonly reason: UnknownCreatorReason }
+  | { readonly known: false; readonly reason: 'not-in-event-history-yet' };
 
 /** A role whose creator is wanted. */
 export interface CreatorQuery {
   readonly name: string;
   readonly createDate?: Date | undefined;
-  readonly tags: Tags;
+}
+
+/** A creator as a scan's trigger carries it (core/events.ts, `ScanOrigin.creator`): the caller, `unknown` or `pending`. */
+export function scanCreator(creator: Creator): NonNullable<ScanOrigin['creator']> {
+  if (creator.known) return creator.caller;
+  return creator.reason === 'not-in-event-history-yet' ? 'pending' : 'unknown';
 }
 
 /** Finds the creators of roles; one per pass, as it counts its calls against the budget. */
@@ -83,6 +92,7 @@ export function cloudTrailCreators(cloudtrail: Pick<CloudTrailClient, 'send'>, o
   const intervalMs = options.intervalMs ?? LOOKUP_INTERVAL_MS;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const oldest = options.now.getTime() - EVENT_HISTORY_DAYS * 24 * 3600 * 1000 + WINDOW_MS;
+  const settled = options.now.getTime() - EVENT_HISTORY_LAG_MS;
   let calls = 0;
   let lastCall = Number.NEGATIVE_INFINITY;
 
@@ -102,9 +112,7 @@ export function cloudTrailCreators(cloudtrail: Pick<CloudTrailClient, 'send'>, o
       const creators = new Map<string, Creator>();
       const dated: { readonly name: string; readonly time: number }[] = [];
       for (const role of roles) {
-        if (role.tags[CLOUDFORMATION_STACK_ID_TAG] !== undefined) {
-          creators.set(role.name, { known: true, caller: CLOUDFORMATION, source: 'stack-tag' });
-        } else if (role.createDate === undefined) {
+        if (role.createDate === undefined) {
           creators.set(role.name, { known: false, reason: 'no-create-date' });
         } else if (role.createDate.getTime() < oldest) {
           creators.set(role.name, { known: false, reason: 'older-than-event-history' });
@@ -128,14 +136,17 @@ export function cloudTrailCreators(cloudtrail: Pick<CloudTrailClient, 'send'>, o
             const found = createRoleOf(event.CloudTrailEvent);
             const role = found === undefined ? undefined : pending.get(found.roleName.toLowerCase());
             if (found === undefined || role === undefined) continue;
-            creators.set(role.name, { known: true, caller: found.caller, source: 'event-history' });
+            creators.set(role.name, { known: true, caller: found.caller });
             pending.delete(found.roleName.toLowerCase());
           }
           token = page.NextToken;
         } while (token !== undefined && pending.size > 0);
         const reason: UnknownCreatorReason =
           calls >= budget && pending.size > 0 ? 'over-lookup-budget' : 'not-in-event-history';
-        for (const role of pending.values()) creators.set(role.name, { known: false, reason });
+        for (const role of pending.values()) {
+          // Too young to be missing for good: its CreateRole may not be in the history yet, whether looked for or not.
+          creators.set(role.name, { known: false, reason: role.time > settled ? 'not-in-event-history-yet' : reason });
+        }
       }
       return creators;
     },

@@ -99,6 +99,7 @@ export type NothingReason =
   | 'own-call'
   | 'ignored-caller'
   | 'creator-unknown'
+  | 'creator-pending'
   | 'role-gone'
   | 'opted-out'
   | 'excluded-path'
@@ -186,7 +187,16 @@ export function decide(facts: Facts, config: Config): Plan | Need {
   const { origin } = facts.trigger;
   // An event's caller, or the creator a scan looked up: the same rules for both.
   const caller = origin.type === 'event' ? origin.caller : origin.creator;
-  if (caller === 'unknown') {
+  if (caller === 'pending') {
+    // Its CreateRole is on its way: that event decides, with its caller, as for any new role.
+    if (DELIVERS_PROFILES[facts.trigger.kind]) {
+      return nothing(
+        'creator-pending',
+        'the role is younger than CloudTrail’s delivery lag and its CreateRole is not in the event history yet: ' +
+          'its own event decides',
+      );
+    }
+  } else if (caller === 'unknown') {
     if (DELIVERS_PROFILES[facts.trigger.kind] && config.unknownCreator === 'skip') {
       return nothing('creator-unknown', 'who created the role is not known (older than CloudTrail’s event history)');
     }

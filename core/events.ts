@@ -77,11 +77,12 @@ export interface ScanOrigin {
   /** The scan's id: the correlation id of every log line about it. */
   readonly scanId?: string | undefined;
   /**
-   * Who created the role, when the scan looked it up (core/created-by.ts): the caller of its CreateRole, or
-   * `'unknown'` (older than CloudTrail's event history, or beyond the pass's lookup budget). Undefined when
-   * the scan did not look (the CLI).
+   * Who created the role, when the scan looked it up (core/created-by.ts): the caller of its CreateRole;
+   * `'unknown'` (older than CloudTrail's event history, or beyond the pass's lookup budget); or `'pending'`
+   * (younger than CloudTrail's delivery lag and not in its history yet: its own event decides). Undefined when
+   * the scan did not look (the CLI's `--no-creator-lookup`).
    */
-  readonly creator?: Caller | 'unknown' | undefined;
+  readonly creator?: Caller | 'unknown' | 'pending' | undefined;
 }
 
 /** Where a trigger came from. */

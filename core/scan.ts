@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
-import type { CreatorFinder } from './created-by.js';
+import { type CreatorFinder, scanCreator } from './created-by.js';
 import { decide, type Facts, type NothingReason, type Plan, type ProfileSnapshot } from './decide.js';
 import { AutoInstanceProfileError } from './errors.js';
 import type { RoleTrigger, ScanOrigin } from './events.js';
@@ -35,6 +35,11 @@ export interface ScanSummary {
   readonly conflicts: number;
   /** Roles tagged `auto-instance-profile:skip=true`. */
   readonly optedOut: number;
+  /**
+   * EC2 roles in no profile, too young for their CreateRole to be in CloudTrail's event history yet (its creator was
+   * looked up and not found): left to their own event, not counted as missing.
+   */
+  readonly pending: number;
   /** Profiles created (or adopted) by this run: always 0 for a scan. */
   readonly created: number;
 }
@@ -52,11 +57,15 @@ export type MissingProfile = RoleDecision & { readonly plan: Extract<Plan, { kin
 /** A role whose same-name profile stands in the way. */
 export type Conflict = RoleDecision & { readonly plan: Extract<Plan, { kind: 'conflict' }> };
 
+/** A role left to its own CreateRole event: its creator is not in the event history yet. */
+export type Pending = RoleDecision & { readonly plan: Extract<Plan, { kind: 'nothing' }> };
+
 /** The pure result of a scan: the summary and the roles behind its counts. */
 export interface Classification {
   readonly summary: ScanSummary;
   readonly missing: readonly MissingProfile[];
   readonly conflicts: readonly Conflict[];
+  readonly pending: readonly Pending[];
 }
 
 /** What a scan found and what it cost. */
@@ -154,7 +163,7 @@ export async function scanAccount(deps: ScanDeps, scanId: string = randomUUID())
           const profile = decision.known.sameNameProfile;
           const reread: ProfileReader = (name) => (typeof profile === 'object' ? Promise.resolve(profile) : read(name));
           const sameName = profileNames.has(listed.role.name.toLowerCase()) ? 'exists' : 'absent';
-          const context = { now, scanId, creator: creator.known ? creator.caller : ('unknown' as const) };
+          const context = { now, scanId, creator: scanCreator(creator) };
           return { listed, decision: await decideListed(listed, sameName, config, context, reread, deps.readRecord) };
         }),
       );
@@ -222,10 +231,12 @@ const EC2_ROLE: Readonly<Record<NothingReason, boolean>> = {
   'trust-unreadable': false,
   'no-ec2-trust': false,
   'ec2-denied': false,
+  // A scan looks creators up for its candidates only, roles EC2 may assume: left alone for who made them.
+  'own-call': true,
+  'ignored-caller': true,
+  'creator-unknown': true,
+  'creator-pending': true,
   // Not reached from a scan of roles that exist; counted as not EC2 roles should that change.
-  'own-call': false,
-  'ignored-caller': false,
-  'creator-unknown': false,
   'role-gone': false,
   'not-in-profile': false,
   'held-by-unmanaged-profile': false,
@@ -252,8 +263,10 @@ export function classify(decisions: readonly RoleDecision[]): Classification {
 export class Tally {
   private readonly missing: MissingProfile[] = [];
   private readonly conflicts: Conflict[] = [];
+  private readonly pending: Pending[] = [];
   private missingCount = 0;
   private conflictCount = 0;
+  private pendingCount = 0;
   private ec2Roles = 0;
   private optedOut = 0;
   /** Decisions counted so far. */
@@ -280,6 +293,10 @@ export class Tally {
       case 'nothing':
         if (EC2_ROLE[plan.reason]) this.ec2Roles++;
         if (plan.reason === 'opted-out') this.optedOut++;
+        if (plan.reason === 'creator-pending') {
+          if (this.keep) this.pending.push({ ...decision, plan });
+          this.pendingCount++;
+        }
         break;
       case 'retry':
       case 'release':
@@ -298,10 +315,12 @@ export class Tally {
         missing: this.missingCount,
         conflicts: this.conflictCount,
         optedOut: this.optedOut,
+        pending: this.pendingCount,
         created: 0,
       },
       missing: [...this.missing],
       conflicts: [...this.conflicts],
+      pending: [...this.pending],
     };
   }
 }

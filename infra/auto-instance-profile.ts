@@ -22,6 +22,7 @@ import {
   DLQ_RETENTION_DAYS,
   FUNCTION_TIMEOUT_SECONDS,
   MAX_RECEIVE_COUNT,
+  SERVICE_ROLE_PATH,
   VISIBILITY_TIMEOUT_SECONDS,
 } from '../core/pipeline-settings.js';
 import { BUNDLES } from '../toolchain/bundles.mjs';
@@ -185,6 +186,7 @@ export class AutoInstanceProfile extends Construct {
   private createRedriveRole(): Role {
     const role = new Role(this, 'RedriveRole', {
       assumedBy: new AccountRootPrincipal(),
+      path: SERVICE_ROLE_PATH,
       description:
         'auto-instance-profile: moves messages from the dead-letter queue back to the settle queue (StartMessageMoveTask)',
     });

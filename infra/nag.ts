@@ -31,17 +31,26 @@ function flatten(node: unknown): string {
 /**
  * The CDK's provider function for every AwsCustomResource of a stack is one Lambda at the stack's root. Its
  * findings are acknowledged there, with reasons that hold for any custom resource it serves; `grants` names
- * what the custom resources of this stack let it do.
+ * what the custom resources of this stack let it do. With `ownRole`, the provider runs with a role the stack
+ * made (no managed policy), so there is no AWSLambdaBasicExecutionRole to acknowledge.
  */
-export function acknowledgeProviderFindings(run: AwsCustomResource, grants: string): void {
+export function acknowledgeProviderFindings(
+  run: AwsCustomResource,
+  grants: string,
+  options: { readonly ownRole?: boolean } = {},
+): void {
   const provider = Stack.of(run).node.findChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`);
   Validations.of(provider).acknowledge(
-    {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason:
-        "The CDK's AwsCustomResource provider comes with AWSLambdaBasicExecutionRole to write its logs; its other " +
-        `permissions are the statements each custom resource grants it (here ${grants}).`,
-    },
+    ...(options.ownRole === true
+      ? []
+      : [
+          {
+            id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+            reason:
+              "The CDK's AwsCustomResource provider comes with AWSLambdaBasicExecutionRole to write its logs; its other " +
+              `permissions are the statements each custom resource grants it (here ${grants}).`,
+          },
+        ]),
     {
       id: 'Serverless-LambdaDLQ',
       reason:

@@ -40,7 +40,7 @@ export class OrgAccessRoleStack extends Stack {
       statements: [
         ...iamPolicyStatements(this, MEMBER_ROLE_IAM_PERMISSIONS),
         new PolicyStatement({
-          sid: 'DoctorReads',
+          sid: 'ReadsBesidesIam',
           effect: Effect.ALLOW,
           actions: [...MEMBER_ROLE_READ_ACTIONS].sort(),
           resources: ['*'],

@@ -84,8 +84,9 @@ export interface OrganizationProps {
   readonly stackSetName?: string;
   /**
    * Attach a service control policy to the targeted OUs that denies creating, tagging or untagging instance
-   * profiles with `auto-instance-profile:*` tag keys to every principal but the service's roles (the roles of the
-   * StackSet's stacks), so that no one else can mark a profile as the service's. Needs the organization's SCPs
+   * profiles with `auto-instance-profile:*` tag keys to every principal but the service's roles (the roles on its IAM
+   * path, `/auto-instance-profile/`), so that no one else can mark a profile as the service's, and denies creating or
+   * changing a role on that path to every principal but the StackSet's execution role. Needs the organization's SCPs
    * enabled; it also stops people from handing a profile over with `release` (which removes our tags).
    * @default false
    */

@@ -35,7 +35,7 @@ import { DEPLOY_ORG_COMMAND, guardIamEventRegion } from './region-guard.js';
 import { FUNCTION_MEMORY_MB } from './service-function.js';
 import { AutoInstanceProfileStack } from './stack.js';
 import { MEMBER_PARAMETERS, StackSetMemberSynthesizer } from './stack-set-member.js';
-import { tagGuardDocument } from './tag-guard.js';
+import { roleArnPattern, STACK_SET_EXECUTION_ROLE_NAME, tagGuardDocument } from './tag-guard.js';
 
 export type { OrganizationProps } from './org-props.js';
 
@@ -156,9 +156,14 @@ export class AutoInstanceProfileOrgStack extends Stack {
       ? new CfnPolicy(this, 'TagGuardPolicy', {
           name: `${this.settings.stackSetName}-tag-guard`,
           type: 'SERVICE_CONTROL_POLICY',
-          description: 'Only auto-instance-profile may create, tag or untag instance profiles with its tag keys',
-          // Every role of the StackSet's stacks: their names start with the stack's, StackSet-<name>-<uuid>.
-          content: tagGuardDocument([`arn:${Aws.PARTITION}:iam::*:role/StackSet-${this.settings.stackSetName}-*`]),
+          description:
+            'Only auto-instance-profile may create, tag or untag instance profiles with its tag keys, and only the ' +
+            'StackSet may create or change its roles',
+          // The service's roles by their path; only the StackSet's execution role deploys them.
+          content: tagGuardDocument({
+            partition: Aws.PARTITION,
+            deployers: [roleArnPattern(Aws.PARTITION, STACK_SET_EXECUTION_ROLE_NAME)],
+          }),
           targetIds: [...this.deploymentTargets],
         })
       : undefined;

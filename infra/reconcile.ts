@@ -21,6 +21,7 @@ import {
 import { Construct, type IConstruct } from 'constructs';
 import { ENV_SETTINGS } from '../core/config.js';
 import { RECONCILE_PERMISSIONS } from '../core/iam/index.js';
+import { SERVICE_ROLE_PATH } from '../core/pipeline-settings.js';
 import { BUNDLES } from '../toolchain/bundles.mjs';
 import { lazyTemplateFingerprint } from './fingerprint.js';
 import { acknowledgeProviderFindings } from './nag.js';
@@ -130,6 +131,7 @@ export class Reconcile extends Construct {
   private createScheduleRole(): Role {
     const role = new Role(this, 'ScheduleRole', {
       description: 'EventBridge Scheduler: runs the auto-instance-profile reconcile pass',
+      path: SERVICE_ROLE_PATH,
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com').withConditions({
         StringEquals: {
           'aws:SourceAccount': Aws.ACCOUNT_ID,
@@ -171,23 +173,39 @@ export class Reconcile extends Construct {
       physicalResourceId: PhysicalResourceId.of('reconcile-after-deploy'),
       outputPaths: ['StatusCode'],
     };
+    const logGroup = new LogGroup(scope, 'ProviderLogGroup', { retention: props.logRetention });
+    // The provider's role is ours, on the service's path (which the tag guard protects), rather than the CDK's at `/`
+    // with AWSLambdaBasicExecutionRole: it may write its own log group and invoke the function, nothing else.
+    const providerRole = new Role(scope, 'ProviderRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'The auto-instance-profile deploy: runs the reconcile pass once after each deploy that changes the stack',
+      path: SERVICE_ROLE_PATH,
+    });
     const run = new AwsCustomResource(scope, 'Run', {
       resourceType: 'Custom::ReconcileAfterDeploy',
       onCreate: invoke,
       onUpdate: invoke,
       installLatestAwsSdk: false,
       memorySize: FUNCTION_MEMORY_MB,
-      logGroup: new LogGroup(scope, 'ProviderLogGroup', { retention: props.logRetention }),
+      logGroup,
+      role: providerRole,
       policy: AwsCustomResourcePolicy.fromStatements([
         new PolicyStatement({
           effect: Effect.ALLOW,
           actions: ['lambda:InvokeFunction'],
           resources: [this.function.functionArn],
         }),
+        // What AWSLambdaBasicExecutionRole would give, on its own log group only.
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
       ]),
     });
     for (const dependency of [this.reconcileFunction, ...props.runAfter]) run.node.addDependency(dependency);
-    acknowledgeProviderFindings(run, 'lambda:InvokeFunction on the reconcile function');
+    acknowledgeProviderFindings(run, 'lambda:InvokeFunction on the reconcile function', { ownRole: true });
     return run;
   }
 }

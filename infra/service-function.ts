@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import type { IamPermission, IamResourceType } from '../core/iam/index.js';
 import { SERVICE_NAME } from '../core/logger.js';
 import { METRICS_NAMESPACE } from '../core/observability.js';
+import { SERVICE_ROLE_PATH } from '../core/pipeline-settings.js';
 import { BUNDLE_HANDLER, bundleCode } from './bundle.js';
 import { wildcardResourceFindingId } from './nag.js';
 import { iamPolicyStatements, iamResourceArn, isWildcardType, type OwnResourceArns } from './permissions.js';
@@ -74,7 +75,10 @@ export interface ServiceFunctionProps {
 export class ServiceFunction extends Construct {
   /** The function. */
   public readonly function: LambdaFunction;
-  /** Its role: no managed policy; exactly its permissions, its log group, and what the caller grants. */
+  /**
+   * Its role, on the service's own IAM path ({@link SERVICE_ROLE_PATH}), which the tag guard exempts: no managed policy;
+   * exactly its permissions, its log group, and what the caller grants.
+   */
   public readonly role: Role;
   /** Its log group, with the configured retention. */
   public readonly logGroup: LogGroup;
@@ -92,6 +96,7 @@ export class ServiceFunction extends Construct {
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: props.roleDescription,
+      path: SERVICE_ROLE_PATH,
     });
     for (const statement of iamPolicyStatements(this, props.permissions, props.resourceArns)) {
       this.role.addToPolicy(statement);

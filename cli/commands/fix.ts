@@ -1,9 +1,11 @@
 /**
  * `auto-instance-profile fix`: the scan, then the missing profiles made with the core remediation
- * (decided again from current state, starting from the scan's facts). Acts directly: a person is waiting.
- * With `--org`, the same in every account of the organization, after one question for all.
+ * (decided again from current state, starting from the scan's facts), with the deployed stack's settings and the
+ * roles' creators (cli/scan/settings.ts). Acts directly: a person is waiting. With `--org`, the same in every account
+ * of the organization where the service is installed (`--all-accounts`: in every one), after one question for all.
  */
 
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { Config } from '../../core/config.js';
 import {
   ACCOUNT_OPTIONS,
@@ -19,20 +21,44 @@ import {
   YES_OPTION,
 } from '../account.js';
 import { exitCodeSection, formatHelp } from '../args.js';
-import { type CliIo, defineCommand } from '../command.js';
+import { type CliIo, defineCommand, type Output } from '../command.js';
+import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { ORG_OPTIONS, ORG_ROWS, type OrgSettings, organizationAccounts, orgSettings } from '../org/org.js';
-import { fixOrganization, orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
-import { reportIdentity, writeJson } from '../output.js';
+import { fixOrganization, isScan, orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
+import { type ReportIdentity, reportIdentity, writeJson } from '../output.js';
 import { fixCounts, fixMissing, fixQuestion, plural, resultRow } from '../scan/fix.js';
-import { scanDocument, scanRows, scanWithProgress, summaryLine, writeHeader, writeTable } from '../scan/report.js';
-import { createStyle, shouldColor } from '../style.js';
+import {
+  scanDocument,
+  scanRows,
+  scanWithProgress,
+  summaryLine,
+  writeHeader,
+  writeSettings,
+  writeTable,
+} from '../scan/report.js';
+import {
+  type AccountSettings,
+  CREATOR_LOOKUP_OPTION,
+  CREATOR_LOOKUP_ROW,
+  describeSettings,
+  openAccountSettings,
+  settingsView,
+} from '../scan/settings.js';
+import { createStyle, type Style, shouldColor } from '../style.js';
+
+/** `--org` and its companions, and `--all-accounts`: fix also where the service is not installed. */
+const FIX_ORG_OPTIONS = { ...ORG_OPTIONS, 'all-accounts': { type: 'boolean', default: false } } as const;
 
 const HELP = formatHelp(
   'auto-instance-profile fix [options]',
   'Runs the scan, then creates the missing instance profiles (or links our empty ones), as the service ' +
-    'would. Conflicts are reported, never touched. Asks first on a terminal. With --org, in every account ' +
-    'of the organization, after one question for all; an account that cannot be reached is left untouched.',
+    "would: with the deployed stack's settings (excluded paths, ignored callers, unknown creator), else the " +
+    'defaults, and with who created each role (CloudTrail), so that roles of ignored callers (CloudFormation) get no ' +
+    'profile and roles too new for the event history are left to their own event. Conflicts are reported, never ' +
+    'touched. Asks first on a terminal. With --org, in every account where the service is installed (its stack, or ' +
+    "the StackSet's, is there), each with its own settings, after one question for all; --all-accounts also covers " +
+    'the others, with the defaults; an account that cannot be reached is left untouched.',
   [
     {
       title: 'Options',
@@ -40,7 +66,9 @@ const HELP = formatHelp(
         ['-y, --yes', 'do not ask; required when not on a terminal'],
         ['--json', 'print the scan document, with summary.created filled in (with --org, the scan --org document)'],
         EXCLUDE_ROW,
+        CREATOR_LOOKUP_ROW,
         ...ORG_ROWS,
+        ['--all-accounts', 'with --org: also the accounts where the service is not installed (with the defaults)'],
         ...COMMON_ROWS,
       ],
     },
@@ -59,48 +87,77 @@ export const fixCommand = defineCommand({
   name: 'fix',
   summary: 'create the instance profiles the scan finds missing (asks first; --yes); --org in every account',
   help: HELP,
-  options: { ...ACCOUNT_OPTIONS, ...EXCLUDE_OPTION, ...YES_OPTION, ...ORG_OPTIONS },
+  options: { ...ACCOUNT_OPTIONS, ...EXCLUDE_OPTION, ...CREATOR_LOOKUP_OPTION, ...YES_OPTION, ...FIX_ORG_OPTIONS },
   async run({ values }, io) {
     const config = configFrom(values['exclude-path'], io.env);
     const org = orgSettings(values);
+    if (org === undefined && values['all-accounts']) throw new UsageError('--all-accounts goes with --org');
     const policy = confirmationPolicy(values.yes, io, 'fix');
     if (org !== undefined) return fixOrg(values, io, config, org, policy);
-    const { identity, iam } = await openIam('fix', values, io, config);
+    const { identity, iam, session } = await openIam('fix', values, io, config);
     const style = createStyle(shouldColor(io.stdout, io.env));
     const text = values.json ? undefined : io.stdout;
     try {
-      const report = await scanWithProgress(iam, config, io);
-      if (text !== undefined) {
-        writeHeader(text, style, identity);
-        writeTable(text, style, scanRows(report));
+      const settings = await openAccountSettings(session.clientConfig, values, config);
+      try {
+        return await fixAccount(iam, settings, identity, text, style, policy, io);
+      } finally {
+        settings.destroy();
       }
-      const proceed = report.missing.length > 0 && (policy === 'yes' || (await ask(io, fixQuestion(report.missing))));
-      const results = proceed ? await fixMissing(report, { iam, config }, io.signal) : [];
-      const { created, undone } = fixCounts(report, results);
-      if (text === undefined) writeJson(io.stdout, scanDocument(identity, report, created));
-      else {
-        if (results.length > 0) text.write('\n');
-        writeTable(text, style, results.map(resultRow));
-        text.write(`${summaryLine(report)}\n`);
-        text.write(
-          proceed
-            ? `Fixed ${created} of ${report.missing.length} missing; undone ${undone}, conflicts ${report.conflicts.length}.\n`
-            : report.missing.length > 0
-              ? 'Nothing changed.\n'
-              : 'Nothing to create.\n',
-        );
-      }
-      if (io.signal?.aborted === true) return EXIT.interrupted;
-      return undone === 0 && report.conflicts.length === 0 ? EXIT.ok : EXIT.failed;
     } finally {
       iam.destroy();
     }
   },
 });
 
+/** `fix` in the session's own account, with its settings: scan, ask, fix, report. */
+async function fixAccount(
+  iam: IAMClient,
+  settings: AccountSettings,
+  identity: ReportIdentity,
+  text: Output | undefined,
+  style: Style,
+  policy: 'yes' | 'ask',
+  io: CliIo,
+): Promise<number> {
+  const { config } = settings;
+  const view = settingsView(settings);
+  const report = await scanWithProgress(iam, settings, io);
+  if (text !== undefined) {
+    writeHeader(text, style, identity);
+    writeSettings(text, style, describeSettings(view, settings.excludePathGiven));
+    writeTable(text, style, scanRows(report));
+  }
+  const proceed = report.missing.length > 0 && (policy === 'yes' || (await ask(io, fixQuestion(report.missing))));
+  const results = proceed ? await fixMissing(report, { iam, config }, io.signal) : [];
+  const { created, undone } = fixCounts(report, results);
+  if (text === undefined) writeJson(io.stdout, scanDocument(identity, report, view, created));
+  else {
+    if (results.length > 0) text.write('\n');
+    writeTable(text, style, results.map(resultRow));
+    text.write(`${summaryLine(report)}\n`);
+    text.write(
+      proceed
+        ? `Fixed ${created} of ${report.missing.length} missing; undone ${undone}, conflicts ${report.conflicts.length}.\n`
+        : report.missing.length > 0
+          ? 'Nothing changed.\n'
+          : 'Nothing to create.\n',
+    );
+  }
+  if (io.signal?.aborted === true) return EXIT.interrupted;
+  return undone === 0 && report.conflicts.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
 /** `fix --org`: scan every account, ask once, fix account by account; the unreachable ones stay untouched. */
 async function fixOrg(
-  values: { readonly profile?: string | undefined; readonly region?: string | undefined; readonly json: boolean },
+  values: {
+    readonly profile?: string | undefined;
+    readonly region?: string | undefined;
+    readonly json: boolean;
+    readonly 'exclude-path'?: readonly string[] | undefined;
+    readonly 'no-creator-lookup': boolean;
+    readonly 'all-accounts': boolean;
+  },
   io: CliIo,
   config: Config,
   org: OrgSettings,
@@ -108,22 +165,37 @@ async function fixOrg(
 ): Promise<number> {
   const session = await openSession(values, io);
   const accounts = await organizationAccounts(session, org.selection);
-  const scanned = await scanOrganization('fix --org: scan', session, accounts, org, config, io);
-  const missing = scanned.flatMap((outcome) => (outcome.status === 'scanned' ? outcome.result.report.missing : []));
-  const withMissing = scanned.filter(
-    (outcome) => outcome.status === 'scanned' && outcome.result.report.missing.length > 0,
-  ).length;
+  const scanned = await scanOrganization(
+    'fix --org: scan',
+    session,
+    accounts,
+    org,
+    {
+      cli: config,
+      excludePaths: values['exclude-path'] === undefined ? undefined : config.excludedPathPrefixes,
+      creatorLookup: !values['no-creator-lookup'],
+      installedOnly: !values['all-accounts'],
+    },
+    io,
+  );
+  const reports = scanned.flatMap((outcome) =>
+    outcome.status === 'scanned' && isScan(outcome.result) ? [outcome.result.report] : [],
+  );
+  const missing = reports.flatMap((report) => report.missing);
+  const withMissing = reports.filter((report) => report.missing.length > 0).length;
   const proceed =
     missing.length > 0 &&
     (policy === 'yes' || (await ask(io, fixQuestion(missing, ` in ${plural(withMissing, 'account')}`))));
-  const outcomes = proceed ? await fixOrganization(scanned, config, org.concurrency, io.signal) : scanned;
+  const outcomes = proceed ? await fixOrganization(scanned, org.concurrency, io.signal) : scanned;
   const document = orgScanDocument(reportIdentity('fix', session), outcomes, true);
   if (values.json) writeJson(io.stdout, document);
   else writeOrgScan(io.stdout, createStyle(shouldColor(io.stdout, io.env)), document);
   if (io.signal?.aborted === true) return EXIT.interrupted;
   const undone = outcomes.some(
     (outcome) =>
-      outcome.status === 'scanned' && fixCounts(outcome.result.report, outcome.result.fixed?.results ?? []).undone > 0,
+      outcome.status === 'scanned' &&
+      isScan(outcome.result) &&
+      fixCounts(outcome.result.report, outcome.result.fixed?.results ?? []).undone > 0,
   );
   const { unreachable, conflicts } = document.summary;
   return unreachable === 0 && conflicts === 0 && !undone ? EXIT.ok : EXIT.failed;

@@ -15,24 +15,45 @@ import { EXIT } from '../exit-codes.js';
 import { ORG_OPTIONS, ORG_ROWS, organizationAccounts, orgSettings } from '../org/org.js';
 import { orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
 import { reportIdentity, writeJson } from '../output.js';
-import { scanDocument, scanRows, scanWithProgress, summaryLine, writeHeader, writeTable } from '../scan/report.js';
+import {
+  scanDocument,
+  scanRows,
+  scanWithProgress,
+  summaryLine,
+  writeHeader,
+  writeSettings,
+  writeTable,
+} from '../scan/report.js';
+import {
+  CREATOR_LOOKUP_OPTION,
+  CREATOR_LOOKUP_ROW,
+  describeSettings,
+  openAccountSettings,
+  settingsView,
+} from '../scan/settings.js';
 import { createStyle, shouldColor } from '../style.js';
 
 const HELP = formatHelp(
   'auto-instance-profile scan [options]',
   'Reads every role of the account in pages and reports the EC2 roles that need an instance profile and the ' +
-    'conflicts (a profile of the role’s name that is not ours, or holds another role). Changes nothing. ' +
-    'With --org, does the same in every account of the organization.',
+    'conflicts (a profile of the role’s name that is not ours, or holds another role). Changes nothing. It decides ' +
+    "as the deployed service would: with the stack's settings, and with who created each candidate (CloudTrail), so " +
+    'that roles of ignored callers are not missing and roles too new for the event history are pending. ' +
+    'With --org, does the same in every account of the organization, each with its own settings.',
   [
     {
       title: 'Options',
       rows: [
-        ['--json', 'print { summary: {scanned, ec2Roles, missing, conflicts, optedOut, created}, missing, conflicts }'],
+        [
+          '--json',
+          'print { summary: {scanned, ec2Roles, missing, conflicts, optedOut, pending, created}, missing, conflicts, pending, settings }',
+        ],
         [
           '',
           'with --org: { summary: {accounts, scanned, unreachable, missing, conflicts}, accounts: [{accountId, name, status, error, summary}] }',
         ],
         EXCLUDE_ROW,
+        CREATOR_LOOKUP_ROW,
         ...ORG_ROWS,
         ...COMMON_ROWS,
       ],
@@ -51,7 +72,7 @@ export const scanCommand = defineCommand({
   name: 'scan',
   summary: 'report the EC2 roles that need an instance profile, and conflicts; --org in every account; changes nothing',
   help: HELP,
-  options: { ...ACCOUNT_OPTIONS, ...EXCLUDE_OPTION, ...ORG_OPTIONS },
+  options: { ...ACCOUNT_OPTIONS, ...EXCLUDE_OPTION, ...CREATOR_LOOKUP_OPTION, ...ORG_OPTIONS },
   async run({ values }, io) {
     const config = configFrom(values['exclude-path'], io.env);
     const org = orgSettings(values);
@@ -59,7 +80,19 @@ export const scanCommand = defineCommand({
     if (org !== undefined) {
       const session = await openSession(values, io);
       const accounts = await organizationAccounts(session, org.selection);
-      const outcomes = await scanOrganization('scan --org', session, accounts, org, config, io);
+      const outcomes = await scanOrganization(
+        'scan --org',
+        session,
+        accounts,
+        org,
+        {
+          cli: config,
+          excludePaths: values['exclude-path'] === undefined ? undefined : config.excludedPathPrefixes,
+          creatorLookup: !values['no-creator-lookup'],
+          installedOnly: false,
+        },
+        io,
+      );
       const document = orgScanDocument(reportIdentity('scan', session), outcomes, false);
       if (values.json) writeJson(io.stdout, document);
       else writeOrgScan(io.stdout, style, document);
@@ -67,16 +100,23 @@ export const scanCommand = defineCommand({
       if (io.signal?.aborted === true) return EXIT.interrupted;
       return unreachable === 0 && missing === 0 && conflicts === 0 ? EXIT.ok : EXIT.failed;
     }
-    const { identity, iam } = await openIam('scan', values, io, config);
+    const { identity, iam, session } = await openIam('scan', values, io, config);
     try {
-      const report = await scanWithProgress(iam, config, io);
-      if (values.json) writeJson(io.stdout, scanDocument(identity, report));
-      else {
-        writeHeader(io.stdout, style, identity);
-        writeTable(io.stdout, style, scanRows(report));
-        io.stdout.write(`${summaryLine(report)}\n`);
+      const settings = await openAccountSettings(session.clientConfig, values, config);
+      try {
+        const report = await scanWithProgress(iam, settings, io);
+        const view = settingsView(settings);
+        if (values.json) writeJson(io.stdout, scanDocument(identity, report, view));
+        else {
+          writeHeader(io.stdout, style, identity);
+          writeSettings(io.stdout, style, describeSettings(view, settings.excludePathGiven));
+          writeTable(io.stdout, style, scanRows(report));
+          io.stdout.write(`${summaryLine(report)}\n`);
+        }
+        return report.missing.length === 0 && report.conflicts.length === 0 ? EXIT.ok : EXIT.failed;
+      } finally {
+        settings.destroy();
       }
-      return report.missing.length === 0 && report.conflicts.length === 0 ? EXIT.ok : EXIT.failed;
     } finally {
       iam.destroy();
     }

@@ -125,7 +125,8 @@ export async function acrossOrganization<R>(
 export type OrgAccountEntry<S> = {
   readonly accountId: string;
   readonly name: string;
-  readonly status: AccountOutcome<unknown>['status'];
+  /** `left-out`: `fix --org` did not cover the account (the service is not installed there); `error` says why. */
+  readonly status: AccountOutcome<unknown>['status'] | 'left-out';
   readonly error?: string;
   readonly summary?: S;
 };

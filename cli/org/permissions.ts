@@ -9,6 +9,7 @@ import type { IamPermission } from '../../core/iam/index.js';
 import { LIST_ACCOUNT_PERMISSIONS } from '../../core/iam/list-account.js';
 import { READ_STATE_PERMISSIONS } from '../../core/iam/read-state.js';
 import { DOCTOR_PERMISSIONS } from '../doctor/probes.js';
+import { ACCOUNT_SETTINGS_PERMISSIONS } from '../scan/settings.js';
 import { ORGANIZATION_READ_PERMISSIONS } from './accounts.js';
 import { REACH_PERMISSIONS } from './fan-out.js';
 import { STACK_SET_READ_PERMISSIONS } from './stack-set.js';
@@ -21,8 +22,7 @@ export const CALLER_PERMISSIONS = [
 ] as const;
 
 /**
- * The member role's IAM actions, with their resource types and conditions: the scan's listings and reads (`scan --org`;
- * unlike the scheduled reconcile it does not ask CloudTrail who created a role),
+ * The member role's IAM actions, with their resource types and conditions: the scan's listings and reads (`scan --org`),
  * the remediation's reads and writes for create and adopt (`fix --org`), and the doctor's GetAccountSummary.
  */
 export const MEMBER_ROLE_IAM_PERMISSIONS: readonly IamPermission[] = unique([
@@ -34,10 +34,14 @@ export const MEMBER_ROLE_IAM_PERMISSIONS: readonly IamPermission[] = unique([
   ),
 ]);
 
-/** The member role's other actions, all reads on `*`: the doctor's checks (`doctor --org`). */
-export const MEMBER_ROLE_READ_ACTIONS: readonly string[] = DOCTOR_PERMISSIONS.filter(
-  (action) => !action.startsWith('iam:'),
-);
+/**
+ * The member role's other actions, all reads on `*`: the doctor's checks (`doctor --org`), and what `scan --org` and
+ * `fix --org` read besides IAM: the account's deployed settings (the stack, its remediator's configuration) and who
+ * created each candidate (CloudTrail LookupEvents).
+ */
+export const MEMBER_ROLE_READ_ACTIONS: readonly string[] = [
+  ...new Set([...DOCTOR_PERMISSIONS.filter((action) => !action.startsWith('iam:')), ...ACCOUNT_SETTINGS_PERMISSIONS]),
+];
 
 function unique(permissions: readonly IamPermission[]): IamPermission[] {
   const seen = new Map<string, IamPermission>();

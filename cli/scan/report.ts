@@ -3,12 +3,12 @@
  * and the text table of roles needing a profile and of conflicts, with a one-line summary.
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
-import type { Config } from '../../core/config.js';
 import { type ScanReport, type ScanSummary, scanAccount } from '../../core/scan.js';
 import { withIamErrors } from '../account.js';
 import type { CliIo, Output } from '../command.js';
 import { headerLine, progressLine, type ReportIdentity } from '../output.js';
 import type { Style } from '../style.js';
+import { type AccountSettings, asSettingsError, type SettingsView } from './settings.js';
 
 /** The `--json` document of `scan` and `fix`. */
 export interface ScanDocument extends ReportIdentity {
@@ -17,29 +17,46 @@ export interface ScanDocument extends ReportIdentity {
   readonly missing: readonly string[];
   /** Roles whose same-name profile is not ours, or holds another role. */
   readonly conflicts: readonly string[];
+  /** EC2 roles too young for their CreateRole to be in CloudTrail's event history: left to their own event. */
+  readonly pending: readonly string[];
+  /** The settings the scan decided with: the deployed stack's, or the defaults. */
+  readonly settings: SettingsView;
 }
 
 /** The document for a scan, with `created` as `fix` left it (0 for a scan). */
-export function scanDocument(identity: ReportIdentity, report: ScanReport, created = 0): ScanDocument {
+export function scanDocument(
+  identity: ReportIdentity,
+  report: ScanReport,
+  settings: SettingsView,
+  created = 0,
+): ScanDocument {
   return {
     ...identity,
     summary: { ...report.summary, created },
     missing: report.missing.map((decision) => decision.roleName),
     conflicts: report.conflicts.map((decision) => decision.roleName),
+    pending: report.pending.map((decision) => decision.roleName),
+    settings,
   };
 }
 
-/** Scans the account, with a progress line (pages read, roles seen) on stderr when it is a terminal. */
-export async function scanWithProgress(iam: IAMClient, config: Config, io: CliIo): Promise<ScanReport> {
+/**
+ * Scans the account with its settings and creators, with a progress line (pages read, roles seen) on stderr when it
+ * is a terminal. Its AWS failures are one line, exit code 255.
+ */
+export async function scanWithProgress(iam: IAMClient, settings: AccountSettings, io: CliIo): Promise<ScanReport> {
   const progress = progressLine(io.stderr);
   try {
     return await withIamErrors(() =>
       scanAccount({
         iam,
-        config,
+        config: settings.config,
+        ...(settings.creators === undefined ? {} : { creators: settings.creators }),
         onProgress: ({ pages, rolesSeen }) => progress.update(`scan: ${pages} pages read, ${rolesSeen} roles seen`),
       }),
     );
+  } catch (error) {
+    throw asSettingsError(error);
   } finally {
     progress.done();
   }
@@ -61,6 +78,7 @@ export function scanRows(report: ScanReport): ScanRow[] {
       ],
     ),
     ...report.conflicts.map(({ roleName, plan }): ScanRow => [roleName, 'conflict', plan.note]),
+    ...report.pending.map(({ roleName, plan }): ScanRow => [roleName, 'pending', plan.note]),
   ];
 }
 
@@ -76,14 +94,27 @@ export function writeTable(out: Output, style: Style, rows: readonly ScanRow[], 
   out.write(`  ${style.dim(`${first.padEnd(width)}  ${'STATUS'.padEnd(8)}  DETAIL`)}\n`);
   for (const [role, status, detail] of rows) {
     const paint =
-      status === 'conflict' || status === 'failed' ? style.red : status === 'missing' ? style.yellow : style.green;
+      status === 'conflict' || status === 'failed'
+        ? style.red
+        : status === 'missing' || status === 'pending'
+          ? style.yellow
+          : style.green;
     out.write(`  ${role.padEnd(width)}  ${paint(status.padEnd(8))}  ${detail}\n`);
   }
 }
 
-/** `Scanned 600 roles: EC2 roles 252, missing 192, conflicts 30, opted out 30 (2 pages, 44 IAM calls).` */
+/**
+ * `Scanned 600 roles: EC2 roles 252, missing 192, conflicts 30, opted out 30 (2 pages, 44 IAM calls).`, with
+ * `, pending 3` after the opted out when some roles are left to their own event.
+ */
 export function summaryLine(report: ScanReport): string {
-  const { scanned, ec2Roles, missing, conflicts, optedOut } = report.summary;
+  const { scanned, ec2Roles, missing, conflicts, optedOut, pending } = report.summary;
   const cost = `${report.pages.roles + report.pages.profiles} pages, ${report.iamCalls} IAM calls`;
-  return `Scanned ${scanned} roles: EC2 roles ${ec2Roles}, missing ${missing}, conflicts ${conflicts}, opted out ${optedOut} (${cost}).`;
+  const waiting = pending > 0 ? `, pending ${pending}` : '';
+  return `Scanned ${scanned} roles: EC2 roles ${ec2Roles}, missing ${missing}, conflicts ${conflicts}, opted out ${optedOut}${waiting} (${cost}).`;
+}
+
+/** Writes the lines that say which settings the pass used ({@link describeSettings}), indented as the table. */
+export function writeSettings(out: Output, style: Style, lines: readonly string[]): void {
+  for (const line of lines) out.write(`  ${style.dim(line)}\n`);
 }

@@ -116,6 +116,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
     missing: summary.missing,
     conflicts,
     optedOut: summary.optedOut,
+    pending: summary.pending,
     pages,
     iamCalls,
     creatorLookups,

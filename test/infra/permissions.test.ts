@@ -16,6 +16,7 @@ import {
   RECONCILE_PERMISSIONS,
   REMEDIATOR_PERMISSIONS,
 } from '../../core/iam/index.js';
+import { SERVICE_ROLE_PATH } from '../../core/pipeline-settings.js';
 import { iamPolicyStatements } from '../../infra/permissions.js';
 import type { ServiceFunction } from '../../infra/service-function.js';
 import { CDK_JSON_CONTEXT, removeSynthOutputs, type Synthesized, synthesize } from './support/synth.js';
@@ -263,11 +264,15 @@ describe("the scheduler's role", () => {
 });
 
 describe("the after-deploy run's policy", () => {
-  it('may only invoke the reconcile function', () => {
+  it('may only invoke the reconcile function, and write its own log group (its role is ours, with no managed policy)', () => {
     // Prepare
     const run = synth.stack.service.reconcile.afterDeploy;
     if (run === undefined) throw new Error('the default stack runs reconcile after deploys');
     const policy = run.node.findChild('CustomResourcePolicy');
+    const afterDeploy = run.node.scope;
+    if (afterDeploy === undefined) throw new Error('the run has a scope');
+    const logGroup = afterDeploy.node.findChild('ProviderLogGroup');
+    const providerRole = afterDeploy.node.findChild('ProviderRole');
 
     // Act
     const document = (synth.template.toJSON().Resources[idOf(policy)] as Policy).Properties.PolicyDocument;
@@ -279,7 +284,17 @@ describe("the after-deploy run's policy", () => {
         Action: 'lambda:InvokeFunction',
         Resource: { 'Fn::GetAtt': [idOf(synth.stack.service.reconcile.function), 'Arn'] },
       },
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [idOf(logGroup), 'Arn'] },
+      },
     ]);
+    const roleResource = synth.template.toJSON().Resources[idOf(providerRole)] as {
+      Properties: Record<string, unknown>;
+    };
+    expect(roleResource.Properties).not.toHaveProperty('ManagedPolicyArns');
+    expect(roleResource.Properties.Path).toBe(SERVICE_ROLE_PATH);
   });
 });
 

@@ -36,12 +36,15 @@ beforeAll(async () => {
   sqs = new SQSClient({ endpoint: moto.url });
   const db = new DynamoDBClient({ endpoint: moto.url });
   await createOwnershipTable(db, OWNERSHIP_TABLE, []);
+  // Made through the emulator's CloudTrail, as a person would: their CreateRole events are in its history.
+  const recorded = new IAMClient({ endpoint: trail.url });
   account = await createMixedAccount(
-    iam,
+    recorded,
     { ec2Missing: 12, ec2Covered: 4, adoptable: 2, otherService: 6, optedOut: 2, conflicting: 3, excluded: 1 },
     'rec',
     { records: new OwnershipTable(db, OWNERSHIP_TABLE) },
   );
+  recorded.destroy();
 });
 
 afterAll(async () => {
@@ -88,8 +91,8 @@ describe('reconcile bundle against moto', () => {
 
     // Assess: nothing before the settle delay, then exactly one message per candidate, shaped for the adapter.
     expect(early).toEqual([]);
-    // The roles were made straight in moto, so CloudTrail has no record of them: their creator is unknown, and
-    // UNKNOWN_CREATOR's default gives them their profiles. They were made within a minute: one lookup for all.
+    // The roles were made through the emulator's CloudTrail as the account's root: their creator is known and not
+    // ignored. They were made within a minute: one lookup for all.
     expect(result).toMatchObject({
       summary: account.expected,
       queued: candidates.length,

@@ -232,11 +232,11 @@ describe('planRelease', () => {
 });
 
 describe('scanDocument', () => {
-  it('is the summary with created filled in, and the role names of the missing and the conflicts', () => {
+  it('is the summary with created filled in, the role names of the missing, the conflicts and the pending, and the settings', () => {
     // Prepare
     const report = {
       scanId: 's',
-      summary: { scanned: 3, ec2Roles: 2, missing: 1, conflicts: 1, optedOut: 1, created: 0 },
+      summary: { scanned: 4, ec2Roles: 3, missing: 1, conflicts: 1, optedOut: 1, pending: 1, created: 0 },
       missing: [
         {
           roleName: 'web',
@@ -251,20 +251,39 @@ describe('scanDocument', () => {
           known: {},
         },
       ],
+      pending: [
+        {
+          roleName: 'new',
+          plan: { kind: 'nothing', reason: 'creator-pending', note: '' },
+          known: {},
+        },
+      ],
       pages: { roles: 1, profiles: 1 },
       iamCalls: 4,
     } satisfies ScanReport;
     const identity = { command: 'fix', account: '123456789012', region: 'us-east-1', caller: 'arn' };
+    const settings = {
+      from: 'defaults',
+      region: 'us-east-1',
+      excludedPathPrefixes: ['/aws-service-role/'],
+      ignoredCallers: ['cloudformation.amazonaws.com'],
+      unknownCreator: 'remediate',
+      instanceProfileQuotaPercent: 95,
+      optOutTag: 'auto-instance-profile:skip',
+      creatorLookup: true,
+    } as const;
 
     // Act
-    const document = scanDocument(identity, report, 1);
+    const document = scanDocument(identity, report, settings, 1);
 
     // Assess
     expect(document).toEqual({
       ...identity,
-      summary: { scanned: 3, ec2Roles: 2, missing: 1, conflicts: 1, optedOut: 1, created: 1 },
+      summary: { scanned: 4, ec2Roles: 3, missing: 1, conflicts: 1, optedOut: 1, pending: 1, created: 1 },
       missing: ['web'],
       conflicts: ['db'],
+      pending: ['new'],
+      settings,
     });
   });
 });

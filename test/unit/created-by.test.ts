@@ -1,7 +1,7 @@
 import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput } from '@aws-sdk/client-cloudtrail';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cloudTrailCreators, LOOKUP_INTERVAL_MS, windows } from '../../core/created-by.js';
+import { cloudTrailCreators, EVENT_HISTORY_LAG_MS, LOOKUP_INTERVAL_MS, windows } from '../../core/created-by.js';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 const cloudtrail = mockClient(CloudTrailClient);
@@ -54,8 +54,8 @@ describe('cloudTrailCreators', () => {
 
     // Act
     const creators = await finder.find([
-      { name: 'by-stack', createDate: minutesAgo(30), tags: {} },
-      { name: 'by-person', createDate: minutesAgo(600), tags: {} },
+      { name: 'by-stack', createDate: minutesAgo(30) },
+      { name: 'by-person', createDate: minutesAgo(600) },
     ]);
 
     // Assess
@@ -78,28 +78,56 @@ describe('cloudTrailCreators', () => {
     expect(waits[0]).toBeLessThanOrEqual(LOOKUP_INTERVAL_MS);
   });
 
-  it('takes CloudFormation from its stack tag and leaves roles older than 90 days unknown, without a call', async () => {
+  it('leaves roles older than 90 days unknown, without a call', async () => {
     // Prepare
     const finder = cloudTrailCreators(new CloudTrailClient({}), { now: NOW, sleep: noSleep });
 
     // Act
+    const creators = await finder.find([{ name: 'old', createDate: new Date('2026-01-01T00:00:00Z') }]);
+
+    // Assess
+    expect(creators.get('old')).toEqual({ known: false, reason: 'older-than-event-history' });
+    expect(finder.calls).toBe(0);
+  });
+
+  it('looks a role up whatever its tags: CloudFormation puts none on roles, so no tag short-cuts the history', async () => {
+    // Prepare: a role as CloudFormation makes it, with the stack's tags the old shortcut read; its event says who.
+    serveHistory([{ name: 'stack-role', time: minutesAgo(90), arn: 'arn:aws:iam::123456789012:user/alice' }]);
+    const finder = cloudTrailCreators(new CloudTrailClient({}), { now: NOW, sleep: noSleep });
+    const tagged = {
+      name: 'stack-role',
+      createDate: minutesAgo(90),
+      tags: { 'aws:cloudformation:stack-id': 'arn:aws:cloudformation:us-east-1:123456789012:stack/s/1' },
+    };
+
+    // Act
+    const creators = await finder.find([tagged]);
+
+    // Assess
+    expect(creators.get('stack-role')).toEqual({
+      known: true,
+      caller: expect.objectContaining({ arn: 'arn:aws:iam::123456789012:user/alice' }),
+    });
+    expect(finder.calls).toBe(1);
+  });
+
+  it('calls a role not found pending while it is younger than CloudTrail’s delivery lag, unknown after', async () => {
+    // Prepare: an empty history; one role just made, one made just over the lag ago.
+    serveHistory([]);
+    const finder = cloudTrailCreators(new CloudTrailClient({}), { now: NOW, sleep: noSleep });
+    const young = new Date(NOW.getTime() - EVENT_HISTORY_LAG_MS + 60_000);
+    const settled = new Date(NOW.getTime() - EVENT_HISTORY_LAG_MS - 60_000);
+
+    // Act
     const creators = await finder.find([
-      {
-        name: 'tagged',
-        createDate: minutesAgo(5),
-        tags: { 'aws:cloudformation:stack-id': 'arn:aws:cloudformation:…' },
-      },
-      { name: 'old', createDate: new Date('2026-01-01T00:00:00Z'), tags: {} },
+      { name: 'young', createDate: young },
+      { name: 'settled', createDate: settled },
     ]);
 
     // Assess
-    expect(creators.get('tagged')).toEqual({
-      known: true,
-      caller: { invokedBy: 'cloudformation.amazonaws.com' },
-      source: 'stack-tag',
-    });
-    expect(creators.get('old')).toEqual({ known: false, reason: 'older-than-event-history' });
-    expect(finder.calls).toBe(0);
+    expect(creators.get('young')).toEqual({ known: false, reason: 'not-in-event-history-yet' });
+    expect(creators.get('settled')).toEqual({ known: false, reason: 'not-in-event-history' });
+    expect(EVENT_HISTORY_LAG_MS).toBe(3_600_000);
   });
 
   it.each([
@@ -112,28 +140,27 @@ describe('cloudTrailCreators', () => {
     const finder = cloudTrailCreators(new CloudTrailClient({}), { now: NOW, sleep: noSleep });
 
     // Act
-    const creators = await finder.find(roles.map((role) => ({ name: role.name, createDate: role.time, tags: {} })));
+    const creators = await finder.find(roles.map((role) => ({ name: role.name, createDate: role.time })));
 
     // Assess
     expect([...creators.values()].every((creator) => creator.known)).toBe(true);
     expect(finder.calls).toBe(calls);
   });
 
-  it('stops at its budget and leaves the rest unknown', async () => {
+  it('stops at its budget and leaves the rest unknown, or pending when young', async () => {
     // Prepare
     const roles = Array.from({ length: 5 }, (_, i) => ({ name: `role-${i}`, time: minutesAgo(10 + i * 120) }));
     serveHistory(roles);
     const finder = cloudTrailCreators(new CloudTrailClient({}), { now: NOW, sleep: noSleep, budget: 3 });
 
     // Act
-    const creators = await finder.find(roles.map((role) => ({ name: role.name, createDate: role.time, tags: {} })));
+    const creators = await finder.find(roles.map((role) => ({ name: role.name, createDate: role.time })));
 
-    // Assess
+    // Assess: the oldest are looked up first; of the two left, the one within CloudTrail's lag is pending.
     expect(finder.calls).toBe(3);
-    expect([...creators.values()].filter((creator) => !creator.known)).toEqual([
-      { known: false, reason: 'over-lookup-budget' },
-      { known: false, reason: 'over-lookup-budget' },
-    ]);
+    expect(creators.get('role-1')).toEqual({ known: false, reason: 'over-lookup-budget' });
+    expect(creators.get('role-0')).toEqual({ known: false, reason: 'not-in-event-history-yet' });
+    expect([...creators.values()].filter((creator) => creator.known)).toHaveLength(3);
   });
 });
 

@@ -861,7 +861,7 @@ describe('decide, with a clock ahead of ours', () => {
 });
 
 describe('a scan that learnt who created the role', () => {
-  const found = (creator: Caller | 'unknown') => ({
+  const found = (creator: Caller | 'unknown' | 'pending') => ({
     kind: 'found-by-scan' as const,
     roleName: 'app-role',
     origin: { type: 'scan' as const, scanId: 'scan-1', creator },
@@ -905,6 +905,21 @@ describe('a scan that learnt who created the role', () => {
     // Assess
     expect(plan.kind).toBe(kind);
   });
+
+  it.each(['remediate', 'skip'] as const)(
+    'with unknownCreator %s, leaves a role whose CreateRole is not in the event history yet to its own event',
+    (unknownCreator) => {
+      // Act
+      const plan = decide(facts({ trigger: found('pending'), role, roleProfiles: [], sameNameProfile: 'absent' }), {
+        ...DEFAULT_CONFIG,
+        unknownCreator,
+      });
+
+      // Assess: neither remediated nor skipped as of unknown creator, but pending.
+      expect(plan).toMatchObject({ kind: 'nothing', reason: 'creator-pending' });
+      expect(plan.kind === 'nothing' && plan.note).toContain('its own event decides');
+    },
+  );
 
   it('gives a role a person created its profile', () => {
     const plan = decide(

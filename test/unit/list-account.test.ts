@@ -135,7 +135,15 @@ describe('scanAccount', () => {
     );
 
     // Assess
-    expect(report.summary).toEqual({ scanned: 3, ec2Roles: 3, missing: 1, conflicts: 1, optedOut: 0, created: 0 });
+    expect(report.summary).toEqual({
+      scanned: 3,
+      ec2Roles: 3,
+      missing: 1,
+      conflicts: 1,
+      optedOut: 0,
+      pending: 0,
+      created: 0,
+    });
     expect(report.missing.map((m) => m.roleName)).toEqual(['new']);
     expect(report.conflicts.map((c) => [c.roleName, c.plan.profileName])).toEqual([['blocked', 'Blocked']]);
     expect(inputs(GetInstanceProfileCommand)).toEqual([{ InstanceProfileName: 'blocked' }]);

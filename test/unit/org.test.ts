@@ -4,6 +4,7 @@ import {
   DescribeStacksCommand,
   ListStackInstancesCommand,
 } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { GetAccountAuthorizationDetailsCommand, IAMClient, ListInstanceProfilesCommand } from '@aws-sdk/client-iam';
 import {
   AWSOrganizationsNotInUseException,
@@ -44,11 +45,15 @@ const accounts = (...ids: string[]) => ids.map((accountId) => ({ accountId, name
 const sts = mockClient(STSClient);
 const organizations = mockClient(OrganizationsClient);
 const iam = mockClient(IAMClient);
+const cloudformation = mockClient(CloudFormationClient);
+const cloudtrail = mockClient(CloudTrailClient);
 
 afterEach(() => {
   sts.reset();
   organizations.reset();
   iam.reset();
+  cloudformation.reset();
+  cloudtrail.reset();
 });
 
 describe('mapBounded', () => {
@@ -245,6 +250,9 @@ describe('scan --org exit codes', () => {
       ],
     });
     iam.on(ListInstanceProfilesCommand).resolves({ InstanceProfiles: [] });
+    // No account has the service's stack, and CloudTrail's history is empty: the defaults, creators unknown.
+    cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [] });
+    cloudtrail.on(LookupEventsCommand).resolves({ Events: [] });
   }
 
   it('exits 0 when every account was scanned and nothing is missing', async () => {
@@ -338,9 +346,6 @@ describe('scan --org exit codes', () => {
 });
 
 describe('readStackSet', () => {
-  const cloudformation = mockClient(CloudFormationClient);
-  afterEach(() => cloudformation.reset());
-
   it("takes the name, CallAs and targets from the organization stack's outputs, and reads instances as the delegated administrator", async () => {
     // Prepare
     cloudformation

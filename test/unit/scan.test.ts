@@ -172,15 +172,25 @@ describe('classify', () => {
       nothing('lambda', 'no-ec2-trust'),
       nothing('denied', 'ec2-denied'),
       nothing('garbled', 'trust-unreadable'),
+      nothing('too-new', 'creator-pending'),
     ];
 
     // Act
     const result = classify(decisions);
 
     // Assess
-    expect(result.summary).toEqual({ scanned: 9, ec2Roles: 4, missing: 2, conflicts: 1, optedOut: 1, created: 0 });
+    expect(result.summary).toEqual({
+      scanned: 10,
+      ec2Roles: 5,
+      missing: 2,
+      conflicts: 1,
+      optedOut: 1,
+      pending: 1,
+      created: 0,
+    });
     expect(result.missing.map((d) => d.roleName)).toEqual(['create-me', 'adopt-me']);
     expect(result.conflicts.map((d) => [d.roleName, d.plan.reason])).toEqual([['blocked', 'profile-not-managed']]);
+    expect(result.pending.map((d) => d.roleName)).toEqual(['too-new']);
   });
 
   it('reports an empty account as consistent', () => {
@@ -189,9 +199,10 @@ describe('classify', () => {
 
     // Assess
     expect(result).toEqual({
-      summary: { scanned: 0, ec2Roles: 0, missing: 0, conflicts: 0, optedOut: 0, created: 0 },
+      summary: { scanned: 0, ec2Roles: 0, missing: 0, conflicts: 0, optedOut: 0, pending: 0, created: 0 },
       missing: [],
       conflicts: [],
+      pending: [],
     });
   });
 });
