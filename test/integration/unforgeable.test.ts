@@ -1,0 +1,56 @@
+/**
+ * Unforgeable (issue 20), through the built bundle (dist/remediator/index.mjs) against moto: signals the
+ * service must not take at face value. Each case is one of the second security review's findings, as it was
+ * reproduced on the code before; each asserts the end state in IAM, the decision's log line, and the IAM
+ * calls it took.
+ */
+import { GetRoleCommand } from '@aws-sdk/client-iam';
+import { describe, expect, inject, it } from 'vitest';
+import { startIamProxy } from '../../emulator/iam-faults.js';
+import { invokeBundle, type LogLine, roleWithOurProfile, sqsBatch } from './support/bundle.js';
+import { cloudTrailEvent } from './support/cloudtrail.js';
+import { iam, profilesOf, uniqueRoleName } from './support/iam.js';
+
+const MOTO_URL = inject('motoUrl');
+
+/** Delivers events in one SQS batch through a proxy that records each IAM call; the decision lines about `role`. */
+async function deliver(role: string, events: unknown[], env: Record<string, string> = {}) {
+  const proxy = await startIamProxy(MOTO_URL);
+  try {
+    const { result, logs, metrics } = await invokeBundle(sqsBatch(...events), {
+      ...env,
+      AWS_ENDPOINT_URL_IAM: proxy.url,
+    });
+    const decisions = logs.filter((line) => line.role === role && line.decision !== undefined);
+    return { result, logs, decision: decisions[0] as LogLine | undefined, actions: [...proxy.actions], metrics };
+  } finally {
+    await proxy.close();
+  }
+}
+
+const DESTRUCTIVE = ['RemoveRoleFromInstanceProfile', 'DeleteInstanceProfile'];
+
+describe('finding 6: the same second is not after', () => {
+  it('changes nothing on a DeleteConflict stamped in the second the role was created', async () => {
+    // Prepare: a role made again at once, with its profile; a conflict record of the role it replaced, same second
+    const role = uniqueRoleName('same-second');
+    await roleWithOurProfile(role);
+    const created = (await iam.send(new GetRoleCommand({ RoleName: role }))).Role?.CreateDate;
+    if (created === undefined) throw new Error('moto reported no CreateDate');
+    const conflict = cloudTrailEvent('delete-role-conflict', role, { now: created });
+
+    // Act
+    const { result, decision, actions } = await deliver(role, [conflict]);
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await profilesOf(role)).toEqual([role]);
+    expect(decision).toMatchObject({
+      decision: 'nothing',
+      reason: 'stale-event',
+      note: expect.stringContaining('in the second the role was created'),
+      changes: [],
+    });
+    expect(actions.filter((action) => DESTRUCTIVE.includes(action))).toEqual([]);
+  });
+});
