@@ -280,3 +280,11 @@ function parseAttempts(env: NodeJS.ProcessEnv, name: string, fallback: number): 
     throw new ConfigError(`${name} must be a whole number from 1 to 99, got "${raw}"`);
   return Number(raw);
 }
+
+/**
+ * The function's own account: its role's (`SERVICE_ROLE_ARN`), which is the account whose IAM its credentials
+ * change. Undefined without the variable (the local invoke tool): then nothing is checked against it.
+ */
+export function ownAccountOf(config: Pick<Config, 'serviceRoleArn'>): string | undefined {
+  return config.serviceRoleArn === undefined ? undefined : /^arn:[^:]+:iam::(\d{12}):/.exec(config.serviceRoleArn)?.[1];
+}

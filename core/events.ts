@@ -98,11 +98,13 @@ export interface RoleTrigger {
  * Why a handled IAM call needs no work from its event:
  * - `failed-call`: it failed with an error code the table does not handle;
  * - `no-role-name`: the record names no role (`requestParameters` null, absent or without `roleName`);
- * - `invalid-role-name`: it names one IAM could not have taken.
- * The last two are not retried: another delivery of the same record would be no better, and the
- * scheduled reconcile finds the role, if there is one.
+ * - `invalid-role-name`: it names one IAM could not have taken;
+ * - `other-account`: its `account` or `detail.recipientAccountId` is not the function's own account (another
+ *   account's rule sent it to this bus, or it was made up): its role is none of ours, whatever its name.
+ * None is retried: another delivery of the same record would be no better, and the scheduled reconcile finds
+ * the role, if there is one.
  */
-export type IgnoredReason = 'failed-call' | 'no-role-name' | 'invalid-role-name';
+export type IgnoredReason = 'failed-call' | 'no-role-name' | 'invalid-role-name' | 'other-account';
 
 /** A well-formed event that needs no work, e.g. a call that failed. */
 export interface IgnoredEvent {
@@ -114,6 +116,21 @@ export interface IgnoredEvent {
   readonly errorCode?: string | undefined;
   readonly eventId?: string | undefined;
   readonly correlationId?: string | undefined;
+  /** With `other-account`: the event's accounts (EventBridge's `account`, CloudTrail's `recipientAccountId`) and ours. */
+  readonly accounts?: {
+    readonly event?: string | undefined;
+    readonly recipient?: string | undefined;
+    readonly own: string;
+  };
+}
+
+/** What the adapter knows of the function that runs it. */
+export interface AdaptOptions {
+  /**
+   * The function's own account: an IAM event of any other account is refused (`other-account`).
+   * @default undefined - no account check (the local invoke tool, which has no SERVICE_ROLE_ARN)
+   */
+  readonly ownAccount?: string | undefined;
 }
 
 /** What the adapter makes of one event. */
@@ -170,7 +187,7 @@ export interface SqsRecordLike {
  * An event time later than the moment the event entered the queue cannot be true: it is capped there,
  * so that a clock ahead of ours cannot keep a missing role "not visible yet" until the DLQ.
  */
-export function fromSqsRecord(record: SqsRecordLike): Adapted {
+export function fromSqsRecord(record: SqsRecordLike, options: AdaptOptions = {}): Adapted {
   if (!isRecord(record) || typeof record.body !== 'string') throw new UnsupportedEventError('record has no body');
   let event: unknown;
   try {
@@ -178,7 +195,7 @@ export function fromSqsRecord(record: SqsRecordLike): Adapted {
   } catch (cause) {
     throw new UnsupportedEventError('record body is not JSON', { cause });
   }
-  const adapted = fromEventBridge(event);
+  const adapted = fromEventBridge(event, options);
   const sent = sentTimestamp(record);
   if (adapted.kind === 'ignored' || adapted.origin.type !== 'event' || sent === undefined) return adapted;
   const { eventTime } = adapted.origin;
@@ -187,7 +204,7 @@ export function fromSqsRecord(record: SqsRecordLike): Adapted {
 }
 
 /** Adapts one EventBridge-shaped event: a CloudTrail record or a reconcile message. Throws {@link UnsupportedEventError}. */
-export function fromEventBridge(event: unknown): Adapted {
+export function fromEventBridge(event: unknown, options: AdaptOptions = {}): Adapted {
   if (!isRecord(event)) throw new UnsupportedEventError('event is not an object');
   if (event.source === RECONCILE_SOURCE) return fromReconcileMessage(event);
   if (event.source !== IAM_EVENT_SOURCE) throw new UnsupportedEventError(`unsupported source ${shown(event.source)}`);
@@ -210,6 +227,19 @@ export function fromEventBridge(event: unknown): Adapted {
   const eventId = stringOr(detail.eventID);
   const correlationId = stringOr(event.id);
   const errorCode = stringOr(detail.errorCode);
+  const { ownAccount } = options;
+  if (ownAccount !== undefined) {
+    const accounts = {
+      event: stringOr(event.account),
+      recipient: stringOr(detail.recipientAccountId),
+      own: ownAccount,
+    };
+    // Both must name us: EventBridge's `account` is whose bus event it was, CloudTrail's whose IAM was called.
+    if (accounts.event !== ownAccount || accounts.recipient !== ownAccount) {
+      // No role named: whatever it names is another account's, none of ours.
+      return { kind: 'ignored', reason: 'other-account', eventName, errorCode, eventId, correlationId, accounts };
+    }
+  }
   const kind = kindOf(handled, errorCode);
   // From here on the record is an IAM call we handle: its shape alone never makes it fail (and so never
   // sends it to the DLQ); what cannot be acted on is acknowledged with the reason, for reconcile to cover.

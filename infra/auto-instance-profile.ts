@@ -3,7 +3,7 @@
  * delay, one without for deletes; a shared dead-letter queue) → remediator Lambda → IAM; the reconcile
  * pass (on a schedule and after every deploy) → the settle queue; with its alarms and dashboard.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
@@ -14,7 +14,7 @@ import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { settingsEnvironment } from '../core/config.js';
-import { EVENT_PATTERNS } from '../core/event-pattern.js';
+import { accountEventPatterns } from '../core/event-pattern.js';
 import type { Delivery } from '../core/events.js';
 import { type IamResourceType, REMEDIATOR_PERMISSIONS } from '../core/iam/index.js';
 import {
@@ -64,9 +64,9 @@ export class AutoInstanceProfile extends Construct {
    * cannot deliver them to their queue. Shared: one place to look, one alarm, one redrive.
    */
   public readonly deadLetterQueue: Queue;
-  /** Matches the CloudTrail IAM events that wait for the settle delay ({@link EVENT_PATTERNS}`.settle`): into {@link queue}. */
+  /** Matches the stack's account's CloudTrail IAM events that wait for the settle delay ({@link accountEventPatterns}`.settle`): into {@link queue}. */
   public readonly rule: Rule;
-  /** Matches the delete events ({@link EVENT_PATTERNS}`.immediate`): into {@link deleteQueue}. */
+  /** Matches the stack's account's delete events ({@link accountEventPatterns}`.immediate`): into {@link deleteQueue}. */
   public readonly deleteRule: Rule;
   /** The dead-letter queue, function-error and conflict alarms; they notify `alarmTopic` when it is set. */
   public readonly alarms: AutoInstanceProfileAlarms;
@@ -165,7 +165,8 @@ export class AutoInstanceProfile extends Construct {
     });
     const rule = new Rule(this, ruleId, {
       description,
-      eventPattern: toCdkEventPattern(EVENT_PATTERNS[delivery]),
+      // Only the stack's own account's events: the default bus also takes what other accounts' rules send it.
+      eventPattern: toCdkEventPattern(accountEventPatterns(Stack.of(this).account)[delivery]),
       // Grants events.amazonaws.com SendMessage on the queue and the dead-letter queue, only for this rule (aws:SourceArn).
       targets: [new SqsQueue(queue, { deadLetterQueue: this.deadLetterQueue })],
     });

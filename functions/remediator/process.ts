@@ -3,7 +3,7 @@
  * EventBridge event (a manual invoke). Both go through the same adapter and the same core.
  */
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { DEFAULT_CONFIG } from '../../core/config.js';
+import { DEFAULT_CONFIG, ownAccountOf } from '../../core/config.js';
 import { type Adapted, correlationOf, fromEventBridge, fromSqsRecord, type IgnoredEvent } from '../../core/events.js';
 import type { Log } from '../../core/observability.js';
 import { type Outcome, type RemediateDeps, remediate } from '../../core/remediate.js';
@@ -69,7 +69,8 @@ export async function processBatch(
   deps: ProcessDeps,
   options: BatchOptions = {},
 ): Promise<SQSBatchResponse> {
-  const pending: Item[] = records.map((record) => ({ record, adapted: tryAdapt(() => fromSqsRecord(record)) }));
+  const adapt = { ownAccount: ownAccountOf(deps.config) };
+  const pending: Item[] = records.map((record) => ({ record, adapted: tryAdapt(() => fromSqsRecord(record, adapt)) }));
   const failed = new Set<string>();
   const busyRoles = new Set<string>();
   let returned = 0;
@@ -111,7 +112,7 @@ export async function processBatch(
 /** Processes one EventBridge event and returns the decision; errors propagate to the invoker. */
 export function processEvent(event: unknown, deps: ProcessDeps): Promise<EventResult> {
   return processAdapted(
-    tryAdapt(() => fromEventBridge(event)),
+    tryAdapt(() => fromEventBridge(event, { ownAccount: ownAccountOf(deps.config) })),
     { ...deps, log: deps.log.createChild() },
   );
 }
@@ -147,6 +148,8 @@ async function processAdapted(adapted: Adapted | Error, deps: ProcessDeps): Prom
     const keys = { decision: 'ignored', reason: adapted.reason, errorCode: adapted.errorCode };
     // A call we handle that names no usable role is worth a look; reconcile covers the role, if any.
     if (adapted.reason === 'failed-call') deps.log.info('nothing to do', keys);
+    else if (adapted.reason === 'other-account')
+      deps.log.warn('event of another account refused', { ...keys, accounts: adapted.accounts });
     else deps.log.warn('no role to act on, left to reconcile', keys);
     deps.metrics.count('EventsIgnored', { reason: adapted.reason });
     return { role: adapted.roleName, decision: 'ignored', reason: adapted.reason, errorCode: adapted.errorCode };

@@ -11,7 +11,7 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_PATTERNS } from '../../core/event-pattern.js';
+import { accountEventPatterns, EVENT_PATTERNS } from '../../core/event-pattern.js';
 import { SERVICE_NAME } from '../../core/logger.js';
 import type { MetricName } from '../../core/observability.js';
 import {
@@ -488,19 +488,40 @@ describe('rules', () => {
   it.each([
     ['settle', () => defaults.stack.service.rule, () => defaults.stack.service.queue],
     ['immediate', () => defaults.stack.service.deleteRule, () => defaults.stack.service.deleteQueue],
-  ] as const)('the %s rule uses its shared pattern constant, unchanged, into its own queue', (path, rule, queue) => {
-    const dlqId = logicalId(defaults, defaults.stack.service.deadLetterQueue.queueArn);
-    expect(propertiesOf(defaults, rule())).toMatchObject({
-      EventPattern: JSON.parse(JSON.stringify(EVENT_PATTERNS[path])),
-      State: 'ENABLED',
-      Targets: [
-        {
-          Arn: { 'Fn::GetAtt': [logicalId(defaults, queue().queueArn), 'Arn'] },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
-          Id: expect.any(String),
-        },
-      ],
-    });
+  ] as const)(
+    'the %s rule uses its shared pattern constant, for the stack’s own account, into its own queue',
+    (path, rule, queue) => {
+      const dlqId = logicalId(defaults, defaults.stack.service.deadLetterQueue.queueArn);
+      expect(propertiesOf(defaults, rule())).toEqual({
+        Description: expect.any(String),
+        EventPattern: { account: [{ Ref: 'AWS::AccountId' }], ...JSON.parse(JSON.stringify(EVENT_PATTERNS[path])) },
+        State: 'ENABLED',
+        Targets: [
+          {
+            Arn: { 'Fn::GetAtt': [logicalId(defaults, queue().queueArn), 'Arn'] },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+            Id: expect.any(String),
+          },
+        ],
+      });
+    },
+  );
+
+  it('names the stack’s account in both rules’ patterns when the stack’s environment is known', () => {
+    // Prepare
+    const synth = synthesize({ env: { account: '111122223333', region: 'us-east-1' } });
+
+    // Act
+    const patterns = [synth.stack.service.rule, synth.stack.service.deleteRule].map(
+      (rule) => propertiesOf(synth, rule).EventPattern as { account?: unknown },
+    );
+
+    // Assess
+    expect(patterns.map((pattern) => pattern.account)).toEqual([['111122223333'], ['111122223333']]);
+    expect(patterns).toEqual([
+      JSON.parse(JSON.stringify(accountEventPatterns('111122223333').settle)),
+      JSON.parse(JSON.stringify(accountEventPatterns('111122223333').immediate)),
+    ]);
   });
 
   it('has one rule per delivery path, and no other', () => {

@@ -6,6 +6,7 @@
  */
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { describe, expect, inject, it } from 'vitest';
+import { MOTO_ACCOUNT_ID } from '../../emulator/cloudtrail-event.js';
 import { startIamProxy } from '../../emulator/iam-faults.js';
 import { invokeBundle, type LogLine, roleWithOurProfile, sqsBatch } from './support/bundle.js';
 import { cloudTrailEvent } from './support/cloudtrail.js';
@@ -29,6 +30,52 @@ async function deliver(role: string, events: unknown[], env: Record<string, stri
 }
 
 const DESTRUCTIVE = ['RemoveRoleFromInstanceProfile', 'DeleteInstanceProfile'];
+
+/** The function's own role, as the stack passes it in SERVICE_ROLE_ARN: the function's account is moto's. */
+const SERVICE_ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/auto-instance-profile/AutoInstanceProfile-Remediator`;
+const OTHER_ACCOUNT = '999988887777';
+
+describe('finding 5: events of other accounts are refused', () => {
+  it.each([
+    ['EventBridge’s account and CloudTrail’s recipient account', { account: OTHER_ACCOUNT }, OTHER_ACCOUNT],
+    ['CloudTrail’s recipient account alone', {}, OTHER_ACCOUNT],
+  ])('changes nothing, calls no IAM, and says so, when %s is another', async (_case, envelope, recipient) => {
+    // Prepare: our bound profile on a role of this account; another account's conflict record names the role
+    const role = uniqueRoleName('other-account');
+    await roleWithOurProfile(role);
+    const base = cloudTrailEvent('delete-role-conflict', role);
+    const event = { ...base, ...envelope, detail: { ...base.detail, recipientAccountId: recipient } };
+
+    // Act
+    const { result, logs, actions, metrics } = await deliver(role, [event], { SERVICE_ROLE_ARN });
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await profilesOf(role)).toEqual([role]);
+    expect(actions).toEqual([]);
+    expect(logs.find((line) => line.reason === 'other-account')).toMatchObject({
+      level: 'WARN',
+      message: 'event of another account refused',
+      decision: 'ignored',
+      eventId: base.detail.eventID,
+      accounts: { event: event.account, recipient, own: MOTO_ACCOUNT_ID },
+    });
+    expect(metrics).toContainEqual(expect.objectContaining({ EventsIgnored: 1, reason: 'other-account' }));
+  });
+
+  it('acts on the same record of its own account', async () => {
+    // Prepare
+    const role = uniqueRoleName('own-account');
+    await roleWithOurProfile(role);
+
+    // Act
+    const { decision } = await deliver(role, [cloudTrailEvent('delete-role-conflict', role)], { SERVICE_ROLE_ARN });
+
+    // Assess
+    expect(decision).toMatchObject({ decision: 'release' });
+    expect(await profilesOf(role)).toEqual([]);
+  });
+});
 
 describe('finding 6: the same second is not after', () => {
   it('changes nothing on a DeleteConflict stamped in the second the role was created', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, loadConfig, settingsEnvironment } from '../../core/config.js';
+import { DEFAULT_CONFIG, loadConfig, ownAccountOf, settingsEnvironment } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 
 describe('loadConfig', () => {
@@ -129,5 +129,26 @@ describe('settingsEnvironment', () => {
       UNKNOWN_CREATOR: 'skip',
     });
     expect(loadConfig(env)).toEqual(settings);
+  });
+});
+
+describe('ownAccountOf', () => {
+  it('is the account of the function’s role, which SERVICE_ROLE_ARN names', () => {
+    // Prepare
+    const config = loadConfig({ SERVICE_ROLE_ARN: 'arn:aws-cn:iam::111122223333:role/auto-instance-profile/Fn' });
+
+    // Act
+    const account = ownAccountOf(config);
+
+    // Assess
+    expect(account).toBe('111122223333');
+  });
+
+  it('is unknown without SERVICE_ROLE_ARN (the local invoke tool)', () => {
+    // Act
+    const account = ownAccountOf(loadConfig({}));
+
+    // Assess
+    expect(account).toBeUndefined();
   });
 });

@@ -132,6 +132,62 @@ describe('a handled IAM call that names no usable role', () => {
   });
 });
 
+describe('an IAM event of another account', () => {
+  const OWN = '123456789012';
+
+  it('is taken as today when the function’s own account is not known (the local invoke tool)', () => {
+    // Prepare
+    const event = { ...load('create-role'), account: '999999999999' };
+
+    // Act
+    const adapted = fromEventBridge(event);
+
+    // Assess
+    expect(adapted.kind).toBe('role-created');
+  });
+
+  it('is taken when both its accounts are the function’s own', () => {
+    // Act
+    const adapted = fromSqsRecord(
+      { messageId: 'm-1', body: JSON.stringify(load('delete-role-conflict')) },
+      { ownAccount: OWN },
+    );
+
+    // Assess
+    expect(adapted.kind).toBe('delete-conflict');
+  });
+
+  it.each([
+    ['EventBridge’s account is another', { account: '999999999999' }, {}, { event: '999999999999', recipient: OWN }],
+    [
+      'CloudTrail’s recipientAccountId is another',
+      {},
+      { recipientAccountId: '999999999999' },
+      { event: OWN, recipient: '999999999999' },
+    ],
+    ['it names no account', { account: undefined }, {}, { event: undefined, recipient: OWN }],
+    ['it names no recipient account', {}, { recipientAccountId: undefined }, { event: OWN, recipient: undefined }],
+  ])('is refused, naming both accounts and no role, when %s', (_case, envelope, detail, accounts) => {
+    // Prepare
+    const base = load('delete-role-conflict');
+    const event = { ...base, ...envelope, detail: { ...base.detail, ...detail } };
+
+    // Act
+    const adapted = fromSqsRecord({ messageId: 'm-1', body: JSON.stringify(event) }, { ownAccount: OWN });
+
+    // Assess
+    expect(adapted).toEqual({
+      kind: 'ignored',
+      reason: 'other-account',
+      eventName: 'DeleteRole',
+      errorCode: base.detail.errorCode,
+      eventId: base.detail.eventID,
+      correlationId: base.id,
+      accounts: { ...accounts, own: OWN },
+    });
+  });
+});
+
 describe('fromSqsRecord', () => {
   it('reads the EventBridge event from the record body', () => {
     // Prepare
