@@ -78,8 +78,9 @@ export interface ScanOrigin {
   readonly scanId?: string | undefined;
   /**
    * Who created the role, when the scan looked it up (core/created-by.ts): the caller of its CreateRole, or
-   * `'unknown'` (older than CloudTrail's event history, or beyond the pass's lookup budget). Undefined when
-   * the scan did not look (the CLI).
+   * `'unknown'` (older than CloudTrail's event history, or beyond the pass's lookup budget). The reconcile pass
+   * carries it to the remediator in its message. Undefined when the scan did not look (the CLI; a message of an
+   * older pass).
    */
   readonly creator?: Caller | 'unknown' | undefined;
 }
@@ -281,7 +282,7 @@ function sentTimestamp(record: SqsRecordLike): number | undefined {
 }
 
 /**
- * A reconcile message, as the reconcile pass sends it: `{ source, detail-type, id, detail: { roleName } }`.
+ * A reconcile message, as the reconcile pass sends it: `{ source, detail-type, id, detail: { roleName, creator } }`.
  * Build it with {@link reconcileMessage}.
  */
 export interface ReconcileMessage {
@@ -290,17 +291,30 @@ export interface ReconcileMessage {
   /** The scan's id, shared by every message of one pass. */
   readonly id: string;
   readonly time: string;
-  readonly detail: { readonly roleName: string };
+  readonly detail: {
+    readonly roleName: string;
+    /**
+     * Who created the role, as the pass learnt it (core/created-by.ts), so that the remediator holds
+     * `ignoredCallers`, its own calls and `unknownCreator` to it as the pass did. Absent when the pass did not
+     * look (a message of an older pass): the remediator then decides without it, as before.
+     */
+    readonly creator?: Caller | 'unknown';
+  };
 }
 
-/** The message the reconcile pass sends for one candidate role. */
-export function reconcileMessage(roleName: string, scanId: string, time: Date): ReconcileMessage {
+/** The message the reconcile pass sends for one candidate role, with its creator when the pass learnt it. */
+export function reconcileMessage(
+  roleName: string,
+  scanId: string,
+  time: Date,
+  creator?: Caller | 'unknown',
+): ReconcileMessage {
   return {
     source: RECONCILE_SOURCE,
     'detail-type': RECONCILE_DETAIL_TYPE,
     id: scanId,
     time: time.toISOString(),
-    detail: { roleName },
+    detail: creator === undefined ? { roleName } : { roleName, creator },
   };
 }
 
@@ -309,11 +323,28 @@ function fromReconcileMessage(event: Readonly<Record<string, unknown>>): RoleTri
     throw new UnsupportedEventError(`unsupported detail-type ${shown(event['detail-type'])}`);
   }
   const detail = isRecord(event.detail) ? event.detail : {};
+  const creator = creatorOf(detail.creator);
   return {
     kind: 'found-by-scan',
     roleName: validRoleName(stringOr(detail.roleName), 'detail.roleName'),
-    origin: { type: 'scan', scanId: stringOr(event.id) },
+    origin: { type: 'scan', scanId: stringOr(event.id), ...(creator === undefined ? {} : { creator }) },
   };
+}
+
+/**
+ * A reconcile message's creator: `'unknown'`, a {@link Caller} (its fields strings, as the pass wrote them), or
+ * undefined when the message has none. Anything else is no message of ours: {@link UnsupportedEventError}.
+ */
+function creatorOf(value: unknown): Caller | 'unknown' | undefined {
+  if (value === undefined || value === 'unknown') return value;
+  const fields = ['arn', 'type', 'invokedBy', 'issuerArn'] as const;
+  if (
+    !isRecord(value) ||
+    !Object.entries(value).every(([k, v]) => fields.includes(k as never) && typeof v === 'string')
+  ) {
+    throw new UnsupportedEventError(`event has an invalid detail.creator ${shown(value)}`);
+  }
+  return Object.fromEntries(fields.map((field) => [field, stringOr(value[field])]));
 }
 
 /** IAM's role name rule: 1 to 64 of letters, digits and `+=,.@_-`. */

@@ -10,7 +10,7 @@ import { MOTO_ACCOUNT_ID } from '../../emulator/cloudtrail-event.js';
 import { startIamProxy } from '../../emulator/iam-faults.js';
 import { invokeBundle, type LogLine, roleWithOurProfile, sqsBatch } from './support/bundle.js';
 import { cloudTrailEvent } from './support/cloudtrail.js';
-import { iam, profilesOf, uniqueRoleName } from './support/iam.js';
+import { createRole, iam, profilesOf, uniqueRoleName } from './support/iam.js';
 
 const MOTO_URL = inject('motoUrl');
 
@@ -74,6 +74,64 @@ describe('finding 5: events of other accounts are refused', () => {
     // Assess
     expect(decision).toMatchObject({ decision: 'release' });
     expect(await profilesOf(role)).toEqual([]);
+  });
+});
+
+describe('finding 4: a reconcile message carries its creator, and the remediator rules on it', () => {
+  /** A reconcile-shaped message for `role`, as the pass sends it, with the creator it learnt. */
+  const message = (role: string, creator: unknown) => ({
+    source: 'auto-instance-profile.reconcile',
+    'detail-type': 'Role found by reconcile',
+    id: 'scan-unforgeable',
+    time: new Date().toISOString(),
+    detail: { roleName: role, creator },
+  });
+
+  it('leaves alone a role whose creator is an ignored caller, as the event of its CreateRole would', async () => {
+    // Prepare: CloudFormation's role (ignoredCallers' default), without a profile
+    const role = uniqueRoleName('reconciled-by-stack');
+    await createRole(role);
+    const creator = { invokedBy: 'cloudformation.amazonaws.com', type: 'AssumedRole' };
+
+    // Act
+    const { result, decision, actions } = await deliver(role, [message(role, creator)]);
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await profilesOf(role)).toEqual([]);
+    expect(decision).toMatchObject({ decision: 'nothing', reason: 'ignored-caller', trigger: 'found-by-scan' });
+    expect(actions).toEqual([]);
+  });
+
+  it('holds UNKNOWN_CREATOR=skip to a role whose creator the pass could not learn', async () => {
+    // Prepare
+    const role = uniqueRoleName('reconciled-unknown');
+    await createRole(role);
+
+    // Act
+    const { decision } = await deliver(role, [message(role, 'unknown')], { UNKNOWN_CREATOR: 'skip' });
+
+    // Assess
+    expect(await profilesOf(role)).toEqual([]);
+    expect(decision).toMatchObject({ decision: 'nothing', reason: 'creator-unknown' });
+  });
+
+  it('gives its profile to a role a person created, and to one whose message has no creator (an older pass)', async () => {
+    // Prepare
+    const byPerson = uniqueRoleName('reconciled-by-person');
+    const older = uniqueRoleName('reconciled-older');
+    await createRole(byPerson);
+    await createRole(older);
+    const person = { arn: `arn:aws:iam::${MOTO_ACCOUNT_ID}:user/platform-admin`, type: 'IAMUser' };
+    const withoutCreator = { ...message(older, undefined), detail: { roleName: older } };
+
+    // Act
+    const { result } = await deliver(byPerson, [message(byPerson, person), withoutCreator]);
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await profilesOf(byPerson)).toEqual([byPerson]);
+    expect(await profilesOf(older)).toEqual([older]);
   });
 });
 

@@ -343,9 +343,39 @@ describe('reconcile messages', () => {
   });
 
   it.each([
+    ['a caller', { arn: 'arn:aws:sts::123456789012:assumed-role/terraform-ci/run-7', type: 'AssumedRole' }],
+    ['a service that called on someone’s behalf', { invokedBy: 'cloudformation.amazonaws.com', type: 'AssumedRole' }],
+    ['unknown', 'unknown' as const],
+  ])('carry the creator the pass learnt (%s) into the trigger, for decide to rule on', (_case, creator) => {
+    // Prepare
+    const message = reconcileMessage('old-ec2-role', 'scan-1', new Date('2026-11-28T00:00:00Z'), creator);
+
+    // Act
+    const trigger = fromSqsRecord({ messageId: 'm-1', body: JSON.stringify(message) });
+
+    // Assess
+    expect(trigger).toMatchObject({ kind: 'found-by-scan', origin: { type: 'scan', scanId: 'scan-1', creator } });
+  });
+
+  it('leave the creator out when the message has none (an older pass), as before', () => {
+    // Prepare
+    const message = reconcileMessage('old-ec2-role', 'scan-1', new Date('2026-11-28T00:00:00Z'));
+
+    // Act
+    const trigger = fromEventBridge(message);
+
+    // Assess
+    expect(message.detail).toEqual({ roleName: 'old-ec2-role' });
+    expect(trigger.kind !== 'ignored' && trigger.origin).toEqual({ type: 'scan', scanId: 'scan-1' });
+  });
+
+  it.each([
     ['no role name', { detail: {} }],
     ['an invalid role name', { detail: { roleName: 'a b' } }],
     ['another detail-type', { 'detail-type': 'Something else' }],
+    ['a creator that is not a caller', { detail: { roleName: 'r', creator: 42 } }],
+    ['a creator with a field no caller has', { detail: { roleName: 'r', creator: { arn: 'a', admin: 'yes' } } }],
+    ['a creator with a field that is not text', { detail: { roleName: 'r', creator: { arn: ['a'] } } }],
   ])('are rejected with %s', (_case, change) => {
     // Prepare
     const message = { ...reconcileMessage('r', 'scan-1', new Date()), ...change };
