@@ -7,7 +7,7 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { ArnPrincipal, CompositePrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -22,12 +22,13 @@ import {
   DLQ_RETENTION_DAYS,
   FUNCTION_TIMEOUT_SECONDS,
   MAX_RECEIVE_COUNT,
+  SERVICE_ROLE_PATH,
   VISIBILITY_TIMEOUT_SECONDS,
 } from '../core/pipeline-settings.js';
 import { BUNDLES } from '../toolchain/bundles.mjs';
 import { Monitoring } from './monitoring.js';
 import { type AutoInstanceProfileProps, type ResolvedProps, resolveProps } from './props.js';
-import { denyOtherSenders } from './queue-senders.js';
+import { restrictQueueAccess } from './queue-access.js';
 import { Reconcile } from './reconcile.js';
 import { guardIamEventRegion } from './region-guard.js';
 import { ServiceFunction } from './service-function.js';
@@ -79,11 +80,12 @@ export class AutoInstanceProfile extends Construct {
   /** The trail, when `createTrail` is set. */
   public readonly trail: ManagementEventsTrail | undefined;
   /**
-   * The role to assume for moving dead letters back to the settle queue (StartMessageMoveTask): besides the
-   * rules and the reconcile pass, the only sender the settle queue accepts. Principals of this account that
-   * their own policies allow `sts:AssumeRole` on it may use it.
+   * The operator role, only when `operatorPrincipals` names principals, and trusted by exactly those: it moves dead
+   * letters back to the settle queue (StartMessageMoveTask). Besides the rules and the reconcile pass, it is the only
+   * sender the settle queue accepts, and the only principal that may receive from the dead-letter queue. Under the
+   * service's IAM path ({@link SERVICE_ROLE_PATH}); a plain Role, so that other parts of the service may grant it more.
    */
-  public readonly redriveRole: Role;
+  public readonly operatorRole: Role | undefined;
 
   constructor(scope: Construct, id: string, props: AutoInstanceProfileProps = {}) {
     super(scope, id);
@@ -122,11 +124,16 @@ export class AutoInstanceProfile extends Construct {
       runAfter: [this.remediator],
     });
 
-    this.redriveRole = this.createRedriveRole();
-    denyOtherSenders(
+    this.operatorRole =
+      settings.operatorPrincipals.length === 0 ? undefined : this.createOperatorRole(settings.operatorPrincipals);
+    restrictQueueAccess(
       { settle: this.queue, immediate: this.deleteQueue, deadLetter: this.deadLetterQueue },
       { settle: this.rule, immediate: this.deleteRule },
-      { reconcile: this.reconcile.reconcileFunction.role, redrive: this.redriveRole },
+      {
+        remediator: this.remediator.role,
+        reconcile: this.reconcile.reconcileFunction.role,
+        operator: this.operatorRole,
+      },
     );
 
     const monitoring = new Monitoring(this, 'Monitoring', {
@@ -173,12 +180,13 @@ export class AutoInstanceProfile extends Construct {
     return { queue, rule };
   }
 
-  /** A role that may move the dead-letter queue's messages to the settle queue, and do nothing else. */
-  private createRedriveRole(): Role {
-    const role = new Role(this, 'RedriveRole', {
-      assumedBy: new AccountRootPrincipal(),
+  /** A role, trusted by `principals` alone, that may move the dead-letter queue's messages to the settle queue. */
+  private createOperatorRole(principals: readonly string[]): Role {
+    const role = new Role(this, 'OperatorRole', {
+      assumedBy: new CompositePrincipal(...principals.map((arn) => new ArnPrincipal(arn))),
+      path: SERVICE_ROLE_PATH,
       description:
-        'auto-instance-profile: moves messages from the dead-letter queue back to the settle queue (StartMessageMoveTask)',
+        'auto-instance-profile operator: moves messages from the dead-letter queue back to the settle queue (StartMessageMoveTask)',
     });
     this.deadLetterQueue.grant(
       role,
