@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { DEFAULT_MAX_CONCURRENCY } from './pipeline-settings.js';
 import { DEFAULT_QUOTA_PERCENT } from './quota.js';
 
 /** The service's settings. Endpoints are deliberately absent: the SDK reads AWS_ENDPOINT_URL(_IAM) itself. */
@@ -43,6 +44,12 @@ export interface Config {
    * profile as if no caller were ignored, `skip` leaves it alone. @default 'remediate'
    */
   readonly unknownCreator: UnknownCreatorPolicy;
+  /**
+   * `MAX_CONCURRENCY`: the most invocations each of the function's queues drives at once (the stack's
+   * `maxConcurrency`), which bounds how many instances may create profiles at once: the quota headroom's margin
+   * (core/quota.ts) covers them. 2 to 1000. @default 2
+   */
+  readonly maxConcurrency: number;
 }
 
 /** What to do with a role whose creator is unknown. */
@@ -69,6 +76,7 @@ export const DEFAULT_CONFIG: Config = {
   batchConcurrency: 4,
   instanceProfileQuotaPercent: DEFAULT_QUOTA_PERCENT,
   unknownCreator: 'remediate',
+  maxConcurrency: DEFAULT_MAX_CONCURRENCY,
 };
 
 /** A whole-number setting's range, with why it is that range when the reason is not obvious. */
@@ -93,6 +101,9 @@ export const BATCH_CONCURRENCY_RANGE: WholeRange = {
   max: MAX_BATCH_CONCURRENCY,
   why: 'an SQS batch holds at most 10 records',
 };
+
+/** `MAX_CONCURRENCY`, the `maxConcurrency` prop and context key: Lambda's limits on an SQS event source's maximum concurrency. */
+export const MAX_CONCURRENCY_RANGE: WholeRange = { min: 2, max: 1000, why: "Lambda's limits for an SQS event source" };
 
 /** `INSTANCE_PROFILE_QUOTA_PERCENT`, the `instanceProfileQuotaPercent` prop and context key. */
 export const QUOTA_PERCENT_RANGE: WholeRange = { min: 1, max: 100 };
@@ -128,6 +139,7 @@ export const ENV_SETTINGS: { readonly [Key in keyof Omit<Config, 'iamRetry'>]-?:
     prop: true,
   },
   unknownCreator: { env: 'UNKNOWN_CREATOR', read: parseUnknownCreator, prop: true },
+  maxConcurrency: { env: 'MAX_CONCURRENCY', read: wholeIn(MAX_CONCURRENCY_RANGE), prop: true },
 };
 
 /**

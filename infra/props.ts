@@ -9,6 +9,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import {
   BATCH_CONCURRENCY_RANGE,
   DEFAULT_CONFIG,
+  MAX_CONCURRENCY_RANGE,
   pathPrefixProblem,
   QUOTA_PERCENT_RANGE,
   UNKNOWN_CREATOR_POLICIES,
@@ -17,11 +18,7 @@ import {
   wholeRequirement,
 } from '../core/config.js';
 import { AutoInstanceProfileError } from '../core/errors.js';
-import {
-  DEFAULT_MAX_CONCURRENCY,
-  DEFAULT_SETTLE_DELAY_SECONDS,
-  MAX_SETTLE_DELAY_SECONDS,
-} from '../core/pipeline-settings.js';
+import { DEFAULT_SETTLE_DELAY_SECONDS, MAX_SETTLE_DELAY_SECONDS } from '../core/pipeline-settings.js';
 
 /**
  * A setting with a value the service cannot use. The message names the setting as the user wrote it (a
@@ -47,9 +44,6 @@ export const SETTLE_DELAY_REQUIREMENT = `must be a whole number of seconds from 
 
 /** What `trailRetention` allows, for the prop and for its context key alike. */
 export const TRAIL_RETENTION_REQUIREMENT = 'must be a whole number of days, at least 1 (an S3 lifecycle expiration)';
-
-/** The maximum concurrency Lambda allows on an SQS event source mapping. */
-export const MAX_CONCURRENCY_RANGE: WholeRange = { min: 2, max: 1000, why: "Lambda's limits for an SQS event source" };
 
 /** Settings of {@link AutoInstanceProfile}. Every one is optional. */
 export interface AutoInstanceProfileProps {
@@ -197,7 +191,7 @@ export const MIN_RECONCILE_RATE_HOURS = 1;
 /** The documented defaults, in one place for the construct, its tests and docs/deploy.md. */
 export const DEFAULT_PROPS = {
   settleDelay: Duration.seconds(DEFAULT_SETTLE_DELAY_SECONDS),
-  maxConcurrency: DEFAULT_MAX_CONCURRENCY,
+  maxConcurrency: DEFAULT_CONFIG.maxConcurrency,
   logRetention: RetentionDays.THREE_MONTHS,
   dryRun: DEFAULT_CONFIG.dryRun,
   excludedPathPrefixes: DEFAULT_CONFIG.excludedPathPrefixes,

@@ -11,6 +11,7 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../core/config.js';
 import { accountEventPatterns, EVENT_PATTERNS } from '../../core/event-pattern.js';
 import { SERVICE_NAME } from '../../core/logger.js';
 import type { MetricName } from '../../core/observability.js';
@@ -24,6 +25,7 @@ import {
   STACK_OUTPUTS,
   VISIBILITY_TIMEOUT_SECONDS,
 } from '../../core/pipeline-settings.js';
+import { quotaHeadroom } from '../../core/quota.js';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
 import { bundleCode, bundleDir } from '../../infra/bundle.js';
 import { METRIC_DIMENSIONS } from '../../infra/monitoring.js';
@@ -161,6 +163,17 @@ describe('props', () => {
     const mappings = Object.values(resourcesOfType(synth.template, MAPPING));
     expect(mappings).toHaveLength(2);
     for (const mapping of mappings) expect(mapping.Properties?.ScalingConfig).toEqual({ MaximumConcurrency: 7 });
+  });
+
+  it('tells the function its maxConcurrency (MAX_CONCURRENCY), which sizes its quota margin: both queues × 7 × a batch', () => {
+    // Act
+    const synth = synthesize({ props: { maxConcurrency: 7 } });
+
+    // Assess
+    expect(functionEnvironment(synth).MAX_CONCURRENCY).toBe('7');
+    expect(functionEnvironment(defaults).MAX_CONCURRENCY).toBe('2');
+    const { MAX_CONCURRENCY } = functionEnvironment(synth);
+    expect(quotaHeadroom(loadConfig({ MAX_CONCURRENCY })).margin).toBe(2 * 7 * BATCH_SIZE);
   });
 
   it('logRetention sets the log group retention', () => {

@@ -4,12 +4,15 @@
  * reproduced on the code before; each asserts the end state in IAM, the decision's log line, and the IAM
  * calls it took.
  */
-import { GetRoleCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, GetAccountSummaryCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { describe, expect, inject, it } from 'vitest';
 import { MOTO_ACCOUNT_ID } from '../../emulator/cloudtrail-event.js';
-import { startIamProxy } from '../../emulator/iam-faults.js';
+import { instanceProfileQuota, startIamProxy } from '../../emulator/iam-faults.js';
+import { startMoto } from '../../emulator/moto.js';
+import { startProxy } from '../../emulator/proxy.js';
+import { EC2_TRUST_JSON } from '../support/policies.js';
 import { invokeBundle, type LogLine, roleWithOurProfile, sqsBatch } from './support/bundle.js';
-import { cloudTrailEvent } from './support/cloudtrail.js';
+import { cloudTrailEvent, deleteConflictEvent } from './support/cloudtrail.js';
 import { createRole, iam, profilesOf, uniqueRoleName } from './support/iam.js';
 
 const MOTO_URL = inject('motoUrl');
@@ -43,7 +46,7 @@ describe('finding 5: events of other accounts are refused', () => {
     // Prepare: our bound profile on a role of this account; another account's conflict record names the role
     const role = uniqueRoleName('other-account');
     await roleWithOurProfile(role);
-    const base = cloudTrailEvent('delete-role-conflict', role);
+    const base = await deleteConflictEvent(role);
     const event = { ...base, ...envelope, detail: { ...base.detail, recipientAccountId: recipient } };
 
     // Act
@@ -69,7 +72,7 @@ describe('finding 5: events of other accounts are refused', () => {
     await roleWithOurProfile(role);
 
     // Act
-    const { decision } = await deliver(role, [cloudTrailEvent('delete-role-conflict', role)], { SERVICE_ROLE_ARN });
+    const { decision } = await deliver(role, [await deleteConflictEvent(role)], { SERVICE_ROLE_ARN });
 
     // Assess
     expect(decision).toMatchObject({ decision: 'release' });
@@ -157,5 +160,49 @@ describe('finding 6: the same second is not after', () => {
       changes: [],
     });
     expect(actions.filter((action) => DESTRUCTIVE.includes(action))).toEqual([]);
+  });
+});
+
+describe('finding 7: the quota headroom holds under concurrency', () => {
+  it('lets two instances, each with a batch of ten new EC2 roles, pass the threshold by at most one profile each', async () => {
+    // Prepare: a moto of its own (no other test's profiles count), a quota of 20 and a threshold of 50%: 10 profiles
+    const moto = await startMoto();
+    const own = new IAMClient({ endpoint: moto.url });
+    const quota = instanceProfileQuota(moto.url, 20);
+    const proxy = await startProxy({ targetUrl: moto.url, hooks: [quota] });
+    try {
+      const roles = Array.from({ length: 20 }, (_, i) => `quota-race-${i}`);
+      for (const role of roles) {
+        await own.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: EC2_TRUST_JSON }));
+      }
+      const env = {
+        AWS_ENDPOINT_URL: moto.url,
+        AWS_ENDPOINT_URL_IAM: proxy.url,
+        INSTANCE_PROFILE_QUOTA_PERCENT: '50',
+      };
+      const batch = (names: readonly string[]) =>
+        sqsBatch(...names.map((role) => cloudTrailEvent('create-role', role)));
+
+      // Act: two instances at once, each a batch of ten, four records at a time (BATCH_CONCURRENCY's default)
+      const [first, second] = await Promise.all([
+        invokeBundle(batch(roles.slice(0, 10)), env),
+        invokeBundle(batch(roles.slice(10)), env),
+      ]);
+
+      // Assess: the threshold is 10; one more per instance is the bound; the rest are left, and say why
+      const { SummaryMap } = await own.send(new GetAccountSummaryCommand({}));
+      const created = SummaryMap?.InstanceProfiles ?? 0;
+      expect(created).toBeGreaterThanOrEqual(10);
+      expect(created).toBeLessThanOrEqual(12);
+      const decisions = [...first.logs, ...second.logs].filter((line) => line.decision !== undefined);
+      expect(decisions.filter((line) => line.decision === 'create')).toHaveLength(created);
+      expect(decisions.filter((line) => line.reason === 'quota-headroom')).toHaveLength(20 - created);
+      expect([...first.result.batchItemFailures, ...second.result.batchItemFailures]).toEqual([]);
+    } finally {
+      await proxy.close();
+      quota.close();
+      own.destroy();
+      await moto.stop();
+    }
   });
 });

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       batchConcurrency: 4,
       instanceProfileQuotaPercent: 95,
       unknownCreator: 'remediate',
+      maxConcurrency: 2,
     });
   });
 
@@ -35,6 +36,7 @@ describe('loadConfig', () => {
       BATCH_CONCURRENCY: '1',
       INSTANCE_PROFILE_QUOTA_PERCENT: '80',
       UNKNOWN_CREATOR: 'Skip',
+      MAX_CONCURRENCY: '10',
     });
 
     // Assess
@@ -48,6 +50,7 @@ describe('loadConfig', () => {
       batchConcurrency: 1,
       instanceProfileQuotaPercent: 80,
       unknownCreator: 'skip',
+      maxConcurrency: 10,
     });
   });
 
@@ -69,6 +72,7 @@ describe('loadConfig', () => {
 
   it.each([
     [{ DRY_RUN: 'yes' }, /DRY_RUN/],
+    [{ MAX_CONCURRENCY: '1' }, /MAX_CONCURRENCY must be a whole number from 2 to 1000/],
     [{ SERVICE_ROLE_ARN: 'my-role' }, /SERVICE_ROLE_ARN/],
     [{ AWS_RETRY_MODE: 'legacy' }, /AWS_RETRY_MODE/],
     [{ AWS_MAX_ATTEMPTS: '0' }, /AWS_MAX_ATTEMPTS/],
@@ -114,6 +118,7 @@ describe('settingsEnvironment', () => {
       batchConcurrency: 1,
       instanceProfileQuotaPercent: 80,
       unknownCreator: 'skip' as const,
+      maxConcurrency: 6,
     };
 
     // Act
@@ -127,6 +132,7 @@ describe('settingsEnvironment', () => {
       BATCH_CONCURRENCY: '1',
       INSTANCE_PROFILE_QUOTA_PERCENT: '80',
       UNKNOWN_CREATOR: 'skip',
+      MAX_CONCURRENCY: '6',
     });
     expect(loadConfig(env)).toEqual(settings);
   });
