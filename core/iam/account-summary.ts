@@ -8,8 +8,10 @@
  *   other instances may create meanwhile;
  * - within the margin, each create is decided on a read that no other create decision of this instance used, one
  *   decision at a time: the next record waits for the previous one to create, or not, then reads again.
- * One read is in flight per instance: records that need the usage at once share it. So no instance makes more than
- * one create the others cannot see near the threshold, and warm instances together pass it by at most one each.
+ * One read is in flight per instance: records that need the usage at once share it. So near the threshold no
+ * instance makes more than one create the others cannot see, and warm instances together pass it by at most one
+ * each; an instance that sat idle on a read far from it while the others came near can add at most one batch before
+ * it reads again.
  */
 import { GetAccountSummaryCommand } from '@aws-sdk/client-iam';
 import { nearThreshold, type QuotaHeadroom } from '../quota.js';
