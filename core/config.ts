@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { DEFAULT_MAX_CONCURRENCY } from './pipeline-settings.js';
 import { DEFAULT_QUOTA_PERCENT } from './quota.js';
 
 /** The service's settings. Endpoints are deliberately absent: the SDK reads AWS_ENDPOINT_URL(_IAM) itself. */
@@ -55,6 +56,12 @@ export interface Config {
    * CreateRole yet is neither: its own event decides (core/created-by.ts). @default 'remediate'
    */
   readonly unknownCreator: UnknownCreatorPolicy;
+  /**
+   * `MAX_CONCURRENCY`: the most invocations each of the function's queues drives at once (the stack's
+   * `maxConcurrency`), which bounds how many instances may create profiles at once: the quota headroom's margin
+   * (core/quota.ts) covers them. 2 to 1000. @default 2
+   */
+  readonly maxConcurrency: number;
 }
 
 /** What to do with a role whose creator is unknown. */
@@ -82,6 +89,7 @@ export const DEFAULT_CONFIG: Config = {
   batchConcurrency: 4,
   instanceProfileQuotaPercent: DEFAULT_QUOTA_PERCENT,
   unknownCreator: 'remediate',
+  maxConcurrency: DEFAULT_MAX_CONCURRENCY,
 };
 
 /** A whole-number setting's range, with why it is that range when the reason is not obvious. */
@@ -106,6 +114,9 @@ export const BATCH_CONCURRENCY_RANGE: WholeRange = {
   max: MAX_BATCH_CONCURRENCY,
   why: 'an SQS batch holds at most 10 records',
 };
+
+/** `MAX_CONCURRENCY`, the `maxConcurrency` prop and context key: Lambda's limits on an SQS event source's maximum concurrency. */
+export const MAX_CONCURRENCY_RANGE: WholeRange = { min: 2, max: 1000, why: "Lambda's limits for an SQS event source" };
 
 /** `INSTANCE_PROFILE_QUOTA_PERCENT`, the `instanceProfileQuotaPercent` prop and context key. */
 export const QUOTA_PERCENT_RANGE: WholeRange = { min: 1, max: 100 };
@@ -143,6 +154,7 @@ export const ENV_SETTINGS: { readonly [Key in keyof Omit<Config, 'iamRetry'>]-?:
     prop: true,
   },
   unknownCreator: { env: 'UNKNOWN_CREATOR', read: parseUnknownCreator, prop: true },
+  maxConcurrency: { env: 'MAX_CONCURRENCY', read: wholeIn(MAX_CONCURRENCY_RANGE), prop: true },
 };
 
 /**
@@ -312,4 +324,12 @@ function parseAttempts(env: NodeJS.ProcessEnv, name: string, fallback: number): 
   if (!/^\d{1,2}$/.test(raw) || Number(raw) < 1)
     throw new ConfigError(`${name} must be a whole number from 1 to 99, got "${raw}"`);
   return Number(raw);
+}
+
+/**
+ * The function's own account: its role's (`SERVICE_ROLE_ARN`), which is the account whose IAM its credentials
+ * change. Undefined without the variable (the local invoke tool): then nothing is checked against it.
+ */
+export function ownAccountOf(config: Pick<Config, 'serviceRoleArn'>): string | undefined {
+  return config.serviceRoleArn === undefined ? undefined : /^arn:[^:]+:iam::(\d{12}):/.exec(config.serviceRoleArn)?.[1];
 }

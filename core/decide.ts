@@ -375,8 +375,10 @@ const decideRelease: Decider = (facts) => {
 
 /**
  * Why a delete signal is stale, or undefined when it is current: a call made before the role was created
- * was about an earlier role of that name (a redelivery, a DLQ redrive). Compared to the second, as
- * CloudTrail records times; a signal without a time is taken as stale: when in doubt, keep the profile.
+ * was about an earlier role of that name (a redelivery, a DLQ redrive). CloudTrail records whole seconds and
+ * IAM's CreateDate has milliseconds, so a signal stamped in the second the role was created cannot be told
+ * from one about the role it replaced: only a later second is after the role. A signal without a time is
+ * taken as stale too: when in doubt, keep the profile (the caller's retry of `delete-role` is a new signal).
  */
 function staleness(facts: Facts, role: RoleSnapshot): string | undefined {
   const { origin } = facts.trigger;
@@ -384,10 +386,12 @@ function staleness(facts: Facts, role: RoleSnapshot): string | undefined {
   if (eventTime === undefined) return 'the delete signal has no time, so it cannot be told from a stale one';
   if (role.createDate === undefined) return undefined;
   const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
-  if (seconds(eventTime) >= seconds(role.createDate)) return undefined;
+  if (seconds(eventTime) > seconds(role.createDate)) return undefined;
+  const when =
+    seconds(eventTime) === seconds(role.createDate) ? 'in the second the role was created' : 'older than the role';
   return (
-    `the delete signal (${eventTime.toISOString()}) is older than the role (created ${role.createDate.toISOString()}): ` +
-    'it was about an earlier role of that name; nothing was changed'
+    `the delete signal (${eventTime.toISOString()}) is ${when} (created ${role.createDate.toISOString()}): ` +
+    'it may be about an earlier role of that name; nothing was changed'
   );
 }
 

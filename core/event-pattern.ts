@@ -23,6 +23,8 @@ export type CallClause =
 
 /** An EventBridge event pattern, in its JSON form. */
 export interface EventPattern {
+  /** The accounts whose events match: the stack's own ({@link accountEventPatterns}); absent in {@link EVENT_PATTERNS}. */
+  readonly account?: readonly string[];
   readonly source: readonly string[];
   readonly 'detail-type': readonly string[];
   readonly detail: { readonly eventSource: readonly string[] } & (CallClause | { readonly $or: readonly CallClause[] });
@@ -66,3 +68,16 @@ export const EVENT_PATTERNS: Readonly<Record<Delivery, EventPattern>> = {
   settle: eventPatternFor('settle'),
   immediate: eventPatternFor('immediate'),
 };
+
+/**
+ * The rule patterns as the stack deploys them: each path's pattern for the events of `account` alone (EventBridge's
+ * `account`, the account the event is about). The default bus also receives what other accounts' rules send it, and
+ * their IAM calls are none of ours: the stack, the sandbox and the routing tests all use these. `account` may be a
+ * CDK token (`Aws.ACCOUNT_ID`), resolved per account when the stack deploys.
+ */
+export function accountEventPatterns(account: string): Readonly<Record<Delivery, EventPattern>> {
+  return {
+    settle: { account: [account], ...EVENT_PATTERNS.settle },
+    immediate: { account: [account], ...EVENT_PATTERNS.immediate },
+  };
+}

@@ -79,8 +79,9 @@ export interface ScanOrigin {
   /**
    * Who created the role, when the scan looked it up (core/created-by.ts): the caller of its CreateRole;
    * `'unknown'` (older than CloudTrail's event history, or beyond the pass's lookup budget); or `'pending'`
-   * (younger than CloudTrail's delivery lag and not in its history yet: its own event decides). Undefined when
-   * the scan did not look (the CLI's `--no-creator-lookup`).
+   * (younger than CloudTrail's delivery lag and not in its history yet: its own event decides). The reconcile pass
+   * carries it to the remediator in its message. Undefined when the scan did not look (the CLI's
+   * `--no-creator-lookup`; a message of an older pass).
    */
   readonly creator?: Caller | 'unknown' | 'pending' | undefined;
 }
@@ -99,11 +100,13 @@ export interface RoleTrigger {
  * Why a handled IAM call needs no work from its event:
  * - `failed-call`: it failed with an error code the table does not handle;
  * - `no-role-name`: the record names no role (`requestParameters` null, absent or without `roleName`);
- * - `invalid-role-name`: it names one IAM could not have taken.
- * The last two are not retried: another delivery of the same record would be no better, and the
- * scheduled reconcile finds the role, if there is one.
+ * - `invalid-role-name`: it names one IAM could not have taken;
+ * - `other-account`: its `account` or `detail.recipientAccountId` is not the function's own account (another
+ *   account's rule sent it to this bus, or it was made up): its role is none of ours, whatever its name.
+ * None is retried: another delivery of the same record would be no better, and the scheduled reconcile finds
+ * the role, if there is one.
  */
-export type IgnoredReason = 'failed-call' | 'no-role-name' | 'invalid-role-name';
+export type IgnoredReason = 'failed-call' | 'no-role-name' | 'invalid-role-name' | 'other-account';
 
 /** A well-formed event that needs no work, e.g. a call that failed. */
 export interface IgnoredEvent {
@@ -115,6 +118,21 @@ export interface IgnoredEvent {
   readonly errorCode?: string | undefined;
   readonly eventId?: string | undefined;
   readonly correlationId?: string | undefined;
+  /** With `other-account`: the event's accounts (EventBridge's `account`, CloudTrail's `recipientAccountId`) and ours. */
+  readonly accounts?: {
+    readonly event?: string | undefined;
+    readonly recipient?: string | undefined;
+    readonly own: string;
+  };
+}
+
+/** What the adapter knows of the function that runs it. */
+export interface AdaptOptions {
+  /**
+   * The function's own account: an IAM event of any other account is refused (`other-account`).
+   * @default undefined - no account check (the local invoke tool, which has no SERVICE_ROLE_ARN)
+   */
+  readonly ownAccount?: string | undefined;
 }
 
 /** What the adapter makes of one event. */
@@ -171,7 +189,7 @@ export interface SqsRecordLike {
  * An event time later than the moment the event entered the queue cannot be true: it is capped there,
  * so that a clock ahead of ours cannot keep a missing role "not visible yet" until the DLQ.
  */
-export function fromSqsRecord(record: SqsRecordLike): Adapted {
+export function fromSqsRecord(record: SqsRecordLike, options: AdaptOptions = {}): Adapted {
   if (!isRecord(record) || typeof record.body !== 'string') throw new UnsupportedEventError('record has no body');
   let event: unknown;
   try {
@@ -179,7 +197,7 @@ export function fromSqsRecord(record: SqsRecordLike): Adapted {
   } catch (cause) {
     throw new UnsupportedEventError('record body is not JSON', { cause });
   }
-  const adapted = fromEventBridge(event);
+  const adapted = fromEventBridge(event, options);
   const sent = sentTimestamp(record);
   if (adapted.kind === 'ignored' || adapted.origin.type !== 'event' || sent === undefined) return adapted;
   const { eventTime } = adapted.origin;
@@ -188,7 +206,7 @@ export function fromSqsRecord(record: SqsRecordLike): Adapted {
 }
 
 /** Adapts one EventBridge-shaped event: a CloudTrail record or a reconcile message. Throws {@link UnsupportedEventError}. */
-export function fromEventBridge(event: unknown): Adapted {
+export function fromEventBridge(event: unknown, options: AdaptOptions = {}): Adapted {
   if (!isRecord(event)) throw new UnsupportedEventError('event is not an object');
   if (event.source === RECONCILE_SOURCE) return fromReconcileMessage(event);
   if (event.source !== IAM_EVENT_SOURCE) throw new UnsupportedEventError(`unsupported source ${shown(event.source)}`);
@@ -211,6 +229,19 @@ export function fromEventBridge(event: unknown): Adapted {
   const eventId = stringOr(detail.eventID);
   const correlationId = stringOr(event.id);
   const errorCode = stringOr(detail.errorCode);
+  const { ownAccount } = options;
+  if (ownAccount !== undefined) {
+    const accounts = {
+      event: stringOr(event.account),
+      recipient: stringOr(detail.recipientAccountId),
+      own: ownAccount,
+    };
+    // Both must name us: EventBridge's `account` is whose bus event it was, CloudTrail's whose IAM was called.
+    if (accounts.event !== ownAccount || accounts.recipient !== ownAccount) {
+      // No role named: whatever it names is another account's, none of ours.
+      return { kind: 'ignored', reason: 'other-account', eventName, errorCode, eventId, correlationId, accounts };
+    }
+  }
   const kind = kindOf(handled, errorCode);
   // From here on the record is an IAM call we handle: its shape alone never makes it fail (and so never
   // sends it to the DLQ); what cannot be acted on is acknowledged with the reason, for reconcile to cover.
@@ -252,7 +283,7 @@ function sentTimestamp(record: SqsRecordLike): number | undefined {
 }
 
 /**
- * A reconcile message, as the reconcile pass sends it: `{ source, detail-type, id, detail: { roleName } }`.
+ * A reconcile message, as the reconcile pass sends it: `{ source, detail-type, id, detail: { roleName, creator } }`.
  * Build it with {@link reconcileMessage}.
  */
 export interface ReconcileMessage {
@@ -261,17 +292,30 @@ export interface ReconcileMessage {
   /** The scan's id, shared by every message of one pass. */
   readonly id: string;
   readonly time: string;
-  readonly detail: { readonly roleName: string };
+  readonly detail: {
+    readonly roleName: string;
+    /**
+     * Who created the role, as the pass learnt it (core/created-by.ts), so that the remediator holds
+     * `ignoredCallers`, its own calls and `unknownCreator` to it as the pass did. Absent when the pass did not
+     * look (a message of an older pass): the remediator then decides without it, as before.
+     */
+    readonly creator?: ScanOrigin['creator'];
+  };
 }
 
-/** The message the reconcile pass sends for one candidate role. */
-export function reconcileMessage(roleName: string, scanId: string, time: Date): ReconcileMessage {
+/** The message the reconcile pass sends for one candidate role, with its creator when the pass learnt it. */
+export function reconcileMessage(
+  roleName: string,
+  scanId: string,
+  time: Date,
+  creator?: ScanOrigin['creator'],
+): ReconcileMessage {
   return {
     source: RECONCILE_SOURCE,
     'detail-type': RECONCILE_DETAIL_TYPE,
     id: scanId,
     time: time.toISOString(),
-    detail: { roleName },
+    detail: creator === undefined ? { roleName } : { roleName, creator },
   };
 }
 
@@ -280,11 +324,28 @@ function fromReconcileMessage(event: Readonly<Record<string, unknown>>): RoleTri
     throw new UnsupportedEventError(`unsupported detail-type ${shown(event['detail-type'])}`);
   }
   const detail = isRecord(event.detail) ? event.detail : {};
+  const creator = creatorOf(detail.creator);
   return {
     kind: 'found-by-scan',
     roleName: validRoleName(stringOr(detail.roleName), 'detail.roleName'),
-    origin: { type: 'scan', scanId: stringOr(event.id) },
+    origin: { type: 'scan', scanId: stringOr(event.id), ...(creator === undefined ? {} : { creator }) },
   };
+}
+
+/**
+ * A reconcile message's creator: `'unknown'`, `'pending'`, a {@link Caller} (its fields strings, as the pass wrote
+ * them), or undefined when the message has none. Anything else is no message of ours: {@link UnsupportedEventError}.
+ */
+function creatorOf(value: unknown): ScanOrigin['creator'] {
+  if (value === undefined || value === 'unknown' || value === 'pending') return value;
+  const fields = ['arn', 'type', 'invokedBy', 'issuerArn'] as const;
+  if (
+    !isRecord(value) ||
+    !Object.entries(value).every(([k, v]) => fields.includes(k as never) && typeof v === 'string')
+  ) {
+    throw new UnsupportedEventError(`event has an invalid detail.creator ${shown(value)}`);
+  }
+  return Object.fromEntries(fields.map((field) => [field, stringOr(value[field])]));
 }
 
 /** IAM's role name rule: 1 to 64 of letters, digits and `+=,.@_-`. */

@@ -18,12 +18,13 @@ import {
 import type { OwnershipStore, RecordWriteResult } from './dynamodb/ownership-table.js';
 import { AutoInstanceProfileError } from './errors.js';
 import type { RoleTrigger } from './events.js';
-import { PROFILE_USAGE, type ProfileUsageSource } from './iam/account-summary.js';
+import { PROFILE_USAGE, type ProfileUsageSource, type UsageLease } from './iam/account-summary.js';
 import { addRole, createProfile, tagProfile, type WriteResult } from './iam/apply-plan.js';
 import { type IamSender, iamFailureOf } from './iam/client.js';
 import { readProfile, readRole, readRolePolicies, readRoleProfiles } from './iam/read-state.js';
 import { deleteProfile, releaseProfile } from './iam/release.js';
 import type { Counter, Log, MetricName } from './observability.js';
+import { type QuotaHeadroom, quotaHeadroom } from './quota.js';
 import { CREATION_ID_TAG } from './tags.js';
 
 /** What a remediation needs from outside. */
@@ -36,7 +37,7 @@ export interface RemediateDeps {
   readonly now?: () => Date;
   /** A new id for each run, tagged on the profile it creates. @default randomUUID */
   readonly newId?: () => string;
-  /** The account's instance profile usage, read at most once per 5 minutes. @default the warm function's cache */
+  /** The account's instance profile usage (core/iam/account-summary.ts). @default the warm function's cache */
   readonly profileUsage?: ProfileUsageSource;
   /**
    * The service's ownership record (core/dynamodb/ownership-table.ts), which alone proves a profile ours.
@@ -91,12 +92,15 @@ class Session {
   readonly iam: IamSender;
   /** The ownership record, each call counted; undefined without a table. */
   readonly records: OwnershipStore | undefined;
+  /** The quota usage this run decides its create on, held until the run ends. */
+  lease: UsageLease | undefined;
 
   constructor(
     client: IamSender,
     readonly usage: ProfileUsageSource,
     store: OwnershipStore | undefined,
     readonly clock: () => Date,
+    readonly headroom: QuotaHeadroom,
   ) {
     this.iam = { send: ((command: never) => this.count(client.send(command))) as IamSender['send'] };
     this.records =
@@ -116,7 +120,7 @@ class Session {
 
   created(profile: string): void {
     this.createdProfile = profile;
-    this.usage.created();
+    this.lease?.created();
     this.changes.push({ text: `created instance profile ${profile}`, metric: 'ProfilesCreated' });
   }
 
@@ -166,9 +170,26 @@ export async function remediate(trigger: RoleTrigger, deps: RemediateDeps, known
   const creationId = (deps.newId ?? randomUUID)();
   const clock = deps.now ?? (() => new Date());
   const now = clock();
-  const session = new Session(deps.iam, deps.profileUsage ?? PROFILE_USAGE, deps.ownership, clock);
-  let facts: Facts = { ...known, trigger, now, creationId };
+  const session = new Session(
+    deps.iam,
+    deps.profileUsage ?? PROFILE_USAGE,
+    deps.ownership,
+    clock,
+    quotaHeadroom(config),
+  );
+  try {
+    return await decideAndAct(deps, session, { ...known, trigger, now, creationId }, creationId);
+  } finally {
+    // Near the quota's threshold, the lease holds this function's next create decision until this one is done.
+    session.lease?.release();
+  }
+}
 
+/** The decide-read-act loop of {@link remediate}. */
+async function decideAndAct(deps: RemediateDeps, session: Session, start: Facts, creationId: string): Promise<Outcome> {
+  const { config } = deps;
+  const { trigger } = start;
+  let facts = start;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const step = decide(facts, config);
     if (step.kind === 'need') {
@@ -222,8 +243,11 @@ async function gather(step: Need, facts: Facts, session: Session): Promise<Parti
       return { roleProfiles: await readRoleProfiles(iam, roleName) };
     case 'rolePolicies':
       return { rolePolicies: await readRolePolicies(iam, roleName) };
-    case 'profileUsage':
-      return { profileUsage: await session.usage.get(iam) };
+    case 'profileUsage': {
+      session.lease?.release();
+      session.lease = await session.usage.lease(iam, session.headroom);
+      return { profileUsage: session.lease.usage };
+    }
     case 'ownership':
       return { ownership: session.records === undefined ? 'no-table' : await session.records.read(roleName) };
     case 'holdingProfiles': {

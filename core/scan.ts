@@ -49,6 +49,8 @@ export interface RoleDecision {
   readonly roleName: string;
   readonly plan: Plan;
   readonly known: KnownFacts;
+  /** Who created the role, when the scan looked it up: the reconcile pass sends it with the role. */
+  readonly creator?: ScanOrigin['creator'];
 }
 
 /** A role that needs a profile, and the plan that makes it. */
@@ -210,7 +212,8 @@ export async function decideListed(
     const step = decide(facts, config);
     if (step.kind !== 'need') {
       const { role, roleProfiles, sameNameProfile } = facts;
-      return { roleName, plan: step, known: { role, roleProfiles, sameNameProfile } };
+      const decided = { roleName, plan: step, known: { role, roleProfiles, sameNameProfile } };
+      return context.creator === undefined ? decided : { ...decided, creator: context.creator };
     }
     if (step.fact === 'ownership') {
       facts = { ...facts, ownership: await readRecord(roleName) };

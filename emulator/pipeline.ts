@@ -1,6 +1,6 @@
 /**
  * The stack's delivery pipeline, created in moto for the sandbox and the tests: one EventBridge rule per
- * delivery path, each from the stack's own pattern (core/event-pattern.ts), each into an SQS queue of its
+ * delivery path, each from the stack's own pattern for its account (core/event-pattern.ts), each into an SQS queue of its
  * own: the settle path's queue holds CreateRole and UpdateAssumeRolePolicy for the settle delay, the
  * immediate path's queue passes DeleteRole (and DeleteRole failed with DeleteConflictException) on at once.
  * Both queues redrive to one DLQ, which also takes what EventBridge cannot deliver, as in the stack.
@@ -13,7 +13,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { EVENT_PATTERNS } from '../core/event-pattern.js';
+import { accountEventPatterns } from '../core/event-pattern.js';
 import type { Delivery } from '../core/events.js';
 import {
   DLQ_RETENTION_DAYS,
@@ -174,10 +174,14 @@ async function createPath(
   const name = `${settings.name}${PATH_NAME_SUFFIX[delivery]}`;
   const attributes = queueAttributes(settings, deadLetterQueueArn, delivery);
   const queue = await createQueue(clients.sqs, name, attributes);
+  // The stack's patterns name its own account; here, the account moto made the queue in.
+  const account = queue.arn.split(':')[4];
+  if (account === undefined || !/^\d{12}$/.test(account))
+    throw new EmulatorError(`queue ${name} has no account in its ARN`);
   const { RuleArn } = await clients.events.send(
     new PutRuleCommand({
       Name: name,
-      EventPattern: JSON.stringify(EVENT_PATTERNS[delivery]),
+      EventPattern: JSON.stringify(accountEventPatterns(account)[delivery]),
       State: 'ENABLED',
       Description: `auto-instance-profile, emulated: the stack's ${delivery} rule, from core/event-pattern.ts`,
     }),

@@ -3,18 +3,19 @@
  * delay, one without for deletes; a shared dead-letter queue) → remediator Lambda → IAM; the reconcile
  * pass (on a schedule and after every deploy) → the settle queue; with its alarms and dashboard.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { ArnPrincipal, CompositePrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV_SETTINGS, settingsEnvironment } from '../core/config.js';
-import { EVENT_PATTERNS } from '../core/event-pattern.js';
+import { OWNERSHIP_CONFIRM_PERMISSIONS } from '../core/dynamodb/ownership-table.js';
+import { accountEventPatterns } from '../core/event-pattern.js';
 import type { Delivery } from '../core/events.js';
 import { type IamResourceType, REMEDIATOR_PERMISSIONS } from '../core/iam/index.js';
 import {
@@ -29,7 +30,7 @@ import { BUNDLES } from '../toolchain/bundles.mjs';
 import { Monitoring } from './monitoring.js';
 import { OwnershipTable } from './ownership-table.js';
 import { type AutoInstanceProfileProps, type ResolvedProps, resolveProps } from './props.js';
-import { denyOtherSenders } from './queue-senders.js';
+import { restrictQueueAccess } from './queue-access.js';
 import { Reconcile } from './reconcile.js';
 import { guardIamEventRegion } from './region-guard.js';
 import { ServiceFunction } from './service-function.js';
@@ -66,9 +67,9 @@ export class AutoInstanceProfile extends Construct {
    * cannot deliver them to their queue. Shared: one place to look, one alarm, one redrive.
    */
   public readonly deadLetterQueue: Queue;
-  /** Matches the CloudTrail IAM events that wait for the settle delay ({@link EVENT_PATTERNS}`.settle`): into {@link queue}. */
+  /** Matches the stack's account's CloudTrail IAM events that wait for the settle delay ({@link accountEventPatterns}`.settle`): into {@link queue}. */
   public readonly rule: Rule;
-  /** Matches the delete events ({@link EVENT_PATTERNS}`.immediate`): into {@link deleteQueue}. */
+  /** Matches the stack's account's delete events ({@link accountEventPatterns}`.immediate`): into {@link deleteQueue}. */
   public readonly deleteRule: Rule;
   /** The dead-letter queue, function-error and conflict alarms; they notify `alarmTopic` when it is set. */
   public readonly alarms: AutoInstanceProfileAlarms;
@@ -86,11 +87,12 @@ export class AutoInstanceProfile extends Construct {
   /** The trail, when `createTrail` is set. */
   public readonly trail: ManagementEventsTrail | undefined;
   /**
-   * The role to assume for moving dead letters back to the settle queue (StartMessageMoveTask): besides the
-   * rules and the reconcile pass, the only sender the settle queue accepts. Principals of this account that
-   * their own policies allow `sts:AssumeRole` on it may use it.
+   * The operator role, only when `operatorPrincipals` names principals, and trusted by exactly those: it moves dead
+   * letters back to the settle queue (StartMessageMoveTask). Besides the rules and the reconcile pass, it is the only
+   * sender the settle queue accepts, and the only principal that may receive from the dead-letter queue. Under the
+   * service's IAM path ({@link SERVICE_ROLE_PATH}); a plain Role, so that other parts of the service may grant it more.
    */
-  public readonly redriveRole: Role;
+  public readonly operatorRole: Role | undefined;
 
   constructor(scope: Construct, id: string, props: AutoInstanceProfileProps = {}) {
     super(scope, id);
@@ -131,12 +133,21 @@ export class AutoInstanceProfile extends Construct {
       runAfter: [this.remediator],
     });
 
-    this.redriveRole = this.createRedriveRole();
-    this.ownership.onlyWrittenBy([this.remediator.role, this.reconcile.reconcileFunction.role]);
-    denyOtherSenders(
+    this.operatorRole =
+      settings.operatorPrincipals.length === 0 ? undefined : this.createOperatorRole(settings.operatorPrincipals);
+    this.ownership.onlyWrittenBy([
+      this.remediator.role,
+      this.reconcile.reconcileFunction.role,
+      ...(this.operatorRole === undefined ? [] : [this.operatorRole]),
+    ]);
+    restrictQueueAccess(
       { settle: this.queue, immediate: this.deleteQueue, deadLetter: this.deadLetterQueue },
       { settle: this.rule, immediate: this.deleteRule },
-      { reconcile: this.reconcile.reconcileFunction.role, redrive: this.redriveRole },
+      {
+        remediator: this.remediator.role,
+        reconcile: this.reconcile.reconcileFunction.role,
+        operator: this.operatorRole,
+      },
     );
 
     const monitoring = new Monitoring(this, 'Monitoring', {
@@ -175,20 +186,21 @@ export class AutoInstanceProfile extends Construct {
     });
     const rule = new Rule(this, ruleId, {
       description,
-      eventPattern: toCdkEventPattern(EVENT_PATTERNS[delivery]),
+      // Only the stack's own account's events: the default bus also takes what other accounts' rules send it.
+      eventPattern: toCdkEventPattern(accountEventPatterns(Stack.of(this).account)[delivery]),
       // Grants events.amazonaws.com SendMessage on the queue and the dead-letter queue, only for this rule (aws:SourceArn).
       targets: [new SqsQueue(queue, { deadLetterQueue: this.deadLetterQueue })],
     });
     return { queue, rule };
   }
 
-  /** A role that may move the dead-letter queue's messages to the settle queue, and do nothing else. */
-  private createRedriveRole(): Role {
-    const role = new Role(this, 'RedriveRole', {
-      assumedBy: new AccountRootPrincipal(),
+  /** A role, trusted by `principals` alone, that may move the dead-letter queue's messages to the settle queue. */
+  private createOperatorRole(principals: readonly string[]): Role {
+    const role = new Role(this, 'OperatorRole', {
+      assumedBy: new CompositePrincipal(...principals.map((arn) => new ArnPrincipal(arn))),
       path: SERVICE_ROLE_PATH,
       description:
-        'auto-instance-profile: moves messages from the dead-letter queue back to the settle queue (StartMessageMoveTask)',
+        'auto-instance-profile operator: moves dead letters back to the settle queue (StartMessageMoveTask); confirms ownership records',
     });
     this.deadLetterQueue.grant(
       role,
@@ -200,6 +212,8 @@ export class AutoInstanceProfile extends Construct {
       'sqs:GetQueueAttributes',
     );
     this.queue.grant(role, 'sqs:SendMessage', 'sqs:GetQueueAttributes');
+    // A person's confirmation that the service made a profile before it kept records (`auto-instance-profile confirm`).
+    this.ownership.table.grant(role, ...OWNERSHIP_CONFIRM_PERMISSIONS.map((permission) => permission.action));
     return role;
   }
 

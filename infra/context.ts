@@ -77,6 +77,7 @@ export const CONTEXT_SETTINGS = {
   unknownCreator: readText,
   batchConcurrency: readNumber,
   logLevel: readText,
+  operatorPrincipals: LIST,
 } as const satisfies Readonly<Record<string, ContextSetting>>;
 
 /** Each key of a context table with the prop it sets, in the table's order (the docs' settings tables list them so). */

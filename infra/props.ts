@@ -9,6 +9,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import {
   BATCH_CONCURRENCY_RANGE,
   DEFAULT_CONFIG,
+  MAX_CONCURRENCY_RANGE,
   pathPrefixProblem,
   QUOTA_PERCENT_RANGE,
   UNKNOWN_CREATOR_POLICIES,
@@ -17,11 +18,7 @@ import {
   wholeRequirement,
 } from '../core/config.js';
 import { AutoInstanceProfileError } from '../core/errors.js';
-import {
-  DEFAULT_MAX_CONCURRENCY,
-  DEFAULT_SETTLE_DELAY_SECONDS,
-  MAX_SETTLE_DELAY_SECONDS,
-} from '../core/pipeline-settings.js';
+import { DEFAULT_SETTLE_DELAY_SECONDS, MAX_SETTLE_DELAY_SECONDS } from '../core/pipeline-settings.js';
 
 /**
  * A setting with a value the service cannot use. The message names the setting as the user wrote it (a
@@ -47,9 +44,6 @@ export const SETTLE_DELAY_REQUIREMENT = `must be a whole number of seconds from 
 
 /** What `trailRetention` allows, for the prop and for its context key alike. */
 export const TRAIL_RETENTION_REQUIREMENT = 'must be a whole number of days, at least 1 (an S3 lifecycle expiration)';
-
-/** The maximum concurrency Lambda allows on an SQS event source mapping. */
-export const MAX_CONCURRENCY_RANGE: WholeRange = { min: 2, max: 1000, why: "Lambda's limits for an SQS event source" };
 
 /** Settings of {@link AutoInstanceProfile}. Every one is optional. */
 export interface AutoInstanceProfileProps {
@@ -152,6 +146,14 @@ export interface AutoInstanceProfileProps {
    * @default 'INFO'
    */
   readonly logLevel?: LogLevel;
+  /**
+   * The principals that may assume the operator role (its trust policy names exactly these): the role that moves
+   * dead letters back to the settle queue (StartMessageMoveTask), the only principal besides the function that may
+   * receive from a queue of the service (the dead-letter queue). Each an IAM principal ARN: a role, a user, an
+   * account's `root`, or an STS assumed-role session. No environment variable: it shapes a role, not the functions.
+   * @default [] - no operator role: nobody may read or move the dead-letter queue's messages until principals are named
+   */
+  readonly operatorPrincipals?: readonly string[];
 }
 
 /** The Powertools log levels a function may be set to. */
@@ -177,6 +179,7 @@ export interface ResolvedProps {
   readonly unknownCreator: UnknownCreatorPolicy;
   readonly batchConcurrency: number;
   readonly logLevel: LogLevel;
+  readonly operatorPrincipals: readonly string[];
 }
 
 /** What `reconcileSchedule` allows as an expression, for the prop and for its context key alike. */
@@ -189,7 +192,7 @@ export const MIN_RECONCILE_RATE_HOURS = 1;
 /** The documented defaults, in one place for the construct, its tests and docs/deploy.md. */
 export const DEFAULT_PROPS = {
   settleDelay: Duration.seconds(DEFAULT_SETTLE_DELAY_SECONDS),
-  maxConcurrency: DEFAULT_MAX_CONCURRENCY,
+  maxConcurrency: DEFAULT_CONFIG.maxConcurrency,
   logRetention: RetentionDays.THREE_MONTHS,
   dryRun: DEFAULT_CONFIG.dryRun,
   excludedPathPrefixes: DEFAULT_CONFIG.excludedPathPrefixes,
@@ -203,6 +206,7 @@ export const DEFAULT_PROPS = {
   unknownCreator: DEFAULT_CONFIG.unknownCreator,
   batchConcurrency: DEFAULT_CONFIG.batchConcurrency,
   logLevel: 'INFO',
+  operatorPrincipals: [],
 } as const;
 
 /** Each prop's check, in the order they run; a prop left out (a boolean, a topic) takes any value its type allows. */
@@ -218,6 +222,7 @@ const PROP_RULES: { readonly [Prop in keyof ResolvedProps]?: (value: ResolvedPro
   unknownCreator: oneOf('unknownCreator', UNKNOWN_CREATOR_POLICIES, (values) => `must be '${values.join("' or '")}'`),
   batchConcurrency: wholeNumber('batchConcurrency', BATCH_CONCURRENCY_RANGE),
   logLevel: oneOf('logLevel', LOG_LEVELS, (values) => `must be one of ${values.join(', ')}`),
+  operatorPrincipals: (principals) => principals.forEach(validateOperatorPrincipal),
 };
 
 /** Fills in the defaults and throws an {@link InvalidSettingError} naming the prop and its allowed values if one is invalid. */
@@ -322,5 +327,25 @@ function validateIgnoredCaller(caller: string): void {
       'entries must be non-empty and contain no commas or whitespace (for example "cloudformation.amazonaws.com")',
       JSON.stringify(caller),
     );
+  }
+}
+
+/**
+ * The IAM principal ARNs a role's trust policy takes by ARN: an account's `root`, a user, a role (with its path), an
+ * STS assumed-role session or federated user, in any partition.
+ */
+const PRINCIPAL_ARN =
+  /^arn:aws(-[a-z]+)*:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|sts::\d{12}:(assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+|federated-user\/[\w+=,.@-]+))$/;
+
+/** What `operatorPrincipals` allows, for the prop and for its context key alike. */
+export const OPERATOR_PRINCIPALS_REQUIREMENT =
+  'entries must be IAM principal ARNs (arn:aws:iam::ACCOUNT:role/NAME, arn:aws:iam::ACCOUNT:user/NAME, ' +
+  'arn:aws:iam::ACCOUNT:root or arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION)';
+
+function validateOperatorPrincipal(principal: string): void {
+  // A token (a parameter, another stack's role) is checked by IAM at deploy time instead.
+  if (Token.isUnresolved(principal)) return;
+  if (typeof principal !== 'string' || !PRINCIPAL_ARN.test(principal)) {
+    throw new InvalidSettingError('operatorPrincipals', OPERATOR_PRINCIPALS_REQUIREMENT, JSON.stringify(principal));
   }
 }

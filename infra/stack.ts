@@ -2,9 +2,9 @@
  * The deployable stack: the construct, configured from CDK context, plus the outputs other tools
  * (the CLI's doctor) use to find the deployed pieces without guessing physical names.
  */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { STACK_OUTPUTS } from '../core/pipeline-settings.js';
+import { OPTIONAL_STACK_OUTPUTS, STACK_OUTPUTS } from '../core/pipeline-settings.js';
 import { AutoInstanceProfile, type AutoInstanceProfileProps } from './auto-instance-profile.js';
 import { propsFromContext } from './context.js';
 import { addOutputs } from './outputs.js';
@@ -62,5 +62,13 @@ export class AutoInstanceProfileStack extends Stack {
         description: 'The record of the instance profiles the service made or adopted: only its roles may write it',
       },
     });
+    const { operatorRole } = this.service;
+    if (operatorRole !== undefined) {
+      new CfnOutput(this, OPTIONAL_STACK_OUTPUTS.operatorRoleArn, {
+        value: operatorRole.roleArn,
+        description:
+          'The operator role (operatorPrincipals may assume it): moves dead letters back to the settle queue',
+      });
+    }
   }
 }

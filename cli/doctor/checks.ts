@@ -4,7 +4,7 @@
  */
 
 import type { AdvancedEventSelector, AdvancedFieldSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
-import { EVENT_PATTERNS, type EventPattern } from '../../core/event-pattern.js';
+import { accountEventPatterns, EVENT_PATTERNS, type EventPattern } from '../../core/event-pattern.js';
 import { CLOUDTRAIL_DETAIL_TYPE, type Delivery, IAM_CLOUDTRAIL_SOURCE } from '../../core/events.js';
 import { STACK_NAME, STACK_OUTPUTS, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
 import { DEFAULT_QUOTA_PERCENT, describeUsage, quotaThresholdReached } from '../../core/quota.js';
@@ -323,6 +323,8 @@ export interface RuleFacts {
   readonly name: string;
   readonly state?: string | undefined;
   readonly eventPattern?: string | undefined;
+  /** The rule's ARN, whose account the deployed pattern names (core/event-pattern.ts, accountEventPatterns). */
+  readonly arn?: string | undefined;
 }
 
 /** The rule check of each delivery path, and the stack output that names its rule. */
@@ -348,7 +350,10 @@ export function checkRule(ruleName: string, rule: RuleFacts | undefined, deliver
       detail: `rule ${ruleName} is ${rule.state ?? 'in an unknown state'} (npm run deploy restores it, or: aws events enable-rule --name ${ruleName})`,
     };
   }
-  const drift = patternMatchesThisVersion(rule.eventPattern, EVENT_PATTERNS[delivery])
+  // The stack's patterns name its own account, which is the rule's.
+  const account = rule.arn?.split(':')[4];
+  const expected = account === undefined || account === '' ? EVENT_PATTERNS : accountEventPatterns(account);
+  const drift = patternMatchesThisVersion(rule.eventPattern, expected[delivery])
     ? ''
     : '; its event pattern differs from this version of the CLI (npm run deploy to update)';
   return { name, status: 'ok', detail: `rule ${ruleName} is ${rule.state}${drift}` };

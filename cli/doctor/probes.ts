@@ -123,7 +123,7 @@ function stackFacts(stack: Stack, stackName: string): StackFacts {
 export async function readRule(events: EventBridgeClient, ruleName: string): Promise<RuleFacts | undefined> {
   try {
     const rule = await events.send(new DescribeRuleCommand({ Name: ruleName }));
-    return { name: rule.Name ?? ruleName, state: rule.State, eventPattern: rule.EventPattern };
+    return { name: rule.Name ?? ruleName, state: rule.State, eventPattern: rule.EventPattern, arn: rule.Arn };
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return undefined;
     throw error;

@@ -83,9 +83,10 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
     const sent = await sendAll(
       deps.sqs,
       deps.queueUrl,
-      names.map((roleName, index) => ({
+      // Each with the creator the pass learnt: the remediator holds ignoredCallers to it as the pass did.
+      candidates.map((decision, index) => ({
         id: `c${index}`,
-        body: JSON.stringify(reconcileMessage(roleName, scanId, now)),
+        body: JSON.stringify(reconcileMessage(decision.roleName, scanId, now, decision.creator)),
       })),
     );
     queued += sent.sent;

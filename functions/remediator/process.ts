@@ -3,7 +3,7 @@
  * EventBridge event (a manual invoke). Both go through the same adapter and the same core.
  */
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { DEFAULT_CONFIG } from '../../core/config.js';
+import { DEFAULT_CONFIG, ownAccountOf } from '../../core/config.js';
 import { type Adapted, correlationOf, fromEventBridge, fromSqsRecord, type IgnoredEvent } from '../../core/events.js';
 import type { Log } from '../../core/observability.js';
 import { type Outcome, type RemediateDeps, remediate } from '../../core/remediate.js';
@@ -94,6 +94,7 @@ export async function processBatch(
   deps: ProcessDeps,
   options: BatchOptions = {},
 ): Promise<SQSBatchResponse> {
+  const adapt = { ownAccount: ownAccountOf(deps.config) };
   const failed = new Set<string>();
   const unproven = deps.proof === undefined ? new Map<string, string>() : await deps.proof(records);
   for (const [messageId, why] of unproven) {
@@ -104,7 +105,7 @@ export async function processBatch(
   }
   const pending: Item[] = records
     .filter((record) => !unproven.has(record.messageId))
-    .map((record) => ({ record, adapted: tryAdapt(() => fromSqsRecord(record)) }));
+    .map((record) => ({ record, adapted: tryAdapt(() => fromSqsRecord(record, adapt)) }));
   const busyRoles = new Set<string>();
   let returned = 0;
 
@@ -145,7 +146,7 @@ export async function processBatch(
 /** Processes one EventBridge event and returns the decision; errors propagate to the invoker. */
 export function processEvent(event: unknown, deps: ProcessDeps): Promise<EventResult> {
   return processAdapted(
-    tryAdapt(() => fromEventBridge(event)),
+    tryAdapt(() => fromEventBridge(event, { ownAccount: ownAccountOf(deps.config) })),
     { ...deps, log: deps.log.createChild() },
   );
 }
@@ -181,6 +182,8 @@ async function processAdapted(adapted: Adapted | Error, deps: ProcessDeps): Prom
     const keys = { decision: 'ignored', reason: adapted.reason, errorCode: adapted.errorCode };
     // A call we handle that names no usable role is worth a look; reconcile covers the role, if any.
     if (adapted.reason === 'failed-call') deps.log.info('nothing to do', keys);
+    else if (adapted.reason === 'other-account')
+      deps.log.warn('event of another account refused', { ...keys, accounts: adapted.accounts });
     else deps.log.warn('no role to act on, left to reconcile', keys);
     deps.metrics.count('EventsIgnored', { reason: adapted.reason });
     return { role: adapted.roleName, decision: 'ignored', reason: adapted.reason, errorCode: adapted.errorCode };

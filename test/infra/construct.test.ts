@@ -11,7 +11,9 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_PATTERNS } from '../../core/event-pattern.js';
+import { loadConfig } from '../../core/config.js';
+import { OWNERSHIP_CONFIRM_PERMISSIONS } from '../../core/dynamodb/ownership-table.js';
+import { accountEventPatterns, EVENT_PATTERNS } from '../../core/event-pattern.js';
 import { SERVICE_NAME } from '../../core/logger.js';
 import type { MetricName } from '../../core/observability.js';
 import {
@@ -19,19 +21,22 @@ import {
   DLQ_RETENTION_DAYS,
   FUNCTION_TIMEOUT_SECONDS,
   MAX_RECEIVE_COUNT,
+  OPTIONAL_STACK_OUTPUTS,
+  SERVICE_ROLE_PATH,
   STACK_OUTPUTS,
   VISIBILITY_TIMEOUT_SECONDS,
 } from '../../core/pipeline-settings.js';
+import { quotaHeadroom } from '../../core/quota.js';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
 import { bundleCode, bundleDir } from '../../infra/bundle.js';
 import { METRIC_DIMENSIONS } from '../../infra/monitoring.js';
 import {
-  QUEUE_SENDERS,
-  type QueueSenders,
-  type SendingRole,
+  QUEUE_ACCESS,
+  type QueueRole,
+  RECEIVE_ACTIONS,
   type ServiceQueue,
   type ServiceRule,
-} from '../../infra/queue-senders.js';
+} from '../../infra/queue-access.js';
 import { BUNDLES } from '../../toolchain/bundles.mjs';
 import { LAMBDA_NODE_MAJOR } from '../../toolchain/lambda-node.mjs';
 import {
@@ -159,6 +164,17 @@ describe('props', () => {
     const mappings = Object.values(resourcesOfType(synth.template, MAPPING));
     expect(mappings).toHaveLength(2);
     for (const mapping of mappings) expect(mapping.Properties?.ScalingConfig).toEqual({ MaximumConcurrency: 7 });
+  });
+
+  it('tells the function its maxConcurrency (MAX_CONCURRENCY), which sizes its quota margin: both queues × 7 × a batch', () => {
+    // Act
+    const synth = synthesize({ props: { maxConcurrency: 7 } });
+
+    // Assess
+    expect(functionEnvironment(synth).MAX_CONCURRENCY).toBe('7');
+    expect(functionEnvironment(defaults).MAX_CONCURRENCY).toBe('2');
+    const { MAX_CONCURRENCY } = functionEnvironment(synth);
+    expect(quotaHeadroom(loadConfig({ MAX_CONCURRENCY })).margin).toBe(2 * 7 * BATCH_SIZE);
   });
 
   it('logRetention sets the log group retention', () => {
@@ -373,60 +389,266 @@ describe('queues', () => {
       );
     }
   });
-  it('denies SendMessage to every sender but those QUEUE_SENDERS gives each queue: its rules, and its roles', () => {
-    // Prepare
-    const { service } = defaults.stack;
+  /** Each queue's policy statements, by the queue's name in QUEUE_ACCESS. */
+  function queueStatements(synth: Synthesized): Record<ServiceQueue, Record<string, unknown>[]> {
+    const { service } = synth.stack;
     const queues: Record<ServiceQueue, { queueArn: string }> = {
       settle: service.queue,
       immediate: service.deleteQueue,
       deadLetter: service.deadLetterQueue,
     };
-    const ruleArns: Record<ServiceRule, unknown> = {
-      settle: { 'Fn::GetAtt': [logicalId(defaults, service.rule.ruleArn), 'Arn'] },
-      immediate: { 'Fn::GetAtt': [logicalId(defaults, service.deleteRule.ruleArn), 'Arn'] },
-    };
-    const roleArns: Record<SendingRole, unknown> = {
-      reconcile: { 'Fn::GetAtt': [logicalId(defaults, service.reconcile.reconcileFunction.role.roleArn), 'Arn'] },
-      redrive: { 'Fn::GetAtt': [logicalId(defaults, service.redriveRole.roleArn), 'Arn'] },
-    };
-    const policies = Object.values(resourcesOfType(defaults.template, 'AWS::SQS::QueuePolicy')).map(
+    const policies = Object.values(resourcesOfType(synth.template, 'AWS::SQS::QueuePolicy')).map(
       (policy) =>
         policy.Properties as { Queues: { Ref: string }[]; PolicyDocument: { Statement: Record<string, unknown>[] } },
     );
+    const statementsOf = (name: ServiceQueue) => {
+      const queueId = logicalId(synth, queues[name].queueArn);
+      return policies.find((candidate) => candidate.Queues[0]?.Ref === queueId)?.PolicyDocument.Statement ?? [];
+    };
+    return {
+      settle: statementsOf('settle'),
+      immediate: statementsOf('immediate'),
+      deadLetter: statementsOf('deadLetter'),
+    };
+  }
 
-    for (const [name, senders] of Object.entries(QUEUE_SENDERS) as [ServiceQueue, QueueSenders][]) {
-      // Act
-      const queueId = logicalId(defaults, queues[name].queueArn);
-      const policy = policies.find((candidate) => candidate.Queues[0]?.Ref === queueId);
-      const denies = (policy?.PolicyDocument.Statement ?? []).filter(
-        (statement) => statement.Effect === 'Deny' && statement.Action === 'sqs:SendMessage',
+  /** The ARNs of the rules and roles as the template refers to them; the operator role's only when it exists. */
+  function arnsOf(synth: Synthesized) {
+    const { service } = synth.stack;
+    const arn = (value: string) => ({ 'Fn::GetAtt': [logicalId(synth, value), 'Arn'] });
+    const rules: Record<ServiceRule, unknown> = {
+      settle: arn(service.rule.ruleArn),
+      immediate: arn(service.deleteRule.ruleArn),
+    };
+    const roles: Record<QueueRole, unknown> = {
+      remediator: arn(service.remediator.role.roleArn),
+      reconcile: arn(service.reconcile.reconcileFunction.role.roleArn),
+      operator: service.operatorRole === undefined ? undefined : arn(service.operatorRole.roleArn),
+    };
+    const queueArn = (name: ServiceQueue) =>
+      arn(
+        { settle: service.queue, immediate: service.deleteQueue, deadLetter: service.deadLetterQueue }[name].queueArn,
       );
+    return { rules, roles, queueArn };
+  }
 
-      // Assess
-      expect(denies, name).toEqual([
-        {
-          Sid: 'OnlyOwnSenders',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 'sqs:SendMessage',
-          Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
-          Condition: {
-            ArnNotEquals: {
-              'aws:SourceArn': senders.rules.map((rule) => ruleArns[rule]),
-              ...(senders.roles.length === 0
-                ? {}
-                : { 'aws:PrincipalArn': senders.roles.map((role) => roleArns[role]) }),
-            },
+  /** The two Denies QUEUE_ACCESS gives a queue, as they must be synthesized. */
+  function expectedDenies(synth: Synthesized, name: ServiceQueue): Record<string, unknown>[] {
+    const { rules, roles, queueArn } = arnsOf(synth);
+    const access = QUEUE_ACCESS[name];
+    const present = (names: readonly QueueRole[]) =>
+      names.map((role) => roles[role]).filter((arn) => arn !== undefined);
+    const senders = present(access.senders.roles);
+    const receivers = present(access.receivers);
+    return [
+      {
+        Sid: 'OnlyOwnSenders',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sqs:SendMessage',
+        Resource: queueArn(name),
+        Condition: {
+          ArnNotEquals: {
+            'aws:SourceArn': access.senders.rules.map((rule) => rules[rule]),
+            ...(senders.length === 0 ? {} : { 'aws:PrincipalArn': senders }),
           },
         },
-      ]);
-    }
+      },
+      {
+        Sid: 'OnlyOwnReceivers',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: [...RECEIVE_ACTIONS].sort(),
+        Resource: queueArn(name),
+        ...(receivers.length === 0 ? {} : { Condition: { ArnNotEquals: { 'aws:PrincipalArn': receivers } } }),
+      },
+    ];
+  }
+
+  const OPERATOR = 'arn:aws:iam::123456789012:role/platform-oncall';
+
+  it.each([
+    ['without an operator role (the default)', () => defaults],
+    ['with the operator role', () => synthesize({ props: { operatorPrincipals: [OPERATOR] } })],
+  ])(
+    'denies sending and receiving to all but the senders and receivers QUEUE_ACCESS gives each queue, %s',
+    (_, synth) => {
+      // Prepare
+      const synthesized = synth();
+
+      // Act
+      const statements = queueStatements(synthesized);
+
+      // Assess
+      for (const name of Object.keys(QUEUE_ACCESS) as ServiceQueue[]) {
+        const denies = statements[name].filter(
+          (statement) =>
+            statement.Effect === 'Deny' && statement.Sid !== undefined && String(statement.Sid).startsWith('OnlyOwn'),
+        );
+        expect(denies, name).toEqual(expectedDenies(synthesized, name));
+      }
+    },
+  );
+
+  it('hands the settle and delete queues’ messages to the function’s role alone, and the dead letters to the operator role alone', () => {
+    // Prepare
+    const synth = synthesize({ props: { operatorPrincipals: [OPERATOR] } });
+    const { roles } = arnsOf(synth);
+
+    // Act
+    const receivers = Object.fromEntries(
+      Object.entries(queueStatements(synth)).map(([name, statements]) => [
+        name,
+        statements.find((statement) => statement.Sid === 'OnlyOwnReceivers'),
+      ]),
+    );
+
+    // Assess
+    expect(RECEIVE_ACTIONS).toEqual(['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage']);
+    expect(receivers).toEqual({
+      settle: expect.objectContaining({ Condition: { ArnNotEquals: { 'aws:PrincipalArn': [roles.remediator] } } }),
+      immediate: expect.objectContaining({ Condition: { ArnNotEquals: { 'aws:PrincipalArn': [roles.remediator] } } }),
+      deadLetter: expect.objectContaining({ Condition: { ArnNotEquals: { 'aws:PrincipalArn': [roles.operator] } } }),
+    });
   });
 
-  it('lets the reconcile pass and the redrive role send to the settle queue only: the delete queue takes its rule alone', () => {
-    expect(QUEUE_SENDERS.settle).toEqual({ rules: ['settle'], roles: ['reconcile', 'redrive'] });
-    expect(QUEUE_SENDERS.immediate).toEqual({ rules: ['immediate'], roles: [] });
-    expect(QUEUE_SENDERS.deadLetter).toEqual({ rules: ['settle', 'immediate'], roles: [] });
+  it('without an operator role, lets nobody receive from the dead-letter queue, and only the reconcile pass send to the settle queue', () => {
+    // Act
+    const statements = queueStatements(defaults);
+
+    // Assess
+    expect(statements.deadLetter.find((statement) => statement.Sid === 'OnlyOwnReceivers')).not.toHaveProperty(
+      'Condition',
+    );
+    expect(statements.settle.find((statement) => statement.Sid === 'OnlyOwnSenders')).toMatchObject({
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': [arnsOf(defaults).roles.reconcile] } },
+    });
+  });
+
+  it('lets the reconcile pass and the operator role send to the settle queue only: the delete queue takes its rule alone', () => {
+    expect(QUEUE_ACCESS).toEqual({
+      settle: { senders: { rules: ['settle'], roles: ['reconcile', 'operator'] }, receivers: ['remediator'] },
+      immediate: { senders: { rules: ['immediate'], roles: [] }, receivers: ['remediator'] },
+      deadLetter: { senders: { rules: ['settle', 'immediate'], roles: [] }, receivers: ['operator'] },
+    });
+  });
+});
+
+describe('operator role', () => {
+  const OPERATORS = [
+    'arn:aws:iam::123456789012:role/platform-oncall',
+    'arn:aws:sts::123456789012:assumed-role/admin/jane',
+  ];
+
+  it('does not exist unless operatorPrincipals names principals, nor does its output', () => {
+    // Assess
+    expect(defaults.stack.service.operatorRole).toBeUndefined();
+    expect(synthesize({ props: { operatorPrincipals: [] } }).stack.service.operatorRole).toBeUndefined();
+    expect(defaults.template.toJSON().Outputs).not.toHaveProperty(OPTIONAL_STACK_OUTPUTS.operatorRoleArn);
+    defaults.template.resourcePropertiesCountIs(
+      'AWS::IAM::Role',
+      { Path: SERVICE_ROLE_PATH, Description: Match.stringLikeRegexp('operator') },
+      0,
+    );
+  });
+
+  it('trusts exactly the named principals, lives under the service’s path, and is an output', () => {
+    // Act
+    const synth = synthesize({ props: { operatorPrincipals: OPERATORS } });
+    const role = synth.stack.service.operatorRole;
+    if (role === undefined) throw new Error('no operator role');
+
+    // Assess
+    expect(propertiesOf(synth, role)).toMatchObject({
+      Path: SERVICE_ROLE_PATH,
+      AssumeRolePolicyDocument: {
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: OPERATORS } }],
+      },
+    });
+    expect(synth.template.toJSON().Outputs[OPTIONAL_STACK_OUTPUTS.operatorRoleArn]).toMatchObject({
+      Value: { 'Fn::GetAtt': [logicalId(synth, role.roleArn), 'Arn'] },
+    });
+  });
+
+  it('may move dead letters back to the settle queue and confirm ownership records, and nothing else', () => {
+    // Act
+    const synth = synthesize({ props: { operatorPrincipals: OPERATORS } });
+    const role = synth.stack.service.operatorRole;
+    if (role === undefined) throw new Error('no operator role');
+    const roleId = logicalId(synth, role.roleArn);
+    const policies = Object.values(resourcesOfType(synth.template, 'AWS::IAM::Policy')).filter((policy) =>
+      (policy.Properties as { Roles: { Ref: string }[] }).Roles.some((ref) => ref.Ref === roleId),
+    );
+
+    // Assess
+    const queueArn = (queue: { queueArn: string }) => ({ 'Fn::GetAtt': [logicalId(synth, queue.queueArn), 'Arn'] });
+    expect(
+      policies.flatMap(
+        (policy) => (policy.Properties as { PolicyDocument: { Statement: unknown[] } }).PolicyDocument.Statement,
+      ),
+    ).toEqual([
+      {
+        Effect: 'Allow',
+        Action: [
+          'sqs:CancelMessageMoveTask',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:ListMessageMoveTasks',
+          'sqs:ReceiveMessage',
+          'sqs:StartMessageMoveTask',
+        ],
+        Resource: queueArn(synth.stack.service.deadLetterQueue),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
+        Resource: queueArn(synth.stack.service.queue),
+      },
+      {
+        Effect: 'Allow',
+        Action: OWNERSHIP_CONFIRM_PERMISSIONS.map((permission) => permission.action),
+        Resource: { 'Fn::GetAtt': [logicalId(synth, synth.stack.service.ownership.table.tableArn), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('may also write the ownership table, whose policy admits it beside the two functions', () => {
+    // Act
+    const synth = synthesize({ props: { operatorPrincipals: OPERATORS } });
+    const { operatorRole, ownership } = synth.stack.service;
+    const table = synth.template.toJSON().Resources[logicalId(synth, ownership.table.tableArn)] as {
+      Properties: { ResourcePolicy: { PolicyDocument: { Statement: { Condition: unknown }[] } } };
+    };
+
+    // Assess
+    expect(JSON.stringify(table.Properties.ResourcePolicy.PolicyDocument.Statement[0]?.Condition)).toContain(
+      logicalId(synth, operatorRole?.roleArn ?? ''),
+    );
+  });
+
+  it.each([
+    ['an account id alone', '123456789012'],
+    ['a group', 'arn:aws:iam::123456789012:group/admins'],
+    ['a wildcard', 'arn:aws:iam::123456789012:role/*'],
+    ['a service', 'ec2.amazonaws.com'],
+    ['an empty string', ''],
+  ])('refuses %s, naming the prop', (_, principal) => {
+    // Act
+    const act = () => synthesize({ props: { operatorPrincipals: [principal] } });
+
+    // Assess
+    expect(act).toThrow(`operatorPrincipals entries must be IAM principal ARNs`);
+  });
+
+  it('reads the context key operatorPrincipals, comma-separated, and names it when an entry is wrong', () => {
+    // Act
+    const synth = synthesize({ context: { operatorPrincipals: OPERATORS.join(',') } });
+    const wrong = () => synthesize({ context: { operatorPrincipals: `${OPERATORS[0]},admins` } });
+
+    // Assess
+    expect(synth.stack.service.operatorRole).toBeDefined();
+    expect(wrong).toThrow('Context value operatorPrincipals entries must be IAM principal ARNs');
+    expect(wrong).toThrow('got "admins"');
   });
 });
 
@@ -488,19 +710,40 @@ describe('rules', () => {
   it.each([
     ['settle', () => defaults.stack.service.rule, () => defaults.stack.service.queue],
     ['immediate', () => defaults.stack.service.deleteRule, () => defaults.stack.service.deleteQueue],
-  ] as const)('the %s rule uses its shared pattern constant, unchanged, into its own queue', (path, rule, queue) => {
-    const dlqId = logicalId(defaults, defaults.stack.service.deadLetterQueue.queueArn);
-    expect(propertiesOf(defaults, rule())).toMatchObject({
-      EventPattern: JSON.parse(JSON.stringify(EVENT_PATTERNS[path])),
-      State: 'ENABLED',
-      Targets: [
-        {
-          Arn: { 'Fn::GetAtt': [logicalId(defaults, queue().queueArn), 'Arn'] },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
-          Id: expect.any(String),
-        },
-      ],
-    });
+  ] as const)(
+    'the %s rule uses its shared pattern constant, for the stack’s own account, into its own queue',
+    (path, rule, queue) => {
+      const dlqId = logicalId(defaults, defaults.stack.service.deadLetterQueue.queueArn);
+      expect(propertiesOf(defaults, rule())).toEqual({
+        Description: expect.any(String),
+        EventPattern: { account: [{ Ref: 'AWS::AccountId' }], ...JSON.parse(JSON.stringify(EVENT_PATTERNS[path])) },
+        State: 'ENABLED',
+        Targets: [
+          {
+            Arn: { 'Fn::GetAtt': [logicalId(defaults, queue().queueArn), 'Arn'] },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+            Id: expect.any(String),
+          },
+        ],
+      });
+    },
+  );
+
+  it('names the stack’s account in both rules’ patterns when the stack’s environment is known', () => {
+    // Prepare
+    const synth = synthesize({ env: { account: '111122223333', region: 'us-east-1' } });
+
+    // Act
+    const patterns = [synth.stack.service.rule, synth.stack.service.deleteRule].map(
+      (rule) => propertiesOf(synth, rule).EventPattern as { account?: unknown },
+    );
+
+    // Assess
+    expect(patterns.map((pattern) => pattern.account)).toEqual([['111122223333'], ['111122223333']]);
+    expect(patterns).toEqual([
+      JSON.parse(JSON.stringify(accountEventPatterns('111122223333').settle)),
+      JSON.parse(JSON.stringify(accountEventPatterns('111122223333').immediate)),
+    ]);
   });
 
   it('has one rule per delivery path, and no other', () => {
@@ -561,10 +804,11 @@ function afterDeployCalls(synth: Synthesized): { create: unknown; update: unknow
 
 describe('resource counts, as docs/deploy.md gives them', () => {
   it.each([
-    ['the defaults', 33, {}],
-    ['createTrail', 36, { createTrail: true }],
-    ["reconcileSchedule 'disabled'", 30, { reconcileSchedule: 'disabled' as const }],
-    ['reconcileAfterDeploy false', 28, { reconcileAfterDeploy: false }],
+    ['the defaults', 31, {}],
+    ['operatorPrincipals', 33, { operatorPrincipals: ['arn:aws:iam::123456789012:role/platform-oncall'] }],
+    ['createTrail', 34, { createTrail: true }],
+    ["reconcileSchedule 'disabled'", 28, { reconcileSchedule: 'disabled' as const }],
+    ['reconcileAfterDeploy false', 26, { reconcileAfterDeploy: false }],
   ])('%s: %i resources besides the CDK metadata', (_, count, props) => {
     // Act
     const { template } = synthesize({ props });
@@ -649,7 +893,7 @@ describe('reconcile', () => {
     // Assess
     synth.template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     expect(synth.stack.service.reconcile.scheduleRole).toBeUndefined();
-    synth.template.resourceCountIs('AWS::IAM::Role', 4);
+    synth.template.resourceCountIs('AWS::IAM::Role', 3);
     synth.template.resourceCountIs('Custom::ReconcileAfterDeploy', 1);
   });
 

@@ -6,6 +6,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OPTIONAL_STACK_OUTPUTS, SERVICE_ROLE_PATH } from '../../core/pipeline-settings.js';
 import { MEMBER_PARAMETERS } from '../../infra/stack-set-member.js';
 import { removeSynthOutputs, synthesize, synthesizeOrg } from './support/synth.js';
 
@@ -134,6 +135,8 @@ describe('settings set once on the organization stack', () => {
     reconcileSchedule: 'cron(0 3 * * ? *)',
     logRetentionDays: '30',
     alarmOnConflicts: 'false',
+    // One operator for every account: a role of a central account may assume each account's operator role.
+    operatorPrincipals: 'arn:aws:iam::111122223333:role/central-operations',
   };
 
   it('reach every account as the same context keys reach the single-account stack', () => {
@@ -159,6 +162,13 @@ describe('settings set once on the organization stack', () => {
     });
     member.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 3 * * ? *)' });
     member.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    member.hasResourceProperties('AWS::IAM::Role', {
+      Path: SERVICE_ROLE_PATH,
+      AssumeRolePolicyDocument: {
+        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: CONTEXT.operatorPrincipals } }],
+      },
+    });
+    expect(member.toJSON().Outputs).toHaveProperty(OPTIONAL_STACK_OUTPUTS.operatorRoleArn);
   });
 
   it('reach every account as props of the organization stack, as they reach the single-account stack', () => {

@@ -153,29 +153,45 @@ function patternOf(synth: ReturnType<typeof synthesize>, path: Delivery): unknow
   return resource.Properties.EventPattern;
 }
 
+/** moto's account, which it puts in every event's `account`: the stack's own, as the stack is synthesized here. */
+const OWN_ACCOUNT = '123456789012';
+/** Another account: a stack synthesized for it must route none of moto's events. */
+const OTHER_ACCOUNT = '111122223333';
+
+/** A rule with the other account's synthesized settle pattern, into a queue of its own. */
+let otherAccount: { readonly ruleName: string; readonly queueUrl: string } | undefined;
+
+/** Creates a queue and a rule with `pattern` that sends to it. */
+async function loadRule(ruleName: string, pattern: unknown): Promise<string> {
+  const { QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: `${ruleName}-target` }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await events.send(new PutRuleCommand({ Name: ruleName, EventPattern: JSON.stringify(pattern) }));
+  await events.send(new PutTargetsCommand({ Rule: ruleName, Targets: [{ Id: TARGET_ID, Arn: Attributes?.QueueArn }] }));
+  return queueUrl;
+}
+
 beforeAll(async () => {
-  const synth = synthesize();
+  // The stack's account as an environment: its patterns name it (in an environment-agnostic stack, AWS::AccountId).
+  const synth = synthesize({ env: { account: OWN_ACCOUNT, region: 'us-east-1' } });
   const sentinels: Record<Delivery, () => CloudTrailEvent> = {
     settle: () => variant(createRole),
     immediate: () => variant(fixture('delete-role-conflict')),
   };
   for (const path of PATHS) {
     const ruleName = `routing-${RUN}-${path}`;
-    const { QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: `${ruleName}-target` }));
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await events.send(new PutRuleCommand({ Name: ruleName, EventPattern: JSON.stringify(patternOf(synth, path)) }));
-    await events.send(
-      new PutTargetsCommand({ Rule: ruleName, Targets: [{ Id: TARGET_ID, Arn: Attributes?.QueueArn }] }),
-    );
+    const queueUrl = await loadRule(ruleName, patternOf(synth, path));
     loaded.set(path, { ruleName, queueUrl, sentinel: sentinels[path] });
   }
+  const other = synthesize({ env: { account: OTHER_ACCOUNT, region: 'us-east-1' } });
+  const ruleName = `routing-${RUN}-other-account`;
+  otherAccount = { ruleName, queueUrl: await loadRule(ruleName, patternOf(other, 'settle')) };
 });
 
 afterAll(async () => {
   removeSynthOutputs();
-  for (const { ruleName, queueUrl } of loaded.values()) {
+  for (const { ruleName, queueUrl } of [...loaded.values(), ...(otherAccount === undefined ? [] : [otherAccount])]) {
     await events.send(new RemoveTargetsCommand({ Rule: ruleName, Ids: [TARGET_ID] }));
     await events.send(new DeleteRuleCommand({ Name: ruleName }));
     await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
@@ -298,6 +314,24 @@ describe('the synthesized rule patterns in moto EventBridge', () => {
 
     // Assess
     expect(paths).toEqual([]);
+  });
+});
+
+describe('the synthesized rule patterns name the stack’s own account', () => {
+  it('keep an event of another account out: a stack of another account routes none of this account’s events', async () => {
+    // Prepare
+    const event = variant(createRole);
+    if (otherAccount === undefined) throw new Error('the other account’s rule was not loaded');
+
+    // Act: PutEvents delivers before it returns; the own account's rule has it once its sentinel arrives
+    const paths = await pathsOf(event);
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: otherAccount.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+
+    // Assess
+    expect(paths).toEqual(['settle']);
+    expect(Messages).toEqual([]);
   });
 });
 

@@ -10,7 +10,7 @@ import { instanceProfileQuota, startIamProxy } from '../../emulator/iam-faults.j
 import type { SandboxPipeline } from '../../emulator/pipeline.js';
 import { startProxy } from '../../emulator/proxy.js';
 import { invokeBundle, type LogLine, roleWithOurProfile, sqsBatch } from './support/bundle.js';
-import { cloudTrailEvent } from './support/cloudtrail.js';
+import { cloudTrailEvent, deleteConflictEvent } from './support/cloudtrail.js';
 import {
   createProfile,
   createRole,
@@ -68,7 +68,7 @@ describe('finding 1: a forged ownership tag is no licence to release', () => {
     await tagProfile(theirs, MANAGED_TAGS);
 
     // Act
-    const { result, decision, actions } = await deliver(role, [cloudTrailEvent('delete-role-conflict', role)]);
+    const { result, decision, actions } = await deliver(role, [await deleteConflictEvent(role)]);
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);
@@ -91,7 +91,7 @@ describe('finding 1: a forged ownership tag is no licence to release', () => {
     await tagProfile(role, [...MANAGED_TAGS, { Key: 'auto-instance-profile:source-role-id', Value: 'AROAFORGED' }]);
 
     // Act
-    const { decision, actions } = await deliver(role, [cloudTrailEvent('delete-role-conflict', role)]);
+    const { decision, actions } = await deliver(role, [await deleteConflictEvent(role)]);
 
     // Assess
     expect(await profilesOf(role)).toEqual([role]);
@@ -175,7 +175,7 @@ describe('finding 6: a replaced role keeps its profile', () => {
     await deliver(role, [cloudTrailEvent('delete-role', role)]);
 
     // Act
-    const { decision } = await deliver(role, [cloudTrailEvent('delete-role-conflict', role)]);
+    const { decision } = await deliver(role, [await deleteConflictEvent(role)]);
 
     // Assess
     expect(decision).toMatchObject({ decision: 'release', iamCalls: 7 });
@@ -197,7 +197,7 @@ describe('finding 7: ours means exactly what IAM’s StringEquals means', () => 
     });
 
     // Act
-    const { result, decision, actions } = await deliver(role, [cloudTrailEvent('delete-role-conflict', role)]);
+    const { result, decision, actions } = await deliver(role, [await deleteConflictEvent(role)]);
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);

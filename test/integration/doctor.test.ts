@@ -9,8 +9,9 @@ import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-
 import { CreateInstanceProfileCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMOKE_ROLE_PREFIX } from '../../cli/doctor/smoke-role.js';
-import { EVENT_PATTERNS } from '../../core/event-pattern.js';
+import { accountEventPatterns } from '../../core/event-pattern.js';
 import { STACK_NAME, STACK_SET_INSTANCE_PREFIX, STACK_SET_NAME } from '../../core/pipeline-settings.js';
+import { MOTO_ACCOUNT_ID } from '../../emulator/cloudtrail-event.js';
 import { instanceProfileQuota } from '../../emulator/iam-faults.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import { startProxy } from '../../emulator/proxy.js';
@@ -57,7 +58,7 @@ function stackTemplate(): string {
         Type: 'AWS::Events::Rule',
         Properties: {
           State: 'ENABLED',
-          EventPattern: EVENT_PATTERNS.settle,
+          EventPattern: accountEventPatterns(MOTO_ACCOUNT_ID).settle,
           Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } }],
         },
       },
@@ -72,7 +73,7 @@ function stackTemplate(): string {
         Type: 'AWS::Events::Rule',
         Properties: {
           State: 'ENABLED',
-          EventPattern: EVENT_PATTERNS.immediate,
+          EventPattern: accountEventPatterns(MOTO_ACCOUNT_ID).immediate,
           Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['DeleteQueue', 'Arn'] } }],
         },
       },

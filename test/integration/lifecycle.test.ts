@@ -17,6 +17,7 @@ import {
   assumedRoleIdentity,
   type CloudTrailFixture,
   cloudTrailEvent,
+  deleteConflictEvent,
   type EventOptions,
 } from './support/cloudtrail.js';
 import {
@@ -222,7 +223,7 @@ describe('DeleteRole failed with DeleteConflictException: release', () => {
     expect(await tryDeleteRole(role)).toBe('DeleteConflictException');
 
     // Act
-    const { result, decision, actions, metrics } = await deliver(role, cloudTrailEvent('delete-role-conflict', role));
+    const { result, decision, actions, metrics } = await deliver(role, await deleteConflictEvent(role));
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);
@@ -252,7 +253,7 @@ describe('DeleteRole failed with DeleteConflictException: release', () => {
     expect(await tryDeleteRole(role)).toBe('DeleteConflictException');
 
     // Act
-    const { result, decision, actions } = await deliver(role, cloudTrailEvent('delete-role-conflict', role));
+    const { result, decision, actions } = await deliver(role, await deleteConflictEvent(role));
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);
@@ -284,7 +285,7 @@ describe('DeleteRole failed with DeleteConflictException: release', () => {
     expect(await tryDeleteRole(role)).toBe('DeleteConflictException');
 
     // Act
-    const { result, decision, actions } = await deliver(role, cloudTrailEvent('delete-role-conflict', role));
+    const { result, decision, actions } = await deliver(role, await deleteConflictEvent(role));
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);
@@ -312,7 +313,7 @@ describe('DeleteRole failed with DeleteConflictException: release', () => {
     // Prepare
     const role = uniqueRoleName('policy-conflict');
     await createRole(role);
-    const conflict = cloudTrailEvent('delete-role-conflict', role);
+    const conflict = await deleteConflictEvent(role);
     (conflict.detail as { errorMessage: string }).errorMessage =
       'Cannot delete entity, must detach all policies first.';
 
@@ -342,7 +343,7 @@ describe('DeleteRole failed with DeleteConflictException: release', () => {
       expect(await tryDeleteRole(role)).toBe('DeleteConflictException');
 
       // Act
-      const { result, decision, actions } = await deliver(role, cloudTrailEvent('delete-role-conflict', role));
+      const { result, decision, actions } = await deliver(role, await deleteConflictEvent(role));
 
       // Assess
       expect(result.batchItemFailures).toEqual([]);
@@ -376,7 +377,7 @@ describe('DeleteRole failed with DeleteConflictException: release', () => {
     };
 
     // Act
-    const { result, decision, actions } = await deliver(role, cloudTrailEvent('delete-role-conflict', role), {}, rules);
+    const { result, decision, actions } = await deliver(role, await deleteConflictEvent(role), {}, rules);
 
     // Assess
     expect(raced).toBe(true);
@@ -689,11 +690,7 @@ describe('ignored callers', () => {
     expect(await tryDeleteRole(role)).toBe('DeleteConflictException');
 
     // Act
-    const { result, decision, actions } = await deliver(
-      role,
-      cloudTrailEvent('delete-role-conflict', role, options),
-      env,
-    );
+    const { result, decision, actions } = await deliver(role, await deleteConflictEvent(role, options), env);
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);
@@ -733,7 +730,7 @@ describe('DRY_RUN=true', () => {
     await roleWithOurProfile(role);
 
     // Act
-    const { result, decision, actions } = await deliver(role, cloudTrailEvent('delete-role-conflict', role), {
+    const { result, decision, actions } = await deliver(role, await deleteConflictEvent(role), {
       DRY_RUN: 'true',
     });
 
@@ -816,7 +813,7 @@ describe('the user deletes with the AWS CLI a role we gave a profile', () => {
 
       // Act: the first attempt, CloudTrail's record of its failure through the bundle, the retry
       const first = await aws(workdir, 'iam', 'delete-role', '--role-name', role);
-      const { result, decision, actions } = await deliver(role, cloudTrailEvent('delete-role-conflict', role));
+      const { result, decision, actions } = await deliver(role, await deleteConflictEvent(role));
       const retry = await aws(workdir, 'iam', 'delete-role', '--role-name', role);
 
       // Assess

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { startIamProxy } from '../../emulator/iam-faults.js';
 import type { SandboxPipeline } from '../../emulator/pipeline.js';
 import { type LogLine, roleWithOurProfile } from './support/bundle.js';
-import { cloudTrailEvent } from './support/cloudtrail.js';
+import { cloudTrailEvent, deleteConflictEvent } from './support/cloudtrail.js';
 import {
   createProfile,
   createRole,
@@ -66,7 +66,7 @@ describe('finding 1: a tag is no proof of ownership', () => {
     await forgeOurTags(role, role);
 
     // Act: the team's delete-role fails on its own profile
-    const { result, decision, actions } = await deliver(role, [cloudTrailEvent('delete-role-conflict', role)]);
+    const { result, decision, actions } = await deliver(role, [await deleteConflictEvent(role)]);
 
     // Assess: nothing changed, and the log says why (on fabf574: released and deleted, 7 calls)
     expect(result.batchItemFailures).toEqual([]);
@@ -88,7 +88,7 @@ describe('finding 1: a tag is no proof of ownership', () => {
     await roleWithOurProfile(role);
 
     // Act
-    const { decision, actions } = await deliver(role, [cloudTrailEvent('delete-role-conflict', role)]);
+    const { decision, actions } = await deliver(role, [await deleteConflictEvent(role)]);
 
     // Assess
     expect(decision).toMatchObject({ decision: 'release', recordCalls: 1, iamCalls: 7 });

@@ -163,6 +163,9 @@ describe('reconcile bundle: who created a role', () => {
     // Assess: CloudFormation's role is not a candidate and has no profile; the person's has its own.
     expect(queuedNames).toContain('by-person');
     expect(queuedNames).not.toContain('by-stack');
+    // The message carries the creator the pass learnt, for the remediator to rule on as the pass did.
+    const byPerson = bodies.map((body) => JSON.parse(body)).find((message) => message.detail.roleName === 'by-person');
+    expect(byPerson?.detail.creator).toMatchObject({ arn: expect.stringMatching(/^arn:aws:(iam|sts)::/) });
     expect(result.creatorLookups).toBeGreaterThanOrEqual(1);
     expect(logs.find((line) => line.message === 'reconcile finished')).toMatchObject({
       creatorLookups: result.creatorLookups,

@@ -16,7 +16,7 @@ import { reconcileMessage } from '../../core/events.js';
 import { toSqsEvent } from '../../emulator/lambda-shapes.js';
 import type { SandboxPipeline } from '../../emulator/pipeline.js';
 import { type BatchResponse, invokeBundle, roleWithOurProfile, sqsBatch } from './support/bundle.js';
-import { cloudTrailEvent } from './support/cloudtrail.js';
+import { cloudTrailEvent, deleteConflictEvent } from './support/cloudtrail.js';
 import { createRole, getProfile, profilesOf, uniqueRoleName } from './support/iam.js';
 import { deliver, queueEnvironment, stackQueuesInMoto } from './support/stack.js';
 
@@ -41,10 +41,7 @@ describe('finding 4: records are proven, not taken on trust', () => {
     const role = await releasableRole('direct-event');
 
     // Act
-    const { result, logs, actions } = await invokeBundle<Record<string, unknown>>(
-      cloudTrailEvent('delete-role-conflict', role),
-      env,
-    );
+    const { result, logs, actions } = await invokeBundle<Record<string, unknown>>(await deleteConflictEvent(role), env);
 
     // Assess
     expect(result).toEqual({ decision: 'refused', reason: 'not-an-sqs-batch' });
@@ -56,7 +53,7 @@ describe('finding 4: records are proven, not taken on trust', () => {
   it('refuses a made-up SQS record carrying a CloudTrail DeleteConflict: SQS does not know its receipt handle', async () => {
     // Prepare: the batch names the function's own queue, as the real one does
     const role = await releasableRole('made-up');
-    const batch = sqsBatch(cloudTrailEvent('delete-role-conflict', role));
+    const batch = sqsBatch(await deleteConflictEvent(role));
     for (const record of batch.Records) record.eventSourceARN = pipeline.paths.immediate.queueArn;
 
     // Act
@@ -103,7 +100,7 @@ describe('finding 4: records are proven, not taken on trust', () => {
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: url,
-        MessageBody: JSON.stringify(cloudTrailEvent('delete-role-conflict', role)),
+        MessageBody: JSON.stringify(await deleteConflictEvent(role)),
       }),
     );
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }));
@@ -133,7 +130,7 @@ describe('finding 4: records are proven, not taken on trust', () => {
     const role = await releasableRole('real');
 
     // Act
-    const { decision } = await deliver(pipeline, [cloudTrailEvent('delete-role-conflict', role)], { role });
+    const { decision } = await deliver(pipeline, [await deleteConflictEvent(role)], { role });
 
     // Assess
     expect(decision).toMatchObject({ decision: 'release' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, loadConfig, settingsEnvironment } from '../../core/config.js';
+import { DEFAULT_CONFIG, loadConfig, ownAccountOf, settingsEnvironment } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 
 describe('loadConfig', () => {
@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       batchConcurrency: 4,
       instanceProfileQuotaPercent: 95,
       unknownCreator: 'remediate',
+      maxConcurrency: 2,
     });
   });
 
@@ -40,6 +41,7 @@ describe('loadConfig', () => {
       OWNERSHIP_TABLE: 'AutoInstanceProfile-OwnershipTable-1A2B3C',
       QUEUE_URLS:
         'https://sqs.us-east-1.amazonaws.com/123456789012/a, https://sqs.us-east-1.amazonaws.com/123456789012/b',
+      MAX_CONCURRENCY: '10',
     });
 
     // Assess
@@ -58,6 +60,7 @@ describe('loadConfig', () => {
         'https://sqs.us-east-1.amazonaws.com/123456789012/a',
         'https://sqs.us-east-1.amazonaws.com/123456789012/b',
       ],
+      maxConcurrency: 10,
     });
   });
 
@@ -90,6 +93,7 @@ describe('loadConfig', () => {
 
   it.each([
     [{ DRY_RUN: 'yes' }, /DRY_RUN/],
+    [{ MAX_CONCURRENCY: '1' }, /MAX_CONCURRENCY must be a whole number from 2 to 1000/],
     [{ SERVICE_ROLE_ARN: 'my-role' }, /SERVICE_ROLE_ARN/],
     [{ AWS_RETRY_MODE: 'legacy' }, /AWS_RETRY_MODE/],
     [{ AWS_MAX_ATTEMPTS: '0' }, /AWS_MAX_ATTEMPTS/],
@@ -135,6 +139,7 @@ describe('settingsEnvironment', () => {
       batchConcurrency: 1,
       instanceProfileQuotaPercent: 80,
       unknownCreator: 'skip' as const,
+      maxConcurrency: 6,
     };
 
     // Act
@@ -148,7 +153,29 @@ describe('settingsEnvironment', () => {
       BATCH_CONCURRENCY: '1',
       INSTANCE_PROFILE_QUOTA_PERCENT: '80',
       UNKNOWN_CREATOR: 'skip',
+      MAX_CONCURRENCY: '6',
     });
     expect(loadConfig(env)).toEqual(settings);
+  });
+});
+
+describe('ownAccountOf', () => {
+  it('is the account of the function’s role, which SERVICE_ROLE_ARN names', () => {
+    // Prepare
+    const config = loadConfig({ SERVICE_ROLE_ARN: 'arn:aws-cn:iam::111122223333:role/auto-instance-profile/Fn' });
+
+    // Act
+    const account = ownAccountOf(config);
+
+    // Assess
+    expect(account).toBe('111122223333');
+  });
+
+  it('is unknown without SERVICE_ROLE_ARN (the local invoke tool)', () => {
+    // Act
+    const account = ownAccountOf(loadConfig({}));
+
+    // Assess
+    expect(account).toBeUndefined();
   });
 });

@@ -483,10 +483,22 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
     expect(step.kind === 'nothing' && step.note).toContain('older than the role');
   });
 
-  it('takes a signal of the role’s own second as current, as CloudTrail records whole seconds', () => {
+  it.each([
+    ['before the signal’s whole second', 0],
+    ['within the signal’s second', 816],
+  ])('takes a signal stamped in the second of the role’s CreateDate as stale (created %s)', (_case, ms) => {
+    // Act: CloudTrail records 12:00:00Z; IAM's CreateDate of a role made again at once has milliseconds
+    const step = decide(releasable({ role: { ...current, createDate: new Date(NOW.getTime() + ms) } }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'stale-event' });
+    expect(step.kind === 'nothing' && step.note).toContain('in the second the role was created');
+  });
+
+  it('takes a signal of the second after the role’s CreateDate as current', () => {
     // Act
     const step = decide(
-      releasable({ role: { ...current, createDate: new Date(NOW.getTime() + 400) } }),
+      releasable({ role: { ...current, createDate: new Date(NOW.getTime() - 184) } }),
       DEFAULT_CONFIG,
     );
 

@@ -24,7 +24,7 @@ import {
 } from '../../cli/doctor/checks.js';
 import { runDoctor } from '../../cli/doctor/doctor.js';
 import { AwsUnreachableError } from '../../cli/errors.js';
-import { EVENT_PATTERNS } from '../../core/event-pattern.js';
+import { accountEventPatterns, EVENT_PATTERNS } from '../../core/event-pattern.js';
 import { partitionOf } from '../../core/regions.js';
 
 const LOGGING_TRAIL: TrailFacts = {
@@ -459,6 +459,27 @@ describe('checkRule', () => {
     expect(matching).toEqual({ name: 'delete-rule', status: 'ok', detail: 'rule d is ENABLED' });
     expect(drifted).toMatchObject({ name: 'delete-rule', status: 'ok', detail: expect.stringContaining('differs') });
     expect(settleWithDeletePattern).toMatchObject({ name: 'rule', detail: expect.stringContaining('differs') });
+  });
+
+  it('expects the pattern to name the rule’s own account, as the stack deploys it, and notes one that does not', () => {
+    // Prepare: the rule's ARN names its account
+    const arn = 'arn:aws:events:us-east-1:111122223333:rule/AutoInstanceProfile-ServiceRule';
+    const deployed = JSON.stringify(accountEventPatterns('111122223333').settle);
+
+    // Act
+    const current = checkRule('r', { name: 'r', state: 'ENABLED', eventPattern: deployed, arn });
+    const older = checkRule('r', { name: 'r', state: 'ENABLED', eventPattern: pattern, arn });
+    const otherAccount = checkRule('r', {
+      name: 'r',
+      state: 'ENABLED',
+      eventPattern: JSON.stringify(accountEventPatterns('444455556666').settle),
+      arn,
+    });
+
+    // Assess
+    expect(current).toEqual({ name: 'rule', status: 'ok', detail: 'rule r is ENABLED' });
+    expect(older).toMatchObject({ status: 'ok', detail: expect.stringContaining('differs') });
+    expect(otherAccount).toMatchObject({ status: 'ok', detail: expect.stringContaining('differs') });
   });
 
   it('names a missing or disabled delete rule as the delete-rule check', () => {

@@ -132,6 +132,62 @@ describe('a handled IAM call that names no usable role', () => {
   });
 });
 
+describe('an IAM event of another account', () => {
+  const OWN = '123456789012';
+
+  it('is taken as today when the function’s own account is not known (the local invoke tool)', () => {
+    // Prepare
+    const event = { ...load('create-role'), account: '999999999999' };
+
+    // Act
+    const adapted = fromEventBridge(event);
+
+    // Assess
+    expect(adapted.kind).toBe('role-created');
+  });
+
+  it('is taken when both its accounts are the function’s own', () => {
+    // Act
+    const adapted = fromSqsRecord(
+      { messageId: 'm-1', body: JSON.stringify(load('delete-role-conflict')) },
+      { ownAccount: OWN },
+    );
+
+    // Assess
+    expect(adapted.kind).toBe('delete-conflict');
+  });
+
+  it.each([
+    ['EventBridge’s account is another', { account: '999999999999' }, {}, { event: '999999999999', recipient: OWN }],
+    [
+      'CloudTrail’s recipientAccountId is another',
+      {},
+      { recipientAccountId: '999999999999' },
+      { event: OWN, recipient: '999999999999' },
+    ],
+    ['it names no account', { account: undefined }, {}, { event: undefined, recipient: OWN }],
+    ['it names no recipient account', {}, { recipientAccountId: undefined }, { event: OWN, recipient: undefined }],
+  ])('is refused, naming both accounts and no role, when %s', (_case, envelope, detail, accounts) => {
+    // Prepare
+    const base = load('delete-role-conflict');
+    const event = { ...base, ...envelope, detail: { ...base.detail, ...detail } };
+
+    // Act
+    const adapted = fromSqsRecord({ messageId: 'm-1', body: JSON.stringify(event) }, { ownAccount: OWN });
+
+    // Assess
+    expect(adapted).toEqual({
+      kind: 'ignored',
+      reason: 'other-account',
+      eventName: 'DeleteRole',
+      errorCode: base.detail.errorCode,
+      eventId: base.detail.eventID,
+      correlationId: base.id,
+      accounts: { ...accounts, own: OWN },
+    });
+  });
+});
+
 describe('fromSqsRecord', () => {
   it('reads the EventBridge event from the record body', () => {
     // Prepare
@@ -287,9 +343,39 @@ describe('reconcile messages', () => {
   });
 
   it.each([
+    ['a caller', { arn: 'arn:aws:sts::123456789012:assumed-role/terraform-ci/run-7', type: 'AssumedRole' }],
+    ['a service that called on someone’s behalf', { invokedBy: 'cloudformation.amazonaws.com', type: 'AssumedRole' }],
+    ['unknown', 'unknown' as const],
+  ])('carry the creator the pass learnt (%s) into the trigger, for decide to rule on', (_case, creator) => {
+    // Prepare
+    const message = reconcileMessage('old-ec2-role', 'scan-1', new Date('2026-11-28T00:00:00Z'), creator);
+
+    // Act
+    const trigger = fromSqsRecord({ messageId: 'm-1', body: JSON.stringify(message) });
+
+    // Assess
+    expect(trigger).toMatchObject({ kind: 'found-by-scan', origin: { type: 'scan', scanId: 'scan-1', creator } });
+  });
+
+  it('leave the creator out when the message has none (an older pass), as before', () => {
+    // Prepare
+    const message = reconcileMessage('old-ec2-role', 'scan-1', new Date('2026-11-28T00:00:00Z'));
+
+    // Act
+    const trigger = fromEventBridge(message);
+
+    // Assess
+    expect(message.detail).toEqual({ roleName: 'old-ec2-role' });
+    expect(trigger.kind !== 'ignored' && trigger.origin).toEqual({ type: 'scan', scanId: 'scan-1' });
+  });
+
+  it.each([
     ['no role name', { detail: {} }],
     ['an invalid role name', { detail: { roleName: 'a b' } }],
     ['another detail-type', { 'detail-type': 'Something else' }],
+    ['a creator that is not a caller', { detail: { roleName: 'r', creator: 42 } }],
+    ['a creator with a field no caller has', { detail: { roleName: 'r', creator: { arn: 'a', admin: 'yes' } } }],
+    ['a creator with a field that is not text', { detail: { roleName: 'r', creator: { arn: ['a'] } } }],
   ])('are rejected with %s', (_case, change) => {
     // Prepare
     const message = { ...reconcileMessage('r', 'scan-1', new Date()), ...change };

@@ -8,7 +8,8 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../core/config.js';
-import { reconcileMessage } from '../../core/events.js';
+import type { Creator, CreatorFinder } from '../../core/created-by.js';
+import { fromEventBridge, reconcileMessage } from '../../core/events.js';
 import { type ReconcileMetricName, ReconcileQueueError, reconcile } from '../../functions/reconcile/reconcile.js';
 import { sendAll } from '../../functions/reconcile/send.js';
 import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
@@ -155,6 +156,44 @@ describe('reconcile', () => {
       ['CandidatesNotQueued', 0],
       ['ScanIamCalls', 3],
       ['CreatorLookups', 0],
+    ]);
+  });
+
+  it('puts the creator it learnt into each candidate’s message', async () => {
+    // Prepare: one role made by a person, one older than CloudTrail's event history
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const person = { arn: 'arn:aws:iam::123456789012:user/platform-admin', type: 'IAMUser' };
+    const creators = (): CreatorFinder => ({
+      calls: 1,
+      find: async () =>
+        new Map<string, Creator>([
+          ['new', { known: true, caller: person }],
+          ['blocked', { known: false, reason: 'older-than-event-history' }],
+        ]),
+    });
+
+    // Act
+    await reconcile({
+      iam: new IAMClient({}),
+      sqs: new SQSClient({}),
+      queueUrl: QUEUE_URL,
+      config: DEFAULT_CONFIG,
+      log: new RecordingLog(),
+      metrics: { record: () => {} },
+      creators,
+      now: () => NOW,
+      newScanId: () => 'scan-1',
+    });
+
+    // Assess
+    const bodies = batchInputs()[0]?.Entries?.map((entry) => JSON.parse(entry.MessageBody ?? '{}')) ?? [];
+    expect(bodies.map((body) => body.detail)).toEqual([
+      { roleName: 'new', creator: person },
+      { roleName: 'blocked', creator: 'unknown' },
+    ]);
+    expect(bodies.map((body) => fromEventBridge(body))).toMatchObject([
+      { kind: 'found-by-scan', roleName: 'new', origin: { type: 'scan', scanId: 'scan-1', creator: person } },
+      { kind: 'found-by-scan', roleName: 'blocked', origin: { type: 'scan', scanId: 'scan-1', creator: 'unknown' } },
     ]);
   });
 

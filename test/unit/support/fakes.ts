@@ -70,7 +70,9 @@ export class RecordingCounter implements Counter {
 }
 
 /** The account's instance profile usage as a warm function has it cached: read, far below the quota. */
-export const STEADY_USAGE: ProfileUsageSource = { get: async () => ({ used: 10, quota: 1000 }), created: () => {} };
+export const STEADY_USAGE: ProfileUsageSource = {
+  lease: async () => ({ usage: { used: 10, quota: 1000 }, created: () => {}, release: () => {} }),
+};
 
 /**
  * The ownership record in memory, as the table keeps it: one record per profile name (case-insensitively),
