@@ -15,6 +15,7 @@
 import { type CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput } from '@aws-sdk/client-cloudtrail';
 import { type Caller, callerOf } from './events.js';
 import type { IamPermission } from './iam/permissions.js';
+import { iamNameKey } from './names.js';
 import type { Tags } from './tags.js';
 
 /** The action this module calls: LookupEvents has no resource type, so `*`. It only reads. */
@@ -113,7 +114,7 @@ export function cloudTrailCreators(cloudtrail: Pick<CloudTrailClient, 'send'>, o
         }
       }
       for (const window of windows(dated)) {
-        const pending = new Map(window.roles.map((role) => [role.name.toLowerCase(), role]));
+        const pending = new Map(window.roles.map((role) => [iamNameKey(role.name), role]));
         let token: string | undefined;
         do {
           if (calls >= budget) break;
@@ -126,10 +127,10 @@ export function cloudTrailCreators(cloudtrail: Pick<CloudTrailClient, 'send'>, o
           });
           for (const event of page.Events ?? []) {
             const found = createRoleOf(event.CloudTrailEvent);
-            const role = found === undefined ? undefined : pending.get(found.roleName.toLowerCase());
+            const role = found === undefined ? undefined : pending.get(iamNameKey(found.roleName));
             if (found === undefined || role === undefined) continue;
             creators.set(role.name, { known: true, caller: found.caller, source: 'event-history' });
-            pending.delete(found.roleName.toLowerCase());
+            pending.delete(iamNameKey(found.roleName));
           }
           token = page.NextToken;
         } while (token !== undefined && pending.size > 0);

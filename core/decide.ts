@@ -11,6 +11,7 @@
  */
 import type { Config } from './config.js';
 import type { Caller, RoleTrigger, TriggerKind } from './events.js';
+import { holdsRole } from './names.js';
 import { describeUsage, quotaThresholdReached } from './quota.js';
 import type {
   IamFailure,
@@ -248,10 +249,7 @@ const decideRelease: Decider = (facts) => {
   if (stale !== undefined) return nothing('stale-event', stale);
   if (facts.holdingProfiles === undefined) return need('holdingProfiles');
   // The listing may be stale by the time each profile is read: only a profile that still holds the role blocks it.
-  const roleName = role.name.toLowerCase();
-  const holding = facts.holdingProfiles.filter((profile) =>
-    profile.roleNames.some((name) => name.toLowerCase() === roleName),
-  );
+  const holding = facts.holdingProfiles.filter((profile) => holdsRole(profile, role.name));
   if (holding.length === 0) {
     return nothing('not-in-profile', 'role is in no instance profile any more: the profiles that held it let go of it');
   }
@@ -426,7 +424,7 @@ function roleAbsent(facts: Facts, config: Config): Plan {
 }
 
 function sameNameProfileExists(role: RoleSnapshot, profile: ProfileSnapshot): Plan {
-  if (profile.roleNames.includes(role.name)) {
+  if (holdsRole(profile, role.name)) {
     return nothing('already-in-profile', `role is in instance profile ${profile.name}`);
   }
   const holders = profile.roleNames.join(', ');

@@ -7,6 +7,7 @@
  * Pure: no SDK, no I/O.
  */
 import { UnsupportedEventError } from './errors.js';
+import { isRoleName } from './names.js';
 
 /** EventBridge's `source` for IAM. */
 export const IAM_EVENT_SOURCE = 'aws.iam';
@@ -284,11 +285,6 @@ function fromReconcileMessage(event: Readonly<Record<string, unknown>>): RoleTri
     roleName: validRoleName(stringOr(detail.roleName), 'detail.roleName'),
     origin: { type: 'scan', scanId: stringOr(event.id) },
   };
-}
-
-/** IAM's role name rule: 1 to 64 of letters, digits and `+=,.@_-`. */
-export function isRoleName(name: string): boolean {
-  return /^[\w+=,.@-]{1,64}$/.test(name);
 }
 
 function validRoleName(name: string | undefined, field: string): string {

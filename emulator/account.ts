@@ -10,7 +10,7 @@ import {
   type IAMClient,
   type Tag,
 } from '@aws-sdk/client-iam';
-import { mapBounded } from '../cli/org/fan-out.js';
+import { mapBounded } from '../core/map-bounded.js';
 import type { ScanSummary } from '../core/scan.js';
 import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
 

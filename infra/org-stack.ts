@@ -21,7 +21,7 @@ import {
   PhysicalResourceId,
 } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { IAM_EVENT_REGION, ORG_STACK_OUTPUTS } from '../core/pipeline-settings.js';
+import { IAM_EVENT_REGION, ORG_STACK_OUTPUTS, STACK_SET_INSTANCE_PREFIX } from '../core/pipeline-settings.js';
 import { iamEventRegionFor } from '../core/regions.js';
 import type { AutoInstanceProfileProps } from './auto-instance-profile.js';
 import { organizationPropsFromContext, propsFromContext } from './context.js';
@@ -158,7 +158,9 @@ export class AutoInstanceProfileOrgStack extends Stack {
           type: 'SERVICE_CONTROL_POLICY',
           description: 'Only auto-instance-profile may create, tag or untag instance profiles with its tag keys',
           // Every role of the StackSet's stacks: their names start with the stack's, StackSet-<name>-<uuid>.
-          content: tagGuardDocument([`arn:${Aws.PARTITION}:iam::*:role/StackSet-${this.settings.stackSetName}-*`]),
+          content: tagGuardDocument([
+            `arn:${Aws.PARTITION}:iam::*:role/${STACK_SET_INSTANCE_PREFIX}${this.settings.stackSetName}-*`,
+          ]),
           targetIds: [...this.deploymentTargets],
         })
       : undefined;

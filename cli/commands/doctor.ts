@@ -3,6 +3,7 @@
  * proves it end to end. For real accounts; works against moto and the sandbox through the SDK's endpoint
  * settings.
  */
+import { CALL_AS } from '../../core/organizations.js';
 import {
   DEFAULT_SETTLE_DELAY_SECONDS,
   ORG_STACK_NAME,
@@ -90,7 +91,7 @@ const HELP = formatHelp(
         ],
         [
           '--call-as WHO',
-          `with --org: SELF, or DELEGATED_ADMIN from a delegated administrator (default: the ${ORG_STACK_NAME} stack's CallAs output, else SELF)`,
+          `with --org: ${CALL_AS.join(', or ')} from a delegated administrator (default: the ${ORG_STACK_NAME} stack's CallAs output, else ${CALL_AS[0]})`,
         ],
         ...AWS_OPTION_ROWS,
         HELP_ROW,
@@ -127,9 +128,6 @@ const OPTIONS = {
   'stack-set-name': { type: 'string' },
   'call-as': { type: 'string' },
 } as const;
-
-/** The values `--call-as` takes, as the AWS CLI's `--call-as`. */
-const CALL_AS = ['SELF', 'DELEGATED_ADMIN'] as const;
 
 /** The doctor command. */
 export const doctorCommand = defineCommand({

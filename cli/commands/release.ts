@@ -3,11 +3,11 @@
  * profile stays in use), or with `--delete` removes the role from it and deletes it. Only ever our profile.
  */
 
-import { isRoleName } from '../../core/events.js';
 import { removeOurTags } from '../../core/iam/hand-over.js';
 import { RELEASE_COMMAND_PERMISSIONS } from '../../core/iam/index.js';
 import { readProfile, readRole } from '../../core/iam/read-state.js';
 import { describeChange, releaseProfile } from '../../core/iam/release.js';
+import { isRoleName } from '../../core/names.js';
 import { SKIP_TAG } from '../../core/tags.js';
 import { ACCOUNT_OPTIONS, COMMON_ROWS, IAM_ERROR_EXIT_MEANING, openIam, withIamErrors } from '../account.js';
 import { exitCodeSection, formatHelp } from '../args.js';

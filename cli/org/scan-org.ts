@@ -4,6 +4,7 @@
  */
 import type { Config } from '../../core/config.js';
 import { createIamClient } from '../../core/iam/client.js';
+import { mapBounded } from '../../core/map-bounded.js';
 import { type ScanReport, type ScanSummary, scanAccount } from '../../core/scan.js';
 import type { AwsSession } from '../aws.js';
 import type { CliIo, Output } from '../command.js';
@@ -12,7 +13,7 @@ import { headerLine, type ReportIdentity } from '../output.js';
 import { fixCounts, fixMissing, type RoleResult } from '../scan/fix.js';
 import type { Style } from '../style.js';
 import type { OrgAccount } from './accounts.js';
-import { type AccountAccess, type AccountOutcome, mapBounded } from './fan-out.js';
+import type { AccountAccess, AccountOutcome } from './fan-out.js';
 import {
   accountCounts,
   accountEntry,

@@ -13,10 +13,10 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { naiveScan } from '../../bench/scan-baselines.js';
-import { mapBounded } from '../../cli/org/fan-out.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { RELEASE_COMMAND_PERMISSIONS } from '../../core/iam/index.js';
 import { PROFILE_PAGE_SIZE } from '../../core/iam/list-account.js';
+import { mapBounded } from '../../core/map-bounded.js';
 import { createMixedAccount, type MixedAccount } from '../../emulator/account.js';
 import { startIamProxy } from '../../emulator/iam-faults.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';

@@ -20,7 +20,7 @@ import type { CliIo } from '../../cli/command.js';
 import { AwsAccessError, CredentialsRejectedError, UsageError } from '../../cli/errors.js';
 import { runCli } from '../../cli/main.js';
 import { accountSelection, selectAccounts } from '../../cli/org/accounts.js';
-import { acrossAccounts, mapBounded } from '../../cli/org/fan-out.js';
+import { acrossAccounts } from '../../cli/org/fan-out.js';
 import { instanceHealthy, readStackSet } from '../../cli/org/stack-set.js';
 import { EC2_TRUST_POLICY } from '../../core/trust-policy.js';
 
@@ -49,28 +49,6 @@ afterEach(() => {
   sts.reset();
   organizations.reset();
   iam.reset();
-});
-
-describe('mapBounded', () => {
-  it.each([1, 3, 8])('runs at most %i at once and keeps the order', async (limit) => {
-    // Prepare
-    let running = 0;
-    let most = 0;
-    const items = Array.from({ length: 20 }, (_, i) => i);
-
-    // Act
-    const results = await mapBounded(items, limit, async (item) => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((resolve) => setImmediate(resolve));
-      running--;
-      return item * 2;
-    });
-
-    // Assess
-    expect(most).toBe(limit);
-    expect(results).toEqual(items.map((item) => item * 2));
-  });
 });
 
 describe('acrossAccounts', () => {
