@@ -14,7 +14,6 @@ import {
 import { EXIT, exitCodeFor } from '../../cli/exit-codes.js';
 import { runCli } from '../../cli/main.js';
 import { headerLine, progressLine } from '../../cli/output.js';
-import { regionFromEnvironment, resolveRegion } from '../../cli/region.js';
 import { parseProfiles, type SharedProfiles } from '../../cli/shared-config.js';
 import { createStyle, shouldColor } from '../../cli/style.js';
 
@@ -274,30 +273,6 @@ describe('asAwsAccessError', () => {
     );
     expect(results[1]).toBeInstanceOf(AwsUnreachableError);
     expect(results[2]).toBeUndefined();
-  });
-});
-
-describe('resolveRegion', () => {
-  it.each([
-    [{ flag: 'eu-west-1', env: { AWS_REGION: 'us-east-1' }, profileRegion: 'ap-south-1' }, 'eu-west-1', '--region'],
-    [{ env: { AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'eu-west-2' } }, 'us-east-1', 'AWS_REGION'],
-    [{ env: { AWS_DEFAULT_REGION: 'eu-west-2' }, profileRegion: 'ap-south-1' }, 'eu-west-2', 'AWS_DEFAULT_REGION'],
-    [{ env: { AWS_REGION: ' ' }, profileRegion: 'ap-south-1' }, 'ap-south-1', 'profile'],
-  ])('reads %j as %s from %s', (sources, region, source) => {
-    // Prepare: the sources. Act
-    const result = resolveRegion(sources);
-
-    // Assess
-    expect(result).toEqual({ region, source });
-  });
-
-  it('is undefined when nothing names a region', () => {
-    // Prepare, Act
-    const result = resolveRegion({ env: {} });
-
-    // Assess
-    expect(result).toBeUndefined();
-    expect(regionFromEnvironment({ AWS_DEFAULT_REGION: 'eu-west-2' })).toBe('eu-west-2');
   });
 });
 
