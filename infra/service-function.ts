@@ -21,7 +21,7 @@ import { iamPolicyStatements, iamResourceArn } from './permissions.js';
  */
 export const SERVICE_FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 
-/** Each function's memory: enough for the bundled SDK; Lambda gives CPU in proportion. */
+/** A function's memory unless it says otherwise: enough for the bundled SDK; Lambda gives CPU in proportion. */
 export const FUNCTION_MEMORY_MB = 256;
 
 /**
@@ -53,6 +53,8 @@ export interface ServiceFunctionProps {
   readonly logRetention: RetentionDays;
   /** The function's timeout. */
   readonly timeout: Duration;
+  /** Its memory, in MB. @default FUNCTION_MEMORY_MB */
+  readonly memorySize?: number;
   /** Its settings, beside {@link COMMON_ENVIRONMENT}. @default - none */
   readonly environment?: Readonly<Record<string, string>>;
   /**
@@ -100,7 +102,7 @@ export class ServiceFunction extends Construct {
       description: props.description,
       runtime: SERVICE_FUNCTION_RUNTIME,
       architecture: Architecture.ARM_64,
-      memorySize: FUNCTION_MEMORY_MB,
+      memorySize: props.memorySize ?? FUNCTION_MEMORY_MB,
       timeout: props.timeout,
       code: bundleCode(props.bundle),
       handler: BUNDLE_HANDLER,

@@ -2,8 +2,8 @@
 // Bundles each entry point of toolchain/bundles.mjs into dist/<name>/index.mjs: ESM, minified, source maps, with the AWS SDK
 // and Powertools inside the bundle rather than taken from the Lambda runtime.
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLES } from '../toolchain/bundles.mjs';
 import { LAMBDA_NODE_MAJOR } from '../toolchain/lambda-node.mjs';
@@ -79,7 +79,7 @@ export const BUNDLE_OPTIONS = {
 };
 
 async function main() {
-  for (const { name, entry, path, dir, execWrapper } of Object.values(BUNDLES)) {
+  for (const { name, entry, path } of Object.values(BUNDLES)) {
     const { banner, target = BUNDLE_OPTIONS.target, plugins = [] } = EXTRA[name] ?? {};
     // A missing entry (a function not written yet) is skipped, not an error.
     if (!existsSync(entry)) continue;
@@ -100,15 +100,6 @@ async function main() {
       await writeFile(temporary, file.contents, { mode: banner && file.path.endsWith('.mjs') ? 0o755 : 0o644 });
       await rename(temporary, file.path);
       if (file.path.endsWith('.mjs')) console.log(`${path} ${(file.contents.length / 1024).toFixed(1)} KiB`);
-    }
-    // Lambda runs the exec wrapper as a command, so it ships executable (CDK's asset zip keeps the file's mode).
-    if (execWrapper) {
-      const target = join(dir, execWrapper.file);
-      const temporary = `${target}.${process.pid}.tmp`;
-      await writeFile(temporary, await readFile(execWrapper.source), { mode: 0o755 });
-      await chmod(temporary, 0o755);
-      await rename(temporary, target);
-      console.log(`${target} (exec wrapper)`);
     }
   }
 }

@@ -11,11 +11,6 @@ export interface Bundle {
   readonly dir: string;
   /** `dist/<name>/index.mjs` */
   readonly path: string;
-  /**
-   * The shell script Lambda starts the function's runtime through (AWS_LAMBDA_EXEC_WRAPPER): its source in the
-   * repository, and its file name in `dir`, where the build copies it, executable. Absent for most bundles.
-   */
-  readonly execWrapper?: { readonly source: string; readonly file: string };
 }
 
 /** The repository's root: what the paths below are relative to. */

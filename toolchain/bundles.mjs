@@ -3,7 +3,7 @@
 // runs the bundles, the sandbox, the bench and the tests all read it here. A plain script, so that Node runs
 // the build without a loader; toolchain/ imports nothing of the repository's, and everything may import it.
 import { readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository's root: what the paths below are relative to. */
@@ -15,18 +15,17 @@ export const DIST_DIR = 'dist';
 /** The file in each bundle's directory; Lambda's handler is its `handler` export (`index.handler`). */
 export const BUNDLE_FILE = 'index.mjs';
 
-function bundle(name, entry, execWrapper) {
+function bundle(name, entry) {
   const dir = `${DIST_DIR}/${name}`;
-  const wrapper = execWrapper && { source: execWrapper, file: basename(execWrapper) };
-  return Object.freeze({ name, entry, dir, path: `${dir}/${BUNDLE_FILE}`, ...(wrapper && { execWrapper: wrapper }) });
+  return Object.freeze({ name, entry, dir, path: `${dir}/${BUNDLE_FILE}` });
 }
 
 /** Every bundle, by name. */
 export const BUNDLES = Object.freeze({
   /** The remediator function's handler. */
   remediator: bundle('remediator', 'functions/remediator/index.ts'),
-  /** The scheduled reconcile function's handler, and the exec wrapper Lambda starts its runtime with. */
-  reconcile: bundle('reconcile', 'functions/reconcile/index.ts', 'functions/reconcile/heap-wrapper.sh'),
+  /** The scheduled reconcile function's handler. */
+  reconcile: bundle('reconcile', 'functions/reconcile/index.ts'),
   /** The `auto-instance-profile` CLI, the package's `bin`. */
   cli: bundle('cli', 'cli/index.ts'),
   /** The invoke tool that runs a Lambda bundle as Lambda would; built because the tests start it per case. */

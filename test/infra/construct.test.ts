@@ -2,8 +2,6 @@
  * The synthesized template, one fact at a time: every default, every prop, and the fixed parts of
  * the design (queue, function, rule, outputs, alarms, dashboard).
  */
-import { statSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { App, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -23,7 +21,7 @@ import {
   VISIBILITY_TIMEOUT_SECONDS,
 } from '../../core/pipeline-settings.js';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
-import { bundleCode, bundleDir } from '../../infra/bundle.js';
+import { bundleCode } from '../../infra/bundle.js';
 import { METRIC_DIMENSIONS } from '../../infra/monitoring.js';
 import {
   QUEUE_SENDERS,
@@ -32,7 +30,7 @@ import {
   type ServiceQueue,
   type ServiceRule,
 } from '../../infra/queue-senders.js';
-import { BUNDLES } from '../../toolchain/bundles.mjs';
+import { RECONCILE_MEMORY_MB } from '../../infra/reconcile.js';
 import { LAMBDA_NODE_MAJOR } from '../../toolchain/lambda-node.mjs';
 import {
   CDK_JSON_CONTEXT,
@@ -602,15 +600,16 @@ describe('reconcile', () => {
     });
   });
 
-  it("starts the reconcile runtime through its bundle's exec wrapper, shipped executable in its code; the remediator's directly", () => {
+  it('gives the reconcile pass its own memory, more than the remediator, and no exec wrapper: Lambda starts its runtime as it is', () => {
     // Act
-    const wrapper = reconcileEnvironment(defaults).AWS_LAMBDA_EXEC_WRAPPER;
+    const reconcile = propertiesOf(defaults, defaults.stack.service.reconcile.function);
+    const remediator = propertiesOf(defaults, defaults.stack.service.function);
 
     // Assess
-    expect(wrapper).toBe('/var/task/heap-wrapper.sh');
-    const shipped = statSync(join(bundleDir(BUNDLES.reconcile.name), basename(wrapper ?? '')));
-    expect(shipped.mode & 0o111).toBe(0o111);
-    expect(functionEnvironment(defaults)).not.toHaveProperty('AWS_LAMBDA_EXEC_WRAPPER');
+    expect(reconcile.MemorySize).toBe(RECONCILE_MEMORY_MB);
+    expect(RECONCILE_MEMORY_MB).toBe(512);
+    expect(remediator.MemorySize).toBe(256);
+    expect(reconcileEnvironment(defaults)).not.toHaveProperty('AWS_LAMBDA_EXEC_WRAPPER');
   });
 
   it('runs daily by default, through EventBridge Scheduler, with its own role', () => {
