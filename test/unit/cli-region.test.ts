@@ -4,7 +4,7 @@ import { awsSettings } from '../../cli/aws.js';
 import { EXIT, exitCodeFor } from '../../cli/exit-codes.js';
 import { regionFromEnvironment, resolveRegion, UnknownRegionError } from '../../cli/region.js';
 
-const NO_PROFILES = { config: new Map(), credentials: new Map() };
+const NO_PROFILES = { config: {}, credentials: {} };
 
 describe('resolveRegion', () => {
   it.each([
