@@ -30,4 +30,25 @@ describe('shouldColor', () => {
     // Assess
     expect(texts).toEqual(['\u001b[31mx\u001b[39m', 'x']);
   });
+
+  it("styles with node:util's codes whatever the process's own stdout is: the command's environment decides", () => {
+    // Prepare
+    const on = createStyle(true);
+    const off = createStyle(false);
+
+    // Act
+    const styled = [on.bold('b'), on.dim('d'), on.green('g'), on.yellow('y'), on.cyan('c'), on.magenta('m')];
+
+    // Assess
+    expect(styled).toEqual([
+      '\u001b[1mb\u001b[22m',
+      '\u001b[2md\u001b[22m',
+      '\u001b[32mg\u001b[39m',
+      '\u001b[33my\u001b[39m',
+      '\u001b[36mc\u001b[39m',
+      '\u001b[35mm\u001b[39m',
+    ]);
+    expect([off.bold('b'), off.magenta('m')]).toEqual(['b', 'm']);
+    expect([on.enabled, off.enabled]).toEqual([true, false]);
+  });
 });
