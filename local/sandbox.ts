@@ -33,9 +33,9 @@ import { startMoto } from '../emulator/moto.js';
 import { createPipeline, DELIVERIES, recordStack, type SandboxPipeline } from '../emulator/pipeline.js';
 import { LONG_POLL_SECONDS, startPollers } from '../emulator/poller.js';
 import { startProxy } from '../emulator/proxy.js';
-import { BUNDLES, REPO_ROOT } from '../toolchain/bundles.mjs';
+import { BUNDLES, isStale, REPO_ROOT } from '../toolchain/bundles.mjs';
 import { ensurePythonTools, PythonToolsError } from '../toolchain/python-tools.mjs';
-import { buildBundles, bundleIsStale } from './bundle.js';
+import { buildBundles } from './bundle.js';
 import { SandboxError } from './errors.js';
 import type { SandboxOptions } from './options.js';
 import { createReporter, QUEUE_LABEL, routedCalls } from './reporter.js';
@@ -98,9 +98,9 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     report.line(tools.line);
     checkpoint();
 
-    const stale = [BUNDLES.remediator.path, BUNDLES.invoke.path].find((bundle) => bundleIsStale(REPO_ROOT, bundle));
+    const stale = (['remediator', 'invoke'] as const).find((name) => isStale(name));
     if (stale !== undefined) {
-      report.line(`building dist/ (${stale} is missing or older than its sources) …`);
+      report.line(`building dist/ (${BUNDLES[stale].path} is missing or older than its sources) …`);
       report.output(await buildBundles(REPO_ROOT));
     }
     checkpoint();

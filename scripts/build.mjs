@@ -2,10 +2,10 @@
 // Bundles each entry point of toolchain/bundles.mjs into dist/<name>/index.mjs: ESM, minified, source maps, with the AWS SDK
 // and Powertools inside the bundle rather than taken from the Lambda runtime.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLES } from '../toolchain/bundles.mjs';
+import { BUNDLES, metafilePath } from '../toolchain/bundles.mjs';
 import { LAMBDA_NODE_MAJOR } from '../toolchain/lambda-node.mjs';
 
 const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -90,8 +90,12 @@ async function main() {
       entryPoints: [entry],
       outfile: path,
       banner: banner ? { js: banner } : undefined,
+      metafile: true,
       write: false,
     });
+    // The metafile goes first and comes back last: a build cut short leaves a bundle without one, which counts as stale.
+    const metafile = metafilePath(name);
+    await rm(metafile, { force: true });
     // Each file is swapped in whole: a test or the sandbox loading dist/ meanwhile never sees a half-written one.
     for (const file of result.outputFiles) {
       await mkdir(dirname(file.path), { recursive: true });
@@ -101,6 +105,9 @@ async function main() {
       await rename(temporary, file.path);
       if (file.path.endsWith('.mjs')) console.log(`${path} ${(file.contents.length / 1024).toFixed(1)} KiB`);
     }
+    // What the bundle was built from: `npm run cli` and the sandbox tell from it whether the bundle is stale.
+    await writeFile(`${metafile}.${process.pid}.tmp`, JSON.stringify(result.metafile));
+    await rename(`${metafile}.${process.pid}.tmp`, metafile);
   }
 }
 
