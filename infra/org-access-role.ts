@@ -66,6 +66,16 @@ export function orgAccessRoleTemplate(): unknown {
 
 // `npm run synth:org-access` writes the committed template.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  writeFileSync(ORG_ACCESS_ROLE_TEMPLATE, `${JSON.stringify(orgAccessRoleTemplate(), null, 2)}\n`);
-  console.log(`written: ${ORG_ACCESS_ROLE_TEMPLATE}`);
+  const [first] = process.argv.slice(2);
+  if (first === '--help' || first === '-h') {
+    console.log(
+      `Usage: npm run synth:org-access\n\nSynthesizes the --org commands' member role to ${ORG_ACCESS_ROLE_TEMPLATE}. Takes no options.`,
+    );
+  } else if (first !== undefined) {
+    console.error(`npm run synth:org-access: takes no arguments, not "${first}"`);
+    process.exitCode = 2;
+  } else {
+    writeFileSync(ORG_ACCESS_ROLE_TEMPLATE, `${JSON.stringify(orgAccessRoleTemplate(), null, 2)}\n`);
+    console.log(`written: ${ORG_ACCESS_ROLE_TEMPLATE}`);
+  }
 }

@@ -115,4 +115,14 @@ function fail(message) {
   throw new Error(message);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [first] = process.argv.slice(2);
+  if (first === '--help' || first === '-h') {
+    console.log(
+      'Usage: npm run build\n\nBundles every entry point of toolchain/bundles.mjs into dist/<name>/index.mjs, with its esbuild\nmetafile beside it (dist/<name>.meta.json). Takes no options.',
+    );
+  } else if (first !== undefined) {
+    console.error(`npm run build: takes no arguments, not "${first}" (see npm run build -- --help)`);
+    process.exitCode = 2;
+  } else await main();
+}

@@ -20,12 +20,29 @@ import {
 } from '../account.js';
 import { exitCodeSection, formatHelp } from '../args.js';
 import { type CliIo, defineCommand } from '../command.js';
+import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { ORG_OPTIONS, ORG_ROWS, type OrgSettings, organizationAccounts, orgSettings } from '../org/org.js';
+import {
+  ORG_OPTIONS,
+  ORG_ROWS,
+  type OrgSettings,
+  organizationAccounts,
+  orgSettings,
+  SUMMARY_WITH_ORG,
+} from '../org/org.js';
 import { fixOrganization, orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
 import { reportIdentity, writeJson } from '../output.js';
 import { fixCounts, fixMissing, fixQuestion, plural, resultRow } from '../scan/fix.js';
-import { scanDocument, scanRows, scanWithProgress, summaryLine, writeHeader, writeTable } from '../scan/report.js';
+import {
+  SUMMARY_OPTION,
+  SUMMARY_ROW,
+  scanDocument,
+  scanRows,
+  scanWithProgress,
+  summaryLine,
+  writeHeader,
+  writeTable,
+} from '../scan/report.js';
 import { createStyle, shouldColor } from '../style.js';
 
 const HELP = formatHelp(
@@ -39,6 +56,7 @@ const HELP = formatHelp(
       rows: [
         ['-y, --yes', 'do not ask; required when not on a terminal'],
         ['--json', 'print the scan document, with summary.created filled in (with --org, the scan --org document)'],
+        SUMMARY_ROW,
         EXCLUDE_ROW,
         ...ORG_ROWS,
         ...COMMON_ROWS,
@@ -59,11 +77,12 @@ export const fixCommand = defineCommand({
   name: 'fix',
   summary: 'create the instance profiles the scan finds missing (asks first; --yes); --org in every account',
   help: HELP,
-  options: { ...ACCOUNT_OPTIONS, ...EXCLUDE_OPTION, ...YES_OPTION, ...ORG_OPTIONS },
+  options: { ...ACCOUNT_OPTIONS, ...SUMMARY_OPTION, ...EXCLUDE_OPTION, ...YES_OPTION, ...ORG_OPTIONS },
   async run({ values }, io) {
     const config = configFrom(values['exclude-path'], io.env);
     const org = orgSettings(values);
     const policy = confirmationPolicy(values.yes, io, 'fix');
+    if (org !== undefined && values.summary) throw new UsageError(SUMMARY_WITH_ORG);
     if (org !== undefined) return fixOrg(values, io, config, org, policy);
     const { identity, iam } = await openIam('fix', values, io, config);
     const style = createStyle(shouldColor(io.stdout, io.env));
@@ -72,15 +91,17 @@ export const fixCommand = defineCommand({
       const report = await scanWithProgress(iam, config, io);
       if (text !== undefined) {
         writeHeader(text, style, identity);
-        writeTable(text, style, scanRows(report));
+        if (!values.summary) writeTable(text, style, scanRows(report));
       }
       const proceed = report.missing.length > 0 && (policy === 'yes' || (await ask(io, fixQuestion(report.missing))));
       const results = proceed ? await fixMissing(report, { iam, config }, io.signal) : [];
       const { created, undone } = fixCounts(report, results);
-      if (text === undefined) writeJson(io.stdout, scanDocument(identity, report, created));
+      if (text === undefined) writeJson(io.stdout, scanDocument(identity, report, created, values.summary));
       else {
-        if (results.length > 0) text.write('\n');
-        writeTable(text, style, results.map(resultRow));
+        if (results.length > 0 && !values.summary) {
+          text.write('\n');
+          writeTable(text, style, results.map(resultRow));
+        }
         text.write(`${summaryLine(report)}\n`);
         text.write(
           proceed

@@ -11,11 +11,21 @@ import {
 } from '../account.js';
 import { exitCodeSection, formatHelp } from '../args.js';
 import { defineCommand } from '../command.js';
+import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { ORG_OPTIONS, ORG_ROWS, organizationAccounts, orgSettings } from '../org/org.js';
+import { ORG_OPTIONS, ORG_ROWS, organizationAccounts, orgSettings, SUMMARY_WITH_ORG } from '../org/org.js';
 import { orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
 import { reportIdentity, writeJson } from '../output.js';
-import { scanDocument, scanRows, scanWithProgress, summaryLine, writeHeader, writeTable } from '../scan/report.js';
+import {
+  SUMMARY_OPTION,
+  SUMMARY_ROW,
+  scanDocument,
+  scanRows,
+  scanWithProgress,
+  summaryLine,
+  writeHeader,
+  writeTable,
+} from '../scan/report.js';
 import { createStyle, shouldColor } from '../style.js';
 
 const HELP = formatHelp(
@@ -32,6 +42,7 @@ const HELP = formatHelp(
           '',
           'with --org: { summary: {accounts, scanned, unreachable, missing, conflicts}, accounts: [{accountId, name, status, error, summary}] }',
         ],
+        SUMMARY_ROW,
         EXCLUDE_ROW,
         ...ORG_ROWS,
         ...COMMON_ROWS,
@@ -51,11 +62,12 @@ export const scanCommand = defineCommand({
   name: 'scan',
   summary: 'report the EC2 roles that need an instance profile, and conflicts; --org in every account; changes nothing',
   help: HELP,
-  options: { ...ACCOUNT_OPTIONS, ...EXCLUDE_OPTION, ...ORG_OPTIONS },
+  options: { ...ACCOUNT_OPTIONS, ...SUMMARY_OPTION, ...EXCLUDE_OPTION, ...ORG_OPTIONS },
   async run({ values }, io) {
     const config = configFrom(values['exclude-path'], io.env);
     const org = orgSettings(values);
     const style = createStyle(shouldColor(io.stdout, io.env));
+    if (org !== undefined && values.summary) throw new UsageError(SUMMARY_WITH_ORG);
     if (org !== undefined) {
       const session = await openSession(values, io);
       const accounts = await organizationAccounts(session, org.selection);
@@ -70,10 +82,10 @@ export const scanCommand = defineCommand({
     const { identity, iam } = await openIam('scan', values, io, config);
     try {
       const report = await scanWithProgress(iam, config, io);
-      if (values.json) writeJson(io.stdout, scanDocument(identity, report));
+      if (values.json) writeJson(io.stdout, scanDocument(identity, report, 0, values.summary));
       else {
         writeHeader(io.stdout, style, identity);
-        writeTable(io.stdout, style, scanRows(report));
+        if (!values.summary) writeTable(io.stdout, style, scanRows(report));
         io.stdout.write(`${summaryLine(report)}\n`);
       }
       return report.missing.length === 0 && report.conflicts.length === 0 ? EXIT.ok : EXIT.failed;

@@ -38,6 +38,13 @@ export const ORG_ROWS: readonly HelpRow[] = [
   ['--concurrency N', `with --org: accounts at once, 1 to ${MAX_CONCURRENCY} (default: ${DEFAULT_CONCURRENCY})`],
 ];
 
+/**
+ * Why `--summary` does not go with `--org` (yet): the organization's report is one line of counts per account, no
+ * row per role. Once it lists each account's roles (issue 22, "the organization's reports with their detail"),
+ * `--summary` should leave them out there too.
+ */
+export const SUMMARY_WITH_ORG = "--summary goes without --org: the organization's report is counts per account already";
+
 /** What the `--org` options say. */
 export interface OrgSettings {
   readonly selection: AccountSelection;

@@ -6,24 +6,41 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { Config } from '../../core/config.js';
 import { type ScanReport, type ScanSummary, scanAccount } from '../../core/scan.js';
 import { withIamErrors } from '../account.js';
+import type { HelpRow } from '../args.js';
 import type { CliIo, Output } from '../command.js';
 import { headerLine, progressLine, type ReportIdentity } from '../output.js';
 import type { Style } from '../style.js';
 
+/** `--summary`, for `scan` and `fix` in large accounts: the counts without a row or a name per role. */
+export const SUMMARY_OPTION = { summary: { type: 'boolean', default: false } } as const;
+
+/** The help row of {@link SUMMARY_OPTION}. */
+export const SUMMARY_ROW: HelpRow = [
+  '--summary',
+  'counts only, for large accounts: no table of roles (with --json, no missing and conflicts lists)',
+];
+
 /** The `--json` document of `scan` and `fix`. */
 export interface ScanDocument extends ReportIdentity {
   readonly summary: ScanSummary;
-  /** Roles that need a profile (as found by the scan, before `fix` acted). */
-  readonly missing: readonly string[];
-  /** Roles whose same-name profile is not ours, or holds another role. */
-  readonly conflicts: readonly string[];
+  /** Roles that need a profile (as found by the scan, before `fix` acted); left out with `--summary`. */
+  readonly missing?: readonly string[];
+  /** Roles whose same-name profile is not ours, or holds another role; left out with `--summary`. */
+  readonly conflicts?: readonly string[];
 }
 
-/** The document for a scan, with `created` as `fix` left it (0 for a scan). */
-export function scanDocument(identity: ReportIdentity, report: ScanReport, created = 0): ScanDocument {
+/** The document for a scan, with `created` as `fix` left it (0 for a scan); the counts alone with `--summary`. */
+export function scanDocument(
+  identity: ReportIdentity,
+  report: ScanReport,
+  created = 0,
+  countsOnly = false,
+): ScanDocument {
+  const summary = { ...report.summary, created };
+  if (countsOnly) return { ...identity, summary };
   return {
     ...identity,
-    summary: { ...report.summary, created },
+    summary,
     missing: report.missing.map((decision) => decision.roleName),
     conflicts: report.conflicts.map((decision) => decision.roleName),
   };
