@@ -25,8 +25,8 @@ describe('exitCodeFor', () => {
     expect(result).toBe(code);
   });
 
-  it('uses the AWS CLI codes: 0, 1, 2 and 255', () => {
+  it("uses the AWS CLI codes, 0, 1, 2 and 255, and the shell's for a signal: 128 + SIGINT, 128 + SIGPIPE", () => {
     // Prepare, Act: the constants. Assess
-    expect(EXIT).toMatchObject({ ok: 0, failed: 1, usage: 2, aws: 255 });
+    expect(EXIT).toEqual({ ok: 0, failed: 1, usage: 2, interrupted: 130, closedPipe: 141, aws: 255 });
   });
 });

@@ -82,6 +82,77 @@ describe('runCli', () => {
     expect(cli.err()).toContain(`unknown command "${typed}" (did you mean ${meant}?)`);
   });
 
+  it.each([
+    [['scan', '--jsn'], 'auto-instance-profile scan: unknown option --jsn (did you mean --json?)'],
+    [
+      ['fix', '--exclude-pth', '/x/'],
+      'auto-instance-profile fix: unknown option --exclude-pth (did you mean --exclude-path?)',
+    ],
+    [
+      ['doctor', '--org', '--rolename', 'x'],
+      'auto-instance-profile doctor: unknown option --rolename (did you mean --role-name?)',
+    ],
+    [['--hlep'], 'auto-instance-profile: unknown option --hlep (did you mean --help?)'],
+    [['--verison'], 'auto-instance-profile: unknown option --verison (did you mean --version?)'],
+  ])("%j: offers the option meant among the command's own, and exits 2", async (args, message) => {
+    // Prepare
+    const cli = io();
+
+    // Act
+    const code = await runCli(args, cli);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(cli.err().split('\n')[0]).toContain(message);
+    expect(cli.out()).toBe('');
+  });
+
+  it.each([
+    ['scan', '--org', '--summary'],
+    ['fix', '--org', '--summary', '--yes'],
+  ])('%s: refuses --summary with --org, whose report is counts per account already', async (...args) => {
+    // Prepare
+    const cli = io();
+
+    // Act
+    const code = await runCli(args, cli);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(cli.err()).toContain('--summary goes without --org');
+  });
+
+  it('reads a command that ends after Ctrl-C as interrupted, exit 130, with no error line for what the stop broke', async () => {
+    // Prepare: Ctrl-C already pressed; the region does not exist, which would be exit 255
+    const controller = new AbortController();
+    controller.abort();
+    const cli = io({ signal: controller.signal });
+
+    // Act
+    const code = await runCli(['doctor', '--region', 'us-east-9'], cli);
+
+    // Assess
+    expect(code).toBe(130);
+    expect(cli.err()).toBe('');
+  });
+
+  it('lists every exit code in the help, 130 and 141 among them', async () => {
+    // Prepare
+    const cli = io();
+
+    // Act
+    await runCli(['--help'], cli);
+
+    // Assess
+    const codes = [
+      ...cli
+        .out()
+        .slice(cli.out().indexOf('Exit codes:'))
+        .matchAll(/^ {2}(\d+) /gm),
+    ].map((m) => m[1]);
+    expect(codes).toEqual(['0', '1', '2', '130', '141', '255']);
+  });
+
   it('offers nothing for a command far from every name', async () => {
     // Prepare
     const cli = io();
