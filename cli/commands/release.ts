@@ -4,7 +4,6 @@
  */
 
 import { removeOurTags } from '../../core/iam/hand-over.js';
-import { RELEASE_COMMAND_PERMISSIONS } from '../../core/iam/index.js';
 import { readProfile, readRole } from '../../core/iam/read-state.js';
 import { describeChange, releaseProfile } from '../../core/iam/release.js';
 import { isRoleName } from '../../core/names.js';
@@ -23,14 +22,14 @@ const HELP = formatHelp(
   'auto-instance-profile release ROLE [options]',
   'Hands the instance profile the service made for ROLE over to you: removes our tags, so that the profile ' +
     'stays in use and is yours (e.g. to terraform import it); the service never touches it again. With ' +
-    '--delete, removes the role from the profile and deletes the profile instead. Refuses a profile that is not ours.',
+    '--delete, removes the role from the profile and deletes the profile instead. Refuses a profile that is not ours. ' +
+    'The IAM permissions it needs: docs/cli.md.',
   [
     {
       title: 'Options',
       rows: [
         ['--delete', 'remove the role from our profile and delete the profile'],
         ['--json', 'print { role, profile, action: handed-over | deleted | refused, changes, reason }'],
-        ['permissions', RELEASE_COMMAND_PERMISSIONS.map((permission) => permission.action).join(', ')],
         ...COMMON_ROWS,
       ],
     },
