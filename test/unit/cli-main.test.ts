@@ -1,5 +1,6 @@
 /** cli/main.ts: the dispatcher: help, version, unknown commands and options, and errors as exit codes. */
 import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../cli/exit-codes.js';
 import { runCli } from '../../cli/main.js';
 import { cliIo as io } from '../support/cli-io.js';
 
@@ -225,4 +226,43 @@ describe('runCli', () => {
       expect(new Set(columns).size, section).toBe(1);
     }
   });
+});
+
+describe('account commands, before any AWS call', () => {
+  it.each([
+    [['fix'], 'fix changes IAM: pass --yes to confirm when not on a terminal'],
+    [['release'], 'needs the name of a role: release ROLE'],
+    [['release', 'a', 'b'], 'unexpected argument "b"'],
+    [['release', 'no/slash'], '"no/slash" is not a valid role name'],
+    [
+      ['scan', '--exclude-path', 'x'],
+      '--exclude-path entries must start with "/" and be at most 512 characters, not "x"',
+    ],
+    [['prune', '--delete'], 'unknown option --delete'],
+  ])('%j exits 2: %s', async (args, message) => {
+    // Prepare: no credentials at all, so that reaching AWS would exit 255 instead.
+    const cli = io();
+
+    // Act
+    const code = await runCli(args, cli);
+
+    // Assess
+    expect(code).toBe(EXIT.usage);
+    expect(cli.err()).toContain(message);
+  });
+
+  it.each(['scan', 'fix', 'release', 'prune'])(
+    '%s --help lists --profile, --region, --json and the exit codes',
+    async (name) => {
+      // Prepare
+      const cli = io();
+
+      // Act
+      const code = await runCli([name, '--help'], cli);
+
+      // Assess
+      expect(code).toBe(EXIT.ok);
+      for (const text of ['--profile', '--region', '--json', 'Exit codes:', '255']) expect(cli.out()).toContain(text);
+    },
+  );
 });

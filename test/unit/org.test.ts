@@ -16,13 +16,13 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, STSServiceExcep
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AwsSession } from '../../cli/aws.js';
-import type { CliIo } from '../../cli/command.js';
 import { AwsAccessError, CredentialsRejectedError, UsageError } from '../../cli/errors.js';
 import { runCli } from '../../cli/main.js';
 import { accountSelection, selectAccounts } from '../../cli/org/accounts.js';
 import { acrossAccounts } from '../../cli/org/fan-out.js';
 import { instanceHealthy, readStackSet } from '../../cli/org/stack-set.js';
 import { EC2_TRUST_POLICY } from '../../core/trust-policy.js';
+import { cliIo } from '../support/cli-io.js';
 
 const SESSION: AwsSession = {
   region: 'us-east-1',
@@ -202,17 +202,10 @@ describe('selectAccounts', () => {
 });
 
 describe('scan --org exit codes', () => {
-  function io(): CliIo & { out: () => string; err: () => string } {
-    let out = '';
-    let err = '';
-    return {
-      stdout: { write: (text: string) => (out += text) },
-      stderr: { write: (text: string) => (err += text) },
+  const io = () =>
+    cliIo({
       env: { AWS_REGION: 'us-east-1', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' },
-      out: () => out,
-      err: () => err,
-    };
-  }
+    });
 
   function twoAccounts() {
     sts.on(GetCallerIdentityCommand).resolves({ Account: '111111111111', Arn: 'arn:aws:iam::111111111111:user/admin' });
