@@ -16,6 +16,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { CliIo } from '../cli/command.js';
 import { describeError } from '../cli/errors.js';
+import { EXIT } from '../cli/exit-codes.js';
 import { createStyle, shouldColor } from '../cli/style.js';
 import {
   BATCH_SIZE,
@@ -265,7 +266,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     // a call in flight fails with the connection refused; that is the stop, not a finding.
     if (error instanceof Stopped || io.signal.aborted) {
       cleanupReport.line('stopping …');
-      return EXIT_INTERRUPTED;
+      return EXIT.interrupted;
     }
     report.fail(error instanceof PythonToolsError ? error.message : describeError(error));
     return 1;
@@ -275,9 +276,6 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     }
   }
 }
-
-/** The exit code of a sandbox stopped before it ended on its own: 128 + SIGINT, as the shell reports Ctrl-C. */
-export const EXIT_INTERRUPTED = 130;
 
 /**
  * The report while the sandbox runs, silent about failures once it is stopping: moto and the AWS CLI take the

@@ -4,8 +4,9 @@
  * `node --import tsx local/start.ts`.
  */
 import { UsageError } from '../cli/errors.js';
+import { EXIT } from '../cli/exit-codes.js';
 import { parseSandboxArgs, SANDBOX_USAGE, type SandboxOptions } from './options.js';
-import { EXIT_INTERRUPTED, runSandbox } from './sandbox.js';
+import { runSandbox } from './sandbox.js';
 
 let options: SandboxOptions | undefined;
 try {
@@ -13,7 +14,7 @@ try {
 } catch (error) {
   if (!(error instanceof UsageError)) throw error;
   process.stderr.write(`npm start: ${error.message}\n\n${SANDBOX_USAGE}`);
-  process.exitCode = 2;
+  process.exitCode = EXIT.usage;
 }
 
 if (options?.help) process.stdout.write(SANDBOX_USAGE);
@@ -23,7 +24,7 @@ else if (options !== undefined) {
   const onSignal = () => {
     signals++;
     // A second Ctrl-C means "now": give up on a clean stop.
-    if (signals > 1) process.exit(EXIT_INTERRUPTED);
+    if (signals > 1) process.exit(EXIT.interrupted);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -41,8 +42,7 @@ else if (options !== undefined) {
     env: process.env,
     signal: controller.signal,
   });
-  // As a command a closed pipe stopped: 128 + SIGPIPE.
-  process.exitCode = closed ? 141 : code;
+  process.exitCode = closed ? EXIT.closedPipe : code;
   // Every child and server is stopped by now; an SDK socket left half-closed must not keep the process up.
   setTimeout(() => process.exit(), 2_000).unref();
 }
