@@ -7,7 +7,8 @@
  *
  * Sizes: BURST_ROLES (default 300), SCAN_ROLES (default 2000), ORG_ACCOUNTS (default 20).
  */
-import { parseArgs } from 'node:util';
+import { formatHelp, HELP_OPTION, HELP_ROW, parseCommandArgs } from '../cli/args.js';
+import { UsageError } from '../cli/errors.js';
 import { bundleSections } from './bundle.js';
 import { burstSection } from './burst.js';
 import { orgScanSection } from './org-scan.js';
@@ -33,12 +34,48 @@ function count(name: string, fallback: number): number {
   return Number(raw);
 }
 
+const USAGE = formatHelp(
+  'npm run bench -- [--only SECTION,…]',
+  "The project's record of performance: each figure beside its baseline in the same run. Without --only, the record " +
+    'is written to bench/results.json, bench/RESULTS.md and the table of docs/performance.md. Sizes: BURST_ROLES ' +
+    '(default 300), SCAN_ROLES (default 2000), ORG_ACCOUNTS (default 20).',
+  [
+    {
+      title: 'Options',
+      rows: [
+        [
+          '--only SECTION,…',
+          `some sections, printed; the record is left as it is: ${Object.keys(SECTIONS).join(', ')}`,
+        ],
+        HELP_ROW,
+      ],
+    },
+  ],
+);
+
+/** The sections asked for (all when undefined); exits on `--help` (0) and on a bad command line (2). */
+function sectionsAsked(): string[] | undefined {
+  try {
+    const values = parseCommandArgs(process.argv.slice(2), { ...HELP_OPTION, only: { type: 'string' } });
+    if (values.help) {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
+    const only = values.only?.split(',').map((name) => name.trim());
+    const unknown = only?.filter((name) => !(name in SECTIONS)) ?? [];
+    if (unknown.length > 0) {
+      throw new UsageError(`no section ${unknown.join(', ')}; the sections: ${Object.keys(SECTIONS).join(', ')}`);
+    }
+    return only;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`npm run bench: ${error.message} (see npm run bench -- --help)\n`);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' } } });
-  const only = values.only?.split(',').map((name) => name.trim());
-  const unknown = only?.filter((name) => !(name in SECTIONS)) ?? [];
-  if (unknown.length > 0)
-    throw new Error(`no section ${unknown.join(', ')}; the sections: ${Object.keys(SECTIONS).join(', ')}`);
+  const only = sectionsAsked();
   const sections: Section[] = [];
   for (const [name, measure] of Object.entries(SECTIONS)) {
     if (only !== undefined && !only.includes(name)) continue;

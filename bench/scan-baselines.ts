@@ -4,10 +4,10 @@
  * scan does ({@link decideListed}, {@link classify}); only how the facts are read differs.
  */
 import { type IAMClient, ListRolesCommand, type Role } from '@aws-sdk/client-iam';
-import { mapBounded } from '../cli/org/fan-out.js';
 import type { Config } from '../core/config.js';
 import { type ListedRole, listProfilePages, PROFILE_PAGE_SIZE } from '../core/iam/list-account.js';
 import { readProfile, readRole, readRoleProfiles } from '../core/iam/read-state.js';
+import { mapBounded } from '../core/map-bounded.js';
 import { type Classification, classify, decideListed, type ProfileReader, type RoleDecision } from '../core/scan.js';
 import { evaluateEc2Trust } from '../core/trust-policy.js';
 

@@ -63,7 +63,8 @@ export interface ParsedCommandLine<T extends Options> {
 
 /**
  * Parses one command's arguments. A bad command line throws a {@link UsageError} in our own words:
- * an unknown option, an option without its value, a value given to a flag, or a stray argument.
+ * an unknown option (with the command's option it most likely meant: `unknown option --jsn (did you mean
+ * --json?)`), an option without its value, a value given to a flag, or a stray argument.
  */
 export function parseCommandLine<const T extends Options>(
   args: readonly string[],
@@ -83,7 +84,7 @@ export function parseCommandLine<const T extends Options>(
     if (token.kind !== 'option') continue;
     const option = options[token.name];
     // A known short option arrives under its long name; anything else is not ours.
-    if (option === undefined) throw new UsageError(`unknown option ${token.rawName}`);
+    if (option === undefined) throw new UsageError(unknownOption(token.rawName, Object.keys(options)));
     const name = token.rawName.startsWith('--') ? token.rawName : `--${token.name}`;
     if (option.type === 'boolean' && token.value !== undefined) throw new UsageError(`${name} takes no value`);
     if (option.type === 'string') {
@@ -135,12 +136,22 @@ export function wholeSeconds(name: string, value: string | undefined, min: numbe
   return seconds;
 }
 
+/** `unknown option --jsn (did you mean --json?)`, or without the question when no option is that near. */
+export function unknownOption(rawName: string, optionNames: readonly string[]): string {
+  const meant = rawName.startsWith('--') ? likelyName(rawName.slice(2), optionNames) : undefined;
+  return `unknown option ${rawName}${meant === undefined ? '' : ` (did you mean --${meant}?)`}`;
+}
+
+/** The most edits a name may be from what was typed and still be offered as what was meant. */
+const MAX_EDITS = 2;
+
 /**
  * The name among `names` that `typed` most likely meant: the nearest by edit distance (insert, delete,
- * replace, swap two neighbours) within a third of its length, or undefined when none is that near.
+ * replace, swap two neighbours), at most {@link MAX_EDITS} and within a third of its length (at least one),
+ * or undefined when none is that near.
  */
 export function likelyName(typed: string, names: Iterable<string>): string | undefined {
-  const limit = Math.max(1, Math.floor(typed.length / 3));
+  const limit = Math.min(MAX_EDITS, Math.max(1, Math.floor(typed.length / 3)));
   let best: { readonly name: string; readonly distance: number } | undefined;
   for (const name of names) {
     const distance = editDistance(typed.toLowerCase(), name.toLowerCase());

@@ -6,7 +6,7 @@
  * AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE> and the profile's endpoint_url itself.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { asAwsAccessError, NoRegionError, ProfileNotFoundError } from './errors.js';
+import { asAwsAccessError, InvalidEndpointError, NoRegionError, ProfileNotFoundError } from './errors.js';
 import { assertRegionExists, type RegionSource, resolveRegion } from './region.js';
 import { hasProfile, profileSetting, readSharedProfiles, type SharedProfiles } from './shared-config.js';
 
@@ -59,8 +59,12 @@ export function awsSettings(options: AwsOptions, env: AwsEnv, profiles: SharedPr
   if (resolved === undefined) throw new NoRegionError();
   assertRegionExists(resolved);
   const ignoreConfigured = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim().toLowerCase() === 'true';
-  const sqsEndpoints = [env.AWS_ENDPOINT_URL_SQS, env.AWS_ENDPOINT_URL];
-  if (!ignoreConfigured) sqsEndpoints.push(profileSetting(profiles, profile ?? 'default', 'endpoint_url'));
+  const profileEndpoint = ignoreConfigured ? undefined : profileSetting(profiles, profile ?? 'default', 'endpoint_url');
+  assertEndpointsAreUrls(
+    env,
+    profileEndpoint === undefined ? {} : { [`endpoint_url of profile ${profile ?? 'default'}`]: profileEndpoint },
+  );
+  const sqsEndpoints = [env.AWS_ENDPOINT_URL_SQS, env.AWS_ENDPOINT_URL, profileEndpoint];
   return {
     profile,
     region: resolved.region,
@@ -87,6 +91,24 @@ export async function openAwsSession(options: AwsOptions, env: AwsEnv): Promise<
     throw asAwsAccessError(error, 'GetCallerIdentity') ?? error;
   } finally {
     sts.destroy();
+  }
+}
+
+/** The environment variables through which the SDK takes an endpoint: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>. */
+const ENDPOINT_VARIABLE = /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/;
+
+/**
+ * Refuses an endpoint setting that is no http(s) URL before any client is made, naming where it came from: the SDK
+ * would fail on it with a bare `TypeError: Invalid URL`.
+ * @throws {InvalidEndpointError} exit code 255.
+ */
+function assertEndpointsAreUrls(env: AwsEnv, others: Readonly<Record<string, string>>): void {
+  const settings = [...Object.entries(env).filter(([name]) => ENDPOINT_VARIABLE.test(name)), ...Object.entries(others)];
+  for (const [source, value] of settings) {
+    const url = blankToUndefined(value);
+    if (url === undefined) continue;
+    const protocol = URL.canParse(url) ? new URL(url).protocol : undefined;
+    if (protocol !== 'http:' && protocol !== 'https:') throw new InvalidEndpointError(source, url);
   }
 }
 

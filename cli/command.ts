@@ -32,6 +32,8 @@ export interface Command {
   readonly name: string;
   /** One line for the command list. */
   readonly summary: string;
+  /** The options it takes, by name, as node:util's parseArgs reads them: what its help and docs/cli.md list. */
+  readonly options: Options;
   /** Runs the command with the arguments after its name; resolves to the exit code (cli/exit-codes.ts). */
   run(args: readonly string[], io: CliIo): Promise<number>;
 }
@@ -55,6 +57,7 @@ export function defineCommand<const T extends Options & typeof HELP_OPTION>(spec
   return {
     name: spec.name,
     summary: spec.summary,
+    options: spec.options,
     async run(args, io) {
       const line = parseCommandLine(args, spec.options, { positionals: spec.positionals ?? 0 });
       if ((line.values as { help?: boolean }).help === true) {

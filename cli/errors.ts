@@ -50,6 +50,21 @@ export class NoRegionError extends AwsAccessError {
   }
 }
 
+/**
+ * An endpoint setting (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, a profile's endpoint_url) that is no http(s)
+ * URL, named with where it came from, in the AWS CLI's words for `--endpoint-url`.
+ */
+export class InvalidEndpointError extends AwsAccessError {
+  override name = 'InvalidEndpointError';
+
+  constructor(
+    readonly source: string,
+    readonly value: string,
+  ) {
+    super(`Bad value for ${source} "${value}": it must be of the form http://<hostname>/ or https://<hostname>/`);
+  }
+}
+
 /** AWS could not be reached: refused or failed connections, unknown hosts, timeouts. */
 export class AwsUnreachableError extends AwsAccessError {
   override name = 'AwsUnreachableError';

@@ -4,8 +4,11 @@
  */
 import { AwsAccessError, UsageError } from './errors.js';
 
-/** 0 all good, 1 checks failed or work found, 2 usage error, 130 interrupted, 255 credentials or AWS unreachable. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, aws: 255 } as const;
+/**
+ * 0 all good, 1 checks failed or work found, 2 usage error, 130 interrupted (128 + SIGINT), 141 the output's reader
+ * went away (128 + SIGPIPE, as a command the closed pipe stopped), 255 credentials or AWS unreachable.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, closedPipe: 141, aws: 255 } as const;
 
 /** An exit code the CLI uses. */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -20,11 +23,13 @@ export function exitCodeFor(error: unknown): ExitCode {
 /** What each exit code means, for one command's help: the general meaning unless the command says more. */
 export type ExitCodeMeanings = Readonly<Partial<Record<keyof typeof EXIT, string>>>;
 
-/** The general meanings, as the CLI's own `--help` and the README list them; `interrupted` only where a command stops on Ctrl-C. */
+/** The general meanings, as the CLI's own `--help` and docs/cli.md list them; a command's help may say more. */
 export const EXIT_CODE_MEANINGS = {
   ok: 'all good: every check passed, nothing to do',
   failed: 'a check failed or could not run, or work was found',
   usage: 'usage error: an unknown command or option, or a bad value',
+  interrupted: 'interrupted (Ctrl-C or SIGTERM)',
+  closedPipe: 'the output was cut short: its reader went away (| head), as for a command stopped by SIGPIPE',
   aws: 'no credentials, an unknown profile, no region, or AWS could not be reached',
 } as const satisfies ExitCodeMeanings;
 

@@ -1,4 +1,9 @@
-/** The `auto-instance-profile` executable, bundled to dist/cli/index.mjs. */
+/**
+ * The `auto-instance-profile` executable, bundled to dist/cli/index.mjs: the process's side of the CLI. Ctrl-C
+ * (SIGINT) and SIGTERM ask the command to stop and clean up what it made (doctor --smoke's role), and a second one
+ * stops now; a reader that goes away (`… --json | head -1`) stops the command as quietly, with no EPIPE stack trace.
+ */
+import type { Output } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { runCli } from './main.js';
 
@@ -6,7 +11,6 @@ import { runCli } from './main.js';
 // one line for a missing credential; as in the sandbox (local/start.ts), unless the user set it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-// Ctrl-C asks the command to stop and clean up what it made (doctor --smoke's role); a second one stops now.
 const controller = new AbortController();
 const onSignal = () => {
   if (controller.signal.aborted) process.exit(EXIT.interrupted);
@@ -15,9 +19,32 @@ const onSignal = () => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+// Node ignores SIGPIPE, so a write to a closed pipe fails with EPIPE instead of stopping the process as it stops
+// `cat`. The command is asked to stop as on Ctrl-C, writes nothing more, and exits as SIGPIPE would have it.
+let closed = false;
+const onStreamError = (error: NodeJS.ErrnoException) => {
+  // A write after the first failure finds the stream destroyed: the same closed pipe.
+  if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  closed = true;
+  process.exitCode = EXIT.closedPipe;
+  controller.abort();
+};
+process.stdout.on('error', onStreamError);
+process.stderr.on('error', onStreamError);
+
+/** A process stream that drops what is written once a reader went away. */
+function untilClosed(stream: NodeJS.WriteStream): Output {
+  return {
+    write: (text: string) => closed || stream.write(text),
+    get isTTY() {
+      return stream.isTTY;
+    },
+  };
+}
+
 const code = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
+  stdout: untilClosed(process.stdout),
+  stderr: untilClosed(process.stderr),
   // Opened only by a command that asks for confirmation: reading stdin may keep the process alive.
   get stdin() {
     return process.stdin;
@@ -25,6 +52,6 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   signal: controller.signal,
 });
-process.exitCode = code;
+process.exitCode = closed ? EXIT.closedPipe : code;
 process.removeListener('SIGINT', onSignal);
 process.removeListener('SIGTERM', onSignal);

@@ -4,7 +4,7 @@
  * reports them alike.
  */
 import packageJson from '../package.json' with { type: 'json' };
-import { EXIT_CODE_SECTION, formatHelp, HELP_ROW, likelyName } from './args.js';
+import { EXIT_CODE_SECTION, formatHelp, HELP_ROW, likelyName, unknownOption } from './args.js';
 import type { CliIo, Command } from './command.js';
 import { doctorCommand } from './commands/doctor.js';
 import { fixCommand } from './commands/fix.js';
@@ -52,14 +52,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (command === undefined) {
     const meant = likelyName(first, COMMANDS.keys());
     const what = first.startsWith('-')
-      ? `unknown option ${first}`
+      ? unknownOption(first.split('=')[0] ?? first, ['help', 'version'])
       : `unknown command "${first}"${meant === undefined ? '' : ` (did you mean ${meant}?)`}`;
     io.stderr.write(`${CLI_NAME}: ${what}\n\n${usage()}`);
     return EXIT.usage;
   }
   try {
-    return await command.run(rest, io);
+    const code = await command.run(rest, io);
+    // Ctrl-C during a command that finished its work anyway still reads as an interruption, as the shell has it.
+    return io.signal?.aborted === true && code !== EXIT.usage ? EXIT.interrupted : code;
   } catch (error) {
+    if (io.signal?.aborted === true && !(error instanceof UsageError)) return EXIT.interrupted;
     io.stderr.write(`${errorLine(command, error)}\n`);
     return exitCodeFor(error);
   }

@@ -1,19 +1,20 @@
 /**
- * The AWS shared config and credentials files, read the way the SDK and the AWS CLI read them: enough
- * to tell whether a profile exists and what region and endpoint it sets. Everything else a profile may
- * set (credentials, roles, SSO, endpoint_url) the SDK reads itself, from the same files.
+ * The AWS shared config and credentials files, read by the SDK's own loader (`loadSharedConfigFiles`), so that a
+ * profile exists for the CLI exactly when it exists for the SDK that signs its calls: enough to tell whether a
+ * profile exists and what region and endpoint it sets. Everything else a profile may set (credentials, roles, SSO)
+ * the SDK reads itself, from the same files.
  */
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { loadSharedConfigFiles } from '@smithy/core/config';
+import type { ParsedIniData } from '@smithy/types';
 
-/** One profile's settings, keys as written (`region`, `endpoint_url` …). Nested settings are left out. */
-export type ProfileSettings = Readonly<Record<string, string>>;
-
-/** The profiles of both files, by name. A profile may be in either file or in both. */
+/** The profiles of both files, by name, as the SDK parses them. A profile may be in either file or in both. */
 export interface SharedProfiles {
-  readonly config: ReadonlyMap<string, ProfileSettings>;
-  readonly credentials: ReadonlyMap<string, ProfileSettings>;
+  /** The config file: `[default]` and `[profile NAME]` under NAME; other sections (`sso-session.NAME`) keyed with their kind. */
+  readonly config: ParsedIniData;
+  /** The credentials file: `[NAME]` under NAME. */
+  readonly credentials: ParsedIniData;
 }
 
 /** The environment variables that say where the files are. */
@@ -23,40 +24,13 @@ export interface SharedConfigEnv {
   readonly HOME?: string | undefined;
 }
 
+/** The config file's sections that are not profiles: `[sso-session NAME]` and `[services NAME]`, keyed `kind.NAME`. */
+const NOT_PROFILES = /^(sso-session|services)\./;
+
 /**
- * Parses an INI file of either kind. In the config file a profile's section is `[profile NAME]`, or
- * `[default]`; in the credentials file it is `[NAME]`. Other config sections (`[sso-session …]`,
- * `[services …]`) are not profiles. Indented lines belong to a nested setting (`s3 =`) and are skipped.
+ * Where the two files are: AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/config and
+ * ~/.aws/credentials. Read from the command's environment, which the loader would take from the process's.
  */
-export function parseProfiles(text: string, kind: 'config' | 'credentials'): Map<string, ProfileSettings> {
-  const profiles = new Map<string, Record<string, string>>();
-  let current: Record<string, string> | undefined;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    const section = /^\[\s*([^\]]*?)\s*\]$/.exec(line);
-    if (section !== null) {
-      const name = profileName(section[1] ?? '', kind);
-      current = name === undefined ? undefined : (profiles.get(name) ?? {});
-      if (name !== undefined && current !== undefined) profiles.set(name, current);
-      continue;
-    }
-    if (current === undefined || /^\s/.test(raw)) continue;
-    const equals = line.indexOf('=');
-    if (equals <= 0) continue;
-    current[line.slice(0, equals).trim()] = line.slice(equals + 1).trim();
-  }
-  return profiles;
-}
-
-function profileName(header: string, kind: 'config' | 'credentials'): string | undefined {
-  if (kind === 'credentials') return header === '' ? undefined : header;
-  if (header === 'default') return 'default';
-  const match = /^profile\s+(\S.*)$/.exec(header);
-  return match?.[1]?.trim();
-}
-
-/** Where the two files are: AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/config and ~/.aws/credentials. */
 export function sharedConfigPaths(env: SharedConfigEnv): { readonly config: string; readonly credentials: string } {
   const home = env.HOME === undefined || env.HOME === '' ? homedir() : env.HOME;
   return {
@@ -65,29 +39,30 @@ export function sharedConfigPaths(env: SharedConfigEnv): { readonly config: stri
   };
 }
 
-/** Reads both files; a missing file has no profiles. */
+/** Reads both files with the SDK's loader; a missing file has no profiles. */
 export async function readSharedProfiles(env: SharedConfigEnv): Promise<SharedProfiles> {
   const paths = sharedConfigPaths(env);
-  const [config, credentials] = await Promise.all([readIfPresent(paths.config), readIfPresent(paths.credentials)]);
-  return { config: parseProfiles(config, 'config'), credentials: parseProfiles(credentials, 'credentials') };
-}
-
-async function readIfPresent(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT' || (error as { code?: unknown }).code === 'EISDIR') return '';
-    throw error;
-  }
+  const { configFile, credentialsFile } = await loadSharedConfigFiles({
+    configFilepath: paths.config,
+    filepath: paths.credentials,
+    ignoreCache: true,
+  });
+  return { config: configFile, credentials: credentialsFile };
 }
 
 /** Whether a profile is defined in either file. */
 export function hasProfile(profiles: SharedProfiles, name: string): boolean {
-  return profiles.config.has(name) || profiles.credentials.has(name);
+  return (
+    (Object.hasOwn(profiles.config, name) && !NOT_PROFILES.test(name)) || Object.hasOwn(profiles.credentials, name)
+  );
 }
 
 /** One setting of a profile: the config file's value, else the credentials file's. */
 export function profileSetting(profiles: SharedProfiles, name: string, key: string): string | undefined {
-  const value = profiles.config.get(name)?.[key] ?? profiles.credentials.get(name)?.[key];
+  const value = profileIn(profiles.config, name)?.[key] ?? profileIn(profiles.credentials, name)?.[key];
   return value === undefined || value === '' ? undefined : value;
+}
+
+function profileIn(file: ParsedIniData, name: string): Readonly<Record<string, string | undefined>> | undefined {
+  return Object.hasOwn(file, name) ? file[name] : undefined;
 }

@@ -1,7 +1,10 @@
 /**
- * Terminal styling shared by the CLI and the local sandbox: colour on a terminal, plain text when
- * piped, and never colour when NO_COLOR is set (https://no-color.org).
+ * Terminal styling shared by the CLI and the local sandbox: colour on a terminal, plain text when piped, and never
+ * colour when NO_COLOR is set (https://no-color.org). The escape codes are node:util's `styleText`; whether to
+ * colour is decided here, from the command's own environment, which `styleText`'s own check would read from the
+ * process's.
  */
+import { styleText } from 'node:util';
 
 /** The environment variables that decide colour. */
 export interface ColorEnv {
@@ -21,34 +24,17 @@ export function shouldColor(stream: { readonly isTTY?: boolean | undefined }, en
   return stream.isTTY === true;
 }
 
-/** The few styles the output uses; each is the identity when colour is off. */
-export interface Style {
-  readonly enabled: boolean;
-  bold(text: string): string;
-  dim(text: string): string;
-  green(text: string): string;
-  red(text: string): string;
-  yellow(text: string): string;
-  cyan(text: string): string;
-  magenta(text: string): string;
-}
+/** The styles the output uses. */
+const STYLES = ['bold', 'dim', 'green', 'red', 'yellow', 'cyan', 'magenta'] as const;
 
-/** Builds a {@link Style} that colours with ANSI SGR codes when `enabled`. */
+/** The few styles the output uses; each is the identity when colour is off. */
+export type Style = { readonly enabled: boolean } & Readonly<Record<(typeof STYLES)[number], (text: string) => string>>;
+
+/** Builds a {@link Style} that colours with `styleText` when `enabled`. */
 export function createStyle(enabled: boolean): Style {
-  const sgr =
-    (open: number, close: number) =>
-    (text: string): string =>
-      enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text;
-  return {
-    enabled,
-    bold: sgr(1, 22),
-    dim: sgr(2, 22),
-    green: sgr(32, 39),
-    red: sgr(31, 39),
-    yellow: sgr(33, 39),
-    cyan: sgr(36, 39),
-    magenta: sgr(35, 39),
-  };
+  const style = (format: (typeof STYLES)[number]) => (text: string) =>
+    enabled ? styleText(format, text, { validateStream: false }) : text;
+  return { enabled, ...Object.fromEntries(STYLES.map((format) => [format, style(format)])) } as Style;
 }
 
 /** Marks for a passed and a failed line, with a plain-text equivalent for pipes. */

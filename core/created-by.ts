@@ -17,6 +17,7 @@
 import { type CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput } from '@aws-sdk/client-cloudtrail';
 import { type Caller, callerOf, type ScanOrigin } from './events.js';
 import type { IamPermission } from './iam/permissions.js';
+import { iamNameKey } from './names.js';
 
 /** The action this module calls: LookupEvents has no resource type, so `*`. It only reads. */
 export const CREATED_BY_PERMISSIONS: readonly IamPermission[] = [{ action: 'cloudtrail:LookupEvents', resource: '*' }];
@@ -121,7 +122,7 @@ export function cloudTrailCreators(cloudtrail: Pick<CloudTrailClient, 'send'>, o
         }
       }
       for (const window of windows(dated)) {
-        const pending = new Map(window.roles.map((role) => [role.name.toLowerCase(), role]));
+        const pending = new Map(window.roles.map((role) => [iamNameKey(role.name), role]));
         let token: string | undefined;
         do {
           if (calls >= budget) break;
@@ -134,10 +135,10 @@ export function cloudTrailCreators(cloudtrail: Pick<CloudTrailClient, 'send'>, o
           });
           for (const event of page.Events ?? []) {
             const found = createRoleOf(event.CloudTrailEvent);
-            const role = found === undefined ? undefined : pending.get(found.roleName.toLowerCase());
+            const role = found === undefined ? undefined : pending.get(iamNameKey(found.roleName));
             if (found === undefined || role === undefined) continue;
             creators.set(role.name, { known: true, caller: found.caller });
-            pending.delete(found.roleName.toLowerCase());
+            pending.delete(iamNameKey(found.roleName));
           }
           token = page.NextToken;
         } while (token !== undefined && pending.size > 0);

@@ -11,6 +11,7 @@
  */
 import type { Config } from './config.js';
 import type { Caller, RoleTrigger, TriggerKind } from './events.js';
+import { holdsRole, sameIamName } from './names.js';
 import {
   type CreationIntent,
   type OwnershipSource,
@@ -304,10 +305,7 @@ const decideRelease: Decider = (facts) => {
   if (stale !== undefined) return nothing('stale-event', stale);
   if (facts.holdingProfiles === undefined) return need('holdingProfiles');
   // The listing may be stale by the time each profile is read: only a profile that still holds the role blocks it.
-  const roleName = role.name.toLowerCase();
-  const holding = facts.holdingProfiles.filter((profile) =>
-    profile.roleNames.some((name) => name.toLowerCase() === roleName),
-  );
+  const holding = facts.holdingProfiles.filter((profile) => holdsRole(profile, role.name));
   if (holding.length === 0) {
     return nothing('not-in-profile', 'role is in no instance profile any more: the profiles that held it let go of it');
   }
@@ -319,7 +317,7 @@ const decideRelease: Decider = (facts) => {
     );
   }
   // Only the role's same-name profile can be ours to release (names are unique case-insensitively).
-  const elsewhere = holding.filter((profile) => profile.name.toLowerCase() !== roleName);
+  const elsewhere = holding.filter((profile) => !sameIamName(profile.name, role.name));
   if (elsewhere.length > 0) {
     return nothing(
       'held-by-unbound-profile',
@@ -517,7 +515,7 @@ function roleAbsent(facts: Facts, config: Config): Plan {
 }
 
 function sameNameProfileExists(facts: Facts, role: RoleSnapshot, profile: ProfileSnapshot): Plan | Need {
-  if (profile.roleNames.includes(role.name)) {
+  if (holdsRole(profile, role.name)) {
     return nothing('already-in-profile', `role is in instance profile ${profile.name}`);
   }
   const holders = profile.roleNames.join(', ');

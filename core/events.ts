@@ -7,6 +7,7 @@
  * Pure: no SDK, no I/O.
  */
 import { UnsupportedEventError } from './errors.js';
+import { isRoleName } from './names.js';
 
 /** EventBridge's `source` for IAM. */
 export const IAM_EVENT_SOURCE = 'aws.iam';
@@ -346,11 +347,6 @@ function creatorOf(value: unknown): ScanOrigin['creator'] {
     throw new UnsupportedEventError(`event has an invalid detail.creator ${shown(value)}`);
   }
   return Object.fromEntries(fields.map((field) => [field, stringOr(value[field])]));
-}
-
-/** IAM's role name rule: 1 to 64 of letters, digits and `+=,.@_-`. */
-export function isRoleName(name: string): boolean {
-  return /^[\w+=,.@-]{1,64}$/.test(name);
 }
 
 function validRoleName(name: string | undefined, field: string): string {

@@ -15,6 +15,7 @@ export const STACK_SET_NAME = 'AutoInstanceProfile';
 /**
  * How CloudFormation names the stack a StackSet creates in an account: `StackSet-<stack set name>-<uuid>`.
  * The doctor looks for stacks with this prefix when the account has no stack named {@link STACK_NAME}.
+ * The organization's tag guard exempts the roles of those stacks by it (CloudFormation names them after the stack).
  */
 export const STACK_SET_INSTANCE_PREFIX = 'StackSet-';
 

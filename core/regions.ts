@@ -1,28 +1,19 @@
 /**
- * Which partition a region belongs to, and so where IAM's CloudTrail events reach EventBridge: the one table
- * the CDK app (its region guard and the organization stack) and the CLI's `doctor` share. Pure, and free of
- * aws-cdk-lib, so that the CLI bundle does not carry the CDK's region facts.
+ * Which partition a region belongs to, and so where IAM's CloudTrail events reach EventBridge: what the CDK app
+ * (its region guard and the organization stack) and the CLI (`doctor`, `--region`) share. The regions and the
+ * partitions are the AWS SDK's own data (`partition` of @aws-sdk/core, the table every client resolves its
+ * endpoints with), not a copy: an SDK update that adds a region adds it here. Free of aws-cdk-lib, so that the CLI
+ * bundle does not carry the CDK's region facts.
  */
+import { partition } from '@aws-sdk/core/client';
 import { IAM_EVENT_REGION } from './pipeline-settings.js';
 
 /**
- * Region name prefixes of the partitions other than `aws`, longest first so that `us-isob-` wins over `us-iso-`.
- * Every other name is taken to be in `aws`, as the AWS SDKs do when no partition's pattern matches: a region
- * launched after this table was written is almost always a commercial one.
+ * The partition a region belongs to, as the AWS SDK tells it: a region it lists, else the partition whose name
+ * pattern matches, else `aws` (a region launched after the SDK was released is almost always a commercial one).
  */
-export const PARTITION_PREFIXES: readonly (readonly [prefix: string, partition: string])[] = [
-  ['us-isob-', 'aws-iso-b'],
-  ['us-isof-', 'aws-iso-f'],
-  ['eu-isoe-', 'aws-iso-e'],
-  ['us-iso-', 'aws-iso'],
-  ['us-gov-', 'aws-us-gov'],
-  ['eusc-', 'aws-eusc'],
-  ['cn-', 'aws-cn'],
-];
-
-/** The partition a region belongs to: by its name's prefix, `aws` when no other partition's prefix matches. */
 export function partitionOf(region: string): string {
-  return PARTITION_PREFIXES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
+  return partition(region).name;
 }
 
 /**
@@ -39,27 +30,14 @@ export const IAM_EVENT_REGIONS_TEXT = Object.entries(IAM_EVENT_REGION)
   .join(', ');
 
 /**
- * The regions of the partitions this service supports, as the AWS SDK's partition data lists them (a unit test
- * compares the two, so an SDK update that adds a region fails until it is added here).
- */
-export const KNOWN_REGIONS: Readonly<Record<string, readonly string[]>> = {
-  aws: [
-    ...['af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1'],
-    ...['ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5'],
-    ...['ap-southeast-6', 'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2', 'eu-north-1'],
-    ...['eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1', 'me-central-1'],
-    ...['me-south-1', 'me-west-1', 'mx-central-1', 'sa-east-1', 'sa-west-1', 'us-east-1', 'us-east-2', 'us-west-1'],
-    'us-west-2',
-  ],
-  'aws-cn': ['cn-north-1', 'cn-northwest-1'],
-  'aws-us-gov': ['us-gov-east-1', 'us-gov-west-1'],
-};
-
-/**
- * Whether no region of that name exists in its partition: a name of a supported partition that the partition
- * does not list (`us-east-9`). A region of a partition this service does not support is not judged here.
+ * Whether no region of that name exists in its partition: a name of a supported partition that the SDK's data
+ * does not list (`us-east-9`), or one of the SDK's pseudo-regions for global endpoints (`aws-global`). The SDK
+ * answers a listed region with its own entry (its `description` among it), and a name that only matches a
+ * partition's pattern with the partition's settings alone. A region of a partition this service does not support
+ * is not judged here.
  */
 export function isUnknownRegion(region: string): boolean {
-  const known = KNOWN_REGIONS[partitionOf(region)];
-  return known !== undefined && !known.includes(region);
+  const found: { readonly name: string; readonly description?: string } = partition(region);
+  if (IAM_EVENT_REGION[found.name] === undefined) return false;
+  return found.description === undefined || region.endsWith('-global');
 }

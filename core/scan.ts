@@ -20,6 +20,7 @@ import type { RoleTrigger, ScanOrigin } from './events.js';
 import type { IamSender } from './iam/client.js';
 import { type ListedRole, listProfilePages, listRolePages } from './iam/list-account.js';
 import { readProfile } from './iam/read-state.js';
+import { iamNameKey } from './names.js';
 import type { RecordFact } from './ownership.js';
 import type { KnownFacts } from './remediate.js';
 
@@ -136,7 +137,7 @@ export async function scanAccount(deps: ScanDeps, scanId: string = randomUUID())
   const profileNames = new Set<string>();
   for await (const page of listProfilePages(iam)) {
     pages.profiles++;
-    for (const profile of page) profileNames.add(profile.name.toLowerCase());
+    for (const profile of page) profileNames.add(iamNameKey(profile.name));
     progress();
   }
 
@@ -148,7 +149,7 @@ export async function scanAccount(deps: ScanDeps, scanId: string = randomUUID())
     pages.roles++;
     let candidates: { listed: ListedRole; decision: RoleDecision }[] = [];
     for (const listed of page) {
-      const sameName = profileNames.has(listed.role.name.toLowerCase()) ? 'exists' : 'absent';
+      const sameName = profileNames.has(iamNameKey(listed.role.name)) ? 'exists' : 'absent';
       const decision = await decideListed(listed, sameName, config, { now, scanId }, read, deps.readRecord);
       if (isCandidate(decision)) candidates.push({ listed, decision });
       else tally.add(decision);
@@ -164,7 +165,7 @@ export async function scanAccount(deps: ScanDeps, scanId: string = randomUUID())
           // Decided again with its creator; the same-name profile read the first time is not read again.
           const profile = decision.known.sameNameProfile;
           const reread: ProfileReader = (name) => (typeof profile === 'object' ? Promise.resolve(profile) : read(name));
-          const sameName = profileNames.has(listed.role.name.toLowerCase()) ? 'exists' : 'absent';
+          const sameName = profileNames.has(iamNameKey(listed.role.name)) ? 'exists' : 'absent';
           const context = { now, scanId, creator: scanCreator(creator) };
           return { listed, decision: await decideListed(listed, sameName, config, context, reread, deps.readRecord) };
         }),

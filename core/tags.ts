@@ -1,3 +1,5 @@
+import { sameIamName } from './names.js';
+
 /** Tag keys the service reads and writes. All live in one namespace so they are easy to find and to filter. */
 export const TAG_PREFIX = 'auto-instance-profile:';
 
@@ -80,7 +82,7 @@ export function isBoundTo(
   role: { readonly name: string; readonly id: string },
 ): boolean {
   return (
-    profile.name.toLowerCase() === role.name.toLowerCase() &&
+    sameIamName(profile.name, role.name) &&
     isOurs(profile.tags) &&
     role.id !== '' &&
     profile.tags[SOURCE_ROLE_ID_TAG] === role.id

@@ -10,8 +10,8 @@ import {
   type IAMClient,
   type Tag,
 } from '@aws-sdk/client-iam';
-import { mapBounded } from '../cli/org/fan-out.js';
 import type { OwnershipStore } from '../core/dynamodb/ownership-table.js';
+import { mapBounded } from '../core/map-bounded.js';
 import type { ScanSummary } from '../core/scan.js';
 import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
 

@@ -3,13 +3,13 @@
  * OrganizationAccountAccessRole (administrator access). A stack of its own, synthesized to
  * `infra/templates/org-access-role.template.json` (`npm run synth:org-access`), which the organization deploys
  * as a service-managed StackSet: one role in every member account, trusting one account (the management
- * account or the delegated administrator that runs the CLI), granted exactly what cli/org/permissions.ts lists.
+ * account or the delegated administrator that runs the CLI), granted exactly what core/member-role.ts lists.
  */
 import { writeFileSync } from 'node:fs';
 import { App, BootstraplessSynthesizer, CfnOutput, CfnParameter, Stack } from 'aws-cdk-lib';
 import { AccountPrincipal, Effect, PolicyDocument, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
-import { DEFAULT_MEMBER_ROLE } from '../cli/org/fan-out.js';
-import { MEMBER_ROLE_IAM_PERMISSIONS, MEMBER_ROLE_READ_ACTIONS } from '../cli/org/permissions.js';
+import { DEFAULT_MEMBER_ROLE, MEMBER_ROLE_IAM_PERMISSIONS, MEMBER_ROLE_READ_ACTIONS } from '../core/member-role.js';
+import { ROLE_NAME_PATTERN } from '../core/names.js';
 import { iamPolicyStatements } from './permissions.js';
 
 /** Where the template is committed, for `aws cloudformation create-stack-set --template-body file://…`. */
@@ -33,7 +33,7 @@ export class OrgAccessRoleStack extends Stack {
     const roleName = new CfnParameter(this, 'RoleName', {
       type: 'String',
       default: ORG_ACCESS_ROLE_NAME,
-      allowedPattern: '^[\\w+=,.@-]{1,64}$',
+      allowedPattern: ROLE_NAME_PATTERN.source,
       description: 'The role name to pass to the CLI as --role-name',
     });
     const policy = new PolicyDocument({
@@ -66,6 +66,16 @@ export function orgAccessRoleTemplate(): unknown {
 
 // `npm run synth:org-access` writes the committed template.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  writeFileSync(ORG_ACCESS_ROLE_TEMPLATE, `${JSON.stringify(orgAccessRoleTemplate(), null, 2)}\n`);
-  console.log(`written: ${ORG_ACCESS_ROLE_TEMPLATE}`);
+  const [first] = process.argv.slice(2);
+  if (first === '--help' || first === '-h') {
+    console.log(
+      `Usage: npm run synth:org-access\n\nSynthesizes the --org commands' member role to ${ORG_ACCESS_ROLE_TEMPLATE}. Takes no options.`,
+    );
+  } else if (first !== undefined) {
+    console.error(`npm run synth:org-access: takes no arguments, not "${first}"`);
+    process.exitCode = 2;
+  } else {
+    writeFileSync(ORG_ACCESS_ROLE_TEMPLATE, `${JSON.stringify(orgAccessRoleTemplate(), null, 2)}\n`);
+    console.log(`written: ${ORG_ACCESS_ROLE_TEMPLATE}`);
+  }
 }

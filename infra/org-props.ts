@@ -5,6 +5,7 @@
  * stack's props, unchanged (infra/props.ts).
  */
 import { Token } from 'aws-cdk-lib';
+import { CALL_AS, type CallAs, ORGANIZATIONAL_UNIT_ID } from '../core/organizations.js';
 import { STACK_SET_NAME } from '../core/pipeline-settings.js';
 import { InvalidSettingError, oneOf, wholeNumber } from './props.js';
 
@@ -14,18 +15,10 @@ const PERCENTAGE = { max: 100, why: 'a percentage of accounts' } as const;
 /** How the organization's one-of settings say their values: `must be A or B`. */
 const eitherOr = (values: readonly string[]): string => `must be ${values.join(' or ')}`;
 
-/** Who the StackSet is created as: the management account itself, or a registered delegated administrator. */
-export const CALL_AS = ['SELF', 'DELEGATED_ADMIN'] as const;
-/** See {@link CALL_AS}. */
-export type CallAs = (typeof CALL_AS)[number];
-
 /** Whether StackSets deploys to several regions one at a time or together (the service uses one region). */
 export const REGION_CONCURRENCY = ['SEQUENTIAL', 'PARALLEL'] as const;
 /** See {@link REGION_CONCURRENCY}. */
 export type RegionConcurrency = (typeof REGION_CONCURRENCY)[number];
-
-/** An organization root (`r-…`) or organizational unit (`ou-…-…`) id, as CloudFormation's DeploymentTargets takes it. */
-export const ORGANIZATIONAL_UNIT_ID = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
 
 /** A StackSet name, as CloudFormation allows it. */
 const STACK_SET_NAME_PATTERN = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;

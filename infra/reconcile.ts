@@ -28,23 +28,19 @@ import { acknowledgeProviderFindings } from './nag.js';
 import { FUNCTION_MEMORY_MB, ServiceFunction } from './service-function.js';
 
 /**
- * The reconcile function's timeout: Lambda's maximum. A pass reads the account a page (1,000 roles) at a
- * time and one profile per candidate whose same-name profile must be read; a large account's first pass
+ * The reconcile function's timeout: Lambda's maximum. A pass reads the account a page (ROLE_PAGE_SIZE, 50 roles)
+ * at a time and one profile per candidate whose same-name profile must be read; a large account's first pass
  * must not be cut short, and a pass that ends early costs nothing.
  */
 export const RECONCILE_TIMEOUT = Duration.minutes(15);
 
 /**
- * The reconcile function's `AWS_LAMBDA_EXEC_WRAPPER`: its bundle's exec wrapper (functions/reconcile/heap-wrapper.sh,
- * which the build copies into dist/reconcile/), where Lambda unpacks the code, /var/task.
+ * The reconcile function's memory. A pass of 5,000 roles at IAM's limits peaks at twice what Node.js needs
+ * before the first call, most of it V8's young generation, which Lambda sizes from the memory (its runtime's own
+ * heap flags); at this size it stays within half (test/acceptance/reconcile-memory.test.ts, docs/deploy.md,
+ * "Memory"). The pass runs once a day: the extra megabytes cost cents a month.
  */
-export const RECONCILE_EXEC_WRAPPER = execWrapperPath();
-
-function execWrapperPath(): string {
-  const wrapper = BUNDLES.reconcile.execWrapper;
-  if (wrapper === undefined) throw new Error('toolchain/bundles.mjs gives the reconcile bundle no exec wrapper');
-  return `/var/task/${wrapper.file}`;
-}
+export const RECONCILE_MEMORY_MB = 512;
 
 /** The `source` of the payload the after-deploy run sends; the function does not read its input. */
 export const AFTER_DEPLOY_SOURCE = 'auto-instance-profile.deploy';
@@ -92,12 +88,11 @@ export class Reconcile extends Construct {
       resourceArns: { 'ownership-table': props.ownershipTable.tableArn },
       logRetention: props.logRetention,
       timeout: RECONCILE_TIMEOUT,
+      memorySize: RECONCILE_MEMORY_MB,
       environment: {
         ...props.environment,
         QUEUE_URL: props.queue.queueUrl,
         [ENV_SETTINGS.ownershipTable.env]: props.ownershipTable.tableName,
-        // Lambda starts the runtime through the bundle's wrapper, which caps V8's young generation (its source says why).
-        AWS_LAMBDA_EXEC_WRAPPER: RECONCILE_EXEC_WRAPPER,
       },
       deadLetterReason:
         'The function is invoked asynchronously, by its schedule and after deploys, with no input it reads: each pass ' +

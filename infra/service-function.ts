@@ -22,7 +22,7 @@ import { iamPolicyStatements, iamResourceArn, isWildcardType, type OwnResourceAr
  */
 export const SERVICE_FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 
-/** Each function's memory: enough for the bundled SDK; Lambda gives CPU in proportion. */
+/** A function's memory unless it says otherwise: enough for the bundled SDK; Lambda gives CPU in proportion. */
 export const FUNCTION_MEMORY_MB = 256;
 
 /**
@@ -56,6 +56,8 @@ export interface ServiceFunctionProps {
   readonly logRetention: RetentionDays;
   /** The function's timeout. */
   readonly timeout: Duration;
+  /** Its memory, in MB. @default FUNCTION_MEMORY_MB */
+  readonly memorySize?: number;
   /** Its settings, beside {@link COMMON_ENVIRONMENT}. @default - none */
   readonly environment?: Readonly<Record<string, string>>;
   /**
@@ -109,7 +111,7 @@ export class ServiceFunction extends Construct {
       description: props.description,
       runtime: SERVICE_FUNCTION_RUNTIME,
       architecture: Architecture.ARM_64,
-      memorySize: FUNCTION_MEMORY_MB,
+      memorySize: props.memorySize ?? FUNCTION_MEMORY_MB,
       timeout: props.timeout,
       code: bundleCode(props.bundle),
       handler: BUNDLE_HANDLER,

@@ -17,6 +17,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { CliIo } from '../cli/command.js';
 import { describeError } from '../cli/errors.js';
+import { EXIT } from '../cli/exit-codes.js';
 import { createStyle, shouldColor } from '../cli/style.js';
 import {
   BATCH_SIZE,
@@ -36,12 +37,12 @@ import { createOwnershipTable } from '../emulator/ownership-table.js';
 import { createPipeline, DELIVERIES, recordStack, type SandboxPipeline } from '../emulator/pipeline.js';
 import { LONG_POLL_SECONDS, startPollers } from '../emulator/poller.js';
 import { startProxy } from '../emulator/proxy.js';
-import { BUNDLES, REPO_ROOT } from '../toolchain/bundles.mjs';
+import { BUNDLES, isStale, REPO_ROOT } from '../toolchain/bundles.mjs';
 import { ensurePythonTools, PythonToolsError } from '../toolchain/python-tools.mjs';
-import { buildBundles, bundleIsStale } from './bundle.js';
+import { buildBundles } from './bundle.js';
 import { SandboxError } from './errors.js';
 import type { SandboxOptions } from './options.js';
-import { createReporter, QUEUE_LABEL, routedCalls } from './reporter.js';
+import { createReporter, QUEUE_LABEL, type Reporter, routedCalls } from './reporter.js';
 import { awsCliEnv, playScenario, runAwsCli, TRUST_POLICY_FILE } from './scenario.js';
 
 /** The name of the sandbox's settle rule and queue (the delete path's add `-delete`, the DLQ `-dlq`) and function. */
@@ -80,11 +81,12 @@ class Stopped extends SandboxError {
 
 /**
  * Runs the sandbox and resolves to the exit code: 0 when the scenario's role got its profile and was then
- * deleted with none left behind, 1 otherwise.
+ * deleted with none left behind, 1 otherwise, and 130 when stopped (Ctrl-C, SIGTERM, a reader gone) at any moment.
  */
 export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promise<number> {
   const style = createStyle(shouldColor(io.stdout, io.env));
-  const report = createReporter(io.stdout, style, options.verbose);
+  const cleanupReport = createReporter(io.stdout, style, options.verbose);
+  const report = untilStopped(cleanupReport, io.signal);
   const cleanup: { readonly what: string; readonly run: () => Promise<void> }[] = [];
   const checkpoint = () => {
     if (io.signal.aborted) throw new Stopped();
@@ -105,9 +107,9 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     report.line(tools.line);
     checkpoint();
 
-    const stale = [BUNDLES.remediator.path, BUNDLES.invoke.path].find((bundle) => bundleIsStale(REPO_ROOT, bundle));
+    const stale = (['remediator', 'invoke'] as const).find((name) => isStale(name));
     if (stale !== undefined) {
-      report.line(`building dist/ (${stale} is missing or older than its sources) …`);
+      report.line(`building dist/ (${BUNDLES[stale].path} is missing or older than its sources) …`);
       report.output(await buildBundles(REPO_ROOT));
     }
     checkpoint();
@@ -277,17 +279,40 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     await untilAborted(io.signal);
     throw new Stopped();
   } catch (error) {
-    if (error instanceof Stopped) {
-      report.line('stopping …');
-      return scenarioPassed ? 0 : 1;
+    // Stopped at any moment, whatever failed meanwhile: a terminal's Ctrl-C reaches moto and the AWS CLI too, so
+    // a call in flight fails with the connection refused; that is the stop, not a finding.
+    if (error instanceof Stopped || io.signal.aborted) {
+      cleanupReport.line('stopping …');
+      return EXIT.interrupted;
     }
     report.fail(error instanceof PythonToolsError ? error.message : describeError(error));
     return 1;
   } finally {
     for (const { what, run } of cleanup.reverse()) {
-      await run().catch((error: unknown) => report.warn(`stopping the ${what}: ${describeError(error)}`));
+      await run().catch((error: unknown) => cleanupReport.warn(`stopping the ${what}: ${describeError(error)}`));
     }
   }
+}
+
+/**
+ * The report while the sandbox runs, silent about failures once it is stopping: moto and the AWS CLI take the
+ * terminal's Ctrl-C too, so the calls in flight then fail (`connect ECONNREFUSED`) because of the stop, not of the
+ * pipeline. What the stop itself does is reported on the unmuted reporter.
+ */
+function untilStopped(report: Reporter, signal: AbortSignal): Reporter {
+  const live =
+    <A extends unknown[]>(write: (...args: A) => void) =>
+    (...args: A) => {
+      if (!signal.aborted) write(...args);
+    };
+  return {
+    ...report,
+    fail: live(report.fail),
+    warn: live(report.warn),
+    record: live(report.record),
+    batch: live(report.batch),
+    functionLine: live(report.functionLine),
+  };
 }
 
 function answerKey(eventName: string, errorCode: string | undefined): string {

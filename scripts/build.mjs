@@ -2,10 +2,10 @@
 // Bundles each entry point of toolchain/bundles.mjs into dist/<name>/index.mjs: ESM, minified, source maps, with the AWS SDK
 // and Powertools inside the bundle rather than taken from the Lambda runtime.
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLES } from '../toolchain/bundles.mjs';
+import { BUNDLES, metafilePath } from '../toolchain/bundles.mjs';
 import { LAMBDA_NODE_MAJOR } from '../toolchain/lambda-node.mjs';
 
 const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -79,7 +79,7 @@ export const BUNDLE_OPTIONS = {
 };
 
 async function main() {
-  for (const { name, entry, path, dir, execWrapper } of Object.values(BUNDLES)) {
+  for (const { name, entry, path } of Object.values(BUNDLES)) {
     const { banner, target = BUNDLE_OPTIONS.target, plugins = [] } = EXTRA[name] ?? {};
     // A missing entry (a function not written yet) is skipped, not an error.
     if (!existsSync(entry)) continue;
@@ -90,8 +90,12 @@ async function main() {
       entryPoints: [entry],
       outfile: path,
       banner: banner ? { js: banner } : undefined,
+      metafile: true,
       write: false,
     });
+    // The metafile goes first and comes back last: a build cut short leaves a bundle without one, which counts as stale.
+    const metafile = metafilePath(name);
+    await rm(metafile, { force: true });
     // Each file is swapped in whole: a test or the sandbox loading dist/ meanwhile never sees a half-written one.
     for (const file of result.outputFiles) {
       await mkdir(dirname(file.path), { recursive: true });
@@ -101,15 +105,9 @@ async function main() {
       await rename(temporary, file.path);
       if (file.path.endsWith('.mjs')) console.log(`${path} ${(file.contents.length / 1024).toFixed(1)} KiB`);
     }
-    // Lambda runs the exec wrapper as a command, so it ships executable (CDK's asset zip keeps the file's mode).
-    if (execWrapper) {
-      const target = join(dir, execWrapper.file);
-      const temporary = `${target}.${process.pid}.tmp`;
-      await writeFile(temporary, await readFile(execWrapper.source), { mode: 0o755 });
-      await chmod(temporary, 0o755);
-      await rename(temporary, target);
-      console.log(`${target} (exec wrapper)`);
-    }
+    // What the bundle was built from: `npm run cli` and the sandbox tell from it whether the bundle is stale.
+    await writeFile(`${metafile}.${process.pid}.tmp`, JSON.stringify(result.metafile));
+    await rename(`${metafile}.${process.pid}.tmp`, metafile);
   }
 }
 
@@ -117,4 +115,14 @@ function fail(message) {
   throw new Error(message);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [first] = process.argv.slice(2);
+  if (first === '--help' || first === '-h') {
+    console.log(
+      'Usage: npm run build\n\nBundles every entry point of toolchain/bundles.mjs into dist/<name>/index.mjs, with its esbuild\nmetafile beside it (dist/<name>.meta.json). Takes no options.',
+    );
+  } else if (first !== undefined) {
+    console.error(`npm run build: takes no arguments, not "${first}" (see npm run build -- --help)`);
+    process.exitCode = 2;
+  } else await main();
+}

@@ -5,7 +5,9 @@
 // Only stderr passes through here, line by line (a line cut short, as a prompt is, is written at once);
 // stdin and stdout stay the terminal's.
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /** What to say when the CDK CLI finds no credentials: the one step to take, and where to check it. */
@@ -16,17 +18,31 @@ export const NO_CREDENTIALS_HINT =
 /** SGR escape sequences (ESC [ … m), built from a string because a regex literal may not hold a control character. */
 const COLOUR_CODES = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
+/** The templates synth wrote in a cloud assembly directory, nested stacks' (the organization's member stack) included. */
+export function templatesIn(dir) {
+  try {
+    return readdirSync(dir).filter((name) => name.endsWith('.template.json'));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The lines to print for one line of the CDK CLI's stderr. `state.appFailed` records that the app printed its
- * own `Error: …` line, after which CDK's note that the app exited adds nothing.
+ * own `Error: …` line, after which CDK's note that the app exited adds nothing; `state.outdir`, where synth wrote.
  */
-export function rewriteCdkLine(line, state) {
+export function rewriteCdkLine(line, state, listTemplates = templatesIn) {
   // Colour codes (CDK colours its lines on a terminal) are left out of what is matched.
   const plain = line.replace(COLOUR_CODES, '');
+  const outdir = /^Successfully synthesized to (.+)$/.exec(plain)?.[1];
+  if (outdir !== undefined) state.outdir = outdir;
   const stacks = /^Supply a stack id \((.*)\) to display its template\.$/.exec(plain);
   if (stacks?.[1] !== undefined) {
-    const templates = stacks[1].split(', ').map((stack) => `cdk.out/${stack}.template.json`);
-    return [`The templates: ${templates.join(', ')}.`];
+    // Every template in the assembly, as the directory has them: CDK names the top-level stacks only.
+    const dir = state.outdir ?? 'cdk.out';
+    const written = listTemplates(dir) ?? stacks[1].split(', ').map((stack) => `${stack}.template.json`);
+    const shown = relative(process.cwd(), dir) || '.';
+    return [`The templates: ${written.map((name) => join(shown, name)).join(', ')}.`];
   }
   if (plain.startsWith('Error: ')) state.appFailed = true;
   if (state.appFailed && /: Subprocess exited with error \d+$/.test(plain)) return [];

@@ -1,17 +1,14 @@
 #!/usr/bin/env node
 // `npm run cli -- <command> [options]`: the repository's one way to run its CLI. Builds dist/ first when
-// the CLI bundle is missing or older than its sources, with the build's output on stderr so that stdout
-// stays the command's own (`npm run -s cli -- doctor --json | jq`), then runs the
+// the CLI bundle is missing or older than a file it was built from (its esbuild metafile lists them), with the build's
+// output on stderr so that stdout stays the command's own (`npm run -s cli -- doctor --json | jq`), then runs the
 // CLI bundle (dist/cli/index.mjs, the bin).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BUNDLES, bundlePath, isStale, REPO_ROOT as root } from '../toolchain/bundles.mjs';
+import { bundlePath, isStale, REPO_ROOT as root } from '../toolchain/bundles.mjs';
 
-const bundle = bundlePath('cli');
-const sources = ['cli', 'core', 'package.json', 'package-lock.json', 'scripts/build.mjs', 'toolchain'];
-
-if (isStale(root, BUNDLES.cli.path, sources)) {
+if (isStale('cli')) {
   process.stderr.write('building dist/ (the CLI bundle is missing or older than its sources) …\n');
   const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], {
     cwd: root,
@@ -20,4 +17,4 @@ if (isStale(root, BUNDLES.cli.path, sources)) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
-await import(pathToFileURL(bundle).href);
+await import(pathToFileURL(bundlePath('cli')).href);

@@ -4,13 +4,8 @@
  * dist/invoke/index.mjs; the sandbox, the integration tests and the bench run the bundle through it
  * (emulator/bundle-runner.ts).
  *
- *   npm run invoke -- [--sqs] [--now|--age SECONDS] [--role NAME] [--raw] [--timeout SECONDS] EVENT.json [...]
+ *   npm run invoke -- [options] EVENT.json [...]      (its options: npm run invoke -- --help)
  *
- * --sqs      wrap the events in one SQS batch (the deployed wiring); without it, one event is invoked directly
- * --now      set the event's time to now (the samples carry fixed times); --age N sets it N seconds ago
- * --role     override requestParameters.roleName
- * --raw      pass the file to the handler as it is (an SQS event or an EventBridge event you built yourself)
- * --timeout  the function's timeout (default 30): the context counts down to it, and the invocation fails past it
  * Endpoints and credentials come from the SDK's standard variables (AWS_ENDPOINT_URL, AWS_PROFILE, ...).
  * The function's log lines go to stdout, its stderr included, in order, as in a Lambda log stream; the
  * result, or Lambda's error response ({"errorType", "errorMessage"}, exit code 1), is the last line.
@@ -21,8 +16,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
+import { formatHelp, HELP_OPTION, HELP_ROW, parseCommandLine } from '../cli/args.js';
+import { UsageError } from '../cli/errors.js';
 import { regionFromEnvironment } from '../cli/region.js';
 import { FUNCTION_TIMEOUT_SECONDS } from '../core/pipeline-settings.js';
 import { firstReceiveOf, lambdaContextFields, toSqsEvent } from '../emulator/lambda-shapes.js';
@@ -30,32 +26,81 @@ import { BUNDLES } from '../toolchain/bundles.mjs';
 
 const FUNCTION_NAME = 'auto-instance-profile-local';
 const WHERE = { region: 'us-east-1', accountId: '123456789012' };
-const USAGE = 'usage: npm run invoke -- [--sqs] [--now|--age S] [--role NAME] [--raw] [--timeout S] EVENT.json [...]';
+const USAGE = formatHelp(
+  'npm run invoke -- [options] EVENT.json [...]',
+  'Runs the built remediator bundle on CloudTrail-format EventBridge events (a file, or - for stdin), the way ' +
+    "Lambda would. Its log lines go to stdout; the result, or Lambda's error response, is the last line (exit 1 on " +
+    "an error). Endpoints and credentials: the SDK's standard variables (AWS_ENDPOINT_URL, AWS_PROFILE, …).",
+  [
+    {
+      title: 'Options',
+      rows: [
+        ['--sqs', 'wrap the events in one SQS batch (the deployed wiring); without it, one event is invoked directly'],
+        ['--now', "set the event's time to now (the samples carry fixed times)"],
+        ['--age SECONDS', "set the event's time that many seconds ago"],
+        ['--role NAME', 'override requestParameters.roleName'],
+        ['--raw', 'pass the file to the handler as it is (an SQS event or an EventBridge event you built yourself)'],
+        [
+          '--timeout SECONDS',
+          `the function's timeout (default ${FUNCTION_TIMEOUT_SECONDS}): the context counts down to it, and the invocation fails past it`,
+        ],
+        ['--bundle PATH', `the bundle to run (default ${BUNDLES.remediator.path})`],
+        ['--result-fd N', 'the file descriptor the last line goes to (default 1), for a runner that reads it apart'],
+        HELP_ROW,
+      ],
+    },
+    {
+      title: 'Exit codes',
+      rows: [
+        ['0', 'the handler returned'],
+        ['1', "the handler failed, or timed out: Lambda's error response is the last line"],
+        ['2', 'usage error: an unknown option, a bad value, no event, or several events without --sqs'],
+      ],
+    },
+  ],
+);
 /** Lambda's errorType for a timed-out invocation. */
 const TIMEOUT_ERROR_TYPE = 'Sandbox.Timedout';
 
 type CloudTrailEvent = { time?: string; detail: { eventTime?: string; requestParameters: { roleName?: string } } };
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    sqs: { type: 'boolean', default: false },
-    now: { type: 'boolean', default: false },
-    age: { type: 'string' },
-    role: { type: 'string' },
-    raw: { type: 'boolean', default: false },
-    timeout: { type: 'string', default: String(FUNCTION_TIMEOUT_SECONDS) },
-    bundle: { type: 'string', default: BUNDLES.remediator.path },
-    // Where the result goes: a file descriptor the runner reads, so it never mixes with the log lines.
-    'result-fd': { type: 'string', default: '1' },
-  },
-});
-const timeoutMs = Number(values.timeout) * 1000;
-if (positionals.length === 0 || (!values.sqs && positionals.length > 1) || !(timeoutMs > 0)) {
-  console.error(positionals.length > 1 && !values.sqs ? 'several events need --sqs' : USAGE);
-  process.exit(2);
+const OPTIONS = {
+  ...HELP_OPTION,
+  sqs: { type: 'boolean', default: false },
+  now: { type: 'boolean', default: false },
+  age: { type: 'string' },
+  role: { type: 'string' },
+  raw: { type: 'boolean', default: false },
+  timeout: { type: 'string', default: String(FUNCTION_TIMEOUT_SECONDS) },
+  bundle: { type: 'string', default: BUNDLES.remediator.path },
+  // Where the result goes: a file descriptor the runner reads, so it never mixes with the log lines.
+  'result-fd': { type: 'string', default: '1' },
+} as const;
+
+/** The command line, or a usage error in our own words (exit code 2); `--help` prints the usage (exit code 0). */
+function commandLine() {
+  try {
+    const line = parseCommandLine(process.argv.slice(2), OPTIONS, { positionals: Number.POSITIVE_INFINITY });
+    if (line.values.help) {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
+    const { values, positionals } = line;
+    if (positionals.length === 0) throw new UsageError('needs an event file (or - for stdin)');
+    if (!values.sqs && positionals.length > 1) throw new UsageError('several events need --sqs');
+    if (!(Number(values.timeout) > 0))
+      throw new UsageError(`--timeout must be a number of seconds, not "${values.timeout}"`);
+    return line;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`npm run invoke: ${error.message} (see npm run invoke -- --help)\n`);
+    process.exit(2);
+  }
 }
+
+const { values, positionals } = commandLine();
+const timeoutMs = Number(values.timeout) * 1000;
 
 const events = positionals.map((file) => {
   const event = JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8')) as CloudTrailEvent;

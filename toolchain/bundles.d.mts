@@ -11,11 +11,6 @@ export interface Bundle {
   readonly dir: string;
   /** `dist/<name>/index.mjs` */
   readonly path: string;
-  /**
-   * The shell script Lambda starts the function's runtime through (AWS_LAMBDA_EXEC_WRAPPER): its source in the
-   * repository, and its file name in `dir`, where the build copies it, executable. Absent for most bundles.
-   */
-  readonly execWrapper?: { readonly source: string; readonly file: string };
 }
 
 /** The repository's root: what the paths below are relative to. */
@@ -28,7 +23,9 @@ export declare const BUNDLE_FILE: string;
 export declare const BUNDLES: Readonly<Record<BundleName, Bundle>>;
 /** The absolute path of a bundle's file. */
 export declare function bundlePath(name: BundleName, root?: string): string;
-/** The newest modification time (ms) among the files under `paths` (relative to `root`); 0 when none exist. */
-export declare function newestModification(root: string, paths: readonly string[]): number;
-/** Whether the file `bundle` (relative to `root`) is missing or older than any file under `sources`. */
-export declare function isStale(root: string, bundle: string, sources: readonly string[]): boolean;
+/** Where the build writes a bundle's esbuild metafile, relative to the repository: `dist/<name>.meta.json`. */
+export declare function metafilePath(name: BundleName): string;
+/** What every bundle is built from beyond its inputs: the build itself and the installed dependencies' versions. */
+export declare const BUILD_INPUTS: readonly string[];
+/** Whether a bundle is missing, or older than a file its metafile or {@link BUILD_INPUTS} lists (or one is gone). */
+export declare function isStale(name: BundleName, root?: string): boolean;

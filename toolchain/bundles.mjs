@@ -2,8 +2,8 @@
 // `npm run build` (scripts/build.mjs) writes it. The build, the CDK app (infra/bundle.ts), the emulator that
 // runs the bundles, the sandbox, the bench and the tests all read it here. A plain script, so that Node runs
 // the build without a loader; toolchain/ imports nothing of the repository's, and everything may import it.
-import { readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository's root: what the paths below are relative to. */
@@ -15,18 +15,17 @@ export const DIST_DIR = 'dist';
 /** The file in each bundle's directory; Lambda's handler is its `handler` export (`index.handler`). */
 export const BUNDLE_FILE = 'index.mjs';
 
-function bundle(name, entry, execWrapper) {
+function bundle(name, entry) {
   const dir = `${DIST_DIR}/${name}`;
-  const wrapper = execWrapper && { source: execWrapper, file: basename(execWrapper) };
-  return Object.freeze({ name, entry, dir, path: `${dir}/${BUNDLE_FILE}`, ...(wrapper && { execWrapper: wrapper }) });
+  return Object.freeze({ name, entry, dir, path: `${dir}/${BUNDLE_FILE}` });
 }
 
 /** Every bundle, by name. */
 export const BUNDLES = Object.freeze({
   /** The remediator function's handler. */
   remediator: bundle('remediator', 'functions/remediator/index.ts'),
-  /** The scheduled reconcile function's handler, and the exec wrapper Lambda starts its runtime with. */
-  reconcile: bundle('reconcile', 'functions/reconcile/index.ts', 'functions/reconcile/heap-wrapper.sh'),
+  /** The scheduled reconcile function's handler. */
+  reconcile: bundle('reconcile', 'functions/reconcile/index.ts'),
   /** The `auto-instance-profile` CLI, the package's `bin`. */
   cli: bundle('cli', 'cli/index.ts'),
   /** The invoke tool that runs a Lambda bundle as Lambda would; built because the tests start it per case. */
@@ -38,45 +37,44 @@ export function bundlePath(name, root = REPO_ROOT) {
   return join(root, BUNDLES[name].path);
 }
 
-/** How deep below each source path files are looked at. */
-const MAX_DEPTH = 8;
-
 /**
- * The newest modification time (ms) among the files under `paths` (relative to `root`), leaving out
- * node_modules and dot-entries; 0 when none exist.
+ * Where the build writes a bundle's esbuild metafile, relative to the repository: beside the bundle's directory,
+ * not in it, since a function's code asset is the whole directory. It lists every file the bundle was built from.
  */
-export function newestModification(root, paths) {
-  let newest = 0;
-  const visit = (path, depth) => {
-    let stats;
-    try {
-      stats = statSync(path);
-    } catch {
-      return;
-    }
-    if (stats.isFile()) newest = Math.max(newest, stats.mtimeMs);
-    if (!stats.isDirectory() || depth >= MAX_DEPTH) return;
-    let entries;
-    try {
-      entries = readdirSync(path, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) visit(join(path, entry.name), depth + 1);
-    }
-  };
-  for (const path of paths) visit(join(root, path), 0);
-  return newest;
+export function metafilePath(name) {
+  return `${DIST_DIR}/${name}.meta.json`;
 }
 
-/** Whether the file `bundle` (relative to `root`) is missing or older than any file under `sources`. */
-export function isStale(root, bundle, sources) {
+/** What every bundle is built from beyond its inputs: the build itself and the installed dependencies' versions. */
+export const BUILD_INPUTS = Object.freeze([
+  'package.json',
+  'package-lock.json',
+  'scripts/build.mjs',
+  'toolchain/bundles.mjs',
+  'toolchain/lambda-node.mjs',
+]);
+
+/**
+ * Whether a bundle must be built again: its file or its metafile is missing, or a file it was built from (an input
+ * of its metafile, or one of {@link BUILD_INPUTS}) is missing or newer than it. Inputs a plugin made up
+ * (`namespace:name`) are no files; those under node_modules/ keep their package's own times through `npm ci`, so
+ * the lockfile stands for them.
+ */
+export function isStale(name, root = REPO_ROOT) {
   let built;
+  let inputs;
   try {
-    built = statSync(join(root, bundle)).mtimeMs;
+    built = statSync(join(root, BUNDLES[name].path)).mtimeMs;
+    inputs = Object.keys(JSON.parse(readFileSync(join(root, metafilePath(name)), 'utf8')).inputs);
   } catch {
     return true;
   }
-  return newestModification(root, sources) > built;
+  const sources = inputs.filter((input) => !/^[\w-]+:/.test(input) && !input.startsWith('node_modules/'));
+  return [...sources, ...BUILD_INPUTS].some((input) => {
+    try {
+      return statSync(join(root, input)).mtimeMs > built;
+    } catch {
+      return true;
+    }
+  });
 }

@@ -369,6 +369,14 @@ function held(dir) {
 
 async function main(args) {
   const [tool, ...rest] = args;
+  if (tool === '--help' || tool === '-h') {
+    console.log(
+      `Usage: ${PYTHON_TOOLS_COMMAND} [moto|aws|cfn-lint [args…]]\n\n` +
+        "Finds moto, the AWS CLI and cfn-lint (the system's, else installs them once into .venv/ at the versions of\n" +
+        'requirements-dev.txt) and prints the one line that says which; with a tool, runs it with the arguments.',
+    );
+    return 0;
+  }
   const quiet = tool !== undefined;
   let tools;
   try {

@@ -3,6 +3,7 @@
  * proves it end to end. For real accounts; works against moto and the sandbox through the SDK's endpoint
  * settings.
  */
+import { CALL_AS } from '../../core/organizations.js';
 import {
   DEFAULT_SETTLE_DELAY_SECONDS,
   ORG_STACK_NAME,
@@ -10,7 +11,6 @@ import {
   STACK_SET_INSTANCE_PREFIX,
   STACK_SET_NAME,
 } from '../../core/pipeline-settings.js';
-import { DEFAULT_QUOTA_PERCENT } from '../../core/quota.js';
 import { openSession } from '../account.js';
 import {
   AWS_OPTION_ROWS,
@@ -23,7 +23,7 @@ import {
   wholeSeconds,
 } from '../args.js';
 import { type CliIo, defineCommand, type Output } from '../command.js';
-import { type CheckResult, tally } from '../doctor/checks.js';
+import { CHECK_NAMES, type CheckResult, DOCTOR_CHECKS, tally } from '../doctor/checks.js';
 import { doctorClients, readSettleDelay, runDoctor } from '../doctor/doctor.js';
 import {
   runSmoke,
@@ -32,7 +32,6 @@ import {
   type SmokeOutcome,
   smokeTiming,
 } from '../doctor/smoke.js';
-import { SMOKE_TEST_TAG } from '../doctor/smoke-role.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { doctorOrganization, organizationHealthy, writeOrgDoctor } from '../org/doctor-org.js';
@@ -50,25 +49,7 @@ const HELP = formatHelp(
   [
     {
       title: 'Checks',
-      rows: [
-        ['region', "the region is its partition's IAM event region (us-east-1, cn-north-1, us-gov-west-1)"],
-        ['trail', "a CloudTrail trail is logging IAM's write management events"],
-        [
-          'stack',
-          `the ${STACK_NAME} stack, or the stack an organization's StackSet made here (${STACK_SET_INSTANCE_PREFIX}…), is deployed, with its outputs`,
-        ],
-        ['rule', "the stack's EventBridge rule for creates and trust changes is enabled"],
-        ['delete-rule', "the stack's EventBridge rule for deletes is enabled"],
-        ['dead-letter-queue', "the stack's dead-letter queue is empty"],
-        [
-          'instance-profiles',
-          `the account's instance profiles are below ${DEFAULT_QUOTA_PERCENT}% of its quota (GetAccountSummary), where the service stops creating`,
-        ],
-        [
-          'smoke',
-          `with --smoke: a throwaway EC2 role (tag ${SMOKE_TEST_TAG}) gets its instance profile; DeleteRole then removes the role once the service has released it`,
-        ],
-      ],
+      rows: Object.entries(DOCTOR_CHECKS),
     },
     {
       title: 'Options',
@@ -90,7 +71,7 @@ const HELP = formatHelp(
         ],
         [
           '--call-as WHO',
-          `with --org: SELF, or DELEGATED_ADMIN from a delegated administrator (default: the ${ORG_STACK_NAME} stack's CallAs output, else SELF)`,
+          `with --org: ${CALL_AS.join(', or ')} from a delegated administrator (default: the ${ORG_STACK_NAME} stack's CallAs output, else ${CALL_AS[0]})`,
         ],
         ...AWS_OPTION_ROWS,
         HELP_ROW,
@@ -127,9 +108,6 @@ const OPTIONS = {
   'stack-set-name': { type: 'string' },
   'call-as': { type: 'string' },
 } as const;
-
-/** The values `--call-as` takes, as the AWS CLI's `--call-as`. */
-const CALL_AS = ['SELF', 'DELEGATED_ADMIN'] as const;
 
 /** The doctor command. */
 export const doctorCommand = defineCommand({
@@ -249,7 +227,7 @@ function jsonReport(
 function textReport(io: CliIo, identity: ReportIdentity, stackName: string) {
   const out: Output = io.stdout;
   const style: Style = createStyle(shouldColor(out, io.env));
-  const width = Math.max(...['dead-letter-queue', 'smoke'].map((name) => name.length));
+  const width = Math.max(...CHECK_NAMES.map((name) => name.length));
   out.write(headerLine(style, 'auto-instance-profile', identity, [`stack ${stackName}`]));
   return {
     check(check: CheckResult) {

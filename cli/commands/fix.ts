@@ -24,11 +24,20 @@ import { exitCodeSection, formatHelp } from '../args.js';
 import { type CliIo, defineCommand, type Output } from '../command.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { ORG_OPTIONS, ORG_ROWS, type OrgSettings, organizationAccounts, orgSettings } from '../org/org.js';
+import {
+  ORG_OPTIONS,
+  ORG_ROWS,
+  type OrgSettings,
+  organizationAccounts,
+  orgSettings,
+  SUMMARY_WITH_ORG,
+} from '../org/org.js';
 import { fixOrganization, isScan, orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
 import { type ReportIdentity, reportIdentity, writeJson } from '../output.js';
 import { fixCounts, fixMissing, fixQuestion, plural, resultRow } from '../scan/fix.js';
 import {
+  SUMMARY_OPTION,
+  SUMMARY_ROW,
   scanDocument,
   scanRows,
   scanWithProgress,
@@ -65,6 +74,7 @@ const HELP = formatHelp(
       rows: [
         ['-y, --yes', 'do not ask; required when not on a terminal'],
         ['--json', 'print the scan document, with summary.created filled in (with --org, the scan --org document)'],
+        SUMMARY_ROW,
         EXCLUDE_ROW,
         CREATOR_LOOKUP_ROW,
         ...ORG_ROWS,
@@ -87,11 +97,19 @@ export const fixCommand = defineCommand({
   name: 'fix',
   summary: 'create the instance profiles the scan finds missing (asks first; --yes); --org in every account',
   help: HELP,
-  options: { ...ACCOUNT_OPTIONS, ...EXCLUDE_OPTION, ...CREATOR_LOOKUP_OPTION, ...YES_OPTION, ...FIX_ORG_OPTIONS },
+  options: {
+    ...ACCOUNT_OPTIONS,
+    ...SUMMARY_OPTION,
+    ...EXCLUDE_OPTION,
+    ...CREATOR_LOOKUP_OPTION,
+    ...YES_OPTION,
+    ...FIX_ORG_OPTIONS,
+  },
   async run({ values }, io) {
     const config = configFrom(values['exclude-path'], io.env);
     const org = orgSettings(values);
     if (org === undefined && values['all-accounts']) throw new UsageError('--all-accounts goes with --org');
+    if (org !== undefined && values.summary) throw new UsageError(SUMMARY_WITH_ORG);
     const policy = confirmationPolicy(values.yes, io, 'fix');
     if (org !== undefined) return fixOrg(values, io, config, org, policy);
     const { identity, iam, session } = await openIam('fix', values, io, config);
@@ -100,7 +118,7 @@ export const fixCommand = defineCommand({
     try {
       const settings = await openAccountSettings(session.clientConfig, values, config);
       try {
-        return await fixAccount(iam, settings, identity, text, style, policy, io);
+        return await fixAccount(iam, settings, identity, { text, style, summary: values.summary }, policy, io);
       } finally {
         settings.destroy();
       }
@@ -115,26 +133,28 @@ async function fixAccount(
   iam: IAMClient,
   settings: AccountSettings,
   identity: ReportIdentity,
-  text: Output | undefined,
-  style: Style,
+  output: { readonly text: Output | undefined; readonly style: Style; readonly summary: boolean },
   policy: 'yes' | 'ask',
   io: CliIo,
 ): Promise<number> {
+  const { text, style, summary } = output;
   const { config } = settings;
   const view = settingsView(settings);
   const report = await scanWithProgress(iam, settings, io);
   if (text !== undefined) {
     writeHeader(text, style, identity);
     writeSettings(text, style, describeSettings(view, settings.excludePathGiven));
-    writeTable(text, style, scanRows(report));
+    if (!summary) writeTable(text, style, scanRows(report));
   }
   const proceed = report.missing.length > 0 && (policy === 'yes' || (await ask(io, fixQuestion(report.missing))));
   const results = proceed ? await fixMissing(report, { iam, config }, io.signal) : [];
   const { created, undone } = fixCounts(report, results);
-  if (text === undefined) writeJson(io.stdout, scanDocument(identity, report, view, created));
+  if (text === undefined) writeJson(io.stdout, scanDocument(identity, report, view, created, summary));
   else {
-    if (results.length > 0) text.write('\n');
-    writeTable(text, style, results.map(resultRow));
+    if (results.length > 0 && !summary) {
+      text.write('\n');
+      writeTable(text, style, results.map(resultRow));
+    }
     text.write(`${summaryLine(report)}\n`);
     text.write(
       proceed

@@ -5,11 +5,10 @@
  * with the user's own credentials, so it goes by the tags: whoever runs it answers for the profile it names.
  */
 
-import { isRoleName } from '../../core/events.js';
 import { removeOurTags } from '../../core/iam/hand-over.js';
-import { RELEASE_COMMAND_PERMISSIONS } from '../../core/iam/index.js';
 import { readProfile, readRole } from '../../core/iam/read-state.js';
 import { describeChange, releaseProfile } from '../../core/iam/release.js';
+import { isRoleName } from '../../core/names.js';
 import { SKIP_TAG } from '../../core/tags.js';
 import {
   ACCOUNT_OPTIONS,
@@ -37,7 +36,8 @@ const HELP = formatHelp(
     '--delete, removes the role from the profile and deletes the profile instead. Refuses a profile that is not ours. ' +
     'Asks first on a terminal. It runs with your own credentials and goes by the tags ' +
     '(auto-instance-profile:managed=true, bound to the role by auto-instance-profile:source-role-id), which anyone ' +
-    'allowed to tag a profile can set: check the profile it names before you agree.',
+    'allowed to tag a profile can set: check the profile it names before you agree. The IAM permissions it needs: ' +
+    'docs/cli.md.',
   [
     {
       title: 'Options',
@@ -45,7 +45,6 @@ const HELP = formatHelp(
         ['--delete', 'remove the role from our profile and delete the profile'],
         ['-y, --yes', 'do not ask; required when not on a terminal'],
         ['--json', 'print { role, profile, action: handed-over | deleted | refused | declined, changes, reason }'],
-        ['permissions', RELEASE_COMMAND_PERMISSIONS.map((permission) => permission.action).join(', ')],
         ...COMMON_ROWS,
       ],
     },

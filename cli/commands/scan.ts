@@ -11,11 +11,14 @@ import {
 } from '../account.js';
 import { exitCodeSection, formatHelp } from '../args.js';
 import { defineCommand } from '../command.js';
+import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { ORG_OPTIONS, ORG_ROWS, organizationAccounts, orgSettings } from '../org/org.js';
+import { ORG_OPTIONS, ORG_ROWS, organizationAccounts, orgSettings, SUMMARY_WITH_ORG } from '../org/org.js';
 import { orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
 import { reportIdentity, writeJson } from '../output.js';
 import {
+  SUMMARY_OPTION,
+  SUMMARY_ROW,
   scanDocument,
   scanRows,
   scanWithProgress,
@@ -52,6 +55,7 @@ const HELP = formatHelp(
           '',
           'with --org: { summary: {accounts, scanned, unreachable, missing, conflicts}, accounts: [{accountId, name, status, error, summary}] }',
         ],
+        SUMMARY_ROW,
         EXCLUDE_ROW,
         CREATOR_LOOKUP_ROW,
         ...ORG_ROWS,
@@ -72,11 +76,12 @@ export const scanCommand = defineCommand({
   name: 'scan',
   summary: 'report the EC2 roles that need an instance profile, and conflicts; --org in every account; changes nothing',
   help: HELP,
-  options: { ...ACCOUNT_OPTIONS, ...EXCLUDE_OPTION, ...CREATOR_LOOKUP_OPTION, ...ORG_OPTIONS },
+  options: { ...ACCOUNT_OPTIONS, ...SUMMARY_OPTION, ...EXCLUDE_OPTION, ...CREATOR_LOOKUP_OPTION, ...ORG_OPTIONS },
   async run({ values }, io) {
     const config = configFrom(values['exclude-path'], io.env);
     const org = orgSettings(values);
     const style = createStyle(shouldColor(io.stdout, io.env));
+    if (org !== undefined && values.summary) throw new UsageError(SUMMARY_WITH_ORG);
     if (org !== undefined) {
       const session = await openSession(values, io);
       const accounts = await organizationAccounts(session, org.selection);
@@ -106,11 +111,11 @@ export const scanCommand = defineCommand({
       try {
         const report = await scanWithProgress(iam, settings, io);
         const view = settingsView(settings);
-        if (values.json) writeJson(io.stdout, scanDocument(identity, report, view));
+        if (values.json) writeJson(io.stdout, scanDocument(identity, report, view, 0, values.summary));
         else {
           writeHeader(io.stdout, style, identity);
           writeSettings(io.stdout, style, describeSettings(view, settings.excludePathGiven));
-          writeTable(io.stdout, style, scanRows(report));
+          if (!values.summary) writeTable(io.stdout, style, scanRows(report));
           io.stdout.write(`${summaryLine(report)}\n`);
         }
         return report.missing.length === 0 && report.conflicts.length === 0 ? EXIT.ok : EXIT.failed;

@@ -6,26 +6,38 @@
 import type { AdvancedEventSelector, AdvancedFieldSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
 import { accountEventPatterns, EVENT_PATTERNS, type EventPattern } from '../../core/event-pattern.js';
 import { CLOUDTRAIL_DETAIL_TYPE, type Delivery, IAM_CLOUDTRAIL_SOURCE } from '../../core/events.js';
-import { STACK_NAME, STACK_OUTPUTS, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
+import {
+  IAM_EVENT_REGION,
+  STACK_NAME,
+  STACK_OUTPUTS,
+  STACK_SET_INSTANCE_PREFIX,
+} from '../../core/pipeline-settings.js';
 import { DEFAULT_QUOTA_PERCENT, describeUsage, quotaThresholdReached } from '../../core/quota.js';
 import { iamEventRegionFor, partitionOf } from '../../core/regions.js';
 import type { ProfileUsage } from '../../core/snapshots.js';
 import { describeError } from '../errors.js';
+import { SMOKE_TEST_TAG } from './smoke-role.js';
 
-/** The checks, in the order they are reported; `smoke` only with `--smoke`. */
-export const CHECK_NAMES = [
-  'region',
-  'trail',
-  'stack',
-  'rule',
-  'delete-rule',
-  'dead-letter-queue',
-  'instance-profiles',
-  'smoke',
-] as const;
+/**
+ * The checks, in the order they are reported, each with what it checks: the rows of `doctor --help`. `smoke` runs
+ * only with `--smoke`.
+ */
+export const DOCTOR_CHECKS = {
+  region: `the region is its partition's IAM event region (${Object.values(IAM_EVENT_REGION).join(', ')})`,
+  trail: "a CloudTrail trail is logging IAM's write management events",
+  stack: `the ${STACK_NAME} stack, or the stack an organization's StackSet made here (${STACK_SET_INSTANCE_PREFIX}…), is deployed, with its outputs`,
+  rule: "the stack's EventBridge rule for creates and trust changes is enabled",
+  'delete-rule': "the stack's EventBridge rule for deletes is enabled",
+  'dead-letter-queue': "the stack's dead-letter queue is empty",
+  'instance-profiles': `the account's instance profiles are below ${DEFAULT_QUOTA_PERCENT}% of its quota (GetAccountSummary), where the service stops creating`,
+  smoke: `with --smoke: a throwaway EC2 role (tag ${SMOKE_TEST_TAG}) gets its instance profile; DeleteRole then removes the role once the service has released it`,
+} as const;
 
 /** A check's name: stable, for scripts that read `--json`. */
-export type CheckName = (typeof CHECK_NAMES)[number];
+export type CheckName = keyof typeof DOCTOR_CHECKS;
+
+/** The checks' names, in the order they are reported. */
+export const CHECK_NAMES = Object.keys(DOCTOR_CHECKS) as readonly CheckName[];
 
 /**
  * How a check came out: `ok`, `failed`, or `not-checked` when it could not run (an earlier check it needs

@@ -23,19 +23,8 @@ import { readProfileUsage } from '../../core/iam/account-summary.js';
 import { describeError } from '../errors.js';
 import type { InstanceProfileUsage, QueueDepth, RuleFacts, StackFacts, TrailFacts } from './checks.js';
 
-/**
- * The IAM actions the doctor needs, for a read-only role that runs it (STS GetCallerIdentity, which it
- * calls first, needs no permission). `--smoke` needs SMOKE_PERMISSIONS (cli/doctor/smoke-role.ts) too.
- */
-export const DOCTOR_PERMISSIONS = [
-  'cloudtrail:DescribeTrails',
-  'cloudtrail:GetTrailStatus',
-  'cloudtrail:GetEventSelectors',
-  'cloudformation:DescribeStacks',
-  'events:DescribeRule',
-  'sqs:GetQueueAttributes',
-  'iam:GetAccountSummary',
-] as const;
+/** The actions these reads call: declared in core/, where the organization's member role is granted them too. */
+export { DOCTOR_PERMISSIONS } from '../../core/doctor-permissions.js';
 
 /**
  * Every trail that applies to the client's region, shadow trails (multi-region trails homed elsewhere)

@@ -13,6 +13,7 @@ import {
   paginateListOrganizationalUnitsForParent,
 } from '@aws-sdk/client-organizations';
 import { parseCommaList } from '../../core/config.js';
+import { ORGANIZATIONAL_UNIT_ID } from '../../core/organizations.js';
 import { type AwsAccessError, asServiceError, UsageError } from '../errors.js';
 
 /** The Organizations actions the accounts are read with. */
@@ -45,7 +46,7 @@ export function accountSelection(accounts: readonly string[] = [], ous: readonly
   const badAccount = accountIds.find((id) => !/^\d{12}$/.test(id));
   if (badAccount !== undefined) throw new UsageError(`--accounts takes 12-digit account IDs, not "${badAccount}"`);
   // A root (r-…) targets the whole organization, as in a StackSet's deployment targets.
-  const badOu = ouIds.find((id) => !/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/.test(id));
+  const badOu = ouIds.find((id) => !ORGANIZATIONAL_UNIT_ID.test(id));
   if (badOu !== undefined)
     throw new UsageError(`--ou takes OU IDs (ou-xxxx-xxxxxxxx) or a root (r-xxxx), not "${badOu}"`);
   return { accountIds: [...new Set(accountIds)], ouIds: [...new Set(ouIds)] };

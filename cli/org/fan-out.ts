@@ -6,12 +6,10 @@
  */
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { mapBounded } from '../../core/map-bounded.js';
 import type { AwsClientConfig, AwsSession } from '../aws.js';
 import { asAwsAccessError, describeError } from '../errors.js';
 import type { OrgAccount } from './accounts.js';
-
-/** The role `--org` commands assume in member accounts unless `--role-name` says otherwise. */
-export const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
 
 /** How many accounts are worked on at once unless `--concurrency` says otherwise. */
 export const DEFAULT_CONCURRENCY = 8;
@@ -113,22 +111,4 @@ export async function reach(account: OrgAccount, options: FanOutOptions): Promis
       },
     },
   };
-}
-
-/** `work` over every item, at most `limit` at once, results in the items' order. */
-export async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

@@ -7,6 +7,7 @@
  */
 import type { Config } from '../../core/config.js';
 import { createIamClient } from '../../core/iam/client.js';
+import { mapBounded } from '../../core/map-bounded.js';
 import { STACK_NAME } from '../../core/pipeline-settings.js';
 import { type ScanReport, type ScanSummary, scanAccount } from '../../core/scan.js';
 import type { AwsSession } from '../aws.js';
@@ -17,7 +18,7 @@ import { fixCounts, fixMissing, type RoleResult } from '../scan/fix.js';
 import { readAccountSettings, type SettingsView, settingsView } from '../scan/settings.js';
 import type { Style } from '../style.js';
 import type { OrgAccount } from './accounts.js';
-import { type AccountAccess, type AccountOutcome, mapBounded } from './fan-out.js';
+import type { AccountAccess, AccountOutcome } from './fan-out.js';
 import {
   accountCounts,
   accountEntry,

@@ -5,6 +5,7 @@
  * is refused with the reason. Pure.
  */
 import { ourTagKeys } from '../../core/iam/hand-over.js';
+import { holdsRole, sameIamName } from '../../core/names.js';
 import type { ProfileSnapshot, RoleSnapshot } from '../../core/snapshots.js';
 import { isBoundTo, isOurs, MANAGED_TAG, SOURCE_ROLE_ID_TAG } from '../../core/tags.js';
 
@@ -19,7 +20,7 @@ export type ReleasePlan =
 
 /** Whether the plan needs the role itself: only when the profile holds it, to check the binding. */
 export function needsRole(roleName: string, profile: ProfileSnapshot | 'absent'): boolean {
-  return profile !== 'absent' && isOurs(profile.tags) && holds(profile, roleName);
+  return profile !== 'absent' && isOurs(profile.tags) && holdsRole(profile, roleName);
 }
 
 /**
@@ -39,13 +40,13 @@ export function planRelease(
   if (!isOurs(profile.tags)) {
     return refuse(`instance profile ${profile.name} is not ours (no ${MANAGED_TAG}=true); nothing was changed`);
   }
-  if (holds(profile, roleName) && role !== 'absent' && (role === undefined || !isBoundTo(profile, role))) {
+  if (holdsRole(profile, roleName) && role !== 'absent' && (role === undefined || !isBoundTo(profile, role))) {
     return refuse(
       `instance profile ${profile.name} is not bound to role ${roleName} (its ${SOURCE_ROLE_ID_TAG} is ` +
         `${profile.tags[SOURCE_ROLE_ID_TAG] ?? 'missing'}, the role's id is ${role?.id ?? 'unknown'}); nothing was changed`,
     );
   }
-  const others = profile.roleNames.filter((name) => name.toLowerCase() !== roleName.toLowerCase());
+  const others = profile.roleNames.filter((name) => !sameIamName(name, roleName));
   if (mode === 'delete' && others.length > 0) {
     return refuse(
       `instance profile ${profile.name} holds role ${others.join(', ')}, not ${roleName}; nothing was changed`,
@@ -53,8 +54,4 @@ export function planRelease(
   }
   if (mode === 'delete') return { kind: 'delete', profileName: profile.name, roleNames: profile.roleNames };
   return { kind: 'untag', profileName: profile.name, tagKeys: ourTagKeys(profile.tags) };
-}
-
-function holds(profile: ProfileSnapshot, roleName: string): boolean {
-  return profile.roleNames.some((name) => name.toLowerCase() === roleName.toLowerCase());
 }

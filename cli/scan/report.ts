@@ -5,34 +5,47 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { type ScanReport, type ScanSummary, scanAccount } from '../../core/scan.js';
 import { withIamErrors } from '../account.js';
+import type { HelpRow } from '../args.js';
 import type { CliIo, Output } from '../command.js';
 import { headerLine, progressLine, type ReportIdentity } from '../output.js';
 import type { Style } from '../style.js';
 import { type AccountSettings, asSettingsError, type SettingsView } from './settings.js';
 
+/** `--summary`, for `scan` and `fix` in large accounts: the counts without a row or a name per role. */
+export const SUMMARY_OPTION = { summary: { type: 'boolean', default: false } } as const;
+
+/** The help row of {@link SUMMARY_OPTION}. */
+export const SUMMARY_ROW: HelpRow = [
+  '--summary',
+  'counts only, for large accounts: no table of roles (with --json, no missing and conflicts lists)',
+];
+
 /** The `--json` document of `scan` and `fix`. */
 export interface ScanDocument extends ReportIdentity {
   readonly summary: ScanSummary;
-  /** Roles that need a profile (as found by the scan, before `fix` acted). */
-  readonly missing: readonly string[];
-  /** Roles whose same-name profile is not ours, or holds another role. */
-  readonly conflicts: readonly string[];
+  /** Roles that need a profile (as found by the scan, before `fix` acted); left out with `--summary`. */
+  readonly missing?: readonly string[];
+  /** Roles whose same-name profile is not ours, or holds another role; left out with `--summary`. */
+  readonly conflicts?: readonly string[];
   /** EC2 roles too young for their CreateRole to be in CloudTrail's event history: left to their own event. */
-  readonly pending: readonly string[];
+  readonly pending?: readonly string[];
   /** The settings the scan decided with: the deployed stack's, or the defaults. */
   readonly settings: SettingsView;
 }
 
-/** The document for a scan, with `created` as `fix` left it (0 for a scan). */
+/** The document for a scan, with `created` as `fix` left it (0 for a scan); the counts alone with `--summary`. */
 export function scanDocument(
   identity: ReportIdentity,
   report: ScanReport,
   settings: SettingsView,
   created = 0,
+  countsOnly = false,
 ): ScanDocument {
+  const summary = { ...report.summary, created };
+  if (countsOnly) return { ...identity, summary, settings };
   return {
     ...identity,
-    summary: { ...report.summary, created },
+    summary,
     missing: report.missing.map((decision) => decision.roleName),
     conflicts: report.conflicts.map((decision) => decision.roleName),
     pending: report.pending.map((decision) => decision.roleName),

@@ -26,12 +26,7 @@ import { isServiceStack } from '../doctor/checks.js';
 import { readStack, readStacksNamed } from '../doctor/probes.js';
 import { AwsAccessError, asAwsAccessError, asServiceError, describeError } from '../errors.js';
 
-/** The actions that read the deployed settings and the creators: `scan` and `fix` (and their member role) need them. */
-export const ACCOUNT_SETTINGS_PERMISSIONS = [
-  'cloudformation:DescribeStacks',
-  'lambda:GetFunctionConfiguration',
-  ...CREATED_BY_PERMISSIONS.map((permission) => permission.action),
-] as const;
+export { ACCOUNT_SETTINGS_PERMISSIONS } from '../../core/settings-permissions.js';
 
 /** Where the settings came from: the stack (by name, with its remediator), or the defaults for want of one. */
 export type SettingsSource =

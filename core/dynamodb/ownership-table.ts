@@ -17,6 +17,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { IamPermission } from '../iam/permissions.js';
+import { iamNameKey } from '../names.js';
 import type { CreationIntent, Owned, OwnershipRecord, OwnershipSource } from '../ownership.js';
 
 /** The part of a DynamoDB client this module calls. */
@@ -204,7 +205,7 @@ export class OwnershipTable implements OwnershipStore {
 
 /** The key of a profile name's item: IAM names are unique case-insensitively, so `App` and `app` share one. */
 export function ownershipKey(profileName: string): string {
-  return profileName.toLowerCase();
+  return iamNameKey(profileName);
 }
 
 function keyOf(profileName: string): Record<string, AttributeValue> {

@@ -5,6 +5,7 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { DEFAULT_CONFIG, ownAccountOf } from '../../core/config.js';
 import { type Adapted, correlationOf, fromEventBridge, fromSqsRecord, type IgnoredEvent } from '../../core/events.js';
+import { iamNameKey } from '../../core/names.js';
 import type { Log } from '../../core/observability.js';
 import { type Outcome, type RemediateDeps, remediate } from '../../core/remediate.js';
 import type { RecordProof } from './record-proof.js';
@@ -164,7 +165,7 @@ function roleOf(item: Item): string {
   const { adapted } = item;
   if (adapted instanceof Error || adapted.roleName === undefined) return `\u0000${item.record.messageId}`;
   // IAM names are unique case-insensitively: MyRole and myrole are one role.
-  return adapted.roleName.toLowerCase();
+  return iamNameKey(adapted.roleName);
 }
 
 /** Scopes the log keys to this event (on its own logger), remediates, and logs failures once with their decision. */

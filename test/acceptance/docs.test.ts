@@ -3,7 +3,7 @@
  * carries one of two markers in its fence.
  *
  * - `runnable`: run here, on the fresh build, with `bash -e -o pipefail` from the repository's root, in
- *   order within its document. Each must exit 0. The documented local moto (http://127.0.0.1:5000) is
+ *   order within its document. Each must exit 0. The documented local moto (http://127.0.0.1:5055) is
  *   this test's own fresh moto; `npm ci` is skipped, since the dependencies it installs are what runs the
  *   test; nothing else is changed.
  * - `account`: needs a real AWS account, or keeps running until stopped (`npm start`, `npm test`): checked
@@ -28,7 +28,7 @@ const DOCUMENTS = [
   ...readdirSync('docs').flatMap((name) => (name.endsWith('.md') ? [`docs/${name}`] : [])),
 ];
 /** The moto address the README tells the reader to start. */
-const DOCUMENTED_MOTO_URL = 'http://127.0.0.1:5000';
+const DOCUMENTED_MOTO_URL = 'http://127.0.0.1:5055';
 const MARKERS = ['runnable', 'account'] as const;
 const SHELLS = new Set(['bash', 'sh', 'shell']);
 /** Long enough for `npm run synth` and `npm start -- --once` on a busy machine. */
@@ -146,6 +146,17 @@ describe('the shell blocks of README.md and docs/*.md', () => {
     // Assess
     expect(blocks.length).toBeGreaterThan(0);
     expect(unmarked, 'mark each ```bash block "runnable" (tested) or "account" (syntax only)').toEqual([]);
+  });
+
+  it('give every loopback server the one documented port, which is not 5000: macOS gives that to AirPlay', () => {
+    // Prepare: the documents, prose and blocks. Act
+    const ports = [...TEXTS].flatMap(([path, text]) =>
+      [...text.matchAll(/(?:127\.0\.0\.1|localhost)(?::| -p )(\d+)/g)].map((match) => `${path}: ${match[1]}`),
+    );
+
+    // Assess
+    expect(ports.length).toBeGreaterThan(0);
+    expect(ports.filter((port) => !port.endsWith(`: ${new URL(DOCUMENTED_MOTO_URL).port}`))).toEqual([]);
   });
 
   it('run the CLI one way, npm run cli', () => {

@@ -24,12 +24,19 @@ interface Started {
   readonly closeReader: () => void;
 }
 
-/** Runs `npm start -- ARGS` in a process group of its own, so that everything it starts can be found afterwards. */
-function npmStart(...args: string[]): Promise<Started> {
+/** What `npm start` runs (package.json): started as it is, its exit code is the sandbox's own, not npm's. */
+const START = ['node', '--import', 'tsx', 'local/start.ts'] as const;
+
+/**
+ * Runs `npm start -- ARGS` in a process group of its own, so that everything it starts can be found afterwards;
+ * with `direct`, the script `npm start` runs, without npm (which re-raises a Ctrl-C rather than pass on the code).
+ */
+function npmStart(args: readonly string[] = [], direct = false): Promise<Started> {
   const env = { ...process.env };
   // The sandbox starts its own moto; the test project's endpoint must not leak into it.
   delete env.AWS_ENDPOINT_URL;
-  const child = spawn('npm', ['start', '--', ...args], { detached: true, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...prefix] = direct ? START : (['npm', 'start', '--'] as const);
+  const child = spawn(command, [...prefix, ...args], { detached: true, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const waiters: { text: string; resolve: () => void }[] = [];
   child.stdout.on('data', (chunk: Buffer) => {
@@ -56,7 +63,7 @@ function npmStart(...args: string[]): Promise<Started> {
 describe('npm start -- --once', () => {
   it('plays the scenario over the role’s life, in the order things happen, exits 0 and leaves no process behind', async () => {
     // Prepare
-    const { pgid, finished } = await npmStart('--once');
+    const { pgid, finished } = await npmStart(['--once']);
 
     // Act
     const { code, output } = await finished;
@@ -110,22 +117,31 @@ describe('npm start -- --once', () => {
     expect(leftBehind).toEqual([]);
   }, 120_000);
 
-  it('stops everything cleanly on Ctrl-C while it waits for the user', async () => {
-    // Prepare
-    const { pgid, finished, printed } = await npmStart();
-    await printed('Press Ctrl-C to stop.');
+  it.each([
+    ['just after moto starts, while the pipeline is being made', 'moto, the AWS emulator, on'],
+    ['while the scenario plays', '$ aws iam create-role'],
+    ['while it waits for the user', 'Press Ctrl-C to stop.'],
+  ])(
+    'reads Ctrl-C %s as an interruption: exit 130, no failure, everything stopped',
+    async (_moment, text) => {
+      // Prepare
+      const { pgid, finished, printed } = await npmStart([], true);
+      await printed(text);
 
-    // Act: a terminal's Ctrl-C signals the whole foreground process group
-    process.kill(-pgid, 'SIGINT');
-    const { output } = await finished;
-    const leftBehind = await processesInGroup(pgid);
-    if (leftBehind.length > 0) process.kill(-pgid, 'SIGKILL');
+      // Act: a terminal's Ctrl-C signals the whole foreground process group, moto and the AWS CLI included
+      process.kill(-pgid, 'SIGINT');
+      const { code, output } = await finished;
+      const leftBehind = await processesInGroup(pgid);
+      if (leftBehind.length > 0) process.kill(-pgid, 'SIGKILL');
 
-    // Assess
-    expect(output).toContain('stopping');
-    expect(output).not.toContain('stopping the');
-    expect(leftBehind).toEqual([]);
-  }, 120_000);
+      // Assess
+      expect(code, output).toBe(130);
+      expect(output).toContain('stopping');
+      expect(output).not.toMatch(/✘|FAIL|ECONNREFUSED|stopping the/);
+      expect(leftBehind).toEqual([]);
+    },
+    120_000,
+  );
 
   it('stops everything cleanly when its reader goes away, as with npm start | head', async () => {
     // Prepare

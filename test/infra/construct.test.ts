@@ -2,8 +2,8 @@
  * The synthesized template, one fact at a time: every default, every prop, and the fixed parts of
  * the design (queue, function, rule, outputs, alarms, dashboard).
  */
-import { statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+
+import { readFileSync } from 'node:fs';
 import { App, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -28,7 +28,7 @@ import {
 } from '../../core/pipeline-settings.js';
 import { quotaHeadroom } from '../../core/quota.js';
 import { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
-import { bundleCode, bundleDir } from '../../infra/bundle.js';
+import { bundleCode } from '../../infra/bundle.js';
 import { METRIC_DIMENSIONS } from '../../infra/monitoring.js';
 import {
   QUEUE_ACCESS,
@@ -37,6 +37,7 @@ import {
   type ServiceQueue,
   type ServiceRule,
 } from '../../infra/queue-access.js';
+import { RECONCILE_MEMORY_MB } from '../../infra/reconcile.js';
 import { BUNDLES } from '../../toolchain/bundles.mjs';
 import { LAMBDA_NODE_MAJOR } from '../../toolchain/lambda-node.mjs';
 import {
@@ -803,19 +804,26 @@ function afterDeployCalls(synth: Synthesized): { create: unknown; update: unknow
 }
 
 describe('resource counts, as docs/deploy.md gives them', () => {
+  const doc = readFileSync('docs/deploy.md', 'utf8').replace(/\s+/g, ' ');
+
   it.each([
-    ['the defaults', 31, {}],
-    ['operatorPrincipals', 33, { operatorPrincipals: ['arn:aws:iam::123456789012:role/platform-oncall'] }],
-    ['createTrail', 34, { createTrail: true }],
-    ["reconcileSchedule 'disabled'", 28, { reconcileSchedule: 'disabled' as const }],
-    ['reconcileAfterDeploy false', 26, { reconcileAfterDeploy: false }],
-  ])('%s: %i resources besides the CDK metadata', (_, count, props) => {
+    ['the defaults', {}, (n: number) => `With the default settings it holds ${n} resources`],
+    [
+      'operatorPrincipals',
+      { operatorPrincipals: ['arn:aws:iam::123456789012:role/platform-oncall'] },
+      (n: number) => `the operator role and its policy (${n} resources)`,
+    ],
+    ['createTrail', { createTrail: true }, (n: number) => `and the bucket policy (${n} resources)`],
+    ["reconcileSchedule 'disabled'", { reconcileSchedule: 'disabled' as const }, (n: number) => `its policy (${n});`],
+    ['reconcileAfterDeploy false', { reconcileAfterDeploy: false }, (n: number) => `role and log group (${n}).`],
+  ])('%s: the count of resources besides the CDK metadata is the one the doc gives', (_, props, phrase) => {
     // Act
     const { template } = synthesize({ props });
 
     // Assess
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
-    expect(types.filter((type) => type !== 'AWS::CDK::Metadata')).toHaveLength(count);
+    const count = types.filter((type) => type !== 'AWS::CDK::Metadata').length;
+    expect(doc).toContain(phrase(count));
   });
 });
 
@@ -849,15 +857,16 @@ describe('reconcile', () => {
     });
   });
 
-  it("starts the reconcile runtime through its bundle's exec wrapper, shipped executable in its code; the remediator's directly", () => {
+  it('gives the reconcile pass its own memory, more than the remediator, and no exec wrapper: Lambda starts its runtime as it is', () => {
     // Act
-    const wrapper = reconcileEnvironment(defaults).AWS_LAMBDA_EXEC_WRAPPER;
+    const reconcile = propertiesOf(defaults, defaults.stack.service.reconcile.function);
+    const remediator = propertiesOf(defaults, defaults.stack.service.function);
 
     // Assess
-    expect(wrapper).toBe('/var/task/heap-wrapper.sh');
-    const shipped = statSync(join(bundleDir(BUNDLES.reconcile.name), basename(wrapper ?? '')));
-    expect(shipped.mode & 0o111).toBe(0o111);
-    expect(functionEnvironment(defaults)).not.toHaveProperty('AWS_LAMBDA_EXEC_WRAPPER');
+    expect(reconcile.MemorySize).toBe(RECONCILE_MEMORY_MB);
+    expect(RECONCILE_MEMORY_MB).toBe(512);
+    expect(remediator.MemorySize).toBe(256);
+    expect(reconcileEnvironment(defaults)).not.toHaveProperty('AWS_LAMBDA_EXEC_WRAPPER');
   });
 
   it('runs daily by default, through EventBridge Scheduler, with its own role', () => {

@@ -13,10 +13,10 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { naiveScan } from '../../bench/scan-baselines.js';
-import { mapBounded } from '../../cli/org/fan-out.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { RELEASE_COMMAND_PERMISSIONS } from '../../core/iam/index.js';
 import { PROFILE_PAGE_SIZE } from '../../core/iam/list-account.js';
+import { mapBounded } from '../../core/map-bounded.js';
 import { createMixedAccount, type MixedAccount } from '../../emulator/account.js';
 import { startIamProxy } from '../../emulator/iam-faults.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
@@ -150,6 +150,26 @@ describe('scan, fix, release and prune through the built CLI', () => {
     expect(run.stderr).toBe('');
   });
 
+  it('scan --summary prints the counts alone, for large accounts: no row per role, in text or in JSON', async () => {
+    // Act
+    const text = await cli('scan', '--summary');
+    const json = await cli('scan', '--summary', '--json');
+
+    // Assess
+    expect([text.code, json.code]).toEqual([1, 1]);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^auto-instance-profile scan {2}account 123456789012 · region us-east-1/);
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^Scanned ${account.total} roles: EC2 roles ${account.expected.ec2Roles}, missing ${account.expected.missing}, `,
+      ),
+    );
+    const document = JSON.parse(json.stdout) as Record<string, unknown>;
+    expect(Object.keys(document).sort()).toEqual(['account', 'caller', 'command', 'region', 'summary']);
+    expect(document.summary).toEqual({ ...account.expected, created: 0 });
+  });
+
   it('fix refuses without --yes when not on a terminal, and changes nothing', async () => {
     // Act
     const { result: run, actions } = await iamActions(() => cli('fix'));
@@ -191,12 +211,15 @@ describe('scan, fix, release and prune through the built CLI', () => {
     );
 
     // Act
-    const fix = await cli('fix', '--yes');
+    const fix = await cli('fix', '--yes', '--summary');
     const scan = await cli('scan', '--json');
 
-    // Assess
+    // Assess: with --summary, no row per role, before or after
     expect(fix.code).toBe(0);
-    expect(fix.stdout).toContain(`Fixed ${SPEC.conflicting} of ${SPEC.conflicting} missing; undone 0, conflicts 0.`);
+    const lines = fix.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/^Scanned \d+ roles: /);
+    expect(lines[2]).toBe(`Fixed ${SPEC.conflicting} of ${SPEC.conflicting} missing; undone 0, conflicts 0.`);
     expect(scan.code).toBe(0);
     expect(JSON.parse(scan.stdout).summary).toMatchObject({ missing: 0, conflicts: 0 });
   });

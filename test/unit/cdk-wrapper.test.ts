@@ -1,23 +1,56 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NO_CREDENTIALS_HINT, rewriteCdkLine } from '../../scripts/cdk.mjs';
 
+/** What synth writes with the organization stack: its member stack is a nested stack, which CDK does not name. */
+const WRITTEN = [
+  'AutoInstanceProfile.template.json',
+  'AutoInstanceProfileOrg.template.json',
+  'AutoInstanceProfileOrgMemberB493D4AB.template.json',
+];
+
 /** Every line of a run of the CDK CLI's stderr, as scripts/cdk.mjs prints them. */
-function rewrite(lines: readonly string[]): string[] {
+function rewrite(lines: readonly string[], listTemplates: (dir: string) => string[] | undefined = () => WRITTEN) {
   const state = { appFailed: false };
-  return lines.flatMap((line) => rewriteCdkLine(line, state));
+  return lines.flatMap((line) => rewriteCdkLine(line, state, listTemplates));
 }
 
 describe('npm run synth and deploy (scripts/cdk.mjs)', () => {
-  it('says where synth wrote the templates instead of asking for a stack id', () => {
+  it('names every template synth wrote, the nested member stack included, instead of asking for a stack id', () => {
+    // Prepare
+    const outdir = join(process.cwd(), 'cdk.out');
+    let listed = '';
+
     // Act
-    const lines = rewrite([
-      'Successfully synthesized to /repo/cdk.out',
-      'Supply a stack id (AutoInstanceProfile, AutoInstanceProfileOrg) to display its template.',
+    const lines = rewrite(
+      [
+        `Successfully synthesized to ${outdir}`,
+        'Supply a stack id (AutoInstanceProfile, AutoInstanceProfileOrg) to display its template.',
+      ],
+      (dir) => {
+        listed = dir;
+        return WRITTEN;
+      },
+    );
+
+    // Assess
+    expect(listed).toBe(outdir);
+    expect(lines).toEqual([
+      `Successfully synthesized to ${outdir}`,
+      'The templates: cdk.out/AutoInstanceProfile.template.json, cdk.out/AutoInstanceProfileOrg.template.json, ' +
+        'cdk.out/AutoInstanceProfileOrgMemberB493D4AB.template.json.',
     ]);
+  });
+
+  it("names the stacks CDK names when the assembly's directory cannot be read", () => {
+    // Act
+    const lines = rewrite(
+      ['Supply a stack id (AutoInstanceProfile, AutoInstanceProfileOrg) to display its template.'],
+      () => undefined,
+    );
 
     // Assess
     expect(lines).toEqual([
-      'Successfully synthesized to /repo/cdk.out',
       'The templates: cdk.out/AutoInstanceProfile.template.json, cdk.out/AutoInstanceProfileOrg.template.json.',
     ]);
   });
@@ -31,7 +64,8 @@ describe('npm run synth and deploy (scripts/cdk.mjs)', () => {
 
     // Assess
     expect(lines).toEqual([
-      'The templates: cdk.out/AutoInstanceProfile.template.json, cdk.out/AutoInstanceProfileOrg.template.json.',
+      'The templates: cdk.out/AutoInstanceProfile.template.json, cdk.out/AutoInstanceProfileOrg.template.json, ' +
+        'cdk.out/AutoInstanceProfileOrgMemberB493D4AB.template.json.',
       '\u001b[31mUnable to resolve AWS account to use.\u001b[39m',
       NO_CREDENTIALS_HINT,
     ]);

@@ -236,6 +236,17 @@ describe('decide', () => {
     expect(step).toMatchObject({ kind: 'nothing', reason: 'already-in-profile' });
   });
 
+  it('has converged when the same-name profile holds the role under another case, as IAM names are one name whatever the case', () => {
+    // Act
+    const step = decide(
+      facts({ role, roleProfiles: [], sameNameProfile: profile({ name: 'App-Role', roleNames: ['APP-ROLE'] }) }),
+      DEFAULT_CONFIG,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'already-in-profile' });
+  });
+
   it.each([
     ['is not ours and empty', profile({ tags: {} }), 'profile-not-managed', []],
     [

@@ -5,8 +5,10 @@ import { GetAccountSummaryCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { doctorCommand } from '../../cli/commands/doctor.js';
 import {
   advancedSelectorMatches,
+  CHECK_NAMES,
   callFailed,
   checkDeadLetterQueue,
   checkInstanceProfiles,
@@ -15,6 +17,7 @@ import {
   checkServiceStack,
   checkStack,
   checkTrails,
+  DOCTOR_CHECKS,
   notChecked,
   patternMatchesThisVersion,
   type StackFacts,
@@ -26,6 +29,7 @@ import { runDoctor } from '../../cli/doctor/doctor.js';
 import { AwsUnreachableError } from '../../cli/errors.js';
 import { accountEventPatterns, EVENT_PATTERNS } from '../../core/event-pattern.js';
 import { partitionOf } from '../../core/regions.js';
+import { cliIo } from '../support/cli-io.js';
 
 const LOGGING_TRAIL: TrailFacts = {
   name: 'management',
@@ -742,5 +746,37 @@ describe('runDoctor', () => {
     cloudtrail.restore();
     cloudformation.restore();
     iam.restore();
+  });
+});
+
+describe('DOCTOR_CHECKS', () => {
+  it("is what doctor --help lists under Checks: every check's name with its own help text, in the report's order", async () => {
+    // Prepare
+    const io = cliIo();
+
+    // Act
+    await doctorCommand.run(['--help'], io);
+
+    // Assess
+    const section =
+      io
+        .out()
+        .split('\n\n')
+        .find((part) => part.startsWith('Checks:')) ?? '';
+    const rows = section
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s{2,}/));
+    expect(rows).toEqual(CHECK_NAMES.map((name) => [name, DOCTOR_CHECKS[name]]));
+    expect(CHECK_NAMES).toEqual([
+      'region',
+      'trail',
+      'stack',
+      'rule',
+      'delete-rule',
+      'dead-letter-queue',
+      'instance-profiles',
+      'smoke',
+    ]);
   });
 });

@@ -11,7 +11,10 @@ type ErrorClass = (new (message: string, options?: { cause?: unknown }) => Error
 const classes = [coreErrors, cliErrors, emulatorErrors, localErrors]
   .flatMap((module) => Object.values(module) as unknown[])
   .filter((value): value is ErrorClass => typeof value === 'function' && value.prototype instanceof Error)
-  .filter((value) => !['NoCredentialsError', 'ProfileNotFoundError', 'NoRegionError'].includes(value.name));
+  .filter(
+    (value) =>
+      !['NoCredentialsError', 'ProfileNotFoundError', 'NoRegionError', 'InvalidEndpointError'].includes(value.name),
+  );
 
 describe('the error classes', () => {
   it.each(classes.map((errorClass) => [errorClass.name, errorClass] as const))(
@@ -51,9 +54,15 @@ describe('the error classes', () => {
       new cliErrors.NoCredentialsError(),
       new cliErrors.ProfileNotFoundError('p'),
       new cliErrors.NoRegionError(),
+      new cliErrors.InvalidEndpointError('AWS_ENDPOINT_URL', 'notaurl'),
     ];
 
     // Assess
-    expect(errors.map((error) => error.name)).toEqual(['NoCredentialsError', 'ProfileNotFoundError', 'NoRegionError']);
+    expect(errors.map((error) => error.name)).toEqual([
+      'NoCredentialsError',
+      'ProfileNotFoundError',
+      'NoRegionError',
+      'InvalidEndpointError',
+    ]);
   });
 });

@@ -13,11 +13,11 @@ import {
   HANDLED_EVENTS,
   IAM_CLOUDTRAIL_SOURCE,
   IAM_EVENT_SOURCE,
-  isRoleName,
   RECONCILE_DETAIL_TYPE,
   RECONCILE_SOURCE,
   type SqsRecordLike,
 } from '../../core/events.js';
+import { isRoleName } from '../../core/names.js';
 
 /** Runs per property: the issue asks for at least 10,000. */
 const RUNS = 10_000;

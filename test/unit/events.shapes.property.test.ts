@@ -18,10 +18,10 @@ import {
   HANDLED_EVENTS,
   IAM_CLOUDTRAIL_SOURCE,
   IAM_EVENT_SOURCE,
-  isRoleName,
   kindOf,
 } from '../../core/events.js';
 import type { IamSender } from '../../core/iam/client.js';
+import { isRoleName } from '../../core/names.js';
 import { BATCH_SIZE } from '../../core/pipeline-settings.js';
 import { type ProcessDeps, processBatch } from '../../functions/remediator/process.js';
 import { RecordingCounter, RecordingLog } from './support/fakes.js';

@@ -1,5 +1,6 @@
 /**
- * Which folder may import which: the emulator runs what scripts/ builds but imports nothing from it, and
+ * Which folder may import which: the emulator runs what scripts/ builds but imports nothing from it, nothing
+ * below the CLI (infra, the emulator, core, the functions) imports it, and
  * toolchain/ (the bundle table and the Lambda runtime's Node) imports nothing of the repository's, so that
  * the build, infra, the emulator, the bench and the tests can all read it. And the one bundle table agrees
  * with what package.json names by hand.
@@ -57,6 +58,21 @@ describe('imports between folders', () => {
 
     // Assess
     expect(upward).toEqual([]);
+  });
+
+  it('has nothing in infra/, emulator/, core/ or functions/ import the CLI: what they share with it lives in core/', () => {
+    // Act
+    const intoCli = ['infra', 'emulator', 'core', 'functions'].flatMap((folder) =>
+      sourcesIn(folder).flatMap((file) =>
+        importsOf(file)
+          .filter((specifier) => /(^|\/)cli\//.test(specifier))
+          .map((specifier) => `${file}: ${specifier}`),
+      ),
+    );
+
+    // Assess
+    expect(sourcesIn('infra').length).toBeGreaterThan(5);
+    expect(intoCli).toEqual([]);
   });
 
   it('has toolchain/ import only Node built-ins and its own modules', () => {

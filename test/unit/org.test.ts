@@ -17,13 +17,13 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, STSServiceExcep
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AwsSession } from '../../cli/aws.js';
-import type { CliIo } from '../../cli/command.js';
 import { AwsAccessError, CredentialsRejectedError, UsageError } from '../../cli/errors.js';
 import { runCli } from '../../cli/main.js';
 import { accountSelection, selectAccounts } from '../../cli/org/accounts.js';
-import { acrossAccounts, mapBounded } from '../../cli/org/fan-out.js';
+import { acrossAccounts } from '../../cli/org/fan-out.js';
 import { instanceHealthy, readStackSet } from '../../cli/org/stack-set.js';
 import { EC2_TRUST_POLICY } from '../../core/trust-policy.js';
+import { cliIo } from '../support/cli-io.js';
 
 const SESSION: AwsSession = {
   region: 'us-east-1',
@@ -54,28 +54,6 @@ afterEach(() => {
   iam.reset();
   cloudformation.reset();
   cloudtrail.reset();
-});
-
-describe('mapBounded', () => {
-  it.each([1, 3, 8])('runs at most %i at once and keeps the order', async (limit) => {
-    // Prepare
-    let running = 0;
-    let most = 0;
-    const items = Array.from({ length: 20 }, (_, i) => i);
-
-    // Act
-    const results = await mapBounded(items, limit, async (item) => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((resolve) => setImmediate(resolve));
-      running--;
-      return item * 2;
-    });
-
-    // Assess
-    expect(most).toBe(limit);
-    expect(results).toEqual(items.map((item) => item * 2));
-  });
 });
 
 describe('acrossAccounts', () => {
@@ -229,17 +207,10 @@ describe('selectAccounts', () => {
 });
 
 describe('scan --org exit codes', () => {
-  function io(): CliIo & { out: () => string; err: () => string } {
-    let out = '';
-    let err = '';
-    return {
-      stdout: { write: (text: string) => (out += text) },
-      stderr: { write: (text: string) => (err += text) },
+  const io = () =>
+    cliIo({
       env: { AWS_REGION: 'us-east-1', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' },
-      out: () => out,
-      err: () => err,
-    };
-  }
+    });
 
   function twoAccounts() {
     sts.on(GetCallerIdentityCommand).resolves({ Account: '111111111111', Arn: 'arn:aws:iam::111111111111:user/admin' });

@@ -1,9 +1,10 @@
 /**
- * core/regions.ts: the one partition table that the CDK app's region guard and the CLI's doctor read.
+ * core/regions.ts: the partition of a region and its IAM event region, from the AWS SDK's own partition data, which
+ * the CDK app's region guard and the CLI read alike.
  */
 import { describe, expect, it } from 'vitest';
 import { IAM_EVENT_REGION } from '../../core/pipeline-settings.js';
-import { IAM_EVENT_REGIONS_TEXT, iamEventRegionFor, PARTITION_PREFIXES, partitionOf } from '../../core/regions.js';
+import { IAM_EVENT_REGIONS_TEXT, iamEventRegionFor, isUnknownRegion, partitionOf } from '../../core/regions.js';
 
 describe('partitionOf', () => {
   it.each([
@@ -27,6 +28,19 @@ describe('partitionOf', () => {
     expect(found).toBe(partition);
   });
 
+  it.each([
+    ['us-gov-somewhere-2', 'aws-us-gov'],
+    ['cn-somewhere-2', 'aws-cn'],
+    ['us-isob-somewhere-2', 'aws-iso-b'],
+    ['eu-somewhere-2', 'aws'],
+  ])('puts %s, a region not listed yet, in %s by its name, as the AWS SDKs do', (region, partition) => {
+    // Act
+    const found = partitionOf(region);
+
+    // Assess
+    expect(found).toBe(partition);
+  });
+
   it('puts a region it has never heard of in aws, as the AWS SDKs do', () => {
     // Act
     const found = partitionOf('xx-nowhere-1');
@@ -34,27 +48,19 @@ describe('partitionOf', () => {
     // Assess
     expect(found).toBe('aws');
   });
-
-  it('lists longer prefixes first, so that no prefix hides a longer one', () => {
-    // Prepare
-    const prefixes = PARTITION_PREFIXES.map(([prefix]) => prefix);
-
-    // Act
-    const hidden = prefixes.filter((prefix, i) => prefixes.slice(0, i).some((earlier) => prefix.startsWith(earlier)));
-
-    // Assess
-    expect(hidden).toEqual([]);
-  });
 });
 
 describe('iamEventRegionFor', () => {
-  it.each(Object.entries(IAM_EVENT_REGION))('gives the %s partition its IAM event region %s', (partition, region) => {
-    // Prepare
-    const sample = PARTITION_PREFIXES.find(([, name]) => name === partition)?.[0] ?? 'eu-';
+  const samples: Readonly<Record<string, string>> = {
+    aws: 'eu-somewhere-2',
+    'aws-cn': 'cn-somewhere-2',
+    'aws-us-gov': 'us-gov-somewhere-2',
+  };
 
+  it.each(Object.entries(IAM_EVENT_REGION))('gives the %s partition its IAM event region %s', (partition, region) => {
     // Act
     const fromItself = iamEventRegionFor(region);
-    const fromAnother = iamEventRegionFor(`${sample}somewhere-2`);
+    const fromAnother = iamEventRegionFor(samples[partition] ?? 'none');
 
     // Assess
     expect(fromItself).toBe(region);
@@ -74,5 +80,29 @@ describe('iamEventRegionFor', () => {
   it('describes every supported region with its partition', () => {
     // Assess
     expect(IAM_EVENT_REGIONS_TEXT).toBe('us-east-1 (aws), cn-north-1 (aws-cn), us-gov-west-1 (aws-us-gov)');
+  });
+});
+
+describe('isUnknownRegion', () => {
+  it.each([
+    ['us-east-9', true],
+    ['cn-south-7', true],
+    ['us-gov-north-9', true],
+    ['aws-global', true],
+    ['us-east-1', false],
+    ['eu-west-1', false],
+    ['ap-southeast-7', false],
+    ['mx-central-1', false],
+    ['cn-northwest-1', false],
+    ['us-gov-west-1', false],
+    // Not judged: a partition the service does not support has its own refusal.
+    ['us-iso-east-1', false],
+    ['us-iso-east-9', false],
+  ])('judges %s unknown: %s', (region, unknown) => {
+    // Act
+    const judged = isUnknownRegion(region);
+
+    // Assess
+    expect(judged).toBe(unknown);
   });
 });

@@ -1,7 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStyle } from '../../cli/style.js';
 import {
   DLQ_RETENTION_DAYS,
@@ -17,7 +14,6 @@ import {
   type SandboxPipeline,
   stackOutputs,
 } from '../../emulator/pipeline.js';
-import { bundleIsStale } from '../../local/bundle.js';
 import { parseSandboxArgs, SANDBOX_SETTLE_DELAY_SECONDS } from '../../local/options.js';
 import { createReporter, routedCalls, summariseDecision, summariseRecord } from '../../local/reporter.js';
 import {
@@ -319,35 +315,5 @@ describe('reporter', () => {
 
     // Assess
     expect(summary).toBe(line);
-  });
-});
-
-describe('bundleIsStale', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('is stale when the bundle is missing or older than a source, fresh otherwise', () => {
-    // Prepare
-    const root = mkdtempSync(join(tmpdir(), 'bundle-test-'));
-    dirs.push(root);
-    mkdirSync(join(root, 'core/iam'), { recursive: true });
-    mkdirSync(join(root, 'dist'), { recursive: true });
-    writeFileSync(join(root, 'core/iam/a.ts'), '');
-    const old = new Date('2026-01-01T00:00:00Z');
-    const newer = new Date('2026-06-01T00:00:00Z');
-    utimesSync(join(root, 'core/iam/a.ts'), old, old);
-
-    // Act
-    const missing = bundleIsStale(root, 'dist/b.mjs', ['core']);
-    writeFileSync(join(root, 'dist/b.mjs'), '');
-    utimesSync(join(root, 'dist/b.mjs'), newer, newer);
-    const fresh = bundleIsStale(root, 'dist/b.mjs', ['core']);
-    utimesSync(join(root, 'core/iam/a.ts'), new Date('2026-07-01T00:00:00Z'), new Date('2026-07-01T00:00:00Z'));
-    const stale = bundleIsStale(root, 'dist/b.mjs', ['core']);
-
-    // Assess
-    expect([missing, fresh, stale]).toEqual([true, false, true]);
   });
 });

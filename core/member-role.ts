@@ -1,0 +1,42 @@
+/**
+ * The role the `--org` commands assume in member accounts: its default name and what it must be granted, in one
+ * place that the CLI (which assumes it) and infra/org-access-role.ts (the stack that makes a least-privilege one)
+ * both read. The grants come from the lists of the modules that make the calls.
+ */
+import { DOCTOR_PERMISSIONS } from './doctor-permissions.js';
+import { APPLY_PLAN_PERMISSIONS } from './iam/apply-plan.js';
+import { LIST_ACCOUNT_PERMISSIONS } from './iam/list-account.js';
+import type { IamPermission } from './iam/permissions.js';
+import { READ_STATE_PERMISSIONS } from './iam/read-state.js';
+import { ACCOUNT_SETTINGS_PERMISSIONS } from './settings-permissions.js';
+
+/** The role `--org` commands assume in member accounts unless `--role-name` says otherwise. */
+export const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
+
+/**
+ * The member role's IAM actions, with their resource types and conditions: the scan's listings and reads (`scan --org`),
+ * the remediation's reads and writes for create and adopt (`fix --org`), and the doctor's GetAccountSummary.
+ */
+export const MEMBER_ROLE_IAM_PERMISSIONS: readonly IamPermission[] = unique([
+  ...LIST_ACCOUNT_PERMISSIONS,
+  ...READ_STATE_PERMISSIONS,
+  ...APPLY_PLAN_PERMISSIONS,
+  ...DOCTOR_PERMISSIONS.filter((action) => action.startsWith('iam:')).map(
+    (action): IamPermission => ({ action: action as IamPermission['action'], resource: '*' }),
+  ),
+]);
+
+/**
+ * The member role's other actions, all reads on `*`: the doctor's checks (`doctor --org`), and what `scan --org` and
+ * `fix --org` read besides IAM: the account's deployed settings (the stack, its remediator's configuration) and who
+ * created each candidate (CloudTrail LookupEvents).
+ */
+export const MEMBER_ROLE_READ_ACTIONS: readonly string[] = [
+  ...new Set([...DOCTOR_PERMISSIONS.filter((action) => !action.startsWith('iam:')), ...ACCOUNT_SETTINGS_PERMISSIONS]),
+];
+
+function unique(permissions: readonly IamPermission[]): IamPermission[] {
+  const seen = new Map<string, IamPermission>();
+  for (const permission of permissions) seen.set(JSON.stringify(permission), permission);
+  return [...seen.values()];
+}

@@ -1,0 +1,82 @@
+/** cli/args.ts: strict parsing in our own words, and the help text's layout. */
+import { describe, expect, it } from 'vitest';
+import { formatRows, likelyName, parseCommandLine } from '../../cli/args.js';
+import { UsageError } from '../../cli/errors.js';
+
+describe('parseCommandLine', () => {
+  const options = { name: { type: 'string' }, all: { type: 'boolean', short: 'a' } } as const;
+
+  it('reads inline values, short flags and the positionals a command allows', () => {
+    // Prepare: a command line. Act
+    const parsed = parseCommandLine(['--name=x', '-a', 'ROLE'], options, { positionals: 1 });
+
+    // Assess
+    expect(parsed.values).toEqual({ name: 'x', all: true });
+    expect(parsed.positionals).toEqual(['ROLE']);
+  });
+
+  it('rejects one positional too many', () => {
+    // Prepare: two positionals where one is allowed. Act
+    const parse = () => parseCommandLine(['A', 'B'], options, { positionals: 1 });
+
+    // Assess
+    expect(parse).toThrow(new UsageError('unexpected argument "B"'));
+  });
+});
+
+describe('formatRows', () => {
+  it('pads the left column to its widest entry', () => {
+    // Prepare: rows. Act
+    const text = formatRows([
+      ['0', 'good'],
+      ['255', 'no credentials'],
+    ]);
+
+    // Assess
+    expect(text).toBe('  0    good\n  255  no credentials');
+  });
+});
+
+describe('an unknown option', () => {
+  const options = {
+    json: { type: 'boolean' },
+    'exclude-path': { type: 'string' },
+    ou: { type: 'string' },
+    yes: { type: 'boolean', short: 'y' },
+  } as const;
+
+  it.each([
+    ['--jsn', 'unknown option --jsn (did you mean --json?)'],
+    ['--JSON', 'unknown option --JSON (did you mean --json?)'],
+    ['--josn', 'unknown option --josn (did you mean --json?)'],
+    ['--exclude-pth=/x/', 'unknown option --exclude-pth (did you mean --exclude-path?)'],
+    ['--excludepaths', 'unknown option --excludepaths (did you mean --exclude-path?)'],
+    ['--yse', 'unknown option --yse (did you mean --yes?)'],
+    ['--ox', 'unknown option --ox (did you mean --ou?)'],
+    ['--jsonnnn', 'unknown option --jsonnnn'],
+    ['--smoke', 'unknown option --smoke'],
+    ['-j', 'unknown option -j'],
+  ])('%s: "%s"', (typed, message) => {
+    // Act
+    const parse = () => parseCommandLine([typed], options);
+
+    // Assess
+    expect(parse).toThrow(new UsageError(message));
+  });
+});
+
+describe('likelyName', () => {
+  it('offers a name at most two edits away, and within a third of what was typed', () => {
+    // Act
+    const offers = [
+      likelyName('docter', ['doctor', 'scan']),
+      likelyName('exclude-pat', ['exclude-path']),
+      likelyName('exclud-pat', ['exclude-path']),
+      likelyName('exclu-pa', ['exclude-path']),
+      likelyName('ab', ['ou']),
+    ];
+
+    // Assess
+    expect(offers).toEqual(['doctor', 'exclude-path', 'exclude-path', undefined, undefined]);
+  });
+});
