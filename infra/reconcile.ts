@@ -95,6 +95,9 @@ export class Reconcile extends Construct {
         ...props.environment,
         QUEUE_URL: props.queue.queueUrl,
         [ENV_SETTINGS.ownershipTable.env]: props.ownershipTable.tableName,
+        // The stack's name as deployed (a StackSet's: StackSet-…-<uuid>), by which the pass tells the service's
+        // roles of versions before its IAM path in CloudTrail (core/service-creates.ts).
+        STACK_NAME: Aws.STACK_NAME,
         // Lambda starts the runtime through the bundle's wrapper, which caps V8's young generation (its source says why).
         AWS_LAMBDA_EXEC_WRAPPER: RECONCILE_EXEC_WRAPPER,
       },
