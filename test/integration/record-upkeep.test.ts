@@ -191,7 +191,7 @@ describe('the record’s upkeep through the reconcile bundle: a pre-upgrade acco
     expect(await records.read('team-app')).toBe('absent');
     expect(await records.read('legacy-old')).toBe('absent');
     expect(await records.read('console-app')).toBe('absent');
-    expect(upkept.unrecorded.sort()).toEqual(['legacy-old', 'team-app']);
+    expect([...upkept.unrecorded].sort()).toEqual(['legacy-old', 'team-app']);
     expect(
       logs.find((line) => line.message === 'instance profiles tagged as ours that no record proves'),
     ).toMatchObject({
