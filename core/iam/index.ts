@@ -34,13 +34,13 @@ export const REMEDIATOR_PERMISSIONS: readonly IamPermission[] = [
  * LookupEvents to learn who created a candidate and which profiles the service made, and the ownership table's
  * upkeep. It changes nothing in IAM: the remediator acts on what it sends.
  */
-export const RECONCILE_PERMISSIONS: readonly IamPermission[] = [
-  ...LIST_ACCOUNT_PERMISSIONS,
-  ...READ_PROFILE_PERMISSIONS,
-  ...CREATED_BY_PERMISSIONS,
-  ...SERVICE_CREATES_PERMISSIONS,
-  ...OWNERSHIP_RECONCILE_PERMISSIONS,
-];
+export const RECONCILE_PERMISSIONS: readonly IamPermission[] = union(
+  LIST_ACCOUNT_PERMISSIONS,
+  READ_PROFILE_PERMISSIONS,
+  CREATED_BY_PERMISSIONS,
+  SERVICE_CREATES_PERMISSIONS,
+  OWNERSHIP_RECONCILE_PERMISSIONS,
+);
 
 /**
  * Every IAM action the CLI's `release` and `prune` call, on the user's credentials: reading the role and its
@@ -53,3 +53,12 @@ export const RELEASE_COMMAND_PERMISSIONS: readonly IamPermission[] = [
   ...RELEASE_PERMISSIONS,
   ...LIST_ACCOUNT_PERMISSIONS.filter((permission) => permission.action === 'iam:ListInstanceProfiles'),
 ];
+
+/** The permissions of several modules, each once: two modules that call the same action declare it alike. */
+function union(...lists: readonly (readonly IamPermission[])[]): readonly IamPermission[] {
+  const seen = new Map<string, IamPermission>();
+  for (const permission of lists.flat()) {
+    seen.set(JSON.stringify([permission.action, permission.resource, permission.condition ?? null]), permission);
+  }
+  return [...seen.values()];
+}
