@@ -38,6 +38,12 @@ export const STACK_OUTPUTS = outputKeys([
   'ownershipTableName',
 ]);
 
+/**
+ * Stack output keys that exist only with a setting: `OperatorRoleArn`, with `operatorPrincipals`. Tools may read
+ * them; `doctor` does not require them, as it does {@link STACK_OUTPUTS}.
+ */
+export const OPTIONAL_STACK_OUTPUTS = outputKeys(['operatorRoleArn']);
+
 /** The organization stack's output keys: the infra writes them, `doctor --org` reads them. */
 export const ORG_STACK_OUTPUTS = outputKeys([
   'stackSetName',

@@ -24,6 +24,8 @@ import { EXIT } from '../exit-codes.js';
 import { ORG_OPTIONS, ORG_ROWS, type OrgSettings, organizationAccounts, orgSettings } from '../org/org.js';
 import { fixOrganization, orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
 import { reportIdentity, writeJson } from '../output.js';
+import { openDeployedRecord, withAwsErrors } from '../ownership/deployed.js';
+import { recordFields, writeRecord } from '../ownership/report.js';
 import { fixCounts, fixMissing, fixQuestion, plural, resultRow } from '../scan/fix.js';
 import { scanDocument, scanRows, scanWithProgress, summaryLine, writeHeader, writeTable } from '../scan/report.js';
 import { createStyle, shouldColor } from '../style.js';
@@ -38,7 +40,10 @@ const HELP = formatHelp(
       title: 'Options',
       rows: [
         ['-y, --yes', 'do not ask; required when not on a terminal'],
-        ['--json', 'print the scan document, with summary.created filled in (with --org, the scan --org document)'],
+        [
+          '--json',
+          'print the scan document (record, unrecorded included), with summary.created filled in (with --org, the scan --org document)',
+        ],
         EXCLUDE_ROW,
         ...ORG_ROWS,
         ...COMMON_ROWS,
@@ -65,19 +70,22 @@ export const fixCommand = defineCommand({
     const org = orgSettings(values);
     const policy = confirmationPolicy(values.yes, io, 'fix');
     if (org !== undefined) return fixOrg(values, io, config, org, policy);
-    const { identity, iam } = await openIam('fix', values, io, config);
+    const { identity, iam, session } = await openIam('fix', values, io, config);
     const style = createStyle(shouldColor(io.stdout, io.env));
     const text = values.json ? undefined : io.stdout;
+    const record = await withAwsErrors('DescribeStacks', () => openDeployedRecord(session.clientConfig));
     try {
-      const report = await scanWithProgress(iam, config, io);
+      const report = await scanWithProgress(iam, config, io, record.read);
+      const fields = recordFields(record.source, report);
       if (text !== undefined) {
         writeHeader(text, style, identity);
+        writeRecord(text, style, fields);
         writeTable(text, style, scanRows(report));
       }
       const proceed = report.missing.length > 0 && (policy === 'yes' || (await ask(io, fixQuestion(report.missing))));
-      const results = proceed ? await fixMissing(report, { iam, config }, io.signal) : [];
+      const results = proceed ? await fixMissing(report, { iam, config, ownership: record.store }, io.signal) : [];
       const { created, undone } = fixCounts(report, results);
-      if (text === undefined) writeJson(io.stdout, scanDocument(identity, report, created));
+      if (text === undefined) writeJson(io.stdout, { ...scanDocument(identity, report, created), ...fields });
       else {
         if (results.length > 0) text.write('\n');
         writeTable(text, style, results.map(resultRow));
@@ -93,6 +101,7 @@ export const fixCommand = defineCommand({
       if (io.signal?.aborted === true) return EXIT.interrupted;
       return undone === 0 && report.conflicts.length === 0 ? EXIT.ok : EXIT.failed;
     } finally {
+      record.destroy();
       iam.destroy();
     }
   },

@@ -15,6 +15,8 @@ import { EXIT } from '../exit-codes.js';
 import { ORG_OPTIONS, ORG_ROWS, organizationAccounts, orgSettings } from '../org/org.js';
 import { orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
 import { reportIdentity, writeJson } from '../output.js';
+import { openDeployedRecord, withAwsErrors } from '../ownership/deployed.js';
+import { recordFields, writeRecord } from '../ownership/report.js';
 import { scanDocument, scanRows, scanWithProgress, summaryLine, writeHeader, writeTable } from '../scan/report.js';
 import { createStyle, shouldColor } from '../style.js';
 
@@ -27,7 +29,10 @@ const HELP = formatHelp(
     {
       title: 'Options',
       rows: [
-        ['--json', 'print { summary: {scanned, ec2Roles, missing, conflicts, optedOut, created}, missing, conflicts }'],
+        [
+          '--json',
+          'print { summary: {scanned, ec2Roles, missing, conflicts, optedOut, created}, missing, conflicts, record, unrecorded }',
+        ],
         [
           '',
           'with --org: { summary: {accounts, scanned, unreachable, missing, conflicts}, accounts: [{accountId, name, status, error, summary}] }',
@@ -67,17 +72,21 @@ export const scanCommand = defineCommand({
       if (io.signal?.aborted === true) return EXIT.interrupted;
       return unreachable === 0 && missing === 0 && conflicts === 0 ? EXIT.ok : EXIT.failed;
     }
-    const { identity, iam } = await openIam('scan', values, io, config);
+    const { identity, iam, session } = await openIam('scan', values, io, config);
+    const record = await withAwsErrors('DescribeStacks', () => openDeployedRecord(session.clientConfig));
     try {
-      const report = await scanWithProgress(iam, config, io);
-      if (values.json) writeJson(io.stdout, scanDocument(identity, report));
+      const report = await scanWithProgress(iam, config, io, record.read);
+      const fields = recordFields(record.source, report);
+      if (values.json) writeJson(io.stdout, { ...scanDocument(identity, report), ...fields });
       else {
         writeHeader(io.stdout, style, identity);
+        writeRecord(io.stdout, style, fields);
         writeTable(io.stdout, style, scanRows(report));
         io.stdout.write(`${summaryLine(report)}\n`);
       }
       return report.missing.length === 0 && report.conflicts.length === 0 ? EXIT.ok : EXIT.failed;
     } finally {
+      record.destroy();
       iam.destroy();
     }
   },

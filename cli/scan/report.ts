@@ -4,7 +4,7 @@
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { Config } from '../../core/config.js';
-import { type ScanReport, type ScanSummary, scanAccount } from '../../core/scan.js';
+import { type RecordReader, type ScanReport, type ScanSummary, scanAccount } from '../../core/scan.js';
 import { withIamErrors } from '../account.js';
 import type { CliIo, Output } from '../command.js';
 import { headerLine, progressLine, type ReportIdentity } from '../output.js';
@@ -29,8 +29,16 @@ export function scanDocument(identity: ReportIdentity, report: ScanReport, creat
   };
 }
 
-/** Scans the account, with a progress line (pages read, roles seen) on stderr when it is a terminal. */
-export async function scanWithProgress(iam: IAMClient, config: Config, io: CliIo): Promise<ScanReport> {
+/**
+ * Scans the account, with a progress line (pages read, roles seen) on stderr when it is a terminal. `readRecord`
+ * reads the ownership record (cli/ownership/deployed.ts), which alone tells an empty profile of ours to adopt.
+ */
+export async function scanWithProgress(
+  iam: IAMClient,
+  config: Config,
+  io: CliIo,
+  readRecord?: RecordReader,
+): Promise<ScanReport> {
   const progress = progressLine(io.stderr);
   try {
     return await withIamErrors(() =>
@@ -38,6 +46,7 @@ export async function scanWithProgress(iam: IAMClient, config: Config, io: CliIo
         iam,
         config,
         onProgress: ({ pages, rolesSeen }) => progress.update(`scan: ${pages} pages read, ${rolesSeen} roles seen`),
+        ...(readRecord === undefined ? {} : { readRecord }),
       }),
     );
   } finally {

@@ -599,7 +599,7 @@ describe('notChecked, callFailed and tally', () => {
     const counts = tally(checks);
 
     // Assess
-    expect(counts).toEqual({ ok: 1, failed: 1, 'not-checked': 2 });
+    expect(counts).toEqual({ ok: 1, warning: 0, failed: 1, 'not-checked': 2 });
     expect(checks[3]?.detail).toBe('not checked: SQS GetQueueAttributes failed: AccessDenied: no');
   });
 });
