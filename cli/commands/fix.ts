@@ -33,8 +33,11 @@ import { createStyle, shouldColor } from '../style.js';
 const HELP = formatHelp(
   'auto-instance-profile fix [options]',
   'Runs the scan, then creates the missing instance profiles (or links our empty ones), as the service ' +
-    'would. Conflicts are reported, never touched. Asks first on a terminal. With --org, in every account ' +
-    'of the organization, after one question for all; an account that cannot be reached is left untouched.',
+    "would. Conflicts are reported, never touched. Where the service is deployed, it reads the stack's " +
+    "ownership record (only a recorded empty profile is linked) and records what it makes through the stack's " +
+    'operator role; without one it makes nothing the service could not prove. Asks first on a terminal. ' +
+    'With --org, in every account of the organization, after one question for all; an account that cannot ' +
+    'be reached is left untouched.',
   [
     {
       title: 'Options',

@@ -456,14 +456,15 @@ export function checkOwnership(facts: OwnershipFacts): CheckResult {
   }
   const named = unrecorded.slice(0, NAMED_UNRECORDED);
   const more = unrecorded.length - named.length;
+  const them = unrecorded.length === 1 ? 'it' : 'them';
   return {
     name: 'ownership',
     status: 'warning',
     detail:
       `${table}; ${unrecorded.length} profile${unrecorded.length === 1 ? '' : 's'} tagged ${MANAGED_TAG}=true that no record proves, ` +
       `which the service leaves alone: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}. ` +
-      `If the service made them before it kept records: auto-instance-profile confirm ${named.join(' ')}; ` +
-      `otherwise someone tagged them: remove the tag (aws iam untag-instance-profile --instance-profile-name NAME --tag-keys ${MANAGED_TAG}). ` +
+      `If the service made ${them} before it kept records: auto-instance-profile confirm ${named.join(' ')}; ` +
+      `otherwise someone tagged ${them}: remove the tag (aws iam untag-instance-profile --instance-profile-name NAME --tag-keys ${MANAGED_TAG}). ` +
       `(${cost})`,
   };
 }
