@@ -119,8 +119,9 @@ export class LookupBudget {
 
 /**
  * Reads the CreateInstanceProfile events of `range`, newest first, a page (50 events) per call, and hands the
- * service's own to `onCreates` page by page. Stops when the budget is spent: the range is then read back to the
- * oldest event seen ({@link RangeRead}).
+ * service's own to `onCreates` page by page, each before the next page is read. Stops when the budget is spent or
+ * `stop` says so (the pass's time is up): the range is then read, and handed over, back to the oldest event seen
+ * ({@link RangeRead}).
  */
 export async function readServiceCreates(
   cloudtrail: Pick<CloudTrailClient, 'send'>,
@@ -128,11 +129,12 @@ export async function readServiceCreates(
   budget: LookupBudget,
   stackName: string | undefined,
   onCreates: (creates: readonly ServiceCreate[]) => Promise<void>,
+  stop: () => boolean = () => false,
 ): Promise<RangeRead> {
   let token: string | undefined;
   let reachedBack = range.to;
   do {
-    if (!(await budget.take())) return { done: false, reachedBack };
+    if (stop() || !(await budget.take())) return { done: false, reachedBack };
     const page = await cloudtrail.send(
       new LookupEventsCommand({
         LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateInstanceProfile' }],

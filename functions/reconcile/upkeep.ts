@@ -135,15 +135,17 @@ export async function upkeepRecords(deps: UpkeepDeps): Promise<UpkeepResult> {
   const upkeep = async (record: OwnershipRecord) => {
     const listed = byName.get(record.profileName.toLowerCase()) ?? 'absent';
     let step = recordUpkeep(record, listed, undefined, times);
-    let current: ReadProfileFacts | 'absent' = listed === 'absent' ? 'absent' : { ...listed, tags: {}, roleIds: [] };
+    // The profile of the record's name as last seen: listed, or read when the rules asked for it.
+    let current: { readonly id: string } | 'absent' = listed;
     if (step.kind === 'read-profile') {
       if (late()) {
         counts.deferred++;
         if (listed !== 'absent') accounted.add(listed.id);
         return;
       }
-      current = await read(record.profileName);
-      step = recordUpkeep(record, listed, current, times);
+      const fresh = await read(record.profileName);
+      current = fresh;
+      step = recordUpkeep(record, listed, fresh, times);
     }
     const { profileName } = record;
     switch (step.kind) {
@@ -181,16 +183,17 @@ export async function upkeepRecords(deps: UpkeepDeps): Promise<UpkeepResult> {
   const stored = await deps.records.readUpkeepState();
   recordCalls++;
   const { state } = stored;
+  // Each page of events is learnt from before the next is read, so that a pass cut short has learnt all it read.
   const learn = async (creates: readonly ServiceCreate[]) => {
-    for (const create of creates) {
+    await mapBounded(creates, UPKEEP_CONCURRENCY, async (create) => {
       const listed = byId.get(create.profileId);
       // Gone since, or proven already: nothing to read.
-      if (listed === undefined || accounted.has(create.profileId)) continue;
+      if (listed === undefined || accounted.has(create.profileId)) return;
       const profile = await read(listed.name);
       const record = await deps.records.read(listed.name);
       recordCalls++;
       const learned = learnedOwnership(create, profile, record, started);
-      if (!learned.learned) continue;
+      if (!learned.learned) return;
       const version = record === 'absent' ? 'absent' : record.version;
       written(await deps.records.bind(listed.name, learned.owned, version), () => {
         counts.learned++;
@@ -204,14 +207,14 @@ export async function upkeepRecords(deps: UpkeepDeps): Promise<UpkeepResult> {
         });
       });
       accounted.add(create.profileId);
-    }
+    });
   };
   const ranges = rangesToRead(state.history, started);
   const reads: RangeRead[] = [];
   if (deps.cloudtrail !== undefined) {
     for (const range of ranges) {
       if (late()) break;
-      const result = await readServiceCreates(deps.cloudtrail, range, deps.lookups, deps.stackName, learn);
+      const result = await readServiceCreates(deps.cloudtrail, range, deps.lookups, deps.stackName, learn, late);
       reads.push(result);
       if (!result.done) break;
     }

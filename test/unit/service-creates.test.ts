@@ -217,4 +217,26 @@ describe('readServiceCreates', () => {
     expect(result).toEqual({ done: false, reachedBack: new Date('2026-11-15T00:00:00Z') });
     expect(cloudtrail.commandCalls(LookupEventsCommand)).toHaveLength(1);
   });
+
+  it('stops before the next page when the pass’s time is up, having handed over every page it read', async () => {
+    // Prepare
+    cloudtrail.on(LookupEventsCommand).resolves({ Events: [event('2026-11-20T00:00:00Z')], NextToken: 'more' });
+    let pages = 0;
+
+    // Act
+    const result = await readServiceCreates(
+      cloudtrail as never,
+      range,
+      new LookupBudget(10, async () => {}),
+      undefined,
+      async () => {
+        pages++;
+      },
+      () => pages >= 2,
+    );
+
+    // Assess
+    expect(result).toEqual({ done: false, reachedBack: new Date('2026-11-20T00:00:00Z') });
+    expect(cloudtrail.commandCalls(LookupEventsCommand)).toHaveLength(2);
+  });
 });
