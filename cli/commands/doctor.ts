@@ -108,10 +108,13 @@ const HELP = formatHelp(
           'ok, warning, failed, or not-checked: a warning passes; a check that could not run is not counted as failed',
         ],
         ['endpoints', "the SDK's own: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, the profile's endpoint_url"],
-        ['permissions', 'read-only (DOCTOR_PERMISSIONS); --smoke adds SMOKE_PERMISSIONS for its role'],
+        [
+          'permissions',
+          'read-only (DOCTOR_PERMISSIONS, and OWNERSHIP_CHECK_PERMISSIONS for the ownership check); --smoke adds SMOKE_PERMISSIONS for its role',
+        ],
         [
           '--org',
-          "the StackSet's stack instances per account and region (status, drift), the targeted accounts without one, then these checks in every account; docs/organization.md",
+          "the StackSet's stack instances per account and region (status, drift), the targeted accounts without one, then these checks in every account but ownership (run doctor in the account for it); docs/organization.md",
         ],
       ],
     },

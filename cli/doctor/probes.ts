@@ -30,8 +30,10 @@ import { describeError } from '../errors.js';
 import type { InstanceProfileUsage, OwnershipFacts, QueueDepth, RuleFacts, StackFacts, TrailFacts } from './checks.js';
 
 /**
- * What the ownership check reads: every record (DynamoDB Scan on the stack's table), every profile
- * (ListInstanceProfiles), and the tags of each profile no record names by its id (GetInstanceProfile).
+ * What the ownership check reads besides {@link DOCTOR_PERMISSIONS}: every record (DynamoDB Scan on the stack's
+ * table), every profile (ListInstanceProfiles), and the tags of each profile no record names by its id
+ * (GetInstanceProfile). Only `doctor` in the account runs it: `doctor --org` leaves it out, and its member role
+ * is not granted these.
  */
 export const OWNERSHIP_CHECK_PERMISSIONS = [
   ...OWNERSHIP_SCAN_PERMISSIONS.map((permission) => permission.action),
@@ -54,7 +56,6 @@ export const DOCTOR_PERMISSIONS = [
   'events:DescribeRule',
   'sqs:GetQueueAttributes',
   'iam:GetAccountSummary',
-  ...OWNERSHIP_CHECK_PERMISSIONS,
 ] as const;
 
 /**

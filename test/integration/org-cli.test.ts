@@ -358,9 +358,13 @@ describe('doctor --org through the built CLI', () => {
       accountsWithoutInstance: 1,
     });
     for (const [accountId, alone] of single) {
+      // doctor --org leaves out the ownership check, which reads every profile of each account.
+      const ownership = alone.checks.find((check) => check.name === 'ownership');
+      const summary: Record<string, number> = { ...alone.summary };
+      if (ownership !== undefined) summary[ownership.status] = (summary[ownership.status] ?? 0) - 1;
       expect(report.accounts.find((entry) => entry.accountId === accountId)).toMatchObject({
         status: 'scanned',
-        summary: { ...alone.summary, stack: alone.stack },
+        summary: { ...summary, stack: alone.stack },
       });
     }
     expect(report.accounts.find((entry) => entry.accountId === gamma().accountId)?.error).toMatch(/^AccessDenied: /);
