@@ -5,8 +5,8 @@
  * `doctor` recognises it. The stack lives in the partition's IAM event region, whatever region the command runs in.
  *
  * `scan`, `fix` and `doctor` read the record with the caller's own credentials (anyone the account allows may read
- * it); `confirm` writes it through the operator role, the one principal besides the service's functions that the
- * table's policy lets write.
+ * it); `confirm`, and `fix` for what it makes, write it through the operator role, the one principal besides the
+ * service's functions that the table's policy lets write.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
