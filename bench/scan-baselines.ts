@@ -8,7 +8,15 @@ import type { Config } from '../core/config.js';
 import { type ListedRole, listProfilePages, PROFILE_PAGE_SIZE } from '../core/iam/list-account.js';
 import { readProfile, readRole, readRoleProfiles } from '../core/iam/read-state.js';
 import { mapBounded } from '../core/map-bounded.js';
-import { type Classification, classify, decideListed, type ProfileReader, type RoleDecision } from '../core/scan.js';
+import { iamNameKey } from '../core/names.js';
+import {
+  type Classification,
+  classify,
+  decideListed,
+  type ProfileReader,
+  type RecordReader,
+  type RoleDecision,
+} from '../core/scan.js';
 import { evaluateEc2Trust } from '../core/trust-policy.js';
 
 /** A baseline's answer and the IAM calls it made. */
@@ -23,7 +31,12 @@ const CONTEXT = { now: new Date(), scanId: 'baseline' };
  * GetRole for the tags of every role EC2 may assume outside the excluded paths (opt-out is a tag).
  * Needs iam:ListRoles, iam:ListInstanceProfiles, iam:GetRole (+ iam:GetInstanceProfile).
  */
-export async function listRolesScan(iam: IAMClient, config: Config, concurrency = 8): Promise<BaselineResult> {
+export async function listRolesScan(
+  iam: IAMClient,
+  config: Config,
+  concurrency = 8,
+  readRecord?: RecordReader,
+): Promise<BaselineResult> {
   let calls = 0;
   const profilesOf = new Map<string, string[]>();
   const profileNames = new Set<string>();
@@ -56,7 +69,14 @@ export async function listRolesScan(iam: IAMClient, config: Config, concurrency 
       },
       profileNames: profilesOf.get(name) ?? [],
     };
-    return decideListed(listed, profileNames.has(name.toLowerCase()) ? 'exists' : 'absent', config, CONTEXT, read(iam));
+    return decideListed(
+      listed,
+      profileNames.has(iamNameKey(name)) ? 'exists' : 'absent',
+      config,
+      CONTEXT,
+      read(iam),
+      readRecord,
+    );
   });
   return { ...classify(decisions), iamCalls: calls };
 }
@@ -66,7 +86,12 @@ export async function listRolesScan(iam: IAMClient, config: Config, concurrency 
  * and GetInstanceProfile for the same-name profile of every role that needs one (nothing says which exist).
  * Needs iam:ListRoles, iam:GetRole, iam:ListInstanceProfilesForRole (+ iam:GetInstanceProfile).
  */
-export async function naiveScan(iam: IAMClient, config: Config, concurrency = 8): Promise<BaselineResult> {
+export async function naiveScan(
+  iam: IAMClient,
+  config: Config,
+  concurrency = 8,
+  readRecord?: RecordReader,
+): Promise<BaselineResult> {
   let calls = 0;
   const roles = await listAllRoles(iam, () => calls++);
   const read = counted(() => calls++);
@@ -75,7 +100,7 @@ export async function naiveScan(iam: IAMClient, config: Config, concurrency = 8)
     calls += 2;
     const [role, profileNames] = await Promise.all([readRole(iam, name), readRoleProfiles(iam, name)]);
     if (role === 'absent' || profileNames === 'absent') return undefined;
-    return decideListed({ role, profileNames }, 'exists', config, CONTEXT, read(iam));
+    return decideListed({ role, profileNames }, 'exists', config, CONTEXT, read(iam), readRecord);
   });
   return { ...classify(decisions.filter((d) => d !== undefined)), iamCalls: calls };
 }

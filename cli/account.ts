@@ -116,12 +116,12 @@ export function asIamError(error: unknown): unknown {
 
 /**
  * Whether the user agrees to `question`: `--yes` agrees; on a terminal the user is asked (y or yes);
- * anywhere else it is a usage error, since nobody could answer.
+ * anywhere else it is a usage error, since nobody could answer. `changes` says what the command changes.
  */
-export function confirmationPolicy(yes: boolean, io: CliIo, what: string): 'yes' | 'ask' {
+export function confirmationPolicy(yes: boolean, io: CliIo, what: string, changes = 'IAM'): 'yes' | 'ask' {
   if (yes) return 'yes';
   if (io.stdin?.isTTY === true) return 'ask';
-  throw new UsageError(`${what} changes IAM: pass --yes to confirm when not on a terminal`);
+  throw new UsageError(`${what} changes ${changes}: pass --yes to confirm when not on a terminal`);
 }
 
 /** Asks on stderr and reads one line from stdin; only `y` or `yes` agree. */

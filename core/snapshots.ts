@@ -27,6 +27,8 @@ export interface ProfileSnapshot {
   readonly path: string;
   readonly tags: Tags;
   readonly roleNames: readonly string[];
+  /** The ids of `roleNames`, in the same order, where IAM gave them (GetInstanceProfile does). */
+  readonly roleIds?: readonly string[] | undefined;
 }
 
 /**

@@ -234,21 +234,26 @@ function createdRole(roleName: string, time: Date): Record<string, unknown> {
     roleName,
     roleId: `AROA${randomUUID().replace(/-/g, '').slice(0, 17).toUpperCase()}`,
     arn: `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/${roleName}`,
-    createDate: time
-      .toLocaleString('en-US', {
-        timeZone: 'UTC',
-        year: 'numeric',
-        month: 'short',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: '2-digit',
-        second: '2-digit',
-        hour12: true,
-      })
-      .replace(/(\d{4}),/, '$1')
-      .replace(/\s/g, ' '),
+    createDate: responseDate(time),
     assumeRolePolicyDocument: encodeURIComponent(EC2_TRUST_JSON),
   };
+}
+
+/** How CloudTrail writes IAM's dates in `responseElements`: US English, UTC, `Nov 28, 2026 6:25:58 PM`. */
+export function responseDate(time: Date): string {
+  return time
+    .toLocaleString('en-US', {
+      timeZone: 'UTC',
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      second: '2-digit',
+      hour12: true,
+    })
+    .replace(/(\d{4}),/, '$1')
+    .replace(/\s/g, ' ');
 }
 
 /**

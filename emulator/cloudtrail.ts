@@ -2,15 +2,23 @@
  * The sandbox's stand-in for CloudTrail, as a proxy hook: after each IAM write call, successful or failed,
  * it publishes the record CloudTrail would write to EventBridge's default bus, before the caller gets its
  * answer, so that whatever the caller does next comes after it. The record comes from the one builder
- * (cloudtrail-event.ts), like the fixtures', except `responseElements`, which stays null: nothing
- * reads it, the remediator reads the role from IAM. Also records the trail itself in moto, as `doctor` looks
- * for one.
+ * (cloudtrail-event.ts), like the fixtures'. `responseElements` is CloudTrail's for CreateInstanceProfile (the
+ * profile with its id, which the reconcile pass reads as proof that the service made it) and null for every other
+ * call: nothing reads them, the remediator reads the role from IAM. Also records the trail itself in moto, as
+ * `doctor` looks for one.
  */
 import { randomUUID } from 'node:crypto';
 import { type CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { CLOUDTRAIL_DETAIL_TYPE, IAM_EVENT_SOURCE } from '../core/events.js';
-import { type CloudTrailRecord, iamCallRecord, MOTO_ACCOUNT_ID } from './cloudtrail-event.js';
+import { STACK_NAME } from '../core/pipeline-settings.js';
+import {
+  assumedRoleIdentity,
+  type CloudTrailRecord,
+  iamCallRecord,
+  MOTO_ACCOUNT_ID,
+  responseDate,
+} from './cloudtrail-event.js';
 import { EmulatorError } from './errors.js';
 import type { AwsCall, ProxyHook, ProxyRequest, ProxyResponse } from './proxy.js';
 
@@ -32,6 +40,29 @@ export const CLOUDFORMATION_IDENTITY: Readonly<Record<string, string>> = {
 /** The access key that makes the hook record a call as CloudFormation's (moto takes any key). */
 export const CLOUDFORMATION_ACCESS_KEY = 'cloudformation';
 
+/** A role of the service on its IAM path, as a deployed stack's remediator role is named. */
+export const SERVICE_ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/auto-instance-profile/${STACK_NAME}-ServiceRemediatorRole-1A2B3C4D5E6F`;
+
+/** The access key that makes the hook record a call as made by the service's role ({@link SERVICE_ROLE_ARN}). */
+export const SERVICE_ROLE_ACCESS_KEY = 'service-role';
+
+/**
+ * A role of a version before the service's IAM path: on `/`, named by CloudFormation after the stack
+ * (`<stack name>-<logical id>-<random>`, cut to IAM's 64 characters).
+ */
+export const PRE_PATH_SERVICE_ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/${STACK_NAME}-ServiceFunctionServiceRole4C3F-1TCLUMCY77KXG`;
+
+/** The access key that makes the hook record a call as made by the pre-path role ({@link PRE_PATH_SERVICE_ROLE_ARN}). */
+export const PRE_PATH_SERVICE_ROLE_ACCESS_KEY = 'service-role-pre-path';
+
+/** The `userIdentity` the hook records for each access key it knows; any other key is the account's root. */
+export const EMULATOR_IDENTITIES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  [CLOUDFORMATION_ACCESS_KEY]: CLOUDFORMATION_IDENTITY,
+  // The session name Lambda gives a function's session: the function's name.
+  [SERVICE_ROLE_ACCESS_KEY]: assumedRoleIdentity(SERVICE_ROLE_ARN, `${STACK_NAME}-ServiceRemediator`),
+  [PRE_PATH_SERVICE_ROLE_ACCESS_KEY]: assumedRoleIdentity(PRE_PATH_SERVICE_ROLE_ARN, `${STACK_NAME}-ServiceFunction`),
+};
+
 /** CloudTrail's event history keeps management events this long; LookupEvents answers nothing older. */
 export const EVENT_HISTORY_DAYS = 90;
 
@@ -46,9 +77,14 @@ export interface CloudTrailOptions {
   readonly newId?: () => string;
   /**
    * The `userIdentity` to record for calls signed with an access key, in place of the account's root.
-   * @default { [CLOUDFORMATION_ACCESS_KEY]: CLOUDFORMATION_IDENTITY }
+   * @default EMULATOR_IDENTITIES
    */
-  readonly identities?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly identities?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /**
+   * The time a call is recorded at: a test moves it back to make an account's history (a profile made days ago).
+   * @default the time the proxy received the call
+   */
+  readonly clock?: () => Date;
 }
 
 /** LookupEvents' largest page, and its default. */
@@ -61,7 +97,7 @@ const LOOKUP_PAGE_SIZE = 50;
 export function cloudTrail(options: CloudTrailOptions): ProxyHook {
   const accountId = options.accountId ?? MOTO_ACCOUNT_ID;
   const newId = options.newId ?? randomUUID;
-  const identities = options.identities ?? { [CLOUDFORMATION_ACCESS_KEY]: CLOUDFORMATION_IDENTITY };
+  const identities = options.identities ?? EMULATOR_IDENTITIES;
   const history: CloudTrailRecord[] = [];
   return {
     onRequest(request) {
@@ -71,7 +107,8 @@ export function cloudTrail(options: CloudTrailOptions): ProxyHook {
     async onResponse(request, response) {
       if (request.call?.service !== 'iam' || !isWriteAction(request.call.action)) return undefined;
       const identity = request.call.accessKeyId === undefined ? undefined : identities[request.call.accessKeyId];
-      const recorded = toCloudTrailRecord(request.call, request, response, { accountId, eventId: newId() });
+      const at = options.clock === undefined ? request : { ...request, receivedAt: options.clock() };
+      const recorded = toCloudTrailRecord(request.call, at, response, { accountId, eventId: newId() });
       const record = identity === undefined ? recorded : { ...recorded, userIdentity: { ...identity } };
       history.push(record);
       try {
@@ -196,6 +233,7 @@ export function toCloudTrailRecord(
     sourceIPAddress: request.remoteAddress,
     userAgent: typeof userAgent === 'string' ? userAgent : '',
     requestParameters: requestParametersOf(call.params),
+    responseElements: ok ? responseElementsOf(call, body, accountId) : null,
     readOnly: !isWriteAction(call.action),
     accountId,
     ...(ok
@@ -209,6 +247,36 @@ export function toCloudTrailRecord(
           },
         }),
   });
+}
+
+/**
+ * CloudTrail's `responseElements` of a successful call, for the calls the service reads them of: CreateInstanceProfile's
+ * `instanceProfile` (path, name, id, ARN, creation time in CloudTrail's US form, no roles, the tags sent). Null for
+ * the others.
+ */
+export function responseElementsOf(
+  call: AwsCall,
+  body: string,
+  accountId: string,
+): Readonly<Record<string, unknown>> | null {
+  if (call.action !== 'CreateInstanceProfile') return null;
+  const name = xmlText(body, 'InstanceProfileName');
+  const id = xmlText(body, 'InstanceProfileId');
+  const created = new Date(xmlText(body, 'CreateDate') ?? '');
+  if (name === undefined || id === undefined || Number.isNaN(created.getTime())) return null;
+  const path = xmlText(body, 'Path') ?? '/';
+  const tags = requestParametersOf(call.params)?.tags;
+  return {
+    instanceProfile: {
+      path,
+      instanceProfileName: name,
+      instanceProfileId: id,
+      arn: xmlText(body, 'Arn') ?? `arn:aws:iam::${accountId}:instance-profile${path}${name}`,
+      createDate: responseDate(created),
+      roles: [],
+      ...(Array.isArray(tags) ? { tags } : {}),
+    },
+  };
 }
 
 /** LookupEvents' request, as far as the stand-in reads it. */

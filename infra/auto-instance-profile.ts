@@ -14,7 +14,6 @@ import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV_SETTINGS, settingsEnvironment } from '../core/config.js';
-import { OWNERSHIP_CONFIRM_PERMISSIONS } from '../core/dynamodb/ownership-table.js';
 import { accountEventPatterns } from '../core/event-pattern.js';
 import type { Delivery } from '../core/events.js';
 import { type IamResourceType, REMEDIATOR_PERMISSIONS } from '../core/iam/index.js';
@@ -135,11 +134,7 @@ export class AutoInstanceProfile extends Construct {
 
     this.operatorRole =
       settings.operatorPrincipals.length === 0 ? undefined : this.createOperatorRole(settings.operatorPrincipals);
-    this.ownership.onlyWrittenBy([
-      this.remediator.role,
-      this.reconcile.reconcileFunction.role,
-      ...(this.operatorRole === undefined ? [] : [this.operatorRole]),
-    ]);
+    this.ownership.onlyWrittenBy([this.remediator.role, this.reconcile.reconcileFunction.role], this.operatorRole);
     restrictQueueAccess(
       { settle: this.queue, immediate: this.deleteQueue, deadLetter: this.deadLetterQueue },
       { settle: this.rule, immediate: this.deleteRule },
@@ -212,8 +207,6 @@ export class AutoInstanceProfile extends Construct {
       'sqs:GetQueueAttributes',
     );
     this.queue.grant(role, 'sqs:SendMessage', 'sqs:GetQueueAttributes');
-    // A person's confirmation that the service made a profile before it kept records (`auto-instance-profile confirm`).
-    this.ownership.table.grant(role, ...OWNERSHIP_CONFIRM_PERMISSIONS.map((permission) => permission.action));
     return role;
   }
 

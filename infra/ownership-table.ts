@@ -8,7 +8,13 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { OWNERSHIP_KEY, OWNERSHIP_WRITE_ACTIONS, ownershipTablePolicy } from '../core/dynamodb/ownership-table.js';
+import {
+  OWNERSHIP_CONFIRM_PERMISSIONS,
+  OWNERSHIP_KEY,
+  OWNERSHIP_WRITE_ACTIONS,
+  ownershipTablePolicy,
+} from '../core/dynamodb/ownership-table.js';
+import { iamPolicyStatements } from './permissions.js';
 
 /** The table, and the one call that keeps its writes to the service's roles. */
 export class OwnershipTable extends Construct {
@@ -31,9 +37,20 @@ export class OwnershipTable extends Construct {
    * Denies every write action ({@link OWNERSHIP_WRITE_ACTIONS}) to every principal but `writers`, by
    * `aws:PrincipalArn`: a tag anyone may write, or an identity policy that allows `dynamodb:*`, cannot make a
    * profile the service's. Call once, with every role that writes.
+   *
+   * `operator`, the stack's operator role (only with `operatorPrincipals`), is admitted too, and granted exactly
+   * what a person's confirmation calls on this table ({@link OWNERSHIP_CONFIRM_PERMISSIONS}): through it, and only
+   * through it, `auto-instance-profile confirm` records a profile the service made before it kept records.
    */
-  onlyWrittenBy(writers: readonly IRole[]): void {
-    const [statement] = ownershipTablePolicy(writers.map((role) => role.roleArn)).Statement;
+  onlyWrittenBy(writers: readonly IRole[], operator?: IRole): void {
+    const admitted = operator === undefined ? writers : [...writers, operator];
+    const [statement] = ownershipTablePolicy(admitted.map((role) => role.roleArn)).Statement;
     this.table.addToResourcePolicy(PolicyStatement.fromJson(statement));
+    if (operator === undefined) return;
+    for (const grant of iamPolicyStatements(this, OWNERSHIP_CONFIRM_PERMISSIONS, {
+      'ownership-table': this.table.tableArn,
+    })) {
+      operator.addToPrincipalPolicy(grant);
+    }
   }
 }

@@ -93,6 +93,9 @@ export class Reconcile extends Construct {
         ...props.environment,
         QUEUE_URL: props.queue.queueUrl,
         [ENV_SETTINGS.ownershipTable.env]: props.ownershipTable.tableName,
+        // The stack's name as deployed (a StackSet's: StackSet-…-<uuid>), by which the pass tells the service's
+        // roles of versions before its IAM path in CloudTrail (core/service-creates.ts).
+        STACK_NAME: Aws.STACK_NAME,
       },
       deadLetterReason:
         'The function is invoked asynchronously, by its schedule and after deploys, with no input it reads: each pass ' +

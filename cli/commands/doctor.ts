@@ -80,12 +80,18 @@ const HELP = formatHelp(
     {
       title: 'Notes',
       rows: [
-        ['status', 'ok, failed, or not-checked: a check that could not run is not counted as failed'],
+        [
+          'status',
+          'ok, warning, failed, or not-checked: a warning passes; a check that could not run is not counted as failed',
+        ],
         ['endpoints', "the SDK's own: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, the profile's endpoint_url"],
-        ['permissions', 'read-only (DOCTOR_PERMISSIONS); --smoke adds SMOKE_PERMISSIONS for its role'],
+        [
+          'permissions',
+          'read-only (DOCTOR_PERMISSIONS, and OWNERSHIP_CHECK_PERMISSIONS for the ownership check); --smoke adds SMOKE_PERMISSIONS for its role',
+        ],
         [
           '--org',
-          "the StackSet's stack instances per account and region (status, drift), the targeted accounts without one, then these checks in every account; docs/organization.md",
+          "the StackSet's stack instances per account and region (status, drift), the targeted accounts without one, then these checks in every account but ownership (run doctor in the account for it); docs/organization.md",
         ],
       ],
     },
@@ -113,7 +119,7 @@ const OPTIONS = {
 export const doctorCommand = defineCommand({
   name: 'doctor',
   summary:
-    'check that the account is ready (region, trail, stack, rules, dead-letter queue, instance profile quota); --smoke proves it; --org',
+    'check that the account is ready (region, trail, stack, rules, dead-letter queue, instance profile quota, ownership record); --smoke proves it; --org',
   help: HELP,
   options: OPTIONS,
   async run({ values }, io) {
@@ -166,7 +172,7 @@ export const doctorCommand = defineCommand({
       if (text === undefined) writeJson(io.stdout, jsonReport(identity, report.stackName, checks, smoke));
       else text.summary(checks);
       if (smoke?.interrupted === true) return EXIT.interrupted;
-      return checks.every((check) => check.status === 'ok') ? EXIT.ok : EXIT.failed;
+      return checks.every((check) => check.status === 'ok' || check.status === 'warning') ? EXIT.ok : EXIT.failed;
     } finally {
       clients.destroy();
     }
@@ -203,7 +209,7 @@ function jsonReport(
     // `ok` stays for scripts written against the first version of this report; `status` says more.
     checks: checks.map((check) => ({
       name: check.name,
-      ok: check.status === 'ok',
+      ok: check.status === 'ok' || check.status === 'warning',
       status: check.status,
       detail: check.detail,
     })),
@@ -237,10 +243,11 @@ function textReport(io: CliIo, identity: ReportIdentity, stackName: string) {
     summary(checks: readonly CheckResult[]) {
       const counts = tally(checks);
       const notChecked = counts['not-checked'] === 0 ? '' : `, ${counts['not-checked']} not checked`;
+      const warnings = counts.warning === 0 ? '' : ` (${counts.warning} with a warning)`;
       out.write(
         counts.failed === 0 && counts['not-checked'] === 0
-          ? `${style.green(`All ${checks.length} checks passed.`)}\n`
-          : `${(counts.failed === 0 ? style.yellow : style.red)(`${counts.ok} passed, ${counts.failed} failed${notChecked}.`)}\n`,
+          ? `${(counts.warning === 0 ? style.green : style.yellow)(`All ${checks.length} checks passed${warnings}.`)}\n`
+          : `${(counts.failed === 0 ? style.yellow : style.red)(`${counts.ok + counts.warning} passed${warnings}, ${counts.failed} failed${notChecked}.`)}\n`,
       );
     },
   };

@@ -34,6 +34,8 @@ import {
 } from '../org/org.js';
 import { fixOrganization, isScan, orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
 import { type ReportIdentity, reportIdentity, writeJson } from '../output.js';
+import { type DeployedRecordAccess, openDeployedRecord } from '../ownership/deployed.js';
+import { recordFields, writeRecord } from '../ownership/report.js';
 import { fixCounts, fixMissing, fixQuestion, plural, resultRow } from '../scan/fix.js';
 import {
   SUMMARY_OPTION,
@@ -65,15 +67,20 @@ const HELP = formatHelp(
     "would: with the deployed stack's settings (excluded paths, ignored callers, unknown creator), else the " +
     'defaults, and with who created each role (CloudTrail), so that roles of ignored callers (CloudFormation) get no ' +
     'profile and roles too new for the event history are left to their own event. Conflicts are reported, never ' +
-    'touched. Asks first on a terminal. With --org, in every account where the service is installed (its stack, or ' +
-    "the StackSet's, is there), each with its own settings, after one question for all; --all-accounts also covers " +
-    'the others, with the defaults; an account that cannot be reached is left untouched.',
+    "touched. Where the service is deployed, it reads the stack's ownership record (only a recorded empty profile is " +
+    "linked) and records what it makes through the stack's operator role; without one it makes nothing the service " +
+    'could not prove. Asks first on a terminal. With --org, in every account where the service is installed (its ' +
+    "stack, or the StackSet's, is there), each with its own settings, after one question for all; --all-accounts " +
+    'also covers the others, with the defaults; an account that cannot be reached is left untouched.',
   [
     {
       title: 'Options',
       rows: [
         ['-y, --yes', 'do not ask; required when not on a terminal'],
-        ['--json', 'print the scan document, with summary.created filled in (with --org, the scan --org document)'],
+        [
+          '--json',
+          'print the scan document (record, unrecorded included), with summary.created filled in (with --org, the scan --org document)',
+        ],
         SUMMARY_ROW,
         EXCLUDE_ROW,
         CREATOR_LOOKUP_ROW,
@@ -117,9 +124,11 @@ export const fixCommand = defineCommand({
     const text = values.json ? undefined : io.stdout;
     try {
       const settings = await openAccountSettings(session.clientConfig, values, config);
+      const record = openDeployedRecord(session.clientConfig, settings.deployed);
       try {
-        return await fixAccount(iam, settings, identity, { text, style, summary: values.summary }, policy, io);
+        return await fixAccount(iam, settings, record, identity, { text, style, summary: values.summary }, policy, io);
       } finally {
+        record.destroy();
         settings.destroy();
       }
     } finally {
@@ -132,6 +141,7 @@ export const fixCommand = defineCommand({
 async function fixAccount(
   iam: IAMClient,
   settings: AccountSettings,
+  record: DeployedRecordAccess,
   identity: ReportIdentity,
   output: { readonly text: Output | undefined; readonly style: Style; readonly summary: boolean },
   policy: 'yes' | 'ask',
@@ -140,17 +150,20 @@ async function fixAccount(
   const { text, style, summary } = output;
   const { config } = settings;
   const view = settingsView(settings);
-  const report = await scanWithProgress(iam, settings, io);
+  const report = await scanWithProgress(iam, settings, io, record.read);
+  const fields = recordFields(record.source, report);
   if (text !== undefined) {
     writeHeader(text, style, identity);
     writeSettings(text, style, describeSettings(view, settings.excludePathGiven));
+    writeRecord(text, style, fields);
     if (!summary) writeTable(text, style, scanRows(report));
   }
   const proceed = report.missing.length > 0 && (policy === 'yes' || (await ask(io, fixQuestion(report.missing))));
-  const results = proceed ? await fixMissing(report, { iam, config }, io.signal) : [];
+  const results = proceed ? await fixMissing(report, { iam, config, ownership: record.store }, io.signal) : [];
   const { created, undone } = fixCounts(report, results);
-  if (text === undefined) writeJson(io.stdout, scanDocument(identity, report, view, created, summary));
-  else {
+  if (text === undefined) {
+    writeJson(io.stdout, { ...scanDocument(identity, report, view, created, summary), ...fields });
+  } else {
     if (results.length > 0 && !summary) {
       text.write('\n');
       writeTable(text, style, results.map(resultRow));

@@ -16,6 +16,8 @@ import { EXIT } from '../exit-codes.js';
 import { ORG_OPTIONS, ORG_ROWS, organizationAccounts, orgSettings, SUMMARY_WITH_ORG } from '../org/org.js';
 import { orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
 import { reportIdentity, writeJson } from '../output.js';
+import { openDeployedRecord } from '../ownership/deployed.js';
+import { recordFields, writeRecord } from '../ownership/report.js';
 import {
   SUMMARY_OPTION,
   SUMMARY_ROW,
@@ -49,7 +51,7 @@ const HELP = formatHelp(
       rows: [
         [
           '--json',
-          'print { summary: {scanned, ec2Roles, missing, conflicts, optedOut, pending, created}, missing, conflicts, pending, settings }',
+          'print { summary: {scanned, ec2Roles, missing, conflicts, optedOut, pending, created}, missing, conflicts, pending, settings, record, unrecorded }',
         ],
         [
           '',
@@ -108,18 +110,23 @@ export const scanCommand = defineCommand({
     const { identity, iam, session } = await openIam('scan', values, io, config);
     try {
       const settings = await openAccountSettings(session.clientConfig, values, config);
+      const record = openDeployedRecord(session.clientConfig, settings.deployed);
       try {
-        const report = await scanWithProgress(iam, settings, io);
+        const report = await scanWithProgress(iam, settings, io, record.read);
         const view = settingsView(settings);
-        if (values.json) writeJson(io.stdout, scanDocument(identity, report, view, 0, values.summary));
+        const fields = recordFields(record.source, report);
+        if (values.json)
+          writeJson(io.stdout, { ...scanDocument(identity, report, view, 0, values.summary), ...fields });
         else {
           writeHeader(io.stdout, style, identity);
           writeSettings(io.stdout, style, describeSettings(view, settings.excludePathGiven));
+          writeRecord(io.stdout, style, fields);
           if (!values.summary) writeTable(io.stdout, style, scanRows(report));
           io.stdout.write(`${summaryLine(report)}\n`);
         }
         return report.missing.length === 0 && report.conflicts.length === 0 ? EXIT.ok : EXIT.failed;
       } finally {
+        record.destroy();
         settings.destroy();
       }
     } finally {

@@ -15,6 +15,7 @@ import {
 import { DEFAULT_QUOTA_PERCENT, describeUsage, quotaThresholdReached } from '../../core/quota.js';
 import { iamEventRegionFor, partitionOf } from '../../core/regions.js';
 import type { ProfileUsage } from '../../core/snapshots.js';
+import { MANAGED_TAG } from '../../core/tags.js';
 import { describeError } from '../errors.js';
 import { SMOKE_TEST_TAG } from './smoke-role.js';
 
@@ -30,6 +31,8 @@ export const DOCTOR_CHECKS = {
   'delete-rule': "the stack's EventBridge rule for deletes is enabled",
   'dead-letter-queue': "the stack's dead-letter queue is empty",
   'instance-profiles': `the account's instance profiles are below ${DEFAULT_QUOTA_PERCENT}% of its quota (GetAccountSummary), where the service stops creating`,
+  ownership:
+    "the stack's ownership table is reachable; names the profiles tagged as ours that no record proves (a warning: confirm them, or remove the tag); reads the tags of every profile no record names",
   smoke: `with --smoke: a throwaway EC2 role (tag ${SMOKE_TEST_TAG}) gets its instance profile; DeleteRole then removes the role once the service has released it`,
 } as const;
 
@@ -40,10 +43,11 @@ export type CheckName = keyof typeof DOCTOR_CHECKS;
 export const CHECK_NAMES = Object.keys(DOCTOR_CHECKS) as readonly CheckName[];
 
 /**
- * How a check came out: `ok`, `failed`, or `not-checked` when it could not run (an earlier check it needs
- * failed, or a call was denied). A check that did not run is not counted as failed.
+ * How a check came out: `ok`, `warning` (something to look at that does not stop the service: the doctor still
+ * passes), `failed`, or `not-checked` when it could not run (an earlier check it needs failed, or a call was
+ * denied). A check that did not run is not counted as failed.
  */
-export type CheckStatus = 'ok' | 'failed' | 'not-checked';
+export type CheckStatus = 'ok' | 'warning' | 'failed' | 'not-checked';
 
 /** One line of the doctor's report. */
 export interface CheckResult {
@@ -64,7 +68,7 @@ export function callFailed(name: CheckName, what: string, error: unknown): Check
 
 /** The counts of a report, by status. */
 export function tally(checks: readonly CheckResult[]): Readonly<Record<CheckStatus, number>> {
-  const counts = { ok: 0, failed: 0, 'not-checked': 0 };
+  const counts = { ok: 0, warning: 0, failed: 0, 'not-checked': 0 };
   for (const check of checks) counts[check.status]++;
   return counts;
 }
@@ -433,5 +437,52 @@ export function checkInstanceProfiles(usage: InstanceProfileUsage, percent = DEF
       `${detail}, at or above ${percent}% of InstanceProfilesQuota: the service creates no more instance profiles ` +
       '(and at the quota CreateInstanceProfile answers LimitExceeded); ' +
       'delete unused instance profiles, or ask for more in Service Quotas (IAM, instance profiles per account, up to 5,000)',
+  };
+}
+
+/** What was read about the ownership record: the table, its records, and the profiles tagged as ours it does not prove. */
+export interface OwnershipFacts {
+  readonly tableName: string;
+  readonly records: number;
+  /** Intents not yet confirmed (the reconcile pass confirms or drops them). */
+  readonly intents: number;
+  /** The account's instance profiles. */
+  readonly profiles: number;
+  /** GetInstanceProfile calls made: one per profile that no record names by its id, to read its tags. */
+  readonly tagReads: number;
+  /** Profiles tagged {@link MANAGED_TAG}=true that no record proves. */
+  readonly unrecorded: readonly string[];
+}
+
+/** How many unrecorded profiles the check names; the rest it counts. */
+const NAMED_UNRECORDED = 20;
+
+/**
+ * The ownership record is reachable, and every profile tagged as ours is one it proves. A tagged profile it does not
+ * prove is left alone by the service (no release, clean-up or adopt): a warning, with what to do, not a failure.
+ */
+export function checkOwnership(facts: OwnershipFacts): CheckResult {
+  const { tableName, records, intents, profiles, tagReads, unrecorded } = facts;
+  const cost = `read the tags of ${tagReads} of ${profiles} profiles (GetInstanceProfile each: those no record names)`;
+  const table =
+    `table ${tableName}: ${records} record${records === 1 ? '' : 's'}` +
+    (intents === 0
+      ? ''
+      : `, ${intents} unconfirmed intent${intents === 1 ? '' : 's'} (the next reconcile pass settles them)`);
+  if (unrecorded.length === 0) {
+    return { name: 'ownership', status: 'ok', detail: `${table}; every profile tagged as ours is recorded (${cost})` };
+  }
+  const named = unrecorded.slice(0, NAMED_UNRECORDED);
+  const more = unrecorded.length - named.length;
+  const them = unrecorded.length === 1 ? 'it' : 'them';
+  return {
+    name: 'ownership',
+    status: 'warning',
+    detail:
+      `${table}; ${unrecorded.length} profile${unrecorded.length === 1 ? '' : 's'} tagged ${MANAGED_TAG}=true that no record proves, ` +
+      `which the service leaves alone: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}. ` +
+      `If the service made ${them} before it kept records: auto-instance-profile confirm ${named.join(' ')}; ` +
+      `otherwise someone tagged ${them}: remove the tag (aws iam untag-instance-profile --instance-profile-name NAME --tag-keys ${MANAGED_TAG}). ` +
+      `(${cost})`,
   };
 }

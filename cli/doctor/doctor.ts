@@ -6,6 +6,7 @@
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -19,6 +20,7 @@ import {
   callFailed,
   checkDeadLetterQueue,
   checkInstanceProfiles,
+  checkOwnership,
   checkRegion,
   checkRule,
   checkServiceStack,
@@ -29,6 +31,7 @@ import {
 } from './checks.js';
 import {
   readInstanceProfileUsage,
+  readOwnership,
   readQueueDelay,
   readQueueDepth,
   readRule,
@@ -47,6 +50,8 @@ export interface DoctorDeps {
   readonly events: EventBridgeClient;
   readonly sqs: SQSClient;
   readonly iam: IAMClient;
+  /** For the ownership check; without it the check is not run (doctor --org's member accounts). */
+  readonly dynamodb?: DynamoDBClient | undefined;
 }
 
 /** The doctor's clients, one per service, and a way to close them all. */
@@ -68,6 +73,7 @@ export function doctorClients(
     events: new EventBridgeClient(config),
     iam: new IAMClient(config),
     sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: !customSqsEndpoint }),
+    dynamodb: new DynamoDBClient(config),
   };
   return {
     ...clients,
@@ -106,13 +112,14 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   if (stack.outputs === undefined) {
     const why = `the stack check did not pass`;
     const rules = DELIVERIES.map((delivery) => notChecked(RULE_CHECKS[delivery].name, why));
+    const ownership = deps.dynamodb === undefined ? [] : [notChecked('ownership', why)];
     return {
-      checks: [region, trail, stack.result, ...rules, notChecked('dead-letter-queue', why), profiles],
+      checks: [region, trail, stack.result, ...rules, notChecked('dead-letter-queue', why), profiles, ...ownership],
       stackName: stack.stackName,
     };
   }
   const { outputs } = stack;
-  const [rules, dlq] = await Promise.all([
+  const [rules, dlq, ownership] = await Promise.all([
     Promise.all(
       DELIVERIES.map((delivery) => {
         const { name, output } = RULE_CHECKS[delivery];
@@ -124,8 +131,31 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     attempt('dead-letter-queue', 'SQS GetQueueAttributes', async () =>
       checkDeadLetterQueue(await readQueueDepth(deps.sqs, outputs.deadLetterQueueUrl)),
     ),
+    deps.dynamodb === undefined ? undefined : attemptOwnership(deps.dynamodb, deps.iam, outputs.ownershipTableName),
   ]);
-  return { checks: [region, trail, stack.result, ...rules, dlq, profiles], stackName: stack.stackName, outputs };
+  return {
+    checks: [region, trail, stack.result, ...rules, dlq, profiles, ...(ownership === undefined ? [] : [ownership])],
+    stackName: stack.stackName,
+    outputs,
+  };
+}
+
+/** The ownership check: a table the stack names that does not exist fails it; a refused call leaves it not checked. */
+async function attemptOwnership(dynamodb: DynamoDBClient, iam: IAMClient, tableName: string): Promise<CheckResult> {
+  try {
+    return checkOwnership(await readOwnership(dynamodb, iam, tableName));
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) {
+      return {
+        name: 'ownership',
+        status: 'failed',
+        detail: `the stack's ownership table ${tableName} does not exist: the service can prove nothing ours (npm run deploy restores it)`,
+      };
+    }
+    const access = asAwsAccessError(error, 'Scan');
+    if (access !== undefined) throw access;
+    return callFailed('ownership', 'DynamoDB Scan, IAM ListInstanceProfiles or GetInstanceProfile', error);
+  }
 }
 
 /**

@@ -16,12 +16,33 @@ import {
   GetTrailStatusCommand,
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeRuleCommand, type EventBridgeClient, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { OWNERSHIP_SCAN_PERMISSIONS, OwnershipTable } from '../../core/dynamodb/ownership-table.js';
 import { readProfileUsage } from '../../core/iam/account-summary.js';
+import { type ListedProfile, listProfilePages } from '../../core/iam/list-account.js';
+import { readProfile } from '../../core/iam/read-state.js';
+import { mapBounded } from '../../core/map-bounded.js';
+import { type OwnershipRecord, proveOwnership } from '../../core/ownership.js';
 import { describeError } from '../errors.js';
-import type { InstanceProfileUsage, QueueDepth, RuleFacts, StackFacts, TrailFacts } from './checks.js';
+import type { InstanceProfileUsage, OwnershipFacts, QueueDepth, RuleFacts, StackFacts, TrailFacts } from './checks.js';
+
+/**
+ * What the ownership check reads besides {@link DOCTOR_PERMISSIONS}: every record (DynamoDB Scan on the stack's
+ * table), every profile (ListInstanceProfiles), and the tags of each profile no record names by its id
+ * (GetInstanceProfile). Only `doctor` in the account runs it: `doctor --org` leaves it out, and its member role
+ * is not granted these.
+ */
+export const OWNERSHIP_CHECK_PERMISSIONS = [
+  ...OWNERSHIP_SCAN_PERMISSIONS.map((permission) => permission.action),
+  'iam:ListInstanceProfiles',
+  'iam:GetInstanceProfile',
+] as const;
+
+/** Profiles whose tags the ownership check reads at once. */
+export const TAG_READ_CONCURRENCY = 8;
 
 /** The actions these reads call: declared in core/, where the organization's member role is granted them too. */
 export { DOCTOR_PERMISSIONS } from '../../core/doctor-permissions.js';
@@ -154,4 +175,40 @@ export async function readQueueDelay(sqs: SQSClient, queueUrl: string): Promise<
 export async function readInstanceProfileUsage(iam: IAMClient): Promise<InstanceProfileUsage | undefined> {
   const usage = await readProfileUsage(iam);
   return usage === 'unknown' ? undefined : usage;
+}
+
+/**
+ * The ownership record and the profiles tagged as ours it does not prove. Reads every record, then lists the
+ * profiles; a profile the record names by its id is proven without a call, any other one is read
+ * ({@link TAG_READ_CONCURRENCY} at once) to see whether it is tagged as ours, and proven by an intent. An account's
+ * own console profiles are many: each costs one GetInstanceProfile.
+ */
+export async function readOwnership(
+  dynamodb: DynamoDBClient,
+  iam: IAMClient,
+  tableName: string,
+): Promise<OwnershipFacts> {
+  const byName = new Map<string, OwnershipRecord>();
+  let intents = 0;
+  for await (const page of new OwnershipTable(dynamodb, tableName).pages()) {
+    for (const record of page) {
+      byName.set(record.profileName.toLowerCase(), record);
+      intents += record.intents.length;
+    }
+  }
+  let profiles = 0;
+  const toRead: ListedProfile[] = [];
+  for await (const page of listProfilePages(iam)) {
+    for (const profile of page) {
+      profiles++;
+      if (byName.get(profile.name.toLowerCase())?.owned?.profileId !== profile.id) toRead.push(profile);
+    }
+  }
+  const found = await mapBounded(toRead, TAG_READ_CONCURRENCY, async (listed) => {
+    const profile = await readProfile(iam, listed.name);
+    if (profile === 'absent') return [];
+    const proof = proveOwnership(byName.get(profile.name.toLowerCase()) ?? 'absent', profile);
+    return !proof.proven && proof.why !== 'not-tagged' ? [profile.name] : [];
+  });
+  return { tableName, records: byName.size, intents, profiles, tagReads: toRead.length, unrecorded: found.flat() };
 }

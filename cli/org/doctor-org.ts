@@ -74,7 +74,8 @@ export async function doctorOrganization(
   const outcomes = await acrossOrganization('doctor --org', session, accounts, settings, io, async (access) => {
     const clients = doctorClients(access.clientConfig, session.customSqsEndpoint);
     try {
-      return await runDoctor({ ...clients, region: session.region, stackName });
+      // The ownership check reads every profile of the account: `doctor` in that account runs it.
+      return await runDoctor({ ...clients, dynamodb: undefined, region: session.region, stackName });
     } finally {
       clients.destroy();
     }
@@ -87,8 +88,9 @@ export async function doctorOrganization(
     stackSet,
     summary: {
       ...accountCounts(outcomes),
-      failing: entries.filter((entry) => entry.summary !== undefined && entry.summary.ok < checkCount(entry.summary))
-        .length,
+      failing: entries.filter(
+        (entry) => entry.summary !== undefined && entry.summary.ok + entry.summary.warning < checkCount(entry.summary),
+      ).length,
       instances: stackSet.instances.length,
       unhealthyInstances: stackSet.instances.filter((instance) => !instanceHealthy(instance)).length,
       accountsWithoutInstance: stackSet.accountsWithoutInstance.length,
@@ -106,7 +108,7 @@ export function organizationHealthy(document: OrgDoctorDocument): boolean {
 }
 
 function checkCount(summary: DoctorSummary): number {
-  return summary.ok + summary.failed + summary['not-checked'];
+  return summary.ok + summary.warning + summary.failed + summary['not-checked'];
 }
 
 /** The text report: the StackSet's instances, the accounts without one, a line per account, the totals. */

@@ -26,8 +26,11 @@ export interface RoleResult {
 /** The core logs every decision; the CLI shows the outcomes in its own table instead. */
 const QUIET: Log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
-/** What {@link fixMissing} needs: the account's IAM client and the config the scan decided with. */
-export type FixDeps = Pick<Parameters<typeof remediate>[1], 'iam' | 'config'>;
+/**
+ * What {@link fixMissing} needs: the account's IAM client, the config the scan decided with, and the deployed
+ * stack's ownership record (cli/ownership/deployed.ts), which proves what is adopted and records what is made.
+ */
+export type FixDeps = Pick<Parameters<typeof remediate>[1], 'iam' | 'config' | 'ownership'>;
 
 /**
  * Remediates the report's missing roles one by one, until done or `signal` aborts. A role that fails is a

@@ -3,7 +3,7 @@
  * and the text table of roles needing a profile and of conflicts, with a one-line summary.
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { type ScanReport, type ScanSummary, scanAccount } from '../../core/scan.js';
+import { type RecordReader, type ScanReport, type ScanSummary, scanAccount } from '../../core/scan.js';
 import { withIamErrors } from '../account.js';
 import type { HelpRow } from '../args.js';
 import type { CliIo, Output } from '../command.js';
@@ -55,9 +55,15 @@ export function scanDocument(
 
 /**
  * Scans the account with its settings and creators, with a progress line (pages read, roles seen) on stderr when it
- * is a terminal. Its AWS failures are one line, exit code 255.
+ * is a terminal. `readRecord` reads the ownership record (cli/ownership/deployed.ts), which alone tells an empty
+ * profile of ours to adopt. Its AWS failures are one line, exit code 255.
  */
-export async function scanWithProgress(iam: IAMClient, settings: AccountSettings, io: CliIo): Promise<ScanReport> {
+export async function scanWithProgress(
+  iam: IAMClient,
+  settings: AccountSettings,
+  io: CliIo,
+  readRecord?: RecordReader,
+): Promise<ScanReport> {
   const progress = progressLine(io.stderr);
   try {
     return await withIamErrors(() =>
@@ -66,6 +72,7 @@ export async function scanWithProgress(iam: IAMClient, settings: AccountSettings
         config: settings.config,
         ...(settings.creators === undefined ? {} : { creators: settings.creators }),
         onProgress: ({ pages, rolesSeen }) => progress.update(`scan: ${pages} pages read, ${rolesSeen} roles seen`),
+        ...(readRecord === undefined ? {} : { readRecord }),
       }),
     );
   } catch (error) {

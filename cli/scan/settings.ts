@@ -18,13 +18,19 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { type Config, loadConfig } from '../../core/config.js';
 import { CREATED_BY_PERMISSIONS, type CreatorFinder, cloudTrailCreators } from '../../core/created-by.js';
 import { AutoInstanceProfileError } from '../../core/errors.js';
-import { STACK_NAME, STACK_OUTPUTS, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
+import {
+  OPTIONAL_STACK_OUTPUTS,
+  STACK_NAME,
+  STACK_OUTPUTS,
+  STACK_SET_INSTANCE_PREFIX,
+} from '../../core/pipeline-settings.js';
 import { iamEventRegionFor } from '../../core/regions.js';
 import { SKIP_TAG } from '../../core/tags.js';
 import type { AwsClientConfig } from '../aws.js';
 import { isServiceStack } from '../doctor/checks.js';
 import { readStack, readStacksNamed } from '../doctor/probes.js';
 import { AwsAccessError, asAwsAccessError, asServiceError, describeError } from '../errors.js';
+import type { DeployedRecord } from '../ownership/deployed.js';
 
 export { ACCOUNT_SETTINGS_PERMISSIONS } from '../../core/settings-permissions.js';
 
@@ -41,6 +47,8 @@ export interface AccountSettings {
   readonly excludePathGiven: boolean;
   /** Who created each candidate, or undefined with `--no-creator-lookup`. */
   readonly creators?: CreatorFinder;
+  /** Where the deployed stack's ownership record is (cli/ownership/deployed.ts); undefined without a stack. */
+  readonly deployed?: DeployedRecord | undefined;
   /** Frees the CloudTrail client; call it when the account is done. */
   destroy(): void;
 }
@@ -100,11 +108,21 @@ export async function readAccountSettings(
     deployed === undefined
       ? { from: 'defaults', region }
       : { from: 'stack', stack: deployed.stack, functionName: deployed.functionName, region };
+  const record: DeployedRecord | undefined =
+    deployed === undefined
+      ? undefined
+      : {
+          stack: deployed.stack,
+          region,
+          tableName: outputOf(deployed.outputs, STACK_OUTPUTS.ownershipTableName),
+          operatorRoleArn: outputOf(deployed.outputs, OPTIONAL_STACK_OUTPUTS.operatorRoleArn),
+        };
   const cloudtrail = options.creatorLookup ? new CloudTrailClient(config) : undefined;
   return {
     config: settings,
     source,
     excludePathGiven: options.excludePaths !== undefined,
+    deployed: record,
     ...(cloudtrail === undefined
       ? {}
       : { creators: explained(cloudTrailCreators(cloudtrail, { now: options.now ?? new Date() }), region) }),
@@ -116,9 +134,15 @@ export async function readAccountSettings(
  * The deployed stack's settings: the stack named {@link STACK_NAME}, else the one stack of an organization's StackSet
  * (`StackSet-…`), each recognised by its outputs as doctor does; undefined when the account has neither.
  */
-export async function readDeployedSettings(
-  clientConfig: AccountClientConfig,
-): Promise<{ readonly stack: string; readonly functionName: string; readonly config: Config } | undefined> {
+export async function readDeployedSettings(clientConfig: AccountClientConfig): Promise<
+  | {
+      readonly stack: string;
+      readonly functionName: string;
+      readonly config: Config;
+      readonly outputs: Readonly<Record<string, string>>;
+    }
+  | undefined
+> {
   const cloudformation = new CloudFormationClient(clientConfig);
   const lambda = new LambdaClient(clientConfig);
   try {
@@ -138,7 +162,12 @@ export async function readDeployedSettings(
     const functionName = stack.outputs[STACK_OUTPUTS.functionName] ?? '';
     const answer = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
     try {
-      return { stack: stack.name, functionName, config: loadConfig(answer.Environment?.Variables ?? {}) };
+      return {
+        stack: stack.name,
+        functionName,
+        config: loadConfig(answer.Environment?.Variables ?? {}),
+        outputs: stack.outputs,
+      };
     } catch (error) {
       throw new AccountSettingsError(
         `the settings of stack ${stack.name} (function ${functionName}) are not ones the service accepts: ${describeError(error)}`,
@@ -253,4 +282,10 @@ export async function openAccountSettings(
   } catch (error) {
     throw asSettingsError(error);
   }
+}
+
+/** A stack output's value, or undefined when it is missing or blank (a stack of an earlier version). */
+function outputOf(outputs: Readonly<Record<string, string>>, key: string): string | undefined {
+  const value = outputs[key]?.trim();
+  return value === undefined || value === '' ? undefined : value;
 }

@@ -19,6 +19,7 @@ import {
 import type { IamPermission } from '../iam/permissions.js';
 import { iamNameKey } from '../names.js';
 import type { CreationIntent, Owned, OwnershipRecord, OwnershipSource } from '../ownership.js';
+import type { HistoryProgress, UnrecordedProfile } from '../record-upkeep.js';
 
 /** The part of a DynamoDB client this module calls. */
 export type DynamoSender = Pick<DynamoDBClient, 'send'>;
@@ -166,6 +167,35 @@ export class OwnershipTable implements OwnershipStore {
     );
   }
 
+  /**
+   * Rewrites what a record proves, if it is still at `version`: `owned` (none: the profile it named is gone) and the
+   * intents still pending. The reconcile pass's confirm of an intent and its pruning of intents past their run.
+   */
+  async settle(
+    profileName: string,
+    owned: Owned | undefined,
+    intents: readonly CreationIntent[],
+    version: number,
+  ): Promise<RecordWriteResult> {
+    return this.conditional(() =>
+      this.db.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(profileName),
+          UpdateExpression: `SET profileName = :name, intents = :intents, version = :next${owned === undefined ? '' : ', owned = :owned'}${owned === undefined ? ' REMOVE owned' : ''}`,
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: {
+            ':name': { S: profileName },
+            ':intents': { L: intents.map((intent) => ({ M: intentItem(intent) })) },
+            ':next': { N: String(version + 1) },
+            ':version': { N: String(version) },
+            ...(owned === undefined ? {} : { ':owned': { M: ownedItem(owned) } }),
+          },
+        }),
+      ),
+    );
+  }
+
   /** Drops a record that proves nothing any more (its profile is gone), if it is still at `version`. */
   async remove(profileName: string, version: number): Promise<RecordWriteResult> {
     return this.conditional(() =>
@@ -187,9 +217,80 @@ export class OwnershipTable implements OwnershipStore {
       const page = await this.db.send(
         new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
       );
-      yield (page.Items ?? []).map((item) => recordOf(item, item.profileName?.S ?? item[OWNERSHIP_KEY]?.S ?? ''));
+      yield (page.Items ?? [])
+        .filter((item) => !isMetaKey(item[OWNERSHIP_KEY]?.S ?? ''))
+        .map((item) => recordOf(item, item.profileName?.S ?? item[OWNERSHIP_KEY]?.S ?? ''));
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
+  }
+
+  /** The reconcile pass's state ({@link UPKEEP_STATE_KEY}), strongly consistent; empty before the first pass. */
+  async readUpkeepState(): Promise<StoredUpkeepState> {
+    const { Item } = await this.db.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { [OWNERSHIP_KEY]: { S: UPKEEP_STATE_KEY } },
+        ConsistentRead: true,
+      }),
+    );
+    if (Item === undefined) return { state: { history: {}, unrecorded: [], unrecordedBeyond: 0 }, version: 'absent' };
+    const version = Number(Item.version?.N ?? '0');
+    const gap = mapOf(Item.gap);
+    const gapFrom = dateOf(gap?.from?.S);
+    const gapTo = dateOf(gap?.to?.S);
+    return {
+      state: {
+        history: {
+          readUntil: dateOf(Item.readUntil?.S),
+          gap: gapFrom !== undefined && gapTo !== undefined ? { from: gapFrom, to: gapTo } : undefined,
+        },
+        surveyedAt: dateOf(Item.surveyedAt?.S),
+        unrecorded: (Item.unrecorded?.L ?? []).flatMap((value) => {
+          const entry = mapOf(value);
+          const name = entry?.name?.S;
+          const id = entry?.id?.S;
+          return name === undefined || id === undefined ? [] : [{ name, id }];
+        }),
+        unrecordedBeyond: Number(Item.unrecordedBeyond?.N ?? '0') || 0,
+      },
+      version: Number.isInteger(version) && version >= 0 ? version : 0,
+    };
+  }
+
+  /** Writes the reconcile pass's state, if the meta item is still at `version` (another pass may have run). */
+  async writeUpkeepState(state: UpkeepState, version: number | 'absent'): Promise<RecordWriteResult> {
+    const { history } = state;
+    const unrecorded = state.unrecorded.slice(0, UNRECORDED_KEPT);
+    return this.conditional(() =>
+      this.db.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [OWNERSHIP_KEY]: { S: UPKEEP_STATE_KEY } },
+          UpdateExpression:
+            'SET unrecorded = :unrecorded, unrecordedBeyond = :beyond, version = :next' +
+            (history.readUntil === undefined ? '' : ', readUntil = :readUntil') +
+            (state.surveyedAt === undefined ? '' : ', surveyedAt = :surveyedAt') +
+            (history.gap === undefined ? ' REMOVE gap' : ', gap = :gap'),
+          ConditionExpression: version === 'absent' ? 'attribute_not_exists(#key)' : 'version = :version',
+          ExpressionAttributeNames: version === 'absent' ? { '#key': OWNERSHIP_KEY } : undefined,
+          ExpressionAttributeValues: {
+            ':unrecorded': { L: unrecorded.map(({ name, id }) => ({ M: { name: { S: name }, id: { S: id } } })) },
+            ':beyond': { N: String(state.unrecordedBeyond + state.unrecorded.length - unrecorded.length) },
+            ':next': { N: String(version === 'absent' ? 1 : version + 1) },
+            ...(version === 'absent' ? {} : { ':version': { N: String(version) } }),
+            ...(history.readUntil === undefined ? {} : { ':readUntil': { S: history.readUntil.toISOString() } }),
+            ...(state.surveyedAt === undefined ? {} : { ':surveyedAt': { S: state.surveyedAt.toISOString() } }),
+            ...(history.gap === undefined
+              ? {}
+              : {
+                  ':gap': {
+                    M: { from: { S: history.gap.from.toISOString() }, to: { S: history.gap.to.toISOString() } },
+                  },
+                }),
+          },
+        }),
+      ),
+    );
   }
 
   private async conditional(send: () => Promise<unknown>): Promise<RecordWriteResult> {
@@ -201,6 +302,38 @@ export class OwnershipTable implements OwnershipStore {
       throw error;
     }
   }
+}
+
+/**
+ * The key of the table's one meta item, where the reconcile pass keeps what it learnt between passes
+ * ({@link UpkeepState}): `#` is not among IAM's name characters (`[\w+=,.@-]`), so no profile name has this key.
+ */
+export const UPKEEP_STATE_KEY = '#learned';
+
+/** Whether a key is a meta item's rather than a profile name's. */
+export function isMetaKey(key: string): boolean {
+  return key.startsWith('#');
+}
+
+/** The most unrecorded profiles the meta item lists by name (an item holds 400 KB); beyond, it counts them. */
+export const UNRECORDED_KEPT = 1000;
+
+/** What the reconcile pass keeps between passes (core/record-upkeep.ts). */
+export interface UpkeepState {
+  /** How far CloudTrail's event history has been read for the service's own creates. */
+  readonly history: HistoryProgress;
+  /** When the pass read the tags of every profile no record proved (once, after an install or upgrade). */
+  readonly surveyedAt?: Date | undefined;
+  /** The profiles tagged as ours that no record proves, as the last pass found them (at most {@link UNRECORDED_KEPT}). */
+  readonly unrecorded: readonly UnrecordedProfile[];
+  /** How many more such profiles there were than `unrecorded` lists. */
+  readonly unrecordedBeyond: number;
+}
+
+/** The meta item as read: the state and the version a write is conditional on (`'absent'`: never written). */
+export interface StoredUpkeepState {
+  readonly state: UpkeepState;
+  readonly version: number | 'absent';
 }
 
 /** The key of a profile name's item: IAM names are unique case-insensitively, so `App` and `app` share one. */
@@ -269,6 +402,12 @@ export function recordOf(item: Record<string, AttributeValue>, profileName: stri
     }),
     version: Number.isInteger(version) && version >= 0 ? version : 0,
   };
+}
+
+function dateOf(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 function mapOf(value: AttributeValue | undefined): Record<string, AttributeValue> | undefined {

@@ -1,5 +1,6 @@
 import { CREATED_BY_PERMISSIONS } from '../created-by.js';
 import { OWNERSHIP_RECONCILE_PERMISSIONS, OWNERSHIP_REMEDIATOR_PERMISSIONS } from '../dynamodb/ownership-table.js';
+import { SERVICE_CREATES_PERMISSIONS } from '../service-creates.js';
 import { ACCOUNT_SUMMARY_PERMISSIONS } from './account-summary.js';
 import { APPLY_PLAN_PERMISSIONS } from './apply-plan.js';
 import { HAND_OVER_PERMISSIONS } from './hand-over.js';
@@ -29,15 +30,17 @@ export const REMEDIATOR_PERMISSIONS: readonly IamPermission[] = [
 
 /**
  * Every action the reconcile function calls, from the modules that call them: the account listing,
- * GetInstanceProfile for the roles whose same-name profile must be read, and CloudTrail's LookupEvents to
- * learn who created a candidate. It only reads: the remediator acts on what it sends.
+ * GetInstanceProfile for the roles whose same-name profile must be read (and for the record's upkeep), CloudTrail's
+ * LookupEvents to learn who created a candidate and which profiles the service made, and the ownership table's
+ * upkeep. It changes nothing in IAM: the remediator acts on what it sends.
  */
-export const RECONCILE_PERMISSIONS: readonly IamPermission[] = [
-  ...LIST_ACCOUNT_PERMISSIONS,
-  ...READ_PROFILE_PERMISSIONS,
-  ...CREATED_BY_PERMISSIONS,
-  ...OWNERSHIP_RECONCILE_PERMISSIONS,
-];
+export const RECONCILE_PERMISSIONS: readonly IamPermission[] = union(
+  LIST_ACCOUNT_PERMISSIONS,
+  READ_PROFILE_PERMISSIONS,
+  CREATED_BY_PERMISSIONS,
+  SERVICE_CREATES_PERMISSIONS,
+  OWNERSHIP_RECONCILE_PERMISSIONS,
+);
 
 /**
  * Every IAM action the CLI's `release` and `prune` call, on the user's credentials: reading the role and its
@@ -50,3 +53,12 @@ export const RELEASE_COMMAND_PERMISSIONS: readonly IamPermission[] = [
   ...RELEASE_PERMISSIONS,
   ...LIST_ACCOUNT_PERMISSIONS.filter((permission) => permission.action === 'iam:ListInstanceProfiles'),
 ];
+
+/** The permissions of several modules, each once: two modules that call the same action declare it alike. */
+function union(...lists: readonly (readonly IamPermission[])[]): readonly IamPermission[] {
+  const seen = new Map<string, IamPermission>();
+  for (const permission of lists.flat()) {
+    seen.set(JSON.stringify([permission.action, permission.resource, permission.condition ?? null]), permission);
+  }
+  return [...seen.values()];
+}

@@ -68,6 +68,9 @@ export interface ListedRole {
 /** One instance profile as ListInstanceProfiles shows it: no tags. */
 export interface ListedProfile {
   readonly name: string;
+  /** IAM's `InstanceProfileId`; empty when IAM gave none. */
+  readonly id: string;
+  readonly createDate?: Date | undefined;
   readonly path: string;
   readonly roleNames: readonly string[];
 }
@@ -99,6 +102,8 @@ export async function* listProfilePages(iam: IamSender): AsyncGenerator<readonly
         : [
             {
               name: profile.InstanceProfileName,
+              id: profile.InstanceProfileId ?? '',
+              createDate: profile.CreateDate,
               path: profile.Path ?? '/',
               roleNames: (profile.Roles ?? []).flatMap((role) => (role.RoleName === undefined ? [] : [role.RoleName])),
             },

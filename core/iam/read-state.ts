@@ -114,6 +114,7 @@ export async function readProfile(iam: IamSender, profileName: string): Promise<
       path: profile.Path ?? '/',
       tags: tagsToRecord(profile.Tags),
       roleNames: (profile.Roles ?? []).flatMap((role) => (role.RoleName === undefined ? [] : [role.RoleName])),
+      roleIds: (profile.Roles ?? []).flatMap((role) => (role.RoleName === undefined ? [] : [role.RoleId ?? ''])),
     };
   } catch (error) {
     if (error instanceof NoSuchEntityException) return 'absent';

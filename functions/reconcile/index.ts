@@ -12,27 +12,45 @@ import { OwnershipTable } from '../../core/dynamodb/ownership-table.js';
 import { ConfigError } from '../../core/errors.js';
 import { createIamClient } from '../../core/iam/client.js';
 import { createLogger } from '../../core/logger.js';
+import { LookupBudget } from '../../core/service-creates.js';
 import { createMetrics } from '../metrics.js';
 import { type ReconcileDeps, type ReconcileResult, reconcile } from './reconcile.js';
+import { UPKEEP_LOOKUP_BUDGET, upkeepRecords } from './upkeep.js';
 
 const config = loadConfig();
 const queueUrl = process.env.QUEUE_URL?.trim();
 if (!queueUrl) throw new ConfigError('QUEUE_URL must be the URL of the remediator’s queue');
+// The stack's name, by which the roles of versions before the service's IAM path are told (core/service-creates.ts).
+const stackName = process.env.STACK_NAME?.trim() || undefined;
 const logger = createLogger();
 const { metrics, gauge } = createMetrics();
 // CloudTrail in the function's own region, the partition's IAM region, where IAM's events are recorded.
 const cloudtrail = new CloudTrailClient({});
 // IAM's retry rules, as the remediator's; endpoints from AWS_ENDPOINT_URL(_IAM, _SQS, _CLOUDTRAIL).
+const iam = createIamClient(config.iamRetry);
+const records =
+  config.ownershipTable === undefined ? undefined : new OwnershipTable(new DynamoDBClient({}), config.ownershipTable);
 const defaultDeps: ReconcileDeps = {
-  iam: createIamClient(config.iamRetry),
+  iam,
   sqs: new SQSClient({}),
   queueUrl,
   config,
   log: logger,
   metrics: gauge,
-  creators: (now) => cloudTrailCreators(cloudtrail, { now }),
-  records:
-    config.ownershipTable === undefined ? undefined : new OwnershipTable(new DynamoDBClient({}), config.ownershipTable),
+  creators: (now, budget) => cloudTrailCreators(cloudtrail, { now, budget }),
+  records,
+  upkeep:
+    records === undefined
+      ? undefined
+      : () =>
+          upkeepRecords({
+            iam,
+            records,
+            cloudtrail,
+            lookups: new LookupBudget(UPKEEP_LOOKUP_BUDGET),
+            stackName,
+            log: logger,
+          }),
 };
 
 /** The Lambda entry point; the scheduler's input is not read. */

@@ -609,6 +609,7 @@ describe('operator role', () => {
         Effect: 'Allow',
         Action: OWNERSHIP_CONFIRM_PERMISSIONS.map((permission) => permission.action),
         Resource: { 'Fn::GetAtt': [logicalId(synth, synth.stack.service.ownership.table.tableArn), 'Arn'] },
+        Sid: 'OwnershipTable',
       },
     ]);
   });

@@ -2,9 +2,17 @@
  * The ownership table as the stack synthesizes it (issue 20): the record the service alone may write, kept when
  * the stack goes; and the functions told where it is and which queues their records must come from.
  */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OWNERSHIP_KEY, OWNERSHIP_WRITE_ACTIONS } from '../../core/dynamodb/ownership-table.js';
+import {
+  OWNERSHIP_CONFIRM_PERMISSIONS,
+  OWNERSHIP_KEY,
+  OWNERSHIP_WRITE_ACTIONS,
+} from '../../core/dynamodb/ownership-table.js';
+import { OwnershipTable } from '../../infra/ownership-table.js';
 import { removeSynthOutputs, type Synthesized, synthesize } from './support/synth.js';
 
 let synth: Synthesized;
@@ -82,11 +90,49 @@ describe('the functions’ environment', () => {
     expect(environment.OWNERSHIP_TABLE).toEqual({ Ref: idOf(ownership.table) });
   });
 
-  it('tells the reconcile pass where the table is', () => {
+  it('tells the reconcile pass where the table is, and the stack’s name as deployed (its roles before the path)', () => {
     // Act
     const environment = environmentOf(synth.stack.service.reconcile.function);
 
     // Assess
     expect(environment.OWNERSHIP_TABLE).toEqual({ Ref: idOf(synth.stack.service.ownership.table) });
+    expect(environment.STACK_NAME).toEqual({ Ref: 'AWS::StackName' });
+  });
+});
+
+describe('with an operator role', () => {
+  it('admits the operator role to write, and grants it exactly what confirm calls, on this table alone', () => {
+    // Prepare: the table and the roles the stack gives it, as the construct wires them
+    const stack = new Stack(new App(), 'Operator');
+    const ownership = new OwnershipTable(stack, 'Ownership');
+    const [remediator, reconcile, operator] = ['Remediator', 'Reconcile', 'Operator'].map(
+      (id) => new Role(stack, id, { assumedBy: new AccountRootPrincipal() }),
+    ) as [Role, Role, Role];
+
+    // Act
+    ownership.onlyWrittenBy([remediator, reconcile], operator);
+    const template = Template.fromStack(stack).toJSON();
+
+    // Assess
+    const id = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as never);
+    const table = template.Resources[id(ownership.table)];
+    expect(table.Properties.ResourcePolicy.PolicyDocument.Statement[0].Condition).toEqual({
+      ArnNotEquals: {
+        'aws:PrincipalArn': [remediator, reconcile, operator].map((role) => ({ 'Fn::GetAtt': [id(role), 'Arn'] })),
+      },
+    });
+    type Policy = { Type: string; Properties: { Roles: unknown; PolicyDocument: { Statement: unknown[] } } };
+    const grants = Object.values(template.Resources as Record<string, Policy>)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(id(operator)))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    expect(grants).toEqual([
+      {
+        Sid: 'OwnershipTable',
+        Effect: 'Allow',
+        Action: OWNERSHIP_CONFIRM_PERMISSIONS.map((permission) => permission.action).sort(),
+        Resource: { 'Fn::GetAtt': [id(ownership.table), 'Arn'] },
+      },
+    ]);
   });
 });

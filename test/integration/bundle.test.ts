@@ -17,9 +17,9 @@ const run = promisify(execFile);
 const BUNDLE = BUNDLES.remediator.path;
 /**
  * The remediator's size budget, gzipped at level 9 (`gzip -9 -c dist/remediator/index.mjs | wc -c`): 110,554 B
- * before the ownership record and the record proof, which brought the DynamoDB and SQS clients (127,700 B).
+ * before issue 20, whose ownership record and record proof brought the DynamoDB and SQS clients (130,186 B after it).
  */
-const GZIP_BUDGET_BYTES = 130_000;
+const GZIP_BUDGET_BYTES = 132_000;
 let isolated: string;
 
 beforeAll(async () => {

@@ -296,6 +296,8 @@ describe('reconcile (the built bundle) and a role too young for the event histor
       QUEUE_URL: queueUrl,
       EXCLUDED_PATH_PREFIXES: STACK_SETTINGS.EXCLUDED_PATH_PREFIXES,
       IGNORED_CALLERS: STACK_SETTINGS.IGNORED_CALLERS,
+      // This moto has no ownership table: the record's upkeep is not this case's question.
+      OWNERSHIP_TABLE: '',
     };
 
     // Act

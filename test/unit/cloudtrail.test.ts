@@ -2,11 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromEventBridge } from '../../core/events.js';
+import { serviceCreateOf } from '../../core/service-creates.js';
 import {
   cloudTrailErrorCode,
+  EMULATOR_IDENTITIES,
   HIDDEN,
   isWriteAction,
   requestParametersOf,
+  SERVICE_ROLE_ACCESS_KEY,
+  SERVICE_ROLE_ARN,
   toCloudTrailRecord,
   toPutEventsEntry,
 } from '../../emulator/cloudtrail.js';
@@ -185,6 +189,45 @@ describe('toCloudTrailRecord', () => {
     expect(
       fromEventBridge({ source: 'aws.iam', 'detail-type': 'AWS API Call via CloudTrail', detail: record }),
     ).toMatchObject({ kind: 'ignored', errorCode: 'EntityAlreadyExistsException' });
+  });
+
+  it('records CreateInstanceProfile’s responseElements as CloudTrail does: the profile with its id, the proof the pass reads', () => {
+    // Prepare: the call, signed as the service's role, and moto's answer
+    const body = new URLSearchParams({
+      Action: 'CreateInstanceProfile',
+      Version: '2010-05-08',
+      InstanceProfileName: 'web',
+      'Tags.member.1.Key': 'auto-instance-profile:managed',
+      'Tags.member.1.Value': 'true',
+    }).toString();
+    const call = readCall('/', FORM, Buffer.from(body));
+    if (call === undefined) throw new Error('not read');
+    const answer =
+      '<CreateInstanceProfileResponse><CreateInstanceProfileResult><InstanceProfile><Path>/</Path>' +
+      '<InstanceProfileName>web</InstanceProfileName><InstanceProfileId>AIPAWEB123</InstanceProfileId>' +
+      '<Arn>arn:aws:iam::123456789012:instance-profile/web</Arn><CreateDate>2026-11-28T18:25:58.456000Z</CreateDate>' +
+      '<Roles/></InstanceProfile></CreateInstanceProfileResult></CreateInstanceProfileResponse>';
+
+    // Act
+    const record = toCloudTrailRecord(call, request, { status: 200, headers: {}, body: Buffer.from(answer) }, context);
+    const create = serviceCreateOf(
+      JSON.stringify({ ...record, userIdentity: EMULATOR_IDENTITIES[SERVICE_ROLE_ACCESS_KEY] }),
+      undefined,
+    );
+
+    // Assess
+    expect(record.responseElements).toEqual({
+      instanceProfile: {
+        path: '/',
+        instanceProfileName: 'web',
+        instanceProfileId: 'AIPAWEB123',
+        arn: 'arn:aws:iam::123456789012:instance-profile/web',
+        createDate: 'Nov 28, 2026 6:25:58 PM',
+        roles: [],
+        tags: [{ key: 'auto-instance-profile:managed', value: 'true' }],
+      },
+    });
+    expect(create).toMatchObject({ profileName: 'web', profileId: 'AIPAWEB123', issuerArn: SERVICE_ROLE_ARN });
   });
 
   it('survives an answer that is not XML', () => {

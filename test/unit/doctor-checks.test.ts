@@ -626,7 +626,7 @@ describe('notChecked, callFailed and tally', () => {
     const counts = tally(checks);
 
     // Assess
-    expect(counts).toEqual({ ok: 1, failed: 1, 'not-checked': 2 });
+    expect(counts).toEqual({ ok: 1, warning: 0, failed: 1, 'not-checked': 2 });
     expect(checks[3]?.detail).toBe('not checked: SQS GetQueueAttributes failed: AccessDenied: no');
   });
 });
@@ -776,6 +776,7 @@ describe('DOCTOR_CHECKS', () => {
       'delete-rule',
       'dead-letter-queue',
       'instance-profiles',
+      'ownership',
       'smoke',
     ]);
   });

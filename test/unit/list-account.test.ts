@@ -91,7 +91,7 @@ describe('listRolePages', () => {
 });
 
 describe('listProfilePages', () => {
-  it('reads every profile with its roles, 1,000 a page, following the Marker', async () => {
+  it('reads every profile with its id, creation time and roles, 1,000 a page, following the Marker', async () => {
     // Prepare
     iam
       .on(ListInstanceProfilesCommand)
@@ -106,7 +106,10 @@ describe('listProfilePages', () => {
       { MaxItems: 1000, Marker: undefined },
       { MaxItems: 1000, Marker: 'm1' },
     ]);
-    expect(pages).toEqual([[{ name: 'a', path: '/', roleNames: ['a'] }], [{ name: 'b', path: '/', roleNames: [] }]]);
+    expect(pages).toEqual([
+      [{ name: 'a', id: 'AIPA', createDate: NOW, path: '/', roleNames: ['a'] }],
+      [{ name: 'b', id: 'AIPA', createDate: NOW, path: '/', roleNames: [] }],
+    ]);
   });
 });
 

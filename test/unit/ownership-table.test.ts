@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { OwnershipTable, recordOf } from '../../core/dynamodb/ownership-table.js';
+import { OwnershipTable, recordOf, UPKEEP_STATE_KEY } from '../../core/dynamodb/ownership-table.js';
 
 const db = mockClient(DynamoDBClient);
 const table = () => new OwnershipTable(new DynamoDBClient({}), 'ownership');
@@ -135,15 +135,113 @@ describe('OwnershipTable', () => {
     // Prepare
     db.on(ScanCommand)
       .resolvesOnce({ Items: [{ name: { S: 'a' }, version: { N: '1' } }], LastEvaluatedKey: { name: { S: 'a' } } })
-      .resolvesOnce({ Items: [{ name: { S: 'b' }, profileName: { S: 'B' }, version: { N: '2' } }] });
+      .resolvesOnce({
+        Items: [
+          { name: { S: 'b' }, profileName: { S: 'B' }, version: { N: '2' } },
+          { name: { S: UPKEEP_STATE_KEY }, readUntil: { S: '2026-11-28T12:00:00.000Z' }, version: { N: '5' } },
+        ],
+      });
 
     // Act
     const pages = [];
     for await (const page of table().pages()) pages.push(page.map((record) => record.profileName));
 
-    // Assess
+    // Assess: the meta item is no record
     expect(pages).toEqual([['a'], ['B']]);
     expect(db.commandCalls(ScanCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({ name: { S: 'a' } });
+  });
+
+  it('settles a record, conditional on its version: the owned profile and the intents kept, or owned removed', async () => {
+    // Prepare
+    db.on(UpdateItemCommand).resolves({});
+    const owned = { profileId: 'AIPAWEB', roleId: 'AROAWEB', source: 'created' as const, at: 'now', eventId: 'e1' };
+    const intent = { creationId: 'run-2', roleId: 'AROAWEB', at: 'then' };
+
+    // Act
+    await table().settle('Web', owned, [intent], 4);
+    await table().settle('Web', undefined, [], 5);
+
+    // Assess
+    const [confirm, forget] = db.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+    expect(confirm).toEqual({
+      TableName: 'ownership',
+      Key: { name: { S: 'web' } },
+      UpdateExpression: 'SET profileName = :name, intents = :intents, version = :next, owned = :owned',
+      ConditionExpression: 'version = :version',
+      ExpressionAttributeValues: {
+        ':name': { S: 'Web' },
+        ':intents': { L: [{ M: { creationId: { S: 'run-2' }, roleId: { S: 'AROAWEB' }, at: { S: 'then' } } }] },
+        ':next': { N: '5' },
+        ':version': { N: '4' },
+        ':owned': {
+          M: {
+            profileId: { S: 'AIPAWEB' },
+            roleId: { S: 'AROAWEB' },
+            source: { S: 'created' },
+            at: { S: 'now' },
+            eventId: { S: 'e1' },
+          },
+        },
+      },
+    });
+    expect(forget?.UpdateExpression).toBe('SET profileName = :name, intents = :intents, version = :next REMOVE owned');
+  });
+
+  it('keeps the upkeep’s state in the meta item, written conditional on its version, read back as written', async () => {
+    // Prepare
+    db.on(UpdateItemCommand).resolves({});
+    const state = {
+      history: {
+        readUntil: new Date('2026-11-28T11:00:00Z'),
+        gap: { from: new Date('2026-09-01T00:00:00Z'), to: new Date('2026-10-01T00:00:00Z') },
+      },
+      surveyedAt: new Date('2026-11-28T12:00:00Z'),
+      unrecorded: [{ name: 'legacy', id: 'AIPALEGACY' }],
+      unrecordedBeyond: 0,
+    };
+
+    // Act
+    await table().writeUpkeepState(state, 'absent');
+    const input = db.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    db.on(GetItemCommand).resolves({
+      Item: {
+        name: { S: UPKEEP_STATE_KEY },
+        version: { N: '1' },
+        ...Object.fromEntries(
+          Object.entries(input?.ExpressionAttributeValues ?? {})
+            .filter(([key]) => [':readUntil', ':gap', ':surveyedAt', ':unrecorded', ':beyond'].includes(key))
+            .map(([key, value]) => [
+              {
+                ':readUntil': 'readUntil',
+                ':gap': 'gap',
+                ':surveyedAt': 'surveyedAt',
+                ':unrecorded': 'unrecorded',
+                ':beyond': 'unrecordedBeyond',
+              }[key] ?? key,
+              value,
+            ]),
+        ),
+      },
+    });
+    const read = await table().readUpkeepState();
+
+    // Assess
+    expect(input).toMatchObject({
+      Key: { name: { S: '#learned' } },
+      ConditionExpression: 'attribute_not_exists(#key)',
+    });
+    expect(read).toEqual({ state, version: 1 });
+  });
+
+  it('reads an empty state before the first pass', async () => {
+    // Prepare
+    db.on(GetItemCommand).resolves({});
+
+    // Act
+    const read = await table().readUpkeepState();
+
+    // Assess
+    expect(read).toEqual({ state: { history: {}, unrecorded: [], unrecordedBeyond: 0 }, version: 'absent' });
   });
 });
 

@@ -8,10 +8,16 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../core/config.js';
-import type { Creator, CreatorFinder } from '../../core/created-by.js';
+import { type Creator, type CreatorFinder, DEFAULT_LOOKUP_BUDGET } from '../../core/created-by.js';
 import { fromEventBridge, reconcileMessage } from '../../core/events.js';
-import { type ReconcileMetricName, ReconcileQueueError, reconcile } from '../../functions/reconcile/reconcile.js';
+import {
+  type ReconcileMetricName,
+  ReconcileQueueError,
+  RecordUpkeepError,
+  reconcile,
+} from '../../functions/reconcile/reconcile.js';
 import { sendAll } from '../../functions/reconcile/send.js';
+import type { UpkeepResult } from '../../functions/reconcile/upkeep.js';
 import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
 import { RecordingLog } from './support/fakes.js';
 
@@ -106,7 +112,11 @@ describe('reconcile', () => {
     CreateDate: NOW,
     Roles: [],
   });
-  const run = (log: RecordingLog, recorded: [ReconcileMetricName, number][]) =>
+  const run = (
+    log: RecordingLog,
+    recorded: [ReconcileMetricName, number][],
+    more: Partial<Parameters<typeof reconcile>[0]> = {},
+  ) =>
     reconcile({
       iam: new IAMClient({}),
       sqs: new SQSClient({}),
@@ -116,6 +126,7 @@ describe('reconcile', () => {
       metrics: { record: (metric, value) => recorded.push([metric, value]) },
       now: () => NOW,
       newScanId: () => 'scan-1',
+      ...more,
     });
 
   beforeEach(() => {
@@ -217,5 +228,107 @@ describe('reconcile', () => {
       }),
     ]);
     expect(recorded).toContainEqual(['CandidatesNotQueued', 1]);
+  });
+
+  describe('with the record’s upkeep', () => {
+    const upkept: UpkeepResult = {
+      records: 12,
+      confirmed: 3,
+      dropped: 1,
+      intentsDropped: 2,
+      learned: 4,
+      unrecordedTagged: 2,
+      unrecorded: ['legacy-a', 'legacy-b'],
+      changedMeanwhile: 0,
+      deferred: 0,
+      lookups: 7,
+      historyComplete: true,
+      iamCalls: 9,
+      recordCalls: 20,
+    };
+
+    it('upkeeps first, leaves the creator lookups what it did not spend, and says what it did', async () => {
+      // Prepare
+      sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+      const log = new RecordingLog();
+      const recorded: [ReconcileMetricName, number][] = [];
+      const budgets: number[] = [];
+      const order: string[] = [];
+
+      // Act
+      const result = await run(log, recorded, {
+        upkeep: async () => {
+          order.push('upkeep');
+          return upkept;
+        },
+        creators: (_now, budget) => {
+          order.push('creators');
+          budgets.push(budget);
+          return { find: async () => new Map(), calls: 0 };
+        },
+      });
+
+      // Assess
+      expect(order).toEqual(['upkeep', 'creators']);
+      expect(budgets).toEqual([DEFAULT_LOOKUP_BUDGET - 7]);
+      expect(result.records).toEqual(upkept);
+      expect(log.visible).toEqual([
+        expect.objectContaining({
+          level: 'warn',
+          message: 'instance profiles tagged as ours that no record proves',
+          attributes: expect.objectContaining({
+            unrecordedTagged: 2,
+            profiles: ['legacy-a', 'legacy-b'],
+            note: expect.stringContaining('auto-instance-profile confirm'),
+          }),
+        }),
+        expect.objectContaining({
+          message: 'reconcile finished',
+          attributes: expect.objectContaining({
+            records: expect.objectContaining({
+              read: 12,
+              confirmed: 3,
+              dropped: 1,
+              learned: 4,
+              unrecordedTagged: 2,
+              lookups: 7,
+            }),
+          }),
+        }),
+      ]);
+      expect(recorded).toEqual(
+        expect.arrayContaining([
+          ['RecordUpkeepFailed', 0],
+          ['RecordsConfirmed', 3],
+          ['RecordsDropped', 1],
+          ['RecordsLearned', 4],
+          ['UnrecordedTaggedProfiles', 2],
+          ['RecordLookups', 7],
+        ]),
+      );
+    });
+
+    it('still scans and queues when the upkeep fails, then fails the pass so that the Errors alarm sees it', async () => {
+      // Prepare
+      sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+      const log = new RecordingLog();
+      const recorded: [ReconcileMetricName, number][] = [];
+
+      // Act
+      const pass = run(log, recorded, {
+        upkeep: async () => {
+          throw new Error('AccessDeniedException');
+        },
+      });
+
+      // Assess
+      await expect(pass).rejects.toBeInstanceOf(RecordUpkeepError);
+      expect(batchInputs()).toHaveLength(1);
+      expect(log.visible.map((line) => [line.level, line.message])).toEqual([
+        ['error', 'record upkeep failed'],
+        ['info', 'reconcile finished'],
+      ]);
+      expect(recorded).toContainEqual(['RecordUpkeepFailed', 1]);
+    });
   });
 });

@@ -22,7 +22,12 @@ export interface DoctorJson {
   readonly region: string;
   readonly profile?: string;
   readonly stack: string;
-  readonly summary: { readonly ok: number; readonly failed: number; readonly 'not-checked': number };
+  readonly summary: {
+    readonly ok: number;
+    readonly warning: number;
+    readonly failed: number;
+    readonly 'not-checked': number;
+  };
   readonly checks: readonly { readonly name: string; readonly status: string; readonly detail: string }[];
   readonly smoke?: {
     readonly role: string;

@@ -6,8 +6,11 @@
  * receipt handles it then proves (functions/remediator/record-proof.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   DeleteMessageBatchCommand,
   type Message,
@@ -17,7 +20,13 @@ import {
 } from '@aws-sdk/client-sqs';
 import { OwnershipTable } from '../../../core/dynamodb/ownership-table.js';
 import { DELIVERY, type Delivery, fromEventBridge } from '../../../core/events.js';
-import { VISIBILITY_TIMEOUT_SECONDS } from '../../../core/pipeline-settings.js';
+import {
+  OPTIONAL_STACK_OUTPUTS,
+  SERVICE_ROLE_PATH,
+  STACK_NAME,
+  STACK_OUTPUTS,
+  VISIBILITY_TIMEOUT_SECONDS,
+} from '../../../core/pipeline-settings.js';
 import { toSqsEvent } from '../../../emulator/lambda-shapes.js';
 import { createOwnershipTable } from '../../../emulator/ownership-table.js';
 import { createPipeline, type SandboxPipeline } from '../../../emulator/pipeline.js';
@@ -182,4 +191,90 @@ export async function recordOurs(profileName: string, roleName: string = profile
   };
   const bound = await records.bind(profileName, owned, record === 'absent' ? 'absent' : record.version);
   if (bound !== 'done') throw new Error(`recordOurs: the record of ${profileName} changed meanwhile`);
+}
+
+/** What {@link deployedStackInMoto} made. */
+export interface DeployedStackInMoto {
+  readonly stackName: string;
+  readonly tableName: string;
+  /** The ownership table, through a client of that moto. */
+  readonly records: OwnershipTable;
+  readonly operatorRoleArn: string;
+  /** The roles it made in the account (the function's, the operator's): a scan counts them. */
+  readonly roles: number;
+}
+
+/**
+ * The service's stack as far as the CLI reads it, in a moto of the test's own: the remediator (a Lambda function
+ * whose environment holds the stack's settings, the ownership table among them), its ownership table, an operator
+ * role trusting the tests' caller, and a stack named {@link STACK_NAME} whose outputs name them.
+ */
+export async function deployedStackInMoto(
+  motoUrl: string,
+  settings: Record<string, string> = {},
+): Promise<DeployedStackInMoto> {
+  const config = { endpoint: motoUrl, region: 'us-east-1' };
+  const iam = new IAMClient(config);
+  const lambda = new LambdaClient(config);
+  const cloudformation = new CloudFormationClient(config);
+  const db = new DynamoDBClient(config);
+  const trust = (principal: Record<string, string>) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }],
+    });
+  try {
+    const tableName = `${STACK_NAME}-OwnershipTable-${randomUUID().slice(0, 8)}`;
+    const { Role: functionRole } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: `${STACK_NAME}-FunctionRole`,
+        Path: SERVICE_ROLE_PATH,
+        AssumeRolePolicyDocument: trust({ Service: 'lambda.amazonaws.com' }),
+      }),
+    );
+    const { Role: operatorRole } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: `${STACK_NAME}-OperatorRole`,
+        Path: SERVICE_ROLE_PATH,
+        AssumeRolePolicyDocument: trust({ AWS: 'arn:aws:iam::123456789012:root' }),
+      }),
+    );
+    const functionRoleArn = functionRole?.Arn ?? '';
+    const operatorRoleArn = operatorRole?.Arn ?? '';
+    await createOwnershipTable(db, tableName, [functionRoleArn, operatorRoleArn]);
+    const functionName = `${STACK_NAME}-Remediator`;
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: functionName,
+        Runtime: 'nodejs20.x',
+        Role: functionRoleArn,
+        Handler: 'index.handler',
+        Code: { ZipFile: new TextEncoder().encode('the bundle') },
+        Environment: {
+          Variables: { ...settings, SERVICE_ROLE_ARN: functionRoleArn, OWNERSHIP_TABLE: tableName },
+        },
+      }),
+    );
+    const outputs: Record<string, string> = {
+      [STACK_OUTPUTS.ruleName]: `${STACK_NAME}-Rule`,
+      [STACK_OUTPUTS.functionName]: functionName,
+      [STACK_OUTPUTS.ownershipTableName]: tableName,
+      [OPTIONAL_STACK_OUTPUTS.operatorRoleArn]: operatorRoleArn,
+    };
+    await cloudformation.send(
+      new CreateStackCommand({
+        StackName: STACK_NAME,
+        TemplateBody: JSON.stringify({
+          // The outputs are what the CLI reads; a handle is the quickest resource moto makes.
+          Resources: { Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle' } },
+          Outputs: Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, { Value: value }])),
+        }),
+      }),
+    );
+    return { stackName: STACK_NAME, tableName, records: new OwnershipTable(db, tableName), operatorRoleArn, roles: 2 };
+  } finally {
+    iam.destroy();
+    lambda.destroy();
+    cloudformation.destroy();
+  }
 }
