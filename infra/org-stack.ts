@@ -21,7 +21,7 @@ import {
   PhysicalResourceId,
 } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { IAM_EVENT_REGION, ORG_STACK_OUTPUTS, STACK_SET_INSTANCE_PREFIX } from '../core/pipeline-settings.js';
+import { IAM_EVENT_REGION, ORG_STACK_OUTPUTS } from '../core/pipeline-settings.js';
 import { iamEventRegionFor } from '../core/regions.js';
 import type { AutoInstanceProfileProps } from './auto-instance-profile.js';
 import { organizationPropsFromContext, propsFromContext } from './context.js';

@@ -16,7 +16,7 @@ import { CloudTrailClient, CloudTrailServiceException } from '@aws-sdk/client-cl
 import { GetFunctionConfigurationCommand, LambdaClient, LambdaServiceException } from '@aws-sdk/client-lambda';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { type Config, loadConfig } from '../../core/config.js';
-import { CREATED_BY_PERMISSIONS, type CreatorFinder, cloudTrailCreators } from '../../core/created-by.js';
+import { type CreatorFinder, cloudTrailCreators } from '../../core/created-by.js';
 import { AutoInstanceProfileError } from '../../core/errors.js';
 import {
   OPTIONAL_STACK_OUTPUTS,

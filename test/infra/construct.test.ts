@@ -38,7 +38,6 @@ import {
   type ServiceRule,
 } from '../../infra/queue-access.js';
 import { RECONCILE_MEMORY_MB } from '../../infra/reconcile.js';
-import { BUNDLES } from '../../toolchain/bundles.mjs';
 import { LAMBDA_NODE_MAJOR } from '../../toolchain/lambda-node.mjs';
 import {
   CDK_JSON_CONTEXT,
