@@ -257,10 +257,7 @@ async function fixOrg(
   );
   if (text === undefined) writeJson(io.stdout, document);
   else {
-    if (proceed && !values.summary) {
-      text.write('\n');
-      writeOrgRoles(text, style, orgResultRows(outcomes));
-    }
+    if (proceed && !values.summary) writeOrgRoles(text, style, orgResultRows(outcomes));
     const { created = 0, conflicts } = document.summary;
     writeOrgScan(
       text,

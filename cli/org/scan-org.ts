@@ -293,7 +293,10 @@ function scannedAccounts(outcomes: readonly AccountOutcome<AccountWork>[]) {
   );
 }
 
-/** The roles' table, `ACCOUNT  NAME  ROLE  STATUS  DETAIL`, painted as the single-account table; nothing for no rows. */
+/**
+ * The roles' table, `ACCOUNT  NAME  ROLE  STATUS  DETAIL`, painted as the single-account table, and a blank line;
+ * nothing for no rows.
+ */
 export function writeOrgRoles(out: Output, style: Style, rows: readonly OrgRoleRow[]): void {
   if (rows.length === 0) return;
   writeAccountTable(out, style, ['ACCOUNT', 'NAME', 'ROLE', 'STATUS', 'DETAIL'], rows, (row, cell, column) => {
@@ -302,6 +305,7 @@ export function writeOrgRoles(out: Output, style: Style, rows: readonly OrgRoleR
     if (status === 'conflict' || status === 'failed') return style.red(cell);
     return status === 'missing' || status === 'pending' ? style.yellow(cell) : style.green(cell);
   });
+  out.write('\n');
 }
 
 /**
