@@ -195,8 +195,7 @@ export function writeCompleteness(
             uncovered.map((account) => `${account.accountId} (${account.name}) ${account.why}`).join(', '),
         ]),
   ];
-  out.write(`${style.yellow(`Incomplete: ${parts.join('; ')}.`)}
-`);
+  out.write(`${style.yellow(`Incomplete: ${parts.join('; ')}.`)}\n`);
 }
 
 /** `ACCOUNT  NAME  STATUS  …` rows, aligned, for the text report. */
@@ -218,7 +217,7 @@ export function writeAccountTable(
 
 /**
  * The accounts of an `--org` document as a table: `ACCOUNT  NAME  STATUS`, then the columns `head` names
- * with the `cells` of each entry. An unreachable account's status is red; `paint` styles the other cells
+ * with the `cells` of each entry. An unreachable account's status is red, a not-started one's yellow; `paint` styles the other cells
  * (its `column` counts the three leading columns).
  */
 export function writeAccountEntries<E extends OrgAccountEntry<unknown>>(
