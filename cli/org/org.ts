@@ -217,8 +217,8 @@ export function writeAccountTable(
 
 /**
  * The accounts of an `--org` document as a table: `ACCOUNT  NAME  STATUS`, then the columns `head` names
- * with the `cells` of each entry. An unreachable account's status is red, a not-started one's yellow; `paint` styles the other cells
- * (its `column` counts the three leading columns).
+ * with the `cells` of each entry. An unreachable account's status is red, a not-started one's yellow; `paint`
+ * styles the other cells (its `column` counts the three leading columns).
  */
 export function writeAccountEntries<E extends OrgAccountEntry<unknown>>(
   out: Output,
