@@ -23,7 +23,7 @@ import {
   wholeSeconds,
 } from '../args.js';
 import { type CliIo, defineCommand, type Output } from '../command.js';
-import { CHECK_NAMES, type CheckResult, DOCTOR_CHECKS, tally } from '../doctor/checks.js';
+import { CHECK_NAMES, type CheckResult, checkView, DOCTOR_CHECKS, tally } from '../doctor/checks.js';
 import { doctorClients, readSettleDelay, runDoctor } from '../doctor/doctor.js';
 import {
   runSmoke,
@@ -60,6 +60,10 @@ const HELP = formatHelp(
           `with --smoke: seconds to wait for the profile (default: the queue's settle delay, else ${DEFAULT_SETTLE_DELAY_SECONDS}, + ${SMOKE_MARGIN_SECONDS})`,
         ],
         ['--json', 'print the report as JSON: account, region, checks [{name, ok, status, detail}], smoke'],
+        [
+          '',
+          'with --org: { stackSet, summary: {accounts, scanned, unreachable, notStarted, failing, …}, complete, accounts: [{accountId, name, status, error, summary, checks}] }',
+        ],
         [
           '--stack-name NAME',
           `the stack to look for (default: ${STACK_NAME}, else the one ${STACK_SET_INSTANCE_PREFIX}… stack with the service's outputs)`,
@@ -135,7 +139,8 @@ export const doctorCommand = defineCommand({
     if (org !== undefined) {
       const document = await doctorOrganization(session, identity, org, stackSet, requestedStack, io);
       if (values.json) writeJson(io.stdout, document);
-      else writeOrgDoctor(io.stdout, createStyle(shouldColor(io.stdout, io.env)), document);
+      else
+        writeOrgDoctor(io.stdout, createStyle(shouldColor(io.stdout, io.env)), document, io.signal?.aborted === true);
       if (io.signal?.aborted === true) return EXIT.interrupted;
       return organizationHealthy(document) ? EXIT.ok : EXIT.failed;
     }
@@ -206,13 +211,7 @@ function jsonReport(
     ...identity,
     stack: stackName,
     summary: tally(checks),
-    // `ok` stays for scripts written against the first version of this report; `status` says more.
-    checks: checks.map((check) => ({
-      name: check.name,
-      ok: check.status === 'ok' || check.status === 'warning',
-      status: check.status,
-      detail: check.detail,
-    })),
+    checks: checks.map(checkView),
     ...(smoke === undefined
       ? {}
       : {
