@@ -8,6 +8,7 @@ import { EXIT_CODE_SECTION, formatHelp, HELP_ROW, likelyName } from './args.js';
 import type { CliIo, Command } from './command.js';
 import { doctorCommand } from './commands/doctor.js';
 import { fixCommand } from './commands/fix.js';
+import { policyCommand } from './commands/policy.js';
 import { pruneCommand } from './commands/prune.js';
 import { releaseCommand } from './commands/release.js';
 import { scanCommand } from './commands/scan.js';
@@ -22,7 +23,10 @@ export const CLI_IN_REPO = 'npm run cli --';
 
 /** Every command, by name. */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [doctorCommand, scanCommand, fixCommand, releaseCommand, pruneCommand].map((command) => [command.name, command]),
+  [doctorCommand, scanCommand, fixCommand, releaseCommand, pruneCommand, policyCommand].map((command) => [
+    command.name,
+    command,
+  ]),
 );
 
 function usage(): string {
