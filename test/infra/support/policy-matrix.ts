@@ -233,6 +233,10 @@ export function identityRows(place: Place, grants: IdentityGrants, actions: read
       const elsewhere = legitimateFacts(place, grants.caller, fact, OTHER_ACCOUNT, name);
       row(`${fact.action} in another account`, elsewhere, 'ImplicitlyDenied');
     }
+    if (fact.resourceType !== '*' && name !== 'app') {
+      const unnamed = legitimateFacts(place, grants.caller, fact, place.account, 'someone-elses');
+      row(`${fact.action} on a ${fact.resourceType} named otherwise than its grant says`, unnamed, 'ImplicitlyDenied');
+    }
     if (claims && fact.resourceType === 'instance-profile' && fact.writes) {
       for (const [what, tags] of forgedTagSets(place)) {
         if (fact.action === 'iam:CreateInstanceProfile') {
