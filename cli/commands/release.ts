@@ -5,7 +5,6 @@
 
 import { isRoleName } from '../../core/events.js';
 import { removeOurTags } from '../../core/iam/hand-over.js';
-import { RELEASE_COMMAND_PERMISSIONS } from '../../core/iam/index.js';
 import { readProfile, readRole } from '../../core/iam/read-state.js';
 import { describeChange, releaseProfile } from '../../core/iam/release.js';
 import { SKIP_TAG } from '../../core/tags.js';
@@ -30,7 +29,7 @@ const HELP = formatHelp(
       rows: [
         ['--delete', 'remove the role from our profile and delete the profile'],
         ['--json', 'print { role, profile, action: handed-over | deleted | refused, changes, reason }'],
-        ['permissions', RELEASE_COMMAND_PERMISSIONS.map((permission) => permission.action).join(', ')],
+        ['permissions', 'auto-instance-profile policy release (--delete) prints the IAM policy it needs'],
         ...COMMON_ROWS,
       ],
     },
