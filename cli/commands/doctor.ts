@@ -101,7 +101,10 @@ const HELP = formatHelp(
       rows: [
         ['status', 'ok, failed, or not-checked: a check that could not run is not counted as failed'],
         ['endpoints', "the SDK's own: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, the profile's endpoint_url"],
-        ['permissions', 'read-only; auto-instance-profile policy doctor (--smoke, --org) prints the IAM policy it needs'],
+        [
+          'permissions',
+          'read-only; auto-instance-profile policy doctor (--smoke, --org) prints the IAM policy it needs',
+        ],
         [
           '--org',
           "the StackSet's stack instances per account and region (status, drift), the targeted accounts without one, then these checks in every account; docs/organization.md",

@@ -113,6 +113,8 @@ const allOutcomes: Outcome[] = [];
 
 beforeAll(async () => {
   iamActions = await iamActionFacts();
+  // Environment-agnostic: one synthesis serves both partitions.
+  const accessRoleTemplate = orgAccessRoleTemplate();
   for (const { partition, region } of PARTITIONS) {
     const single = synthesize({ env: { account: ACCOUNT, region } });
     deployments.push({
@@ -155,7 +157,7 @@ beforeAll(async () => {
     accessRoles.push({
       name: `--org member role (${partition})`,
       place: memberPlace,
-      template: new DeployedTemplate(orgAccessRoleTemplate(), {
+      template: new DeployedTemplate(accessRoleTemplate, {
         ...memberPlace,
         stackName: `${STACK_SET_INSTANCE_PREFIX}AutoInstanceProfileOrgAccess-6b2c3d4e-5f6a-7b8c-9d0e-1f2a3b4c5d6e`,
         parameters: { TrustedAccountId: ACCOUNT },

@@ -98,15 +98,13 @@ describe('the command policies', () => {
     const markdown = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
     const table = markdown.slice(markdown.indexOf('| command | the caller'));
     const documented = Object.fromEntries(
-      [...table.matchAll(/^\| `([^`]+)` \|([^|]*)\|([^|]*)\|$/gm)].map(
-        ([, form = '', caller = '', member = '']) => [
-          form,
-          {
-            caller: [...caller.matchAll(/`([^`]+)`/g)].map((m) => m[1]),
-            member: [...member.matchAll(/`([^`]+)`/g)].map((m) => m[1]),
-          },
-        ],
-      ),
+      [...table.matchAll(/^\| `([^`]+)` \|([^|]*)\|([^|]*)\|$/gm)].map(([, form = '', caller = '', member = '']) => [
+        form,
+        {
+          caller: [...caller.matchAll(/`([^`]+)`/g)].map((m) => m[1]),
+          member: [...member.matchAll(/`([^`]+)`/g)].map((m) => m[1]),
+        },
+      ]),
     );
 
     // Act
