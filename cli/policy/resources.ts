@@ -5,7 +5,6 @@
  * code that calls them (cli/doctor/probes.ts, cli/org/*), and {@link ACTION_RESOURCES} says what each acts on.
  */
 import type { IamCondition, IamResourceType } from '../../core/iam/index.js';
-import { STACK_NAME, STACK_SET_INSTANCE_PREFIX, STACK_SET_NAME } from '../../core/pipeline-settings.js';
 import { SMOKE_ROLE_PREFIX } from '../doctor/smoke-role.js';
 
 /**
@@ -14,10 +13,13 @@ import { SMOKE_ROLE_PREFIX } from '../doctor/smoke-role.js';
  *   have no resource type);
  * - `smoke-role`, `smoke-profile`: `doctor --smoke`'s throwaway role and its same-name profile, by name prefix;
  * - `member-role`: the role `--org` commands assume, in every account of the organization;
- * - `service-queue`, `service-rule`: the stack's queues and rules, whose names CloudFormation makes from the stack's;
+ * - `service-queue`, `service-rule`: the stack's queues and rules, in the stack's account and region; any name, as
+ *   CloudFormation makes them from the stack's name and cuts them to fit (a StackSet's stack name alone is 65
+ *   characters, a rule's may be 64), and `doctor --stack-name` reads any stack's;
  * - `trail`: any trail the account sees, in any region or account (an organization's trail lives in the management
  *   account, a multi-region trail in its home region);
- * - `stack-set`: the organization's StackSet (in the management account, also when read as a delegated administrator);
+ * - `stack-set`: the organization's StackSets, in the region (in the management account, also when read as a delegated
+ *   administrator); any name, as the organization stack's `stackSetName` and `doctor --org --stack-set-name` choose it;
  * - `organization`: the organization's root and OUs.
  */
 export type PolicyResource =
@@ -97,9 +99,6 @@ export interface PolicyScope {
 /** The account in a policy's ARNs when none is given: any, so that one policy serves every account. */
 export const ANY_ACCOUNT = '*';
 
-/** The name prefixes of the stacks whose queues and rules the doctor reads: the single-account stack, the StackSet's. */
-const SERVICE_STACK_PREFIXES = [`${STACK_NAME}-`, `${STACK_SET_INSTANCE_PREFIX}${STACK_SET_NAME}-`];
-
 /** The ARN patterns of a resource kind in a scope. */
 export function resourceArns(kind: PolicyResource, scope: PolicyScope): readonly string[] {
   const { partition: p, account: a, region: r } = scope;
@@ -116,13 +115,13 @@ export function resourceArns(kind: PolicyResource, scope: PolicyScope): readonly
     case 'member-role':
       return [`arn:${p}:iam::*:role/${scope.memberRoleName}`];
     case 'service-queue':
-      return SERVICE_STACK_PREFIXES.map((prefix) => `arn:${p}:sqs:${r}:${a}:${prefix}*`);
+      return [`arn:${p}:sqs:${r}:${a}:*`];
     case 'service-rule':
-      return SERVICE_STACK_PREFIXES.map((prefix) => `arn:${p}:events:${r}:${a}:rule/${prefix}*`);
+      return [`arn:${p}:events:${r}:${a}:rule/*`];
     case 'trail':
       return [`arn:${p}:cloudtrail:*:*:trail/*`];
     case 'stack-set':
-      return [`arn:${p}:cloudformation:${r}:*:stackset/${STACK_SET_NAME}:*`];
+      return [`arn:${p}:cloudformation:${r}:*:stackset/*:*`];
     case 'organization':
       return [`arn:${p}:organizations::*:root/o-*/r-*`, `arn:${p}:organizations::*:ou/o-*/ou-*`];
   }

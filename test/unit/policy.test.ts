@@ -65,10 +65,8 @@ describe('policyDocument', () => {
     const cn = { ...SCOPE, partition: 'aws-cn', region: 'cn-north-1' };
 
     // Assess
-    expect(resourceArns('service-queue', cn)).toEqual([
-      'arn:aws-cn:sqs:cn-north-1:123456789012:AutoInstanceProfile-*',
-      'arn:aws-cn:sqs:cn-north-1:123456789012:StackSet-AutoInstanceProfile-*',
-    ]);
+    expect(resourceArns('service-queue', cn)).toEqual(['arn:aws-cn:sqs:cn-north-1:123456789012:*']);
+    expect(resourceArns('service-rule', SCOPE)).toEqual(['arn:aws:events:us-east-1:123456789012:rule/*']);
     expect(resourceArns('member-role', SCOPE)).toEqual(['arn:aws:iam::*:role/OrgRole']);
     expect(resourceArns('smoke-profile', SCOPE)).toEqual([
       'arn:aws:iam::123456789012:instance-profile/auto-instance-profile-smoke-*',
