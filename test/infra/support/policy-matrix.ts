@@ -235,7 +235,11 @@ export function identityRows(place: Place, grants: IdentityGrants, actions: read
     }
     if (fact.resourceType !== '*' && name !== 'app') {
       const unnamed = legitimateFacts(place, grants.caller, fact, place.account, 'someone-elses');
-      row(`${fact.action} on a ${fact.resourceType} named otherwise than its grant says`, unnamed, 'ImplicitlyDenied');
+      row(
+        `${fact.action} on a ${fact.resourceType === 'instance-profile' ? 'profile' : fact.resourceType} named otherwise than its grant says`,
+        unnamed,
+        'ImplicitlyDenied',
+      );
     }
     if (claims && fact.resourceType === 'instance-profile' && fact.writes) {
       for (const [what, tags] of forgedTagSets(place)) {
