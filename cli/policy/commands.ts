@@ -1,0 +1,94 @@
+/**
+ * Every command's AWS actions, in one table: what a caller needs to run it, and for the `--org` forms what the role
+ * it assumes in each member account needs. Built only from the lists the modules that make the calls export
+ * (core/iam/*, cli/doctor/*, cli/org/*), so that a call added there reaches the policy; the CLI's integration tests
+ * record every call each command makes against moto and hold it inside this table, evaluated by an IAM policy
+ * evaluator (test/integration/support/cli.ts).
+ */
+import { ACCOUNT_SUMMARY_PERMISSIONS } from '../../core/iam/account-summary.js';
+import { APPLY_PLAN_PERMISSIONS } from '../../core/iam/apply-plan.js';
+import { HAND_OVER_PERMISSIONS } from '../../core/iam/hand-over.js';
+import { LIST_ACCOUNT_PERMISSIONS } from '../../core/iam/list-account.js';
+import { READ_PROFILE_PERMISSIONS, readStatePermission } from '../../core/iam/read-state.js';
+import { RELEASE_PERMISSIONS } from '../../core/iam/release.js';
+import { DOCTOR_PERMISSIONS } from '../doctor/probes.js';
+import { SMOKE_PERMISSIONS } from '../doctor/smoke-role.js';
+import { ORGANIZATION_READ_PERMISSIONS } from '../org/accounts.js';
+import { REACH_PERMISSIONS } from '../org/fan-out.js';
+import { STACK_SET_READ_PERMISSIONS } from '../org/stack-set.js';
+import { type CommandPermission, onTheirResources, SMOKE_RESOURCES } from './resources.js';
+
+/** What one form of a command needs: the caller's permissions, and with `--org` the member role's. */
+export interface CommandPolicy {
+  /** What the command is, in a few words, for `policy --help`. */
+  readonly summary: string;
+  readonly caller: readonly CommandPermission[];
+  /** The role `--org` assumes in each member account; undefined for the forms without `--org`. */
+  readonly member?: readonly CommandPermission[];
+}
+
+/** `scan`: the account's listings, and one read per role whose same-name profile must be looked at. */
+const SCAN = [...LIST_ACCOUNT_PERMISSIONS, ...READ_PROFILE_PERMISSIONS];
+
+/**
+ * `fix`: the scan, then the core remediation of each role it found (read the role and its profiles, the account's
+ * instance profile quota, then create, tag and link our profile). Remediating a found role never releases.
+ */
+const FIX = [
+  ...SCAN,
+  readStatePermission('iam:GetRole'),
+  readStatePermission('iam:ListInstanceProfilesForRole'),
+  ...ACCOUNT_SUMMARY_PERMISSIONS,
+  ...APPLY_PLAN_PERMISSIONS,
+];
+
+/** `release ROLE`: read the profile (and the role, to check the binding), then remove our tags. */
+const RELEASE = [...READ_PROFILE_PERMISSIONS, readStatePermission('iam:GetRole'), ...HAND_OVER_PERMISSIONS];
+
+/** `release ROLE --delete`: the same reads, then take the profile apart. */
+const RELEASE_DELETE = [...READ_PROFILE_PERMISSIONS, readStatePermission('iam:GetRole'), ...RELEASE_PERMISSIONS];
+
+/** `prune`: list the profiles, read the empty ones' tags, delete ours. */
+const PRUNE = [
+  ...LIST_ACCOUNT_PERMISSIONS.filter((permission) => permission.action === 'iam:ListInstanceProfiles'),
+  ...READ_PROFILE_PERMISSIONS,
+  ...RELEASE_PERMISSIONS.filter((permission) => permission.action === 'iam:DeleteInstanceProfile'),
+];
+
+/** `doctor`: read-only, one read per fact. */
+const DOCTOR = onTheirResources(DOCTOR_PERMISSIONS);
+
+/** `--org`, on the caller's side: read the organization's accounts and reach each through the member role. */
+const ORG_CALLER = onTheirResources([...ORGANIZATION_READ_PERMISSIONS, ...REACH_PERMISSIONS]);
+
+/** Every command a policy can be printed for, by the words that run it. */
+export const COMMAND_POLICIES = {
+  scan: { summary: 'report the EC2 roles that need an instance profile', caller: SCAN },
+  fix: { summary: 'create the missing instance profiles', caller: FIX },
+  release: { summary: "hand a role's instance profile over (remove our tags)", caller: RELEASE },
+  'release --delete': { summary: 'remove a role from our instance profile and delete it', caller: RELEASE_DELETE },
+  prune: { summary: 'list and delete our empty instance profiles', caller: PRUNE },
+  doctor: { summary: 'check the account and the stack (read-only)', caller: DOCTOR },
+  'doctor --smoke': {
+    summary: 'the checks, and a throwaway EC2 role through the pipeline',
+    caller: [...DOCTOR, ...onTheirResources(SMOKE_PERMISSIONS, SMOKE_RESOURCES)],
+  },
+  'scan --org': {
+    summary: 'scan in every account of the organization',
+    caller: [...ORG_CALLER, ...SCAN],
+    member: SCAN,
+  },
+  'fix --org': {
+    summary: 'fix in every account of the organization',
+    caller: [...ORG_CALLER, ...FIX],
+    member: FIX,
+  },
+  'doctor --org': {
+    summary: "the StackSet's instances, and the doctor in every account of the organization",
+    caller: [...ORG_CALLER, ...onTheirResources(STACK_SET_READ_PERMISSIONS), ...DOCTOR],
+    member: DOCTOR,
+  },
+} as const satisfies Readonly<Record<string, CommandPolicy>>;
+
+/** A command form `policy` knows: `scan`, `release --delete`, `doctor --org` … */
+export type PolicyCommand = keyof typeof COMMAND_POLICIES;

@@ -1,0 +1,438 @@
+/**
+ * Every CLI run of the tests, checked against the policy the CLI prints for its command: a recording proxy sits in
+ * front of each endpoint the run is given (moto, or a test's own proxy in front of it) and keeps every call, with
+ * what AWS would know when it authorises it (the caller, the resource, the profile's tags as they are before the call,
+ * the request's tags); afterwards each call must be an action of `auto-instance-profile policy COMMAND` and the IAM
+ * policy evaluator must allow every request AWS makes of it. Calls made with credentials from an AssumeRole (the
+ * `--org` commands in member accounts) are held to the member role's policy (`policy COMMAND --org --member`).
+ */
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
+import { type ProxyHook, type ProxyServer, startProxy } from '../../../emulator/proxy.js';
+import { BUNDLES } from '../../../toolchain/bundles.mjs';
+import { evaluate, type PolicyJson } from '../../support/iam-evaluation.js';
+import {
+  authorisedRequests,
+  type Caller,
+  type RequestFacts,
+  roleSession,
+  type Tags,
+  userCaller,
+} from '../../support/request-context.js';
+
+/** One call a CLI run made, with what AWS would have known when authorising it. */
+export interface RecordedCall {
+  /** `iam:CreateInstanceProfile`, `sqs:GetQueueAttributes` … */
+  readonly action: string;
+  /** The query protocol's parameters, or the JSON protocols' body. */
+  readonly params: Readonly<Record<string, string>>;
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly accessKeyId: string;
+  /** The instance profile's ARN and tags before the call, where it acts on an existing one. */
+  readonly profile?: { readonly arn: string; readonly tags: Tags };
+}
+
+/** Who each access key is, learnt from the run's own GetCallerIdentity and AssumeRole answers. */
+interface Identity {
+  readonly arn: string;
+  readonly account: string;
+  /** Credentials from AssumeRole: a member account's role. */
+  readonly assumed: boolean;
+}
+
+/** A run's recording: the calls, the identities, and what Organizations answered (its id and management account). */
+export interface Recording {
+  readonly calls: RecordedCall[];
+  readonly identities: Map<string, Identity>;
+  organization?: { readonly id: string; readonly managementAccount: string };
+}
+
+/** The environment variables that point an SDK client at an endpoint. */
+const ENDPOINT_VARIABLE = /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/;
+
+/** Whether something listens at the URL's host and port (a closed port stays closed: a test's point). */
+function listening(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || 80) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts one recording proxy per endpoint the environment names (and that listens), and returns the environment
+ * pointed at them. Profiles' tags are read straight from `AWS_ENDPOINT_URL` (moto), never through a test's own proxy,
+ * so that a test that counts calls sees none of these reads.
+ */
+export async function recordEndpoints(
+  env: Readonly<Record<string, string>>,
+): Promise<{ env: Record<string, string>; recording: Recording; close: () => Promise<void> }> {
+  const recording: Recording = { calls: [], identities: new Map() };
+  const direct = env.AWS_ENDPOINT_URL;
+  const proxies = new Map<string, ProxyServer>();
+  const recorded = { ...env };
+  for (const [name, url] of Object.entries(env)) {
+    if (!ENDPOINT_VARIABLE.test(name) || !/^https?:\/\//.test(url) || !(await listening(url))) continue;
+    let proxy = proxies.get(url);
+    if (proxy === undefined) {
+      proxy = await startProxy({ targetUrl: url, hooks: [recorder(recording, direct ?? url)] });
+      proxies.set(url, proxy);
+    }
+    recorded[name] = proxy.url;
+  }
+  return {
+    env: recorded,
+    recording,
+    close: async () => {
+      await Promise.all([...proxies.values()].map((proxy) => proxy.close()));
+    },
+  };
+}
+
+/** IAM actions that act on an existing instance profile, whose tags AWS puts in the request's context. */
+const ON_EXISTING_PROFILE = new Set([
+  'AddRoleToInstanceProfile',
+  'RemoveRoleFromInstanceProfile',
+  'DeleteInstanceProfile',
+  'TagInstanceProfile',
+  'UntagInstanceProfile',
+  'GetInstanceProfile',
+]);
+
+/** Lambda's REST operations the CLI may call, by method and path. */
+const LAMBDA_REST: readonly [RegExp, string, string][] = [
+  [/^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, 'GET', 'GetFunctionConfiguration'],
+];
+
+function recorder(recording: Recording, direct: string): ProxyHook {
+  return {
+    async onRequest(request) {
+      const credential = /Credential=([^/]+)\/\d{8}\/[^/]+\/([^/]+)\//.exec(
+        String(request.headers.authorization ?? ''),
+      );
+      const service = request.call?.service ?? credential?.[2];
+      const accessKeyId = request.call?.accessKeyId ?? credential?.[1] ?? 'anonymous';
+      let action = request.call?.action;
+      const body = parseJson(request.body);
+      const params = Object.fromEntries(request.call?.params ?? []);
+      if (action === undefined && service === 'lambda') {
+        const path = new URL(request.url, 'http://proxy').pathname;
+        const found = LAMBDA_REST.find(([pattern, method]) => method === request.method && pattern.test(path));
+        action = found?.[2];
+        if (found !== undefined) body.FunctionName = decodeURIComponent(found[0].exec(path)?.[1] ?? '');
+      }
+      if (service === undefined || action === undefined) {
+        recording.calls.push({ action: `unknown:${request.method} ${request.url}`, params, body, accessKeyId });
+        return undefined;
+      }
+      const profileName = params.InstanceProfileName;
+      const profile =
+        service === 'iam' && ON_EXISTING_PROFILE.has(action) && profileName !== undefined
+          ? await readProfile(direct, String(request.headers.authorization ?? ''), profileName)
+          : undefined;
+      recording.calls.push({
+        action: `${service}:${action}`,
+        params,
+        body,
+        accessKeyId,
+        ...(profile === undefined ? {} : { profile }),
+      });
+      return undefined;
+    },
+    onResponse(request, response) {
+      learn(recording, request.call?.action, request.call?.accessKeyId, response.body.toString('utf8'));
+      return undefined;
+    },
+  };
+}
+
+function parseJson(body: Buffer): Record<string, unknown> {
+  if (body.length === 0 || body[0] !== 0x7b) return {};
+  try {
+    return JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** The identities and the organization a run's answers reveal. */
+function learn(recording: Recording, action: string | undefined, accessKeyId: string | undefined, text: string): void {
+  if (action === 'GetCallerIdentity' && accessKeyId !== undefined) {
+    const arn = /<Arn>([^<]+)<\/Arn>/.exec(text)?.[1];
+    const account = /<Account>([^<]+)<\/Account>/.exec(text)?.[1];
+    if (arn !== undefined && account !== undefined && !recording.identities.has(accessKeyId)) {
+      recording.identities.set(accessKeyId, { arn, account, assumed: false });
+    }
+  }
+  if (action === 'AssumeRole') {
+    const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(text)?.[1];
+    const arn = /<Arn>(arn:[^<]+:assumed-role\/[^<]+)<\/Arn>/.exec(text)?.[1];
+    if (key !== undefined && arn !== undefined) {
+      recording.identities.set(key, { arn, account: arn.split(':')[4] ?? '', assumed: true });
+    }
+  }
+  const organization = /"arn:[^:"]+:organizations::(\d{12}):(?:account|ou|root)\/(o-[a-z0-9]+)\//.exec(text);
+  if (organization !== null && recording.organization === undefined) {
+    recording.organization = { managementAccount: organization[1] ?? '', id: organization[2] ?? '' };
+  }
+}
+
+/** The profile's ARN and tags, read from moto as the caller (moto tells accounts apart by the access key). */
+async function readProfile(
+  endpoint: string,
+  authorization: string,
+  name: string,
+): Promise<{ arn: string; tags: Tags } | undefined> {
+  const body = new URLSearchParams({ Action: 'GetInstanceProfile', Version: '2010-05-08', InstanceProfileName: name });
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: authorization.replace(/\/[^/]+\/aws4_request/, '/iam/aws4_request'),
+    },
+    body,
+  });
+  const text = await response.text();
+  if (!response.ok) return undefined;
+  // The profile's own elements: its roles carry an Arn and Tags of their own.
+  const own = text.replace(/<Roles>[\s\S]*<\/Roles>/, '');
+  const arn = /<Arn>([^<]+)<\/Arn>/.exec(own)?.[1];
+  const tags: Record<string, string> = {};
+  const tagList = /<Tags>([\s\S]*?)<\/Tags>/.exec(own)?.[1] ?? '';
+  for (const [, key, value] of tagList.matchAll(/<Key>([^<]*)<\/Key>\s*<Value>([^<]*)<\/Value>/g)) {
+    tags[decodeXml(key ?? '')] = decodeXml(value ?? '');
+  }
+  return arn === undefined ? undefined : { arn, tags };
+}
+
+function decodeXml(text: string): string {
+  return text
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&apos;', "'")
+    .replaceAll('&amp;', '&');
+}
+
+/** The command form a CLI run's arguments name (`release --delete`), as `policy` takes it; undefined for none. */
+export function commandForm(args: readonly string[]): string[] | undefined {
+  const [command] = args;
+  if (command === undefined || command.startsWith('-') || command === 'help' || command === 'policy') return undefined;
+  const flags = ['--delete', '--smoke', '--org'].filter((flag) => args.includes(flag));
+  const roleName = args[args.indexOf('--role-name') + 1];
+  return [
+    command,
+    ...flags,
+    ...(args.includes('--role-name') && roleName !== undefined ? ['--role-name', roleName] : []),
+  ];
+}
+
+const policies = new Map<string, Promise<PolicyJson>>();
+
+/** The policy the built CLI prints for a command form, once per form and region. */
+function printedPolicy(form: readonly string[], member: boolean, region: string): Promise<PolicyJson> {
+  const args = ['policy', ...form, ...(member ? ['--member'] : []), '--region', region];
+  const key = args.join(' ');
+  let found = policies.get(key);
+  if (found === undefined) {
+    found = promisify(execFile)(process.execPath, [BUNDLES.cli.path, ...args]).then(
+      ({ stdout }) => JSON.parse(stdout) as PolicyJson,
+    );
+    policies.set(key, found);
+  }
+  return found;
+}
+
+/** The actions a policy document allows. */
+function actionsOf(policy: PolicyJson): Set<string> {
+  const statements = policy.Statement as { Action: string | string[] }[];
+  return new Set(statements.flatMap((statement) => statement.Action));
+}
+
+/**
+ * What is wrong with a run's calls, one line each: a call outside its command's policy, or a request of it that the
+ * evaluator does not allow under that policy. Empty when every call is allowed.
+ */
+export async function callsOutsidePolicy(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  recording: Recording,
+): Promise<string[]> {
+  const form = commandForm(args);
+  const calls = recording.calls.filter((call) => call.action !== 'sts:GetCallerIdentity');
+  if (form === undefined) return calls.map((call) => `${call.action}: made by a run that names no command`);
+  const regionFlag = args[args.indexOf('--region') + 1];
+  const region =
+    (args.includes('--region') ? regionFlag : undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const problems: string[] = [];
+  await Promise.all(
+    calls.map(async (call) => {
+      const identity = recording.identities.get(call.accessKeyId);
+      if (identity === undefined) {
+        problems.push(`${call.action}: made with credentials the run never showed to STS (${call.accessKeyId})`);
+        return;
+      }
+      const member = identity.assumed;
+      const policy = await printedPolicy(form, member, region);
+      const name = `${form.join(' ')}${member ? ' --member' : ''}`;
+      if (!actionsOf(policy).has(call.action)) {
+        problems.push(`${call.action}: not in the policy of "${name}"`);
+        return;
+      }
+      const facts = factsOf(call, identity, region, recording);
+      for (const request of authorisedRequests(facts)) {
+        const resource = request.action === 'sts:AssumeRole' ? memberTrustPolicy(identity) : undefined;
+        const { decision } = await evaluate(request, { identity: [policy], resource });
+        if (decision !== 'Allowed') {
+          problems.push(
+            `${call.action}: ${request.action} on ${request.resource} is ${decision} by the policy of "${name}"`,
+          );
+        }
+      }
+    }),
+  );
+  return problems;
+}
+
+/**
+ * The trust policy of the role `--org` assumes, which AWS evaluates beside the caller's own: the caller's account, as
+ * Organizations writes it for OrganizationAccountAccessRole and infra/org-access-role.ts for its role. The member
+ * side is not the printed policy's to grant; this is what it must be for the caller's policy to be enough.
+ */
+function memberTrustPolicy(caller: Identity): PolicyJson {
+  const partition = caller.arn.split(':')[1] ?? 'aws';
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${caller.account}:root` }, Action: 'sts:AssumeRole' },
+    ],
+  };
+}
+
+/** The caller as AWS sees it: a role's session (its role's ARN in aws:PrincipalArn), or a user. */
+function callerOf(identity: Identity): Caller {
+  const assumed = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(identity.arn);
+  if (assumed !== null) {
+    // The session's ARN has no path; the role's is taken to have none either.
+    const caller = roleSession(`arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}`);
+    return { ...caller, principal: identity.arn };
+  }
+  // moto names its default user arn:aws:sts::…:user/moto; AWS says iam.
+  const user = /^arn:([^:]+):(?:iam|sts)::(\d{12}):(?:user\/(?:.*\/)?([^/]+)|root)$/.exec(identity.arn);
+  if (user === null) throw new Error(`cannot tell who ${identity.arn} is`);
+  return userCaller(user[1] ?? 'aws', user[2] ?? '', user[3] ?? 'root');
+}
+
+/** Tags in the query protocol's list form: `Tags.member.1.Key` … */
+function tagsOf(params: Readonly<Record<string, string>>): Tags | undefined {
+  const tags: Record<string, string> = {};
+  for (const [name, key] of Object.entries(params)) {
+    const match = /^Tags\.member\.(\d+)\.Key$/.exec(name);
+    if (match !== null) tags[key] = params[`Tags.member.${match[1]}.Value`] ?? '';
+  }
+  return Object.keys(tags).length === 0 ? undefined : tags;
+}
+
+function listOf(params: Readonly<Record<string, string>>, prefix: string): string[] {
+  return Object.entries(params)
+    .filter(([name]) => name.startsWith(`${prefix}.member.`))
+    .map(([, value]) => value);
+}
+
+/** What AWS authorises a recorded call against: its resource, and the tags and roles the request names. */
+function factsOf(
+  call: RecordedCall,
+  identity: Identity,
+  region: string,
+  recording: Recording,
+): RequestFacts & { roleName?: string } {
+  const caller = callerOf(identity);
+  const partition = identity.arn.split(':')[1] ?? 'aws';
+  const account = identity.account;
+  const { params, body } = call;
+  const [service = '', action = ''] = call.action.split(':');
+  const base = { caller, action: call.action };
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  switch (service) {
+    case 'iam': {
+      const requestTags = tagsOf(params);
+      const removed = listOf(params, 'TagKeys');
+      const profile = params.InstanceProfileName;
+      const role = params.RoleName;
+      const resource =
+        profile !== undefined
+          ? (call.profile?.arn ?? `arn:${partition}:iam::${account}:instance-profile${params.Path ?? '/'}${profile}`)
+          : role !== undefined
+            ? `arn:${partition}:iam::${account}:role${params.Path ?? '/'}${role}`
+            : '*';
+      return {
+        ...base,
+        resource,
+        ...(call.profile === undefined ? {} : { resourceTags: call.profile.tags }),
+        ...(requestTags === undefined ? {} : { requestTags }),
+        ...(removed.length === 0 ? {} : { removedTagKeys: removed }),
+        ...(role !== undefined && profile !== undefined ? { roleName: role } : {}),
+      };
+    }
+    case 'sts':
+      return { ...base, resource: params.RoleArn ?? '*' };
+    case 'cloudformation': {
+      const stack = params.StackName;
+      if (action === 'DescribeStacks') {
+        return {
+          ...base,
+          resource:
+            stack === undefined
+              ? '*'
+              : stack.startsWith('arn:')
+                ? stack
+                : `arn:${partition}:cloudformation:${region}:${account}:stack/${stack}/00000000-0000-0000-0000-000000000000`,
+        };
+      }
+      return {
+        ...base,
+        resource: `arn:${partition}:cloudformation:${region}:${account}:stackset/${params.StackSetName}:00000000-0000-0000-0000-000000000000`,
+      };
+    }
+    case 'organizations': {
+      const parent = text(body.ParentId);
+      if (parent === undefined) return { ...base, resource: '*' };
+      const organization = recording.organization;
+      if (organization === undefined) throw new Error(`${call.action}: the organization was never seen in an answer`);
+      const kind = parent.startsWith('r-') ? 'root' : 'ou';
+      return {
+        ...base,
+        resource: `arn:${partition}:organizations::${organization.managementAccount}:${kind}/${organization.id}/${parent}`,
+      };
+    }
+    case 'cloudtrail': {
+      const trail = text(body.Name) ?? text(body.TrailName);
+      if (trail === undefined) return { ...base, resource: '*' };
+      return {
+        ...base,
+        resource: trail.startsWith('arn:') ? trail : `arn:${partition}:cloudtrail:${region}:${account}:trail/${trail}`,
+      };
+    }
+    case 'events':
+      return { ...base, resource: `arn:${partition}:events:${region}:${account}:rule/${text(body.Name) ?? ''}` };
+    case 'sqs': {
+      const [queueAccount = account, queueName = ''] = new URL(text(body.QueueUrl) ?? 'http://x/').pathname
+        .split('/')
+        .filter((part) => part !== '')
+        .slice(-2);
+      return { ...base, resource: `arn:${partition}:sqs:${region}:${queueAccount}:${queueName}` };
+    }
+    case 'lambda':
+      return {
+        ...base,
+        resource: `arn:${partition}:lambda:${region}:${account}:function:${text(body.FunctionName) ?? ''}`,
+      };
+    default:
+      throw new Error(`${call.action}: no resource is known for this service; add it to policy-check.ts`);
+  }
+}
