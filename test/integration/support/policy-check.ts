@@ -2,14 +2,17 @@
  * Every CLI run of the tests, checked against the policy the CLI prints for its command: a recording proxy sits in
  * front of each endpoint the run is given (moto, or a test's own proxy in front of it) and keeps every call, with
  * what AWS would know when it authorises it (the caller, the resource, the profile's tags as they are before the call,
- * the request's tags); afterwards each call must be an action of `auto-instance-profile policy COMMAND` and the IAM
- * policy evaluator must allow every request AWS makes of it. Calls made with credentials from an AssumeRole (the
- * `--org` commands in member accounts) are held to the member role's policy (`policy COMMAND --org --member`).
+ * the request's tags, the resource's own policy: an assumed role's trust, the ownership table's policy); afterwards
+ * each call must be an action of `auto-instance-profile policy COMMAND` and the IAM policy evaluator must allow every
+ * request AWS makes of it. Calls made with credentials from an AssumeRole are held to the assumed role's side of the
+ * policy: the member role's (`policy COMMAND --org --member`) in member accounts, the operator role's
+ * (`policy COMMAND --operator`) for a role on the service's path, which `fix` and `confirm` write the record through.
  */
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
-import { type ProxyHook, type ProxyServer, startProxy } from '../../../emulator/proxy.js';
+import { SERVICE_ROLE_PATH } from '../../../core/pipeline-settings.js';
+import { type AwsCall, type ProxyHook, type ProxyServer, startProxy } from '../../../emulator/proxy.js';
 import { BUNDLES } from '../../../toolchain/bundles.mjs';
 import { evaluate, type PolicyJson } from '../../support/iam-evaluation.js';
 import {
@@ -29,22 +32,35 @@ export interface RecordedCall {
   readonly params: Readonly<Record<string, string>>;
   readonly body: Readonly<Record<string, unknown>>;
   readonly accessKeyId: string;
+  /** The region the request was signed for. */
+  readonly region?: string;
   /** The instance profile's ARN and tags before the call, where it acts on an existing one. */
   readonly profile?: { readonly arn: string; readonly tags: Tags };
+  /**
+   * The resource's own policy as AWS reads it beside the caller's: the trust policy of a role of the caller's account
+   * that AssumeRole names, the ownership table's resource policy. Undefined when it has none, or cannot be read here.
+   */
+  readonly resourcePolicy?: PolicyJson;
 }
+
+/** Which side of a command's policy a call is held to: its caller's, the member role's, the operator role's. */
+export type PolicySide = 'caller' | 'member' | 'operator';
 
 /** Who each access key is, learnt from the run's own GetCallerIdentity and AssumeRole answers. */
 interface Identity {
   readonly arn: string;
   readonly account: string;
-  /** Credentials from AssumeRole: a member account's role. */
-  readonly assumed: boolean;
+  readonly side: PolicySide;
+  /** The role assumed, its path included, as the AssumeRole request named it. */
+  readonly roleArn?: string;
 }
 
 /** A run's recording: the calls, the identities, and what Organizations answered (its id and management account). */
 export interface Recording {
   readonly calls: RecordedCall[];
   readonly identities: Map<string, Identity>;
+  /** The tables' resource policies, read once per table. */
+  readonly tablePolicies?: Map<string, Promise<PolicyJson | undefined>>;
   organization?: { readonly id: string; readonly managementAccount: string };
 }
 
@@ -72,7 +88,7 @@ function listening(url: string): Promise<boolean> {
 export async function recordEndpoints(
   env: Readonly<Record<string, string>>,
 ): Promise<{ env: Record<string, string>; recording: Recording; close: () => Promise<void> }> {
-  const recording: Recording = { calls: [], identities: new Map() };
+  const recording: Recording = { calls: [], identities: new Map(), tablePolicies: new Map() };
   const direct = env.AWS_ENDPOINT_URL;
   const proxies = new Map<string, ProxyServer>();
   const recorded = { ...env };
@@ -112,10 +128,10 @@ const LAMBDA_REST: readonly [RegExp, string, string][] = [
 function recorder(recording: Recording, direct: string): ProxyHook {
   return {
     async onRequest(request) {
-      const credential = /Credential=([^/]+)\/\d{8}\/[^/]+\/([^/]+)\//.exec(
-        String(request.headers.authorization ?? ''),
-      );
-      const service = request.call?.service ?? credential?.[2];
+      const authorization = String(request.headers.authorization ?? '');
+      const credential = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\//.exec(authorization);
+      const service = request.call?.service ?? credential?.[3];
+      const region = credential?.[2];
       const accessKeyId = request.call?.accessKeyId ?? credential?.[1] ?? 'anonymous';
       let action = request.call?.action;
       const body = parseJson(request.body);
@@ -133,19 +149,28 @@ function recorder(recording: Recording, direct: string): ProxyHook {
       const profileName = params.InstanceProfileName;
       const profile =
         service === 'iam' && ON_EXISTING_PROFILE.has(action) && profileName !== undefined
-          ? await readProfile(direct, String(request.headers.authorization ?? ''), profileName)
+          ? await readProfile(direct, authorization, profileName)
           : undefined;
+      const tableName = typeof body.TableName === 'string' ? body.TableName : undefined;
+      const resourcePolicy =
+        service === 'sts' && action === 'AssumeRole' && params.RoleArn !== undefined
+          ? await readTrustPolicy(direct, authorization, params.RoleArn)
+          : service === 'dynamodb' && tableName !== undefined
+            ? await tablePolicy(recording, direct, authorization, tableName)
+            : undefined;
       recording.calls.push({
         action: `${service}:${action}`,
         params,
         body,
         accessKeyId,
+        ...(region === undefined ? {} : { region }),
         ...(profile === undefined ? {} : { profile }),
+        ...(resourcePolicy === undefined ? {} : { resourcePolicy }),
       });
       return undefined;
     },
     onResponse(request, response) {
-      learn(recording, request.call?.action, request.call?.accessKeyId, response.body.toString('utf8'));
+      learn(recording, request.call, response.body.toString('utf8'));
       return undefined;
     },
   };
@@ -160,20 +185,31 @@ function parseJson(body: Buffer): Record<string, unknown> {
   }
 }
 
-/** The identities and the organization a run's answers reveal. */
-function learn(recording: Recording, action: string | undefined, accessKeyId: string | undefined, text: string): void {
+/**
+ * The identities and the organization a run's answers reveal. Credentials from AssumeRole are the operator role's when
+ * the role is on the service's path (where the stack puts it), else a member account's role.
+ */
+function learn(recording: Recording, call: AwsCall | undefined, text: string): void {
+  const { action, accessKeyId } = call ?? {};
   if (action === 'GetCallerIdentity' && accessKeyId !== undefined) {
     const arn = /<Arn>([^<]+)<\/Arn>/.exec(text)?.[1];
     const account = /<Account>([^<]+)<\/Account>/.exec(text)?.[1];
     if (arn !== undefined && account !== undefined && !recording.identities.has(accessKeyId)) {
-      recording.identities.set(accessKeyId, { arn, account, assumed: false });
+      recording.identities.set(accessKeyId, { arn, account, side: 'caller' });
     }
   }
   if (action === 'AssumeRole') {
     const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(text)?.[1];
     const arn = /<Arn>(arn:[^<]+:assumed-role\/[^<]+)<\/Arn>/.exec(text)?.[1];
+    const roleArn = call?.params.find(([name]) => name === 'RoleArn')?.[1];
     if (key !== undefined && arn !== undefined) {
-      recording.identities.set(key, { arn, account: arn.split(':')[4] ?? '', assumed: true });
+      const side = roleArn?.includes(`:role${SERVICE_ROLE_PATH}`) === true ? 'operator' : 'member';
+      recording.identities.set(key, {
+        arn,
+        account: arn.split(':')[4] ?? '',
+        side,
+        ...(roleArn === undefined ? {} : { roleArn }),
+      });
     }
   }
   const organization = /"arn:[^:"]+:organizations::(\d{12}):(?:account|ou|root)\/(o-[a-z0-9]+)\//.exec(text);
@@ -210,6 +246,69 @@ async function readProfile(
   return arn === undefined ? undefined : { arn, tags };
 }
 
+/**
+ * The trust policy of the role AssumeRole names, read from moto as the caller (moto tells accounts apart by the access
+ * key): so only a role of the caller's own account, the operator role; undefined for another account's.
+ */
+async function readTrustPolicy(
+  endpoint: string,
+  authorization: string,
+  roleArn: string,
+): Promise<PolicyJson | undefined> {
+  const name = roleArn.split('/').pop() ?? '';
+  const body = new URLSearchParams({ Action: 'GetRole', Version: '2010-05-08', RoleName: name });
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: authorization.replace(/\/[^/]+\/[^/]+\/aws4_request/, '/us-east-1/iam/aws4_request'),
+    },
+    body,
+  });
+  const text = await response.text();
+  if (!response.ok) return undefined;
+  const arn = /<Arn>([^<]+)<\/Arn>/.exec(text)?.[1];
+  const document = /<AssumeRolePolicyDocument>([^<]*)<\/AssumeRolePolicyDocument>/.exec(text)?.[1];
+  if (arn !== roleArn || document === undefined) return undefined;
+  return JSON.parse(decodeURIComponent(decodeXml(document))) as PolicyJson;
+}
+
+/** A table's resource policy, read from moto once per table (DescribeTable for its ARN, then GetResourcePolicy). */
+function tablePolicy(
+  recording: Recording,
+  endpoint: string,
+  authorization: string,
+  tableName: string,
+): Promise<PolicyJson | undefined> {
+  const cache = recording.tablePolicies ?? new Map<string, Promise<PolicyJson | undefined>>();
+  let found = cache.get(tableName);
+  if (found === undefined) {
+    found = readTablePolicy(endpoint, authorization, tableName);
+    cache.set(tableName, found);
+  }
+  return found;
+}
+
+async function readTablePolicy(endpoint: string, authorization: string, tableName: string) {
+  const call = async (target: string, body: Record<string, string>) => {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': `DynamoDB_20120810.${target}`,
+        authorization,
+      },
+      body: JSON.stringify(body),
+    });
+    return response.ok ? ((await response.json()) as Record<string, unknown>) : undefined;
+  };
+  const described = await call('DescribeTable', { TableName: tableName });
+  const arn = (described?.Table as { TableArn?: string } | undefined)?.TableArn;
+  if (arn === undefined) return undefined;
+  const policy = await call('GetResourcePolicy', { ResourceArn: arn });
+  return typeof policy?.Policy === 'string' ? (JSON.parse(policy.Policy) as PolicyJson) : undefined;
+}
+
 function decodeXml(text: string): string {
   return text
     .replaceAll('&lt;', '<')
@@ -234,9 +333,10 @@ export function commandForm(args: readonly string[]): string[] | undefined {
 
 const policies = new Map<string, Promise<PolicyJson>>();
 
-/** The policy the built CLI prints for a command form, once per form and region. */
-function printedPolicy(form: readonly string[], member: boolean, region: string): Promise<PolicyJson> {
-  const args = ['policy', ...form, ...(member ? ['--member'] : []), '--region', region];
+/** The policy the built CLI prints for a command form's side, once per form, side and region. */
+function printedPolicy(form: readonly string[], side: PolicySide, region: string): Promise<PolicyJson> {
+  const flag = { caller: [], member: ['--member'], operator: ['--operator'] }[side];
+  const args = ['policy', ...form, ...flag, '--region', region];
   const key = args.join(' ');
   let found = policies.get(key);
   if (found === undefined) {
@@ -277,16 +377,19 @@ export async function callsOutsidePolicy(
         problems.push(`${call.action}: made with credentials the run never showed to STS (${call.accessKeyId})`);
         return;
       }
-      const member = identity.assumed;
-      const policy = await printedPolicy(form, member, region);
-      const name = `${form.join(' ')}${member ? ' --member' : ''}`;
+      const { side } = identity;
+      const policy = await printedPolicy(form, side, region);
+      const name = `${form.join(' ')}${side === 'caller' ? '' : ` --${side}`}`;
       if (!actionsOf(policy).has(call.action)) {
         problems.push(`${call.action}: not in the policy of "${name}"`);
         return;
       }
       const facts = factsOf(call, identity, region, recording);
       for (const request of authorisedRequests(facts)) {
-        const resource = request.action === 'sts:AssumeRole' ? memberTrustPolicy(identity) : undefined;
+        const resource =
+          request.action === 'sts:AssumeRole'
+            ? (call.resourcePolicy ?? memberTrustPolicy(identity))
+            : call.resourcePolicy;
         const { decision } = await evaluate(request, { identity: [policy], resource });
         if (decision !== 'Allowed') {
           problems.push(
@@ -300,9 +403,10 @@ export async function callsOutsidePolicy(
 }
 
 /**
- * The trust policy of the role `--org` assumes, which AWS evaluates beside the caller's own: the caller's account, as
- * Organizations writes it for OrganizationAccountAccessRole and infra/org-access-role.ts for its role. The member
- * side is not the printed policy's to grant; this is what it must be for the caller's policy to be enough.
+ * The trust policy of the role `--org` assumes in another account (which this check cannot read from moto as the
+ * caller), which AWS evaluates beside the caller's own: the caller's account, as Organizations writes it for
+ * OrganizationAccountAccessRole and infra/org-access-role.ts for its role. The member side is not the printed
+ * policy's to grant; this is what it must be for the caller's policy to be enough.
  */
 function memberTrustPolicy(caller: Identity): PolicyJson {
   const partition = caller.arn.split(':')[1] ?? 'aws';
@@ -314,12 +418,12 @@ function memberTrustPolicy(caller: Identity): PolicyJson {
   };
 }
 
-/** The caller as AWS sees it: a role's session (its role's ARN in aws:PrincipalArn), or a user. */
+/** The caller as AWS sees it: a role's session (its role's ARN in aws:PrincipalArn, path included), or a user. */
 function callerOf(identity: Identity): Caller {
   const assumed = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(identity.arn);
   if (assumed !== null) {
-    // The session's ARN has no path; the role's is taken to have none either.
-    const caller = roleSession(`arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}`);
+    // The session's ARN has no path: the role's is the one AssumeRole named, else taken to be `/`.
+    const caller = roleSession(identity.roleArn ?? `arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}`);
     return { ...caller, principal: identity.arn };
   }
   // moto names its default user arn:aws:sts::…:user/moto; AWS says iam.
@@ -430,7 +534,12 @@ function factsOf(
     case 'lambda':
       return {
         ...base,
-        resource: `arn:${partition}:lambda:${region}:${account}:function:${text(body.FunctionName) ?? ''}`,
+        resource: `arn:${partition}:lambda:${call.region ?? region}:${account}:function:${text(body.FunctionName) ?? ''}`,
+      };
+    case 'dynamodb':
+      return {
+        ...base,
+        resource: `arn:${partition}:dynamodb:${call.region ?? region}:${account}:table/${text(body.TableName) ?? ''}`,
       };
     default:
       throw new Error(`${call.action}: no resource is known for this service; add it to policy-check.ts`);
