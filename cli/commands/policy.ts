@@ -40,6 +40,7 @@ const HELP = formatHelp(
     {
       title: 'Options',
       rows: [
+        ['--delete, --smoke, --org', 'the form of COMMAND: release --delete, doctor --smoke, scan --org …'],
         ['--member', 'with --org: the member role’s policy instead of the caller’s'],
         [
           '--operator',

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { COMMAND_POLICIES } from '../../cli/policy/commands.js';
+import { COMMAND_POLICIES, type CommandPolicy } from '../../cli/policy/commands.js';
 import { documentActions, policyDocument } from '../../cli/policy/document.js';
 import { ACTION_RESOURCES, type CommandPermission, resourceArns } from '../../cli/policy/resources.js';
 import { OWNED_PROFILE, PASSED_TO_EC2 } from '../../core/iam/index.js';
@@ -71,18 +71,22 @@ describe('policyDocument', () => {
     expect(resourceArns('smoke-profile', SCOPE)).toEqual([
       'arn:aws:iam::123456789012:instance-profile/auto-instance-profile-smoke-*',
     ]);
+    expect(resourceArns('ownership-table', cn)).toEqual(['arn:aws-cn:dynamodb:cn-north-1:123456789012:table/*']);
+    expect(resourceArns('operator-role', SCOPE)).toEqual(['arn:aws:iam::123456789012:role/auto-instance-profile/*']);
+    expect(resourceArns('service-function', SCOPE)).toEqual(['arn:aws:lambda:us-east-1:123456789012:function:*']);
   });
 });
 
 describe('the command policies', () => {
   it('declare a resource for every action they name, and never a write on *', () => {
     // Act
-    const permissions = Object.values(COMMAND_POLICIES).flatMap((policy) => [
+    const permissions = Object.values(COMMAND_POLICIES as Readonly<Record<string, CommandPolicy>>).flatMap((policy) => [
       ...policy.caller,
-      ...('member' in policy ? policy.member : []),
+      ...(policy.member ?? []),
+      ...(policy.operator ?? []),
     ]);
     const writesOnStar = permissions.filter(
-      (permission) => permission.resource === '*' && !/:(Get|List|Describe)/.test(permission.action),
+      (permission) => permission.resource === '*' && !/:(Get|List|Describe|Lookup)/.test(permission.action),
     );
 
     // Assess
@@ -91,32 +95,37 @@ describe('the command policies', () => {
     expect(Object.keys(ACTION_RESOURCES).every((action) => /^[a-z0-9-]+:[A-Za-z]+$/.test(action))).toBe(true);
   });
 
-  it("are what docs/cli.md's table lists, command by command, for the caller and the member role", () => {
+  it("are what docs/cli.md's table lists, command by command, for the caller, the member role and the operator role", () => {
     // Prepare
     const markdown = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
     const table = markdown.slice(markdown.indexOf('| command | the caller'));
+    const actions = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
     const documented = Object.fromEntries(
-      [...table.matchAll(/^\| `([^`]+)` \|([^|]*)\|([^|]*)\|$/gm)].map(([, form = '', caller = '', member = '']) => [
-        form,
-        {
-          caller: [...caller.matchAll(/`([^`]+)`/g)].map((m) => m[1]),
-          member: [...member.matchAll(/`([^`]+)`/g)].map((m) => m[1]),
-        },
-      ]),
+      [...table.matchAll(/^\| `([^`]+)` \|([^|]*)\|([^|]*)\|([^|]*)\|$/gm)].map(
+        ([, form = '', caller = '', member = '', operator = '']) => [
+          form,
+          { caller: actions(caller), member: actions(member), operator: actions(operator) },
+        ],
+      ),
     );
 
     // Act
     const generated = Object.fromEntries(
-      Object.entries(COMMAND_POLICIES).map(([form, policy]) => [
+      Object.entries(COMMAND_POLICIES as Readonly<Record<string, CommandPolicy>>).map(([form, policy]) => [
         form,
         {
           caller: documentActions(policyDocument(policy.caller, SCOPE)),
-          member: 'member' in policy ? documentActions(policyDocument(policy.member, SCOPE)) : [],
+          member: documentActions(policyDocument(policy.member ?? [], SCOPE)),
+          operator: documentActions(policyDocument(policy.operator ?? [], SCOPE)),
         },
       ]),
     );
 
-    // Assess
-    expect(documented).toEqual(generated);
+    // Assess: on failure, the table as it should read.
+    const rows = Object.entries(generated).map(
+      ([form, sides]) =>
+        `| \`${form}\` | ${[sides.caller, sides.member, sides.operator].map((list) => list.map((a) => `\`${a}\``).join(', ')).join(' | ')} |`,
+    );
+    expect(documented, rows.join('\n')).toEqual(generated);
   });
 });
