@@ -12,7 +12,13 @@ import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { SERVICE_ROLE_PATH } from '../../../core/pipeline-settings.js';
-import { type AwsCall, type ProxyHook, type ProxyServer, startProxy } from '../../../emulator/proxy.js';
+import {
+  type AwsCall,
+  type ProxyHook,
+  type ProxyServer,
+  startProxy,
+  TEST_READ_HEADER,
+} from '../../../emulator/proxy.js';
 import { BUNDLES } from '../../../toolchain/bundles.mjs';
 import { evaluate, type PolicyJson } from '../../support/iam-evaluation.js';
 import {
@@ -82,8 +88,9 @@ function listening(url: string): Promise<boolean> {
 
 /**
  * Starts one recording proxy per endpoint the environment names (and that listens), and returns the environment
- * pointed at them. Profiles' tags are read straight from `AWS_ENDPOINT_URL` (moto), never through a test's own proxy,
- * so that a test that counts calls sees none of these reads.
+ * pointed at them. What AWS would know of a call (a profile's tags, a role's trust, a table's policy) is read from
+ * `AWS_ENDPOINT_URL` (moto, or a test's own proxy in front of it) marked with {@link TEST_READ_HEADER}, so that a
+ * test's proxy neither counts these reads nor lets its hooks act on them.
  */
 export async function recordEndpoints(
   env: Readonly<Record<string, string>>,
@@ -229,6 +236,7 @@ async function readProfile(
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
+      [TEST_READ_HEADER]: 'policy-check',
       authorization: authorization.replace(/\/[^/]+\/aws4_request/, '/iam/aws4_request'),
     },
     body,
@@ -261,6 +269,7 @@ async function readTrustPolicy(
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
+      [TEST_READ_HEADER]: 'policy-check',
       authorization: authorization.replace(/\/[^/]+\/[^/]+\/aws4_request/, '/us-east-1/iam/aws4_request'),
     },
     body,
@@ -295,6 +304,7 @@ async function readTablePolicy(endpoint: string, authorization: string, tableNam
       method: 'POST',
       headers: {
         'content-type': 'application/x-amz-json-1.0',
+        [TEST_READ_HEADER]: 'policy-check',
         'x-amz-target': `DynamoDB_20120810.${target}`,
         authorization,
       },
