@@ -163,7 +163,8 @@ let tableActions: ActionFacts[];
 const deployments: ServiceDeployment[] = [];
 const accessRoles: { name: string; place: Place; template: DeployedTemplate; scps: readonly PolicyJson[] }[] = [];
 const tagGuards: { place: Place; scps: readonly PolicyJson[]; member: ServiceDeployment }[] = [];
-const allOutcomes: Outcome[] = [];
+/** Every outcome, with the test it belongs to. */
+const allOutcomes: { readonly test: string; readonly outcome: Outcome }[] = [];
 
 beforeAll(async () => {
   iamActions = await iamActionFacts();
@@ -234,16 +235,21 @@ beforeAll(async () => {
 
 afterAll(() => {
   removeSynthOutputs();
-  // The matrix, for a reviewer: POLICY_MATRIX=path writes every request with its expected and actual result.
+  // The matrix, for a reviewer: POLICY_MATRIX=path writes every row (a call, with every request AWS authorises for it)
+  // with its test, its expected and its actual result.
   const out = process.env.POLICY_MATRIX;
   if (out !== undefined) {
-    writeFileSync(out, allOutcomes.map((o) => `${o.row.expected}\t${o.decision}\t${o.row.id}`).join('\n'));
+    writeFileSync(
+      out,
+      allOutcomes.map(({ test, outcome: o }) => `${test}\t${o.row.expected}\t${o.decision}\t${o.row.id}`).join('\n'),
+    );
   }
 });
 
 /** Holds every outcome to its row's expected result, with no ignored context key; and keeps them for POLICY_MATRIX. */
 function expectHeld(outcomes: readonly Outcome[], atLeast: number): void {
-  allOutcomes.push(...outcomes);
+  const test = expect.getState().currentTestName ?? '';
+  allOutcomes.push(...outcomes.map((outcome) => ({ test, outcome })));
   expect(outcomes.length).toBeGreaterThanOrEqual(atLeast);
   expect(mismatches(outcomes)).toEqual([]);
   expect(ignoredKeys(outcomes)).toEqual([]);
@@ -387,6 +393,8 @@ describe('the service roles, evaluated in every deployment', () => {
             caller: roleSession(template.arnOf(roleId), 'auto-instance-profile-org'),
             granted: new Set(permissions.map((permission) => permission.action)),
             policies: { identity: template.identityPoliciesOf(roleId) },
+            // Its reads are granted on `*`: the stacks, trails and queues of any region it may be asked about.
+            anyRegion: (action) => MEMBER_ROLE_READ_ACTIONS.some((read) => read === action),
           },
           await actionsFor(permissions),
         ),
@@ -670,6 +678,9 @@ describe('every command’s policy (auto-instance-profile policy COMMAND)', () =
                 policies: { identity: [document as unknown as PolicyJson] },
                 nameFor: (action) => NAMES[kinds.get(action) ?? '*'],
                 serviceClaims: !form.startsWith('doctor --smoke'),
+                // A trail is read in its home region, an organization's in the management account's; a listing
+                // (DescribeStacks without a stack) names no resource.
+                anyRegion: (action) => kinds.get(action) === 'trail' || kinds.get(action) === '*',
               },
               await actionsFor(reached),
             ),

@@ -124,6 +124,17 @@ export interface Place {
 /** An account that is not the deployment's. */
 export const OTHER_ACCOUNT = '999999999999';
 
+/** A region of the partition that is not the deployment's. */
+export function otherRegion(place: Place): string {
+  return place.partition === 'aws-cn'
+    ? place.region === 'cn-northwest-1'
+      ? 'cn-north-1'
+      : 'cn-northwest-1'
+    : place.region === 'eu-west-1'
+      ? 'eu-central-1'
+      : 'eu-west-1';
+}
+
 /** The tags the service puts on a profile it creates (core/decide.ts, profileSpec): `managed=true` and the binding. */
 export function ourTags(place: Place, roleName: string): Tags {
   return {
@@ -205,6 +216,8 @@ export interface IdentityGrants {
    * its own throwaway role and profile by name. @default true
    */
   readonly serviceClaims?: boolean;
+  /** Whether a granted action's grant is meant for any region (a trail is read where it lives). @default none */
+  readonly anyRegion?: (action: string) => boolean;
 }
 
 /**
@@ -238,6 +251,10 @@ export function identityRows(place: Place, grants: IdentityGrants, actions: read
     if (fact.resourceType !== '*') {
       const elsewhere = legitimateFacts(place, grants.caller, fact, OTHER_ACCOUNT, name);
       row(`${fact.action} in another account`, elsewhere, 'ImplicitlyDenied');
+    }
+    if (fact.arnFormat.includes('${Region}') && grants.anyRegion?.(fact.action) !== true) {
+      const away = legitimateFacts({ ...place, region: otherRegion(place) }, grants.caller, fact, place.account, name);
+      row(`${fact.action} in another region`, away, 'ImplicitlyDenied');
     }
     if (fact.resourceType !== '*' && name !== 'app') {
       const unnamed = legitimateFacts(place, grants.caller, fact, place.account, 'someone-elses');
