@@ -124,6 +124,9 @@ export interface Place {
 /** An account that is not the deployment's. */
 export const OTHER_ACCOUNT = '999999999999';
 
+/** Where the reference's ARN formats name the region. */
+const REGION_PART = ['$', '{Region}'].join('');
+
 /** A region of the partition that is not the deployment's. */
 export function otherRegion(place: Place): string {
   return place.partition === 'aws-cn'
@@ -252,7 +255,7 @@ export function identityRows(place: Place, grants: IdentityGrants, actions: read
       const elsewhere = legitimateFacts(place, grants.caller, fact, OTHER_ACCOUNT, name);
       row(`${fact.action} in another account`, elsewhere, 'ImplicitlyDenied');
     }
-    if (fact.arnFormat.includes('${Region}') && grants.anyRegion?.(fact.action) !== true) {
+    if (fact.arnFormat.includes(REGION_PART) && grants.anyRegion?.(fact.action) !== true) {
       const away = legitimateFacts({ ...place, region: otherRegion(place) }, grants.caller, fact, place.account, name);
       row(`${fact.action} in another region`, away, 'ImplicitlyDenied');
     }
