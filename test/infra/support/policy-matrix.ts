@@ -125,7 +125,8 @@ export interface Place {
 export const OTHER_ACCOUNT = '999999999999';
 
 /** Where the reference's ARN formats name the region. */
-const REGION_PART = ['$', '{Region}'].join('');
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the reference writes its ARN formats so, not a template
+const REGION_PART = '${Region}';
 
 /** A region of the partition that is not the deployment's. */
 export function otherRegion(place: Place): string {
