@@ -91,7 +91,7 @@ const HELP = formatHelp(
         ['endpoints', "the SDK's own: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, the profile's endpoint_url"],
         [
           'permissions',
-          'read-only (DOCTOR_PERMISSIONS, and OWNERSHIP_CHECK_PERMISSIONS for the ownership check); --smoke adds SMOKE_PERMISSIONS for its role',
+          'read-only; auto-instance-profile policy doctor (--smoke, --org) prints the IAM policy it needs',
         ],
         [
           '--org',
