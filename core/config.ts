@@ -8,14 +8,12 @@ import { type PlainValue, SETTING_ROWS, type SettingName, type Settings, type Un
 
 export { parseCommaList } from './setting-kinds.js';
 
-/** The settings whose variable a function reads itself. */
-type EnvName = {
-  [Name in SettingName]: Settings[Name] extends { readonly env: string; readonly readBy?: never } ? Name : never;
-}[SettingName];
-
-/** Each setting a function reads, by name, as {@link loadConfig} reads it. */
+/**
+ * Each setting a function reads its variable of, as {@link loadConfig} reads it, with its row's TSDoc (the filter
+ * tests the row, not the name, so that TypeScript keeps the declaration).
+ */
 type EnvSettings = {
-  readonly [Name in SettingName as Name extends EnvName ? Name : never]:
+  readonly [Name in keyof Settings as Settings[Name] extends { env: string; readBy?: never } ? Name : never]:
     | PlainValue<Settings[Name]>
     | Unset<Settings[Name]>;
 };

@@ -56,17 +56,15 @@ type StackOf<Row> = Row extends { readonly setBy: string }
   : Row extends { readonly org: true }
     ? 'organization'
     : 'service';
-type PropName<Stack extends PropsStack> = {
-  [Name in SettingName]: Stack extends StackOf<Settings[Name]> ? Name : never;
-}[SettingName];
 
+// `keyof Settings` itself, and a filter on the row, not the name: so TypeScript keeps each prop's TSDoc, its row's.
 /** A stack's props, every one optional, each documented by its row of core/settings.ts. */
 export type PropsOf<Stack extends PropsStack> = {
-  readonly [Name in SettingName as Name extends PropName<Stack> ? Name : never]?: PropValue<Settings[Name]>;
+  readonly [Name in keyof Settings as Stack extends StackOf<Settings[Name]> ? Name : never]?: PropValue<Settings[Name]>;
 };
 /** A stack's props with every default filled in, after validation. */
 export type ResolvedPropsOf<Stack extends PropsStack> = {
-  readonly [Name in SettingName as Name extends PropName<Stack> ? Name : never]:
+  readonly [Name in keyof Settings as Stack extends StackOf<Settings[Name]> ? Name : never]:
     | PropValue<Settings[Name]>
     | Unset<Settings[Name]>;
 };

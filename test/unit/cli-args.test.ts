@@ -1,6 +1,6 @@
 /** cli/args.ts: strict parsing in our own words, and the help text's layout. */
 import { describe, expect, it } from 'vitest';
-import { formatRows, likelyName, parseCommandLine } from '../../cli/args.js';
+import { formatRows, likelyName, parseCommandLine, wholeOption } from '../../cli/args.js';
 import { UsageError } from '../../cli/errors.js';
 
 describe('parseCommandLine', () => {
@@ -78,5 +78,29 @@ describe('likelyName', () => {
 
     // Assess
     expect(offers).toEqual(['doctor', 'exclude-path', 'exclude-path', undefined, undefined]);
+  });
+});
+
+describe('wholeOption', () => {
+  const range = { kind: 'whole', min: 1, max: 64 } as const;
+
+  it.each([
+    ['8', 8],
+    [' 64 ', 64],
+    [undefined, undefined],
+  ])('reads %j as settings are read: %j', (text, value) => {
+    expect(wholeOption('concurrency', text, range)).toBe(value);
+  });
+
+  it.each(['0', '65', '2.5', '1e1', '-1', ''])('refuses %j, naming the option and the value as typed', (text) => {
+    expect(() => wholeOption('concurrency', text, range)).toThrow(
+      new UsageError(`--concurrency must be a whole number from 1 to 64, not ${JSON.stringify(text)}`),
+    );
+  });
+
+  it('says the unit of a duration', () => {
+    expect(() => wholeOption('timeout', '0', { kind: 'duration', unit: 'seconds', min: 1, max: 3600 })).toThrow(
+      '--timeout must be a whole number of seconds from 1 to 3600, not "0"',
+    );
   });
 });
