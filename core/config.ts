@@ -39,7 +39,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const read = Object.fromEntries(
     ENV_ROWS.map(([name, row]) => {
       const raw = env[row.env as string];
-      if (raw === undefined || (raw.trim() === '' && row.kind !== 'list')) return [name, defaultOf(row)];
+      const unset = raw === undefined || (raw.trim() === '' && row.kind !== 'list');
+      if (unset) return [name, 'default' in row ? row.default : undefined];
       const result = fromText(row, raw);
       if ('requirement' in result) throw new ConfigError(`${row.env} ${result.requirement}, got ${result.got}`);
       return [name, result.value];
@@ -47,10 +48,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   ) as unknown as EnvSettings;
   const { retryMode, maxAttempts, ...rest } = read;
   return { ...rest, iamRetry: { mode: retryMode, maxAttempts } };
-}
-
-function defaultOf(row: (typeof SETTING_ROWS)[number][1]): unknown {
-  return 'default' in row ? row.default : undefined;
 }
 
 /** The defaults, as an empty environment gives them. */
