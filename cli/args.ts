@@ -4,7 +4,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { fromText } from '../core/setting-kinds.js';
-import type { SettingRow } from '../core/settings.js';
+import type { PlainValue, SettingRow } from '../core/settings.js';
 import { UsageError } from './errors.js';
 import { EXIT_CODE_HELP, type ExitCodeMeanings, exitCodeRows } from './exit-codes.js';
 
@@ -130,12 +130,24 @@ export function nonBlank(name: string, value: string | undefined): string | unde
   return value.trim();
 }
 
+/**
+ * An option that gives a setting's value (`--call-as`, `--stack-set-name`), or undefined when it was not given: read
+ * and checked as the setting's variable and context key are (core/setting-kinds.ts).
+ */
+export function settingOption<const Row extends SettingRow>(
+  name: string,
+  value: string | undefined,
+  row: Row,
+): PlainValue<Row> | undefined {
+  if (value === undefined) return undefined;
+  const read = fromText(row, value);
+  if ('requirement' in read) throw new UsageError(`--${name} ${read.requirement}, not ${read.got}`);
+  return read.value as PlainValue<Row>;
+}
+
 /** A whole-number option, or undefined when it was not given: read and checked as a setting of its kind is. */
 export function wholeOption(name: string, value: string | undefined, kind: WholeKind): number | undefined {
-  if (value === undefined) return undefined;
-  const read = fromText(kind, value);
-  if ('requirement' in read) throw new UsageError(`--${name} ${read.requirement}, not ${read.got}`);
-  return read.value as number;
+  return settingOption(name, value, kind);
 }
 
 /** `unknown option --jsn (did you mean --json?)`, or without the question when no option is that near. */

@@ -1,6 +1,6 @@
 /**
  * The organization stack's own settings: where the StackSet deploys, as whom, how fast, and who hears the alarms.
- * They are the rows of core/settings.ts marked `stack: 'organization'`; their defaults and checks are the table's
+ * They are the rows of core/settings.ts marked `org: true`; their defaults and checks are the table's
  * (infra/props.ts). The service's settings (dry run, exclusions, settle delay, …) are the construct's props.
  */
 import { type PropsOf, type ResolvedPropsOf, resolveStackProps } from './props.js';

@@ -15,6 +15,7 @@ import {
   HELP_OPTION,
   HELP_ROW,
   nonBlank,
+  settingOption,
   wholeOption,
 } from '../args.js';
 import { type CliIo, defineCommand, type Output } from '../command.js';
@@ -190,14 +191,14 @@ function stackSetOptions(
   org: boolean,
 ): StackSetOptions {
   const name = nonBlank('stack-set-name', values['stack-set-name']);
-  const callAs = nonBlank('call-as', values['call-as'])?.toUpperCase();
+  const callAs = nonBlank('call-as', values['call-as']);
   if (!org && (name !== undefined || callAs !== undefined)) {
     throw new UsageError(`--${name === undefined ? 'call-as' : 'stack-set-name'} goes with --org`);
   }
-  if (callAs !== undefined && !(CALL_AS as readonly string[]).includes(callAs)) {
-    throw new UsageError(`--call-as must be ${CALL_AS.join(' or ')}, not "${values['call-as']}"`);
-  }
-  return { name, callAs: callAs as StackSetOptions['callAs'] };
+  return {
+    name: settingOption('stack-set-name', name, SETTINGS.stackSetName),
+    callAs: settingOption('call-as', callAs, SETTINGS.callAs),
+  };
 }
 
 /** The `--json` report. Its fields are an interface: scripts read them. */

@@ -1,7 +1,9 @@
 /** cli/args.ts: strict parsing in our own words, and the help text's layout. */
 import { describe, expect, it } from 'vitest';
-import { formatRows, likelyName, parseCommandLine, wholeOption } from '../../cli/args.js';
+import { formatRows, likelyName, parseCommandLine, settingOption, wholeOption } from '../../cli/args.js';
 import { UsageError } from '../../cli/errors.js';
+import { loadConfig } from '../../core/config.js';
+import { SETTINGS } from '../../core/settings.js';
 
 describe('parseCommandLine', () => {
   const options = { name: { type: 'string' }, all: { type: 'boolean', short: 'a' } } as const;
@@ -102,5 +104,32 @@ describe('wholeOption', () => {
     expect(() => wholeOption('timeout', '0', { kind: 'duration', unit: 'seconds', min: 1, max: 3600 })).toThrow(
       '--timeout must be a whole number of seconds from 1 to 3600, not "0"',
     );
+  });
+});
+
+describe('settingOption', () => {
+  it.each([
+    ['TRUE', 'DRY_RUN'],
+    [' false ', 'DRY_RUN'],
+  ])('reads %j as the variable %s reads it', (text, variable) => {
+    // Act
+    const option = settingOption('dry-run', text, SETTINGS.dryRun);
+
+    // Assess
+    expect(option).toBe(loadConfig({ [variable]: text }).dryRun);
+  });
+
+  it.each([
+    ['delegated_admin', 'DELEGATED_ADMIN'],
+    [' self ', 'SELF'],
+  ])('reads --call-as %j as the setting callAs reads it: %j', (text, value) => {
+    expect(settingOption('call-as', text, SETTINGS.callAs)).toBe(value);
+  });
+
+  it.each([
+    ['call-as', 'ADMIN', SETTINGS.callAs, '--call-as must be SELF or DELEGATED_ADMIN, not "ADMIN"'],
+    ['stack-set-name', 'my_set', SETTINGS.stackSetName, '--stack-set-name must be a name of letters'],
+  ] as const)('refuses --%s %j with what the setting allows', (name, text, row, message) => {
+    expect(() => settingOption(name, text, row)).toThrow(message);
   });
 });
