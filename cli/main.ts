@@ -7,6 +7,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { EXIT_CODE_SECTION, formatHelp, HELP_ROW, likelyName, unknownOption } from './args.js';
 import type { CliIo, Command } from './command.js';
 import { confirmCommand } from './commands/confirm.js';
+import { decisionsCommand } from './commands/decisions.js';
 import { doctorCommand } from './commands/doctor.js';
 import { fixCommand } from './commands/fix.js';
 import { pruneCommand } from './commands/prune.js';
@@ -23,10 +24,9 @@ export const CLI_IN_REPO = 'npm run cli --';
 
 /** Every command, by name. */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [doctorCommand, scanCommand, fixCommand, releaseCommand, pruneCommand, confirmCommand].map((command) => [
-    command.name,
-    command,
-  ]),
+  [doctorCommand, scanCommand, fixCommand, releaseCommand, pruneCommand, confirmCommand, decisionsCommand].map(
+    (command) => [command.name, command],
+  ),
 );
 
 function usage(): string {
