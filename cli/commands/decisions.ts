@@ -4,7 +4,6 @@
  * changes nothing. With --org, in every account of the organization where the service is installed.
  */
 import { CloudWatchLogsServiceException } from '@aws-sdk/client-cloudwatch-logs';
-import { AutoInstanceProfileError } from '../../core/errors.js';
 import { ACCOUNT_OPTIONS, COMMON_ROWS, openSession } from '../account.js';
 import { exitCodeSection, formatHelp } from '../args.js';
 import { defineCommand } from '../command.js';
@@ -65,11 +64,6 @@ const HELP = formatHelp(
   ],
 );
 
-/** The service is not installed in the account: there is no log to read. */
-export class NotInstalledError extends AutoInstanceProfileError {
-  override name = 'NotInstalledError';
-}
-
 /** The decisions command. */
 export const decisionsCommand = defineCommand({
   name: 'decisions',
@@ -104,7 +98,10 @@ export const decisionsCommand = defineCommand({
       const worded = asSettingsError(error);
       throw worded !== error ? worded : asServiceError(error, 'CloudWatch Logs', CloudWatchLogsServiceException);
     }
-    if (!isInstalled(result)) throw new NotInstalledError(`nothing to read: ${result.notInstalled}`);
+    if (!isInstalled(result)) {
+      io.stderr.write(`auto-instance-profile decisions: no decisions to read: ${result.notInstalled}\n`);
+      return EXIT.failed;
+    }
     const document = decisionsDocument(identity, window, result);
     if (values.json) writeJson(io.stdout, document);
     else writeDecisions(io.stdout, style, document);
