@@ -53,7 +53,10 @@ export interface Config {
    * `UNKNOWN_CREATOR`: what the reconcile pass does with a candidate whose creator it cannot learn (created
    * before CloudTrail's 90-day event history, or beyond the pass's lookup budget): `remediate` gives it a
    * profile as if no caller were ignored, `skip` leaves it alone. A role too young for the history to hold its
-   * CreateRole yet is neither: its own event decides (core/created-by.ts). @default 'remediate'
+   * CreateRole yet is neither: its own event decides (core/created-by.ts). @default 'skip': a role whose creator
+   * cannot be told may be an ignored caller's (a CloudFormation stack's, whose delete our profile would fail), and the
+   * first pass after a deploy would otherwise give every old EC2 role of the account a profile at once
+   * (docs/deploy.md, "Who created a role").
    */
   readonly unknownCreator: UnknownCreatorPolicy;
   /**
@@ -88,7 +91,7 @@ export const DEFAULT_CONFIG: Config = {
   iamRetry: { mode: 'standard', maxAttempts: 3 },
   batchConcurrency: 4,
   instanceProfileQuotaPercent: DEFAULT_QUOTA_PERCENT,
-  unknownCreator: 'remediate',
+  unknownCreator: 'skip',
   maxConcurrency: DEFAULT_MAX_CONCURRENCY,
 };
 

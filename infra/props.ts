@@ -131,7 +131,7 @@ export interface AutoInstanceProfileProps {
    * (created more than 90 days ago, or beyond the pass's lookup budget), so cannot hold to `ignoredCallers`:
    * `'remediate'` gives it its profile, `'skip'` leaves it alone. See docs/deploy.md for the trade-off. A role too
    * young for the event history is neither: its own event decides. The CLI's `scan` and `fix` read it from the stack.
-   * @default 'remediate'
+   * @default 'skip'
    */
   readonly unknownCreator?: UnknownCreatorPolicy;
   /**

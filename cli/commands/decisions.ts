@@ -8,7 +8,7 @@ import { ACCOUNT_OPTIONS, COMMON_ROWS, openSession } from '../account.js';
 import { exitCodeSection, formatHelp } from '../args.js';
 import { defineCommand } from '../command.js';
 import { decisionsDocument, isInstalled, readAccountDecisions, writeDecisions } from '../decisions/account.js';
-import { MAX_CALLS, MAX_LINES } from '../decisions/read.js';
+import { DECISIONS_PERMISSIONS, MAX_CALLS, MAX_LINES } from '../decisions/read.js';
 import { needsAttention } from '../decisions/report.js';
 import { DEFAULT_SINCE, parseWindow, TIME_FORMS } from '../decisions/window.js';
 import { asServiceError } from '../errors.js';
@@ -51,6 +51,7 @@ const HELP = formatHelp(
           'with --org: { since, until, summary: {accounts, read, notInstalled, unreachable, lines, …}, decisions (roles as account:role, and accounts), accounts: [{accountId, name, status, error, source, read, summary, decisions}] }',
         ],
         ...ORG_ROWS,
+        ['permissions', `${DECISIONS_PERMISSIONS.join(', ')}; with --org, in each account, through the member role`],
         ...COMMON_ROWS,
       ],
     },
