@@ -7,6 +7,7 @@
 import { DECISIONS, type Decision, type DecisionLine, isWriteDecision } from '../../core/decision-log.js';
 import { iamNameKey } from '../../core/names.js';
 import type { Output } from '../command.js';
+import { plural } from '../scan/fix.js';
 import type { Style } from '../style.js';
 
 /** The lines of one decision: a write decision's either carried out or dry-run, any other's all together. */
@@ -212,11 +213,6 @@ export function groupRow(group: DecisionGroup): readonly [string, string, string
 /** `no-ec2-trust 5, already-in-profile 3`. */
 export function reasonCounts(group: Pick<DecisionGroup, 'reasons'>): string {
   return group.reasons.map(({ reason, lines }) => `${reason} ${lines}`).join(', ');
-}
-
-/** `1 role`, `3 roles`. */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** Writes rows as aligned columns, each indented by two spaces. */

@@ -23,7 +23,6 @@ import {
   type DecisionGroup,
   type DecisionSummary,
   groupRow,
-  plural,
   sortReasons,
   sortRoles,
   summaryLine,
@@ -31,13 +30,14 @@ import {
 } from '../decisions/report.js';
 import { describeWindow, type TimeWindow } from '../decisions/window.js';
 import { headerLine, type ReportIdentity } from '../output.js';
+import { plural } from '../scan/fix.js';
 import type { Style } from '../style.js';
 import type { OrgAccount } from './accounts.js';
 import type { AccountOutcome } from './fan-out.js';
 import { acrossOrganization, type OrgSettings, writeAccountTable } from './org.js';
 
-/** What became of an account: its decisions read, the service not installed there, or not reached. */
-export type OrgDecisionsStatus = 'read' | 'not-installed' | 'unreachable';
+/** What became of an account: its decisions read, the service not installed there, or the fan-out's word for why not. */
+export type OrgDecisionsStatus = 'read' | 'not-installed' | Exclude<AccountOutcome<unknown>['status'], 'scanned'>;
 
 /** One account of the `--json` document: the single-account document's fields, where it was read. */
 export interface OrgDecisionsEntry {
@@ -93,7 +93,7 @@ export function orgDecisionsDocument(
 ): OrgDecisionsDocument {
   const entries = outcomes.map((outcome): OrgDecisionsEntry => {
     const { accountId, name } = outcome.account;
-    if (outcome.status === 'unreachable') return { accountId, name, status: 'unreachable', error: outcome.error };
+    if (outcome.status !== 'scanned') return { accountId, name, status: outcome.status, error: outcome.error };
     if (!isInstalled(outcome.result)) {
       return { accountId, name, status: 'not-installed', error: outcome.result.notInstalled };
     }
@@ -209,7 +209,10 @@ export function writeOrgDecisions(out: Output, style: Style, document: OrgDecisi
   out.write(`${summaryLine(document.summary)}\n`);
 }
 
-/** Whether the organization's report calls for a person: an account out of reach, a conflict, an error. */
+/**
+ * Whether the organization's report calls for a person: an account whose decisions were not read (out of reach, or
+ * not come to), a conflict, an error.
+ */
 export function orgNeedsAttention(summary: OrgDecisionsSummary): boolean {
-  return summary.unreachable > 0 || summary.conflicts > 0 || summary.errors > 0;
+  return summary.read + summary.notInstalled < summary.accounts || summary.conflicts > 0 || summary.errors > 0;
 }
