@@ -10,6 +10,7 @@ import { confirmCommand } from './commands/confirm.js';
 import { decisionsCommand } from './commands/decisions.js';
 import { doctorCommand } from './commands/doctor.js';
 import { fixCommand } from './commands/fix.js';
+import { policyCommand } from './commands/policy.js';
 import { pruneCommand } from './commands/prune.js';
 import { releaseCommand } from './commands/release.js';
 import { scanCommand } from './commands/scan.js';
@@ -24,9 +25,16 @@ export const CLI_IN_REPO = 'npm run cli --';
 
 /** Every command, by name. */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [doctorCommand, scanCommand, fixCommand, releaseCommand, pruneCommand, confirmCommand, decisionsCommand].map(
-    (command) => [command.name, command],
-  ),
+  [
+    doctorCommand,
+    scanCommand,
+    fixCommand,
+    releaseCommand,
+    pruneCommand,
+    confirmCommand,
+    policyCommand,
+    decisionsCommand,
+  ].map((command) => [command.name, command]),
 );
 
 function usage(): string {

@@ -8,7 +8,7 @@ import { ACCOUNT_OPTIONS, COMMON_ROWS, openSession } from '../account.js';
 import { exitCodeSection, formatHelp } from '../args.js';
 import { defineCommand } from '../command.js';
 import { decisionsDocument, isInstalled, readAccountDecisions, writeDecisions } from '../decisions/account.js';
-import { DECISIONS_PERMISSIONS, MAX_CALLS, MAX_LINES } from '../decisions/read.js';
+import { MAX_CALLS, MAX_LINES } from '../decisions/read.js';
 import { needsAttention } from '../decisions/report.js';
 import { DEFAULT_SINCE, parseWindow, TIME_FORMS } from '../decisions/window.js';
 import { asServiceError } from '../errors.js';
@@ -48,10 +48,13 @@ const HELP = formatHelp(
         ],
         [
           '',
-          'with --org: { since, until, summary: {accounts, read, notInstalled, unreachable, lines, …}, decisions (roles as account:role, and accounts), accounts: [{accountId, name, status, error, source, read, summary, decisions}] }',
+          'with --org: { since, until, summary: {accounts, read, notInstalled, unreachable, notStarted, lines, …}, decisions (roles as account:role, and accounts), complete, accounts: [{accountId, name, status, error, source, read, summary, decisions}] }',
         ],
         ...ORG_ROWS,
-        ['permissions', `${DECISIONS_PERMISSIONS.join(', ')}; with --org, in each account, through the member role`],
+        [
+          'permissions',
+          'read-only; auto-instance-profile policy decisions (--org, --org --member) prints the IAM policy it needs',
+        ],
         ...COMMON_ROWS,
       ],
     },
@@ -86,11 +89,12 @@ export const decisionsCommand = defineCommand({
     if (org !== undefined) {
       const accounts = await organizationAccounts(session, org.selection);
       const outcomes = await decisionsAcrossOrganization(session, accounts, org, { window, signal: io.signal }, io);
-      const document = orgDecisionsDocument(identity, window, outcomes);
+      const interrupted = io.signal?.aborted === true;
+      const document = orgDecisionsDocument(identity, window, outcomes, interrupted);
       if (values.json) writeJson(io.stdout, document);
-      else writeOrgDecisions(io.stdout, style, document);
-      if (io.signal?.aborted === true) return EXIT.interrupted;
-      return orgNeedsAttention(document.summary) ? EXIT.failed : EXIT.ok;
+      else writeOrgDecisions(io.stdout, style, document, interrupted);
+      if (interrupted) return EXIT.interrupted;
+      return orgNeedsAttention(document) ? EXIT.failed : EXIT.ok;
     }
     let result: Awaited<ReturnType<typeof readAccountDecisions>>;
     try {

@@ -34,7 +34,14 @@ import { plural } from '../scan/fix.js';
 import type { Style } from '../style.js';
 import type { OrgAccount } from './accounts.js';
 import type { AccountOutcome } from './fan-out.js';
-import { acrossOrganization, type OrgSettings, writeAccountTable } from './org.js';
+import {
+  acrossOrganization,
+  isComplete,
+  type OrgSettings,
+  type UncoveredAccount,
+  writeAccountTable,
+  writeCompleteness,
+} from './org.js';
 
 /** What became of an account: its decisions read, the service not installed there, or the fan-out's word for why not. */
 export type OrgDecisionsStatus = 'read' | 'not-installed' | Exclude<AccountOutcome<unknown>['status'], 'scanned'>;
@@ -61,6 +68,7 @@ export interface OrgDecisionsSummary extends DecisionSummary {
   readonly read: number;
   readonly notInstalled: number;
   readonly unreachable: number;
+  readonly notStarted: number;
 }
 
 /** The `--json` document of `decisions --org`. */
@@ -69,6 +77,8 @@ export interface OrgDecisionsDocument extends ReportIdentity {
   readonly until: string;
   readonly summary: OrgDecisionsSummary;
   readonly decisions: readonly OrgDecisionGroup[];
+  /** False when interrupted, or when an account's decisions were not read (unreachable, not started). */
+  readonly complete: boolean;
   readonly accounts: readonly OrgDecisionsEntry[];
 }
 
@@ -90,6 +100,7 @@ export function orgDecisionsDocument(
   identity: ReportIdentity,
   window: TimeWindow,
   outcomes: readonly AccountOutcome<AccountDecisions | NotInstalled>[],
+  interrupted: boolean,
 ): OrgDecisionsDocument {
   const entries = outcomes.map((outcome): OrgDecisionsEntry => {
     const { accountId, name } = outcome.account;
@@ -110,6 +121,7 @@ export function orgDecisionsDocument(
       read: read.length,
       notInstalled: entries.filter((entry) => entry.status === 'not-installed').length,
       unreachable: entries.filter((entry) => entry.status === 'unreachable').length,
+      notStarted: entries.filter((entry) => entry.status === 'not-started').length,
       lines: sum('lines'),
       roles: sum('roles'),
       dryRunLines: sum('dryRunLines'),
@@ -119,8 +131,16 @@ export function orgDecisionsDocument(
       errors: sum('errors'),
     },
     decisions: organizationGroups(read),
+    complete: isComplete(interrupted, uncovered(entries)),
     accounts: entries,
   };
+}
+
+/** The accounts whose decisions were not read: out of reach, or not started. Not installed is no gap: nothing to read. */
+function uncovered(entries: readonly OrgDecisionsEntry[]): UncoveredAccount[] {
+  return entries.flatMap(({ accountId, name, status }) =>
+    status === 'read' || status === 'not-installed' ? [] : [{ accountId, name, why: status.replace('-', ' ') }],
+  );
 }
 
 /**
@@ -175,8 +195,16 @@ function organizationGroups(entries: readonly OrgDecisionsEntry[]): OrgDecisionG
   }));
 }
 
-/** The text report: the header, a line per account, the organization's decisions, its totals. */
-export function writeOrgDecisions(out: Output, style: Style, document: OrgDecisionsDocument): void {
+/**
+ * The text report: the header, a line per account, the organization's decisions, its totals, and what it lacks when
+ * it is incomplete.
+ */
+export function writeOrgDecisions(
+  out: Output,
+  style: Style,
+  document: OrgDecisionsDocument,
+  interrupted: boolean,
+): void {
   out.write(headerLine(style, 'auto-instance-profile', document, ['organization']));
   out.write(`window  ${describeWindow({ since: new Date(document.since), until: new Date(document.until) })}\n`);
   writeAccountTable(
@@ -197,22 +225,26 @@ export function writeOrgDecisions(out: Output, style: Style, document: OrgDecisi
         ? cell
         : row[2] === 'unreachable'
           ? style.red(cell)
-          : row[2] === 'read'
-            ? style.green(cell)
-            : style.dim(cell),
+          : row[2] === 'not-started'
+            ? style.yellow(cell)
+            : row[2] === 'read'
+              ? style.green(cell)
+              : style.dim(cell),
   );
-  const { accounts, read, notInstalled, unreachable } = document.summary;
+  const { accounts, read, notInstalled, unreachable, notStarted } = document.summary;
+  const waiting = notStarted === 0 ? '' : `, not started ${notStarted}`;
   out.write(
-    `Organization: ${plural(accounts, 'account')}, read ${read}, not installed ${notInstalled}, unreachable ${unreachable}.\n`,
+    `Organization: ${plural(accounts, 'account')}, read ${read}, not installed ${notInstalled}, unreachable ${unreachable}${waiting}.\n`,
   );
   if (document.decisions.length > 0) writeRows(out, style, document.decisions.map(groupRow));
   out.write(`${summaryLine(document.summary)}\n`);
+  writeCompleteness(out, style, accounts, interrupted, uncovered(document.accounts));
 }
 
 /**
  * Whether the organization's report calls for a person: an account whose decisions were not read (out of reach, or
- * not come to), a conflict, an error.
+ * not started), a conflict, an error.
  */
-export function orgNeedsAttention(summary: OrgDecisionsSummary): boolean {
-  return summary.read + summary.notInstalled < summary.accounts || summary.conflicts > 0 || summary.errors > 0;
+export function orgNeedsAttention(document: Pick<OrgDecisionsDocument, 'complete' | 'summary'>): boolean {
+  return !document.complete || document.summary.conflicts > 0 || document.summary.errors > 0;
 }

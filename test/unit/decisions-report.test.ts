@@ -7,7 +7,7 @@ import { type AccountDecisions, decisionsDocument, writeDecisions } from '../../
 import { DecisionTally, groupRow, needsAttention, ROLES_SHOWN, reportOf } from '../../cli/decisions/report.js';
 import type { OrgAccount } from '../../cli/org/accounts.js';
 import { orgDecisionsDocument, orgNeedsAttention, writeOrgDecisions } from '../../cli/org/decisions-org.js';
-import type { AccountOutcome } from '../../cli/org/fan-out.js';
+import { type AccountOutcome, NOT_STARTED } from '../../cli/org/fan-out.js';
 import { createStyle } from '../../cli/style.js';
 import type { DecisionLine } from '../../core/decision-log.js';
 import { cliIo } from '../support/cli-io.js';
@@ -224,7 +224,7 @@ describe('orgDecisionsDocument', () => {
 
   it("gives each account's decisions, the organization's totals, and its decisions with the roles named by account", () => {
     // Act
-    const document = orgDecisionsDocument(IDENTITY, WINDOW, outcomes);
+    const document = orgDecisionsDocument(IDENTITY, WINDOW, outcomes, false);
 
     // Assess
     expect(document.accounts.map(({ accountId, status, error }) => [accountId, status, error])).toEqual([
@@ -238,6 +238,7 @@ describe('orgDecisionsDocument', () => {
       read: 2,
       notInstalled: 1,
       unreachable: 1,
+      notStarted: 0,
       lines: 6,
       roles: 5,
       dryRunLines: 5,
@@ -252,7 +253,31 @@ describe('orgDecisionsDocument', () => {
       ['conflict', 1, ['222222222222:db'], 1],
     ]);
     expect(document.decisions[2]?.reasons).toEqual([{ reason: 'profile-holds-other-role', lines: 1 }]);
-    expect(orgNeedsAttention(document.summary)).toBe(true);
+    expect(document.complete).toBe(false);
+    expect(orgNeedsAttention(document)).toBe(true);
+  });
+
+  it('is complete when every account was read or has no service, and then calls for a person only for a conflict or an error', () => {
+    // Prepare: the first and the not-installed account; then the same with an account not started (interrupted).
+    const reached = [outcomes[0], outcomes[2]].filter((outcome) => outcome !== undefined);
+    const notStarted: AccountOutcome<AccountDecisions>[] = [
+      { account: account('555555555555', 'late'), status: 'not-started', error: NOT_STARTED },
+    ];
+
+    // Act
+    const complete = orgDecisionsDocument(IDENTITY, WINDOW, reached, false);
+    const cut = orgDecisionsDocument(IDENTITY, WINDOW, [...reached, ...notStarted], true);
+
+    // Assess
+    expect([complete.complete, orgNeedsAttention(complete)]).toEqual([true, false]);
+    expect([cut.complete, orgNeedsAttention(cut)]).toEqual([false, true]);
+    expect(cut.summary).toMatchObject({ accounts: 3, read: 1, notInstalled: 1, unreachable: 0, notStarted: 1 });
+    expect(cut.accounts[2]).toEqual({
+      accountId: '555555555555',
+      name: 'late',
+      status: 'not-started',
+      error: NOT_STARTED,
+    });
   });
 
   it('writes a line per account, the totals, and the decisions', () => {
@@ -260,7 +285,7 @@ describe('orgDecisionsDocument', () => {
     const io = cliIo();
 
     // Act
-    writeOrgDecisions(io.stdout, createStyle(false), orgDecisionsDocument(IDENTITY, WINDOW, outcomes));
+    writeOrgDecisions(io.stdout, createStyle(false), orgDecisionsDocument(IDENTITY, WINDOW, outcomes, false), false);
 
     // Assess
     const text = io.out();
@@ -269,5 +294,23 @@ describe('orgDecisionsDocument', () => {
     expect(text).toMatch(/^ {2}333333333333 +data +not-installed +- +- +- +- +- +the service is not installed: …$/m);
     expect(text).toContain('Organization: 4 accounts, read 2, not installed 1, unreachable 1.\n');
     expect(text).toMatch(/^ {2}would create +3 roles +111111111111:app-a, 111111111111:app-b, 222222222222:app-a$/m);
+    expect(text).toMatch(/Incomplete: 1 of 4 accounts not covered: 444444444444 \(lost\) unreachable\.\n$/);
+  });
+
+  it('says an interrupted report is incomplete, with the accounts not started', () => {
+    // Prepare
+    const io = cliIo();
+    const late: AccountOutcome<AccountDecisions>[] = [
+      { account: account('555555555555', 'late'), status: 'not-started', error: NOT_STARTED },
+    ];
+
+    // Act
+    writeOrgDecisions(io.stdout, createStyle(false), orgDecisionsDocument(IDENTITY, WINDOW, late, true), true);
+
+    // Assess
+    const text = io.out();
+    expect(text).toMatch(/^ {2}555555555555 +late +not-started +- +- +- +- +- +interrupted before its turn$/m);
+    expect(text).toContain('Organization: 1 account, read 0, not installed 0, unreachable 0, not started 1.\n');
+    expect(text).toContain('Incomplete: interrupted; 1 of 1 account not covered: 555555555555 (late) not started.\n');
   });
 });
