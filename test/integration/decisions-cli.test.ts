@@ -47,8 +47,10 @@ interface DecisionsJson {
 
 /** The `--json` document of `decisions --org`, as far as the test reads it. */
 interface OrgDecisionsJson {
-  readonly summary: DecisionsJson['summary'] & Record<'accounts' | 'read' | 'notInstalled' | 'unreachable', number>;
+  readonly summary: DecisionsJson['summary'] &
+    Record<'accounts' | 'read' | 'notInstalled' | 'unreachable' | 'notStarted', number>;
   readonly decisions: DecisionsJson['decisions'];
+  readonly complete: boolean;
   readonly accounts: readonly {
     readonly accountId: string;
     readonly name: string;
@@ -346,10 +348,13 @@ describe('decisions against logs in moto', () => {
       read: 2,
       notInstalled: 1,
       unreachable: 0,
+      notStarted: 0,
       lines: 7,
       wouldChange: 3,
       conflicts: 1,
     });
+    // An account without the service is no gap: the report covers the organization.
+    expect(report.complete).toBe(true);
     expect(run.code, run.stderr).toBe(1);
     // One FilterLogEvents per account that has the service; the member role's calls are all granted to it.
     expect(filterCalls(from)).toHaveLength(2);
