@@ -32,7 +32,8 @@ const HELP = formatHelp(
     '"would adopt", "would release", "would delete leftover"; one carried out "created", "adopted" … Changes nothing. ' +
     `At most ${MAX_LINES} decision lines and ${MAX_CALLS} FilterLogEvents calls per account: a longer window is ` +
     'reported up to where reading stopped, and says so. ' +
-    'With --org, does the same in every account of the organization where the service is installed.',
+    'With --org, does the same in every account of the organization where the service is installed. The IAM policy ' +
+    'it needs: auto-instance-profile policy decisions (--org; --org --member for the member role).',
   [
     {
       title: 'Options',
@@ -51,10 +52,6 @@ const HELP = formatHelp(
           'with --org: { since, until, summary: {accounts, read, notInstalled, unreachable, notStarted, lines, …}, decisions (roles as account:role, and accounts), complete, accounts: [{accountId, name, status, error, source, read, summary, decisions}] }',
         ],
         ...ORG_ROWS,
-        [
-          'permissions',
-          'read-only; auto-instance-profile policy decisions (--org, --org --member) prints the IAM policy it needs',
-        ],
         ...COMMON_ROWS,
       ],
     },
