@@ -156,7 +156,11 @@ beforeAll(async () => {
   // web in the pilot OU (the organization's OU); data in the next one.
   org = await createOrganization(moto.url, [{ name: 'web', inOu: true }, { name: 'data' }]);
   pilot = org.ouId;
-  const organizations = new OrganizationsClient({ endpoint: moto.url, region: REGION });
+  const organizations = new OrganizationsClient({
+    endpoint: moto.url,
+    region: REGION,
+    credentials: org.management.credentials,
+  });
   try {
     next =
       (await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: org.rootId, Name: 'data' })))
