@@ -59,6 +59,11 @@ export const ORG_STACK_OUTPUTS = outputKeys([
 export const MAX_RECEIVE_COUNT = 5;
 /** How long the DLQ keeps a message: SQS's maximum, so there is time to look. */
 export const DLQ_RETENTION_DAYS = 14;
+/**
+ * How long each delivery queue keeps an event: SQS's maximum (its default is 4 days), so that a pause
+ * (`auto-instance-profile pause`) can last two weeks without losing one. Counted from when the event was sent.
+ */
+export const QUEUE_RETENTION_DAYS = 14;
 /** Default settle delay: lets the console's or an IaC tool's own instance profile land first. */
 export const DEFAULT_SETTLE_DELAY_SECONDS = 30;
 /** SQS allows a delay of 0 to 900 seconds. */
