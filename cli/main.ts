@@ -9,6 +9,7 @@ import type { CliIo, Command } from './command.js';
 import { confirmCommand } from './commands/confirm.js';
 import { doctorCommand } from './commands/doctor.js';
 import { fixCommand } from './commands/fix.js';
+import { pauseCommand, resumeCommand } from './commands/pause.js';
 import { pruneCommand } from './commands/prune.js';
 import { releaseCommand } from './commands/release.js';
 import { scanCommand } from './commands/scan.js';
@@ -23,10 +24,16 @@ export const CLI_IN_REPO = 'npm run cli --';
 
 /** Every command, by name. */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [doctorCommand, scanCommand, fixCommand, releaseCommand, pruneCommand, confirmCommand].map((command) => [
-    command.name,
-    command,
-  ]),
+  [
+    doctorCommand,
+    scanCommand,
+    fixCommand,
+    releaseCommand,
+    pruneCommand,
+    confirmCommand,
+    pauseCommand,
+    resumeCommand,
+  ].map((command) => [command.name, command]),
 );
 
 function usage(): string {
