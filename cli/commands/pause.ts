@@ -65,7 +65,7 @@ function help(target: SwitchTarget): string {
         ['-y, --yes', 'do not ask; required when not on a terminal'],
         [
           '--json',
-          'print { stack, function, outcome: done | unchanged | declined | not-installed | incomplete, state, pausedSince, mappings: [{queue, queueName, uuid, before, after}] } (with --org: { summary, accounts })',
+          'print { stack, function, outcome: done | unchanged | declined | not-installed | incomplete, state: running | paused | half-paused | broken, pausedSince, reason, mappings: [{queue, queueName, uuid, before, after, error}] } (with --org: { action, summary, accounts })',
         ],
         ['--stack-name NAME', `the service's stack (default: ${STACK_NAME}, else its StackSet's stack)`],
         ...ORG_ROWS,
