@@ -548,8 +548,8 @@ export function checkEventSources(facts: EventSourceFacts): CheckResult {
     case 'broken':
       return { name, status: 'failed', detail: `${state.why} (npm run deploy restores the stack's mappings)` };
     case 'half-paused': {
-      const list = (entries: readonly QueueMapping[]) =>
-        entries.map((entry) => `the ${labelOf(entry)}'s is ${entry.mapping.state}`).join(', ');
+      const list = (entries: readonly QueueMapping[], what: string) =>
+        entries.map((entry) => `the ${labelOf(entry)}'s${what} is ${entry.mapping.state}`).join(' and ');
       const events = (entries: readonly QueueMapping[]) =>
         entries
           .map((entry) => (entry.delivery === undefined ? labelOf(entry) : QUEUE_EVENTS[entry.delivery]))
@@ -558,7 +558,7 @@ export function checkEventSources(facts: EventSourceFacts): CheckResult {
         name,
         status: 'failed',
         detail:
-          `half paused: the event source mapping ${list(state.stopped)} while ${list(state.polling)}: ` +
+          `half paused: ${list(state.stopped, ' event source mapping')} while ${list(state.polling, '')}: ` +
           `${events(state.stopped)} wait while ${events(state.polling)} are acted on. ` +
           'Run auto-instance-profile pause to pause both, or auto-instance-profile resume to resume both',
       };
