@@ -140,7 +140,9 @@ describe('pause --org and resume --org through the built CLI', () => {
 
     // Assess
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`\\n {2}${member('alpha').accountId} {2}alpha +scanned +running +done +stack `));
+    expect(run.stdout).toMatch(
+      new RegExp(`\\n {2}${member('alpha').accountId} {2}alpha +scanned +running +done +stack `),
+    );
     expect(run.stdout).toContain(
       'Organization: 1 accounts, reached 1 with the service, unreachable 0, left out 0 (not installed); switched 2 event source mappings; paused 0, running 1, incomplete 0.',
     );
