@@ -10,6 +10,7 @@ import { confirmCommand } from './commands/confirm.js';
 import { doctorCommand } from './commands/doctor.js';
 import { fixCommand } from './commands/fix.js';
 import { pauseCommand, resumeCommand } from './commands/pause.js';
+import { policyCommand } from './commands/policy.js';
 import { pruneCommand } from './commands/prune.js';
 import { releaseCommand } from './commands/release.js';
 import { scanCommand } from './commands/scan.js';
@@ -33,6 +34,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
     confirmCommand,
     pauseCommand,
     resumeCommand,
+    policyCommand,
   ].map((command) => [command.name, command]),
 );
 

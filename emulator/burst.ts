@@ -3,12 +3,14 @@
  * stack delivers them ({@link runEventSource}) against moto behind the IAM proxy with seeded faults; and
  * the end state it left in IAM. The fault tests and the bench run the same burst.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { listProfilePages } from '../core/iam/list-account.js';
 import type { Invocation } from './bundle-runner.js';
 import { bundleInvoker, type EventSourceRun, runEventSource } from './event-source.js';
 import { type FaultRates, iamRules, type RandomFaultKind, randomFaults } from './iam-faults.js';
 import { createRoleEvent } from './lambda-shapes.js';
+import { ensureOwnershipTable } from './ownership-table.js';
 import { type ProxyHook, startProxy } from './proxy.js';
 import { seededRandom } from './random.js';
 
@@ -17,6 +19,11 @@ export const BURST_FAULTS: FaultRates = { throttling: 0.2, serverError: 0.025, u
 
 /** IAM calls a new EC2 role needs at the least: GetRole, ListInstanceProfilesForRole, CreateInstanceProfile, AddRoleToInstanceProfile. */
 export const MIN_CALLS_PER_ROLE = 4;
+
+/** The ownership table a burst's function records in, as the stack's function does (its writers as the sandbox names them). */
+const BURST_OWNERSHIP_TABLE = 'auto-instance-profile-burst-ownership';
+const BURST_WRITER_ARN = 'arn:aws:iam::123456789012:role/auto-instance-profile/remediator';
+const MOTO_CREDENTIALS = { accessKeyId: 'emulator', secretAccessKey: 'emulator' };
 
 /** An EC2 trust policy, as a caller sends it. */
 const EC2_TRUST = JSON.stringify({
@@ -71,7 +78,10 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
   const prefix = options.prefix ?? `burst-s${options.seed}`;
   const roleNames = Array.from({ length: options.roles }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
   const iam = motoClient(options.motoUrl);
+  const db = new DynamoDBClient({ endpoint: options.motoUrl, region: 'us-east-1', credentials: MOTO_CREDENTIALS });
+  let ownershipTable: string;
   try {
+    ownershipTable = await ensureOwnershipTable(db, BURST_OWNERSHIP_TABLE, [BURST_WRITER_ARN]);
     for (let i = 0; i < roleNames.length; i += 20) {
       await Promise.all(
         roleNames
@@ -81,6 +91,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
     }
   } finally {
     iam.destroy();
+    db.destroy();
   }
   const events = roleNames.map((name) => JSON.stringify(createRoleEvent(name)));
   const bodies = options.duplicates ? seededRandom(options.seed).shuffle([...events, ...events]) : events;
@@ -105,6 +116,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
           AWS_ENDPOINT_URL_IAM: proxy.url,
           POWERTOOLS_LOG_LEVEL: 'INFO',
           POWERTOOLS_METRICS_DISABLED: 'false',
+          OWNERSHIP_TABLE: ownershipTable,
           ...options.env,
         },
         onLine: (line) => lines.push(line),
@@ -168,6 +180,6 @@ function motoClient(motoUrl: string): IAMClient {
   return new IAMClient({
     endpoint: motoUrl,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
+    credentials: MOTO_CREDENTIALS,
   });
 }

@@ -7,6 +7,7 @@ import {
   CreateTableCommand,
   type DynamoDBClient,
   PutResourcePolicyCommand,
+  ResourceInUseException,
   UpdateContinuousBackupsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { OWNERSHIP_KEY, ownershipTablePolicy } from '../core/dynamodb/ownership-table.js';
@@ -39,4 +40,18 @@ export async function createOwnershipTable(
     new PutResourcePolicyCommand({ ResourceArn: tableArn, Policy: JSON.stringify(ownershipTablePolicy(writerArns)) }),
   );
   return { tableName, tableArn };
+}
+
+/** Creates the table unless it exists (another worker or an earlier run made it: that is fine); returns its name. */
+export async function ensureOwnershipTable(
+  db: DynamoDBClient,
+  tableName: string,
+  writerArns: readonly string[],
+): Promise<string> {
+  try {
+    return (await createOwnershipTable(db, tableName, writerArns)).tableName;
+  } catch (error) {
+    if (error instanceof ResourceInUseException) return tableName;
+    throw error;
+  }
 }

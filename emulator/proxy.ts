@@ -109,6 +109,13 @@ export function proxiedAwsEnv(motoUrl: string, proxy: Pick<ProxyServer, 'url'>):
   };
 }
 
+/**
+ * A header that marks a request as a test's own look at the state behind the proxy (test/integration/support/
+ * policy-check.ts reads a profile's tags, a role's trust, a table's policy, as AWS reads them when it authorises a call):
+ * such a request is forwarded as it is, never recorded among the calls and never shown to the hooks.
+ */
+export const TEST_READ_HEADER = 'x-auto-instance-profile-test-read';
+
 /** IAM's API version, which every query-protocol IAM call carries. */
 export const IAM_API_VERSION = '2010-05-08';
 
@@ -126,6 +133,16 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
 
   const handle = async (req: IncomingMessage): Promise<ProxyResponse | typeof DROP> => {
     const body = await readBody(req, maxBodyBytes);
+    const read: ProxyRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      body,
+      call: undefined,
+      receivedAt: new Date(),
+      remoteAddress: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+    };
+    if (req.headers[TEST_READ_HEADER] !== undefined) return forward(target, agent, read);
     let request: ProxyRequest = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',

@@ -30,7 +30,7 @@ import { BUNDLES } from '../toolchain/bundles.mjs';
 import { Monitoring } from './monitoring.js';
 import { OwnershipTable } from './ownership-table.js';
 import { type AutoInstanceProfileProps, type ResolvedProps, resolveProps } from './props.js';
-import { restrictQueueAccess } from './queue-access.js';
+import { OPERATOR_QUEUE_ACTIONS, restrictQueueAccess } from './queue-access.js';
 import { Reconcile } from './reconcile.js';
 import { guardIamEventRegion } from './region-guard.js';
 import { ServiceFunction } from './service-function.js';
@@ -200,16 +200,8 @@ export class AutoInstanceProfile extends Construct {
       description:
         'auto-instance-profile operator: moves dead letters back to the settle queue (StartMessageMoveTask); confirms ownership records',
     });
-    this.deadLetterQueue.grant(
-      role,
-      'sqs:StartMessageMoveTask',
-      'sqs:ListMessageMoveTasks',
-      'sqs:CancelMessageMoveTask',
-      'sqs:ReceiveMessage',
-      'sqs:DeleteMessage',
-      'sqs:GetQueueAttributes',
-    );
-    this.queue.grant(role, 'sqs:SendMessage', 'sqs:GetQueueAttributes');
+    this.deadLetterQueue.grant(role, ...OPERATOR_QUEUE_ACTIONS.deadLetter);
+    this.queue.grant(role, ...OPERATOR_QUEUE_ACTIONS.settle);
     return role;
   }
 

@@ -7,6 +7,7 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import {
   conditionBlock,
+  conditionName,
   conditionsOf,
   type IamCondition,
   type IamPermission,
@@ -33,13 +34,6 @@ export function isWildcardType(type: IamResourceType): boolean {
 function conditionSid(conditions: readonly IamCondition[]): string {
   if (conditions.length === 0) return '';
   return `OnlyIf${conditions.map(conditionName).join('And')}`;
-}
-
-function conditionName(condition: IamCondition): string {
-  if (condition.key.startsWith('aws:ResourceTag/')) return 'TaggedAsOurs';
-  if (condition.key.startsWith('aws:RequestTag/')) return 'RequestTagsAsOurs';
-  if (condition.key === 'iam:PassedToService') return 'PassedToEc2';
-  return condition.key.replace(/[^A-Za-z0-9]/g, '');
 }
 
 /**

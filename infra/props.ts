@@ -78,7 +78,7 @@ export interface AutoInstanceProfileProps {
   /**
    * Roles created on behalf of one of these services (CloudTrail's `userIdentity.invokedBy`, for
    * example `cloudformation.amazonaws.com`) are left alone. See docs/deploy.md for the trade-off.
-   * @default []
+   * @default ['cloudformation.amazonaws.com']
    */
   readonly ignoredCallers?: readonly string[];
   /**

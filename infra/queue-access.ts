@@ -49,6 +49,24 @@ export const QUEUE_ACCESS: Readonly<Record<ServiceQueue, QueueAccess>> = {
 };
 
 /**
+ * What the operator role (only with `operatorPrincipals`) is granted on the queues: on the dead-letter queue, moving
+ * its messages back to their source (StartMessageMoveTask, and listing and cancelling such moves), reading and deleting
+ * them; on the settle queue, sending (StartMessageMoveTask sends as the principal that started it). What
+ * {@link QUEUE_ACCESS} admits it to is the most it could be granted.
+ */
+export const OPERATOR_QUEUE_ACTIONS: Readonly<Record<'deadLetter' | 'settle', readonly string[]>> = {
+  deadLetter: [
+    'sqs:StartMessageMoveTask',
+    'sqs:ListMessageMoveTasks',
+    'sqs:CancelMessageMoveTask',
+    'sqs:ReceiveMessage',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+  ],
+  settle: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
+};
+
+/**
  * Adds to each queue's policy the Denies of {@link QUEUE_ACCESS}. A role the stack does not have (the operator role
  * without `operatorPrincipals`) is left out, so a queue whose receivers are all absent (the dead-letter queue) is
  * received from by no one. The sender Deny negates both keys, so a request without `aws:SourceArn` (a role's) is

@@ -5,7 +5,6 @@
  * principal besides the service's functions the table lets write. Asks first, as `fix` does.
  */
 import type { RecordWriteResult } from '../../core/dynamodb/ownership-table.js';
-import { OWNERSHIP_CONFIRM_PERMISSIONS } from '../../core/dynamodb/ownership-table.js';
 import { readProfile } from '../../core/iam/read-state.js';
 import { STACK_NAME } from '../../core/pipeline-settings.js';
 import {
@@ -23,7 +22,7 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { writeJson } from '../output.js';
-import { CONFIRM_CALLER_PERMISSIONS, type ConfirmPlan, planConfirm } from '../ownership/confirm.js';
+import { type ConfirmPlan, planConfirm } from '../ownership/confirm.js';
 import {
   assumeRole,
   type DeployedRecord,
@@ -58,7 +57,7 @@ const HELP = formatHelp(
         ['--stack-name NAME', `the service's stack (default: ${STACK_NAME}, else its StackSet's stack)`],
         [
           'permissions',
-          `${CONFIRM_CALLER_PERMISSIONS.join(', ')}; the role: ${OWNERSHIP_CONFIRM_PERMISSIONS.map((p) => p.action).join(', ')}`,
+          'auto-instance-profile policy confirm prints the IAM policy it needs; --operator, what it calls through the role',
         ],
         ...COMMON_ROWS,
       ],

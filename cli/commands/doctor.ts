@@ -23,7 +23,7 @@ import {
   wholeSeconds,
 } from '../args.js';
 import { type CliIo, defineCommand, type Output } from '../command.js';
-import { CHECK_NAMES, type CheckResult, DOCTOR_CHECKS, passes, tally } from '../doctor/checks.js';
+import { CHECK_NAMES, type CheckResult, checkView, DOCTOR_CHECKS, passes, tally } from '../doctor/checks.js';
 import { doctorClients, readSettleDelay, runDoctor } from '../doctor/doctor.js';
 import {
   runSmoke,
@@ -61,6 +61,10 @@ const HELP = formatHelp(
         ],
         ['--json', 'print the report as JSON: account, region, checks [{name, ok, status, detail}], smoke'],
         [
+          '',
+          'with --org: { stackSet, summary: {accounts, scanned, unreachable, notStarted, failing, …}, complete, accounts: [{accountId, name, status, error, summary, checks}] }',
+        ],
+        [
           '--stack-name NAME',
           `the stack to look for (default: ${STACK_NAME}, else the one ${STACK_SET_INSTANCE_PREFIX}… stack with the service's outputs)`,
         ],
@@ -87,7 +91,7 @@ const HELP = formatHelp(
         ['endpoints', "the SDK's own: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, the profile's endpoint_url"],
         [
           'permissions',
-          'read-only (DOCTOR_PERMISSIONS, and OWNERSHIP_CHECK_PERMISSIONS for the ownership check); --smoke adds SMOKE_PERMISSIONS for its role',
+          'read-only; auto-instance-profile policy doctor (--smoke, --org) prints the IAM policy it needs',
         ],
         [
           '--org',
@@ -136,7 +140,8 @@ export const doctorCommand = defineCommand({
     if (org !== undefined) {
       const document = await doctorOrganization(session, identity, org, stackSet, requestedStack, io);
       if (values.json) writeJson(io.stdout, document);
-      else writeOrgDoctor(io.stdout, createStyle(shouldColor(io.stdout, io.env)), document);
+      else
+        writeOrgDoctor(io.stdout, createStyle(shouldColor(io.stdout, io.env)), document, io.signal?.aborted === true);
       if (io.signal?.aborted === true) return EXIT.interrupted;
       return organizationHealthy(document) ? EXIT.ok : EXIT.failed;
     }
@@ -207,13 +212,7 @@ function jsonReport(
     ...identity,
     stack: stackName,
     summary: tally(checks),
-    // `ok` stays for scripts written against the first version of this report; `status` says more.
-    checks: checks.map((check) => ({
-      name: check.name,
-      ok: passes(check.status),
-      status: check.status,
-      detail: check.detail,
-    })),
+    checks: checks.map(checkView),
     ...(smoke === undefined
       ? {}
       : {

@@ -24,15 +24,19 @@ import { exitCodeSection, formatHelp } from '../args.js';
 import { type CliIo, defineCommand, type Output } from '../command.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { ORG_OPTIONS, ORG_ROWS, type OrgSettings, organizationAccounts, orgSettings } from '../org/org.js';
 import {
-  ORG_OPTIONS,
-  ORG_ROWS,
-  type OrgSettings,
-  organizationAccounts,
-  orgSettings,
-  SUMMARY_WITH_ORG,
-} from '../org/org.js';
-import { fixOrganization, isScan, orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
+  fixOrganization,
+  isScan,
+  orgMissingRows,
+  orgResultRows,
+  orgScanReport,
+  orgScanRows,
+  scanOrganization,
+  writeOrgRoles,
+  writeOrgScan,
+  writeOrgScanHeader,
+} from '../org/scan-org.js';
 import { type ReportIdentity, reportIdentity, writeJson } from '../output.js';
 import { type DeployedRecordAccess, openDeployedRecord } from '../ownership/deployed.js';
 import { recordFields, writeRecord } from '../ownership/report.js';
@@ -116,7 +120,6 @@ export const fixCommand = defineCommand({
     const config = configFrom(values['exclude-path'], io.env);
     const org = orgSettings(values);
     if (org === undefined && values['all-accounts']) throw new UsageError('--all-accounts goes with --org');
-    if (org !== undefined && values.summary) throw new UsageError(SUMMARY_WITH_ORG);
     const policy = confirmationPolicy(values.yes, io, 'fix');
     if (org !== undefined) return fixOrg(values, io, config, org, policy);
     const { identity, iam, session } = await openIam('fix', values, io, config);
@@ -181,12 +184,16 @@ async function fixAccount(
   return undone === 0 && report.conflicts.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
-/** `fix --org`: scan every account, ask once, fix account by account; the unreachable ones stay untouched. */
+/**
+ * `fix --org`: scan every account, list what it will create (account, role), ask once, fix account by account; the
+ * unreachable ones stay untouched.
+ */
 async function fixOrg(
   values: {
     readonly profile?: string | undefined;
     readonly region?: string | undefined;
     readonly json: boolean;
+    readonly summary: boolean;
     readonly 'exclude-path'?: readonly string[] | undefined;
     readonly 'no-creator-lookup': boolean;
     readonly 'all-accounts': boolean;
@@ -197,6 +204,8 @@ async function fixOrg(
   policy: 'yes' | 'ask',
 ): Promise<number> {
   const session = await openSession(values, io);
+  const identity = reportIdentity('fix', session);
+  const style = createStyle(shouldColor(io.stdout, io.env));
   const accounts = await organizationAccounts(session, org.selection);
   const scanned = await scanOrganization(
     'fix --org: scan',
@@ -211,25 +220,57 @@ async function fixOrg(
     },
     io,
   );
+  const text = values.json ? undefined : io.stdout;
+  const rows = orgScanRows(scanned);
+  if (text !== undefined) {
+    writeOrgScanHeader(text, style, identity);
+    if (!values.summary) writeOrgRoles(text, style, rows);
+  }
   const reports = scanned.flatMap((outcome) =>
     outcome.status === 'scanned' && isScan(outcome.result) ? [outcome.result.report] : [],
   );
   const missing = reports.flatMap((report) => report.missing);
   const withMissing = reports.filter((report) => report.missing.length > 0).length;
+  const asking = missing.length > 0 && policy === 'ask' && io.signal?.aborted !== true;
+  // On a terminal the list is the report's table above; with --json, stdout is the document's, so it goes with the question.
+  if (asking && text === undefined && !values.summary) {
+    writeOrgRoles(io.stderr, createStyle(shouldColor(io.stderr, io.env)), orgMissingRows(rows));
+  }
   const proceed =
     missing.length > 0 &&
+    io.signal?.aborted !== true &&
     (policy === 'yes' || (await ask(io, fixQuestion(missing, ` in ${plural(withMissing, 'account')}`))));
   const outcomes = proceed ? await fixOrganization(scanned, org.concurrency, io.signal) : scanned;
-  const document = orgScanDocument(reportIdentity('fix', session), outcomes, true);
-  if (values.json) writeJson(io.stdout, document);
-  else writeOrgScan(io.stdout, createStyle(shouldColor(io.stdout, io.env)), document);
-  if (io.signal?.aborted === true) return EXIT.interrupted;
-  const undone = outcomes.some(
-    (outcome) =>
-      outcome.status === 'scanned' &&
-      isScan(outcome.result) &&
-      fixCounts(outcome.result.report, outcome.result.fixed?.results ?? []).undone > 0,
+  const interrupted = io.signal?.aborted === true;
+  const { document, uncovered } = orgScanReport(identity, outcomes, {
+    fix: true,
+    countsOnly: values.summary,
+    interrupted,
+  });
+  const undone = outcomes.reduce(
+    (total, outcome) =>
+      total +
+      (outcome.status === 'scanned' && isScan(outcome.result)
+        ? fixCounts(outcome.result.report, outcome.result.fixed?.results ?? []).undone
+        : 0),
+    0,
   );
-  const { unreachable, conflicts } = document.summary;
-  return unreachable === 0 && conflicts === 0 && !undone ? EXIT.ok : EXIT.failed;
+  if (text === undefined) writeJson(io.stdout, document);
+  else {
+    if (proceed && !values.summary) writeOrgRoles(text, style, orgResultRows(outcomes));
+    const { created = 0, conflicts } = document.summary;
+    writeOrgScan(
+      text,
+      style,
+      document,
+      { uncovered, interrupted },
+      proceed
+        ? `Fixed ${created} of ${missing.length} missing in ${plural(withMissing, 'account')}; undone ${undone}, conflicts ${conflicts}.`
+        : missing.length > 0
+          ? 'Nothing changed.'
+          : 'Nothing to create.',
+    );
+  }
+  if (interrupted) return EXIT.interrupted;
+  return document.complete && document.summary.conflicts === 0 && undone === 0 ? EXIT.ok : EXIT.failed;
 }

@@ -21,7 +21,6 @@ import {
   switchOrganization,
   writeOrgSwitch,
 } from '../org/pause-org.js';
-import { CALLER_PERMISSIONS, MEMBER_ROLE_PAUSE_ACTIONS } from '../org/permissions.js';
 import { progressLine, type ReportIdentity, reportIdentity, writeJson } from '../output.js';
 import { COMMAND_OF, ON_RESUME, switchQuestion, switchSummary, WHILE_PAUSED, writeSwitch } from '../pause/report.js';
 import { planSwitch, type SwitchTarget } from '../pause/state.js';
@@ -31,7 +30,6 @@ import {
   lambdaClient,
   locateService,
   notCarriedOut,
-  PAUSE_PERMISSIONS,
   type SwitchResult,
 } from '../pause/switch.js';
 import { plural } from '../scan/fix.js';
@@ -77,7 +75,7 @@ function help(target: SwitchTarget): string {
       rows: [
         [
           'permissions',
-          `${PAUSE_PERMISSIONS.join(', ')}; with --org, the caller: ${CALLER_PERMISSIONS.join(', ')}; the member role: ${MEMBER_ROLE_PAUSE_ACTIONS.join(', ')}`,
+          `auto-instance-profile policy ${command} (--org, --org --member) prints the IAM policy it needs`,
         ],
         [
           'retention',

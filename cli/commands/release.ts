@@ -36,8 +36,8 @@ const HELP = formatHelp(
     '--delete, removes the role from the profile and deletes the profile instead. Refuses a profile that is not ours. ' +
     'Asks first on a terminal. It runs with your own credentials and goes by the tags ' +
     '(auto-instance-profile:managed=true, bound to the role by auto-instance-profile:source-role-id), which anyone ' +
-    'allowed to tag a profile can set: check the profile it names before you agree. The IAM permissions it needs: ' +
-    'docs/cli.md.',
+    'allowed to tag a profile can set: check the profile it names before you agree. The IAM policy it needs: ' +
+    'auto-instance-profile policy release (--delete).',
   [
     {
       title: 'Options',

@@ -11,10 +11,16 @@ import {
 } from '../account.js';
 import { exitCodeSection, formatHelp } from '../args.js';
 import { defineCommand } from '../command.js';
-import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { ORG_OPTIONS, ORG_ROWS, organizationAccounts, orgSettings, SUMMARY_WITH_ORG } from '../org/org.js';
-import { orgScanDocument, scanOrganization, writeOrgScan } from '../org/scan-org.js';
+import { ORG_OPTIONS, ORG_ROWS, organizationAccounts, orgSettings } from '../org/org.js';
+import {
+  orgScanReport,
+  orgScanRows,
+  scanOrganization,
+  writeOrgRoles,
+  writeOrgScan,
+  writeOrgScanHeader,
+} from '../org/scan-org.js';
 import { reportIdentity, writeJson } from '../output.js';
 import { openDeployedRecord } from '../ownership/deployed.js';
 import { recordFields, writeRecord } from '../ownership/report.js';
@@ -55,7 +61,7 @@ const HELP = formatHelp(
         ],
         [
           '',
-          'with --org: { summary: {accounts, scanned, unreachable, missing, conflicts}, accounts: [{accountId, name, status, error, summary}] }',
+          'with --org: { summary: {accounts, scanned, unreachable, notStarted, missing, conflicts}, complete, accounts: [{accountId, name, status, error, summary, missing, conflicts, pending, settings, record, unrecorded}] }',
         ],
         SUMMARY_ROW,
         EXCLUDE_ROW,
@@ -68,7 +74,8 @@ const HELP = formatHelp(
       ok: 'every EC2 role has its profile, no conflicts (with --org: in every account, and every account was scanned)',
       failed: 'roles need a profile, or conflicts were found (with --org: also an account could not be reached)',
       aws: IAM_OR_ORG_ERROR_EXIT_MEANING,
-      interrupted: 'interrupted (Ctrl-C): with --org, after the accounts under way',
+      interrupted:
+        'interrupted (Ctrl-C): with --org, after the accounts under way (the report says it is not complete)',
     }),
   ],
 );
@@ -83,7 +90,6 @@ export const scanCommand = defineCommand({
     const config = configFrom(values['exclude-path'], io.env);
     const org = orgSettings(values);
     const style = createStyle(shouldColor(io.stdout, io.env));
-    if (org !== undefined && values.summary) throw new UsageError(SUMMARY_WITH_ORG);
     if (org !== undefined) {
       const session = await openSession(values, io);
       const accounts = await organizationAccounts(session, org.selection);
@@ -100,12 +106,22 @@ export const scanCommand = defineCommand({
         },
         io,
       );
-      const document = orgScanDocument(reportIdentity('scan', session), outcomes, false);
+      const interrupted = io.signal?.aborted === true;
+      const identity = reportIdentity('scan', session);
+      const { document, uncovered } = orgScanReport(identity, outcomes, {
+        fix: false,
+        countsOnly: values.summary,
+        interrupted,
+      });
       if (values.json) writeJson(io.stdout, document);
-      else writeOrgScan(io.stdout, style, document);
-      const { unreachable, missing, conflicts } = document.summary;
-      if (io.signal?.aborted === true) return EXIT.interrupted;
-      return unreachable === 0 && missing === 0 && conflicts === 0 ? EXIT.ok : EXIT.failed;
+      else {
+        writeOrgScanHeader(io.stdout, style, identity);
+        if (!values.summary) writeOrgRoles(io.stdout, style, orgScanRows(outcomes));
+        writeOrgScan(io.stdout, style, document, { uncovered, interrupted });
+      }
+      const { missing, conflicts } = document.summary;
+      if (interrupted) return EXIT.interrupted;
+      return document.complete && missing === 0 && conflicts === 0 ? EXIT.ok : EXIT.failed;
     }
     const { identity, iam, session } = await openIam('scan', values, io, config);
     try {

@@ -91,6 +91,12 @@ export function tally(checks: readonly CheckResult[]): Readonly<Record<CheckStat
   return counts;
 }
 
+/** A check as the `--json` reports give it; `ok` stays for scripts written against the first version, `status` says more. */
+export function checkView(check: CheckResult) {
+  const { name, status, detail } = check;
+  return { name, ok: passes(status), status, detail };
+}
+
 /**
  * The region must be the one where IAM's events reach EventBridge, since the stack's rule lives there. The
  * partition comes from core/regions.ts, the table the CDK app's region guard reads too.

@@ -25,7 +25,10 @@ export interface AccountAccess {
   readonly clientConfig: AwsClientConfig & { readonly credentials?: AwsCredentialIdentity };
 }
 
-/** What became of one account: the work's result, or why the account could not be reached or read. */
+/**
+ * What became of one account: the work's result; or why the account could not be reached or read; or, when the
+ * command was interrupted before the account's turn, that it was not started.
+ */
 export type AccountOutcome<R> =
   | { readonly account: OrgAccount; readonly status: 'scanned'; readonly result: R }
   | {
@@ -33,7 +36,11 @@ export type AccountOutcome<R> =
       readonly status: 'unreachable';
       /** The error's code and message: `AccessDenied: User … is not authorized to perform: sts:AssumeRole …`. */
       readonly error: string;
-    };
+    }
+  | { readonly account: OrgAccount; readonly status: 'not-started'; readonly error: typeof NOT_STARTED };
+
+/** Why an account was not started: the command was interrupted (Ctrl-C, SIGTERM) before its turn. */
+export const NOT_STARTED = 'interrupted before its turn';
 
 /** What the fan-out needs. */
 export interface FanOutOptions {
@@ -51,7 +58,7 @@ export interface FanOutOptions {
  * Reaches every account and runs `work` in it, at most `concurrency` at once, in the accounts' order.
  * An error from reaching or from `work` makes that account `unreachable`, unless it is an AwsAccessError
  * (the caller's credentials, no connection): that one is thrown. Accounts not started before an abort are
- * left out.
+ * `not-started`: every account has its outcome, so that a report can say which it did not cover.
  */
 export async function acrossAccounts<R>(
   accounts: readonly OrgAccount[],
@@ -59,13 +66,12 @@ export async function acrossAccounts<R>(
   work: (access: AccountAccess) => Promise<R>,
 ): Promise<AccountOutcome<R>[]> {
   let done = 0;
-  const outcomes = await mapBounded(accounts, options.concurrency, async (account) => {
-    if (options.signal?.aborted === true) return undefined;
+  return mapBounded(accounts, options.concurrency, async (account): Promise<AccountOutcome<R>> => {
+    if (options.signal?.aborted === true) return { account, status: 'not-started', error: NOT_STARTED };
     const outcome = await inAccount(account, options, work);
     options.onProgress?.(++done, accounts.length);
     return outcome;
   });
-  return outcomes.filter((outcome) => outcome !== undefined);
 }
 
 async function inAccount<R>(

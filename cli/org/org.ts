@@ -1,8 +1,8 @@
 /**
  * What `scan --org`, `fix --org` and `doctor --org` share: their options, the accounts they select, the
- * fan-out with its progress line, and the `--json` document's frame: `summary` and `accounts`, one entry per
- * account with `accountId`, `name`, `status` (`scanned` or `unreachable`), `error` when unreachable and the
- * single-account command's `summary` when scanned.
+ * fan-out with its progress line, and the `--json` document's frame: `summary`, `complete` and `accounts`, one entry
+ * per selected account with `accountId`, `name`, `status` (`scanned`, `unreachable`, `not-started`), `error` saying
+ * why when not scanned, and the single-account command's `summary` when scanned.
  */
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -13,6 +13,7 @@ import type { AwsSession } from '../aws.js';
 import type { CliIo, Output } from '../command.js';
 import { UsageError } from '../errors.js';
 import { progressLine } from '../output.js';
+import { plural } from '../scan/fix.js';
 import type { Style } from '../style.js';
 import { type AccountSelection, accountSelection, type OrgAccount, selectAccounts } from './accounts.js';
 import { type AccountAccess, type AccountOutcome, acrossAccounts, DEFAULT_CONCURRENCY } from './fan-out.js';
@@ -37,13 +38,6 @@ export const ORG_ROWS: readonly HelpRow[] = [
   ['--role-name NAME', `with --org: the role to assume in member accounts (default: ${DEFAULT_MEMBER_ROLE})`],
   ['--concurrency N', `with --org: accounts at once, 1 to ${MAX_CONCURRENCY} (default: ${DEFAULT_CONCURRENCY})`],
 ];
-
-/**
- * Why `--summary` does not go with `--org` (yet): the organization's report is one line of counts per account, no
- * row per role. Once it lists each account's roles (issue 22, "the organization's reports with their detail"),
- * `--summary` should leave them out there too.
- */
-export const SUMMARY_WITH_ORG = "--summary goes without --org: the organization's report is counts per account already";
 
 /** What the `--org` options say. */
 export interface OrgSettings {
@@ -105,7 +99,7 @@ export async function acrossOrganization<R>(
   const sts = new STSClient(session.clientConfig);
   const progress = progressLine(io.stderr);
   try {
-    progress.update(`${label}: 0 of ${accounts.length} accounts`);
+    progress.update(`${label}: 0 of ${plural(accounts.length, 'account')}`);
     return await acrossAccounts(
       accounts,
       {
@@ -114,7 +108,7 @@ export async function acrossOrganization<R>(
         roleName: settings.roleName,
         concurrency: settings.concurrency,
         signal: io.signal,
-        onProgress: (done, total) => progress.update(`${label}: ${done} of ${total} accounts`),
+        onProgress: (done, total) => progress.update(`${label}: ${done} of ${plural(total, 'account')}`),
       },
       work,
     );
@@ -128,7 +122,10 @@ export async function acrossOrganization<R>(
 export type OrgAccountEntry<S> = {
   readonly accountId: string;
   readonly name: string;
-  /** `left-out`: `fix --org` did not cover the account (the service is not installed there); `error` says why. */
+  /**
+   * `unreachable`: the account could not be reached or read; `not-started`: the command was interrupted before its
+   * turn; `left-out`: `fix --org` did not cover the account (the service is not installed there). `error` says why.
+   */
   readonly status: AccountOutcome<unknown>['status'] | 'left-out';
   readonly error?: string;
   readonly summary?: S;
@@ -139,13 +136,66 @@ export function accountEntry<R, S>(outcome: AccountOutcome<R>, summaryOf: (resul
   const { accountId, name } = outcome.account;
   return outcome.status === 'scanned'
     ? { accountId, name, status: 'scanned', summary: summaryOf(outcome.result) }
-    : { accountId, name, status: 'unreachable', error: outcome.error };
+    : { accountId, name, status: outcome.status, error: outcome.error };
 }
 
-/** The counts every `--org` summary opens with. */
+/** The counts every `--org` summary opens with: accounts selected, scanned, unreachable, not started. */
 export function accountCounts(outcomes: readonly AccountOutcome<unknown>[]) {
-  const scanned = outcomes.filter((outcome) => outcome.status === 'scanned').length;
-  return { accounts: outcomes.length, scanned, unreachable: outcomes.length - scanned };
+  const count = (status: AccountOutcome<unknown>['status']) =>
+    outcomes.filter((outcome) => outcome.status === status).length;
+  return {
+    accounts: outcomes.length,
+    scanned: count('scanned'),
+    unreachable: count('unreachable'),
+    notStarted: count('not-started'),
+  };
+}
+
+/** An account an `--org` report does not fully cover, and why in a word or two (`unreachable`, `fix interrupted`). */
+export interface UncoveredAccount {
+  readonly accountId: string;
+  readonly name: string;
+  readonly why: string;
+}
+
+/** The accounts of a report that were not scanned (unreachable, not started); `left-out` is a choice, not a gap. */
+export function uncoveredAccounts(entries: readonly OrgAccountEntry<unknown>[]): UncoveredAccount[] {
+  return entries.flatMap(({ accountId, name, status }) =>
+    status === 'scanned' || status === 'left-out' ? [] : [{ accountId, name, why: status.replace('-', ' ') }],
+  );
+}
+
+/**
+ * Whether an `--org` report is complete: not interrupted, and every selected account covered. The `--json`
+ * documents' `complete`; the text says what it lacks ({@link writeCompleteness}).
+ */
+export function isComplete(interrupted: boolean, uncovered: readonly UncoveredAccount[]): boolean {
+  return !interrupted && uncovered.length === 0;
+}
+
+/**
+ * The text report's last line when it is incomplete, naming the accounts it does not cover and why:
+ * `Incomplete: interrupted; 2 of 5 accounts not covered: 222222222222 (web) unreachable, 333333333333 (data) not started.`
+ * Nothing when it is complete.
+ */
+export function writeCompleteness(
+  out: Output,
+  style: Style,
+  accounts: number,
+  interrupted: boolean,
+  uncovered: readonly UncoveredAccount[],
+): void {
+  if (isComplete(interrupted, uncovered)) return;
+  const parts = [
+    ...(interrupted ? ['interrupted'] : []),
+    ...(uncovered.length === 0
+      ? []
+      : [
+          `${uncovered.length} of ${plural(accounts, 'account')} not covered: ` +
+            uncovered.map((account) => `${account.accountId} (${account.name}) ${account.why}`).join(', '),
+        ]),
+  ];
+  out.write(`${style.yellow(`Incomplete: ${parts.join('; ')}.`)}\n`);
 }
 
 /** `ACCOUNT  NAME  STATUS  …` rows, aligned, for the text report. */
@@ -167,15 +217,15 @@ export function writeAccountTable(
 
 /**
  * The accounts of an `--org` document as a table: `ACCOUNT  NAME  STATUS`, then the columns `head` names
- * with the `cells` of each entry. An unreachable account's status is red; `paint` styles the other cells
- * (its `column` counts the three leading columns).
+ * with the `cells` of each entry. An unreachable account's status is red, a not-started one's yellow; `paint`
+ * styles the other cells (its `column` counts the three leading columns).
  */
-export function writeAccountEntries<S>(
+export function writeAccountEntries<E extends OrgAccountEntry<unknown>>(
   out: Output,
   style: Style,
   head: readonly string[],
-  entries: readonly OrgAccountEntry<S>[],
-  cells: (entry: OrgAccountEntry<S>) => readonly string[],
+  entries: readonly E[],
+  cells: (entry: E) => readonly string[],
   paint: (row: readonly string[], cell: string, column: number) => string = (_row, cell) => cell,
 ): void {
   writeAccountTable(
@@ -183,6 +233,11 @@ export function writeAccountEntries<S>(
     style,
     ['ACCOUNT', 'NAME', 'STATUS', ...head],
     entries.map((entry) => [entry.accountId, entry.name, entry.status, ...cells(entry)]),
-    (row, cell, column) => (column === 2 && row[2] === 'unreachable' ? style.red(cell) : paint(row, cell, column)),
+    (row, cell, column) =>
+      column === 2 && row[2] === 'unreachable'
+        ? style.red(cell)
+        : column === 2 && row[2] === 'not-started'
+          ? style.yellow(cell)
+          : paint(row, cell, column),
   );
 }

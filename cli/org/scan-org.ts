@@ -1,9 +1,13 @@
 /**
  * `scan --org` and `fix --org`: the single-account scan (core/scan.ts) and fix (cli/scan/fix.ts) in each
  * account of the organization, each with that account's own settings (its deployed stack's, else the defaults) and
- * creators (cli/scan/settings.ts), with one report for all: a line per account and the organization's totals.
+ * creators (cli/scan/settings.ts), with one report for all: each account's roles by name (as the single-account
+ * report gives them), a line per account, the organization's totals, and whether the report is complete.
  * `fix --org` leaves out the accounts where the service is not installed, unless told otherwise: their roles would
  * get profiles that nobody there releases when a stack's delete needs it.
+ *
+ * The `--org` commands read no account's ownership record (the member role is not granted its table, as for
+ * `doctor --org`'s ownership check): every profile tagged as ours is unrecorded there, and `fix --org` adopts none.
  */
 import type { Config } from '../../core/config.js';
 import { createIamClient } from '../../core/iam/client.js';
@@ -14,18 +18,25 @@ import type { AwsSession } from '../aws.js';
 import type { CliIo, Output } from '../command.js';
 import { describeError } from '../errors.js';
 import { headerLine, type ReportIdentity } from '../output.js';
-import { fixCounts, fixMissing, type RoleResult } from '../scan/fix.js';
-import { readAccountSettings, type SettingsView, settingsView } from '../scan/settings.js';
+import { type DeployedRecord, openDeployedRecord, type RecordSource } from '../ownership/deployed.js';
+import { type RecordFields, recordFields } from '../ownership/report.js';
+import { fixCounts, fixMissing, plural, type RoleResult, resultRow } from '../scan/fix.js';
+import { type ScanFields, type ScanRow, scanFields, scanRows } from '../scan/report.js';
+import { type AccountClientConfig, readAccountSettings, type SettingsView, settingsView } from '../scan/settings.js';
 import type { Style } from '../style.js';
 import type { OrgAccount } from './accounts.js';
 import type { AccountAccess, AccountOutcome } from './fan-out.js';
 import {
   accountCounts,
-  accountEntry,
   acrossOrganization,
+  isComplete,
   type OrgAccountEntry,
   type OrgSettings,
+  type UncoveredAccount,
+  uncoveredAccounts,
   writeAccountEntries,
+  writeAccountTable,
+  writeCompleteness,
 } from './org.js';
 
 /** One account's scan, the settings it decided with, and what `fix` did there. */
@@ -34,8 +45,14 @@ export interface AccountScan {
   /** The account's settings: its stack's, else the defaults (the CLI's retries, `--exclude-path` where given). */
   readonly config: Config;
   readonly settings: SettingsView;
+  /** What the report says of the account's ownership record: not read by `--org`, and where it is. */
+  readonly record: RecordSource;
   readonly report: ScanReport;
-  readonly fixed?: { readonly results: readonly RoleResult[]; readonly error?: string };
+  /**
+   * What `fix` did: a result per role tried; `error` when the account's fix failed or was interrupted before every
+   * missing role was tried (`interrupted` then).
+   */
+  readonly fixed?: { readonly results: readonly RoleResult[]; readonly error?: string; readonly interrupted?: boolean };
 }
 
 /** An account `fix --org` left out, and why: the service is not installed there. */
@@ -57,6 +74,8 @@ export interface OrgScanSummary {
   readonly accounts: number;
   readonly scanned: number;
   readonly unreachable: number;
+  /** Accounts not started: the command was interrupted before their turn. */
+  readonly notStarted: number;
   readonly missing: number;
   readonly conflicts: number;
   /** `fix --org` only: accounts left out because the service is not installed there. */
@@ -65,12 +84,17 @@ export interface OrgScanSummary {
   readonly created?: number;
 }
 
-/** One account of an `--org` document of `scan` and `fix`: with the settings it was scanned with. */
-export type OrgScanEntry = OrgAccountEntry<ScanSummary> & { readonly settings?: SettingsView };
+/**
+ * One account of an `--org` document of `scan` and `fix`: a scanned one has the single-account document's fields
+ * (`summary`, `missing`, `conflicts`, `pending`, `settings`, `record`, `unrecorded`; no lists with `--summary`).
+ */
+export type OrgScanEntry = OrgAccountEntry<ScanSummary> & Partial<Omit<ScanFields, 'summary'>> & Partial<RecordFields>;
 
 /** The `--json` document of `scan --org` and `fix --org`. */
 export interface OrgScanDocument extends ReportIdentity {
   readonly summary: OrgScanSummary;
+  /** False when interrupted, or when an account was not covered (unreachable, not started). */
+  readonly complete: boolean;
   readonly accounts: readonly OrgScanEntry[];
 }
 
@@ -111,7 +135,13 @@ export function scanOrganization(
           config: account.config,
           ...(account.creators === undefined ? {} : { creators: account.creators }),
         });
-        return { access, config: account.config, settings: settingsView(account), report };
+        return {
+          access,
+          config: account.config,
+          settings: settingsView(account),
+          record: orgRecordSource(access.clientConfig, account.deployed),
+          report,
+        };
       } finally {
         iam.destroy();
       }
@@ -122,9 +152,22 @@ export function scanOrganization(
 }
 
 /**
+ * What the report says of an account's ownership record: where the single-account commands would read it, and that
+ * `--org` does not (its member role is not granted the table).
+ */
+export function orgRecordSource(clientConfig: AccountClientConfig, deployed: DeployedRecord | undefined): RecordSource {
+  if (deployed?.tableName === undefined) return openDeployedRecord(clientConfig, deployed).source;
+  return {
+    from: 'none',
+    why: `not read by --org; scan in the account reads table ${deployed.tableName} of stack ${deployed.stack}`,
+  };
+}
+
+/**
  * Fixes the missing roles of every scanned account with the single-account fix, `concurrency` accounts at
  * once, on the credentials the scan reached each with. A failure in one account is that account's; the
- * caller's own credentials failing stops all (exit code 255).
+ * caller's own credentials failing stops all (exit code 255). Once `signal` aborts, the role at hand is finished and
+ * no other is tried: an account with roles left untried says so (`fixed.interrupted`).
  */
 export async function fixOrganization(
   outcomes: readonly AccountOutcome<AccountWork>[],
@@ -139,7 +182,16 @@ export async function fixOrganization(
     const iam = createIamClient(config.iamRetry, access.clientConfig);
     try {
       const results = await fixMissing(report, { iam, config }, signal);
-      return { ...outcome, result: { ...outcome.result, fixed: { results } } };
+      const untried = report.missing.length - results.length;
+      const fixed =
+        untried === 0
+          ? { results }
+          : {
+              results,
+              interrupted: true,
+              error: `interrupted: ${results.length} of ${plural(report.missing.length, 'missing role')} tried`,
+            };
+      return { ...outcome, result: { ...outcome.result, fixed } };
     } catch (error) {
       if (access.own) throw error;
       return { ...outcome, result: { ...outcome.result, fixed: { results: [], error: describeError(error) } } };
@@ -149,51 +201,125 @@ export async function fixOrganization(
   });
 }
 
-/** An account's summary as the single-account command gives it, `created` filled in by fix. */
-function accountSummary(scan: AccountScan): ScanSummary {
-  return {
-    ...scan.report.summary,
-    created: scan.fixed === undefined ? 0 : fixCounts(scan.report, scan.fixed.results).created,
-  };
+/** How the document is made: `fix`'s (with `created`, `leftOut`), counts only (`--summary`), interrupted. */
+export interface OrgScanReportOptions {
+  readonly fix: boolean;
+  readonly countsOnly: boolean;
+  readonly interrupted: boolean;
 }
 
-/** The `--json` document; `fix` gives `summary.created` and `summary.leftOut`. */
-export function orgScanDocument(
+/** The `--json` document, and the accounts it does not fully cover (for the text's last line). */
+export function orgScanReport(
   identity: ReportIdentity,
   outcomes: readonly AccountOutcome<AccountWork>[],
-  fix: boolean,
-): OrgScanDocument {
+  options: OrgScanReportOptions,
+): { readonly document: OrgScanDocument; readonly uncovered: readonly UncoveredAccount[] } {
   const entries = outcomes.map((outcome): OrgScanEntry => {
-    if (outcome.status === 'scanned' && !isScan(outcome.result)) {
-      const { accountId, name } = outcome.account;
-      return { accountId, name, status: 'left-out', error: outcome.result.leftOut };
-    }
-    const entry = accountEntry(outcome, (work) => accountSummary(work as AccountScan));
-    if (outcome.status !== 'scanned' || !isScan(outcome.result)) return entry;
-    const fixError = outcome.result.fixed?.error;
-    return { ...entry, ...(fixError === undefined ? {} : { error: fixError }), settings: outcome.result.settings };
+    const { accountId, name } = outcome.account;
+    if (outcome.status !== 'scanned') return { accountId, name, status: outcome.status, error: outcome.error };
+    const work = outcome.result;
+    if (!isScan(work)) return { accountId, name, status: 'left-out', error: work.leftOut };
+    const fixError = work.fixed?.error;
+    const created = work.fixed === undefined ? 0 : fixCounts(work.report, work.fixed.results).created;
+    return {
+      accountId,
+      name,
+      status: 'scanned',
+      ...(fixError === undefined ? {} : { error: fixError }),
+      ...scanFields(work.report, work.settings, created, options.countsOnly),
+      ...recordFields(work.record, work.report),
+    };
   });
+  const uncovered = [
+    ...uncoveredAccounts(entries),
+    ...outcomes.flatMap((outcome) =>
+      outcome.status === 'scanned' && isScan(outcome.result) && outcome.result.fixed?.interrupted === true
+        ? [{ accountId: outcome.account.accountId, name: outcome.account.name, why: 'fix interrupted' }]
+        : [],
+    ),
+  ];
   const sum = (key: 'missing' | 'conflicts' | 'created') =>
     entries.reduce((total, entry) => total + (entry.summary?.[key] ?? 0), 0);
   const leftOut = entries.filter((entry) => entry.status === 'left-out').length;
   const counts = accountCounts(outcomes);
-  return {
+  const document: OrgScanDocument = {
     ...identity,
     summary: {
       ...counts,
       scanned: counts.scanned - leftOut,
       missing: sum('missing'),
       conflicts: sum('conflicts'),
-      ...(fix ? { leftOut, created: sum('created') } : {}),
+      ...(options.fix ? { leftOut, created: sum('created') } : {}),
     },
+    complete: isComplete(options.interrupted, uncovered),
     accounts: entries,
   };
+  return { document, uncovered };
 }
 
-/** The text report: the header, a line per account, the organization's totals. */
-export function writeOrgScan(out: Output, style: Style, document: OrgScanDocument): void {
+/** The first lines of the text report: the header, and what it says of the ownership record. */
+export function writeOrgScanHeader(out: Output, style: Style, identity: ReportIdentity): void {
+  out.write(headerLine(style, 'auto-instance-profile', identity, ['organization']));
+  out.write(
+    `  ${style.dim('record: not read by --org: every profile tagged as ours is unrecorded, and fix --org adopts none (scan in the account reads its record)')}\n`,
+  );
+}
+
+/** One row of the roles' table: the account, and the single-account table's row. */
+export type OrgRoleRow = readonly [accountId: string, name: string, ...row: ScanRow];
+
+/** The scan's rows of every scanned account: its missing roles, conflicts and pending roles. */
+export function orgScanRows(outcomes: readonly AccountOutcome<AccountWork>[]): OrgRoleRow[] {
+  return scannedAccounts(outcomes).flatMap(({ account, scan }) =>
+    scanRows(scan.report).map((row): OrgRoleRow => [account.accountId, account.name, ...row]),
+  );
+}
+
+/** The rows of what `fix` did in every account: a row per role tried. */
+export function orgResultRows(outcomes: readonly AccountOutcome<AccountWork>[]): OrgRoleRow[] {
+  return scannedAccounts(outcomes).flatMap(({ account, scan }) =>
+    (scan.fixed?.results ?? []).map((result): OrgRoleRow => [account.accountId, account.name, ...resultRow(result)]),
+  );
+}
+
+/** The missing roles' rows: what `fix --org` will create or link, by account. */
+export function orgMissingRows(rows: readonly OrgRoleRow[]): OrgRoleRow[] {
+  return rows.filter((row) => row[3] === 'missing');
+}
+
+function scannedAccounts(outcomes: readonly AccountOutcome<AccountWork>[]) {
+  return outcomes.flatMap((outcome) =>
+    outcome.status === 'scanned' && isScan(outcome.result) ? [{ account: outcome.account, scan: outcome.result }] : [],
+  );
+}
+
+/**
+ * The roles' table, `ACCOUNT  NAME  ROLE  STATUS  DETAIL`, painted as the single-account table, and a blank line;
+ * nothing for no rows.
+ */
+export function writeOrgRoles(out: Output, style: Style, rows: readonly OrgRoleRow[]): void {
+  if (rows.length === 0) return;
+  writeAccountTable(out, style, ['ACCOUNT', 'NAME', 'ROLE', 'STATUS', 'DETAIL'], rows, (row, cell, column) => {
+    if (column !== 3) return cell;
+    const status = row[3];
+    if (status === 'conflict' || status === 'failed') return style.red(cell);
+    return status === 'missing' || status === 'pending' ? style.yellow(cell) : style.green(cell);
+  });
+  out.write('\n');
+}
+
+/**
+ * The text report's account table and the organization's totals, then `closing` (fix's outcome: `Nothing changed.`),
+ * then what the report does not cover, if anything.
+ */
+export function writeOrgScan(
+  out: Output,
+  style: Style,
+  document: OrgScanDocument,
+  coverage: { readonly uncovered: readonly UncoveredAccount[]; readonly interrupted: boolean },
+  closing?: string,
+): void {
   const fix = document.summary.created !== undefined;
-  out.write(headerLine(style, 'auto-instance-profile', document, ['organization']));
   writeAccountEntries(
     out,
     style,
@@ -203,14 +329,17 @@ export function writeOrgScan(out: Output, style: Style, document: OrgScanDocumen
       String(entry.summary?.missing ?? '-'),
       String(entry.summary?.conflicts ?? '-'),
       ...(fix ? [String(entry.summary?.created ?? '-')] : []),
-      (entry as OrgScanEntry).settings?.from ?? '-',
+      entry.settings?.from ?? '-',
       entry.error ?? '',
     ],
     (row, cell, column) => (column === 2 ? (row[2] === 'left-out' ? style.dim(cell) : style.green(cell)) : cell),
   );
-  const { accounts, scanned, unreachable, missing, conflicts, created, leftOut } = document.summary;
+  const { accounts, scanned, unreachable, notStarted, missing, conflicts, created, leftOut } = document.summary;
   const left = leftOut === undefined || leftOut === 0 ? '' : `, left out ${leftOut} (not installed)`;
+  const waiting = notStarted === 0 ? '' : `, not started ${notStarted}`;
   out.write(
-    `Organization: ${accounts} accounts, scanned ${scanned}, unreachable ${unreachable}${left}; missing ${missing}, conflicts ${conflicts}${created === undefined ? '' : `, created ${created}`}.\n`,
+    `Organization: ${plural(accounts, 'account')}, scanned ${scanned}, unreachable ${unreachable}${waiting}${left}; missing ${missing}, conflicts ${conflicts}${created === undefined ? '' : `, created ${created}`}.\n`,
   );
+  if (closing !== undefined) out.write(`${closing}\n`);
+  writeCompleteness(out, style, accounts, coverage.interrupted, coverage.uncovered);
 }

@@ -37,12 +37,22 @@ export interface StackInstanceView {
   readonly reason?: string;
 }
 
+/** Where a StackSet setting came from: its option, the organization stack's output, or the default. */
+export type StackSetSettingSource = 'option' | 'organization stack' | 'default';
+
 /** What was read of the StackSet. */
 export interface StackSetView {
   readonly name: string;
   readonly callAs: CallAs;
-  /** Where name and CallAs came from: the organization stack's outputs, or the defaults and options. */
+  /**
+   * `organization stack` when the organization stack was found (its outputs give what no option does), else
+   * `options`; {@link StackSetView.nameFrom} and {@link StackSetView.callAsFrom} say it setting by setting.
+   */
   readonly source: 'organization stack' | 'options';
+  /** Where the name came from: `--stack-set-name`, the organization stack's `StackSetName` output, or the default. */
+  readonly nameFrom: StackSetSettingSource;
+  /** Where CallAs came from: `--call-as`, the organization stack's `CallAs` output, or the default (SELF). */
+  readonly callAsFrom: StackSetSettingSource;
   /** The OUs (or root) it deploys to. */
   readonly targets: readonly string[];
   readonly instances: readonly StackInstanceView[];
@@ -68,13 +78,20 @@ export async function readStackSet(
   let name = options.name ?? STACK_SET_NAME;
   let callAs: CallAs = options.callAs ?? 'SELF';
   let source: StackSetView['source'] = 'options';
+  let nameFrom: StackSetSettingSource = options.name === undefined ? 'default' : 'option';
+  let callAsFrom: StackSetSettingSource = options.callAs === undefined ? 'default' : 'option';
   let targets: string[] = [];
+  const view = () => ({ name, callAs, source, nameFrom, callAsFrom, targets });
   try {
     const orgStack = await readStack(cloudformation, ORG_STACK_NAME);
     if (orgStack !== undefined) {
       const outputs = orgStack.outputs;
-      name = options.name ?? outputs[ORG_STACK_OUTPUTS.stackSetName] ?? name;
-      callAs = options.callAs ?? (outputs[ORG_STACK_OUTPUTS.callAs] as CallAs | undefined) ?? callAs;
+      const outputName = outputs[ORG_STACK_OUTPUTS.stackSetName];
+      const outputCallAs = outputs[ORG_STACK_OUTPUTS.callAs] as CallAs | undefined;
+      if (options.name === undefined && outputName !== undefined) [name, nameFrom] = [outputName, 'organization stack'];
+      if (options.callAs === undefined && outputCallAs !== undefined) {
+        [callAs, callAsFrom] = [outputCallAs, 'organization stack'];
+      }
       targets = (outputs[ORG_STACK_OUTPUTS.deploymentTargets] ?? '').split(',').filter((target) => target !== '');
       source = 'organization stack';
     }
@@ -99,11 +116,11 @@ export async function readStackSet(
         });
       }
     }
-    return { name, callAs, source, targets, instances };
+    return { ...view(), instances };
   } catch (error) {
     const access = asAwsAccessError(error, 'DescribeStackSet');
     if (access !== undefined) throw access;
-    return { name, callAs, source, targets, instances: [], error: describeError(error) };
+    return { ...view(), instances: [], error: describeError(error) };
   }
 }
 
@@ -130,6 +147,19 @@ export async function accountsWithoutInstance(
   } catch (error) {
     throw asOrganizationsError(error);
   }
+}
+
+/**
+ * The StackSet's line of the text report, each setting with where it came from; CallAs only when it was given or read
+ * from the organization stack: `StackSet Profiles (the organization stack's output), CallAs DELEGATED_ADMIN (--call-as)`.
+ */
+export function describeStackSet(view: Pick<StackSetView, 'name' | 'callAs' | 'nameFrom' | 'callAsFrom'>): string {
+  const from = (source: StackSetSettingSource, option: string) =>
+    source === 'option' ? option : source === 'organization stack' ? "the organization stack's output" : 'the default';
+  return (
+    `StackSet ${view.name} (${from(view.nameFrom, '--stack-set-name')})` +
+    (view.callAsFrom === 'default' ? '' : `, CallAs ${view.callAs} (${from(view.callAsFrom, '--call-as')})`)
+  );
 }
 
 /** Whether an instance is as it should be: current, and not known to have drifted. */

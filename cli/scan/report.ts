@@ -17,7 +17,7 @@ export const SUMMARY_OPTION = { summary: { type: 'boolean', default: false } } a
 /** The help row of {@link SUMMARY_OPTION}. */
 export const SUMMARY_ROW: HelpRow = [
   '--summary',
-  'counts only, for large accounts: no table of roles (with --json, no missing and conflicts lists)',
+  'counts only, for large accounts: no table of roles (with --json, no missing, conflicts and pending lists); with --org, counts per account',
 ];
 
 /** The `--json` document of `scan` and `fix`. */
@@ -33,6 +33,9 @@ export interface ScanDocument extends ReportIdentity {
   readonly settings: SettingsView;
 }
 
+/** A scan document's fields besides the identity, as `scan --org` gives them in each account's entry too. */
+export type ScanFields = Omit<ScanDocument, keyof ReportIdentity>;
+
 /** The document for a scan, with `created` as `fix` left it (0 for a scan); the counts alone with `--summary`. */
 export function scanDocument(
   identity: ReportIdentity,
@@ -41,10 +44,14 @@ export function scanDocument(
   created = 0,
   countsOnly = false,
 ): ScanDocument {
+  return { ...identity, ...scanFields(report, settings, created, countsOnly) };
+}
+
+/** {@link scanDocument}'s fields without the identity: `summary`, the roles by name (not with `countsOnly`), `settings`. */
+export function scanFields(report: ScanReport, settings: SettingsView, created = 0, countsOnly = false): ScanFields {
   const summary = { ...report.summary, created };
-  if (countsOnly) return { ...identity, summary, settings };
+  if (countsOnly) return { summary, settings };
   return {
-    ...identity,
     summary,
     missing: report.missing.map((decision) => decision.roleName),
     conflicts: report.conflicts.map((decision) => decision.roleName),

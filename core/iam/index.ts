@@ -12,6 +12,7 @@ import { RELEASE_PERMISSIONS } from './release.js';
 export type { IamCondition, IamPermission, IamResourceType } from './permissions.js';
 export {
   conditionBlock,
+  conditionName,
   conditionsOf,
   OWNED_AND_TAGGED_AS_OURS,
   OWNED_PROFILE,

@@ -96,6 +96,14 @@ export function conditionBlock(
   return block;
 }
 
+/** A condition in a statement id: `TaggedAsOurs`, `RequestTagsAsOurs`, `PassedToEc2`, else its key's letters. */
+export function conditionName(condition: IamCondition): string {
+  if (condition.key.startsWith('aws:ResourceTag/')) return 'TaggedAsOurs';
+  if (condition.key.startsWith('aws:RequestTag/')) return 'RequestTagsAsOurs';
+  if (condition.key === 'iam:PassedToService') return 'PassedToEc2';
+  return condition.key.replace(/[^A-Za-z0-9]/g, '');
+}
+
 function isConditionList(condition: IamCondition | readonly IamCondition[]): condition is readonly IamCondition[] {
   return Array.isArray(condition);
 }

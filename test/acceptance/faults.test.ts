@@ -30,6 +30,7 @@ import {
   uniqueRoleName,
 } from '../integration/support/iam.js';
 import { expectGranted } from '../integration/support/permissions.js';
+import { ownershipTableInMoto, recordOurs } from '../integration/support/stack.js';
 
 const MOTO_URL = inject('motoUrl');
 /** Roles in the burst: the 300, which takes about 45 s here; the bench runs the same burst. */
@@ -65,6 +66,7 @@ async function deliver(
         AWS_ENDPOINT_URL_IAM: proxy.url,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         POWERTOOLS_METRICS_DISABLED: 'false',
+        OWNERSHIP_TABLE: await ownershipTableInMoto(),
         ...options.env,
       },
       timeoutMs: options.timeoutMs,
@@ -401,6 +403,7 @@ describe('IAM rules moto does not apply', () => {
       const twin = role.toLowerCase();
       await createRole(role);
       await createProfile(twin, { tags });
+      if (decision === 'adopt') await recordOurs(twin, role);
       const rules = iamRules(MOTO_URL);
 
       // Act

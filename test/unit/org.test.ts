@@ -354,6 +354,8 @@ describe('readStackSet', () => {
       name: 'Profiles',
       callAs: 'DELEGATED_ADMIN',
       source: 'organization stack',
+      nameFrom: 'organization stack',
+      callAsFrom: 'organization stack',
       targets: ['ou-ab12-aaaaaaaa', 'ou-ab12-bbbbbbbb'],
     });
     expect(view.instances.map(instanceHealthy)).toEqual([true, false, false]);
@@ -384,6 +386,8 @@ describe('readStackSet', () => {
       name: 'AutoInstanceProfile',
       callAs: 'SELF',
       source: 'options',
+      nameFrom: 'default',
+      callAsFrom: 'default',
       targets: [],
       instances: [],
       error: 'StackSetNotFoundException: StackSet AutoInstanceProfile not found',

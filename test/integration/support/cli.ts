@@ -1,9 +1,14 @@
-/** Runs the built CLI (dist/cli/index.mjs, the package's bin) as a user would, and reads its reports. */
+/**
+ * Runs the built CLI (dist/cli/index.mjs, the package's bin) as a user would, and reads its reports. Every run goes
+ * through recording proxies (./policy-check.ts) and fails when a call it made is outside the policy the CLI prints
+ * for its command, as the IAM policy evaluator reads it.
+ */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLES } from '../../../toolchain/bundles.mjs';
+import { callsOutsidePolicy, type Recording, recordEndpoints } from './policy-check.js';
 
 /** The bin, as `npm run build` writes it. */
 export const CLI = BUNDLES.cli.path;
@@ -13,6 +18,11 @@ export interface CliRun {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/** A run, with every AWS call it made (and who made each) as the recording proxies saw them. */
+export interface RecordedCliRun extends CliRun {
+  readonly recording: Recording;
 }
 
 /** `doctor --json`, as far as the tests read it. */
@@ -84,14 +94,40 @@ export async function sharedFiles(files: { readonly config?: string; readonly cr
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** Runs `node dist/cli/index.mjs ARGS` with exactly `env`. */
-export function runCli(args: readonly string[], env: Readonly<Record<string, string>>): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env, timeout: 90_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
+/**
+ * Runs `node dist/cli/index.mjs ARGS` with exactly `env`, but with each endpoint it names behind a recording proxy;
+ * rejects when a call the run made is not allowed by `auto-instance-profile policy COMMAND` (its member role's policy
+ * for calls made in member accounts), so that every test of a command also proves its policy.
+ */
+export async function runCli(args: readonly string[], env: Readonly<Record<string, string>>): Promise<CliRun> {
+  const { code, stdout, stderr } = await runCliRecorded(args, env);
+  return { code, stdout, stderr };
+}
+
+/** {@link runCli}, with the calls the run made. */
+export async function runCliRecorded(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<RecordedCliRun> {
+  const recorded = await recordEndpoints(env);
+  let run: CliRun;
+  try {
+    run = await new Promise((resolve) => {
+      execFile(process.execPath, [CLI, ...args], { env: recorded.env, timeout: 90_000 }, (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      });
     });
-  });
+  } finally {
+    await recorded.close();
+  }
+  const problems = await callsOutsidePolicy(args, env, recorded.recording);
+  if (problems.length > 0) {
+    throw new Error(
+      `auto-instance-profile ${args.join(' ')} made calls its policy does not allow:\n${problems.join('\n')}`,
+    );
+  }
+  return { ...run, recording: recorded.recording };
 }
 
 /** One check of a report, or an error that shows the whole report. */

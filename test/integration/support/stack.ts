@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -28,7 +28,7 @@ import {
   VISIBILITY_TIMEOUT_SECONDS,
 } from '../../../core/pipeline-settings.js';
 import { toSqsEvent } from '../../../emulator/lambda-shapes.js';
-import { createOwnershipTable } from '../../../emulator/ownership-table.js';
+import { createOwnershipTable, ensureOwnershipTable } from '../../../emulator/ownership-table.js';
 import { createPipeline, type SandboxPipeline } from '../../../emulator/pipeline.js';
 import { type BatchResponse, type Invocation, invokeBundle, type LogLine } from './bundle.js';
 import { getProfile, roleIdOf } from './iam.js';
@@ -43,13 +43,7 @@ let table: Promise<string> | undefined;
 
 /** Creates the shared ownership table in moto once per worker (another worker may have made it: that is fine). */
 export function ownershipTableInMoto(): Promise<string> {
-  table ??= createOwnershipTable(new DynamoDBClient({}), TEST_OWNERSHIP_TABLE, [TEST_SERVICE_ROLE_ARN]).then(
-    ({ tableName }) => tableName,
-    (error: unknown) => {
-      if (error instanceof ResourceInUseException) return TEST_OWNERSHIP_TABLE;
-      throw error;
-    },
-  );
+  table ??= ensureOwnershipTable(new DynamoDBClient({}), TEST_OWNERSHIP_TABLE, [TEST_SERVICE_ROLE_ARN]);
   return table;
 }
 
