@@ -51,19 +51,23 @@ beforeAll(async () => {
     { name: 'gamma', inOu: true },
     { name: 'delta' },
   ]);
-  for (const name of ['alpha', 'beta']) {
-    const account = member(name);
-    services.set(
-      name,
-      await serviceInMoto(
-        { endpoint: moto.url, region: 'us-east-1', credentials: account.credentials },
-        { stackName: `StackSet-AutoInstanceProfile-${account.accountId}`, name: `service-${name}` },
-      ),
-    );
-  }
+  await Promise.all(
+    ['alpha', 'beta'].map(async (name) => {
+      const account = member(name);
+      services.set(
+        name,
+        await serviceInMoto(
+          { endpoint: moto.url, region: 'us-east-1', credentials: account.credentials },
+          { stackName: `StackSet-AutoInstanceProfile-${account.accountId}`, name: `service-${name}` },
+        ),
+      );
+    }),
+  );
   // delta's administrators removed the role the organization reaches it through.
   await member('delta').iam.send(new DeleteRoleCommand({ RoleName: 'OrganizationAccountAccessRole' }));
-});
+  // An organization of five accounts and two services in moto: on a machine shared with other suites, more than the
+  // default minute.
+}, 120_000);
 
 afterAll(async () => {
   for (const service of services.values()) service.destroy();
