@@ -9,7 +9,8 @@
 import { CreateRoleCommand, EntityAlreadyExistsException, GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { CreateEventSourceMappingCommand, CreateFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { mappingSwitch, readMappings } from '../core/lambda/event-source-mappings.js';
-import { BATCH_SIZE, DEFAULT_MAX_CONCURRENCY, SERVICE_ROLE_PATH } from '../core/pipeline-settings.js';
+import { BATCH_SIZE, SERVICE_ROLE_PATH } from '../core/pipeline-settings.js';
+import { SETTINGS } from '../core/settings.js';
 import { EmulatorError } from './errors.js';
 import type { EventSourceQueue } from './poller.js';
 
@@ -28,7 +29,7 @@ export interface RemediatorSpec {
   readonly environment: Readonly<Record<string, string>>;
   /** The delivery queues, each read through a mapping of its own. */
   readonly queues: readonly EventSourceQueue[];
-  /** @default DEFAULT_MAX_CONCURRENCY */
+  /** @default SETTINGS.maxConcurrency.default */
   readonly maxConcurrency?: number;
 }
 
@@ -67,7 +68,7 @@ export async function recordRemediator(
         EventSourceArn: queue.queueArn,
         BatchSize: BATCH_SIZE,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
-        ScalingConfig: { MaximumConcurrency: spec.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY },
+        ScalingConfig: { MaximumConcurrency: spec.maxConcurrency ?? SETTINGS.maxConcurrency.default },
         Enabled: true,
       }),
     );
