@@ -16,4 +16,7 @@ export const DOCTOR_PERMISSIONS = [
   'events:DescribeRule',
   'sqs:GetQueueAttributes',
   'iam:GetAccountSummary',
+  // The event-sources check: the remediator's mappings, and while paused the age of the oldest event that waits.
+  'lambda:ListEventSourceMappings',
+  'cloudwatch:GetMetricData',
 ] as const;

@@ -6,9 +6,11 @@
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Delivery } from '../../core/events.js';
@@ -19,6 +21,7 @@ import {
   type CheckResult,
   callFailed,
   checkDeadLetterQueue,
+  checkEventSources,
   checkInstanceProfiles,
   checkOwnership,
   checkRegion,
@@ -30,6 +33,7 @@ import {
   type StackOutputs,
 } from './checks.js';
 import {
+  readEventSources,
   readInstanceProfileUsage,
   readOwnership,
   readQueueDelay,
@@ -50,6 +54,10 @@ export interface DoctorDeps {
   readonly events: EventBridgeClient;
   readonly sqs: SQSClient;
   readonly iam: IAMClient;
+  /** For the event-sources check: the remediator's mappings. */
+  readonly lambda: LambdaClient;
+  /** For the event-sources check: the age of the oldest event that waits while paused. */
+  readonly cloudwatch: CloudWatchClient;
   /** For the ownership check; without it the check is not run (doctor --org's member accounts). */
   readonly dynamodb?: DynamoDBClient | undefined;
 }
@@ -73,6 +81,8 @@ export function doctorClients(
     events: new EventBridgeClient(config),
     iam: new IAMClient(config),
     sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: !customSqsEndpoint }),
+    lambda: new LambdaClient(config),
+    cloudwatch: new CloudWatchClient(config),
     dynamodb: new DynamoDBClient(config),
   };
   return {
@@ -114,12 +124,21 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     const rules = DELIVERIES.map((delivery) => notChecked(RULE_CHECKS[delivery].name, why));
     const ownership = deps.dynamodb === undefined ? [] : [notChecked('ownership', why)];
     return {
-      checks: [region, trail, stack.result, ...rules, notChecked('dead-letter-queue', why), profiles, ...ownership],
+      checks: [
+        region,
+        trail,
+        stack.result,
+        ...rules,
+        notChecked('event-sources', why),
+        notChecked('dead-letter-queue', why),
+        profiles,
+        ...ownership,
+      ],
       stackName: stack.stackName,
     };
   }
   const { outputs } = stack;
-  const [rules, dlq, ownership] = await Promise.all([
+  const [rules, eventSources, dlq, ownership] = await Promise.all([
     Promise.all(
       DELIVERIES.map((delivery) => {
         const { name, output } = RULE_CHECKS[delivery];
@@ -128,13 +147,30 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
         );
       }),
     ),
+    attempt('event-sources', 'Lambda ListEventSourceMappings', async () =>
+      checkEventSources(
+        await readEventSources(deps, outputs.functionName, {
+          settle: outputs.queueUrl,
+          immediate: outputs.deleteQueueUrl,
+        }),
+      ),
+    ),
     attempt('dead-letter-queue', 'SQS GetQueueAttributes', async () =>
       checkDeadLetterQueue(await readQueueDepth(deps.sqs, outputs.deadLetterQueueUrl)),
     ),
     deps.dynamodb === undefined ? undefined : attemptOwnership(deps.dynamodb, deps.iam, outputs.ownershipTableName),
   ]);
   return {
-    checks: [region, trail, stack.result, ...rules, dlq, profiles, ...(ownership === undefined ? [] : [ownership])],
+    checks: [
+      region,
+      trail,
+      stack.result,
+      ...rules,
+      eventSources,
+      dlq,
+      profiles,
+      ...(ownership === undefined ? [] : [ownership]),
+    ],
     stackName: stack.stackName,
     outputs,
   };

@@ -79,6 +79,34 @@ function stackTemplate(): string {
           Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['DeleteQueue', 'Arn'] } }],
         },
       },
+      FunctionRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          Path: '/auto-instance-profile/',
+          AssumeRolePolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          },
+        },
+      },
+      Function: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          FunctionName: 'AutoInstanceProfile-Remediator',
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: { 'Fn::GetAtt': ['FunctionRole', 'Arn'] },
+          Code: { ZipFile: 'exports.handler = async () => ({});' },
+        },
+      },
+      QueueMapping: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: { FunctionName: { Ref: 'Function' }, EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] } },
+      },
+      DeleteQueueMapping: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: { FunctionName: { Ref: 'Function' }, EventSourceArn: { 'Fn::GetAtt': ['DeleteQueue', 'Arn'] } },
+      },
     },
     Outputs: {
       RuleName: { Value: { Ref: 'Rule' } },
@@ -129,6 +157,7 @@ describe('doctor against moto', () => {
       'stack',
       'rule',
       'delete-rule',
+      'event-sources',
       'dead-letter-queue',
       'instance-profiles',
       'ownership',
@@ -142,13 +171,14 @@ describe('doctor against moto', () => {
     });
     expect(checkOf(report, 'rule').status).toBe('not-checked');
     expect(checkOf(report, 'delete-rule').status).toBe('not-checked');
+    expect(checkOf(report, 'event-sources').status).toBe('not-checked');
     expect(checkOf(report, 'dead-letter-queue').status).toBe('not-checked');
     expect(checkOf(report, 'instance-profiles')).toMatchObject({
       status: 'ok',
       detail: '0 of 1000 instance profiles in use (0%)',
     });
     expect(checkOf(report, 'ownership').status).toBe('not-checked');
-    expect(report.summary).toEqual({ ok: 2, warning: 0, failed: 2, 'not-checked': 4 });
+    expect(report.summary).toEqual({ ok: 2, warning: 0, paused: 0, failed: 2, 'not-checked': 5 });
   });
 
   it('fails the trail check while the trail exists but is not logging', async () => {
@@ -192,6 +222,9 @@ describe('doctor against moto', () => {
     expect(checkOf(report, 'rule').detail).not.toContain('differs');
     expect(checkOf(report, 'delete-rule').detail).toContain('ENABLED');
     expect(checkOf(report, 'delete-rule').detail).not.toContain('differs');
+    expect(checkOf(report, 'event-sources').detail).toBe(
+      'the remediator (AutoInstanceProfile-Remediator) polls the settle and delete queues (event source mappings Enabled)',
+    );
     expect(checkOf(report, 'dead-letter-queue').detail).toContain('empty');
     expect(run.code).toBe(0);
   });
