@@ -8,6 +8,7 @@ import { APPLY_PLAN_PERMISSIONS } from './iam/apply-plan.js';
 import { LIST_ACCOUNT_PERMISSIONS } from './iam/list-account.js';
 import type { IamPermission } from './iam/permissions.js';
 import { READ_STATE_PERMISSIONS } from './iam/read-state.js';
+import { RECONCILE_FUNCTION_ONLY, RECONCILE_NOW_PERMISSIONS } from './lambda/reconcile-now.js';
 import { ACCOUNT_SETTINGS_PERMISSIONS } from './settings-permissions.js';
 
 /** The role `--org` commands assume in member accounts unless `--role-name` says otherwise. */
@@ -34,6 +35,16 @@ export const MEMBER_ROLE_IAM_PERMISSIONS: readonly IamPermission[] = unique([
 export const MEMBER_ROLE_READ_ACTIONS: readonly string[] = [
   ...new Set([...DOCTOR_PERMISSIONS.filter((action) => !action.startsWith('iam:')), ...ACCOUNT_SETTINGS_PERMISSIONS]),
 ];
+
+/**
+ * The member role's one write besides IAM's: `fix --org` hands an account's missing roles over to the service where
+ * it is installed, starting its reconcile pass (core/lambda/reconcile-now.ts): lambda:InvokeFunction on the account's
+ * functions in the stack's region, only on the one the stack tags as its reconcile function.
+ */
+export const MEMBER_ROLE_RECONCILE_NOW = {
+  actions: RECONCILE_NOW_PERMISSIONS,
+  condition: RECONCILE_FUNCTION_ONLY,
+} as const;
 
 function unique(permissions: readonly IamPermission[]): IamPermission[] {
   const seen = new Map<string, IamPermission>();

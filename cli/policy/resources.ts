@@ -29,6 +29,9 @@ import { SMOKE_ROLE_PREFIX } from '../doctor/smoke-role.js';
  *   exactly the `operatorPrincipals`;
  * - `service-function`: the stack's remediator function, whose environment holds the stack's settings, in the
  *   stack's account and region; any name, as CloudFormation makes it from the stack's name, as for the queues;
+ * - `reconcile-function`: the stack's reconcile function, which `fix` starts where it hands over to the service
+ *   (core/lambda/reconcile-now.ts): any function of the stack's account and region, granted only on the tag the
+ *   stack puts on that function alone (the grant's condition);
  * - `smoke-role`, `smoke-profile`: `doctor --smoke`'s throwaway role and its same-name profile, by name prefix;
  * - `member-role`: the role `--org` commands assume, in every account of the organization;
  * - `service-queue`, `service-rule`: the stack's queues and rules, in the stack's account and region; any name, as
@@ -44,6 +47,7 @@ export type PolicyResource =
   | IamResourceType
   | 'operator-role'
   | 'service-function'
+  | 'reconcile-function'
   | 'smoke-role'
   | 'smoke-profile'
   | 'member-role'
@@ -155,6 +159,7 @@ export function resourceArns(kind: PolicyResource, scope: PolicyScope): readonly
     case 'operator-role':
       return [`arn:${p}:iam::${a}:role${SERVICE_ROLE_PATH}*`];
     case 'service-function':
+    case 'reconcile-function':
       return [`arn:${p}:lambda:${r}:${a}:function:*`];
     case 'smoke-role':
       return [`arn:${p}:iam::${a}:role/${SMOKE_ROLE_PREFIX}*`];
