@@ -76,7 +76,7 @@ const HELP = formatHelp(
     'profile and roles too new for the event history are left to their own event. Conflicts are reported, never ' +
     "touched. Where the service is deployed, it reads the stack's ownership record (only a recorded empty profile is " +
     "linked) and records what it makes through the stack's operator role. Where it cannot record (the stack has no " +
-    'operator role), it makes nothing the service could not prove: it hands the missing roles over to the service, ' +
+    'operator role, or no record), it makes nothing the service could not prove: it hands the missing roles over to the service, ' +
     'starting its reconcile pass now (lambda:InvokeFunction on the function the stack tags as its reconcile), which ' +
     'decides each role with its own settings and records what it makes. Asks first on a terminal. With --org, in ' +
     "every account where the service is installed (its stack, or the StackSet's, is there), after one question for " +
