@@ -425,6 +425,8 @@ function report(
       if (alarm !== undefined) {
         deps.log[alarm.level](alarm.message, attributes);
         deps.metrics.count(alarm.metric);
+        // The errors alarm watches the `Errors` total alone (one alarm metric, not one per kind): count it there too.
+        deps.metrics.count('Errors', { reason: plan.reason });
       } else {
         // IAM failing through the SDK's retries is worth a warning; waiting for IAM to show a write is not.
         deps.log[plan.reason === 'throttled' || plan.reason === 'iam-unavailable' ? 'warn' : 'info'](

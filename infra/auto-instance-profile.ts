@@ -72,8 +72,8 @@ export class AutoInstanceProfile extends Construct {
   public readonly deleteRule: Rule;
   /** The dead-letter queue, function-error and conflict alarms; they notify `alarmTopic` when it is set. */
   public readonly alarms: AutoInstanceProfileAlarms;
-  /** The function's metrics, the queues and the alarms on one page. */
-  public readonly dashboard: Dashboard;
+  /** The function's metrics, the queues and the alarms on one page; undefined unless `dashboard` is true. */
+  public readonly dashboard: Dashboard | undefined;
   /** The remediator's log group, with the configured retention. */
   public readonly logGroup: LogGroup;
   /** The reconcile pass: its function, its schedule and its run after every deploy. */
@@ -153,6 +153,7 @@ export class AutoInstanceProfile extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       alarmTopic: settings.alarmTopic,
       alarmOnConflicts: settings.alarmOnConflicts,
+      dashboard: settings.dashboard,
     });
     this.alarms = {
       deadLetterQueue: monitoring.deadLetterQueueAlarm,

@@ -71,6 +71,7 @@ export const CONTEXT_SETTINGS = {
     read: (raw, key) => Duration.days(readNonNegative(raw, key, TRAIL_RETENTION_REQUIREMENT)),
   },
   alarmOnConflicts: readBoolean,
+  dashboard: readBoolean,
   reconcileSchedule: readSchedule,
   reconcileAfterDeploy: readBoolean,
   instanceProfileQuotaPercent: readNumber,

@@ -106,6 +106,12 @@ export interface AutoInstanceProfileProps {
    */
   readonly alarmOnConflicts?: boolean;
   /**
+   * A CloudWatch dashboard of the alarms, the metrics, the queues and the function. It costs $3 a month in each
+   * account, more than the rest of the service's idle cost together (docs/cost.md): turn it on where someone looks.
+   * @default false
+   */
+  readonly dashboard?: boolean;
+  /**
    * When the reconcile pass runs on its own, through EventBridge Scheduler: a `ScheduleExpression`
    * (`rate`, `cron`, `at` or `expression`; a rate at least {@link MIN_RECONCILE_RATE_HOURS} hour, since
    * each pass reads the whole account from IAM), or `'disabled'` for no schedule. The pass finds every
@@ -173,6 +179,7 @@ export interface ResolvedProps {
   readonly createTrail: boolean;
   readonly trailRetention: Duration;
   readonly alarmOnConflicts: boolean;
+  readonly dashboard: boolean;
   readonly reconcileSchedule: ScheduleExpression | 'disabled';
   readonly reconcileAfterDeploy: boolean;
   readonly instanceProfileQuotaPercent: number;
@@ -200,6 +207,7 @@ export const DEFAULT_PROPS = {
   createTrail: false,
   trailRetention: Duration.days(365),
   alarmOnConflicts: true,
+  dashboard: false,
   reconcileSchedule: ScheduleExpression.rate(Duration.days(1)),
   reconcileAfterDeploy: true,
   instanceProfileQuotaPercent: DEFAULT_CONFIG.instanceProfileQuotaPercent,

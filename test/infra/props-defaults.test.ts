@@ -34,10 +34,14 @@ function documentedDefaults(file: string, interfaceName: string): Map<string, st
   return found;
 }
 
-/** A `@default` as a value: a literal or a CDK expression (`Duration.seconds(30)`); words after `- ` mean none. */
+/**
+ * A `@default` as a value: a literal or a CDK expression (`Duration.seconds(30)`), with what it means after ` - `
+ * (`[] - no operator role`); words alone after `- ` mean none.
+ */
 function defaultValue(text: string): unknown {
   if (text.startsWith('- ')) return undefined;
-  return new Function('Duration', 'RetentionDays', 'ScheduleExpression', `return (${text});`)(
+  const [value = text] = text.split(' - ');
+  return new Function('Duration', 'RetentionDays', 'ScheduleExpression', `return (${value});`)(
     Duration,
     RetentionDays,
     ScheduleExpression,

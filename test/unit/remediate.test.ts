@@ -530,7 +530,7 @@ describe('remediate', () => {
     expect(log.visible).toEqual([
       expect.objectContaining({ level: 'error', message: 'instance profile quota is full' }),
     ]);
-    expect(metrics.names()).toEqual(['QuotaExceeded', 'Retries']);
+    expect(metrics.names()).toEqual(['QuotaExceeded', 'Errors', 'Retries']);
   });
 
   it('knows a profile as its own when the answer to its create was lost and the retry met EntityAlreadyExists', async () => {
