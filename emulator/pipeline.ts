@@ -15,13 +15,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { accountEventPatterns } from '../core/event-pattern.js';
 import type { Delivery } from '../core/events.js';
-import {
-  DLQ_RETENTION_DAYS,
-  MAX_RECEIVE_COUNT,
-  MAX_SETTLE_DELAY_SECONDS,
-  STACK_NAME,
-  STACK_OUTPUTS,
-} from '../core/pipeline-settings.js';
+import { DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, STACK_NAME, STACK_OUTPUTS } from '../core/pipeline-settings.js';
+import { SETTINGS } from '../core/settings.js';
 import { EmulatorError } from './errors.js';
 
 /** The delivery paths, in the order they are created and reported. */
@@ -84,9 +79,9 @@ export function queueAttributes(
   if (
     !Number.isInteger(settings.settleDelaySeconds) ||
     settings.settleDelaySeconds < 0 ||
-    settings.settleDelaySeconds > MAX_SETTLE_DELAY_SECONDS
+    settings.settleDelaySeconds > SETTINGS.settleDelay.max
   ) {
-    throw new EmulatorError(`the settle delay must be 0 to ${MAX_SETTLE_DELAY_SECONDS} seconds`);
+    throw new EmulatorError(`the settle delay must be 0 to ${SETTINGS.settleDelay.max} seconds`);
   }
   return {
     DelaySeconds: String(delivery === 'settle' ? settings.settleDelaySeconds : 0),

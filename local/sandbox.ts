@@ -21,7 +21,6 @@ import { EXIT } from '../cli/exit-codes.js';
 import { createStyle, shouldColor } from '../cli/style.js';
 import {
   BATCH_SIZE,
-  DEFAULT_SETTLE_DELAY_SECONDS,
   DLQ_RETENTION_DAYS,
   FUNCTION_TIMEOUT_SECONDS,
   IAM_EVENT_REGION,
@@ -29,6 +28,7 @@ import {
   SERVICE_ROLE_PATH,
   STACK_NAME,
 } from '../core/pipeline-settings.js';
+import { SETTINGS } from '../core/settings.js';
 import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
 import { runBundle } from '../emulator/bundle-runner.js';
 import { cloudTrail, recordTrail } from '../emulator/cloudtrail.js';
@@ -154,7 +154,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     report.line(`rule   ${settle.ruleName}: ${routedCalls('settle')} → the ${QUEUE_LABEL.settle}`);
     report.line(`rule   ${immediate.ruleName}: ${routedCalls('immediate')} → the ${QUEUE_LABEL.immediate}`);
     report.line(
-      `queue  ${settle.ruleName}, the ${QUEUE_LABEL.settle}: delay ${settle.delaySeconds} s (the stack’s default is ${DEFAULT_SETTLE_DELAY_SECONDS} s), so that IaC's own profile lands first`,
+      `queue  ${settle.ruleName}, the ${QUEUE_LABEL.settle}: delay ${settle.delaySeconds} s (the stack’s default is ${SETTINGS.settleDelay.default} s), so that IaC's own profile lands first`,
     );
     report.line(
       `queue  ${immediate.ruleName}, the ${QUEUE_LABEL.immediate}: no delay, so that a retried delete-role works seconds later`,
@@ -366,7 +366,7 @@ function functionEnv(env: Readonly<Record<string, string | undefined>>, endpoint
     ...(env.PATH === undefined ? {} : { PATH: env.PATH }),
     ...SANDBOX_CREDENTIALS,
     AWS_ENDPOINT_URL: endpointUrl,
-    POWERTOOLS_LOG_LEVEL: 'INFO',
+    [SETTINGS.logLevel.env]: SETTINGS.logLevel.default,
     POWERTOOLS_METRICS_DISABLED: 'true',
   };
 }
