@@ -10,6 +10,7 @@ import { LIST_ACCOUNT_PERMISSIONS } from './iam/list-account.js';
 import type { IamPermission } from './iam/permissions.js';
 import { READ_STATE_PERMISSIONS } from './iam/read-state.js';
 import { EVENT_SOURCE_READ_PERMISSIONS, EVENT_SOURCE_WRITE_PERMISSIONS } from './lambda/event-source-mappings.js';
+import { RECONCILE_FUNCTION_ONLY, RECONCILE_NOW_PERMISSIONS } from './lambda/reconcile-now.js';
 import { STACK_NAME, STACK_SET_INSTANCE_PREFIX } from './pipeline-settings.js';
 import { ACCOUNT_SETTINGS_PERMISSIONS } from './settings-permissions.js';
 
@@ -45,7 +46,7 @@ export const MEMBER_ROLE_READ_ACTIONS: readonly string[] = [
 ];
 
 /**
- * The member role's one write outside IAM: `pause --org` and `resume --org` switch the remediator's event source
+ * One of the member role's two writes outside IAM: `pause --org` and `resume --org` switch the remediator's event source
  * mappings (UpdateEventSourceMapping), granted only on the mappings of the service's functions
  * ({@link MEMBER_ROLE_PAUSE_FUNCTIONS}, by the `lambda:FunctionArn` condition key).
  */
@@ -57,6 +58,16 @@ export const MEMBER_ROLE_PAUSE_ACTIONS: readonly string[] = [...EVENT_SOURCE_WRI
  * organization's StackSet's stack). A stack deployed under another name is out of the role's reach.
  */
 export const MEMBER_ROLE_PAUSE_FUNCTIONS: readonly string[] = [`${STACK_NAME}-*`, `${STACK_SET_INSTANCE_PREFIX}*`];
+
+/**
+ * The other: `fix --org` hands an account's missing roles over to the service where
+ * it is installed, starting its reconcile pass (core/lambda/reconcile-now.ts): lambda:InvokeFunction on the account's
+ * functions in the stack's region, only on the one the stack tags as its reconcile function.
+ */
+export const MEMBER_ROLE_RECONCILE_NOW = {
+  actions: RECONCILE_NOW_PERMISSIONS,
+  condition: RECONCILE_FUNCTION_ONLY,
+} as const;
 
 function unique(permissions: readonly IamPermission[]): IamPermission[] {
   const seen = new Map<string, IamPermission>();

@@ -211,7 +211,7 @@ function memberAlarmTopic(member: Stack) {
  * The partition's IAM event region: the one table (core/regions.ts, IAM_EVENT_REGION), literal when the stack's
  * region is known, else a template mapping by `AWS::Partition`.
  */
-function iamEventRegionOf(stack: Stack): string {
+export function iamEventRegionOf(stack: Stack): string {
   if (!Token.isUnresolved(stack.region)) return iamEventRegionFor(stack.region) ?? stack.region;
   const mapping = new CfnMapping(stack, 'IamEventRegion', {
     mapping: Object.fromEntries(Object.entries(IAM_EVENT_REGION).map(([partition, region]) => [partition, { region }])),

@@ -14,6 +14,7 @@ export {
   MEMBER_ROLE_PAUSE_ACTIONS,
   MEMBER_ROLE_PAUSE_FUNCTIONS,
   MEMBER_ROLE_READ_ACTIONS,
+  MEMBER_ROLE_RECONCILE_NOW,
 } from '../../core/member-role.js';
 
 /** The caller's actions: read the organization and the StackSet, assume the member role. */

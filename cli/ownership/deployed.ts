@@ -53,6 +53,8 @@ export interface DeployedRecord {
   readonly tableName?: string | undefined;
   /** The stack's `OperatorRoleArn`; undefined without `operatorPrincipals`. */
   readonly operatorRoleArn?: string | undefined;
+  /** The stack's `ReconcileFunctionName`: `fix` starts it where it cannot record (core/lambda/reconcile-now.ts). */
+  readonly reconcileFunctionName?: string | undefined;
 }
 
 /** The service's stack could not be told: several StackSet stacks hold it. */
@@ -79,6 +81,7 @@ export async function findDeployedRecord(
     region,
     tableName: outputOf(stack, STACK_OUTPUTS.ownershipTableName),
     operatorRoleArn: outputOf(stack, OPTIONAL_STACK_OUTPUTS.operatorRoleArn),
+    reconcileFunctionName: outputOf(stack, STACK_OUTPUTS.reconcileFunctionName),
   };
 }
 

@@ -14,6 +14,7 @@ import { HAND_OVER_PERMISSIONS } from '../../core/iam/hand-over.js';
 import { LIST_ACCOUNT_PERMISSIONS } from '../../core/iam/list-account.js';
 import { READ_PROFILE_PERMISSIONS, readStatePermission } from '../../core/iam/read-state.js';
 import { RELEASE_PERMISSIONS } from '../../core/iam/release.js';
+import { RECONCILE_FUNCTION_ONLY, RECONCILE_NOW_PERMISSIONS } from '../../core/lambda/reconcile-now.js';
 import { ACCOUNT_SETTINGS_PERMISSIONS } from '../../core/settings-permissions.js';
 import { DOCTOR_PERMISSIONS, OWNERSHIP_CHECK_PERMISSIONS } from '../doctor/probes.js';
 import { SMOKE_PERMISSIONS } from '../doctor/smoke-role.js';
@@ -69,8 +70,19 @@ const FIX_PASS = [
   ...APPLY_PLAN_PERMISSIONS,
 ];
 
-/** `fix`: its pass, reading the record as `scan` does, and assuming the operator role to write what it makes. */
-const FIX = [...FIX_PASS, ...onTheirResources(FIX_RECORD_PERMISSIONS, OPERATOR_RESOURCES)];
+/**
+ * Where the service is installed and `fix` cannot record (`--org`; no operator role), it hands the missing roles over:
+ * it starts the stack's reconcile function, only the one the stack tags as its reconcile (cli/scan/hand-over.ts).
+ */
+const HAND_OVER = RECONCILE_NOW_PERMISSIONS.map(
+  (action): CommandPermission => ({ action, resource: 'reconcile-function', condition: RECONCILE_FUNCTION_ONLY }),
+);
+
+/**
+ * `fix`: its pass, reading the record as `scan` does, and assuming the operator role to write what it makes; or
+ * handing over where it cannot.
+ */
+const FIX = [...FIX_PASS, ...onTheirResources(FIX_RECORD_PERMISSIONS, OPERATOR_RESOURCES), ...HAND_OVER];
 
 /** `release ROLE`: read the profile (and the role, to check the binding), then remove our tags. */
 const RELEASE = [...READ_PROFILE_PERMISSIONS, readStatePermission('iam:GetRole'), ...HAND_OVER_PERMISSIONS];
@@ -136,8 +148,8 @@ export const COMMAND_POLICIES = {
   },
   'fix --org': {
     summary: 'fix in every account of the organization',
-    caller: [...ORG_CALLER, ...FIX_PASS],
-    member: FIX_PASS,
+    caller: [...ORG_CALLER, ...FIX_PASS, ...HAND_OVER],
+    member: [...FIX_PASS, ...HAND_OVER],
   },
   'doctor --org': {
     summary: "the StackSet's instances, and the doctor in every account of the organization",

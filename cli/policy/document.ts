@@ -30,6 +30,7 @@ const KIND_SIDS: Readonly<Record<PolicyResource, string>> = {
   'service-function': 'ServiceFunction',
   'service-log-group': 'ServiceLogGroup',
   'service-mapping': 'ServiceEventSourceMappings',
+  'reconcile-function': 'ReconcileFunction',
   'smoke-role': 'SmokeTestRole',
   'smoke-profile': 'SmokeTestInstanceProfile',
   'member-role': 'MemberRole',

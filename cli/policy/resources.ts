@@ -33,6 +33,9 @@ import { SMOKE_ROLE_PREFIX } from '../doctor/smoke-role.js';
  *   CloudFormation makes it from the stack's name (the stack's `FunctionLogGroupName` output says which);
  * - `service-mapping`: the event source mappings of the stack's remediator (`pause` and `resume` switch them), in the
  *   stack's account and region; any id, as Lambda makes it;
+ * - `reconcile-function`: the stack's reconcile function, which `fix` starts where it hands over to the service
+ *   (core/lambda/reconcile-now.ts): any function of the stack's account and region, granted only on the tag the
+ *   stack puts on that function alone (the grant's condition);
  * - `smoke-role`, `smoke-profile`: `doctor --smoke`'s throwaway role and its same-name profile, by name prefix;
  * - `member-role`: the role `--org` commands assume, in every account of the organization;
  * - `service-queue`, `service-rule`: the stack's queues and rules, in the stack's account and region; any name, as
@@ -50,6 +53,7 @@ export type PolicyResource =
   | 'service-function'
   | 'service-log-group'
   | 'service-mapping'
+  | 'reconcile-function'
   | 'smoke-role'
   | 'smoke-profile'
   | 'member-role'
@@ -166,6 +170,7 @@ export function resourceArns(kind: PolicyResource, scope: PolicyScope): readonly
     case 'operator-role':
       return [`arn:${p}:iam::${a}:role${SERVICE_ROLE_PATH}*`];
     case 'service-function':
+    case 'reconcile-function':
       return [`arn:${p}:lambda:${r}:${a}:function:*`];
     case 'service-log-group':
       return [`arn:${p}:logs:${r}:${a}:log-group:*`];

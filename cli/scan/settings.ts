@@ -116,6 +116,7 @@ export async function readAccountSettings(
           region,
           tableName: outputOf(deployed.outputs, STACK_OUTPUTS.ownershipTableName),
           operatorRoleArn: outputOf(deployed.outputs, OPTIONAL_STACK_OUTPUTS.operatorRoleArn),
+          reconcileFunctionName: outputOf(deployed.outputs, STACK_OUTPUTS.reconcileFunctionName),
         };
   const cloudtrail = options.creatorLookup ? new CloudTrailClient(config) : undefined;
   return {

@@ -93,6 +93,7 @@ function scanned(
     settings: SETTINGS,
     record: NO_RECORD,
     report: report(),
+    route: { kind: 'direct' },
     ...(fixed === undefined ? {} : { fixed }),
   };
   return { account: account(accountId, name), status: 'scanned', result: scan };
