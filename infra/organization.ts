@@ -50,8 +50,11 @@ export interface AutoInstanceProfileOrganizationProps {
    * account's alarms go to this construct's topic.
    * @default - the construct's defaults
    */
-  readonly service?: Omit<AutoInstanceProfileProps, 'alarmTopic'>;
+  readonly service?: MemberServiceProps | ((member: Stack) => MemberServiceProps);
 }
+
+/** The service's settings for every account: the construct's props but the alarm topic, which is the organization's. */
+export type MemberServiceProps = Omit<AutoInstanceProfileProps, 'alarmTopic'>;
 
 /**
  * The StackSet that deploys {@link AutoInstanceProfileStack} to the organization, its code bucket and its alarm
@@ -91,7 +94,8 @@ export class AutoInstanceProfileOrganization extends Construct {
         'a topic',
       );
     }
-    const serviceSettings = resolveProps(service);
+    // Settings that are a function of the member stack (CloudFormation parameters) are resolved there.
+    const serviceSettings = resolveProps(typeof service === 'function' ? {} : service);
 
     const lookups = new OrganizationLookups(this, 'Organization', {
       lookUpRoot: this.settings.organizationalUnitIds === undefined,
@@ -116,7 +120,10 @@ export class AutoInstanceProfileOrganization extends Construct {
       synthesizer: this.memberSynthesizer,
       // The settings come from here alone: the member never reads the app's context, which is the consumer's own.
       fromContext: false,
-      service: (member) => ({ ...service, alarmTopic: memberAlarmTopic(member) }),
+      service: (member) => ({
+        ...(typeof service === 'function' ? service(member) : service),
+        alarmTopic: memberAlarmTopic(member),
+      }),
     });
 
     this.stackSet = new CfnStackSet(this, 'StackSet', {

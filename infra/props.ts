@@ -298,11 +298,14 @@ export function oneOf(
   requirement: (values: readonly string[]) => string,
 ): (value: string) => void {
   return (value) => {
+    // A token (a CfnParameter with its AllowedValues) is checked by CloudFormation at deploy time instead.
+    if (Token.isUnresolved(value)) return;
     if (!values.includes(value)) throw new InvalidSettingError(prop, requirement(values), JSON.stringify(value));
   };
 }
 
 function validateLogRetention(value: RetentionDays): void {
+  if (Token.isUnresolved(value)) return;
   const allowed = Object.values(RetentionDays).filter((days): days is number => typeof days === 'number');
   if (!allowed.includes(value)) {
     throw new InvalidSettingError(
@@ -314,6 +317,7 @@ function validateLogRetention(value: RetentionDays): void {
 }
 
 function validatePathPrefix(prefix: string): void {
+  if (Token.isUnresolved(prefix)) return;
   const problem = pathPrefixProblem(prefix);
   if (problem !== undefined) {
     throw new InvalidSettingError('excludedPathPrefixes', `entries ${problem}`, JSON.stringify(prefix));
@@ -344,7 +348,8 @@ export const OPERATOR_PRINCIPALS_REQUIREMENT =
 
 function validateOperatorPrincipal(principal: string): void {
   // A token (a parameter, another stack's role) is checked by IAM at deploy time instead.
-  if (Token.isUnresolved(principal)) return;
+  // A list token's element (Fn::Split of a parameter) reads as unresolved only as a list.
+  if (Token.isUnresolved(principal) || Token.isUnresolved([principal])) return;
   if (typeof principal !== 'string' || !PRINCIPAL_ARN.test(principal)) {
     throw new InvalidSettingError('operatorPrincipals', OPERATOR_PRINCIPALS_REQUIREMENT, JSON.stringify(principal));
   }
