@@ -55,28 +55,28 @@ function writeAssets(built: BuiltTemplate, out: string): void {
   }
 }
 
-function main(): void {
+function main(out: string): void {
   const work = mkdtempSync(join(tmpdir(), 'aip-release-'));
   try {
-    rmSync(RELEASE_DIR, { recursive: true, force: true });
-    mkdirSync(RELEASE_DIR);
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out);
     const account = accountTemplate(work);
     const { organization, member } = organizationTemplates(work);
-    writeJson(join(RELEASE_DIR, RELEASE_TEMPLATES.account), account.template);
-    writeJson(join(RELEASE_DIR, RELEASE_TEMPLATES.organization), organization.template);
-    writeJson(join(RELEASE_DIR, RELEASE_TEMPLATES.member), member.template);
-    writeJson(join(RELEASE_DIR, RELEASE_TEMPLATES.memberAccessRole), memberAccessRoleTemplate());
-    writeAssets(account, RELEASE_DIR);
-    writeAssets(organization, RELEASE_DIR);
-    const files = readdirSync(RELEASE_DIR).sort();
+    writeJson(join(out, RELEASE_TEMPLATES.account), account.template);
+    writeJson(join(out, RELEASE_TEMPLATES.organization), organization.template);
+    writeJson(join(out, RELEASE_TEMPLATES.member), member.template);
+    writeJson(join(out, RELEASE_TEMPLATES.memberAccessRole), memberAccessRoleTemplate());
+    writeAssets(account, out);
+    writeAssets(organization, out);
+    const files = readdirSync(out).sort();
     const sums = files.map(
       (file) =>
         `${createHash('sha256')
-          .update(readFileSync(join(RELEASE_DIR, file)))
+          .update(readFileSync(join(out, file)))
           .digest('hex')}  ${file}`,
     );
-    writeFileSync(join(RELEASE_DIR, 'SHA256SUMS'), `${sums.join('\n')}\n`);
-    for (const file of [...files, 'SHA256SUMS']) console.log(`${RELEASE_DIR}/${file}`);
+    writeFileSync(join(out, 'SHA256SUMS'), `${sums.join('\n')}\n`);
+    for (const file of [...files, 'SHA256SUMS']) console.log(join(out, file));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -88,8 +88,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(
       "Usage: npm run release\n\nWrites release/: the single-account, organization, member and member access role templates for\nCloudFormation alone, the functions' code as zip files, and SHA256SUMS. Takes no options.",
     );
-  } else if (first !== undefined) {
+  } else if (first === '--out' && process.argv[3] !== undefined) main(process.argv[3]);
+  else if (first !== undefined) {
     console.error(`npm run release: takes no arguments, not "${first}"`);
     process.exitCode = 2;
-  } else main();
+  } else main(RELEASE_DIR);
 }
