@@ -179,7 +179,7 @@ describe('npm run release', () => {
     const stackSet = Object.values(organization.Resources).find(
       (resource) => resource.Type === 'AWS::CloudFormation::StackSet',
     );
-    const forwarded = (stackSet?.Properties?.Parameters as { ParameterKey: string }[]).map(
+    const forwarded = ((stackSet?.Properties?.Parameters ?? []) as { ParameterKey: string }[]).map(
       (entry) => entry.ParameterKey,
     );
     const memberParameters = Object.keys(member.Parameters ?? {});
