@@ -20,7 +20,7 @@ const MANIFEST = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as
 };
 const MOTO_URL = inject('motoUrl');
 /** Packing builds the library (and its types), and installing unpacks aws-cdk-lib: minutes on a busy machine. */
-const SLOW = 600_000;
+const SLOW = 900_000;
 
 const work = mkdtempSync(join(tmpdir(), 'aip-package-'));
 const consumer = join(work, 'consumer');
