@@ -41,7 +41,8 @@ function libraryIsStale() {
 
 async function buildLibrary() {
   if (!libraryIsStale()) {
-    console.log(`${LIBRARY_BUNDLE}, ${LIBRARY_TYPES}: up to date`);
+    // stderr: npm pack --json prints its document on stdout, after prepack's output.
+    console.error(`${LIBRARY_BUNDLE}, ${LIBRARY_TYPES}: up to date`);
     return;
   }
   const { metafile } = await build({
@@ -70,7 +71,7 @@ async function buildLibrary() {
   writeFileSync(LIBRARY_TYPES, types ?? '');
   // Last: a build cut short leaves no metafile, so it counts as stale.
   writeFileSync(LIBRARY_META, JSON.stringify(metafile));
-  console.log(`${LIBRARY_BUNDLE}, ${LIBRARY_TYPES}`);
+  console.error(`${LIBRARY_BUNDLE}, ${LIBRARY_TYPES}`);
 }
 
 function stripManifest() {
@@ -96,7 +97,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   else if (first === undefined) {
     // The functions' bundles and the CLI, built again only when stale: a fresh dist/ is not rewritten under the tests.
     if (['remediator', 'reconcile', 'cli'].some((name) => isStale(name)))
-      execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
+      execFileSync('npm', ['run', 'build'], { stdio: ['ignore', 2, 2] });
     await buildLibrary();
     stripManifest();
   } else {

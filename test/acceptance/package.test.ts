@@ -133,7 +133,7 @@ describe('the published package', () => {
     expect(queues.map((queue) => queue.Properties.DelaySeconds)).toContain(60);
     const functions = resources.filter((resource) => resource.Type === 'AWS::Lambda::Function');
     const environments = functions.map(
-      (fn) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+      (fn) => (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
     );
     expect(environments.some((variables) => variables.DRY_RUN === 'true')).toBe(true);
     expect(
@@ -163,23 +163,25 @@ describe('the published package', () => {
       `import { App, Stack } from 'aws-cdk-lib';\nimport { AutoInstanceProfile } from 'auto-instance-profile';\nnew AutoInstanceProfile(new Stack(new App(), 'S'), 'A', { settleDelay: 60 });\n`,
     );
     const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
-    const options = [
-      '--noEmit',
-      '--strict',
-      '--module',
-      'nodenext',
-      '--moduleResolution',
-      'nodenext',
-      '--target',
-      'es2022',
-      '--skipLibCheck',
-      '--types',
-      '',
-    ];
+    const compilerOptions = {
+      noEmit: true,
+      strict: true,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      skipLibCheck: true,
+      types: [],
+    };
+    for (const name of ['app', 'wrong']) {
+      writeFileSync(
+        join(consumer, `tsconfig.${name}.json`),
+        JSON.stringify({ compilerOptions, files: [`${name}.ts`] }),
+      );
+    }
 
     // Act
-    const good = spawnSync(process.execPath, [tsc, ...options, 'app.ts'], { cwd: consumer, encoding: 'utf8' });
-    const wrong = spawnSync(process.execPath, [tsc, ...options, 'wrong.ts'], { cwd: consumer, encoding: 'utf8' });
+    const good = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.app.json'], { cwd: consumer, encoding: 'utf8' });
+    const wrong = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.wrong.json'], { cwd: consumer, encoding: 'utf8' });
 
     // Assess
     expect(good.status, good.stdout).toBe(0);
