@@ -28,11 +28,8 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { EVENT_PATTERNS, type EventPattern } from '../core/event-pattern.js';
-import {
-  DEFAULT_SETTLE_DELAY_SECONDS,
-  MAX_RECEIVE_COUNT,
-  VISIBILITY_TIMEOUT_SECONDS,
-} from '../core/pipeline-settings.js';
+import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_SECONDS } from '../core/pipeline-settings.js';
+import { SETTINGS } from '../core/settings.js';
 import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
 import { runBundle } from '../emulator/bundle-runner.js';
 import { cloudTrail } from '../emulator/cloudtrail.js';
@@ -119,10 +116,10 @@ async function main(): Promise<void> {
     // The same, with deletes waiting out the default settle delay, as if they shared the settle queue.
     await pollers.get('bench-delete')?.stop();
     await events.send(new PutRuleCommand({ Name: 'bench-delete', EventPattern: '{"source":["nothing"]}' }));
-    await path('bench-delete-settled', EVENT_PATTERNS.immediate, DEFAULT_SETTLE_DELAY_SECONDS);
+    await path('bench-delete-settled', EVENT_PATTERNS.immediate, SETTINGS.settleDelay.default);
     const settled = [];
     for (let i = 0; i < COMPARISON_TRIALS; i++) settled.push(await trial(`delete-retry-settled-${i}`));
-    report(`deletes through the ${DEFAULT_SETTLE_DELAY_SECONDS} s settle delay`, settled);
+    report(`deletes through the ${SETTINGS.settleDelay.default} s settle delay`, settled);
   } finally {
     for (const poller of pollers.values()) await poller.stop();
     await frontDoor.close();

@@ -9,6 +9,7 @@
  */
 import { formatHelp, HELP_OPTION, HELP_ROW, parseCommandArgs } from '../cli/args.js';
 import { UsageError } from '../cli/errors.js';
+import { parseWhole } from '../core/setting-kinds.js';
 import { bundleSections } from './bundle.js';
 import { burstSection } from './burst.js';
 import { orgScanSection } from './org-scan.js';
@@ -30,8 +31,9 @@ const SECTIONS: Record<string, () => Promise<Section[]>> = {
 function count(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 10) throw new Error(`${name} must be a whole number of at least 10`);
-  return Number(raw);
+  const count = parseWhole(raw);
+  if (count === undefined || count < 10) throw new Error(`${name} must be a whole number of at least 10`);
+  return count;
 }
 
 const USAGE = formatHelp(

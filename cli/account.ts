@@ -5,8 +5,10 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { type IAMClient, IAMServiceException } from '@aws-sdk/client-iam';
-import { type Config, DEFAULT_CONFIG, loadConfig, parseCommaList, pathPrefixProblem } from '../core/config.js';
+import { type Config, DEFAULT_CONFIG, loadConfig, parseCommaList } from '../core/config.js';
 import { createIamClient } from '../core/iam/client.js';
+import { problemOf } from '../core/setting-kinds.js';
+import { SETTINGS } from '../core/settings.js';
 import { AWS_OPTION_ROWS, AWS_OPTIONS, HELP_OPTION, HELP_ROW, type HelpRow, nonBlank } from './args.js';
 import { type AwsOptions, type AwsSession, openAwsSession } from './aws.js';
 import type { CliIo } from './command.js';
@@ -37,7 +39,7 @@ export const COMMON_ROWS: readonly HelpRow[] = [...AWS_OPTION_ROWS, HELP_ROW];
 
 /**
  * The stack's defaults, with the excluded paths replaced when `--exclude-path` is given (each entry held to
- * the stack's own rule, {@link pathPrefixProblem}) and the SDK's retry variables (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS)
+ * the stack's own rule, `excludedPathPrefixes` in core/settings.ts) and the SDK's retry variables (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS)
  * read as the functions read them. No other variable of the functions' counts here.
  */
 export function configFrom(
@@ -47,10 +49,8 @@ export function configFrom(
   const { iamRetry } = loadConfig({ AWS_RETRY_MODE: env.AWS_RETRY_MODE, AWS_MAX_ATTEMPTS: env.AWS_MAX_ATTEMPTS });
   if (excludePaths === undefined) return { ...DEFAULT_CONFIG, iamRetry };
   const prefixes = excludePaths.flatMap(parseCommaList);
-  for (const prefix of prefixes) {
-    const problem = pathPrefixProblem(prefix);
-    if (problem !== undefined) throw new UsageError(`--exclude-path entries ${problem}, not "${prefix}"`);
-  }
+  const problem = problemOf(SETTINGS.excludedPathPrefixes, prefixes);
+  if (problem !== undefined) throw new UsageError(`--exclude-path ${problem.requirement}, not ${problem.got}`);
   return { ...DEFAULT_CONFIG, iamRetry, excludedPathPrefixes: prefixes };
 }
 

@@ -3,10 +3,14 @@
  * silently ignored option) and its errors are worded here, not by node:util's parseArgs.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { fromText } from '../core/setting-kinds.js';
+import type { PlainValue, SettingRow } from '../core/settings.js';
 import { UsageError } from './errors.js';
 import { EXIT_CODE_HELP, type ExitCodeMeanings, exitCodeRows } from './exit-codes.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+/** What a whole-number option allows: a range, of seconds for a duration. */
+type WholeKind = Extract<SettingRow, { kind: 'whole' | 'duration' }>;
 
 /** The options every AWS-facing command accepts: the profile and region, as the AWS CLI names them. */
 export const AWS_OPTIONS = {
@@ -126,14 +130,24 @@ export function nonBlank(name: string, value: string | undefined): string | unde
   return value.trim();
 }
 
-/** A whole number of seconds from `min` to `max`, or undefined when the option was not given. */
-export function wholeSeconds(name: string, value: string | undefined, min: number, max: number): number | undefined {
+/**
+ * An option that gives a setting's value (`--call-as`, `--stack-set-name`), or undefined when it was not given: read
+ * and checked as the setting's variable and context key are (core/setting-kinds.ts).
+ */
+export function settingOption<const Row extends SettingRow>(
+  name: string,
+  value: string | undefined,
+  row: Row,
+): PlainValue<Row> | undefined {
   if (value === undefined) return undefined;
-  const seconds = Number(value.trim());
-  if (value.trim() === '' || !Number.isInteger(seconds) || seconds < min || seconds > max) {
-    throw new UsageError(`--${name} must be a whole number of seconds from ${min} to ${max}, not "${value}"`);
-  }
-  return seconds;
+  const read = fromText(row, value);
+  if ('requirement' in read) throw new UsageError(`--${name} ${read.requirement}, not ${read.got}`);
+  return read.value as PlainValue<Row>;
+}
+
+/** A whole-number option, or undefined when it was not given: read and checked as a setting of its kind is. */
+export function wholeOption(name: string, value: string | undefined, kind: WholeKind): number | undefined {
+  return settingOption(name, value, kind);
 }
 
 /** `unknown option --jsn (did you mean --json?)`, or without the question when no option is that near. */

@@ -40,10 +40,12 @@ export const STACK_OUTPUTS = outputKeys([
 ]);
 
 /**
- * Stack output keys that exist only with a setting: `OperatorRoleArn`, with `operatorPrincipals`. Tools may read
- * them; `doctor` does not require them, as it does {@link STACK_OUTPUTS}.
+ * Stack output keys that a stack may lack: `OperatorRoleArn` exists only with `operatorPrincipals`;
+ * `FunctionLogGroupName` (the remediator's log group, which `decisions` reads) only in stacks deployed since the
+ * output came (for older ones, `decisions` asks the function). Tools may read them; `doctor` does not require them,
+ * as it does {@link STACK_OUTPUTS}.
  */
-export const OPTIONAL_STACK_OUTPUTS = outputKeys(['operatorRoleArn']);
+export const OPTIONAL_STACK_OUTPUTS = outputKeys(['operatorRoleArn', 'functionLogGroupName']);
 
 /** The organization stack's output keys: the infra writes them, `doctor --org` reads them. */
 export const ORG_STACK_OUTPUTS = outputKeys([
@@ -59,14 +61,8 @@ export const ORG_STACK_OUTPUTS = outputKeys([
 export const MAX_RECEIVE_COUNT = 5;
 /** How long the DLQ keeps a message: SQS's maximum, so there is time to look. */
 export const DLQ_RETENTION_DAYS = 14;
-/** Default settle delay: lets the console's or an IaC tool's own instance profile land first. */
-export const DEFAULT_SETTLE_DELAY_SECONDS = 30;
-/** SQS allows a delay of 0 to 900 seconds. */
-export const MAX_SETTLE_DELAY_SECONDS = 900;
-/** Records per Lambda invocation. */
+/** Records per Lambda invocation: an SQS batch's most, and so the most records of one processed at once. */
 export const BATCH_SIZE = 10;
-/** Concurrent invocations at most, so that a burst of role creation cannot trip IAM throttling. */
-export const DEFAULT_MAX_CONCURRENCY = 2;
 /** The function's timeout. */
 export const FUNCTION_TIMEOUT_SECONDS = 30;
 /** The queue's visibility timeout: AWS recommends at least six times the function's timeout. */

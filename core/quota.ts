@@ -6,9 +6,6 @@ import type { Config } from './config.js';
 import { BATCH_SIZE } from './pipeline-settings.js';
 import type { ProfileUsage } from './snapshots.js';
 
-/** The default share of `InstanceProfilesQuota`, in percent, at which the service stops creating profiles. */
-export const DEFAULT_QUOTA_PERCENT = 95;
-
 /** Whether the account holds `percent`% of its instance profile quota or more (a quota of 0 is always reached). */
 export function quotaThresholdReached(usage: ProfileUsage, percent: number): boolean {
   return usage.used * 100 >= usage.quota * percent;

@@ -15,7 +15,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { BATCH_SIZE, DEFAULT_MAX_CONCURRENCY, MAX_RECEIVE_COUNT } from '../core/pipeline-settings.js';
+import { BATCH_SIZE, MAX_RECEIVE_COUNT } from '../core/pipeline-settings.js';
+import { SETTINGS } from '../core/settings.js';
 import { type Invocation, type RunOptions, runBundle } from './bundle-runner.js';
 import { type BatchSettlement, settleBatch, toSqsEvent } from './lambda-shapes.js';
 import { seededRandom } from './random.js';
@@ -31,7 +32,7 @@ export interface EventSourceOptions {
   readonly visibilityTimeoutMs: number;
   /** @default BATCH_SIZE (10) */
   readonly batchSize?: number;
-  /** Invocations at once: the event source's maximum concurrency. @default DEFAULT_MAX_CONCURRENCY (2) */
+  /** Invocations at once: the event source's maximum concurrency. @default the stack's default `maxConcurrency` */
   readonly maxConcurrency?: number;
   /** Receives before a record goes to the dead-letter queue. @default MAX_RECEIVE_COUNT (5) */
   readonly maxReceiveCount?: number;
@@ -183,7 +184,7 @@ export async function runEventSource(
     changed();
   };
 
-  await Promise.all(Array.from({ length: options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY }, poller));
+  await Promise.all(Array.from({ length: options.maxConcurrency ?? SETTINGS.maxConcurrency.default }, poller));
   return { deadLetters, batches, receiveCounts, wallMs: Date.now() - started };
 }
 

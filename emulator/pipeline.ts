@@ -18,10 +18,11 @@ import type { Delivery } from '../core/events.js';
 import {
   DLQ_RETENTION_DAYS,
   MAX_RECEIVE_COUNT,
-  MAX_SETTLE_DELAY_SECONDS,
+  OPTIONAL_STACK_OUTPUTS,
   STACK_NAME,
   STACK_OUTPUTS,
 } from '../core/pipeline-settings.js';
+import { SETTINGS } from '../core/settings.js';
 import { EmulatorError } from './errors.js';
 
 /** The delivery paths, in the order they are created and reported. */
@@ -84,9 +85,9 @@ export function queueAttributes(
   if (
     !Number.isInteger(settings.settleDelaySeconds) ||
     settings.settleDelaySeconds < 0 ||
-    settings.settleDelaySeconds > MAX_SETTLE_DELAY_SECONDS
+    settings.settleDelaySeconds > SETTINGS.settleDelay.max
   ) {
-    throw new EmulatorError(`the settle delay must be 0 to ${MAX_SETTLE_DELAY_SECONDS} seconds`);
+    throw new EmulatorError(`the settle delay must be 0 to ${SETTINGS.settleDelay.max} seconds`);
   }
   return {
     DelaySeconds: String(delivery === 'settle' ? settings.settleDelaySeconds : 0),
@@ -245,9 +246,20 @@ export function stackOutputs(
 export async function recordStack(
   cloudformation: CloudFormationClient,
   pipeline: SandboxPipeline,
-  options: { readonly functionName: string; readonly ownershipTableName: string; readonly stackName?: string },
+  options: {
+    readonly functionName: string;
+    readonly ownershipTableName: string;
+    readonly stackName?: string;
+    /** The function's log group, as the stack's `FunctionLogGroupName` output names it. @default - no such output */
+    readonly functionLogGroupName?: string;
+  },
 ): Promise<void> {
-  const outputs = stackOutputs(pipeline, options.functionName, options.ownershipTableName);
+  const outputs = {
+    ...stackOutputs(pipeline, options.functionName, options.ownershipTableName),
+    ...(options.functionLogGroupName === undefined
+      ? {}
+      : { [OPTIONAL_STACK_OUTPUTS.functionLogGroupName]: options.functionLogGroupName }),
+  };
   await cloudformation.send(
     new CreateStackCommand({
       StackName: options.stackName ?? STACK_NAME,

@@ -26,6 +26,12 @@ export function createMetrics(): { readonly metrics: Metrics; readonly counter: 
       single.addMetric(metric, MetricUnit.Count, 1);
     },
   };
-  const gauge: Gauge = { record: (metric, value) => metrics.addMetric(metric, MetricUnit.Count, value) };
+  // A zero is not emitted: each series costs by the hour it receives data, and a covered account's daily pass is all
+  // zeros; missing data reads as zero, and the pass's log line keeps every count.
+  const gauge: Gauge = {
+    record: (metric, value) => {
+      if (value !== 0) metrics.addMetric(metric, MetricUnit.Count, value);
+    },
+  };
   return { metrics, counter, gauge };
 }

@@ -13,7 +13,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV_SETTINGS, settingsEnvironment } from '../core/config.js';
+import { settingsEnvironment } from '../core/config.js';
 import { accountEventPatterns } from '../core/event-pattern.js';
 import type { Delivery } from '../core/events.js';
 import { type IamResourceType, REMEDIATOR_PERMISSIONS } from '../core/iam/index.js';
@@ -25,6 +25,7 @@ import {
   SERVICE_ROLE_PATH,
   VISIBILITY_TIMEOUT_SECONDS,
 } from '../core/pipeline-settings.js';
+import { SETTINGS } from '../core/settings.js';
 import { BUNDLES } from '../toolchain/bundles.mjs';
 import { Monitoring } from './monitoring.js';
 import { OwnershipTable } from './ownership-table.js';
@@ -72,8 +73,8 @@ export class AutoInstanceProfile extends Construct {
   public readonly deleteRule: Rule;
   /** The dead-letter queue, function-error and conflict alarms; they notify `alarmTopic` when it is set. */
   public readonly alarms: AutoInstanceProfileAlarms;
-  /** The function's metrics, the queues and the alarms on one page. */
-  public readonly dashboard: Dashboard;
+  /** The function's metrics, the queues and the alarms on one page; undefined unless `dashboard` is true. */
+  public readonly dashboard: Dashboard | undefined;
   /** The remediator's log group, with the configured retention. */
   public readonly logGroup: LogGroup;
   /** The reconcile pass: its function, its schedule and its run after every deploy. */
@@ -128,7 +129,7 @@ export class AutoInstanceProfile extends Construct {
       schedule: settings.reconcileSchedule,
       afterDeploy: settings.reconcileAfterDeploy,
       logRetention: settings.logRetention,
-      environment: functionEnvironment(settings),
+      environment: settingsEnvironment(settings),
       runAfter: [this.remediator],
     });
 
@@ -153,6 +154,7 @@ export class AutoInstanceProfile extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       alarmTopic: settings.alarmTopic,
       alarmOnConflicts: settings.alarmOnConflicts,
+      dashboard: settings.dashboard,
     });
     this.alarms = {
       deadLetterQueue: monitoring.deadLetterQueueAlarm,
@@ -214,7 +216,7 @@ export class AutoInstanceProfile extends Construct {
       resourceArns: { 'ownership-table': this.ownership.table.tableArn },
       logRetention: settings.logRetention,
       timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
-      environment: functionEnvironment(settings),
+      environment: settingsEnvironment(settings),
       deadLetterReason:
         'The function is only invoked by its SQS event sources, never asynchronously; failed records are ' +
         `moved by each queue's redrive policy to the dead-letter queue after ${MAX_RECEIVE_COUNT} receives.`,
@@ -229,10 +231,10 @@ export class AutoInstanceProfile extends Construct {
     });
     const fn = remediator.function;
     // Events this role caused (our own profile writes, recorded by CloudTrail) are never acted on.
-    fn.addEnvironment('SERVICE_ROLE_ARN', remediator.role.roleArn);
-    fn.addEnvironment(ENV_SETTINGS.ownershipTable.env, this.ownership.table.tableName);
+    fn.addEnvironment(SETTINGS.serviceRoleArn.env, remediator.role.roleArn);
+    fn.addEnvironment(SETTINGS.ownershipTable.env, this.ownership.table.tableName);
     // The queues whose records it acts on: each record is proven to be in flight in one of them.
-    fn.addEnvironment(ENV_SETTINGS.queueUrls.env, [this.queue.queueUrl, this.deleteQueue.queueUrl].join(','));
+    fn.addEnvironment(SETTINGS.queueUrls.env, [this.queue.queueUrl, this.deleteQueue.queueUrl].join(','));
     // One mapping per queue, each with its own concurrency cap: a burst of deletes does not wait behind creates.
     for (const queue of [this.queue, this.deleteQueue]) {
       fn.addEventSource(
@@ -264,11 +266,6 @@ const DELIVERY_PATHS: Readonly<
       'CloudTrail-recorded DeleteRole calls that failed with DeleteConflict, for the auto-instance-profile remediator, without delay',
   },
 };
-
-/** The function's service settings, which core/config.ts reads from its environment, and its log level, which Powertools reads. */
-export function functionEnvironment(settings: ResolvedProps): Record<string, string> {
-  return { ...settingsEnvironment(settings), POWERTOOLS_LOG_LEVEL: settings.logLevel };
-}
 
 /** The rule pattern constant in the shape CDK's Rule takes (it renders `detailType` back as `detail-type`). */
 export function toCdkEventPattern(pattern: object): EventPattern {

@@ -4,19 +4,18 @@
  * it, so that a consumer's `cdk synth` needs neither esbuild nor TypeScript.
  */
 
-export type { UnknownCreatorPolicy } from '../core/config.js';
 export type { CallAs } from '../core/organizations.js';
 export {
   AutoInstanceProfile,
   type AutoInstanceProfileAlarms,
   type AutoInstanceProfileProps,
 } from './auto-instance-profile.js';
-export type { OrganizationProps, RegionConcurrency } from './org-props.js';
+export type { OrganizationProps } from './org-props.js';
 export {
   AutoInstanceProfileOrgStack,
   type AutoInstanceProfileOrgStackProps,
 } from './org-stack.js';
 export { AutoInstanceProfileOrganization, type AutoInstanceProfileOrganizationProps } from './organization.js';
-export { InvalidSettingError, LOG_LEVELS, type LogLevel } from './props.js';
+export { InvalidSettingError, type LogLevel } from './props.js';
 export { WrongRegionError } from './region-guard.js';
 export { AutoInstanceProfileStack, type AutoInstanceProfileStackProps } from './stack.js';

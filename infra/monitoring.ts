@@ -64,6 +64,12 @@ export interface MonitoringProps {
   readonly alarmTopic?: ITopic | undefined;
   /** Alarm on the service's `Conflicts` total. @default true */
   readonly alarmOnConflicts?: boolean;
+  /**
+   * A CloudWatch dashboard of the alarms, the metrics, the queues and the function: $3 a month each, more than the rest
+   * of the service's idle cost together (docs/cost.md), so off unless someone will look at it in this account.
+   * @default false
+   */
+  readonly dashboard?: boolean;
 }
 
 /** The service's alarms and its dashboard. */
@@ -80,8 +86,8 @@ export class Monitoring extends Construct {
    * holding another role), so it changed nothing and the role is still unusable on EC2. Undefined when off.
    */
   public readonly conflictsAlarm: Alarm | undefined;
-  /** The function's metrics, the queues and the alarms on one page. */
-  public readonly dashboard: Dashboard;
+  /** The function's metrics, the queues and the alarms on one page; undefined unless the `dashboard` prop is true. */
+  public readonly dashboard: Dashboard | undefined;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -103,25 +109,19 @@ export class Monitoring extends Construct {
 
     this.functionErrorsAlarm = new Alarm(this, 'FunctionErrorsAlarm', {
       alarmDescription:
-        'The remediator has errors: failed invocations (crash, timeout or a setting it cannot use), failed records ' +
-        "(IAM errors after retries, unsupported events), or the account's instance profile quota is full " +
-        '(QuotaExceeded) or at the share where the service stops creating (QuotaHeadroomReached); records it could not prove ' +
-        'came from its own queues (RecordsRefused: a direct invocation, a forged record, or SQS unreachable); or a reconcile ' +
-        'pass failed. Read the log group of the function that failed (level ERROR); ' +
-        'failed records are retried and end up in the dead-letter queue.',
+        "The service has errors: records the remediator failed (IAM errors after retries, unsupported events), the account's " +
+        'instance profile quota full (quota-exceeded) or at the share where the service stops creating (quota-headroom), ' +
+        'records it could not prove came from its own queues (record-refused: a direct invocation, a forged record, or SQS ' +
+        'unreachable), all counted in its Errors metric by reason; or a reconcile pass failed. Read the log group of the ' +
+        'function that failed (level ERROR). A remediator that fails whole invocations (a crash, a timeout) fails every ' +
+        'record of them: they come back and, after 5 receives, raise the dead-letter-queue alarm.',
       metric: new MathExpression({
-        expression:
-          'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(quotaHeadroom, 0) + ' +
-          'FILL(refused, 0) + FILL(reconcileErrors, 0)',
+        expression: 'FILL(recordErrors, 0) + FILL(reconcileErrors, 0)',
         usingMetrics: {
-          invocationErrors: props.function.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
           recordErrors: serviceTotal('Errors'),
-          quotaFull: serviceTotal('QuotaExceeded'),
-          quotaHeadroom: serviceTotal('QuotaHeadroomReached'),
-          refused: serviceTotal('RecordsRefused'),
           reconcileErrors: props.reconcileFunction.metricErrors({ statistic: Stats.SUM, period: PERIOD }),
         },
-        label: 'Errors: failed invocations, failed records, a full instance profile quota, and failed reconcile passes',
+        label: 'Errors: failed or refused records, a full instance profile quota, and failed reconcile passes',
         period: PERIOD,
       }),
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -159,58 +159,64 @@ export class Monitoring extends Construct {
       }
     }
 
-    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(1) });
-    this.dashboard.addWidgets(
-      new AlarmStatusWidget({
-        title: 'Alarms',
-        alarms,
-        width: 24,
-        height: 3,
-      }),
-    );
-    this.dashboard.addWidgets(
-      graph('Events', [serviceMetric('EventsReceived'), serviceMetric('EventsIgnored')]),
-      graph('Instance profiles', [
-        serviceMetric('ProfilesCreated'),
-        serviceMetric('ProfilesAdopted'),
-        serviceMetric('ProfilesReleased'),
-        serviceMetric('ProfilesDeleted'),
-      ]),
-      graph('Skipped, by reason', [serviceMetric('Skipped')]),
-    );
-    this.dashboard.addWidgets(
-      graph('Conflicts, by reason', [serviceMetric('Conflicts')]),
-      graph('Retries, by reason', [
-        serviceMetric('Retries'),
-        serviceMetric('QuotaExceeded'),
-        serviceMetric('QuotaHeadroomReached'),
-      ]),
-      graph('Errors, by reason', [serviceMetric('Errors'), serviceMetric('RecordsRefused')]),
-    );
-    this.dashboard.addWidgets(
-      graph('Dead-letter queue depth', [
-        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          label: 'Dead-letter queue: messages visible',
-          statistic: Stats.MAXIMUM,
-          period: PERIOD,
-        }),
-      ]),
-      graph(
-        'Queues',
-        [...queueDepth(props.queue, 'Queue'), ...queueDepth(props.deleteQueue, 'Delete queue')],
-        [oldestMessageAge(props.queue, 'Queue'), oldestMessageAge(props.deleteQueue, 'Delete queue')],
-      ),
-      graph(
-        'Function',
-        [
-          props.function.metricInvocations({ period: PERIOD }),
-          props.function.metricErrors({ period: PERIOD }),
-          props.function.metricThrottles({ period: PERIOD }),
-        ],
-        [props.function.metricDuration({ statistic: Stats.p(99), period: PERIOD })],
-      ),
-    );
+    this.dashboard = props.dashboard === true ? dashboardOf(this, props, alarms) : undefined;
   }
+}
+
+/** The dashboard: the alarms on top, then the function's metrics, the queues and the function. */
+function dashboardOf(scope: Construct, props: MonitoringProps, alarms: Alarm[]): Dashboard {
+  const dashboard = new Dashboard(scope, 'Dashboard', { defaultInterval: Duration.days(1) });
+  dashboard.addWidgets(
+    new AlarmStatusWidget({
+      title: 'Alarms',
+      alarms,
+      width: 24,
+      height: 3,
+    }),
+  );
+  dashboard.addWidgets(
+    graph('Events', [serviceMetric('EventsReceived'), serviceMetric('EventsIgnored')]),
+    graph('Instance profiles', [
+      serviceMetric('ProfilesCreated'),
+      serviceMetric('ProfilesAdopted'),
+      serviceMetric('ProfilesReleased'),
+      serviceMetric('ProfilesDeleted'),
+    ]),
+    graph('Skipped, by reason', [serviceMetric('Skipped')]),
+  );
+  dashboard.addWidgets(
+    graph('Conflicts, by reason', [serviceMetric('Conflicts')]),
+    graph('Retries, by reason', [
+      serviceMetric('Retries'),
+      serviceMetric('QuotaExceeded'),
+      serviceMetric('QuotaHeadroomReached'),
+    ]),
+    graph('Errors, by reason', [serviceMetric('Errors'), serviceMetric('RecordsRefused')]),
+  );
+  dashboard.addWidgets(
+    graph('Dead-letter queue depth', [
+      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        label: 'Dead-letter queue: messages visible',
+        statistic: Stats.MAXIMUM,
+        period: PERIOD,
+      }),
+    ]),
+    graph(
+      'Queues',
+      [...queueDepth(props.queue, 'Queue'), ...queueDepth(props.deleteQueue, 'Delete queue')],
+      [oldestMessageAge(props.queue, 'Queue'), oldestMessageAge(props.deleteQueue, 'Delete queue')],
+    ),
+    graph(
+      'Function',
+      [
+        props.function.metricInvocations({ period: PERIOD }),
+        props.function.metricErrors({ period: PERIOD }),
+        props.function.metricThrottles({ period: PERIOD }),
+      ],
+      [props.function.metricDuration({ statistic: Stats.p(99), period: PERIOD })],
+    ),
+  );
+  return dashboard;
 }
 
 /** The total of one of the function's metrics, over every reason, summed per period. */

@@ -19,9 +19,9 @@ import {
   PhysicalResourceId,
 } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
-import { ENV_SETTINGS } from '../core/config.js';
 import { RECONCILE_PERMISSIONS } from '../core/iam/index.js';
 import { SERVICE_ROLE_PATH } from '../core/pipeline-settings.js';
+import { SETTINGS } from '../core/settings.js';
 import { BUNDLES } from '../toolchain/bundles.mjs';
 import { lazyTemplateFingerprint } from './fingerprint.js';
 import { acknowledgeProviderFindings } from './nag.js';
@@ -91,11 +91,11 @@ export class Reconcile extends Construct {
       memorySize: RECONCILE_MEMORY_MB,
       environment: {
         ...props.environment,
-        QUEUE_URL: props.queue.queueUrl,
-        [ENV_SETTINGS.ownershipTable.env]: props.ownershipTable.tableName,
+        [SETTINGS.queueUrl.env]: props.queue.queueUrl,
+        [SETTINGS.ownershipTable.env]: props.ownershipTable.tableName,
         // The stack's name as deployed (a StackSet's: StackSet-…-<uuid>), by which the pass tells the service's
         // roles of versions before its IAM path in CloudTrail (core/service-creates.ts).
-        STACK_NAME: Aws.STACK_NAME,
+        [SETTINGS.stackName.env]: Aws.STACK_NAME,
       },
       deadLetterReason:
         'The function is invoked asynchronously, by its schedule and after deploys, with no input it reads: each pass ' +

@@ -1,7 +1,7 @@
 /** The sandbox's command line: `npm start -- [--once] [--verbose] [--settle-delay S] [--visibility-timeout S]`. */
-import { HELP_OPTION, parseCommandArgs } from '../cli/args.js';
-import { UsageError } from '../cli/errors.js';
-import { MAX_SETTLE_DELAY_SECONDS, VISIBILITY_TIMEOUT_SECONDS } from '../core/pipeline-settings.js';
+import { HELP_OPTION, parseCommandArgs, wholeOption } from '../cli/args.js';
+import { VISIBILITY_TIMEOUT_SECONDS } from '../core/pipeline-settings.js';
+import { SETTINGS } from '../core/settings.js';
 
 /** The sandbox's settle delay: the stack's idea, shortened so that the demo takes seconds. */
 export const SANDBOX_SETTLE_DELAY_SECONDS = 3;
@@ -30,7 +30,7 @@ Options:
   --once                    play the scenario, then stop: exit 0 if the role got its profile and was then
                             deleted with none left behind, 1 if not
   --verbose                 also print the AWS CLI's JSON answers whole, and each decision's JSON log line
-  --settle-delay S          the settle queue's delivery delay in seconds, 0-${MAX_SETTLE_DELAY_SECONDS} (default ${SANDBOX_SETTLE_DELAY_SECONDS}; the stack's is longer)
+  --settle-delay S          the settle queue's delivery delay in seconds, 0-${SETTINGS.settleDelay.max} (default ${SANDBOX_SETTLE_DELAY_SECONDS}; the stack's is longer)
   --visibility-timeout S    how long a failed record stays hidden before its retry (default ${VISIBILITY_TIMEOUT_SECONDS}, the stack's)
   -h, --help                this text
 `;
@@ -50,26 +50,14 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxOptions {
     once: values.once,
     verbose: values.verbose,
     help: values.help,
-    settleDelaySeconds: seconds(
-      'settle-delay',
-      values['settle-delay'],
-      SANDBOX_SETTLE_DELAY_SECONDS,
-      MAX_SETTLE_DELAY_SECONDS,
-    ),
-    visibilityTimeoutSeconds: seconds(
-      'visibility-timeout',
-      values['visibility-timeout'],
-      VISIBILITY_TIMEOUT_SECONDS,
-      MAX_VISIBILITY_TIMEOUT_SECONDS,
-    ),
+    settleDelaySeconds:
+      wholeOption('settle-delay', values['settle-delay'], SETTINGS.settleDelay) ?? SANDBOX_SETTLE_DELAY_SECONDS,
+    visibilityTimeoutSeconds:
+      wholeOption('visibility-timeout', values['visibility-timeout'], {
+        kind: 'duration',
+        unit: 'seconds',
+        min: 0,
+        max: MAX_VISIBILITY_TIMEOUT_SECONDS,
+      }) ?? VISIBILITY_TIMEOUT_SECONDS,
   };
-}
-
-function seconds(name: string, raw: string | undefined, fallback: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw.trim());
-  if (raw.trim() === '' || !Number.isInteger(value) || value < 0 || value > max) {
-    throw new UsageError(`--${name} must be a whole number of seconds from 0 to ${max}, got "${raw}"`);
-  }
-  return value;
 }

@@ -17,7 +17,7 @@ import { readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { formatHelp, HELP_OPTION, HELP_ROW, parseCommandLine } from '../cli/args.js';
+import { formatHelp, HELP_OPTION, HELP_ROW, parseCommandLine, wholeOption } from '../cli/args.js';
 import { UsageError } from '../cli/errors.js';
 import { regionFromEnvironment } from '../cli/region.js';
 import { FUNCTION_TIMEOUT_SECONDS } from '../core/pipeline-settings.js';
@@ -59,6 +59,8 @@ const USAGE = formatHelp(
     },
   ],
 );
+/** The oldest `--age`: CloudTrail's event history keeps 90 days. */
+const MAX_AGE_SECONDS = 90 * 24 * 60 * 60;
 /** Lambda's errorType for a timed-out invocation. */
 const TIMEOUT_ERROR_TYPE = 'Sandbox.Timedout';
 
@@ -91,7 +93,10 @@ function commandLine() {
     if (!values.sqs && positionals.length > 1) throw new UsageError('several events need --sqs');
     if (!(Number(values.timeout) > 0))
       throw new UsageError(`--timeout must be a number of seconds, not "${values.timeout}"`);
-    return line;
+    return {
+      ...line,
+      ageSeconds: wholeOption('age', values.age, { kind: 'duration', unit: 'seconds', min: 0, max: MAX_AGE_SECONDS }),
+    };
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`npm run invoke: ${error.message} (see npm run invoke -- --help)\n`);
@@ -99,15 +104,15 @@ function commandLine() {
   }
 }
 
-const { values, positionals } = commandLine();
+const { values, positionals, ageSeconds } = commandLine();
 const timeoutMs = Number(values.timeout) * 1000;
 
 const events = positionals.map((file) => {
   const event = JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8')) as CloudTrailEvent;
   if (values.raw) return event;
   if (values.role !== undefined) event.detail.requestParameters.roleName = values.role;
-  if (values.now || values.age !== undefined) {
-    const time = new Date(Date.now() - Number(values.age ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (values.now || ageSeconds !== undefined) {
+    const time = new Date(Date.now() - (ageSeconds ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     event.time = time;
     event.detail.eventTime = time;
   }

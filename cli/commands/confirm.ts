@@ -43,7 +43,8 @@ const HELP = formatHelp(
     "CloudTrail's 90 days cannot prove (doctor names them). Takes only a profile tagged " +
     'auto-instance-profile:managed=true that holds no role or only its same-name role, and binds it to that role; ' +
     "refuses anything else and says why. Writes through the stack's operator role (OperatorRoleArn: deploy with " +
-    'operatorPrincipals naming you). Asks first on a terminal.',
+    'operatorPrincipals naming you). Asks first on a terminal. The IAM policy it needs: auto-instance-profile policy ' +
+    'confirm; what it calls through the role: auto-instance-profile policy confirm --operator.',
   [
     {
       title: 'Options',
@@ -55,10 +56,6 @@ const HELP = formatHelp(
         ],
         ['--role-arn ARN', "the role to write the record through (default: the stack's OperatorRoleArn output)"],
         ['--stack-name NAME', `the service's stack (default: ${STACK_NAME}, else its StackSet's stack)`],
-        [
-          'permissions',
-          'auto-instance-profile policy confirm prints the IAM policy it needs; --operator, what it calls through the role',
-        ],
         ...COMMON_ROWS,
       ],
     },

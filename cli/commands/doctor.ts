@@ -4,13 +4,8 @@
  * settings.
  */
 import { CALL_AS } from '../../core/organizations.js';
-import {
-  DEFAULT_SETTLE_DELAY_SECONDS,
-  ORG_STACK_NAME,
-  STACK_NAME,
-  STACK_SET_INSTANCE_PREFIX,
-  STACK_SET_NAME,
-} from '../../core/pipeline-settings.js';
+import { ORG_STACK_NAME, STACK_NAME, STACK_SET_INSTANCE_PREFIX, STACK_SET_NAME } from '../../core/pipeline-settings.js';
+import { SETTINGS } from '../../core/settings.js';
 import { openSession } from '../account.js';
 import {
   AWS_OPTION_ROWS,
@@ -20,7 +15,8 @@ import {
   HELP_OPTION,
   HELP_ROW,
   nonBlank,
-  wholeSeconds,
+  settingOption,
+  wholeOption,
 } from '../args.js';
 import { type CliIo, defineCommand, type Output } from '../command.js';
 import { CHECK_NAMES, type CheckResult, checkView, DOCTOR_CHECKS, tally } from '../doctor/checks.js';
@@ -57,7 +53,7 @@ const HELP = formatHelp(
         ['--smoke', 'also run the smoke check, and report how long the profile took'],
         [
           '--timeout SECONDS',
-          `with --smoke: seconds to wait for the profile (default: the queue's settle delay, else ${DEFAULT_SETTLE_DELAY_SECONDS}, + ${SMOKE_MARGIN_SECONDS})`,
+          `with --smoke: seconds to wait for the profile (default: the queue's settle delay, else ${SETTINGS.settleDelay.default}, + ${SMOKE_MARGIN_SECONDS})`,
         ],
         ['--json', 'print the report as JSON: account, region, checks [{name, ok, status, detail}], smoke'],
         [
@@ -127,7 +123,12 @@ export const doctorCommand = defineCommand({
   help: HELP,
   options: OPTIONS,
   async run({ values }, io) {
-    const timeout = wholeSeconds('timeout', values.timeout, 1, MAX_TIMEOUT_SECONDS);
+    const timeout = wholeOption('timeout', values.timeout, {
+      kind: 'duration',
+      unit: 'seconds',
+      min: 1,
+      max: MAX_TIMEOUT_SECONDS,
+    });
     if (timeout !== undefined && !values.smoke) throw new UsageError('--timeout goes with --smoke');
     const requestedStack = nonBlank('stack-name', values['stack-name']);
     const stackName = requestedStack ?? STACK_NAME;
@@ -190,14 +191,14 @@ function stackSetOptions(
   org: boolean,
 ): StackSetOptions {
   const name = nonBlank('stack-set-name', values['stack-set-name']);
-  const callAs = nonBlank('call-as', values['call-as'])?.toUpperCase();
+  const callAs = nonBlank('call-as', values['call-as']);
   if (!org && (name !== undefined || callAs !== undefined)) {
     throw new UsageError(`--${name === undefined ? 'call-as' : 'stack-set-name'} goes with --org`);
   }
-  if (callAs !== undefined && !(CALL_AS as readonly string[]).includes(callAs)) {
-    throw new UsageError(`--call-as must be ${CALL_AS.join(' or ')}, not "${values['call-as']}"`);
-  }
-  return { name, callAs: callAs as StackSetOptions['callAs'] };
+  return {
+    name: settingOption('stack-set-name', name, SETTINGS.stackSetName),
+    callAs: settingOption('call-as', callAs, SETTINGS.callAs),
+  };
 }
 
 /** The `--json` report. Its fields are an interface: scripts read them. */

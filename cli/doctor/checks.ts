@@ -12,8 +12,9 @@ import {
   STACK_OUTPUTS,
   STACK_SET_INSTANCE_PREFIX,
 } from '../../core/pipeline-settings.js';
-import { DEFAULT_QUOTA_PERCENT, describeUsage, quotaThresholdReached } from '../../core/quota.js';
+import { describeUsage, quotaThresholdReached } from '../../core/quota.js';
 import { iamEventRegionFor, partitionOf } from '../../core/regions.js';
+import { SETTINGS } from '../../core/settings.js';
 import type { ProfileUsage } from '../../core/snapshots.js';
 import { MANAGED_TAG } from '../../core/tags.js';
 import { describeError } from '../errors.js';
@@ -30,7 +31,7 @@ export const DOCTOR_CHECKS = {
   rule: "the stack's EventBridge rule for creates and trust changes is enabled",
   'delete-rule': "the stack's EventBridge rule for deletes is enabled",
   'dead-letter-queue': "the stack's dead-letter queue is empty",
-  'instance-profiles': `the account's instance profiles are below ${DEFAULT_QUOTA_PERCENT}% of its quota (GetAccountSummary), where the service stops creating`,
+  'instance-profiles': `the account's instance profiles are below ${SETTINGS.instanceProfileQuotaPercent.default}% of its quota (GetAccountSummary), where the service stops creating`,
   ownership:
     "the stack's ownership table is reachable; names the profiles tagged as ours that no record proves (a warning: confirm them, or remove the tag); reads the tags of every profile no record names",
   smoke: `with --smoke: a throwaway EC2 role (tag ${SMOKE_TEST_TAG}) gets its instance profile; DeleteRole then removes the role once the service has released it`,
@@ -433,7 +434,10 @@ export type InstanceProfileUsage = ProfileUsage;
  * `INSTANCE_PROFILE_QUOTA_PERCENT`), so that people and IaC keep the last ones: the check fails from the
  * same share, by the same rule, when new roles no longer get a profile.
  */
-export function checkInstanceProfiles(usage: InstanceProfileUsage, percent = DEFAULT_QUOTA_PERCENT): CheckResult {
+export function checkInstanceProfiles(
+  usage: InstanceProfileUsage,
+  percent: number = SETTINGS.instanceProfileQuotaPercent.default,
+): CheckResult {
   const detail = describeUsage(usage);
   if (!quotaThresholdReached(usage, percent)) return { name: 'instance-profiles', status: 'ok', detail };
   return {

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { DEFAULT_SETTLE_DELAY_SECONDS } from '../../core/pipeline-settings.js';
+import { SETTINGS } from '../../core/settings.js';
 import { AwsAccessError, asAwsAccessError, describeError } from '../errors.js';
 import { type CheckResult, notChecked } from './checks.js';
 import {
@@ -50,7 +50,7 @@ export function smokeTiming(timeoutFlag: number | undefined, queueDelaySeconds: 
   if (queueDelaySeconds !== undefined) {
     return { timeoutSeconds: queueDelaySeconds + SMOKE_MARGIN_SECONDS, ...settle, source: 'queue' };
   }
-  return { timeoutSeconds: DEFAULT_SETTLE_DELAY_SECONDS + SMOKE_MARGIN_SECONDS, source: 'default' };
+  return { timeoutSeconds: SETTINGS.settleDelay.default + SMOKE_MARGIN_SECONDS, source: 'default' };
 }
 
 /** The wait in words, for the report. Pure. */
@@ -61,7 +61,7 @@ export function describeTiming(timing: SmokeTiming): string {
     case 'queue':
       return `the queue's settle delay ${timing.settleDelaySeconds} s + ${SMOKE_MARGIN_SECONDS} s`;
     case 'default':
-      return `the default settle delay ${DEFAULT_SETTLE_DELAY_SECONDS} s + ${SMOKE_MARGIN_SECONDS} s, as the queue could not be read; pass --timeout to choose`;
+      return `the default settle delay ${SETTINGS.settleDelay.default} s + ${SMOKE_MARGIN_SECONDS} s, as the queue could not be read; pass --timeout to choose`;
   }
 }
 

@@ -8,7 +8,7 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DEFAULT_MEMBER_ROLE } from '../../core/member-role.js';
 import { isRoleName } from '../../core/names.js';
-import type { HelpRow } from '../args.js';
+import { type HelpRow, wholeOption } from '../args.js';
 import type { AwsSession } from '../aws.js';
 import type { CliIo, Output } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -63,14 +63,9 @@ export function orgSettings(values: OrgValues): OrgSettings | undefined {
   }
   const roleName = values['role-name']?.trim() ?? DEFAULT_MEMBER_ROLE;
   if (!isRoleName(roleName)) throw new UsageError(`--role-name must be a role name, not "${roleName}"`);
-  const raw = values.concurrency;
-  const concurrency = raw === undefined ? DEFAULT_CONCURRENCY : Number(raw.trim());
-  if (
-    raw !== undefined &&
-    (raw.trim() === '' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)
-  ) {
-    throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, not "${raw}"`);
-  }
+  const concurrency =
+    wholeOption('concurrency', values.concurrency, { kind: 'whole', min: 1, max: MAX_CONCURRENCY }) ??
+    DEFAULT_CONCURRENCY;
   return { selection: accountSelection(values.accounts, values.ou), roleName, concurrency };
 }
 

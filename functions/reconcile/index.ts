@@ -18,10 +18,8 @@ import { type ReconcileDeps, type ReconcileResult, reconcile } from './reconcile
 import { UPKEEP_LOOKUP_BUDGET, upkeepRecords } from './upkeep.js';
 
 const config = loadConfig();
-const queueUrl = process.env.QUEUE_URL?.trim();
-if (!queueUrl) throw new ConfigError('QUEUE_URL must be the URL of the remediator’s queue');
-// The stack's name, by which the roles of versions before the service's IAM path are told (core/service-creates.ts).
-const stackName = process.env.STACK_NAME?.trim() || undefined;
+const { queueUrl, stackName } = config;
+if (queueUrl === undefined) throw new ConfigError('QUEUE_URL must be the URL of the remediator’s queue');
 const logger = createLogger();
 const { metrics, gauge } = createMetrics();
 // CloudTrail in the function's own region, the partition's IAM region, where IAM's events are recorded.

@@ -75,6 +75,7 @@ export function refuseInvocation(deps: Pick<ProcessDeps, 'log' | 'metrics'>): Re
     ...result,
   });
   deps.metrics.count('RecordsRefused');
+  deps.metrics.count('Errors', { reason: 'record-refused' });
   return result;
 }
 
@@ -103,6 +104,7 @@ export async function processBatch(
     failed.add(messageId);
     deps.log.error('record not proven, nothing changed', { messageId, decision: 'refused', reason: why });
     deps.metrics.count('RecordsRefused');
+    deps.metrics.count('Errors', { reason: 'record-refused' });
   }
   const pending: Item[] = records
     .filter((record) => !unproven.has(record.messageId))

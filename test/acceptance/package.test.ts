@@ -187,7 +187,9 @@ describe('the published package', () => {
     expect(good.status, good.stdout).toBe(0);
     expect(wrong.status).not.toBe(0);
     // settleDelay is a Duration, not a number of seconds: the package's types say so.
-    expect(wrong.stdout).toMatch(/wrong\.ts\(3,\d+\): error TS2322: Type 'number' is not assignable to type 'Duration'/);
+    expect(wrong.stdout).toMatch(
+      /wrong\.ts\(3,\d+\): error TS2322: Type 'number' is not assignable to type 'Duration'/,
+    );
   });
 
   it('runs the CLI with npx: its version, and a scan of the account that finds an EC2 role without a profile', async () => {

@@ -9,9 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CONTEXT_KEYS } from '../../infra/context.js';
-import { DEFAULT_PROPS } from '../../infra/props.js';
-import { parameterName, releaseSettings } from '../../infra/release/settings.js';
+import { contextKey, SETTINGS } from '../../core/settings.js';
+import { contextProps } from '../../infra/context.js';
+import { releaseSettings } from '../../infra/release/settings.js';
 import { CODE_PARAMETERS } from '../../infra/release/synthesizer.js';
 import { RELEASE_TEMPLATES } from '../../infra/release/templates.js';
 import { buildOrgStack, removeSynthOutputs, synthesize } from '../infra/support/synth.js';
@@ -51,6 +51,7 @@ function counts(
 /** Every feature on, as the release's unconditional-plus-conditional resources are. */
 const EVERY_FEATURE = {
   createTrail: true,
+  dashboard: true,
   operatorPrincipals: ['arn:aws:iam::123456789012:role/operator'],
 } as const;
 
@@ -141,10 +142,11 @@ describe('npm run release', () => {
     // Prepare
     const parameters = read(RELEASE_TEMPLATES.account).Parameters ?? {};
 
-    // Assess: one parameter per context key, none left out
-    expect(releaseSettings().map((setting) => setting.parameter)).toEqual(CONTEXT_KEYS.map(parameterName));
-    for (const key of CONTEXT_KEYS) {
-      const parameter = parameters[parameterName(key)];
+    // Assess: one parameter per context key of the service, none left out, each bounded
+    const keys = contextProps('service').map(([key]) => `${key.charAt(0).toUpperCase()}${key.slice(1)}`);
+    expect(releaseSettings().map((setting) => setting.parameter)).toEqual(keys);
+    for (const key of keys) {
+      const parameter = parameters[key];
       expect(parameter, key).toBeDefined();
       const bounded =
         parameter?.AllowedValues !== undefined ||
@@ -152,14 +154,19 @@ describe('npm run release', () => {
         parameter?.MinValue !== undefined;
       expect(bounded, `${key} has no allowed values`).toBe(true);
     }
+    expect(contextKey('settleDelay', SETTINGS.settleDelay)).toBe('settleDelaySeconds');
     expect(parameters.SettleDelaySeconds).toMatchObject({
       Type: 'Number',
-      Default: DEFAULT_PROPS.settleDelay.toSeconds(),
+      Default: SETTINGS.settleDelay.default,
       MinValue: 0,
       MaxValue: 900,
     });
     expect(parameters.DryRun).toMatchObject({ Default: 'false', AllowedValues: ['true', 'false'] });
-    expect(parameters.IgnoredCallers?.Default).toBe(DEFAULT_PROPS.ignoredCallers.join(','));
+    expect(parameters.IgnoredCallers?.Default).toBe(SETTINGS.ignoredCallers.default.join(','));
+    expect(parameters.UnknownCreator).toMatchObject({
+      Default: SETTINGS.unknownCreator.default,
+      AllowedValues: ['remediate', 'skip'],
+    });
     expect(parameters.LogLevel).toMatchObject({ Default: 'INFO', AllowedValues: ['DEBUG', 'INFO', 'WARN', 'ERROR'] });
   });
 

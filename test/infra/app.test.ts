@@ -39,7 +39,10 @@ describe('the CDK app', () => {
   });
 
   it.each([
-    [{ maxConcurrency: 'abc' }, 'Error: Context value maxConcurrency must be a number, got "abc"'],
+    [
+      { maxConcurrency: 'abc' },
+      'Error: Context value maxConcurrency must be a whole number from 2 to 1000 (Lambda\'s limits for an SQS event source), got "abc"',
+    ],
     [{ settleDelay: '60' }, 'Error: Unknown context key settleDelay (did you mean settleDelaySeconds?).'],
     [{ settleDelaySeconds: '901' }, 'Error: Context value settleDelaySeconds must be a whole number of seconds'],
   ])('stops on %j with one line naming the key, not a stack trace', (context, message) => {

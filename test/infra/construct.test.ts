@@ -753,7 +753,7 @@ describe('rules', () => {
 });
 
 describe('outputs', () => {
-  it('emits exactly the outputs the CLI doctor reads', () => {
+  it('emits exactly the outputs the CLI reads: doctor, and decisions the log group of the remediator', () => {
     const { service } = defaults.stack;
     expect(defaults.template.toJSON().Outputs).toEqual({
       [STACK_OUTPUTS.ruleName]: expect.objectContaining({ Value: { Ref: logicalId(defaults, service.rule.ruleArn) } }),
@@ -778,7 +778,11 @@ describe('outputs', () => {
       [STACK_OUTPUTS.ownershipTableName]: expect.objectContaining({
         Value: { Ref: logicalId(defaults, service.ownership.table.tableArn) },
       }),
+      [OPTIONAL_STACK_OUTPUTS.functionLogGroupName]: expect.objectContaining({
+        Value: { Ref: logicalId(defaults, service.logGroup.logGroupArn) },
+      }),
     });
+    expect(service.logGroup).toBe(service.remediator.logGroup);
   });
 });
 
@@ -813,6 +817,7 @@ describe('resource counts, as docs/deploy.md gives them', () => {
       { operatorPrincipals: ['arn:aws:iam::123456789012:role/platform-oncall'] },
       (n: number) => `the operator role and its policy (${n} resources)`,
     ],
+    ['dashboard', { dashboard: true }, (n: number) => `and the remediator (${n} resources;`],
     ['createTrail', { createTrail: true }, (n: number) => `and the bucket policy (${n} resources)`],
     ["reconcileSchedule 'disabled'", { reconcileSchedule: 'disabled' as const }, (n: number) => `its policy (${n});`],
     ['reconcileAfterDeploy false', { reconcileAfterDeploy: false }, (n: number) => `role and log group (${n}).`],
@@ -970,6 +975,8 @@ describe('reconcile', () => {
 });
 
 describe('alarms and dashboard', () => {
+  const withDashboard = synthesize({ props: { dashboard: true } });
+
   it('alarms when the dead-letter queue has a visible message', () => {
     const dlqId = logicalId(defaults, defaults.stack.service.deadLetterQueue.queueArn);
     defaults.template.hasResourceProperties(ALARM, {
@@ -982,30 +989,14 @@ describe('alarms and dashboard', () => {
     });
   });
 
-  it('alarms when the functions have errors: failed invocations, failed records, a full profile quota or its headroom reached, records refused, or failed reconcile passes', () => {
-    const functionId = logicalId(defaults, defaults.stack.service.function.functionArn);
+  it('alarms when the service has errors: failed or refused records and a full profile quota (its Errors total, by reason), or failed reconcile passes, in two alarm metrics', () => {
     const reconcileId = logicalId(defaults, defaults.stack.service.reconcile.function.functionArn);
     defaults.template.hasResourceProperties(ALARM, {
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 0,
       TreatMissingData: 'notBreaching',
-      Metrics: Match.arrayWith([
-        Match.objectLike({
-          Expression:
-            'FILL(invocationErrors, 0) + FILL(recordErrors, 0) + FILL(quotaFull, 0) + FILL(quotaHeadroom, 0) + ' +
-            'FILL(refused, 0) + FILL(reconcileErrors, 0)',
-        }),
-        Match.objectLike({
-          Id: 'invocationErrors',
-          MetricStat: Match.objectLike({
-            Metric: {
-              Namespace: 'AWS/Lambda',
-              MetricName: 'Errors',
-              Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
-            },
-            Stat: 'Sum',
-          }),
-        }),
+      Metrics: [
+        Match.objectLike({ Expression: 'FILL(recordErrors, 0) + FILL(reconcileErrors, 0)' }),
         Match.objectLike({
           Id: 'recordErrors',
           MetricStat: Match.objectLike({
@@ -1015,38 +1006,6 @@ describe('alarms and dashboard', () => {
               Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
             },
             Stat: 'Sum',
-          }),
-        }),
-        Match.objectLike({
-          Id: 'quotaFull',
-          MetricStat: Match.objectLike({
-            Metric: {
-              Namespace: 'AutoInstanceProfile',
-              MetricName: 'QuotaExceeded',
-              Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
-            },
-            Stat: 'Sum',
-          }),
-        }),
-        Match.objectLike({
-          Id: 'quotaHeadroom',
-          MetricStat: Match.objectLike({
-            Metric: {
-              Namespace: 'AutoInstanceProfile',
-              MetricName: 'QuotaHeadroomReached',
-              Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
-            },
-            Stat: 'Sum',
-          }),
-        }),
-        Match.objectLike({
-          Id: 'refused',
-          MetricStat: Match.objectLike({
-            Metric: {
-              Namespace: 'AutoInstanceProfile',
-              MetricName: 'RecordsRefused',
-              Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
-            },
           }),
         }),
         Match.objectLike({
@@ -1060,8 +1019,20 @@ describe('alarms and dashboard', () => {
             Stat: 'Sum',
           }),
         }),
-      ]),
+      ],
     });
+  });
+
+  it('watches four alarm metrics in all, the idle cost docs/cost.md counts', () => {
+    // Act
+    const alarms = Object.values(defaults.template.findResources(ALARM));
+
+    // Assess
+    const metrics = alarms.map((alarm) => {
+      const properties = alarm.Properties as { Metrics?: { MetricStat?: unknown }[] };
+      return properties.Metrics === undefined ? 1 : properties.Metrics.filter((m) => m.MetricStat).length;
+    });
+    expect(metrics.reduce((sum, count) => sum + count, 0)).toBe(4);
   });
 
   it('alarms on conflicts by default: the total of the service Conflicts metric, over every reason', () => {
@@ -1086,14 +1057,24 @@ describe('alarms and dashboard', () => {
     ).toEqual(alarmIds);
   });
 
+  it('makes no dashboard by default, and one with dashboard: true, also as a context key', () => {
+    // Act
+    const fromContext = synthesize({ context: { dashboard: 'true' } });
+
+    // Assess
+    defaults.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(defaults.stack.service.dashboard).toBeUndefined();
+    fromContext.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
   it('shows every alarm in the dashboard alarm widget', () => {
-    const { properties } = onlyResource(defaults.template, 'AWS::CloudWatch::Dashboard');
-    const body = JSON.stringify(defaults.stack.resolve(properties.DashboardBody));
-    for (const id of Object.keys(defaults.template.findResources(ALARM))) expect(body).toContain(id);
+    const { properties } = onlyResource(withDashboard.template, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(withDashboard.stack.resolve(properties.DashboardBody));
+    for (const id of Object.keys(withDashboard.template.findResources(ALARM))) expect(body).toContain(id);
   });
 
   it('graphs every metric the function emits, and the dead-letter queue depth', () => {
-    const { properties } = onlyResource(defaults.template, 'AWS::CloudWatch::Dashboard');
+    const { properties } = onlyResource(withDashboard.template, 'AWS::CloudWatch::Dashboard');
     const body = JSON.stringify(properties.DashboardBody);
     for (const name of Object.keys(METRIC_DIMENSIONS) as MetricName[]) {
       expect(body).toContain(
@@ -1101,17 +1082,17 @@ describe('alarms and dashboard', () => {
       );
     }
     expect(body).toContain('ApproximateNumberOfMessagesVisible');
-    expect(logicalId(defaults, defaults.stack.service.dashboard.dashboardName)).toBeDefined();
+    expect(logicalId(withDashboard, withDashboard.stack.service.dashboard?.dashboardName ?? 'missing')).toBeDefined();
   });
 
   it('graphs the depth of both queues', () => {
     // Prepare
-    const { properties } = onlyResource(defaults.template, 'AWS::CloudWatch::Dashboard');
+    const { properties } = onlyResource(withDashboard.template, 'AWS::CloudWatch::Dashboard');
     const body = JSON.stringify(properties.DashboardBody);
 
     // Assess
-    for (const queue of [defaults.stack.service.queue, defaults.stack.service.deleteQueue]) {
-      const queueName = JSON.stringify({ 'Fn::GetAtt': [logicalId(defaults, queue.queueArn), 'QueueName'] });
+    for (const queue of [withDashboard.stack.service.queue, withDashboard.stack.service.deleteQueue]) {
+      const queueName = JSON.stringify({ 'Fn::GetAtt': [logicalId(withDashboard, queue.queueArn), 'QueueName'] });
       expect(body).toContain(queueName);
     }
     expect(body).toContain('Delete queue: visible');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IAM_EVENT_REGION, ORG_STACK_NAME } from '../../core/pipeline-settings.js';
-import { DEFAULT_ORGANIZATION_PROPS } from '../../infra/org-props.js';
+import { SETTINGS } from '../../core/settings.js';
 import { ORG_STACK_OUTPUTS } from '../../infra/org-stack.js';
 import { REGION_RULE_ID } from '../../infra/region-guard.js';
 import { MEMBER_PARAMETERS } from '../../infra/stack-set-member.js';
@@ -52,7 +52,7 @@ describe('the StackSet', () => {
 
     // Assess
     template.hasResourceProperties('AWS::CloudFormation::StackSet', {
-      StackSetName: DEFAULT_ORGANIZATION_PROPS.stackSetName,
+      StackSetName: SETTINGS.stackSetName.default,
       PermissionModel: 'SERVICE_MANAGED',
       AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
       CallAs: 'SELF',
@@ -420,7 +420,10 @@ describe('the organization settings', () => {
     [{ failureTolerancePercentage: 100.5 }, 'failureTolerancePercentage must be a whole number from 0 to 100'],
     [{ regionConcurrency: 'ALL' }, 'regionConcurrency must be SEQUENTIAL or PARALLEL'],
     [{ alarmEmail: 'a@b.com,c@d.com' }, 'alarmEmail must be one email address'],
-    [{ stackSetName: 'auto_instance_profile' }, 'stackSetName must start with a letter'],
+    [
+      { stackSetName: 'auto_instance_profile' },
+      'stackSetName must be a name of letters, digits and hyphens that starts with a letter',
+    ],
   ])('refuses %j, naming the prop', (organization, message) => {
     // Act
     const act = () => buildOrgStack({ ...US_EAST_1, organization: organization as never });
@@ -430,7 +433,10 @@ describe('the organization settings', () => {
   });
 
   it.each([
-    [{ maxConcurrentPercentage: 'half' }, 'Context value maxConcurrentPercentage must be a number, got "half"'],
+    [
+      { maxConcurrentPercentage: 'half' },
+      'Context value maxConcurrentPercentage must be a whole number from 1 to 100 (a percentage of accounts), got "half"',
+    ],
     [{ callAs: 'delegated' }, 'Context value callAs must be SELF or DELEGATED_ADMIN, got "delegated"'],
     [{ organizationalUnitIds: 'ou-ab12-11111111,root' }, 'Context value organizationalUnitIds entries must be'],
     [{ retainStacksOnAccountRemoval: 'yes' }, 'Context value retainStacksOnAccountRemoval must be true or false'],

@@ -17,9 +17,11 @@ const run = promisify(execFile);
 const BUNDLE = BUNDLES.remediator.path;
 /**
  * The remediator's size budget, gzipped at level 9 (`gzip -9 -c dist/remediator/index.mjs | wc -c`): 110,554 B
- * before issue 20, whose ownership record and record proof brought the DynamoDB and SQS clients (130,186 B after it).
+ * before issue 20, whose ownership record and record proof brought the DynamoDB and SQS clients (130,186 B after it);
+ * 132,011 B with issue 22's one table of settings (core/settings.ts, core/setting-kinds.ts: every setting's range and
+ * why, the organization stack's included, in place of core/config.ts's own).
  */
-const GZIP_BUDGET_BYTES = 132_000;
+const GZIP_BUDGET_BYTES = 134_000;
 let isolated: string;
 
 beforeAll(async () => {

@@ -51,7 +51,9 @@ describe('configFrom', () => {
 
     // Assess
     expect(parse).toThrow(
-      new UsageError('--exclude-path entries must start with "/" and be at most 512 characters, not "teams/"'),
+      new UsageError(
+        '--exclude-path entries must be paths that start with "/", at most 512 characters, without commas or whitespace, not "teams/"',
+      ),
     );
   });
 });

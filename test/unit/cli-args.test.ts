@@ -1,7 +1,9 @@
 /** cli/args.ts: strict parsing in our own words, and the help text's layout. */
 import { describe, expect, it } from 'vitest';
-import { formatRows, likelyName, parseCommandLine } from '../../cli/args.js';
+import { formatRows, likelyName, parseCommandLine, settingOption, wholeOption } from '../../cli/args.js';
 import { UsageError } from '../../cli/errors.js';
+import { loadConfig } from '../../core/config.js';
+import { SETTINGS } from '../../core/settings.js';
 
 describe('parseCommandLine', () => {
   const options = { name: { type: 'string' }, all: { type: 'boolean', short: 'a' } } as const;
@@ -78,5 +80,56 @@ describe('likelyName', () => {
 
     // Assess
     expect(offers).toEqual(['doctor', 'exclude-path', 'exclude-path', undefined, undefined]);
+  });
+});
+
+describe('wholeOption', () => {
+  const range = { kind: 'whole', min: 1, max: 64 } as const;
+
+  it.each([
+    ['8', 8],
+    [' 64 ', 64],
+    [undefined, undefined],
+  ])('reads %j as settings are read: %j', (text, value) => {
+    expect(wholeOption('concurrency', text, range)).toBe(value);
+  });
+
+  it.each(['0', '65', '2.5', '1e1', '-1', ''])('refuses %j, naming the option and the value as typed', (text) => {
+    expect(() => wholeOption('concurrency', text, range)).toThrow(
+      new UsageError(`--concurrency must be a whole number from 1 to 64, not ${JSON.stringify(text)}`),
+    );
+  });
+
+  it('says the unit of a duration', () => {
+    expect(() => wholeOption('timeout', '0', { kind: 'duration', unit: 'seconds', min: 1, max: 3600 })).toThrow(
+      '--timeout must be a whole number of seconds from 1 to 3600, not "0"',
+    );
+  });
+});
+
+describe('settingOption', () => {
+  it.each([
+    ['TRUE', 'DRY_RUN'],
+    [' false ', 'DRY_RUN'],
+  ])('reads %j as the variable %s reads it', (text, variable) => {
+    // Act
+    const option = settingOption('dry-run', text, SETTINGS.dryRun);
+
+    // Assess
+    expect(option).toBe(loadConfig({ [variable]: text }).dryRun);
+  });
+
+  it.each([
+    ['delegated_admin', 'DELEGATED_ADMIN'],
+    [' self ', 'SELF'],
+  ])('reads --call-as %j as the setting callAs reads it: %j', (text, value) => {
+    expect(settingOption('call-as', text, SETTINGS.callAs)).toBe(value);
+  });
+
+  it.each([
+    ['call-as', 'ADMIN', SETTINGS.callAs, '--call-as must be SELF or DELEGATED_ADMIN, not "ADMIN"'],
+    ['stack-set-name', 'my_set', SETTINGS.stackSetName, '--stack-set-name must be a name of letters'],
+  ] as const)('refuses --%s %j with what the setting allows', (name, text, row, message) => {
+    expect(() => settingOption(name, text, row)).toThrow(message);
   });
 });

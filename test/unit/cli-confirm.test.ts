@@ -123,7 +123,7 @@ describe('confirm’s command line', () => {
     expect(cli.out()).toBe('');
   });
 
-  it('prints its help: what it takes, the operator role, the permissions, the exit codes', async () => {
+  it('prints its help: what it takes, the operator role, the policy it needs (not among the options), the exit codes', async () => {
     // Prepare
     const cli = io();
 
@@ -134,7 +134,8 @@ describe('confirm’s command line', () => {
     expect(code).toBe(0);
     expect(cli.out()).toContain('Usage: auto-instance-profile confirm PROFILE [PROFILE…] [options]');
     expect(cli.out()).toContain('OperatorRoleArn');
-    expect(cli.out()).toMatch(/permissions +cloudformation:DescribeStacks, iam:GetInstanceProfile, sts:AssumeRole/);
+    expect(cli.out()).toContain('The IAM policy it needs: auto-instance-profile policy confirm;');
+    expect(cli.out()).not.toMatch(/\n {2}permissions /);
     expect(cli.out()).toMatch(/\n {2}2 +usage error/);
   });
 

@@ -222,7 +222,7 @@ describe('account commands, before any AWS call', () => {
     [['release', 'no/slash'], '"no/slash" is not a valid role name'],
     [
       ['scan', '--exclude-path', 'x'],
-      '--exclude-path entries must start with "/" and be at most 512 characters, not "x"',
+      '--exclude-path entries must be paths that start with "/", at most 512 characters, without commas or whitespace, not "x"',
     ],
     [['prune', '--delete'], 'unknown option --delete'],
   ])('%j exits 2: %s', async (args, message) => {

@@ -1,6 +1,69 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, loadConfig, ownAccountOf, settingsEnvironment } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
+import { SETTING_ROWS, type SettingRow } from '../../core/settings.js';
+import { refusal, samplesOf } from '../support/setting-samples.js';
+
+/** The settings a function reads from its environment, each with its variable. */
+const ENV_ROWS = SETTING_ROWS.filter(([, row]) => row.env !== undefined && row.readBy === undefined).map(
+  ([name, row]) => [name, row.env as string, row] as const,
+);
+
+/** What a function holds for a valid text, by the one reading (trimmed; any case; a list comma-separated). */
+function expected(row: SettingRow, text: string): unknown {
+  const trimmed = text.trim();
+  if (row.kind === 'boolean') return trimmed.toLowerCase() === 'true';
+  if (row.kind === 'whole') return Number(trimmed);
+  if (row.kind === 'oneOf') return row.values.find((value) => value.toLowerCase() === trimmed.toLowerCase());
+  if (row.kind === 'list') return trimmed.split(',').map((entry) => entry.trim());
+  return trimmed;
+}
+
+/** A setting as the functions hold it: the SDK's two under `iamRetry`. */
+function held(config: ReturnType<typeof loadConfig>, name: string): unknown {
+  if (name === 'retryMode') return config.iamRetry.mode;
+  if (name === 'maxAttempts') return config.iamRetry.maxAttempts;
+  return (config as unknown as Record<string, unknown>)[name];
+}
+
+describe('every variable of the settings table', () => {
+  it("is read by loadConfig, the SDK's retry pair and the stack's wiring included", () => {
+    // Assess
+    expect(ENV_ROWS.map(([, env]) => env)).toEqual(
+      expect.arrayContaining(['DRY_RUN', 'MAX_CONCURRENCY', 'AWS_RETRY_MODE', 'QUEUE_URLS', 'QUEUE_URL', 'STACK_NAME']),
+    );
+    expect(ENV_ROWS.map(([, env]) => env)).not.toContain('POWERTOOLS_LOG_LEVEL');
+  });
+
+  describe.each(ENV_ROWS)('%s (%s)', (name, env, row) => {
+    const samples = samplesOf(name, row);
+
+    it.each(samples.valid)('takes %j', (text) => {
+      // Act
+      const config = loadConfig({ [env]: text });
+
+      // Assess
+      expect(held(config, name)).toEqual(expected(row, text));
+    });
+
+    it.each(samples.invalid)('refuses %j with one line naming the variable and the value', (text, named) => {
+      // Act
+      const act = () => loadConfig({ [env]: text });
+
+      // Assess
+      expect(act).toThrow(ConfigError);
+      expect(act).toThrow(refusal(env, named));
+    });
+
+    it('takes its default when the variable is blank', () => {
+      // Act
+      const config = loadConfig({ [env]: '  ' });
+
+      // Assess
+      expect(held(config, name)).toEqual(row.kind === 'list' ? [] : held(DEFAULT_CONFIG, name));
+    });
+  });
+});
 
 describe('loadConfig', () => {
   it('uses the defaults for an empty environment', () => {
@@ -20,7 +83,7 @@ describe('loadConfig', () => {
       iamRetry: { mode: 'standard', maxAttempts: 3 },
       batchConcurrency: 4,
       instanceProfileQuotaPercent: 95,
-      unknownCreator: 'remediate',
+      unknownCreator: 'skip',
       maxConcurrency: 2,
     });
   });
@@ -37,7 +100,7 @@ describe('loadConfig', () => {
       AWS_MAX_ATTEMPTS: '5',
       BATCH_CONCURRENCY: '1',
       INSTANCE_PROFILE_QUOTA_PERCENT: '80',
-      UNKNOWN_CREATOR: 'Skip',
+      UNKNOWN_CREATOR: 'Remediate',
       OWNERSHIP_TABLE: 'AutoInstanceProfile-OwnershipTable-1A2B3C',
       QUEUE_URLS:
         'https://sqs.us-east-1.amazonaws.com/123456789012/a, https://sqs.us-east-1.amazonaws.com/123456789012/b',
@@ -54,7 +117,7 @@ describe('loadConfig', () => {
       iamRetry: { mode: 'adaptive', maxAttempts: 5 },
       batchConcurrency: 1,
       instanceProfileQuotaPercent: 80,
-      unknownCreator: 'skip',
+      unknownCreator: 'remediate',
       ownershipTable: 'AutoInstanceProfile-OwnershipTable-1A2B3C',
       queueUrls: [
         'https://sqs.us-east-1.amazonaws.com/123456789012/a',
@@ -101,9 +164,9 @@ describe('loadConfig', () => {
     // The prop's and the CLI's rule too: one rule for a path prefix, wherever it is given.
     [
       { EXCLUDED_PATH_PREFIXES: `/${'a'.repeat(512)}` },
-      /EXCLUDED_PATH_PREFIXES entries must start with "\/" and be at most 512/,
+      /EXCLUDED_PATH_PREFIXES entries must be paths that start with "\/", at most 512 characters/,
     ],
-    [{ EXCLUDED_PATH_PREFIXES: '/a b/' }, /EXCLUDED_PATH_PREFIXES entries cannot contain commas or whitespace/],
+    [{ EXCLUDED_PATH_PREFIXES: '/a b/' }, /EXCLUDED_PATH_PREFIXES entries must be .*without commas or whitespace/],
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '-1' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '1.5' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
     [{ ROLE_NOT_FOUND_RETRY_SECONDS: '1e3' }, /ROLE_NOT_FOUND_RETRY_SECONDS/],
@@ -138,7 +201,7 @@ describe('settingsEnvironment', () => {
       ignoredCallers: [],
       batchConcurrency: 1,
       instanceProfileQuotaPercent: 80,
-      unknownCreator: 'skip' as const,
+      unknownCreator: 'remediate' as const,
       maxConcurrency: 6,
     };
 
@@ -152,7 +215,7 @@ describe('settingsEnvironment', () => {
       IGNORED_CALLERS: '',
       BATCH_CONCURRENCY: '1',
       INSTANCE_PROFILE_QUOTA_PERCENT: '80',
-      UNKNOWN_CREATOR: 'skip',
+      UNKNOWN_CREATOR: 'remediate',
       MAX_CONCURRENCY: '6',
     });
     expect(loadConfig(env)).toEqual(settings);

@@ -19,7 +19,7 @@ import {
 } from '../../cli/doctor/smoke.js';
 import { SMOKE_PERMISSIONS, SMOKE_ROLE_PREFIX, SMOKE_TEST_TAG } from '../../cli/doctor/smoke-role.js';
 import { NoCredentialsError } from '../../cli/errors.js';
-import { DEFAULT_SETTLE_DELAY_SECONDS } from '../../core/pipeline-settings.js';
+import { SETTINGS } from '../../core/settings.js';
 import { EC2_TRUST_POLICY } from '../../core/trust-policy.js';
 
 const START = 1_000_000;
@@ -78,7 +78,7 @@ describe('smokeTiming', () => {
     // Assess
     expect(flag).toEqual({ timeoutSeconds: 10, settleDelaySeconds: 30, source: '--timeout' });
     expect(queue).toEqual({ timeoutSeconds: 3 + SMOKE_MARGIN_SECONDS, settleDelaySeconds: 3, source: 'queue' });
-    expect(neither).toEqual({ timeoutSeconds: DEFAULT_SETTLE_DELAY_SECONDS + SMOKE_MARGIN_SECONDS, source: 'default' });
+    expect(neither).toEqual({ timeoutSeconds: SETTINGS.settleDelay.default + SMOKE_MARGIN_SECONDS, source: 'default' });
   });
 
   it('names roles with the prefix, within 64 characters', () => {

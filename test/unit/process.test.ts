@@ -84,14 +84,15 @@ describe('processBatch, proving its records', () => {
 });
 
 describe('refuseInvocation', () => {
-  it('changes nothing, with an error line and a metric', () => {
+  it('changes nothing, with an error line, its metric and an Errors count for the errors alarm', () => {
     // Act
     const result = refuseInvocation(deps);
 
     // Assess
     expect(result).toEqual({ decision: 'refused', reason: 'not-an-sqs-batch' });
     expect(deps.log.lines).toEqual([expect.objectContaining({ level: 'error' })]);
-    expect(deps.metrics.names()).toEqual(['RecordsRefused']);
+    expect(deps.metrics.names()).toEqual(['RecordsRefused', 'Errors']);
+    expect(deps.metrics.counts).toContainEqual({ metric: 'Errors', dimensions: { reason: 'record-refused' } });
     expect(iam.calls()).toEqual([]);
   });
 });

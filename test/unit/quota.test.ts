@@ -1,7 +1,8 @@
 /** core/quota.ts: the instance profile quota headroom, one rule for the remediator and `doctor`, and the docs' one number. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_QUOTA_PERCENT, describeUsage, quotaThresholdReached } from '../../core/quota.js';
+import { describeUsage, quotaThresholdReached } from '../../core/quota.js';
+import { SETTINGS } from '../../core/settings.js';
 
 describe('quotaThresholdReached', () => {
   it.each([
@@ -11,7 +12,7 @@ describe('quotaThresholdReached', () => {
     [0, 0, true],
   ])('%i of %i: reached at the default share, %s', (used, quota, reached) => {
     // Act
-    const result = quotaThresholdReached({ used, quota }, DEFAULT_QUOTA_PERCENT);
+    const result = quotaThresholdReached({ used, quota }, SETTINGS.instanceProfileQuotaPercent.default);
 
     // Assess
     expect(result).toBe(reached);
@@ -24,7 +25,7 @@ describe('quotaThresholdReached', () => {
 });
 
 describe('the docs', () => {
-  it("give the quota threshold as the code's DEFAULT_QUOTA_PERCENT, wherever they give it", () => {
+  it("give the quota threshold as the code's SETTINGS.instanceProfileQuotaPercent.default, wherever they give it", () => {
     // Prepare
     const documents = ['README.md', ...readdirSync('docs').map((name) => `docs/${name}`)].filter((path) =>
       path.endsWith('.md'),
@@ -41,6 +42,6 @@ describe('the docs', () => {
 
     // Assess
     expect(shares.length).toBeGreaterThanOrEqual(4);
-    expect(shares.filter((share) => !share.endsWith(`: ${DEFAULT_QUOTA_PERCENT}`))).toEqual([]);
+    expect(shares.filter((share) => !share.endsWith(`: ${SETTINGS.instanceProfileQuotaPercent.default}`))).toEqual([]);
   });
 });
