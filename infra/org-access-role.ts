@@ -18,7 +18,7 @@ import {
   MEMBER_ROLE_RECONCILE_NOW,
 } from '../core/member-role.js';
 import { ROLE_NAME_PATTERN } from '../core/names.js';
-import { iamEventRegionOf } from './org-stack.js';
+import { iamEventRegionOf } from './organization.js';
 import { iamPolicyStatements } from './permissions.js';
 
 /** Where the template is committed, for `aws cloudformation create-stack-set --template-body file://…`. */

@@ -6,7 +6,8 @@
  * `cdk deploy` publishes each asset to the organization stack's own bootstrap bucket, as for any stack; a custom
  * resource then copies it here (S3 CopyObject), under the same content-addressed key, before the StackSet runs.
  */
-import { type FileAssetSource, Stack } from 'aws-cdk-lib';
+import { extname } from 'node:path';
+import { FileAssetPackaging, type FileAssetSource, Stack } from 'aws-cdk-lib';
 import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
@@ -66,19 +67,22 @@ export class OrganizationCode extends Construct implements MemberCodeStore {
   public store(asset: FileAssetSource): string {
     const stack = Stack.of(this);
     const published = stack.synthesizer.addFileAsset(asset);
+    // The key in this bucket is the content's hash, as the CDK's own asset key is: a literal, whatever key the asset
+    // was published under (a release template's comes from its parameters, which the member template cannot read).
+    const key = `${asset.sourceHash}${asset.packaging === FileAssetPackaging.ZIP_DIRECTORY ? '.zip' : extname(asset.fileName ?? '')}`;
     const id = `Copy${asset.sourceHash}`;
-    if (this.node.tryFindChild(id) !== undefined) return published.objectKey;
+    if (this.node.tryFindChild(id) !== undefined) return key;
     const copy: AwsSdkCall = {
       service: 'S3',
       action: 'copyObject',
       parameters: {
         Bucket: this.bucket.bucketName,
-        Key: published.objectKey,
+        Key: key,
         CopySource: `${published.bucketName}/${published.objectKey}`,
       },
       // The key is the content's hash: a new version is a new key, so a copy is never replaced in place, and the
       // objects of earlier versions stay for stacks that roll back to them.
-      physicalResourceId: PhysicalResourceId.of(published.objectKey),
+      physicalResourceId: PhysicalResourceId.of(key),
       outputPaths: ['CopyObjectResult.ETag'],
     };
     this.copies.push(
@@ -98,12 +102,12 @@ export class OrganizationCode extends Construct implements MemberCodeStore {
           new PolicyStatement({
             effect: Effect.ALLOW,
             actions: ['s3:PutObject'],
-            resources: [this.bucket.arnForObjects(published.objectKey)],
+            resources: [this.bucket.arnForObjects(key)],
           }),
         ]),
       }),
     );
-    return published.objectKey;
+    return key;
   }
 }
 

@@ -8,34 +8,20 @@
  * Its Lambda code reaches accounts that have no CDK bootstrap through this stack's code bucket
  * ({@link OrganizationCode}); its alarms go to this stack's topic ({@link OrganizationAlarms}).
  */
-import { Aws, CfnMapping, CfnParameter, Fn, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
-import { CfnStackSet } from 'aws-cdk-lib/aws-cloudformation';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { CfnPolicy } from 'aws-cdk-lib/aws-organizations';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import {
-  AwsCustomResource,
-  AwsCustomResourcePolicy,
-  type AwsSdkCall,
-  PhysicalResourceId,
-} from 'aws-cdk-lib/custom-resources';
-import { Construct } from 'constructs';
-import { IAM_EVENT_REGION, ORG_STACK_OUTPUTS } from '../core/pipeline-settings.js';
-import { iamEventRegionFor } from '../core/regions.js';
+import { Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import type { CfnStackSet } from 'aws-cdk-lib/aws-cloudformation';
+import type { CfnPolicy } from 'aws-cdk-lib/aws-organizations';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { ORG_STACK_OUTPUTS } from '../core/pipeline-settings.js';
 import type { AutoInstanceProfileProps } from './auto-instance-profile.js';
 import { organizationPropsFromContext, propsFromContext } from './context.js';
-import { acknowledgeProviderFindings } from './nag.js';
-import { OrganizationAlarms } from './org-alarms.js';
-import { OrganizationCode } from './org-code.js';
-import { type OrganizationProps, type ResolvedOrganizationProps, resolveOrganizationProps } from './org-props.js';
+import type { OrganizationCode } from './org-code.js';
+import type { OrganizationProps, ResolvedOrganizationProps } from './org-props.js';
+import { AutoInstanceProfileOrganization } from './organization.js';
 import { addOutputs } from './outputs.js';
-import { InvalidSettingError, resolveProps } from './props.js';
-import { DEPLOY_ORG_COMMAND, guardIamEventRegion } from './region-guard.js';
-import { FUNCTION_MEMORY_MB } from './service-function.js';
-import { AutoInstanceProfileStack } from './stack.js';
-import { MEMBER_PARAMETERS, StackSetMemberSynthesizer } from './stack-set-member.js';
-import { roleArnPattern, STACK_SET_EXECUTION_ROLE_NAME, tagGuardDocument } from './tag-guard.js';
+import type { AutoInstanceProfileStack } from './stack.js';
+import type { StackSetMemberSynthesizer } from './stack-set-member.js';
 
 export type { OrganizationProps } from './org-props.js';
 
@@ -54,8 +40,13 @@ export interface AutoInstanceProfileOrgStackProps extends StackProps {
   readonly service?: Omit<AutoInstanceProfileProps, 'alarmTopic'>;
 }
 
-/** The StackSet that deploys {@link AutoInstanceProfileStack} to the organization, its code bucket and its alarm topic. */
+/**
+ * The StackSet that deploys {@link AutoInstanceProfileStack} to the organization, its code bucket and its alarm topic:
+ * {@link AutoInstanceProfileOrganization}, configured from CDK context, with its outputs.
+ */
 export class AutoInstanceProfileOrgStack extends Stack {
+  /** The organization construct; its id `Default` keeps the logical ids the stack had before it existed. */
+  public readonly organization: AutoInstanceProfileOrganization;
   /** The StackSet: service-managed, auto-deploying, in the partition's IAM event region. */
   public readonly stackSet: CfnStackSet;
   /** The StackSet's template: the single-account stack, built here with the same settings. */
@@ -82,92 +73,23 @@ export class AutoInstanceProfileOrgStack extends Stack {
         'auto-instance-profile for an AWS Organization: a StackSet that gives every account the service, its code and one alarm topic',
       ...stackProps,
     });
-    // The code bucket, and so the functions that read it, and the topic the alarms notify must share a region.
-    guardIamEventRegion(this, DEPLOY_ORG_COMMAND);
-    this.settings = resolveOrganizationProps({ ...organizationPropsFromContext(this), ...organization });
-    if ((service as AutoInstanceProfileProps | undefined)?.alarmTopic !== undefined) {
-      throw new InvalidSettingError(
-        'alarmTopic',
-        "cannot be set on the organization stack: every account's alarms go to its own topic (output AlarmTopicArn)",
-        'a topic',
-      );
-    }
-    const serviceSettings = resolveProps({ ...propsFromContext(this), ...service });
-
-    const lookups = new OrganizationLookups(this, 'Organization', {
-      lookUpRoot: this.settings.organizationalUnitIds === undefined,
-      logGroup: new LogGroup(this, 'ProviderLogGroup', { retention: serviceSettings.logRetention }),
+    // Every account's alarms go to the organization's topic: a topic in context is the single-account stack's.
+    const { alarmTopic: _singleAccountOnly, ...fromContext } = propsFromContext(this);
+    this.organization = new AutoInstanceProfileOrganization(this, 'Default', {
+      organization: { ...organizationPropsFromContext(this), ...organization },
+      service: { ...fromContext, ...service },
     });
-    this.organizationId = lookups.organizationId;
-    this.deploymentTargets = this.settings.organizationalUnitIds ?? lookups.rootIds;
-
-    this.code = new OrganizationCode(this, 'Code', {
+    ({
+      stackSet: this.stackSet,
+      member: this.member,
+      memberSynthesizer: this.memberSynthesizer,
+      code: this.code,
+      alarmTopic: this.alarmTopic,
       organizationId: this.organizationId,
-      providerLogGroup: lookups.logGroup,
-    });
-    this.alarmTopic = new OrganizationAlarms(this, 'Alarms', {
-      organizationId: this.organizationId,
-      email: this.settings.alarmEmail,
-    }).topic;
-
-    this.memberSynthesizer = new StackSetMemberSynthesizer(this, this.code);
-    this.member = new AutoInstanceProfileStack(this, 'Member', {
-      description:
-        "auto-instance-profile, from the organization's StackSet: gives IAM roles that EC2 may assume their console-style instance profile",
-      synthesizer: this.memberSynthesizer,
-      service: (member) => ({ ...service, alarmTopic: memberAlarmTopic(member) }),
-    });
-
-    this.stackSet = new CfnStackSet(this, 'StackSet', {
-      stackSetName: this.settings.stackSetName,
-      description: 'auto-instance-profile in every account of the targeted organizational units',
-      permissionModel: 'SERVICE_MANAGED',
-      autoDeployment: {
-        enabled: true,
-        retainStacksOnAccountRemoval: this.settings.retainStacksOnAccountRemoval,
-      },
-      callAs: this.settings.callAs,
-      // The member template creates IAM roles (the functions', the scheduler's), with generated names.
-      capabilities: ['CAPABILITY_IAM'],
-      managedExecution: { Active: true },
-      operationPreferences: {
-        maxConcurrentPercentage: this.settings.maxConcurrentPercentage,
-        failureTolerancePercentage: this.settings.failureTolerancePercentage,
-        // The failure tolerance stops the operation; it does not also cap the concurrency (STRICT would).
-        concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
-        regionConcurrencyType: this.settings.regionConcurrency,
-      },
-      parameters: [
-        { parameterKey: MEMBER_PARAMETERS.codeBucket, parameterValue: this.code.bucket.bucketName },
-        { parameterKey: MEMBER_PARAMETERS.alarmTopicArn, parameterValue: this.alarmTopic.topicArn },
-      ],
-      stackInstancesGroup: [
-        {
-          deploymentTargets: { organizationalUnitIds: [...this.deploymentTargets] },
-          regions: [iamEventRegionOf(this)],
-        },
-      ],
-      templateUrl: this.memberSynthesizer.templateUrl,
-    });
-    // Every account's stack reads its code from the bucket: the copies must be there before any stack is created.
-    this.stackSet.node.addDependency(...this.code.copies);
-
-    this.tagGuardPolicy = this.settings.tagGuardPolicy
-      ? new CfnPolicy(this, 'TagGuardPolicy', {
-          name: `${this.settings.stackSetName}-tag-guard`,
-          type: 'SERVICE_CONTROL_POLICY',
-          description:
-            'Only auto-instance-profile may create, tag or untag instance profiles with its tag keys, and only the ' +
-            'StackSet may create or change its roles',
-          // The service's roles by their path; only the StackSet's execution role deploys them.
-          content: tagGuardDocument({
-            partition: Aws.PARTITION,
-            deployers: [roleArnPattern(Aws.PARTITION, STACK_SET_EXECUTION_ROLE_NAME)],
-          }),
-          targetIds: [...this.deploymentTargets],
-        })
-      : undefined;
-
+      deploymentTargets: this.deploymentTargets,
+      settings: this.settings,
+      tagGuardPolicy: this.tagGuardPolicy,
+    } = this.organization);
     this.addOutputs();
   }
 
@@ -195,85 +117,5 @@ export class AutoInstanceProfileOrgStack extends Stack {
         description: 'The Lambda code every account reads; retained when this stack is deleted',
       },
     });
-  }
-}
-
-/** The member template's alarm topic: a parameter the StackSet fills with the organization's topic. */
-function memberAlarmTopic(member: Stack) {
-  const arn = new CfnParameter(member, MEMBER_PARAMETERS.alarmTopicArn, {
-    type: 'String',
-    description: "The organization's SNS topic that this account's alarms notify (set by the StackSet)",
-  });
-  return Topic.fromTopicArn(member, 'OrganizationAlarmTopic', arn.valueAsString);
-}
-
-/**
- * The partition's IAM event region: the one table (core/regions.ts, IAM_EVENT_REGION), literal when the stack's
- * region is known, else a template mapping by `AWS::Partition`.
- */
-export function iamEventRegionOf(stack: Stack): string {
-  if (!Token.isUnresolved(stack.region)) return iamEventRegionFor(stack.region) ?? stack.region;
-  const mapping = new CfnMapping(stack, 'IamEventRegion', {
-    mapping: Object.fromEntries(Object.entries(IAM_EVENT_REGION).map(([partition, region]) => [partition, { region }])),
-  });
-  return mapping.findInMap(Aws.PARTITION, 'region');
-}
-
-/** What {@link OrganizationLookups} needs. */
-interface OrganizationLookupsProps {
-  /** Look up the root's id, for a StackSet that targets the whole organization. */
-  readonly lookUpRoot: boolean;
-  /** The log group of the CDK's custom resource provider. */
-  readonly logGroup: LogGroup;
-}
-
-/**
- * The organization's id and root id are not known at synth, and `npm run synth` works offline: custom resources
- * read them when the stack deploys (organizations:DescribeOrganization and ListRoots, which the management
- * account and a delegated administrator may call).
- */
-class OrganizationLookups extends Construct {
-  /** The organization's id, `o-…`. */
-  public readonly organizationId: string;
-  /** The root's id, `r-…`, alone in a list, when looked up; else empty. */
-  public readonly rootIds: readonly string[];
-  /** The provider's log group. */
-  public readonly logGroup: LogGroup;
-
-  constructor(scope: Construct, id: string, props: OrganizationLookupsProps) {
-    super(scope, id);
-    this.logGroup = props.logGroup;
-    const describe = this.lookup('Describe', 'describeOrganization', 'Organization.Id');
-    this.organizationId = describe.getResponseField('Organization.Id');
-    this.rootIds = props.lookUpRoot
-      ? [this.lookup('Root', 'listRoots', 'Roots.0.Id').getResponseField('Roots.0.Id')]
-      : [];
-    acknowledgeProviderFindings(describe, 'the organization reads and the code copies');
-  }
-
-  private lookup(id: string, action: string, field: string): AwsCustomResource {
-    const call: AwsSdkCall = {
-      service: 'Organizations',
-      action,
-      physicalResourceId: PhysicalResourceId.fromResponse(field),
-      outputPaths: [field],
-    };
-    const permission = `organizations:${action.charAt(0).toUpperCase()}${action.slice(1)}`;
-    const resource = new AwsCustomResource(this, id, {
-      resourceType: 'Custom::OrganizationLookup',
-      onCreate: call,
-      onUpdate: call,
-      installLatestAwsSdk: false,
-      memorySize: FUNCTION_MEMORY_MB,
-      logGroup: this.logGroup,
-      policy: AwsCustomResourcePolicy.fromStatements([
-        new PolicyStatement({ effect: Effect.ALLOW, actions: [permission], resources: ['*'] }),
-      ]),
-    });
-    Validations.of(resource).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: `${permission} has no resource type: IAM grants it only on "*". It is a read of the organization's own structure.`,
-    });
-    return resource;
   }
 }

@@ -17,6 +17,13 @@ export interface AutoInstanceProfileStackProps extends StackProps {
    * @default - read from CDK context (see infra/context.ts), else the construct's defaults
    */
   readonly service?: AutoInstanceProfileProps | ((stack: Stack) => AutoInstanceProfileProps);
+  /**
+   * Read the construct's props from CDK context too (infra/context.ts); `service` overrides them. Off for a stack
+   * whose settings all come from `service` (the organization's member), so the app's context, which may be a
+   * consumer's own, is not read as ours.
+   * @default true
+   */
+  readonly fromContext?: boolean;
 }
 
 /** One AutoInstanceProfile and its outputs. */
@@ -25,13 +32,16 @@ export class AutoInstanceProfileStack extends Stack {
   public readonly service: AutoInstanceProfile;
 
   constructor(scope: Construct, id: string, props: AutoInstanceProfileStackProps = {}) {
-    const { service, ...stackProps } = props;
+    const { service, fromContext = true, ...stackProps } = props;
     super(scope, id, {
       description: 'auto-instance-profile: gives IAM roles that EC2 may assume their console-style instance profile',
       ...stackProps,
     });
     const serviceProps = typeof service === 'function' ? service(this) : service;
-    this.service = new AutoInstanceProfile(this, 'Service', { ...propsFromContext(this), ...serviceProps });
+    this.service = new AutoInstanceProfile(this, 'Service', {
+      ...(fromContext ? propsFromContext(this) : {}),
+      ...serviceProps,
+    });
 
     const { rule, queue, deleteRule, deleteQueue, deadLetterQueue, function: remediator, reconcile } = this.service;
     addOutputs(this, STACK_OUTPUTS, {
