@@ -231,6 +231,8 @@ export async function decideListed(
 const EC2_ROLE: Readonly<Record<NothingReason, boolean>> = {
   'already-in-profile': true,
   'opted-out': false,
+  // EC2 may assume it, but selection=opt-in leaves it out: counted as not selected, not as an EC2 role to serve.
+  'not-opted-in': false,
   'excluded-path': false,
   'trust-unreadable': false,
   'no-ec2-trust': false,
