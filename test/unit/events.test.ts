@@ -90,7 +90,7 @@ describe('fromEventBridge', () => {
     ['no detail', (e: Record<string, unknown>) => ({ ...e, detail: undefined })],
     [
       'an event name we do not handle',
-      (e: { detail: object }) => ({ ...e, detail: { ...e.detail, eventName: 'TagRole' } }),
+      (e: { detail: object }) => ({ ...e, detail: { ...e.detail, eventName: 'UntagRole' } }),
     ],
   ])('rejects %s', (_case, mutate) => {
     // Prepare
@@ -415,12 +415,19 @@ describe('EVENT_PATTERNS', () => {
     }
   });
 
-  it('sends creates, trust changes and successful deletes through the settle delay, successes only', () => {
-    // Assess: a replaced role exists again by the time its DeleteRole is seen, and adopts its leftover
+  it('sends creates, trust changes, successful deletes and opt-in tagging through the settle delay, successes only', () => {
+    // Assess: a replaced role exists again by the time its DeleteRole is seen, and adopts its leftover; of TagRole,
+    // only a call that sets the opt-in tag's key (EventBridge matches `key` in each object of the `tags` array)
     expect(EVENT_PATTERNS.settle.detail).toEqual({
       eventSource: ['iam.amazonaws.com'],
-      eventName: ['CreateRole', 'UpdateAssumeRolePolicy', 'DeleteRole'],
-      errorCode: [{ exists: false }],
+      $or: [
+        { eventName: ['CreateRole', 'UpdateAssumeRolePolicy', 'DeleteRole'], errorCode: [{ exists: false }] },
+        {
+          eventName: ['TagRole'],
+          errorCode: [{ exists: false }],
+          requestParameters: { tags: { key: ['auto-instance-profile:opt-in'] } },
+        },
+      ],
     });
   });
 
@@ -435,14 +442,14 @@ describe('EVENT_PATTERNS', () => {
 
   it('adds a new event to the pattern from the table alone', () => {
     // Prepare
-    const events = { ...HANDLED_EVENTS, TagRole: { success: 'trust-changed' as const } };
+    const events = { ...HANDLED_EVENTS, UpdateRole: { success: 'trust-changed' as const } };
 
     // Act
     const pattern = eventPatternFor('settle', events);
 
     // Assess
     expect(pattern.detail).toMatchObject({
-      eventName: ['CreateRole', 'UpdateAssumeRolePolicy', 'DeleteRole', 'TagRole'],
+      $or: [{ eventName: ['CreateRole', 'UpdateAssumeRolePolicy', 'DeleteRole', 'UpdateRole'] }, {}],
     });
   });
 });
