@@ -11,6 +11,7 @@ import {
   HANDLED_EVENTS,
   reconcileMessage,
 } from '../../core/events.js';
+import { OPT_IN_TAG } from '../../core/tags.js';
 
 const load = (name: string) => JSON.parse(readFileSync(`test/fixtures/cloudtrail/${name}.json`, 'utf8'));
 
@@ -485,5 +486,63 @@ describe('fromSqsRecord, event time', () => {
 
     // Assess
     expect(trigger).toMatchObject({ origin: { eventTime: new Date('2026-11-28T18:25:58Z') } });
+  });
+});
+
+describe('fromEventBridge, TagRole', () => {
+  /** A successful TagRole as CloudTrail records it: `requestParameters.tags` as `[{ key, value }]`, no response. */
+  const tagRole = (tags: unknown) => {
+    const event = load('create-role');
+    event.detail = {
+      ...event.detail,
+      eventName: 'TagRole',
+      requestParameters: { roleName: 'CLI-EC2-role', tags },
+      responseElements: null,
+    };
+    return event;
+  };
+
+  it('turns a TagRole that sets the opt-in tag into an opt-in-tagged trigger, whatever its value', () => {
+    // Act: the value is the decision's to read, from the role's current tags
+    const tagged = fromEventBridge(
+      tagRole([
+        { key: 'team', value: 'web' },
+        { key: OPT_IN_TAG, value: 'True' },
+      ]),
+    );
+
+    // Assess
+    expect(tagged).toMatchObject({
+      kind: 'opt-in-tagged',
+      roleName: 'CLI-EC2-role',
+      origin: { type: 'event', eventName: 'TagRole' },
+    });
+    expect(DELIVERY['opt-in-tagged']).toBe('settle');
+  });
+
+  it.each([
+    ['other keys only', [{ key: 'team', value: 'web' }]],
+    ['the skip tag', [{ key: 'auto-instance-profile:skip', value: 'true' }]],
+    ['the key in another case', [{ key: OPT_IN_TAG.toUpperCase(), value: 'true' }]],
+    ['no tags', undefined],
+    ['tags that are not a list', { key: OPT_IN_TAG }],
+  ])('acknowledges a TagRole with %s as nothing to do (no-handled-tag)', (_case, tags) => {
+    // Act
+    const adapted = fromEventBridge(tagRole(tags));
+
+    // Assess
+    expect(adapted).toMatchObject({ kind: 'ignored', reason: 'no-handled-tag', roleName: 'CLI-EC2-role' });
+  });
+
+  it('ignores a TagRole that failed, as any failed call it does not handle', () => {
+    // Prepare
+    const event = tagRole([{ key: OPT_IN_TAG, value: 'true' }]);
+    event.detail.errorCode = 'NoSuchEntityException';
+
+    // Act
+    const adapted = fromEventBridge(event);
+
+    // Assess
+    expect(adapted).toMatchObject({ kind: 'ignored', reason: 'failed-call' });
   });
 });
