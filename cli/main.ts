@@ -7,6 +7,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { EXIT_CODE_SECTION, formatHelp, HELP_ROW, likelyName, unknownOption } from './args.js';
 import type { CliIo, Command } from './command.js';
 import { confirmCommand } from './commands/confirm.js';
+import { decisionsCommand } from './commands/decisions.js';
 import { doctorCommand } from './commands/doctor.js';
 import { fixCommand } from './commands/fix.js';
 import { policyCommand } from './commands/policy.js';
@@ -24,9 +25,16 @@ export const CLI_IN_REPO = 'npm run cli --';
 
 /** Every command, by name. */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [doctorCommand, scanCommand, fixCommand, releaseCommand, pruneCommand, confirmCommand, policyCommand].map(
-    (command) => [command.name, command],
-  ),
+  [
+    doctorCommand,
+    scanCommand,
+    fixCommand,
+    releaseCommand,
+    pruneCommand,
+    confirmCommand,
+    policyCommand,
+    decisionsCommand,
+  ].map((command) => [command.name, command]),
 );
 
 function usage(): string {

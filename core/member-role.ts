@@ -3,6 +3,7 @@
  * place that the CLI (which assumes it) and infra/org-access-role.ts (the stack that makes a least-privilege one)
  * both read. The grants come from the lists of the modules that make the calls.
  */
+import { DECISIONS_PERMISSIONS } from './decision-log.js';
 import { DOCTOR_PERMISSIONS } from './doctor-permissions.js';
 import { APPLY_PLAN_PERMISSIONS } from './iam/apply-plan.js';
 import { LIST_ACCOUNT_PERMISSIONS } from './iam/list-account.js';
@@ -27,12 +28,17 @@ export const MEMBER_ROLE_IAM_PERMISSIONS: readonly IamPermission[] = unique([
 ]);
 
 /**
- * The member role's other actions, all reads on `*`: the doctor's checks (`doctor --org`), and what `scan --org` and
+ * The member role's other actions, all reads on `*`: the doctor's checks (`doctor --org`), what `scan --org` and
  * `fix --org` read besides IAM: the account's deployed settings (the stack, its remediator's configuration) and who
- * created each candidate (CloudTrail LookupEvents).
+ * created each candidate (CloudTrail LookupEvents), and the remediator's decision lines (`decisions --org`: its log
+ * group, CloudWatch Logs FilterLogEvents).
  */
 export const MEMBER_ROLE_READ_ACTIONS: readonly string[] = [
-  ...new Set([...DOCTOR_PERMISSIONS.filter((action) => !action.startsWith('iam:')), ...ACCOUNT_SETTINGS_PERMISSIONS]),
+  ...new Set([
+    ...DOCTOR_PERMISSIONS.filter((action) => !action.startsWith('iam:')),
+    ...ACCOUNT_SETTINGS_PERMISSIONS,
+    ...DECISIONS_PERMISSIONS,
+  ]),
 ];
 
 function unique(permissions: readonly IamPermission[]): IamPermission[] {

@@ -40,10 +40,12 @@ export const STACK_OUTPUTS = outputKeys([
 ]);
 
 /**
- * Stack output keys that exist only with a setting: `OperatorRoleArn`, with `operatorPrincipals`. Tools may read
- * them; `doctor` does not require them, as it does {@link STACK_OUTPUTS}.
+ * Stack output keys that a stack may lack: `OperatorRoleArn` exists only with `operatorPrincipals`;
+ * `FunctionLogGroupName` (the remediator's log group, which `decisions` reads) only in stacks deployed since the
+ * output came (for older ones, `decisions` asks the function). Tools may read them; `doctor` does not require them,
+ * as it does {@link STACK_OUTPUTS}.
  */
-export const OPTIONAL_STACK_OUTPUTS = outputKeys(['operatorRoleArn']);
+export const OPTIONAL_STACK_OUTPUTS = outputKeys(['operatorRoleArn', 'functionLogGroupName']);
 
 /** The organization stack's output keys: the infra writes them, `doctor --org` reads them. */
 export const ORG_STACK_OUTPUTS = outputKeys([

@@ -200,6 +200,17 @@ async function decideAndAct(deps: RemediateDeps, session: Session, start: Facts,
       }
       continue;
     }
+    if (step.kind === 'create' && config.dryRun && facts.sameNameProfile === undefined) {
+      // A create learns of a same-name profile from CreateInstanceProfile's EntityAlreadyExists. A dry run, which
+      // does not try it, reads the profile instead: it then reports the adopt or the conflict the create would have
+      // met, not a create.
+      try {
+        facts = { ...facts, ...(await gather({ kind: 'need', fact: 'sameNameProfile' }, facts, session)) };
+      } catch (error) {
+        facts = { ...facts, iamFailure: passingFailure(error) };
+      }
+      continue;
+    }
     if (isWrite(step) && !config.dryRun) {
       let result: ApplyResult;
       try {

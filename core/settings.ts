@@ -99,9 +99,12 @@ export const SETTINGS = {
   /**
    * What reconcile (and the CLI's `scan` and `fix`) does with a role whose creator CloudTrail's 90-day event history
    * cannot tell, so cannot hold to `ignoredCallers`: `'remediate'` gives it its profile, `'skip'` leaves it alone. A
-   * role too young for the history is neither: its own event decides. @default 'remediate'
+   * role too young for the history is neither: its own event decides. Skip by default: such a role may be an ignored
+   * caller's (a CloudFormation stack's, whose delete our profile would fail), and the first pass after a deploy would
+   * otherwise give every old EC2 role of the account a profile at once (docs/deploy.md, "Who created a role").
+   * @default 'skip'
    */
-  unknownCreator: { kind: 'oneOf', values: ['remediate', 'skip'], default: 'remediate', env: 'UNKNOWN_CREATOR' },
+  unknownCreator: { kind: 'oneOf', values: ['remediate', 'skip'], default: 'skip', env: 'UNKNOWN_CREATOR' },
   /**
    * The share of the account's instance profile quota (GetAccountSummary), in percent, at which the service stops
    * creating profiles, so that people and IaC keep the last ones; 100 creates until the quota is full. @default 95

@@ -15,7 +15,13 @@ import {
 } from '@aws-sdk/client-sqs';
 import { accountEventPatterns } from '../core/event-pattern.js';
 import type { Delivery } from '../core/events.js';
-import { DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, STACK_NAME, STACK_OUTPUTS } from '../core/pipeline-settings.js';
+import {
+  DLQ_RETENTION_DAYS,
+  MAX_RECEIVE_COUNT,
+  OPTIONAL_STACK_OUTPUTS,
+  STACK_NAME,
+  STACK_OUTPUTS,
+} from '../core/pipeline-settings.js';
 import { SETTINGS } from '../core/settings.js';
 import { EmulatorError } from './errors.js';
 
@@ -240,9 +246,20 @@ export function stackOutputs(
 export async function recordStack(
   cloudformation: CloudFormationClient,
   pipeline: SandboxPipeline,
-  options: { readonly functionName: string; readonly ownershipTableName: string; readonly stackName?: string },
+  options: {
+    readonly functionName: string;
+    readonly ownershipTableName: string;
+    readonly stackName?: string;
+    /** The function's log group, as the stack's `FunctionLogGroupName` output names it. @default - no such output */
+    readonly functionLogGroupName?: string;
+  },
 ): Promise<void> {
-  const outputs = stackOutputs(pipeline, options.functionName, options.ownershipTableName);
+  const outputs = {
+    ...stackOutputs(pipeline, options.functionName, options.ownershipTableName),
+    ...(options.functionLogGroupName === undefined
+      ? {}
+      : { [OPTIONAL_STACK_OUTPUTS.functionLogGroupName]: options.functionLogGroupName }),
+  };
   await cloudformation.send(
     new CreateStackCommand({
       StackName: options.stackName ?? STACK_NAME,

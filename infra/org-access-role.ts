@@ -23,7 +23,7 @@ export class OrgAccessRoleStack extends Stack {
   constructor(scope: App, id: string) {
     super(scope, id, {
       synthesizer: new BootstraplessSynthesizer(),
-      description: `auto-instance-profile: the role scan/fix/doctor --org assume in this account instead of ${DEFAULT_MEMBER_ROLE}`,
+      description: `auto-instance-profile: the role scan/fix/doctor/decisions --org assume in this account instead of ${DEFAULT_MEMBER_ROLE}`,
     });
     const trusted = new CfnParameter(this, 'TrustedAccountId', {
       type: 'String',
@@ -50,7 +50,8 @@ export class OrgAccessRoleStack extends Stack {
     const role = new Role(this, 'Role', {
       roleName: roleName.valueAsString,
       assumedBy: new AccountPrincipal(trusted.valueAsString),
-      description: 'auto-instance-profile --org: scan, fix (create and link our tagged profiles only) and doctor',
+      description:
+        'auto-instance-profile --org: scan, fix (create and link our tagged profiles only), doctor and decisions',
       inlinePolicies: { AutoInstanceProfileOrg: policy },
     });
     new CfnOutput(this, 'RoleArn', { value: role.roleArn });

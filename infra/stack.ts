@@ -62,6 +62,11 @@ export class AutoInstanceProfileStack extends Stack {
         description: 'The record of the instance profiles the service made or adopted: only its roles may write it',
       },
     });
+    new CfnOutput(this, OPTIONAL_STACK_OUTPUTS.functionLogGroupName, {
+      value: this.service.logGroup.logGroupName,
+      description:
+        "The remediator's log group: one JSON line per decision, which auto-instance-profile decisions reads",
+    });
     const { operatorRole } = this.service;
     if (operatorRole !== undefined) {
       new CfnOutput(this, OPTIONAL_STACK_OUTPUTS.operatorRoleArn, {

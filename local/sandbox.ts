@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -32,6 +33,7 @@ import { SETTINGS } from '../core/settings.js';
 import { EC2_TRUST_POLICY } from '../core/trust-policy.js';
 import { runBundle } from '../emulator/bundle-runner.js';
 import { cloudTrail, recordTrail } from '../emulator/cloudtrail.js';
+import { createFunctionLogs, defaultLogGroup } from '../emulator/function-logs.js';
 import { startMoto } from '../emulator/moto.js';
 import { createOwnershipTable } from '../emulator/ownership-table.js';
 import { createPipeline, DELIVERIES, recordStack, type SandboxPipeline } from '../emulator/pipeline.js';
@@ -60,6 +62,8 @@ export const SANDBOX_CREDENTIALS: Readonly<Record<string, string>> = {
 export const SANDBOX_OWNERSHIP_TABLE = `${SANDBOX_NAME}-ownership`;
 /** The role the sandbox's function plays, on the service's IAM path: the one writer the table's policy names. */
 const SANDBOX_SERVICE_ROLE_ARN = `arn:aws:iam::123456789012:role${SERVICE_ROLE_PATH}${SANDBOX_NAME}`;
+/** The function's log group in moto's CloudWatch Logs, as Lambda names it for a function of the sandbox's name. */
+export const SANDBOX_LOG_GROUP = defaultLogGroup(SANDBOX_NAME);
 /** The trail the sandbox records in moto for `doctor`. */
 export const SANDBOX_TRAIL_NAME = `${SANDBOX_NAME}-trail`;
 /** The command that checks the sandbox as a deployed stack and proves it end to end. */
@@ -130,10 +134,11 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     const cloudtrail = new CloudTrailClient(clientConfig);
     const cloudformation = new CloudFormationClient(clientConfig);
     const dynamodb = new DynamoDBClient(clientConfig);
+    const logs = new CloudWatchLogsClient(clientConfig);
     cleanup.push({
       what: 'AWS clients',
       run: async () => {
-        for (const client of [sqs, events, iam, cloudtrail, cloudformation, dynamodb]) client.destroy();
+        for (const client of [sqs, events, iam, cloudtrail, cloudformation, dynamodb, logs]) client.destroy();
       },
     });
 
@@ -148,7 +153,12 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     const { tableName } = await createOwnershipTable(dynamodb, SANDBOX_OWNERSHIP_TABLE, [SANDBOX_SERVICE_ROLE_ARN]);
     // What a deploy leaves for `doctor` to find: a logging trail, and the stack whose outputs name the pipeline.
     await recordTrail(cloudtrail, moto.url, SANDBOX_TRAIL_NAME);
-    await recordStack(cloudformation, pipeline, { functionName: SANDBOX_NAME, ownershipTableName: tableName });
+    const functionLogs = await createFunctionLogs(logs, SANDBOX_LOG_GROUP);
+    await recordStack(cloudformation, pipeline, {
+      functionName: SANDBOX_NAME,
+      ownershipTableName: tableName,
+      functionLogGroupName: functionLogs.logGroup,
+    });
     const { settle, immediate } = pipeline.paths;
     report.step('the stack’s pipeline, in moto');
     report.line(`rule   ${settle.ruleName}: ${routedCalls('settle')} → the ${QUEUE_LABEL.settle}`);
@@ -167,6 +177,9 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     );
     report.line(
       `stack  ${STACK_NAME}, recorded with outputs that name these, and trail ${SANDBOX_TRAIL_NAME}, logging: what doctor looks for`,
+    );
+    report.line(
+      `logs   ${functionLogs.logGroup}: the function's lines, a log stream per invocation, as Lambda writes them: what decisions reads`,
     );
     checkpoint();
 
@@ -211,15 +224,25 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
       {
         sqs,
         region: SANDBOX_REGION,
-        // Each batch in a fresh process, as a cold Lambda would run it; its lines print as it writes them.
-        invoke: async (event) =>
-          (
-            await runBundle(event, {
-              env,
-              timeoutMs: FUNCTION_TIMEOUT_SECONDS * 1000,
-              onLine: (line) => report.functionLine(line, queueOf.get(event.Records[0]?.eventSourceARN ?? '')),
-            })
-          ).result,
+        // Each batch in a fresh process, as a cold Lambda would run it; its lines print as it writes them, and go to
+        // its log group, a stream per invocation, as Lambda writes them.
+        invoke: async (event) => {
+          const log = functionLogs.invocation();
+          try {
+            return (
+              await runBundle(event, {
+                env,
+                timeoutMs: FUNCTION_TIMEOUT_SECONDS * 1000,
+                onLine: (line) => {
+                  log.line(line);
+                  report.functionLine(line, queueOf.get(event.Records[0]?.eventSourceARN ?? ''));
+                },
+              })
+            ).result;
+          } finally {
+            await log.flush().catch((error: unknown) => report.warn(`function logs: ${describeError(error)}`));
+          }
+        },
         onBatch: (batch) =>
           report.batch(batch, options.visibilityTimeoutSeconds, queueOf.get(batch.records[0]?.eventSourceARN ?? '')),
         onError: (error) => report.fail(`poller: ReceiveMessage failed: ${describeError(error)}`),

@@ -2,10 +2,11 @@
  * Every command's AWS actions, in one table: what a caller needs to run it, for the `--org` forms what the role it
  * assumes in each member account needs, and for `fix` and `confirm` what they call through the stack's operator role.
  * Built only from the lists the modules that make the calls export (core/iam/*, core/dynamodb/*,
- * core/settings-permissions.ts, cli/doctor/*, cli/org/*, cli/ownership/*), so that a call added there reaches the
- * policy; the CLI's integration tests record every call each command makes against moto and hold it inside this
- * table, evaluated by an IAM policy evaluator (test/integration/support/cli.ts).
+ * core/settings-permissions.ts, core/decision-log.ts, cli/doctor/*, cli/org/*, cli/ownership/*), so that a call added
+ * there reaches the policy; the CLI's integration tests record every call each command makes against moto and hold it
+ * inside this table, evaluated by an IAM policy evaluator (test/integration/support/cli.ts).
  */
+import { DECISIONS_PERMISSIONS } from '../../core/decision-log.js';
 import { OWNERSHIP_CONFIRM_PERMISSIONS } from '../../core/dynamodb/ownership-table.js';
 import { ACCOUNT_SUMMARY_PERMISSIONS } from '../../core/iam/account-summary.js';
 import { APPLY_PLAN_PERMISSIONS } from '../../core/iam/apply-plan.js';
@@ -93,6 +94,12 @@ const DOCTOR_ORG = onTheirResources(DOCTOR_PERMISSIONS);
 /** `confirm`: the stack's outputs, each profile, and AssumeRole on the operator role, with the caller's credentials. */
 const CONFIRM = onTheirResources(CONFIRM_CALLER_PERMISSIONS, OPERATOR_RESOURCES);
 
+/**
+ * `decisions` in one account: the stack's outputs (the function and its log group), the function's logging
+ * configuration for a stack deployed before the log group's output, and the log group's decision lines.
+ */
+const DECISIONS = onTheirResources(DECISIONS_PERMISSIONS);
+
 /** `--org`, on the caller's side: read the organization's accounts and reach each through the member role. */
 const ORG_CALLER = onTheirResources([...ORGANIZATION_READ_PERMISSIONS, ...REACH_PERMISSIONS]);
 
@@ -127,6 +134,12 @@ export const COMMAND_POLICIES = {
     summary: "the StackSet's instances, and the doctor in every account of the organization",
     caller: [...ORG_CALLER, ...onTheirResources(STACK_SET_READ_PERMISSIONS), ...DOCTOR_ORG],
     member: DOCTOR_ORG,
+  },
+  decisions: { summary: 'what the service decided, or in dry run would have, from its log', caller: DECISIONS },
+  'decisions --org': {
+    summary: 'decisions in every account of the organization where the service is installed',
+    caller: [...ORG_CALLER, ...DECISIONS],
+    member: DECISIONS,
   },
 } as const satisfies Readonly<Record<string, CommandPolicy>>;
 

@@ -28,6 +28,7 @@ const KIND_SIDS: Readonly<Record<PolicyResource, string>> = {
   'ownership-table': 'OwnershipTable',
   'operator-role': 'OperatorRole',
   'service-function': 'ServiceFunction',
+  'service-log-group': 'ServiceLogGroup',
   'smoke-role': 'SmokeTestRole',
   'smoke-profile': 'SmokeTestInstanceProfile',
   'member-role': 'MemberRole',

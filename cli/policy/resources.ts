@@ -29,6 +29,8 @@ import { SMOKE_ROLE_PREFIX } from '../doctor/smoke-role.js';
  *   exactly the `operatorPrincipals`;
  * - `service-function`: the stack's remediator function, whose environment holds the stack's settings, in the
  *   stack's account and region; any name, as CloudFormation makes it from the stack's name, as for the queues;
+ * - `service-log-group`: the stack's remediator function's log group, in the stack's account and region; any name, as
+ *   CloudFormation makes it from the stack's name (the stack's `FunctionLogGroupName` output says which);
  * - `smoke-role`, `smoke-profile`: `doctor --smoke`'s throwaway role and its same-name profile, by name prefix;
  * - `member-role`: the role `--org` commands assume, in every account of the organization;
  * - `service-queue`, `service-rule`: the stack's queues and rules, in the stack's account and region; any name, as
@@ -44,6 +46,7 @@ export type PolicyResource =
   | IamResourceType
   | 'operator-role'
   | 'service-function'
+  | 'service-log-group'
   | 'smoke-role'
   | 'smoke-profile'
   | 'member-role'
@@ -94,6 +97,7 @@ export const ACTION_RESOURCES: Readonly<Record<string, PolicyResource>> = {
   'cloudformation:ListStackInstances': 'stack-set',
   'events:DescribeRule': 'service-rule',
   'lambda:GetFunctionConfiguration': 'service-function',
+  'logs:FilterLogEvents': 'service-log-group',
   'sqs:GetQueueAttributes': 'service-queue',
   'organizations:ListAccounts': '*',
   'organizations:DescribeOrganization': '*',
@@ -156,6 +160,8 @@ export function resourceArns(kind: PolicyResource, scope: PolicyScope): readonly
       return [`arn:${p}:iam::${a}:role${SERVICE_ROLE_PATH}*`];
     case 'service-function':
       return [`arn:${p}:lambda:${r}:${a}:function:*`];
+    case 'service-log-group':
+      return [`arn:${p}:logs:${r}:${a}:log-group:*`];
     case 'smoke-role':
       return [`arn:${p}:iam::${a}:role/${SMOKE_ROLE_PREFIX}*`];
     case 'smoke-profile':

@@ -27,7 +27,7 @@ import {
 import { iamEventRegionFor } from '../../core/regions.js';
 import { OPT_IN_TAG, SKIP_TAG } from '../../core/tags.js';
 import type { AwsClientConfig } from '../aws.js';
-import { isServiceStack } from '../doctor/checks.js';
+import { isServiceStack, type StackFacts } from '../doctor/checks.js';
 import { readStack, readStacksNamed } from '../doctor/probes.js';
 import { AwsAccessError, asAwsAccessError, asServiceError, describeError } from '../errors.js';
 import type { DeployedRecord } from '../ownership/deployed.js';
@@ -149,19 +149,8 @@ export async function readDeployedSettings(clientConfig: AccountClientConfig): P
   const cloudformation = new CloudFormationClient(clientConfig);
   const lambda = new LambdaClient(clientConfig);
   try {
-    const named = await readStack(cloudformation, STACK_NAME);
-    const candidates =
-      named !== undefined && isServiceStack(named)
-        ? [named]
-        : (await readStacksNamed(cloudformation, STACK_SET_INSTANCE_PREFIX)).filter(isServiceStack);
-    const [stack] = candidates;
+    const stack = await findServiceStack(cloudformation, clientConfig.region);
     if (stack === undefined) return undefined;
-    if (candidates.length > 1) {
-      throw new AccountSettingsError(
-        `${candidates.length} stacks hold the service in ${clientConfig.region} (${candidates.map((s) => s.name).join(', ')}): ` +
-          'its settings cannot be told; remove the extra one',
-      );
-    }
     const functionName = stack.outputs[STACK_OUTPUTS.functionName] ?? '';
     const answer = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
     try {
@@ -181,6 +170,29 @@ export async function readDeployedSettings(clientConfig: AccountClientConfig): P
     cloudformation.destroy();
     lambda.destroy();
   }
+}
+
+/**
+ * The service's stack in the client's region: the stack named {@link STACK_NAME}, else the one stack of an
+ * organization's StackSet (`StackSet-…`), each recognised by its outputs as doctor does; undefined when there is
+ * neither. Several StackSet stacks are an {@link AccountSettingsError}: which one is the service cannot be told.
+ */
+export async function findServiceStack(
+  cloudformation: CloudFormationClient,
+  region: string,
+): Promise<StackFacts | undefined> {
+  const named = await readStack(cloudformation, STACK_NAME);
+  const candidates =
+    named !== undefined && isServiceStack(named)
+      ? [named]
+      : (await readStacksNamed(cloudformation, STACK_SET_INSTANCE_PREFIX)).filter(isServiceStack);
+  if (candidates.length > 1) {
+    throw new AccountSettingsError(
+      `${candidates.length} stacks hold the service in ${region} (${candidates.map((s) => s.name).join(', ')}): ` +
+        'its settings cannot be told; remove the extra one',
+    );
+  }
+  return candidates[0];
 }
 
 /** A finder whose failures say which call failed and how to go without it. */

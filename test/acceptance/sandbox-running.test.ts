@@ -7,8 +7,8 @@
  *   profile and then release it on the role's DeleteRole conflict. It runs first, on the sandbox as it starts.
  * - A role's life, driven as a user drives it, with the AWS CLI and the `export …` line: a failed `delete-role` goes
  *   through the delete queue, the service releases the profile and the retry succeeds; and the blocks of
- *   docs/sandbox.md marked `account sandbox` (a trust update, a Terraform-style destroy) work as written, with the
- *   outcome the document describes.
+ *   docs/sandbox.md marked `account sandbox` (a trust update, a Terraform-style destroy, `decisions` reading the
+ *   function's lines back from moto's CloudWatch Logs) work as written, with the outcome the document describes.
  *
  * Each suite's roles have names of their own, so neither sees the other's lines.
  */
@@ -61,13 +61,13 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs a program in the user's shell environment; never throws, returns the exit code. */
-function run(file: string, args: readonly string[]): Promise<Run> {
+/** Runs a program in the user's shell environment, in `cwd`; never throws, returns the exit code. */
+function run(file: string, args: readonly string[], cwd: string = files.dir): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       file,
       [...args],
-      { cwd: files.dir, env, timeout: BLOCK_TIMEOUT_MS, killSignal: 'SIGKILL' },
+      { cwd, env, timeout: BLOCK_TIMEOUT_MS, killSignal: 'SIGKILL' },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         resolve({ code, stdout, stderr });
@@ -229,21 +229,23 @@ describe('a role’s life in the sandbox', () => {
   });
 
   it(
-    'runs the trust update and the Terraform-style destroy of docs/sandbox.md as written, with the outcome it describes',
+    'runs the trust update, the Terraform-style destroy and the decisions of docs/sandbox.md as written, with the outcome it describes',
     async () => {
-      // Prepare: the blocks, and what the document says to watch for before the next one
+      // Prepare: the blocks, and what the document says to watch for before the next one; the last reads the decisions
       const blocks = sandboxBlocks(readFileSync('docs/sandbox.md', 'utf8'));
       const watchFor = [
         '⇠ remediator (settle queue) my-app-role: nothing (no-ec2-trust)',
         '⇠ remediator (settle queue) my-app-role: create → my-app-role — linked instance profile',
         '⇠ remediator (settle queue) my-app-role: cleanup → my-app-role — deleted leftover instance profile',
         undefined,
+        undefined,
       ];
 
       // Act: one block after the other, as a reader goes down the page, watching the sandbox between them
       const runs: Run[] = [];
       for (const [index, block] of blocks.entries()) {
-        runs.push(await run('bash', ['-e', '-o', 'pipefail', '-c', block]));
+        // From the repository, as a reader runs them: `npm run cli` is the repository's script.
+        runs.push(await run('bash', ['-e', '-o', 'pipefail', '-c', block], process.cwd()));
         const line = watchFor[index];
         if (line !== undefined) await sandbox.printed(line);
       }
@@ -253,6 +255,17 @@ describe('a role’s life in the sandbox', () => {
       expect(runs.map((r) => r.code)).toEqual(blocks.map(() => 0));
       expect(runs[1]?.stdout.trim()).toBe('arn:aws:iam::123456789012:instance-profile/my-app-role');
       expect(JSON.parse(runs[3]?.stdout ?? '')).toEqual([]);
+      // decisions reads the function's lines back from moto's CloudWatch Logs, where the sandbox writes them.
+      const decisions = runs[4]?.stdout ?? '';
+      expect(decisions).toContain(
+        'source  log group /aws/lambda/auto-instance-profile-sandbox, of stack AutoInstanceProfile',
+      );
+      expect(decisions).toMatch(/^ {2}created +\d+ roles? +.*\bmy-app-role\b/m);
+      expect(decisions).toMatch(/^ {2}created +\d+ roles? +.*\bCLI-EC2-role\b/m);
+      expect(decisions).toMatch(/^ {2}deleted leftover +\d+ roles? +.*\bmy-app-role\b/m);
+      expect(decisions).toMatch(/^ {2}released +\d+ roles? +.*\bCLI-EC2-role\b/m);
+      expect(decisions).toMatch(/^ {2}nothing +\d+ lines? +.*\bno-ec2-trust \d+/m);
+      expect(decisions).toMatch(/conflicts 0, errors 0\.$/m);
       const expected = [
         '⇢ CloudTrail (simulated) CreateRole role my-app-role → EventBridge',
         '⇠ remediator (settle queue) my-app-role: nothing (no-ec2-trust)',

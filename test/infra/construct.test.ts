@@ -753,7 +753,7 @@ describe('rules', () => {
 });
 
 describe('outputs', () => {
-  it('emits exactly the outputs the CLI doctor reads', () => {
+  it('emits exactly the outputs the CLI reads: doctor, and decisions the log group of the remediator', () => {
     const { service } = defaults.stack;
     expect(defaults.template.toJSON().Outputs).toEqual({
       [STACK_OUTPUTS.ruleName]: expect.objectContaining({ Value: { Ref: logicalId(defaults, service.rule.ruleArn) } }),
@@ -778,7 +778,11 @@ describe('outputs', () => {
       [STACK_OUTPUTS.ownershipTableName]: expect.objectContaining({
         Value: { Ref: logicalId(defaults, service.ownership.table.tableArn) },
       }),
+      [OPTIONAL_STACK_OUTPUTS.functionLogGroupName]: expect.objectContaining({
+        Value: { Ref: logicalId(defaults, service.logGroup.logGroupArn) },
+      }),
     });
+    expect(service.logGroup).toBe(service.remediator.logGroup);
   });
 });
 

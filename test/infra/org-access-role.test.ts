@@ -57,8 +57,8 @@ describe('the least-privilege member role for --org', () => {
       [...new Set([...MEMBER_ROLE_IAM_PERMISSIONS.map((p) => p.action), ...MEMBER_ROLE_READ_ACTIONS])].sort(),
     );
     const onEverything = statements.filter((statement) => statement.Resource === '*').flatMap(actions);
-    // CloudTrail LookupEvents reads too (its access level is Read), and has no resource type.
-    expect(onEverything.filter((action) => !/:(Get|List|Describe|Lookup)/.test(action))).toEqual([]);
+    // CloudTrail LookupEvents and CloudWatch Logs FilterLogEvents read too (their access level is Read).
+    expect(onEverything.filter((action) => !/:(Get|List|Describe|Lookup|FilterLogEvents$)/.test(action))).toEqual([]);
     const creates = statements.find((statement) => actions(statement).includes('iam:CreateInstanceProfile'));
     expect(creates?.Condition).toEqual({ StringEquals: { 'aws:RequestTag/auto-instance-profile:managed': 'true' } });
     expect(JSON.stringify(role?.Properties.AssumeRolePolicyDocument.Statement)).toContain('"Ref":"TrustedAccountId"');

@@ -84,6 +84,8 @@ const FORM_RUNS: Readonly<Record<PolicyCommand, () => readonly string[]>> = {
   'scan --org': () => ['scan', '--org', '--json'],
   'fix --org': () => ['fix', '--org', '--yes', '--no-creator-lookup', '--json'],
   'doctor --org': () => ['doctor', '--org', '--json'],
+  decisions: () => ['decisions', '--json'],
+  'decisions --org': () => ['decisions', '--org', '--json'],
 };
 
 describe('policy COMMAND through the built CLI', () => {

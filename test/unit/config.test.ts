@@ -84,7 +84,7 @@ describe('loadConfig', () => {
       iamRetry: { mode: 'standard', maxAttempts: 3 },
       batchConcurrency: 4,
       instanceProfileQuotaPercent: 95,
-      unknownCreator: 'remediate',
+      unknownCreator: 'skip',
       maxConcurrency: 2,
     });
   });
@@ -102,7 +102,7 @@ describe('loadConfig', () => {
       AWS_MAX_ATTEMPTS: '5',
       BATCH_CONCURRENCY: '1',
       INSTANCE_PROFILE_QUOTA_PERCENT: '80',
-      UNKNOWN_CREATOR: 'Skip',
+      UNKNOWN_CREATOR: 'Remediate',
       OWNERSHIP_TABLE: 'AutoInstanceProfile-OwnershipTable-1A2B3C',
       QUEUE_URLS:
         'https://sqs.us-east-1.amazonaws.com/123456789012/a, https://sqs.us-east-1.amazonaws.com/123456789012/b',
@@ -120,7 +120,7 @@ describe('loadConfig', () => {
       iamRetry: { mode: 'adaptive', maxAttempts: 5 },
       batchConcurrency: 1,
       instanceProfileQuotaPercent: 80,
-      unknownCreator: 'skip',
+      unknownCreator: 'remediate',
       ownershipTable: 'AutoInstanceProfile-OwnershipTable-1A2B3C',
       queueUrls: [
         'https://sqs.us-east-1.amazonaws.com/123456789012/a',
@@ -205,7 +205,7 @@ describe('settingsEnvironment', () => {
       ignoredCallers: [],
       batchConcurrency: 1,
       instanceProfileQuotaPercent: 80,
-      unknownCreator: 'skip' as const,
+      unknownCreator: 'remediate' as const,
       maxConcurrency: 6,
     };
 
@@ -220,7 +220,7 @@ describe('settingsEnvironment', () => {
       IGNORED_CALLERS: '',
       BATCH_CONCURRENCY: '1',
       INSTANCE_PROFILE_QUOTA_PERCENT: '80',
-      UNKNOWN_CREATOR: 'skip',
+      UNKNOWN_CREATOR: 'remediate',
       MAX_CONCURRENCY: '6',
     });
     expect(loadConfig(env)).toEqual(settings);

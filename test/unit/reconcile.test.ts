@@ -188,7 +188,8 @@ describe('reconcile', () => {
       iam: new IAMClient({}),
       sqs: new SQSClient({}),
       queueUrl: QUEUE_URL,
-      config: DEFAULT_CONFIG,
+      // With `remediate`, a role of unknown creator is a candidate too, and its message says so.
+      config: { ...DEFAULT_CONFIG, unknownCreator: 'remediate' },
       log: new RecordingLog(),
       metrics: { record: () => {} },
       creators,

@@ -659,20 +659,43 @@ describe('remediate', () => {
     expect(iam.commandCalls(AddRoleToInstanceProfileCommand)).toHaveLength(0);
   });
 
-  it('plans but changes nothing in a dry run', async () => {
+  it('plans but changes nothing in a dry run, having read that no profile has the role’s name', async () => {
     // Prepare
     iam.on(GetRoleCommand).resolves(getRoleOutput());
     iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    iam.on(GetInstanceProfileCommand).rejects(iamError(NoSuchEntityException));
 
     // Act
     const outcome = await run({ dryRun: true });
 
     // Assess
-    expect(calls()).toEqual(['GetRoleCommand', 'ListInstanceProfilesForRoleCommand']);
+    expect(calls()).toEqual(['GetRoleCommand', 'ListInstanceProfilesForRoleCommand', 'GetInstanceProfileCommand']);
     expect(outcome).toMatchObject({ decision: 'create', changed: false, dryRun: true });
     expect(log.visible[0]).toMatchObject({ message: 'would link instance profile', attributes: { dryRun: true } });
     expect(metrics.counts).toEqual([]);
   });
+
+  it.each([
+    ['someone else’s', [], [], 'conflict', 'instance profile conflict'],
+    ['our empty leftover of', BOUND, [], 'adopt', 'would link instance profile'],
+  ] as const)(
+    'reports in a dry run what the create would meet: %s profile of the role’s name gives %s',
+    async (_case, tags, roles, decision, message) => {
+      // Prepare
+      iam.on(GetRoleCommand).resolves(getRoleOutput());
+      iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+      iam.on(GetInstanceProfileCommand).resolves(profileOutput([...tags], [...roles]));
+
+      // Act
+      const outcome = await run({ dryRun: true });
+
+      // Assess
+      expect(outcome).toMatchObject({ decision, changed: false, dryRun: true });
+      expect(log.visible[0]?.message).toBe(message);
+      expect(iam.commandCalls(CreateInstanceProfileCommand)).toHaveLength(0);
+      expect(iam.commandCalls(AddRoleToInstanceProfileCommand)).toHaveLength(0);
+    },
+  );
 
   it('returns the record for later, without an error, when a profile exists but cannot be read yet', async () => {
     // Prepare

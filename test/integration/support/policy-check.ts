@@ -546,6 +546,14 @@ function factsOf(
         ...base,
         resource: `arn:${partition}:lambda:${call.region ?? region}:${account}:function:${text(body.FunctionName) ?? ''}`,
       };
+    case 'logs':
+      // FilterLogEvents names its log group by name (as `decisions` calls it) or by ARN.
+      return {
+        ...base,
+        resource:
+          text(body.logGroupIdentifier) ??
+          `arn:${partition}:logs:${call.region ?? region}:${account}:log-group:${text(body.logGroupName) ?? ''}`,
+      };
     case 'dynamodb':
       return {
         ...base,
