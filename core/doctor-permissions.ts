@@ -16,4 +16,6 @@ export const DOCTOR_PERMISSIONS = [
   'events:DescribeRule',
   'sqs:GetQueueAttributes',
   'iam:GetAccountSummary',
+  // The remediator's settings (its environment), for the report's settings line: selection, dry run.
+  'lambda:GetFunctionConfiguration',
 ] as const;

@@ -9,8 +9,10 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import type { Config } from '../../core/config.js';
 import type { Delivery } from '../../core/events.js';
 import { STACK_NAME, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
 import { asAwsAccessError } from '../errors.js';
@@ -30,6 +32,7 @@ import {
   type StackOutputs,
 } from './checks.js';
 import {
+  readFunctionSettings,
   readInstanceProfileUsage,
   readOwnership,
   readQueueDelay,
@@ -52,6 +55,8 @@ export interface DoctorDeps {
   readonly iam: IAMClient;
   /** For the ownership check; without it the check is not run (doctor --org's member accounts). */
   readonly dynamodb?: DynamoDBClient | undefined;
+  /** For the report's settings (the remediator's environment); without it they are not read. */
+  readonly lambda?: LambdaClient | undefined;
 }
 
 /** The doctor's clients, one per service, and a way to close them all. */
@@ -74,6 +79,7 @@ export function doctorClients(
     iam: new IAMClient(config),
     sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: !customSqsEndpoint }),
     dynamodb: new DynamoDBClient(config),
+    lambda: new LambdaClient(config),
   };
   return {
     ...clients,
@@ -89,6 +95,11 @@ export interface DoctorReport {
   /** The stack found (or looked for): the requested one, AutoInstanceProfile, or the StackSet's `StackSet-…`. */
   readonly stackName: string;
   readonly outputs?: StackOutputs;
+  /**
+   * The deployed remediator's settings, as it reads them from its environment: which roles it serves (`selection`),
+   * whether it changes anything (`dryRun`). Undefined when the stack or the function could not be read; not a check.
+   */
+  readonly settings?: Pick<Config, 'selection' | 'dryRun'> | undefined;
 }
 
 /** Every delivery path has a rule of its own, each checked against its own pattern. */
@@ -119,7 +130,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     };
   }
   const { outputs } = stack;
-  const [rules, dlq, ownership] = await Promise.all([
+  const [rules, dlq, ownership, settings] = await Promise.all([
     Promise.all(
       DELIVERIES.map((delivery) => {
         const { name, output } = RULE_CHECKS[delivery];
@@ -132,12 +143,28 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       checkDeadLetterQueue(await readQueueDepth(deps.sqs, outputs.deadLetterQueueUrl)),
     ),
     deps.dynamodb === undefined ? undefined : attemptOwnership(deps.dynamodb, deps.iam, outputs.ownershipTableName),
+    deps.lambda === undefined ? undefined : attemptSettings(deps.lambda, outputs.functionName),
   ]);
   return {
     checks: [region, trail, stack.result, ...rules, dlq, profiles, ...(ownership === undefined ? [] : [ownership])],
     stackName: stack.stackName,
     outputs,
+    settings,
   };
+}
+
+/** The remediator's settings, or undefined when they cannot be read (refused, or a value the function would refuse). */
+async function attemptSettings(
+  lambda: LambdaClient,
+  functionName: string,
+): Promise<Pick<Config, 'selection' | 'dryRun'> | undefined> {
+  try {
+    const { selection, dryRun } = await readFunctionSettings(lambda, functionName);
+    return { selection, dryRun };
+  } catch {
+    // A report line, not a check: a caller without lambda:GetFunctionConfiguration still gets every check.
+    return undefined;
+  }
 }
 
 /** The ownership check: a table the stack names that does not exist fails it; a refused call leaves it not checked. */

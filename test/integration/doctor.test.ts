@@ -7,7 +7,8 @@
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateInstanceProfileCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { CreateInstanceProfileCommand, CreateRoleCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMOKE_ROLE_PREFIX } from '../../cli/doctor/smoke-role.js';
 import { accountEventPatterns } from '../../core/event-pattern.js';
@@ -194,6 +195,45 @@ describe('doctor against moto', () => {
     expect(checkOf(report, 'delete-rule').detail).not.toContain('differs');
     expect(checkOf(report, 'dead-letter-queue').detail).toContain('empty');
     expect(run.code).toBe(0);
+  });
+
+  it('shows the deployed remediator’s selection and dry run, read from its environment, as settings (not a check)', async () => {
+    // Prepare: the stack's remediator, deployed with selection=opt-in
+    const lambda = new LambdaClient({ endpoint: moto.url });
+    const iam = new IAMClient({ endpoint: moto.url });
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'doctor-remediator-role',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'AutoInstanceProfile-Remediator',
+        Runtime: 'nodejs20.x',
+        Role: Role?.Arn,
+        Handler: 'index.handler',
+        Code: { ZipFile: new TextEncoder().encode('the bundle') },
+        Environment: { Variables: { SELECTION: 'opt-in', DRY_RUN: 'false' } },
+      }),
+    );
+    lambda.destroy();
+    iam.destroy();
+
+    // Act
+    const json = await doctor('--json');
+    const text = await doctor();
+
+    // Assess
+    const report = JSON.parse(json.stdout) as DoctorJson & { settings: unknown };
+    expect(report.settings).toEqual({ selection: 'opt-in', dryRun: false });
+    expect(text.stdout).toContain(
+      'settings: selection opt-in (only roles tagged auto-instance-profile:opt-in=true); dry run off',
+    );
+    expect(json.code).toBe(0);
   });
 
   it('prints a plain text report headed by account and region, and fails a region outside the IAM event region', async () => {
