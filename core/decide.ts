@@ -291,6 +291,8 @@ const decideLink: Decider = (facts, config) => {
  * and no policy left on the role. Otherwise nothing changes and the note says why.
  */
 const decideRelease: Decider = (facts) => {
+  const expired = expiry(facts);
+  if (expired !== undefined) return nothing('stale-event', expired);
   const { roleProfiles } = facts;
   if (roleProfiles === undefined) return need('roleProfiles');
   if (roleProfiles === 'absent') return nothing('role-gone', 'role no longer exists: the delete went through');
@@ -373,6 +375,52 @@ const decideRelease: Decider = (facts) => {
       `so that DeleteRole can succeed${conflict === undefined ? '' : ` (the call failed with: ${conflict})`}`,
   };
 };
+
+/**
+ * How old a failed DeleteRole may be and still make the service release the role's profile: one hour.
+ *
+ * The release serves a person (or a pipeline) who is deleting the role now, and whose `delete-role` failed only
+ * because our profile held the role: it lets their retry succeed. That wish is current for minutes, not days.
+ * A signal reaches the function within minutes when all is well: CloudTrail's delivery to EventBridge (seconds,
+ * sometimes a minute or more), no settle delay on the delete queue, and at most `MAX_RECEIVE_COUNT` receives
+ * `VISIBILITY_TIMEOUT_SECONDS` apart (core/pipeline-settings.ts: 15 minutes) before it goes to the dead-letter queue; an hour holds all
+ * of that with room to spare. Older ones have waited: through a pause (`auto-instance-profile pause`), a dead-letter
+ * redrive, an outage. By then the person has retried (a fresh signal, decided on its own), gone another way, or
+ * given up, and instances may have been launched with the profile meanwhile: removing it on a days-old failure would
+ * act on a wish nobody holds any more. So an older signal changes nothing, and the note says to retry the delete.
+ * The other triggers are not held to an age: a create, an adopt or a clean-up rests on IAM's state now (an EC2
+ * role without a profile; our empty profile with no role of its name), which is as current as the read that
+ * shows it, whenever the event that named the role was sent.
+ */
+export const DELETE_SIGNAL_MAX_AGE_SECONDS = 3600;
+
+/**
+ * Why a failed DeleteRole is too old to act on ({@link DELETE_SIGNAL_MAX_AGE_SECONDS}), or undefined when it is not.
+ * A signal without a time is left to {@link staleness}; one from a clock ahead of ours is taken as fresh.
+ */
+function expiry(facts: Facts): string | undefined {
+  const { origin } = facts.trigger;
+  const eventTime = origin.type === 'event' ? origin.eventTime : undefined;
+  if (eventTime === undefined) return undefined;
+  const ageSeconds = (facts.now.getTime() - eventTime.getTime()) / 1000;
+  if (ageSeconds <= DELETE_SIGNAL_MAX_AGE_SECONDS) return undefined;
+  return (
+    `the delete signal (${eventTime.toISOString()}) is ${describeAge(ageSeconds)} old, more than the ` +
+    `${DELETE_SIGNAL_MAX_AGE_SECONDS / 60} minutes within which a failed delete-role is acted on ` +
+    '(it waited: a pause, a dead-letter redrive); nothing was changed: retry the delete-role, and its fresh ' +
+    'failure releases the profile'
+  );
+}
+
+/** An age in words: `3 d 4 h`, `2 h 5 min`, `61 min`. */
+function describeAge(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  const hours = Math.floor(minutes / 60);
+  const days = Math.floor(hours / 24);
+  if (days > 0) return `${days} d ${hours % 24} h`;
+  if (hours > 1) return `${hours} h ${minutes % 60} min`;
+  return `${minutes} min`;
+}
 
 /**
  * Why a delete signal is stale, or undefined when it is current: a call made before the role was created

@@ -6,9 +6,15 @@
  * account or the delegated administrator that runs the CLI), granted exactly what core/member-role.ts lists.
  */
 import { writeFileSync } from 'node:fs';
-import { App, BootstraplessSynthesizer, CfnOutput, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, Aws, BootstraplessSynthesizer, CfnOutput, CfnParameter, Stack } from 'aws-cdk-lib';
 import { AccountPrincipal, Effect, PolicyDocument, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
-import { DEFAULT_MEMBER_ROLE, MEMBER_ROLE_IAM_PERMISSIONS, MEMBER_ROLE_READ_ACTIONS } from '../core/member-role.js';
+import {
+  DEFAULT_MEMBER_ROLE,
+  MEMBER_ROLE_IAM_PERMISSIONS,
+  MEMBER_ROLE_PAUSE_ACTIONS,
+  MEMBER_ROLE_PAUSE_FUNCTIONS,
+  MEMBER_ROLE_READ_ACTIONS,
+} from '../core/member-role.js';
 import { ROLE_NAME_PATTERN } from '../core/names.js';
 import { iamPolicyStatements } from './permissions.js';
 
@@ -45,13 +51,27 @@ export class OrgAccessRoleStack extends Stack {
           actions: [...MEMBER_ROLE_READ_ACTIONS].sort(),
           resources: ['*'],
         }),
+        // pause --org and resume --org: the event source mappings of the service's functions, and no others.
+        new PolicyStatement({
+          sid: 'PauseAndResume',
+          effect: Effect.ALLOW,
+          actions: [...MEMBER_ROLE_PAUSE_ACTIONS],
+          resources: [`arn:${Aws.PARTITION}:lambda:*:${Aws.ACCOUNT_ID}:event-source-mapping:*`],
+          conditions: {
+            ArnLike: {
+              'lambda:FunctionArn': MEMBER_ROLE_PAUSE_FUNCTIONS.map(
+                (name) => `arn:${Aws.PARTITION}:lambda:*:${Aws.ACCOUNT_ID}:function:${name}`,
+              ),
+            },
+          },
+        }),
       ],
     });
     const role = new Role(this, 'Role', {
       roleName: roleName.valueAsString,
       assumedBy: new AccountPrincipal(trusted.valueAsString),
       description:
-        'auto-instance-profile --org: scan, fix (create and link our tagged profiles only), doctor and decisions',
+        'auto-instance-profile --org: scan, fix (create and link our tagged profiles only), doctor, decisions, pause and resume',
       inlinePolicies: { AutoInstanceProfileOrg: policy },
     });
     new CfnOutput(this, 'RoleArn', { value: role.roleArn });

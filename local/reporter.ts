@@ -36,6 +36,8 @@ export interface Reporter {
   functionLine(line: string, queue?: string): void;
   /** One batch the poller handled, from the queue named, when known. */
   batch(report: BatchReport, visibilityTimeoutSeconds: number, queue?: string): void;
+  /** A poller stopped receiving from its queue, its event source mapping switched off (pause), or started again. */
+  mapping(queue: string, on: boolean): void;
 }
 
 const INDENT = '    ';
@@ -112,6 +114,13 @@ export function createReporter(out: Output, style: Style, verbose: boolean): Rep
         write(`${INDENT}${who} ${String(log.level ?? '')} ${String(log.message ?? '')}`);
         if (verbose) write(`${INDENT}  ${style.dim(line)}`);
       }
+    },
+    mapping(queue, on) {
+      write(
+        on
+          ? `${INDENT}${style.green('▶ poller')} ${style.dim(`(${queue})`)} its event source mapping is on again (resume): polling, and the events that waited are decided now`
+          : `${INDENT}${style.yellow('‖ poller')} ${style.dim(`(${queue})`)} its event source mapping is off (pause): receiving nothing; events wait in the queue`,
+      );
     },
     batch(report, visibilityTimeoutSeconds, queue) {
       const asked = retries.get(retryKey(queue)) ?? 0;

@@ -20,7 +20,7 @@ import {
   wholeOption,
 } from '../args.js';
 import { type CliIo, defineCommand, type Output } from '../command.js';
-import { CHECK_NAMES, type CheckResult, checkView, DOCTOR_CHECKS, tally } from '../doctor/checks.js';
+import { CHECK_NAMES, type CheckResult, checkView, DOCTOR_CHECKS, passes, tally } from '../doctor/checks.js';
 import { type DoctorReport, doctorClients, readSettleDelay, runDoctor } from '../doctor/doctor.js';
 import {
   runSmoke,
@@ -86,7 +86,7 @@ const HELP = formatHelp(
       rows: [
         [
           'status',
-          'ok, warning, failed, or not-checked: a warning passes; a check that could not run is not counted as failed',
+          'ok, warning, paused, failed, or not-checked: a warning passes, and so does paused (event-sources, while the service is paused); a check that could not run is not counted as failed',
         ],
         ['endpoints', "the SDK's own: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, the profile's endpoint_url"],
         [
@@ -100,6 +100,7 @@ const HELP = formatHelp(
       ],
     },
     exitCodeSection({
+      ok: 'every check passed: ok, a warning, or paused (the service paused on purpose)',
       failed: 'a check failed or could not run (with --org: in any account, or an account was unreachable)',
       aws: 'no credentials, an unknown profile, no region, or AWS could not be reached; with --org, an Organizations or StackSet read error',
       interrupted: 'interrupted (Ctrl-C); --smoke removes its role first',
@@ -123,7 +124,7 @@ const OPTIONS = {
 export const doctorCommand = defineCommand({
   name: 'doctor',
   summary:
-    'check that the account is ready (region, trail, stack, rules, dead-letter queue, instance profile quota, ownership record); --smoke proves it; --org',
+    'check that the account is ready (region, trail, stack, rules, event sources or a pause, dead-letter queue, instance profile quota, ownership record); --smoke proves it; --org',
   help: HELP,
   options: OPTIONS,
   async run({ values }, io) {
@@ -185,7 +186,7 @@ export const doctorCommand = defineCommand({
         text.summary(checks);
       }
       if (smoke?.interrupted === true) return EXIT.interrupted;
-      return checks.every((check) => check.status === 'ok' || check.status === 'warning') ? EXIT.ok : EXIT.failed;
+      return checks.every((check) => passes(check.status)) ? EXIT.ok : EXIT.failed;
     } finally {
       clients.destroy();
     }
@@ -262,10 +263,12 @@ function textReport(io: CliIo, identity: ReportIdentity, stackName: string) {
       const counts = tally(checks);
       const notChecked = counts['not-checked'] === 0 ? '' : `, ${counts['not-checked']} not checked`;
       const warnings = counts.warning === 0 ? '' : ` (${counts.warning} with a warning)`;
+      // Paused on purpose passes, and is said: the service decides nothing until it resumes.
+      const paused = counts.paused === 0 ? '' : ' The service is paused: auto-instance-profile resume.';
       out.write(
         counts.failed === 0 && counts['not-checked'] === 0
-          ? `${(counts.warning === 0 ? style.green : style.yellow)(`All ${checks.length} checks passed${warnings}.`)}\n`
-          : `${(counts.failed === 0 ? style.yellow : style.red)(`${counts.ok + counts.warning} passed${warnings}, ${counts.failed} failed${notChecked}.`)}\n`,
+          ? `${(counts.warning === 0 && counts.paused === 0 ? style.green : style.yellow)(`All ${checks.length} checks passed${warnings}.${paused}`)}\n`
+          : `${(counts.failed === 0 ? style.yellow : style.red)(`${counts.ok + counts.warning + counts.paused} passed${warnings}, ${counts.failed} failed${notChecked}.${paused}`)}\n`,
       );
     },
   };

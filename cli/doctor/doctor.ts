@@ -6,6 +6,7 @@
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -21,6 +22,7 @@ import {
   type CheckResult,
   callFailed,
   checkDeadLetterQueue,
+  checkEventSources,
   checkInstanceProfiles,
   checkOwnership,
   checkRegion,
@@ -32,6 +34,7 @@ import {
   type StackOutputs,
 } from './checks.js';
 import {
+  readEventSources,
   readFunctionSettings,
   readInstanceProfileUsage,
   readOwnership,
@@ -53,10 +56,12 @@ export interface DoctorDeps {
   readonly events: EventBridgeClient;
   readonly sqs: SQSClient;
   readonly iam: IAMClient;
+  /** For the event-sources check (the remediator's mappings) and the report's settings (its environment). */
+  readonly lambda: LambdaClient;
+  /** For the event-sources check: the age of the oldest event that waits while paused. */
+  readonly cloudwatch: CloudWatchClient;
   /** For the ownership check; without it the check is not run (doctor --org's member accounts). */
   readonly dynamodb?: DynamoDBClient | undefined;
-  /** For the report's settings (the remediator's environment); without it they are not read. */
-  readonly lambda?: LambdaClient | undefined;
 }
 
 /** The doctor's clients, one per service, and a way to close them all. */
@@ -78,8 +83,9 @@ export function doctorClients(
     events: new EventBridgeClient(config),
     iam: new IAMClient(config),
     sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: !customSqsEndpoint }),
-    dynamodb: new DynamoDBClient(config),
     lambda: new LambdaClient(config),
+    cloudwatch: new CloudWatchClient(config),
+    dynamodb: new DynamoDBClient(config),
   };
   return {
     ...clients,
@@ -125,12 +131,21 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     const rules = DELIVERIES.map((delivery) => notChecked(RULE_CHECKS[delivery].name, why));
     const ownership = deps.dynamodb === undefined ? [] : [notChecked('ownership', why)];
     return {
-      checks: [region, trail, stack.result, ...rules, notChecked('dead-letter-queue', why), profiles, ...ownership],
+      checks: [
+        region,
+        trail,
+        stack.result,
+        ...rules,
+        notChecked('event-sources', why),
+        notChecked('dead-letter-queue', why),
+        profiles,
+        ...ownership,
+      ],
       stackName: stack.stackName,
     };
   }
   const { outputs } = stack;
-  const [rules, dlq, ownership, settings] = await Promise.all([
+  const [rules, eventSources, dlq, ownership, settings] = await Promise.all([
     Promise.all(
       DELIVERIES.map((delivery) => {
         const { name, output } = RULE_CHECKS[delivery];
@@ -139,14 +154,31 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
         );
       }),
     ),
+    attempt('event-sources', 'Lambda ListEventSourceMappings', async () =>
+      checkEventSources(
+        await readEventSources(deps, outputs.functionName, {
+          settle: outputs.queueUrl,
+          immediate: outputs.deleteQueueUrl,
+        }),
+      ),
+    ),
     attempt('dead-letter-queue', 'SQS GetQueueAttributes', async () =>
       checkDeadLetterQueue(await readQueueDepth(deps.sqs, outputs.deadLetterQueueUrl)),
     ),
     deps.dynamodb === undefined ? undefined : attemptOwnership(deps.dynamodb, deps.iam, outputs.ownershipTableName),
-    deps.lambda === undefined ? undefined : attemptSettings(deps.lambda, outputs.functionName),
+    attemptSettings(deps.lambda, outputs.functionName),
   ]);
   return {
-    checks: [region, trail, stack.result, ...rules, dlq, profiles, ...(ownership === undefined ? [] : [ownership])],
+    checks: [
+      region,
+      trail,
+      stack.result,
+      ...rules,
+      eventSources,
+      dlq,
+      profiles,
+      ...(ownership === undefined ? [] : [ownership]),
+    ],
     stackName: stack.stackName,
     outputs,
     settings,

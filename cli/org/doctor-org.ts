@@ -106,8 +106,9 @@ export async function doctorOrganization(
     stackSet,
     summary: {
       ...accountCounts(outcomes),
+      // A paused service is not failing: its event-sources check says paused, and the doctor passes.
       failing: entries.filter(
-        (entry) => entry.summary !== undefined && entry.summary.ok + entry.summary.warning < checkCount(entry.summary),
+        (entry) => entry.summary !== undefined && entry.summary.failed + entry.summary['not-checked'] > 0,
       ).length,
       instances: stackSet.instances.length,
       unhealthyInstances: stackSet.instances.filter((instance) => !instanceHealthy(instance)).length,
@@ -131,10 +132,6 @@ export function organizationHealthy(document: OrgDoctorDocument): boolean {
   );
 }
 
-function checkCount(summary: DoctorSummary): number {
-  return summary.ok + summary.warning + summary.failed + summary['not-checked'];
-}
-
 /** The checks of every checked account that did not pass cleanly: failed, not checked, or with a warning. */
 function checkRows(entries: readonly OrgDoctorEntry[]): string[][] {
   return entries.flatMap((entry) =>
@@ -144,9 +141,12 @@ function checkRows(entries: readonly OrgDoctorEntry[]): string[][] {
   );
 }
 
-/** `failed trail, stack; not-checked rule; warning ownership`: an account's checks that did not pass, by status. */
+/**
+ * `failed trail, stack; not-checked rule; warning ownership; paused event-sources`: an account's checks that did not
+ * pass cleanly, by status.
+ */
 export function namedChecks(checks: readonly Pick<CheckResult, 'name' | 'status'>[]): string {
-  return (['failed', 'not-checked', 'warning'] as const)
+  return (['failed', 'not-checked', 'warning', 'paused'] as const)
     .flatMap((status) => {
       const names = checks.filter((check) => check.status === status).map((check) => check.name);
       return names.length === 0 ? [] : [`${status} ${names.join(', ')}`];
@@ -196,7 +196,7 @@ export function writeOrgDoctor(out: Output, style: Style, document: OrgDoctorDoc
         ? cell
         : row[3] === 'failed'
           ? style.red(cell)
-          : row[3] === 'warning'
+          : row[3] === 'warning' || row[3] === 'paused'
             ? style.yellow(cell)
             : style.dim(cell),
     );

@@ -2,9 +2,9 @@
  * Every command's AWS actions, in one table: what a caller needs to run it, for the `--org` forms what the role it
  * assumes in each member account needs, and for `fix` and `confirm` what they call through the stack's operator role.
  * Built only from the lists the modules that make the calls export (core/iam/*, core/dynamodb/*,
- * core/settings-permissions.ts, core/decision-log.ts, cli/doctor/*, cli/org/*, cli/ownership/*), so that a call added
- * there reaches the policy; the CLI's integration tests record every call each command makes against moto and hold it
- * inside this table, evaluated by an IAM policy evaluator (test/integration/support/cli.ts).
+ * core/settings-permissions.ts, core/decision-log.ts, cli/doctor/*, cli/org/*, cli/ownership/*, cli/pause/*), so that a
+ * call added there reaches the policy; the CLI's integration tests record every call each command makes against moto
+ * and hold it inside this table, evaluated by an IAM policy evaluator (test/integration/support/cli.ts).
  */
 import { DECISIONS_PERMISSIONS } from '../../core/decision-log.js';
 import { OWNERSHIP_CONFIRM_PERMISSIONS } from '../../core/dynamodb/ownership-table.js';
@@ -22,6 +22,7 @@ import { REACH_PERMISSIONS } from '../org/fan-out.js';
 import { STACK_SET_READ_PERMISSIONS } from '../org/stack-set.js';
 import { CONFIRM_CALLER_PERMISSIONS } from '../ownership/confirm.js';
 import { FIX_RECORD_PERMISSIONS, SCAN_RECORD_PERMISSIONS } from '../ownership/deployed.js';
+import { PAUSE_PERMISSIONS, RESUME_PERMISSIONS } from '../pause/switch.js';
 import { type CommandPermission, OPERATOR_RESOURCES, onTheirResources, SMOKE_RESOURCES } from './resources.js';
 
 /**
@@ -100,6 +101,12 @@ const CONFIRM = onTheirResources(CONFIRM_CALLER_PERMISSIONS, OPERATOR_RESOURCES)
  */
 const DECISIONS = onTheirResources(DECISIONS_PERMISSIONS);
 
+/** `pause`: the stack's outputs, its remediator's event source mappings, and the switch of each. */
+const PAUSE = onTheirResources(PAUSE_PERMISSIONS);
+
+/** `resume`: the same calls as `pause`. */
+const RESUME = onTheirResources(RESUME_PERMISSIONS);
+
 /** `--org`, on the caller's side: read the organization's accounts and reach each through the member role. */
 const ORG_CALLER = onTheirResources([...ORGANIZATION_READ_PERMISSIONS, ...REACH_PERMISSIONS]);
 
@@ -120,6 +127,8 @@ export const COMMAND_POLICIES = {
     caller: CONFIRM,
     operator: OWNERSHIP_CONFIRM_PERMISSIONS,
   },
+  pause: { summary: "pause the service: switch off its remediator's event source mappings", caller: PAUSE },
+  resume: { summary: "resume the service: switch its remediator's event source mappings on", caller: RESUME },
   'scan --org': {
     summary: 'scan in every account of the organization',
     caller: [...ORG_CALLER, ...SCAN_PASS],
@@ -140,6 +149,16 @@ export const COMMAND_POLICIES = {
     summary: 'decisions in every account of the organization where the service is installed',
     caller: [...ORG_CALLER, ...DECISIONS],
     member: DECISIONS,
+  },
+  'pause --org': {
+    summary: 'pause in every account of the organization where the service is installed',
+    caller: [...ORG_CALLER, ...PAUSE],
+    member: PAUSE,
+  },
+  'resume --org': {
+    summary: 'resume in every account of the organization where the service is installed',
+    caller: [...ORG_CALLER, ...RESUME],
+    member: RESUME,
   },
 } as const satisfies Readonly<Record<string, CommandPolicy>>;
 

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CALLER_PERMISSIONS,
   MEMBER_ROLE_IAM_PERMISSIONS,
+  MEMBER_ROLE_PAUSE_ACTIONS,
   MEMBER_ROLE_READ_ACTIONS,
 } from '../../cli/org/permissions.js';
 import { ORG_ACCESS_ROLE_TEMPLATE, orgAccessRoleTemplate } from '../../infra/org-access-role.js';
@@ -54,7 +55,13 @@ describe('the least-privilege member role for --org', () => {
     const role = roles[0];
     const statements = role?.Properties.Policies.flatMap((policy) => policy.PolicyDocument.Statement) ?? [];
     expect(statements.flatMap(actions).sort()).toEqual(
-      [...new Set([...MEMBER_ROLE_IAM_PERMISSIONS.map((p) => p.action), ...MEMBER_ROLE_READ_ACTIONS])].sort(),
+      [
+        ...new Set([
+          ...MEMBER_ROLE_IAM_PERMISSIONS.map((p) => p.action),
+          ...MEMBER_ROLE_READ_ACTIONS,
+          ...MEMBER_ROLE_PAUSE_ACTIONS,
+        ]),
+      ].sort(),
     );
     const onEverything = statements.filter((statement) => statement.Resource === '*').flatMap(actions);
     // CloudTrail LookupEvents and CloudWatch Logs FilterLogEvents read too (their access level is Read).
@@ -62,6 +69,12 @@ describe('the least-privilege member role for --org', () => {
     const creates = statements.find((statement) => actions(statement).includes('iam:CreateInstanceProfile'));
     expect(creates?.Condition).toEqual({ StringEquals: { 'aws:RequestTag/auto-instance-profile:managed': 'true' } });
     expect(JSON.stringify(role?.Properties.AssumeRolePolicyDocument.Statement)).toContain('"Ref":"TrustedAccountId"');
+    // pause --org and resume --org: the account's event source mappings, only those of the service's functions.
+    const pause = statements.find((statement) => actions(statement).includes('lambda:UpdateEventSourceMapping'));
+    expect(JSON.stringify(pause?.Resource)).toContain(':event-source-mapping:*');
+    expect(JSON.stringify(pause?.Condition)).toMatch(
+      /"ArnLike":\{"lambda:FunctionArn":\[.*:function:AutoInstanceProfile-\*.*:function:StackSet-\*/,
+    );
   });
 
   it('passes cfn-lint', () => {
@@ -92,6 +105,7 @@ describe('the least-privilege member role for --org', () => {
       ...CALLER_PERMISSIONS,
       ...MEMBER_ROLE_IAM_PERMISSIONS.map((p) => p.action),
       ...MEMBER_ROLE_READ_ACTIONS,
+      ...MEMBER_ROLE_PAUSE_ACTIONS,
     ];
 
     // Assess: each action is named, by its full name or (in the doctor's list) by its operation after its service.

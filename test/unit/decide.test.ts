@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../core/config.js';
-import { decide, type Facts, type ProfileSnapshot, type RoleSnapshot } from '../../core/decide.js';
+import {
+  DELETE_SIGNAL_MAX_AGE_SECONDS,
+  decide,
+  type Facts,
+  type ProfileSnapshot,
+  type RoleSnapshot,
+} from '../../core/decide.js';
 import type { Caller } from '../../core/events.js';
 import type { OwnershipRecord } from '../../core/ownership.js';
+import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_SECONDS } from '../../core/pipeline-settings.js';
 import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
 import { eventTrigger, scanTrigger } from './support/triggers.js';
 
@@ -657,6 +664,74 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
 
     // Assess
     expect(step).toMatchObject({ kind: 'release', profileNames: ['app-role'] });
+  });
+
+  describe('after a wait (a pause, a dead-letter redrive)', () => {
+    const HOUR_MS = 3_600_000;
+    /** The conflict as it arrives `ageMs` after it happened, everything else as for a release. */
+    const waited = (ageMs: number, overrides: Partial<Facts> = {}) =>
+      releasable({ now: new Date(NOW.getTime() + ageMs), ...overrides });
+
+    it('changes nothing on a failed delete-role three days old, reads nothing, and says to retry it', () => {
+      // Act: the record waited in the paused delete queue; nothing about the role was read yet
+      const bare = decide(facts({ trigger: conflict, now: new Date(NOW.getTime() + 72 * HOUR_MS) }), DEFAULT_CONFIG);
+      const known = decide(waited(72 * HOUR_MS), DEFAULT_CONFIG);
+
+      // Assess
+      expect(bare).toMatchObject({ kind: 'nothing', reason: 'stale-event' });
+      expect(known).toEqual(bare);
+      expect(bare.kind === 'nothing' && bare.note).toContain('is 3 d 0 h old, more than the 60 minutes');
+      expect(bare.kind === 'nothing' && bare.note).toContain('retry the delete-role');
+    });
+
+    it.each([
+      ['just past the hour', HOUR_MS + 1000, '60 min'],
+      ['two hours', 2 * HOUR_MS + 5 * 60_000, '2 h 5 min'],
+    ])('takes a signal %s old as too old', (_case, ageMs, words) => {
+      // Act
+      const step = decide(waited(ageMs), DEFAULT_CONFIG);
+
+      // Assess
+      expect(step).toMatchObject({ kind: 'nothing', reason: 'stale-event' });
+      expect(step.kind === 'nothing' && step.note).toContain(`is ${words} old`);
+    });
+
+    it.each([
+      ['an hour old, to the second', HOUR_MS],
+      ['as old as five receives a visibility timeout apart (the way to the dead-letter queue)', 15 * 60_000],
+      ['from a clock ahead of ours', -5 * 60_000],
+    ])('still releases on a signal %s', (_case, ageMs) => {
+      // Act
+      const step = decide(waited(ageMs), DEFAULT_CONFIG);
+
+      // Assess
+      expect(step.kind).toBe('release');
+    });
+
+    it('outlasts every redelivery of a record that is well: MAX_RECEIVE_COUNT receives a visibility timeout apart', () => {
+      // Assess
+      expect(DELETE_SIGNAL_MAX_AGE_SECONDS).toBeGreaterThan(MAX_RECEIVE_COUNT * VISIBILITY_TIMEOUT_SECONDS);
+    });
+
+    it('still cleans up our empty leftover after a wait: that rests on IAM’s state now, not on the signal’s age', () => {
+      // Prepare: a successful DeleteRole that waited three days; no role of the name exists now
+      const deleted = eventTrigger('role-deleted', 'app-role', { eventTime: NOW });
+
+      // Act
+      const step = decide(
+        facts({
+          trigger: deleted,
+          now: new Date(NOW.getTime() + 72 * HOUR_MS),
+          sameNameProfile: profile({}),
+          ownership: recorded(),
+          role: 'absent',
+        }),
+        DEFAULT_CONFIG,
+      );
+
+      // Assess
+      expect(step).toMatchObject({ kind: 'cleanup', profileName: 'app-role' });
+    });
   });
 
   it('ignores opt-out, path and trust: the caller asked for the role to go', () => {

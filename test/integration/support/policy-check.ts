@@ -130,14 +130,20 @@ const ON_EXISTING_PROFILE = new Set([
 /** Lambda's REST operations the CLI may call, by method and path. */
 const LAMBDA_REST: readonly [RegExp, string, string][] = [
   [/^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, 'GET', 'GetFunctionConfiguration'],
+  [/^\/2015-03-31\/event-source-mappings\/?$/, 'GET', 'ListEventSourceMappings'],
+  [/^\/2015-03-31\/event-source-mappings\/([^/]+)\/?$/, 'PUT', 'UpdateEventSourceMapping'],
 ];
+
+/** The services whose SigV4 signing name is not their IAM prefix: CloudWatch signs as `monitoring`. */
+const IAM_PREFIX: Readonly<Record<string, string>> = { monitoring: 'cloudwatch' };
 
 function recorder(recording: Recording, direct: string): ProxyHook {
   return {
     async onRequest(request) {
       const authorization = String(request.headers.authorization ?? '');
       const credential = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\//.exec(authorization);
-      const service = request.call?.service ?? credential?.[3];
+      const signedAs = request.call?.service ?? credential?.[3];
+      const service = signedAs === undefined ? undefined : (IAM_PREFIX[signedAs] ?? signedAs);
       const region = credential?.[2];
       const accessKeyId = request.call?.accessKeyId ?? credential?.[1] ?? 'anonymous';
       let action = request.call?.action;
@@ -147,7 +153,9 @@ function recorder(recording: Recording, direct: string): ProxyHook {
         const path = new URL(request.url, 'http://proxy').pathname;
         const found = LAMBDA_REST.find(([pattern, method]) => method === request.method && pattern.test(path));
         action = found?.[2];
-        if (found !== undefined) body.FunctionName = decodeURIComponent(found[0].exec(path)?.[1] ?? '');
+        const id = found === undefined ? undefined : decodeURIComponent(found[0].exec(path)?.[1] ?? '');
+        if (action === 'GetFunctionConfiguration') body.FunctionName = id;
+        if (action === 'UpdateEventSourceMapping') body.UUID = id;
       }
       if (service === undefined || action === undefined) {
         recording.calls.push({ action: `unknown:${request.method} ${request.url}`, params, body, accessKeyId });
@@ -542,6 +550,14 @@ function factsOf(
       return { ...base, resource: `arn:${partition}:sqs:${region}:${queueAccount}:${queueName}` };
     }
     case 'lambda':
+      // ListEventSourceMappings has no resource type; a mapping is named by its UUID.
+      if (action === 'ListEventSourceMappings') return { ...base, resource: '*' };
+      if (action === 'UpdateEventSourceMapping') {
+        return {
+          ...base,
+          resource: `arn:${partition}:lambda:${call.region ?? region}:${account}:event-source-mapping:${text(body.UUID) ?? ''}`,
+        };
+      }
       return {
         ...base,
         resource: `arn:${partition}:lambda:${call.region ?? region}:${account}:function:${text(body.FunctionName) ?? ''}`,
@@ -554,6 +570,9 @@ function factsOf(
           text(body.logGroupIdentifier) ??
           `arn:${partition}:logs:${call.region ?? region}:${account}:log-group:${text(body.logGroupName) ?? ''}`,
       };
+    case 'cloudwatch':
+      // GetMetricData has no resource type.
+      return { ...base, resource: '*' };
     case 'dynamodb':
       return {
         ...base,
