@@ -7,7 +7,7 @@
  *
  * Rules are split from the engine as in cdk-nag: {@link decide} checks what applies to every trigger (our
  * own calls, ignored callers) and hands over to the one {@link Decider} for the trigger's kind. The
- * eligibility checks (opt-out, excluded path, trust) are shared by every kind that may create a profile.
+ * eligibility checks (opt-out, excluded path, trust, opt-in) are shared by every kind that may create a profile.
  */
 import type { Config } from './config.js';
 import type { Caller, RoleTrigger, TriggerKind } from './events.js';
@@ -36,6 +36,7 @@ import {
   isTagTrue,
   isValidTagValue,
   MANAGED_TAG,
+  OPT_IN_TAG,
   SKIP_TAG,
   SOURCE_EVENT_ID_TAG,
   SOURCE_ROLE_ARN_TAG,
@@ -103,6 +104,7 @@ export type NothingReason =
   | 'creator-pending'
   | 'role-gone'
   | 'opted-out'
+  | 'not-opted-in'
   | 'excluded-path'
   | 'trust-unreadable'
   | 'no-ec2-trust'
@@ -223,6 +225,7 @@ export function decide(facts: Facts, config: Config): Plan | Need {
 const DELIVERS_PROFILES: Readonly<Record<TriggerKind, boolean>> = {
   'role-created': true,
   'trust-changed': true,
+  'opt-in-tagged': true,
   'found-by-scan': true,
   'delete-conflict': false,
   'role-deleted': false,
@@ -486,21 +489,31 @@ const decideCleanup: Decider = (facts, config) => {
 const DECIDERS: Readonly<Record<TriggerKind, Decider>> = {
   'role-created': decideLink,
   'trust-changed': decideLink,
+  'opt-in-tagged': decideLink,
   'found-by-scan': decideLink,
   'delete-conflict': decideRelease,
   'role-deleted': decideCleanup,
 };
 
 /**
- * Whether a role that exists may have a profile at all: not opted out, not under an excluded path, and
- * EC2 may assume it (with the trust statement that says so). Shared by every kind that may create one.
+ * Whether a role that exists may have a profile at all: not opted out, not under an excluded path, EC2 may
+ * assume it (with the trust statement that says so), and, with `selection` = `opt-in`, opted in. Shared by every
+ * kind that may create one; never asked on a release or a clean-up, which a profile we made gets whatever the role's
+ * tags or the setting say now.
  */
 export type Eligibility =
   | { readonly ok: true; readonly statement: string }
   | { readonly ok: false; readonly plan: Extract<Plan, { kind: 'nothing' }> };
 
-/** The opt-out, path and trust checks, in that order: the cheapest reason to leave a role alone wins. */
-export function eligibility(role: RoleSnapshot, kind: TriggerKind, config: Config): Eligibility {
+/**
+ * The opt-out, path, trust and opt-in checks, in that order: the opt-out tag wins over the opt-in tag, and a role
+ * left out for want of the opt-in tag is one EC2 may assume (a scan counts it as not selected).
+ */
+export function eligibility(
+  role: RoleSnapshot,
+  kind: TriggerKind,
+  config: Pick<Config, 'excludedPathPrefixes' | 'selection'>,
+): Eligibility {
   if (isTagTrue(role.tags, SKIP_TAG))
     return { ok: false, plan: nothing('opted-out', `role is tagged ${SKIP_TAG}=true`) };
   const excluded = config.excludedPathPrefixes.find((prefix) => role.path.startsWith(prefix));
@@ -508,7 +521,15 @@ export function eligibility(role: RoleSnapshot, kind: TriggerKind, config: Confi
     return { ok: false, plan: nothing('excluded-path', `role path ${role.path} is under ${excluded}`) };
   }
   const trust = evaluateEc2Trust(role.trustPolicy);
-  if (trust.ec2) return { ok: true, statement: trust.statement };
+  if (trust.ec2) {
+    if (config.selection === 'opt-in' && !isTagTrue(role.tags, OPT_IN_TAG)) {
+      return {
+        ok: false,
+        plan: nothing('not-opted-in', `selection is opt-in and the role is not tagged ${OPT_IN_TAG}=true`),
+      };
+    }
+    return { ok: true, statement: trust.statement };
+  }
   // A profile made earlier stays: instances may still use it, and taking it away is the user's call.
   const kept = kind === 'trust-changed' ? '; an existing instance profile is left in place' : '';
   const plan =

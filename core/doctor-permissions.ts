@@ -19,4 +19,6 @@ export const DOCTOR_PERMISSIONS = [
   // The event-sources check: the remediator's mappings, and while paused the age of the oldest event that waits.
   'lambda:ListEventSourceMappings',
   'cloudwatch:GetMetricData',
+  // The remediator's settings (its environment), for the report's settings line: selection, dry run.
+  'lambda:GetFunctionConfiguration',
 ] as const;

@@ -49,13 +49,15 @@ export const QUEUE_LABEL: Readonly<Record<Delivery, string>> = {
 };
 
 /**
- * The calls a delivery path's rule routes, in words, from HANDLED_EVENTS: `CreateRole, UpdateAssumeRolePolicy`;
- * `DeleteRole, DeleteRole (failed: DeleteConflictException)`.
+ * The calls a delivery path's rule routes, in words, from HANDLED_EVENTS: `CreateRole, UpdateAssumeRolePolicy`,
+ * `TagRole (tag auto-instance-profile:opt-in)`; `DeleteRole, DeleteRole (failed: DeleteConflictException)`.
  */
 export function routedCalls(delivery: Delivery): string {
   return Object.entries(HANDLED_EVENTS)
     .flatMap(([name, handled]) => [
-      ...(DELIVERY[handled.success] === delivery ? [name] : []),
+      ...(DELIVERY[handled.success] === delivery
+        ? [handled.requestTagKeys === undefined ? name : `${name} (tag ${handled.requestTagKeys.join(' or ')})`]
+        : []),
       ...Object.entries(handled.failures ?? {})
         .filter(([, kind]) => DELIVERY[kind] === delivery)
         .map(([code]) => `${name} (failed: ${code})`),

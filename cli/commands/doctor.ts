@@ -6,6 +6,7 @@
 import { CALL_AS } from '../../core/organizations.js';
 import { ORG_STACK_NAME, STACK_NAME, STACK_SET_INSTANCE_PREFIX, STACK_SET_NAME } from '../../core/pipeline-settings.js';
 import { SETTINGS } from '../../core/settings.js';
+import { OPT_IN_TAG, SKIP_TAG } from '../../core/tags.js';
 import { openSession } from '../account.js';
 import {
   AWS_OPTION_ROWS,
@@ -20,7 +21,7 @@ import {
 } from '../args.js';
 import { type CliIo, defineCommand, type Output } from '../command.js';
 import { CHECK_NAMES, type CheckResult, checkView, DOCTOR_CHECKS, passes, tally } from '../doctor/checks.js';
-import { doctorClients, readSettleDelay, runDoctor } from '../doctor/doctor.js';
+import { type DoctorReport, doctorClients, readSettleDelay, runDoctor } from '../doctor/doctor.js';
 import {
   runSmoke,
   SMOKE_MARGIN_SECONDS,
@@ -55,7 +56,10 @@ const HELP = formatHelp(
           '--timeout SECONDS',
           `with --smoke: seconds to wait for the profile (default: the queue's settle delay, else ${SETTINGS.settleDelay.default}, + ${SMOKE_MARGIN_SECONDS})`,
         ],
-        ['--json', 'print the report as JSON: account, region, checks [{name, ok, status, detail}], smoke'],
+        [
+          '--json',
+          'print the report as JSON: account, region, settings {selection, dryRun}, checks [{name, ok, status, detail}], smoke',
+        ],
         [
           '',
           'with --org: { stackSet, summary: {accounts, scanned, unreachable, notStarted, failing, …}, complete, accounts: [{accountId, name, status, error, summary, checks}] }',
@@ -176,8 +180,11 @@ export const doctorCommand = defineCommand({
         text?.check(smoke.check);
       }
       const checks = [...report.checks, ...(smoke === undefined ? [] : [smoke.check])];
-      if (text === undefined) writeJson(io.stdout, jsonReport(identity, report.stackName, checks, smoke));
-      else text.summary(checks);
+      if (text === undefined) writeJson(io.stdout, jsonReport(identity, report, checks, smoke));
+      else {
+        text.settings(report.settings);
+        text.summary(checks);
+      }
       if (smoke?.interrupted === true) return EXIT.interrupted;
       return checks.every((check) => passes(check.status)) ? EXIT.ok : EXIT.failed;
     } finally {
@@ -205,13 +212,15 @@ function stackSetOptions(
 /** The `--json` report. Its fields are an interface: scripts read them. */
 function jsonReport(
   identity: ReportIdentity,
-  stackName: string,
+  report: Pick<DoctorReport, 'stackName' | 'settings'>,
   checks: readonly CheckResult[],
   smoke: SmokeOutcome | undefined,
 ) {
   return {
     ...identity,
-    stack: stackName,
+    stack: report.stackName,
+    // The deployed remediator's settings ({ selection, dryRun }), or null when they could not be read.
+    settings: report.settings ?? null,
     summary: tally(checks),
     checks: checks.map(checkView),
     ...(smoke === undefined
@@ -240,6 +249,15 @@ function textReport(io: CliIo, identity: ReportIdentity, stackName: string) {
     check(check: CheckResult) {
       const detail = check.status === 'failed' ? style.red(check.detail) : check.detail;
       out.write(`  ${statusMark(style, check.status)}  ${check.name.padEnd(width)}  ${detail}\n`);
+    },
+    /** Which roles the deployed service serves, and whether it changes anything: `settings: selection opt-in (…); dry run off`. */
+    settings(settings: DoctorReport['settings']) {
+      if (settings === undefined) return;
+      const selection =
+        settings.selection === 'opt-in'
+          ? `selection opt-in (only roles tagged ${OPT_IN_TAG}=true)`
+          : `selection opt-out (every EC2 role but those tagged ${SKIP_TAG}=true)`;
+      out.write(`  ${style.dim(`settings: ${selection}; dry run ${settings.dryRun ? 'on' : 'off'}`)}\n`);
     },
     summary(checks: readonly CheckResult[]) {
       const counts = tally(checks);

@@ -13,6 +13,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import type { Config } from '../../core/config.js';
 import type { Delivery } from '../../core/events.js';
 import { STACK_NAME, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
 import { asAwsAccessError } from '../errors.js';
@@ -34,6 +35,7 @@ import {
 } from './checks.js';
 import {
   readEventSources,
+  readFunctionSettings,
   readInstanceProfileUsage,
   readOwnership,
   readQueueDelay,
@@ -54,7 +56,7 @@ export interface DoctorDeps {
   readonly events: EventBridgeClient;
   readonly sqs: SQSClient;
   readonly iam: IAMClient;
-  /** For the event-sources check: the remediator's mappings. */
+  /** For the event-sources check (the remediator's mappings) and the report's settings (its environment). */
   readonly lambda: LambdaClient;
   /** For the event-sources check: the age of the oldest event that waits while paused. */
   readonly cloudwatch: CloudWatchClient;
@@ -99,6 +101,11 @@ export interface DoctorReport {
   /** The stack found (or looked for): the requested one, AutoInstanceProfile, or the StackSet's `StackSet-…`. */
   readonly stackName: string;
   readonly outputs?: StackOutputs;
+  /**
+   * The deployed remediator's settings, as it reads them from its environment: which roles it serves (`selection`),
+   * whether it changes anything (`dryRun`). Undefined when the stack or the function could not be read; not a check.
+   */
+  readonly settings?: Pick<Config, 'selection' | 'dryRun'> | undefined;
 }
 
 /** Every delivery path has a rule of its own, each checked against its own pattern. */
@@ -138,7 +145,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     };
   }
   const { outputs } = stack;
-  const [rules, eventSources, dlq, ownership] = await Promise.all([
+  const [rules, eventSources, dlq, ownership, settings] = await Promise.all([
     Promise.all(
       DELIVERIES.map((delivery) => {
         const { name, output } = RULE_CHECKS[delivery];
@@ -159,6 +166,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       checkDeadLetterQueue(await readQueueDepth(deps.sqs, outputs.deadLetterQueueUrl)),
     ),
     deps.dynamodb === undefined ? undefined : attemptOwnership(deps.dynamodb, deps.iam, outputs.ownershipTableName),
+    attemptSettings(deps.lambda, outputs.functionName),
   ]);
   return {
     checks: [
@@ -173,7 +181,22 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     ],
     stackName: stack.stackName,
     outputs,
+    settings,
   };
+}
+
+/** The remediator's settings, or undefined when they cannot be read (refused, or a value the function would refuse). */
+async function attemptSettings(
+  lambda: LambdaClient,
+  functionName: string,
+): Promise<Pick<Config, 'selection' | 'dryRun'> | undefined> {
+  try {
+    const { selection, dryRun } = await readFunctionSettings(lambda, functionName);
+    return { selection, dryRun };
+  } catch {
+    // A report line, not a check: a caller without lambda:GetFunctionConfiguration still gets every check.
+    return undefined;
+  }
 }
 
 /** The ownership check: a table the stack names that does not exist fails it; a refused call leaves it not checked. */

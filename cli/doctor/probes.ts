@@ -20,8 +20,9 @@ import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-clo
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeRuleCommand, type EventBridgeClient, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type Config, loadConfig } from '../../core/config.js';
 import { OWNERSHIP_SCAN_PERMISSIONS, OwnershipTable } from '../../core/dynamodb/ownership-table.js';
 import type { Delivery } from '../../core/events.js';
 import { readProfileUsage } from '../../core/iam/account-summary.js';
@@ -177,6 +178,12 @@ export async function readQueueDepth(sqs: SQSClient, queueUrl: string): Promise<
 }
 
 /** The queue's DelaySeconds: the settle delay the stack deployed. */
+/** The deployed remediator's settings, read from its environment by the functions' own reader (core/config.ts). */
+export async function readFunctionSettings(lambda: LambdaClient, functionName: string): Promise<Config> {
+  const answer = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+  return loadConfig(answer.Environment?.Variables ?? {});
+}
+
 export async function readQueueDelay(sqs: SQSClient, queueUrl: string): Promise<number | undefined> {
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['DelaySeconds'] }),

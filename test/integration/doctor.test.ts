@@ -97,6 +97,8 @@ function stackTemplate(): string {
           Handler: 'index.handler',
           Role: { 'Fn::GetAtt': ['FunctionRole', 'Arn'] },
           Code: { ZipFile: 'exports.handler = async () => ({});' },
+          // Deployed with selection=opt-in: doctor reads it from here for its settings line.
+          Environment: { Variables: { SELECTION: 'opt-in', DRY_RUN: 'false' } },
         },
       },
       QueueMapping: {
@@ -227,6 +229,22 @@ describe('doctor against moto', () => {
     );
     expect(checkOf(report, 'dead-letter-queue').detail).toContain('empty');
     expect(run.code).toBe(0);
+  });
+
+  it('shows the deployed remediator’s selection and dry run, read from its environment, as settings (not a check)', async () => {
+    // Prepare: the stack as the first case deployed it, its remediator with SELECTION=opt-in
+
+    // Act
+    const json = await doctor('--json');
+    const text = await doctor();
+
+    // Assess
+    const report = JSON.parse(json.stdout) as DoctorJson & { settings: unknown };
+    expect(report.settings).toEqual({ selection: 'opt-in', dryRun: false });
+    expect(text.stdout).toContain(
+      'settings: selection opt-in (only roles tagged auto-instance-profile:opt-in=true); dry run off',
+    );
+    expect(json.code).toBe(0);
   });
 
   it('prints a plain text report headed by account and region, and fails a region outside the IAM event region', async () => {

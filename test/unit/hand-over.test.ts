@@ -28,6 +28,7 @@ import {
 } from '../../cli/scan/hand-over.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import type { MissingProfile, ScanReport } from '../../core/scan.js';
+import { OPT_IN_TAG } from '../../core/tags.js';
 
 const lambda = mockClient(LambdaClient);
 
@@ -67,12 +68,14 @@ function report(...roles: string[]): ScanReport {
       missing: roles.length,
       conflicts: 0,
       optedOut: 0,
+      notSelected: 0,
       pending: 0,
       created: 0,
     },
     missing: roles.map(missing),
     conflicts: [],
     pending: [],
+    notSelected: [],
     pages: { roles: 1, profiles: 1 },
     iamCalls: 2,
   };
@@ -197,6 +200,8 @@ function scanned(accountId: string, name: string, route: FixRoute, roles: string
       excludedPathPrefixes: [],
       ignoredCallers: [],
       unknownCreator: 'remediate',
+      selection: 'opt-out',
+      optInTag: OPT_IN_TAG,
       instanceProfileQuotaPercent: 95,
       optOutTag: 'auto-instance-profile:skip',
       creatorLookup: false,
