@@ -89,6 +89,8 @@ export interface DoctorReport {
   /** The stack found (or looked for): the requested one, AutoInstanceProfile, or the StackSet's `StackSet-…`. */
   readonly stackName: string;
   readonly outputs?: StackOutputs;
+  /** The stack's parameters, when it could be read (a StackSet's stack holds its settings per OU there). */
+  readonly parameters?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Every delivery path has a rule of its own, each checked against its own pattern. */
@@ -116,6 +118,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     return {
       checks: [region, trail, stack.result, ...rules, notChecked('dead-letter-queue', why), profiles, ...ownership],
       stackName: stack.stackName,
+      parameters: stack.parameters,
     };
   }
   const { outputs } = stack;
@@ -137,6 +140,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     checks: [region, trail, stack.result, ...rules, dlq, profiles, ...(ownership === undefined ? [] : [ownership])],
     stackName: stack.stackName,
     outputs,
+    parameters: stack.parameters,
   };
 }
 
@@ -183,9 +187,7 @@ async function attempt(name: CheckName, call: string, check: () => Promise<Check
   }
 }
 
-async function attemptStack(
-  deps: DoctorDeps,
-): Promise<{ readonly result: CheckResult; readonly outputs?: StackOutputs; readonly stackName: string }> {
+async function attemptStack(deps: DoctorDeps): Promise<ReturnType<typeof checkServiceStack>> {
   try {
     const named = await readStack(deps.cloudformation, deps.stackName ?? STACK_NAME);
     // Only when nothing was asked for and the single-account stack is absent: the StackSet's stack has a generated name.

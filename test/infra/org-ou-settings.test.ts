@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { OU_SETTINGS } from '../../core/ou-settings.js';
+import type { OuSettings } from '../../infra/ou-settings.js';
 import { onlyResource, removeSynthOutputs, synthesizeOrg } from './support/synth.js';
 
 afterAll(removeSynthOutputs);
@@ -122,7 +123,7 @@ describe('ouSettings', () => {
     expect(without.member.toJSON().Parameters).not.toHaveProperty('DryRun');
   });
 
-  it.each([
+  it.each<{ case: string; ouSettings: OuSettings; message: string }>([
     {
       case: 'a bad OU id',
       ouSettings: { 'ou-nope': { dryRun: true } },
