@@ -97,6 +97,22 @@ describe('ouSettings', () => {
     member.hasResourceProperties('AWS::SQS::Queue', { DelaySeconds: { Ref: 'SettleDelaySeconds' } });
   });
 
+  it('runs the reconcile pass again when an OU override changes, as a change of the template does', () => {
+    // Act
+    const { member } = synthesizeOrg({
+      ...US_EAST_1,
+      organization: TARGETS,
+      ouSettings: { [PILOT]: { dryRun: true } },
+    });
+    const without = synthesizeOrg({ ...US_EAST_1, organization: TARGETS }).member;
+
+    // Assess: the after-deploy run's payload holds the parameter's value, so a new value updates the resource.
+    const runOf = (template: typeof member) =>
+      JSON.stringify(Object.values(template.findResources('Custom::ReconcileAfterDeploy'))[0]?.Properties?.Create);
+    expect(runOf(member)).toMatch(/settings.+DryRun.+\{"Ref":"DryRun"\}/);
+    expect(runOf(without)).not.toContain('settings');
+  });
+
   it('reads the context key, a JSON object as -c gives it, and leaves the StackSet as it was without one', () => {
     // Act
     const withKey = synthesizeOrg({
