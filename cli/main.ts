@@ -10,6 +10,7 @@ import { confirmCommand } from './commands/confirm.js';
 import { decisionsCommand } from './commands/decisions.js';
 import { doctorCommand } from './commands/doctor.js';
 import { fixCommand } from './commands/fix.js';
+import { pauseCommand, resumeCommand } from './commands/pause.js';
 import { policyCommand } from './commands/policy.js';
 import { pruneCommand } from './commands/prune.js';
 import { releaseCommand } from './commands/release.js';
@@ -32,6 +33,8 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
     releaseCommand,
     pruneCommand,
     confirmCommand,
+    pauseCommand,
+    resumeCommand,
     policyCommand,
     decisionsCommand,
   ].map((command) => [command.name, command]),

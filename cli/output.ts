@@ -71,14 +71,18 @@ export function progressLine(out: Output): ProgressLine {
 }
 
 /** The outcome of one line of a report: a check, or later a role `scan` looked at. */
-export type LineStatus = 'ok' | 'warning' | 'failed' | 'not-checked';
+export type LineStatus = 'ok' | 'warning' | 'paused' | 'failed' | 'not-checked';
 
 /** A fixed-width mark for a status: symbols on a colour terminal, words when piped. */
 export function statusMark(style: Style, status: LineStatus): string {
   if (style.enabled) {
-    return { ok: style.green('✔'), warning: style.yellow('!'), failed: style.red('✘'), 'not-checked': style.dim('–') }[
-      status
-    ];
+    return {
+      ok: style.green('✔'),
+      warning: style.yellow('!'),
+      paused: style.cyan('‖'),
+      failed: style.red('✘'),
+      'not-checked': style.dim('–'),
+    }[status];
   }
-  return { ok: 'ok  ', warning: 'WARN', failed: 'FAIL', 'not-checked': '--  ' }[status];
+  return { ok: 'ok  ', warning: 'WARN', paused: 'PAUS', failed: 'FAIL', 'not-checked': '--  ' }[status];
 }

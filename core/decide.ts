@@ -7,7 +7,7 @@
  *
  * Rules are split from the engine as in cdk-nag: {@link decide} checks what applies to every trigger (our
  * own calls, ignored callers) and hands over to the one {@link Decider} for the trigger's kind. The
- * eligibility checks (opt-out, excluded path, trust) are shared by every kind that may create a profile.
+ * eligibility checks (opt-out, excluded path, trust, opt-in) are shared by every kind that may create a profile.
  */
 import type { Config } from './config.js';
 import type { Caller, RoleTrigger, TriggerKind } from './events.js';
@@ -36,6 +36,7 @@ import {
   isTagTrue,
   isValidTagValue,
   MANAGED_TAG,
+  OPT_IN_TAG,
   SKIP_TAG,
   SOURCE_EVENT_ID_TAG,
   SOURCE_ROLE_ARN_TAG,
@@ -103,6 +104,7 @@ export type NothingReason =
   | 'creator-pending'
   | 'role-gone'
   | 'opted-out'
+  | 'not-opted-in'
   | 'excluded-path'
   | 'trust-unreadable'
   | 'no-ec2-trust'
@@ -223,6 +225,7 @@ export function decide(facts: Facts, config: Config): Plan | Need {
 const DELIVERS_PROFILES: Readonly<Record<TriggerKind, boolean>> = {
   'role-created': true,
   'trust-changed': true,
+  'opt-in-tagged': true,
   'found-by-scan': true,
   'delete-conflict': false,
   'role-deleted': false,
@@ -288,6 +291,8 @@ const decideLink: Decider = (facts, config) => {
  * and no policy left on the role. Otherwise nothing changes and the note says why.
  */
 const decideRelease: Decider = (facts) => {
+  const expired = expiry(facts);
+  if (expired !== undefined) return nothing('stale-event', expired);
   const { roleProfiles } = facts;
   if (roleProfiles === undefined) return need('roleProfiles');
   if (roleProfiles === 'absent') return nothing('role-gone', 'role no longer exists: the delete went through');
@@ -372,6 +377,52 @@ const decideRelease: Decider = (facts) => {
 };
 
 /**
+ * How old a failed DeleteRole may be and still make the service release the role's profile: one hour.
+ *
+ * The release serves a person (or a pipeline) who is deleting the role now, and whose `delete-role` failed only
+ * because our profile held the role: it lets their retry succeed. That wish is current for minutes, not days.
+ * A signal reaches the function within minutes when all is well: CloudTrail's delivery to EventBridge (seconds,
+ * sometimes a minute or more), no settle delay on the delete queue, and at most `MAX_RECEIVE_COUNT` receives
+ * `VISIBILITY_TIMEOUT_SECONDS` apart (core/pipeline-settings.ts: 15 minutes) before it goes to the dead-letter queue; an hour holds all
+ * of that with room to spare. Older ones have waited: through a pause (`auto-instance-profile pause`), a dead-letter
+ * redrive, an outage. By then the person has retried (a fresh signal, decided on its own), gone another way, or
+ * given up, and instances may have been launched with the profile meanwhile: removing it on a days-old failure would
+ * act on a wish nobody holds any more. So an older signal changes nothing, and the note says to retry the delete.
+ * The other triggers are not held to an age: a create, an adopt or a clean-up rests on IAM's state now (an EC2
+ * role without a profile; our empty profile with no role of its name), which is as current as the read that
+ * shows it, whenever the event that named the role was sent.
+ */
+export const DELETE_SIGNAL_MAX_AGE_SECONDS = 3600;
+
+/**
+ * Why a failed DeleteRole is too old to act on ({@link DELETE_SIGNAL_MAX_AGE_SECONDS}), or undefined when it is not.
+ * A signal without a time is left to {@link staleness}; one from a clock ahead of ours is taken as fresh.
+ */
+function expiry(facts: Facts): string | undefined {
+  const { origin } = facts.trigger;
+  const eventTime = origin.type === 'event' ? origin.eventTime : undefined;
+  if (eventTime === undefined) return undefined;
+  const ageSeconds = (facts.now.getTime() - eventTime.getTime()) / 1000;
+  if (ageSeconds <= DELETE_SIGNAL_MAX_AGE_SECONDS) return undefined;
+  return (
+    `the delete signal (${eventTime.toISOString()}) is ${describeAge(ageSeconds)} old, more than the ` +
+    `${DELETE_SIGNAL_MAX_AGE_SECONDS / 60} minutes within which a failed delete-role is acted on ` +
+    '(it waited: a pause, a dead-letter redrive); nothing was changed: retry the delete-role, and its fresh ' +
+    'failure releases the profile'
+  );
+}
+
+/** An age in words: `3 d 4 h`, `2 h 5 min`, `61 min`. */
+function describeAge(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  const hours = Math.floor(minutes / 60);
+  const days = Math.floor(hours / 24);
+  if (days > 0) return `${days} d ${hours % 24} h`;
+  if (hours > 1) return `${hours} h ${minutes % 60} min`;
+  return `${minutes} min`;
+}
+
+/**
  * Why a delete signal is stale, or undefined when it is current: a call made before the role was created
  * was about an earlier role of that name (a redelivery, a DLQ redrive). CloudTrail records whole seconds and
  * IAM's CreateDate has milliseconds, so a signal stamped in the second the role was created cannot be told
@@ -438,21 +489,31 @@ const decideCleanup: Decider = (facts, config) => {
 const DECIDERS: Readonly<Record<TriggerKind, Decider>> = {
   'role-created': decideLink,
   'trust-changed': decideLink,
+  'opt-in-tagged': decideLink,
   'found-by-scan': decideLink,
   'delete-conflict': decideRelease,
   'role-deleted': decideCleanup,
 };
 
 /**
- * Whether a role that exists may have a profile at all: not opted out, not under an excluded path, and
- * EC2 may assume it (with the trust statement that says so). Shared by every kind that may create one.
+ * Whether a role that exists may have a profile at all: not opted out, not under an excluded path, EC2 may
+ * assume it (with the trust statement that says so), and, with `selection` = `opt-in`, opted in. Shared by every
+ * kind that may create one; never asked on a release or a clean-up, which a profile we made gets whatever the role's
+ * tags or the setting say now.
  */
 export type Eligibility =
   | { readonly ok: true; readonly statement: string }
   | { readonly ok: false; readonly plan: Extract<Plan, { kind: 'nothing' }> };
 
-/** The opt-out, path and trust checks, in that order: the cheapest reason to leave a role alone wins. */
-export function eligibility(role: RoleSnapshot, kind: TriggerKind, config: Config): Eligibility {
+/**
+ * The opt-out, path, trust and opt-in checks, in that order: the opt-out tag wins over the opt-in tag, and a role
+ * left out for want of the opt-in tag is one EC2 may assume (a scan counts it as not selected).
+ */
+export function eligibility(
+  role: RoleSnapshot,
+  kind: TriggerKind,
+  config: Pick<Config, 'excludedPathPrefixes' | 'selection'>,
+): Eligibility {
   if (isTagTrue(role.tags, SKIP_TAG))
     return { ok: false, plan: nothing('opted-out', `role is tagged ${SKIP_TAG}=true`) };
   const excluded = config.excludedPathPrefixes.find((prefix) => role.path.startsWith(prefix));
@@ -460,7 +521,15 @@ export function eligibility(role: RoleSnapshot, kind: TriggerKind, config: Confi
     return { ok: false, plan: nothing('excluded-path', `role path ${role.path} is under ${excluded}`) };
   }
   const trust = evaluateEc2Trust(role.trustPolicy);
-  if (trust.ec2) return { ok: true, statement: trust.statement };
+  if (trust.ec2) {
+    if (config.selection === 'opt-in' && !isTagTrue(role.tags, OPT_IN_TAG)) {
+      return {
+        ok: false,
+        plan: nothing('not-opted-in', `selection is opt-in and the role is not tagged ${OPT_IN_TAG}=true`),
+      };
+    }
+    return { ok: true, statement: trust.statement };
+  }
   // A profile made earlier stays: instances may still use it, and taking it away is the user's call.
   const kept = kind === 'trust-changed' ? '; an existing instance profile is left in place' : '';
   const plan =

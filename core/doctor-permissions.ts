@@ -16,4 +16,9 @@ export const DOCTOR_PERMISSIONS = [
   'events:DescribeRule',
   'sqs:GetQueueAttributes',
   'iam:GetAccountSummary',
+  // The event-sources check: the remediator's mappings, and while paused the age of the oldest event that waits.
+  'lambda:ListEventSourceMappings',
+  'cloudwatch:GetMetricData',
+  // The remediator's settings (its environment), for the report's settings line: selection, dry run.
+  'lambda:GetFunctionConfiguration',
 ] as const;

@@ -16,9 +16,22 @@ import {
   IAM_EVENT_SOURCE,
 } from './events.js';
 
-/** The part of a pattern that selects calls by name and outcome. */
+/**
+ * A pattern on a tagging call's `requestParameters`: one of these keys among its `tags`. EventBridge matches a
+ * field inside an array of objects against each object's field ("the array structure is crushed out", aws/event-ruler,
+ * the engine of EventBridge's patterns, README "JSON Array Matching"); moto 5.2's EventBridge does not.
+ */
+export interface TagKeyClause {
+  readonly tags: { readonly key: readonly string[] };
+}
+
+/** The part of a pattern that selects calls by name and outcome (and, for a tagging call, the keys it sets). */
 export type CallClause =
-  | { readonly eventName: readonly string[]; readonly errorCode: readonly [{ readonly exists: false }] }
+  | {
+      readonly eventName: readonly string[];
+      readonly errorCode: readonly [{ readonly exists: false }];
+      readonly requestParameters?: TagKeyClause;
+    }
   | { readonly eventName: readonly string[]; readonly errorCode: readonly string[] };
 
 /** An EventBridge event pattern, in its JSON form. */
@@ -32,19 +45,24 @@ export interface EventPattern {
 
 /**
  * The pattern of one delivery path: successful calls of the events whose success goes that way (one
- * clause, `errorCode` absent), plus one clause per event for the failures it handles (by `errorCode`, in
- * each form CloudTrail records it: `DeleteConflictException` and `DeleteConflict`).
+ * clause, `errorCode` absent; a tagging call, one clause of its own with the tag keys it is handled for), plus one
+ * clause per event for the failures it handles (by `errorCode`, in each form CloudTrail records it:
+ * `DeleteConflictException` and `DeleteConflict`).
  * Several clauses are joined with `$or`; failed calls we do not handle never match.
  */
 export function eventPatternFor(
   delivery: Delivery,
   events: Readonly<Record<string, HandledEvent>> = HANDLED_EVENTS,
 ): EventPattern {
-  const successes = Object.entries(events)
-    .filter(([, handled]) => DELIVERY[handled.success] === delivery)
-    .map(([name]) => name);
+  const successes = Object.entries(events).filter(([, handled]) => DELIVERY[handled.success] === delivery);
+  const untagged = successes.filter(([, handled]) => handled.requestTagKeys === undefined).map(([name]) => name);
   const clauses: CallClause[] = [];
-  if (successes.length > 0) clauses.push({ eventName: successes, errorCode: [{ exists: false }] });
+  if (untagged.length > 0) clauses.push({ eventName: untagged, errorCode: [{ exists: false }] });
+  for (const [name, { requestTagKeys }] of successes) {
+    if (requestTagKeys === undefined) continue;
+    const requestParameters = { tags: { key: requestTagKeys } };
+    clauses.push({ eventName: [name], errorCode: [{ exists: false }], requestParameters });
+  }
   for (const [name, handled] of Object.entries(events)) {
     const codes = Object.entries(handled.failures ?? {})
       .filter(([, kind]) => DELIVERY[kind] === delivery)
@@ -61,8 +79,8 @@ export function eventPatternFor(
 }
 
 /**
- * The rule pattern of each delivery path: `settle` (CreateRole, UpdateAssumeRolePolicy, DeleteRole succeeded),
- * `immediate` (DeleteRole failed with DeleteConflict).
+ * The rule pattern of each delivery path: `settle` (CreateRole, UpdateAssumeRolePolicy, DeleteRole succeeded; TagRole
+ * with the opt-in tag's key), `immediate` (DeleteRole failed with DeleteConflict).
  */
 export const EVENT_PATTERNS: Readonly<Record<Delivery, EventPattern>> = {
   settle: eventPatternFor('settle'),

@@ -8,6 +8,7 @@
  */
 import { UnsupportedEventError } from './errors.js';
 import { isRoleName } from './names.js';
+import { OPT_IN_TAG } from './tags.js';
 
 /** EventBridge's `source` for IAM. */
 export const IAM_EVENT_SOURCE = 'aws.iam';
@@ -22,11 +23,18 @@ export const RECONCILE_DETAIL_TYPE = 'Role found by reconcile';
 
 /**
  * What happened to the role, which decides the rules that apply:
- * - `role-created`, `trust-changed`, `found-by-scan`: the role may need a profile;
+ * - `role-created`, `trust-changed`, `opt-in-tagged`, `found-by-scan`: the role may need a profile
+ *   (`opt-in-tagged`: it was tagged `auto-instance-profile:opt-in` after its creation);
  * - `delete-conflict`: a DeleteRole failed with DeleteConflict; our profiles may be what blocks it;
  * - `role-deleted`: a DeleteRole succeeded; our profile may be left behind, empty.
  */
-export type TriggerKind = 'role-created' | 'trust-changed' | 'role-deleted' | 'delete-conflict' | 'found-by-scan';
+export type TriggerKind =
+  | 'role-created'
+  | 'trust-changed'
+  | 'opt-in-tagged'
+  | 'role-deleted'
+  | 'delete-conflict'
+  | 'found-by-scan';
 
 /**
  * The two delivery paths. `settle`: the queue with the settle delay, so that the console's or IaC's own
@@ -40,6 +48,7 @@ export type Delivery = 'settle' | 'immediate';
 export const DELIVERY: Readonly<Record<TriggerKind, Delivery>> = {
   'role-created': 'settle',
   'trust-changed': 'settle',
+  'opt-in-tagged': 'settle',
   'found-by-scan': 'settle',
   'role-deleted': 'settle',
   'delete-conflict': 'immediate',
@@ -103,11 +112,13 @@ export interface RoleTrigger {
  * - `no-role-name`: the record names no role (`requestParameters` null, absent or without `roleName`);
  * - `invalid-role-name`: it names one IAM could not have taken;
  * - `other-account`: its `account` or `detail.recipientAccountId` is not the function's own account (another
- *   account's rule sent it to this bus, or it was made up): its role is none of ours, whatever its name.
+ *   account's rule sent it to this bus, or it was made up): its role is none of ours, whatever its name;
+ * - `no-handled-tag`: a tagging call whose request sets none of the tag keys the table handles it for (the rule
+ *   routes only those; another reaches the function only when invoked directly).
  * None is retried: another delivery of the same record would be no better, and the scheduled reconcile finds
  * the role, if there is one.
  */
-export type IgnoredReason = 'failed-call' | 'no-role-name' | 'invalid-role-name' | 'other-account';
+export type IgnoredReason = 'failed-call' | 'no-role-name' | 'invalid-role-name' | 'other-account' | 'no-handled-tag';
 
 /** A well-formed event that needs no work, e.g. a call that failed. */
 export interface IgnoredEvent {
@@ -143,6 +154,12 @@ export type Adapted = RoleTrigger | IgnoredEvent;
 export interface HandledEvent {
   readonly success: TriggerKind;
   /**
+   * A tagging call succeeds as {@link success} only when its request's `tags` (`[{ key, value }]`, as CloudTrail
+   * records TagRole) set one of these keys; the rule's pattern says so, so that other tagging never reaches the queue.
+   * The value is not matched there: the decision reads the role's tags from IAM, as people type `true` and `True`.
+   */
+  readonly requestTagKeys?: readonly string[];
+  /**
    * Failed calls that still need work, by IAM's error code (`DeleteConflict`); each matches every form
    * CloudTrail records it in ({@link errorCodeForms}). Other failures are neither routed nor handled.
    */
@@ -157,6 +174,8 @@ export const HANDLED_EVENTS: Readonly<Record<string, HandledEvent>> = {
   CreateRole: { success: 'role-created' },
   UpdateAssumeRolePolicy: { success: 'trust-changed' },
   DeleteRole: { success: 'role-deleted', failures: { DeleteConflict: 'delete-conflict' } },
+  // With selection=opt-in, a role tagged opt-in after its creation gets its profile now, not at the next reconcile.
+  TagRole: { success: 'opt-in-tagged', requestTagKeys: [OPT_IN_TAG] },
 };
 
 /**
@@ -244,6 +263,10 @@ export function fromEventBridge(event: unknown, options: AdaptOptions = {}): Ada
     }
   }
   const kind = kindOf(handled, errorCode);
+  if (kind !== undefined && errorCode === undefined && !setsHandledTag(handled, request)) {
+    const named = roleName !== undefined && isRoleName(roleName) ? roleName : undefined;
+    return { kind: 'ignored', reason: 'no-handled-tag', roleName: named, eventName, eventId, correlationId };
+  }
   // From here on the record is an IAM call we handle: its shape alone never makes it fail (and so never
   // sends it to the DLQ); what cannot be acted on is acknowledged with the reason, for reconcile to cover.
   const reason = kind === undefined ? 'failed-call' : roleName === undefined ? 'no-role-name' : 'invalid-role-name';
@@ -273,6 +296,14 @@ export function fromEventBridge(event: unknown, options: AdaptOptions = {}): Ada
       caller: callerOf(detail.userIdentity),
     },
   };
+}
+
+/** Whether a successful call's request sets a tag key the table handles it for; true when it names none. */
+function setsHandledTag(handled: HandledEvent, request: Readonly<Record<string, unknown>>): boolean {
+  const keys = handled.requestTagKeys;
+  if (keys === undefined) return true;
+  const tags = Array.isArray(request.tags) ? (request.tags as unknown[]) : [];
+  return tags.some((tag) => isRecord(tag) && typeof tag.key === 'string' && keys.includes(tag.key));
 }
 
 /** When the record entered the queue (SQS's `SentTimestamp`, epoch milliseconds), if it says so and it is a real time. */

@@ -61,6 +61,11 @@ export const ORG_STACK_OUTPUTS = outputKeys([
 export const MAX_RECEIVE_COUNT = 5;
 /** How long the DLQ keeps a message: SQS's maximum, so there is time to look. */
 export const DLQ_RETENTION_DAYS = 14;
+/**
+ * How long each delivery queue keeps an event: SQS's maximum (its default is 4 days), so that a pause
+ * (`auto-instance-profile pause`) can last two weeks without losing one. Counted from when the event was sent.
+ */
+export const QUEUE_RETENTION_DAYS = 14;
 /** Records per Lambda invocation: an SQS batch's most, and so the most records of one processed at once. */
 export const BATCH_SIZE = 10;
 /** The function's timeout. */

@@ -37,6 +37,11 @@ export interface ScanSummary {
   /** Roles tagged `auto-instance-profile:skip=true`. */
   readonly optedOut: number;
   /**
+   * With `selection` = `opt-in`: roles EC2 may assume that are not tagged `auto-instance-profile:opt-in=true`, so get
+   * no profile (not counted in `ec2Roles`, nor as missing). Always 0 with `opt-out`.
+   */
+  readonly notSelected: number;
+  /**
    * EC2 roles in no profile, too young for their CreateRole to be in CloudTrail's event history yet (its creator was
    * looked up and not found): left to their own event, not counted as missing.
    */
@@ -60,7 +65,7 @@ export type MissingProfile = RoleDecision & { readonly plan: Extract<Plan, { kin
 /** A role whose same-name profile stands in the way. */
 export type Conflict = RoleDecision & { readonly plan: Extract<Plan, { kind: 'conflict' }> };
 
-/** A role left to its own CreateRole event: its creator is not in the event history yet. */
+/** A role left alone for a reason the report lists it by: its creator not known yet, or not opted in. */
 export type Pending = RoleDecision & { readonly plan: Extract<Plan, { kind: 'nothing' }> };
 
 /** The pure result of a scan: the summary and the roles behind its counts. */
@@ -69,6 +74,8 @@ export interface Classification {
   readonly missing: readonly MissingProfile[];
   readonly conflicts: readonly Conflict[];
   readonly pending: readonly Pending[];
+  /** EC2 roles that `selection` = `opt-in` leaves out, for want of the opt-in tag. */
+  readonly notSelected: readonly Pending[];
 }
 
 /** What a scan found and what it cost. */
@@ -231,6 +238,8 @@ export async function decideListed(
 const EC2_ROLE: Readonly<Record<NothingReason, boolean>> = {
   'already-in-profile': true,
   'opted-out': false,
+  // EC2 may assume it, but selection=opt-in leaves it out: counted as not selected, not as an EC2 role to serve.
+  'not-opted-in': false,
   'excluded-path': false,
   'trust-unreadable': false,
   'no-ec2-trust': false,
@@ -268,6 +277,8 @@ export class Tally {
   private readonly missing: MissingProfile[] = [];
   private readonly conflicts: Conflict[] = [];
   private readonly pending: Pending[] = [];
+  private readonly notSelected: Pending[] = [];
+  private notSelectedCount = 0;
   private missingCount = 0;
   private conflictCount = 0;
   private pendingCount = 0;
@@ -297,6 +308,10 @@ export class Tally {
       case 'nothing':
         if (EC2_ROLE[plan.reason]) this.ec2Roles++;
         if (plan.reason === 'opted-out') this.optedOut++;
+        if (plan.reason === 'not-opted-in') {
+          if (this.keep) this.notSelected.push({ ...decision, plan });
+          this.notSelectedCount++;
+        }
         if (plan.reason === 'creator-pending') {
           if (this.keep) this.pending.push({ ...decision, plan });
           this.pendingCount++;
@@ -319,12 +334,14 @@ export class Tally {
         missing: this.missingCount,
         conflicts: this.conflictCount,
         optedOut: this.optedOut,
+        notSelected: this.notSelectedCount,
         pending: this.pendingCount,
         created: 0,
       },
       missing: [...this.missing],
       conflicts: [...this.conflicts],
       pending: [...this.pending],
+      notSelected: [...this.notSelected],
     };
   }
 }

@@ -52,6 +52,8 @@ export type SettingRow = Readonly<Reach & Kind>;
 const BATCH = `a batch holds at most ${BATCH_SIZE} records`;
 const SQS = "Lambda's limits for an SQS event source";
 const ACCOUNTS = 'a percentage of accounts';
+/** The values of `selection`: every EC2 role but those opted out, or only those opted in. */
+const SELECTIONS = ['opt-out', 'opt-in'] as const;
 /** The Powertools log levels a function may be set to. */
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 /** An SQS queue URL, loosely (SQS answers for a wrong one), a CloudFormation stack or StackSet name, a role ARN, a table. */
@@ -67,6 +69,12 @@ const PRINCIPAL_ARN =
 export const SETTINGS = {
   /** Decide and log the plan, but change nothing in IAM. @default false */
   dryRun: { kind: 'boolean', default: false, env: 'DRY_RUN' },
+  /**
+   * Which EC2 roles get a profile: `'opt-out'`, every one but those tagged `auto-instance-profile:skip=true`; `'opt-in'`,
+   * only those tagged `auto-instance-profile:opt-in=true` (at creation or later). A profile the service made is still
+   * released with its role either way. @default 'opt-out'
+   */
+  selection: { kind: 'oneOf', values: SELECTIONS, default: 'opt-out', env: 'SELECTION' },
   /** Roles whose path starts with one of these are left alone; an empty list excludes nothing. @default ['/aws-service-role/'] */
   excludedPathPrefixes: {
     kind: 'list',

@@ -9,6 +9,9 @@ export const MANAGED_TAG = `${TAG_PREFIX}managed`;
 /** On a role: `true` opts the role out of remediation. */
 export const SKIP_TAG = `${TAG_PREFIX}skip`;
 
+/** On a role, with the setting `selection` = `opt-in`: `true` opts the role in (read as {@link SKIP_TAG} is). */
+export const OPT_IN_TAG = `${TAG_PREFIX}opt-in`;
+
 /** On a profile we created: the ARN of the role it was created for. */
 export const SOURCE_ROLE_ARN_TAG = `${TAG_PREFIX}source-role-arn`;
 
@@ -53,7 +56,7 @@ export function tagsToRecord(list: TagList | undefined): Tags {
 
 /**
  * True when `tags[key]` is `true`, compared case-insensitively as people type it both ways. Only for the
- * opt-out tag, where reading it generously leaves more alone; ownership is {@link isOurs}.
+ * opt-out and opt-in tags, which a person sets on a role; ownership is {@link isOurs}.
  */
 export function isTagTrue(tags: Tags, key: string): boolean {
   return tags[key]?.trim().toLowerCase() === 'true';

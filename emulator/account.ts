@@ -108,6 +108,7 @@ export async function createMixedAccount(
       missing: spec.ec2Missing + (records === undefined ? 0 : spec.adoptable),
       conflicts: spec.conflicting + (records === undefined ? spec.adoptable : 0),
       optedOut: spec.optedOut,
+      notSelected: 0,
       pending: 0,
       created: 0,
     },

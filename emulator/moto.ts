@@ -33,9 +33,41 @@ export class MotoUnavailableError extends Error {
   }
 }
 
+/**
+ * moto's server, with one change: moto itself never hands an SQS queue's messages to a Lambda function. On its own,
+ * moto does so on every SendMessage to a queue an enabled event source mapping reads: it receives up to a batch
+ * (counting a receive on each message), runs the function in Docker, and, failing that, puts the messages back. Here
+ * the emulator's pollers (emulator/poller.ts) are the mappings, reading each one's state as Lambda does, so the
+ * mapping is kept off the queue moto pushes from. Everything else about it (Create, List, Update, Delete) is moto's.
+ */
+export const MOTO_SERVER_SCRIPT = [
+  'import moto.awslambda.models as awslambda',
+  'from moto.sqs.models import sqs_backends',
+  'create = awslambda.LambdaBackend.create_event_source_mapping',
+  'def create_without_push(self, spec):',
+  '    mapping = create(self, spec)',
+  '    for queue in sqs_backends[self.account_id][self.region_name].queues.values():',
+  '        if queue.lambda_event_source_mappings.get(mapping.function_arn) is mapping:',
+  '            del queue.lambda_event_source_mappings[mapping.function_arn]',
+  '    return mapping',
+  'awslambda.LambdaBackend.create_event_source_mapping = create_without_push',
+  'from moto.server import main',
+  'main()',
+].join('\n');
+
+/**
+ * The command that runs {@link MOTO_SERVER_SCRIPT}: moto's own command (`python -m moto.server`) with the script in
+ * place of the module; any other command as it is.
+ */
+export function motoServerCommand(command: readonly string[]): string[] {
+  const [python, flag, module, ...rest] = command;
+  if (python === undefined || flag !== '-m' || module !== 'moto.server') return [...command];
+  return [python, '-c', MOTO_SERVER_SCRIPT, ...rest];
+}
+
 /** Starts moto's server on 127.0.0.1 with port 0 and reads back the port it bound. */
 export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
-  const [file = 'python3', ...prefix] = options.command ?? (await pythonTools()).moto;
+  const [file = 'python3', ...prefix] = motoServerCommand(options.command ?? (await pythonTools()).moto);
   const child = spawn(file, [...prefix, '-H', '127.0.0.1', '-p', '0'], {
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,6 +19,7 @@ import {
   DLQ_RETENTION_DAYS,
   MAX_RECEIVE_COUNT,
   OPTIONAL_STACK_OUTPUTS,
+  QUEUE_RETENTION_DAYS,
   STACK_NAME,
   STACK_OUTPUTS,
 } from '../core/pipeline-settings.js';
@@ -75,7 +76,7 @@ export function deadLetterQueueAttributes(): Record<string, string> {
 
 /**
  * A path's queue attributes: its delay (the settle delay, or none on the immediate path), the visibility
- * timeout, and the stack's redrive policy to the DLQ.
+ * timeout, the stack's retention (events wait out a pause) and its redrive policy to the DLQ.
  */
 export function queueAttributes(
   settings: PipelineSettings,
@@ -92,6 +93,7 @@ export function queueAttributes(
   return {
     DelaySeconds: String(delivery === 'settle' ? settings.settleDelaySeconds : 0),
     VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(QUEUE_RETENTION_DAYS * SECONDS_PER_DAY),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
     SqsManagedSseEnabled: 'true',
   };

@@ -4,7 +4,8 @@
  * messages that succeeded. The others become visible again after the visibility timeout, and SQS moves
  * them to the DLQ after the redrive policy's receive count, exactly as in the deployed wiring. A function
  * that reads several queues (the settle and the delete queue) gets one poller per queue, as Lambda runs one
- * per event source mapping.
+ * per event source mapping. A poller given its mapping's state follows it as Lambda does: it reads the state before
+ * each receive, and while the mapping is switched off (`auto-instance-profile pause`) it receives nothing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -14,6 +15,12 @@ import { type BatchSettlement, settleBatch, toSqsEvent } from './lambda-shapes.j
 
 /** SQS's longest long poll, which is what Lambda's poller uses. */
 export const LONG_POLL_SECONDS = 20;
+
+/**
+ * How often a poller that follows its mapping reads the mapping's state, and so its longest poll: a pause takes
+ * effect within this many seconds, and once the poller says it has stopped, no receive of it is under way.
+ */
+export const MAPPING_READ_SECONDS = 2;
 
 /** What happened to one batch. */
 export interface BatchReport extends BatchSettlement {
@@ -39,6 +46,13 @@ export interface PollerOptions {
   readonly onBatch?: (report: BatchReport) => void;
   /** A receive that failed, reported only if the poller is still running after the back-off. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Whether the queue's event source mapping is switched on now, read before each receive (every
+   * {@link MAPPING_READ_SECONDS} at most); while it is off, the poller receives nothing. Without it, it always polls.
+   */
+  readonly mappingOn?: (signal: AbortSignal) => Promise<boolean>;
+  /** The poller stopped receiving because its mapping was switched off (false), or started again (true). */
+  readonly onMappingSwitch?: (on: boolean) => void;
 }
 
 /** A running poller. */
@@ -51,15 +65,36 @@ export interface Poller {
 export function startPoller(options: PollerOptions): Poller {
   const controller = new AbortController();
   const { signal } = controller;
+  const { mappingOn } = options;
+  const backOff = () => sleep(options.errorBackoffMs ?? 1000, false, { signal }).catch(() => true);
   const loop = (async () => {
+    let on = true;
     while (!signal.aborted) {
+      if (mappingOn !== undefined) {
+        let now: boolean;
+        try {
+          now = await mappingOn(signal);
+        } catch (error) {
+          if (signal.aborted || (await backOff()) || signal.aborted) break;
+          options.onError?.(error);
+          continue;
+        }
+        // Said here, between receives: once the poller says it stopped, none of its receives is under way.
+        if (now !== on) options.onMappingSwitch?.(now);
+        on = now;
+        if (!on) {
+          await sleep(MAPPING_READ_SECONDS * 1000, undefined, { signal }).catch(() => undefined);
+          continue;
+        }
+      }
       let messages: Message[];
       try {
+        const wait = options.waitTimeSeconds ?? LONG_POLL_SECONDS;
         const received = await options.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: options.queueUrl,
             MaxNumberOfMessages: options.batchSize ?? BATCH_SIZE,
-            WaitTimeSeconds: options.waitTimeSeconds ?? LONG_POLL_SECONDS,
+            WaitTimeSeconds: mappingOn === undefined ? wait : Math.min(wait, MAPPING_READ_SECONDS),
             MessageSystemAttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
@@ -69,7 +104,7 @@ export function startPoller(options: PollerOptions): Poller {
       } catch (error) {
         if (signal.aborted) break;
         // Report only if still running after the pause: on Ctrl-C moto may stop a moment before we do.
-        const stopped = await sleep(options.errorBackoffMs ?? 1000, false, { signal }).catch(() => true);
+        const stopped = await backOff();
         if (stopped || signal.aborted) break;
         options.onError?.(error);
         continue;
@@ -117,16 +152,29 @@ export interface EventSourceQueue {
   readonly queueArn: string;
 }
 
+/** What {@link startPollers} takes: a poller's options, with the mapping's state and its switches per queue. */
+export type PollersOptions = Omit<PollerOptions, keyof EventSourceQueue | 'mappingOn' | 'onMappingSwitch'> & {
+  /** Whether the mapping of the queue (by its ARN) is on now; without it the pollers always poll. */
+  readonly mappingOn?: (queueArn: string, signal: AbortSignal) => Promise<boolean>;
+  readonly onMappingSwitch?: (queueArn: string, on: boolean) => void;
+};
+
 /**
  * One poller per queue, all handing their batches to the same function, as Lambda does for a function with
  * several SQS event source mappings. Stopping stops them all.
  */
-export function startPollers(
-  queues: readonly EventSourceQueue[],
-  options: Omit<PollerOptions, keyof EventSourceQueue>,
-): Poller {
+export function startPollers(queues: readonly EventSourceQueue[], options: PollersOptions): Poller {
+  const { mappingOn, onMappingSwitch, ...common } = options;
   const pollers = queues.map((queue) =>
-    startPoller({ ...options, queueUrl: queue.queueUrl, queueArn: queue.queueArn }),
+    startPoller({
+      ...common,
+      queueUrl: queue.queueUrl,
+      queueArn: queue.queueArn,
+      ...(mappingOn === undefined ? {} : { mappingOn: (signal: AbortSignal) => mappingOn(queue.queueArn, signal) }),
+      ...(onMappingSwitch === undefined
+        ? {}
+        : { onMappingSwitch: (on: boolean) => onMappingSwitch(queue.queueArn, on) }),
+    }),
   );
   return {
     async stop() {

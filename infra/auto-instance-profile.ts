@@ -22,6 +22,7 @@ import {
   DLQ_RETENTION_DAYS,
   FUNCTION_TIMEOUT_SECONDS,
   MAX_RECEIVE_COUNT,
+  QUEUE_RETENTION_DAYS,
   SERVICE_ROLE_PATH,
   VISIBILITY_TIMEOUT_SECONDS,
 } from '../core/pipeline-settings.js';
@@ -178,6 +179,8 @@ export class AutoInstanceProfile extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       deliveryDelay: delay,
+      // Events wait here while the service is paused (its event source mappings off): as long as SQS allows.
+      retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
       visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_SECONDS),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });

@@ -6,10 +6,19 @@
  * account or the delegated administrator that runs the CLI), granted exactly what core/member-role.ts lists.
  */
 import { writeFileSync } from 'node:fs';
-import { App, BootstraplessSynthesizer, CfnOutput, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, ArnFormat, Aws, BootstraplessSynthesizer, CfnOutput, CfnParameter, Stack } from 'aws-cdk-lib';
 import { AccountPrincipal, Effect, PolicyDocument, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
-import { DEFAULT_MEMBER_ROLE, MEMBER_ROLE_IAM_PERMISSIONS, MEMBER_ROLE_READ_ACTIONS } from '../core/member-role.js';
+import { conditionBlock } from '../core/iam/permissions.js';
+import {
+  DEFAULT_MEMBER_ROLE,
+  MEMBER_ROLE_IAM_PERMISSIONS,
+  MEMBER_ROLE_PAUSE_ACTIONS,
+  MEMBER_ROLE_PAUSE_FUNCTIONS,
+  MEMBER_ROLE_READ_ACTIONS,
+  MEMBER_ROLE_RECONCILE_NOW,
+} from '../core/member-role.js';
 import { ROLE_NAME_PATTERN } from '../core/names.js';
+import { iamEventRegionOf } from './organization.js';
 import { iamPolicyStatements } from './permissions.js';
 
 /** Where the template is committed, for `aws cloudformation create-stack-set --template-body file://…`. */
@@ -45,13 +54,44 @@ export class OrgAccessRoleStack extends Stack {
           actions: [...MEMBER_ROLE_READ_ACTIONS].sort(),
           resources: ['*'],
         }),
+        // pause --org and resume --org: the event source mappings of the service's functions, and no others.
+        new PolicyStatement({
+          sid: 'PauseAndResume',
+          effect: Effect.ALLOW,
+          actions: [...MEMBER_ROLE_PAUSE_ACTIONS],
+          resources: [`arn:${Aws.PARTITION}:lambda:*:${Aws.ACCOUNT_ID}:event-source-mapping:*`],
+          conditions: {
+            ArnLike: {
+              'lambda:FunctionArn': MEMBER_ROLE_PAUSE_FUNCTIONS.map(
+                (name) => `arn:${Aws.PARTITION}:lambda:*:${Aws.ACCOUNT_ID}:function:${name}`,
+              ),
+            },
+          },
+        }),
+        // fix --org hands over to the service: it starts the stack's reconcile function, in the stack's region (the
+        // partition's IAM event region), and no other function (the tag the stack puts on that one alone).
+        new PolicyStatement({
+          sid: 'ReconcileNow',
+          effect: Effect.ALLOW,
+          actions: [...MEMBER_ROLE_RECONCILE_NOW.actions],
+          resources: [
+            this.formatArn({
+              service: 'lambda',
+              region: iamEventRegionOf(this),
+              resource: 'function',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+          conditions: conditionBlock([MEMBER_ROLE_RECONCILE_NOW.condition]),
+        }),
       ],
     });
     const role = new Role(this, 'Role', {
       roleName: roleName.valueAsString,
       assumedBy: new AccountPrincipal(trusted.valueAsString),
       description:
-        'auto-instance-profile --org: scan, fix (create and link our tagged profiles only), doctor and decisions',
+        'auto-instance-profile --org: scan, fix (create and link our tagged profiles only), doctor, decisions, pause and resume',
       inlinePolicies: { AutoInstanceProfileOrg: policy },
     });
     new CfnOutput(this, 'RoleArn', { value: role.roleArn });

@@ -200,7 +200,7 @@ function memberAlarmTopic(member: Stack) {
  * The partition's IAM event region: the one table (core/regions.ts, IAM_EVENT_REGION), literal when the stack's
  * region is known, else a template mapping by `AWS::Partition`.
  */
-function iamEventRegionOf(scope: Construct): string {
+export function iamEventRegionOf(scope: Construct): string {
   const stack = Stack.of(scope);
   if (!Token.isUnresolved(stack.region)) return iamEventRegionFor(stack.region) ?? stack.region;
   const mapping = new CfnMapping(scope, 'IamEventRegion', {

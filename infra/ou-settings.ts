@@ -16,6 +16,7 @@ import { fromText, problemOf, shown } from '../core/setting-kinds.js';
 import type { SettingRow } from '../core/settings.js';
 import type { AutoInstanceProfileProps, ResolvedProps } from './props.js';
 import { InvalidSettingError, propProblem, toProp } from './props.js';
+import { releaseSettings } from './release/settings.js';
 
 /**
  * Settings per OU: an OU id (`ou-…`) or the root's (`r-…`), each one of the StackSet's `organizationalUnitIds`, → the
@@ -113,47 +114,6 @@ function propText(row: SettingRow, value: unknown): string {
   return textOf(value);
 }
 
-/** Every retention a parameter can say. */
-const RETENTIONS = Object.values(RetentionDays).filter(
-  (days): days is number => typeof days === 'number' && days !== RetentionDays.INFINITE,
-);
-
-/** The parameter's declaration for `row`: its type and allowed values. */
-function parameterSpec(row: SettingRow): Pick<CfnParameter, 'type'> & {
-  readonly allowedValues?: string[];
-  readonly minValue?: number;
-  readonly maxValue?: number;
-} {
-  switch (row.kind) {
-    case 'boolean':
-      return { type: 'String', allowedValues: ['true', 'false'] };
-    case 'oneOf':
-      return { type: 'String', allowedValues: [...row.values] };
-    case 'whole':
-    case 'duration':
-      return { type: 'Number', minValue: row.min, ...(row.max === undefined ? {} : { maxValue: row.max }) };
-    case 'retention':
-      return { type: 'Number', allowedValues: RETENTIONS.map(String) };
-    default:
-      return { type: 'String' };
-  }
-}
-
-/** The prop a parameter sets, as the construct takes it: its value as a token. */
-function propOf(row: SettingRow, parameter: CfnParameter): unknown {
-  switch (row.kind) {
-    case 'whole':
-    case 'duration':
-    case 'retention':
-      return toProp(row, parameter.valueAsNumber);
-    case 'list':
-      // The functions read the variable as a comma-separated list: the parameter's text is it.
-      return [parameter.valueAsString];
-    default:
-      return parameter.valueAsString;
-  }
-}
-
 /**
  * Declares in the member stack a parameter for each setting some OU sets, its default the organization's value
  * (`organization`, the resolved props), and returns the props they make.
@@ -163,7 +123,7 @@ export function ouSettingParameters(
   overrides: readonly OuOverrides[],
   organization: ResolvedProps,
 ): AutoInstanceProfileProps {
-  const props: Record<string, unknown> = {};
+  let props: AutoInstanceProfileProps = {};
   for (const setting of OU_SETTINGS) {
     if (!overrides.some(({ values }) => values.some((value) => value.setting === setting))) continue;
     const current: unknown = organization[setting.name as keyof ResolvedProps];
@@ -174,14 +134,18 @@ export function ouSettingParameters(
         'INFINITE',
       );
     }
-    const parameter = new CfnParameter(member, setting.parameter, {
-      ...parameterSpec(setting.row),
+    // The parameter as the release templates declare it (infra/release/settings.ts), with the organization's default.
+    const release = releaseSettings().find((candidate) => candidate.name === setting.name);
+    if (release === undefined) throw new Error(`${setting.name} has no parameter in infra/release/settings.ts`);
+    const { default: _releaseDefault, description: _releaseDescription, ...spec } = release.spec;
+    const parameter = new CfnParameter(member, release.parameter, {
+      ...spec,
       default: current === undefined ? '' : propText(setting.row, current),
       description: `The ${setting.key} setting: the organization's value unless the account's OU overrides it (ouSettings)`,
     });
-    props[setting.name] = propOf(setting.row, parameter);
+    props = { ...props, ...release.props(parameter, member) };
   }
-  return props as AutoInstanceProfileProps;
+  return props;
 }
 
 /**

@@ -4,7 +4,7 @@
  * deploy that changes the stack. The pass only finds: it sends one message per candidate role to the
  * remediator's settle queue, and the remediator decides again and acts.
  */
-import { Aws, CfnParameter, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnParameter, Duration, Lazy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -20,6 +20,7 @@ import {
 } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { RECONCILE_PERMISSIONS } from '../core/iam/index.js';
+import { RECONCILE_FUNCTION_TAG } from '../core/lambda/reconcile-now.js';
 import { OU_SETTINGS } from '../core/ou-settings.js';
 import { SERVICE_ROLE_PATH } from '../core/pipeline-settings.js';
 import { SETTINGS } from '../core/settings.js';
@@ -104,6 +105,11 @@ export class Reconcile extends Construct {
         'by Lambda, counted by the function-errors alarm, and made good by the next pass.',
     });
     this.function = this.reconcileFunction.function;
+    // The one function `fix` may start (lambda:InvokeFunction is granted on this tag alone): it hands roles over to
+    // the service where it cannot record what it would make (core/lambda/reconcile-now.ts).
+    Tags.of(this.function).add(RECONCILE_FUNCTION_TAG.key, RECONCILE_FUNCTION_TAG.value, {
+      includeResourceTypes: ['AWS::Lambda::Function'],
+    });
     // SendMessage covers SendMessageBatch; nothing else on the queue, and no other queue.
     props.queue.grant(this.reconcileFunction.role, 'sqs:SendMessage');
 

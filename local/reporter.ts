@@ -36,6 +36,8 @@ export interface Reporter {
   functionLine(line: string, queue?: string): void;
   /** One batch the poller handled, from the queue named, when known. */
   batch(report: BatchReport, visibilityTimeoutSeconds: number, queue?: string): void;
+  /** A poller stopped receiving from its queue, its event source mapping switched off (pause), or started again. */
+  mapping(queue: string, on: boolean): void;
 }
 
 const INDENT = '    ';
@@ -47,13 +49,15 @@ export const QUEUE_LABEL: Readonly<Record<Delivery, string>> = {
 };
 
 /**
- * The calls a delivery path's rule routes, in words, from HANDLED_EVENTS: `CreateRole, UpdateAssumeRolePolicy`;
- * `DeleteRole, DeleteRole (failed: DeleteConflictException)`.
+ * The calls a delivery path's rule routes, in words, from HANDLED_EVENTS: `CreateRole, UpdateAssumeRolePolicy`,
+ * `TagRole (tag auto-instance-profile:opt-in)`; `DeleteRole, DeleteRole (failed: DeleteConflictException)`.
  */
 export function routedCalls(delivery: Delivery): string {
   return Object.entries(HANDLED_EVENTS)
     .flatMap(([name, handled]) => [
-      ...(DELIVERY[handled.success] === delivery ? [name] : []),
+      ...(DELIVERY[handled.success] === delivery
+        ? [handled.requestTagKeys === undefined ? name : `${name} (tag ${handled.requestTagKeys.join(' or ')})`]
+        : []),
       ...Object.entries(handled.failures ?? {})
         .filter(([, kind]) => DELIVERY[kind] === delivery)
         .map(([code]) => `${name} (failed: ${code})`),
@@ -112,6 +116,13 @@ export function createReporter(out: Output, style: Style, verbose: boolean): Rep
         write(`${INDENT}${who} ${String(log.level ?? '')} ${String(log.message ?? '')}`);
         if (verbose) write(`${INDENT}  ${style.dim(line)}`);
       }
+    },
+    mapping(queue, on) {
+      write(
+        on
+          ? `${INDENT}${style.green('▶ poller')} ${style.dim(`(${queue})`)} its event source mapping is on again (resume): polling, and the events that waited are decided now`
+          : `${INDENT}${style.yellow('‖ poller')} ${style.dim(`(${queue})`)} its event source mapping is off (pause): receiving nothing; events wait in the queue`,
+      );
     },
     batch(report, visibilityTimeoutSeconds, queue) {
       const asked = retries.get(retryKey(queue)) ?? 0;

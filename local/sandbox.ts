@@ -15,6 +15,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { CliIo } from '../cli/command.js';
 import { describeError } from '../cli/errors.js';
@@ -37,8 +38,9 @@ import { createFunctionLogs, defaultLogGroup } from '../emulator/function-logs.j
 import { startMoto } from '../emulator/moto.js';
 import { createOwnershipTable } from '../emulator/ownership-table.js';
 import { createPipeline, DELIVERIES, recordStack, type SandboxPipeline } from '../emulator/pipeline.js';
-import { LONG_POLL_SECONDS, startPollers } from '../emulator/poller.js';
+import { LONG_POLL_SECONDS, MAPPING_READ_SECONDS, startPollers } from '../emulator/poller.js';
 import { startProxy } from '../emulator/proxy.js';
+import { mappingReader, recordRemediator } from '../emulator/remediator-function.js';
 import { BUNDLES, isStale, REPO_ROOT } from '../toolchain/bundles.mjs';
 import { ensurePythonTools, PythonToolsError } from '../toolchain/python-tools.mjs';
 import { buildBundles } from './bundle.js';
@@ -135,10 +137,11 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     const cloudformation = new CloudFormationClient(clientConfig);
     const dynamodb = new DynamoDBClient(clientConfig);
     const logs = new CloudWatchLogsClient(clientConfig);
+    const lambda = new LambdaClient(clientConfig);
     cleanup.push({
       what: 'AWS clients',
       run: async () => {
-        for (const client of [sqs, events, iam, cloudtrail, cloudformation, dynamodb, logs]) client.destroy();
+        for (const client of [sqs, events, iam, cloudtrail, cloudformation, dynamodb, logs, lambda]) client.destroy();
       },
     });
 
@@ -151,9 +154,23 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
       },
     );
     const { tableName } = await createOwnershipTable(dynamodb, SANDBOX_OWNERSHIP_TABLE, [SANDBOX_SERVICE_ROLE_ARN]);
-    // What a deploy leaves for `doctor` to find: a logging trail, and the stack whose outputs name the pipeline.
+    // The function's settings as the stack sets them: the queues whose records it proves, and its table.
+    const settings = {
+      QUEUE_URLS: DELIVERIES.map((delivery) => pipeline.paths[delivery].queueUrl).join(','),
+      OWNERSHIP_TABLE: tableName,
+    };
+    // What a deploy leaves: a logging trail, the remediator with a mapping per queue (pause and resume switch them;
+    // the pollers below follow them), and the stack whose outputs name them.
     await recordTrail(cloudtrail, moto.url, SANDBOX_TRAIL_NAME);
     const functionLogs = await createFunctionLogs(logs, SANDBOX_LOG_GROUP);
+    await recordRemediator(
+      { iam, lambda },
+      {
+        functionName: SANDBOX_NAME,
+        environment: settings,
+        queues: DELIVERIES.map((delivery) => pipeline.paths[delivery]),
+      },
+    );
     await recordStack(cloudformation, pipeline, {
       functionName: SANDBOX_NAME,
       ownershipTableName: tableName,
@@ -174,6 +191,9 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     );
     report.line(
       `table  ${tableName}: the record of the profiles the service made, which alone makes one its own; writes denied to all but the service's role`,
+    );
+    report.line(
+      `function  ${SANDBOX_NAME}, recorded in moto's Lambda with an event source mapping per queue (the bundle runs here): what pause and resume switch`,
     );
     report.line(
       `stack  ${STACK_NAME}, recorded with outputs that name these, and trail ${SANDBOX_TRAIL_NAME}, logging: what doctor looks for`,
@@ -213,11 +233,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     checkpoint();
 
     // The function's queues (whose records it proves) and its table, as the stack sets them.
-    const env = {
-      ...functionEnv(io.env, frontDoor.url),
-      QUEUE_URLS: DELIVERIES.map((delivery) => pipeline.paths[delivery].queueUrl).join(','),
-      OWNERSHIP_TABLE: tableName,
-    };
+    const env = { ...functionEnv(io.env, frontDoor.url), ...settings };
     const queueOf = new Map(DELIVERIES.map((delivery) => [pipeline.paths[delivery].queueArn, QUEUE_LABEL[delivery]]));
     const pollers = startPollers(
       DELIVERIES.map((delivery) => pipeline.paths[delivery]),
@@ -246,13 +262,19 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
         onBatch: (batch) =>
           report.batch(batch, options.visibilityTimeoutSeconds, queueOf.get(batch.records[0]?.eventSourceARN ?? '')),
         onError: (error) => report.fail(`poller: ReceiveMessage failed: ${describeError(error)}`),
+        // As Lambda does: nothing is received from a queue while its mapping is switched off.
+        mappingOn: mappingReader(lambda, SANDBOX_NAME),
+        onMappingSwitch: (queueArn, on) => report.mapping(queueOf.get(queueArn) ?? queueArn, on),
       },
     );
     // Stopping the pollers lets a batch in flight finish, so that no invocation is cut off.
     cleanup.push({ what: 'pollers', run: () => pollers.stop() });
     report.step('remediator, the Lambda bundle', BUNDLES.remediator.path);
     report.line(
-      `polling both queues as Lambda does: long polls of ${LONG_POLL_SECONDS} s, batches of up to ${BATCH_SIZE}, ReportBatchItemFailures;`,
+      `polling both queues as Lambda does: batches of up to ${BATCH_SIZE}, ReportBatchItemFailures, and only while the queue's`,
+    );
+    report.line(
+      `event source mapping is on (read every ${MAPPING_READ_SECONDS} s, so long polls of ${MAPPING_READ_SECONDS} s rather than Lambda's ${LONG_POLL_SECONDS} s);`,
     );
     report.line(
       `each batch runs in a fresh Node process through the invoke tool (${BUNDLES.invoke.path}), as a cold Lambda would`,
@@ -297,6 +319,9 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
       `${SANDBOX_DOCTOR_COMMAND}   # doctor finds this sandbox as a deployed stack, and proves it end to end`,
     );
     report.line('each call shows up here: its CloudTrail record (⇢), then the remediator’s decision and why (⇠);');
+    report.line(
+      'npm run cli -- pause --yes   # the events wait; npm run cli -- doctor says paused; npm run cli -- resume --yes',
+    );
     report.line('more to try by hand, a trust update and a Terraform-style destroy among them: docs/sandbox.md');
     report.line(style.dim('Press Ctrl-C to stop.'));
     await untilAborted(io.signal);
@@ -334,6 +359,7 @@ function untilStopped(report: Reporter, signal: AbortSignal): Reporter {
     warn: live(report.warn),
     record: live(report.record),
     batch: live(report.batch),
+    mapping: live(report.mapping),
     functionLine: live(report.functionLine),
   };
 }

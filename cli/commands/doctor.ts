@@ -6,6 +6,7 @@
 import { CALL_AS } from '../../core/organizations.js';
 import { ORG_STACK_NAME, STACK_NAME, STACK_SET_INSTANCE_PREFIX, STACK_SET_NAME } from '../../core/pipeline-settings.js';
 import { SETTINGS } from '../../core/settings.js';
+import { OPT_IN_TAG, SKIP_TAG } from '../../core/tags.js';
 import { openSession } from '../account.js';
 import {
   AWS_OPTION_ROWS,
@@ -19,8 +20,8 @@ import {
   wholeOption,
 } from '../args.js';
 import { type CliIo, defineCommand, type Output } from '../command.js';
-import { CHECK_NAMES, type CheckResult, checkView, DOCTOR_CHECKS, tally } from '../doctor/checks.js';
-import { doctorClients, readSettleDelay, runDoctor } from '../doctor/doctor.js';
+import { CHECK_NAMES, type CheckResult, checkView, DOCTOR_CHECKS, passes, tally } from '../doctor/checks.js';
+import { type DoctorReport, doctorClients, readSettleDelay, runDoctor } from '../doctor/doctor.js';
 import {
   runSmoke,
   SMOKE_MARGIN_SECONDS,
@@ -55,7 +56,10 @@ const HELP = formatHelp(
           '--timeout SECONDS',
           `with --smoke: seconds to wait for the profile (default: the queue's settle delay, else ${SETTINGS.settleDelay.default}, + ${SMOKE_MARGIN_SECONDS})`,
         ],
-        ['--json', 'print the report as JSON: account, region, checks [{name, ok, status, detail}], smoke'],
+        [
+          '--json',
+          'print the report as JSON: account, region, settings {selection, dryRun}, checks [{name, ok, status, detail}], smoke',
+        ],
         [
           '',
           'with --org: { stackSet, summary: {accounts, scanned, unreachable, notStarted, failing, …}, complete, accounts: [{accountId, name, status, error, summary, checks}] }',
@@ -82,7 +86,7 @@ const HELP = formatHelp(
       rows: [
         [
           'status',
-          'ok, warning, failed, or not-checked: a warning passes; a check that could not run is not counted as failed',
+          'ok, warning, paused, failed, or not-checked: a warning passes, and so does paused (event-sources, while the service is paused); a check that could not run is not counted as failed',
         ],
         ['endpoints', "the SDK's own: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, the profile's endpoint_url"],
         [
@@ -96,6 +100,7 @@ const HELP = formatHelp(
       ],
     },
     exitCodeSection({
+      ok: 'every check passed: ok, a warning, or paused (the service paused on purpose)',
       failed: 'a check failed or could not run (with --org: in any account, or an account was unreachable)',
       aws: 'no credentials, an unknown profile, no region, or AWS could not be reached; with --org, an Organizations or StackSet read error',
       interrupted: 'interrupted (Ctrl-C); --smoke removes its role first',
@@ -119,7 +124,7 @@ const OPTIONS = {
 export const doctorCommand = defineCommand({
   name: 'doctor',
   summary:
-    'check that the account is ready (region, trail, stack, rules, dead-letter queue, instance profile quota, ownership record); --smoke proves it; --org',
+    'check that the account is ready (region, trail, stack, rules, event sources or a pause, dead-letter queue, instance profile quota, ownership record); --smoke proves it; --org',
   help: HELP,
   options: OPTIONS,
   async run({ values }, io) {
@@ -175,10 +180,13 @@ export const doctorCommand = defineCommand({
         text?.check(smoke.check);
       }
       const checks = [...report.checks, ...(smoke === undefined ? [] : [smoke.check])];
-      if (text === undefined) writeJson(io.stdout, jsonReport(identity, report.stackName, checks, smoke));
-      else text.summary(checks);
+      if (text === undefined) writeJson(io.stdout, jsonReport(identity, report, checks, smoke));
+      else {
+        text.settings(report.settings);
+        text.summary(checks);
+      }
       if (smoke?.interrupted === true) return EXIT.interrupted;
-      return checks.every((check) => check.status === 'ok' || check.status === 'warning') ? EXIT.ok : EXIT.failed;
+      return checks.every((check) => passes(check.status)) ? EXIT.ok : EXIT.failed;
     } finally {
       clients.destroy();
     }
@@ -204,13 +212,15 @@ function stackSetOptions(
 /** The `--json` report. Its fields are an interface: scripts read them. */
 function jsonReport(
   identity: ReportIdentity,
-  stackName: string,
+  report: Pick<DoctorReport, 'stackName' | 'settings'>,
   checks: readonly CheckResult[],
   smoke: SmokeOutcome | undefined,
 ) {
   return {
     ...identity,
-    stack: stackName,
+    stack: report.stackName,
+    // The deployed remediator's settings ({ selection, dryRun }), or null when they could not be read.
+    settings: report.settings ?? null,
     summary: tally(checks),
     checks: checks.map(checkView),
     ...(smoke === undefined
@@ -240,14 +250,25 @@ function textReport(io: CliIo, identity: ReportIdentity, stackName: string) {
       const detail = check.status === 'failed' ? style.red(check.detail) : check.detail;
       out.write(`  ${statusMark(style, check.status)}  ${check.name.padEnd(width)}  ${detail}\n`);
     },
+    /** Which roles the deployed service serves, and whether it changes anything: `settings: selection opt-in (…); dry run off`. */
+    settings(settings: DoctorReport['settings']) {
+      if (settings === undefined) return;
+      const selection =
+        settings.selection === 'opt-in'
+          ? `selection opt-in (only roles tagged ${OPT_IN_TAG}=true)`
+          : `selection opt-out (every EC2 role but those tagged ${SKIP_TAG}=true)`;
+      out.write(`  ${style.dim(`settings: ${selection}; dry run ${settings.dryRun ? 'on' : 'off'}`)}\n`);
+    },
     summary(checks: readonly CheckResult[]) {
       const counts = tally(checks);
       const notChecked = counts['not-checked'] === 0 ? '' : `, ${counts['not-checked']} not checked`;
       const warnings = counts.warning === 0 ? '' : ` (${counts.warning} with a warning)`;
+      // Paused on purpose passes, and is said: the service decides nothing until it resumes.
+      const paused = counts.paused === 0 ? '' : ' The service is paused: auto-instance-profile resume.';
       out.write(
         counts.failed === 0 && counts['not-checked'] === 0
-          ? `${(counts.warning === 0 ? style.green : style.yellow)(`All ${checks.length} checks passed${warnings}.`)}\n`
-          : `${(counts.failed === 0 ? style.yellow : style.red)(`${counts.ok + counts.warning} passed${warnings}, ${counts.failed} failed${notChecked}.`)}\n`,
+          ? `${(counts.warning === 0 && counts.paused === 0 ? style.green : style.yellow)(`All ${checks.length} checks passed${warnings}.${paused}`)}\n`
+          : `${(counts.failed === 0 ? style.yellow : style.red)(`${counts.ok + counts.warning + counts.paused} passed${warnings}, ${counts.failed} failed${notChecked}.${paused}`)}\n`,
       );
     },
   };

@@ -1,8 +1,10 @@
 /**
  * `auto-instance-profile fix`: the scan, then the missing profiles made with the core remediation
  * (decided again from current state, starting from the scan's facts), with the deployed stack's settings and the
- * roles' creators (cli/scan/settings.ts). Acts directly: a person is waiting. With `--org`, the same in every account
- * of the organization where the service is installed (`--all-accounts`: in every one), after one question for all.
+ * roles' creators (cli/scan/settings.ts). Acts directly: a person is waiting. Where the service is installed and `fix`
+ * cannot record what it makes, it hands the missing roles over to the service (cli/scan/hand-over.ts). With `--org`,
+ * the same in every account of the organization where the service is installed, where it always hands over (the
+ * member role cannot record); `--all-accounts`: also fixes the others itself. One question for all.
  */
 
 import type { IAMClient } from '@aws-sdk/client-iam';
@@ -38,9 +40,10 @@ import {
   writeOrgScanHeader,
 } from '../org/scan-org.js';
 import { type ReportIdentity, reportIdentity, writeJson } from '../output.js';
-import { type DeployedRecordAccess, openDeployedRecord } from '../ownership/deployed.js';
+import { type DeployedRecordAccess, openDeployedRecord, type RecordClientConfig } from '../ownership/deployed.js';
 import { recordFields, writeRecord } from '../ownership/report.js';
 import { fixCounts, fixMissing, fixQuestion, plural, resultRow } from '../scan/fix.js';
+import { fixRoute, handedOverRoles, handOver, handOverField, handOverRows, recordsItself } from '../scan/hand-over.js';
 import {
   SUMMARY_OPTION,
   SUMMARY_ROW,
@@ -72,10 +75,13 @@ const HELP = formatHelp(
     'defaults, and with who created each role (CloudTrail), so that roles of ignored callers (CloudFormation) get no ' +
     'profile and roles too new for the event history are left to their own event. Conflicts are reported, never ' +
     "touched. Where the service is deployed, it reads the stack's ownership record (only a recorded empty profile is " +
-    "linked) and records what it makes through the stack's operator role; without one it makes nothing the service " +
-    'could not prove. Asks first on a terminal. With --org, in every account where the service is installed (its ' +
-    "stack, or the StackSet's, is there), each with its own settings, after one question for all; --all-accounts " +
-    'also covers the others, with the defaults; an account that cannot be reached is left untouched.',
+    "linked) and records what it makes through the stack's operator role. Where it cannot record (the stack has no " +
+    'operator role, or no record), it makes nothing the service could not prove: it hands the missing roles over to the service, ' +
+    'starting its reconcile pass now (lambda:InvokeFunction on the function the stack tags as its reconcile), which ' +
+    'decides each role with its own settings and records what it makes. Asks first on a terminal. With --org, in ' +
+    "every account where the service is installed (its stack, or the StackSet's, is there), after one question for " +
+    'all: there it always hands over (the member role cannot write the record); --all-accounts also covers the ' +
+    'others, where fix makes the profiles itself, with the defaults; an account that cannot be reached is left untouched.',
   [
     {
       title: 'Options',
@@ -83,7 +89,8 @@ const HELP = formatHelp(
         ['-y, --yes', 'do not ask; required when not on a terminal'],
         [
           '--json',
-          'print the scan document (record, unrecorded included), with summary.created filled in (with --org, the scan --org document)',
+          'print the scan document (record, unrecorded included), with summary.created filled in and handedOver ' +
+            '(function, roles) where handed over (with --org, the scan --org document, with summary.handedOver)',
         ],
         SUMMARY_ROW,
         EXCLUDE_ROW,
@@ -94,7 +101,9 @@ const HELP = formatHelp(
       ],
     },
     exitCodeSection({
-      ok: 'every EC2 role has its profile now, no conflicts (with --org: in every account, all reached)',
+      ok:
+        'every EC2 role has its profile now or was handed over to the service (its reconcile started), no conflicts ' +
+        '(with --org: in every account, all reached)',
       failed: 'some roles are left without a profile, or conflicts remain (with --org: or an account was unreachable)',
       usage: 'usage error: an unknown command or option, or a bad value; also no --yes when not on a terminal',
       aws: IAM_OR_ORG_ERROR_EXIT_MEANING,
@@ -129,7 +138,15 @@ export const fixCommand = defineCommand({
       const settings = await openAccountSettings(session.clientConfig, values, config);
       const record = openDeployedRecord(session.clientConfig, settings.deployed);
       try {
-        return await fixAccount(iam, settings, record, identity, { text, style, summary: values.summary }, policy, io);
+        return await fixAccount(
+          { iam, clientConfig: session.clientConfig },
+          settings,
+          record,
+          identity,
+          { text, style, summary: values.summary },
+          policy,
+          io,
+        );
       } finally {
         record.destroy();
         settings.destroy();
@@ -140,9 +157,12 @@ export const fixCommand = defineCommand({
   },
 });
 
-/** `fix` in the session's own account, with its settings: scan, ask, fix, report. */
+/**
+ * `fix` in the session's own account, with its settings: scan, ask, then fix, or hand the missing roles over to the
+ * service where it is installed and `fix` cannot record (cli/scan/hand-over.ts); report.
+ */
 async function fixAccount(
-  iam: IAMClient,
+  clients: { readonly iam: IAMClient; readonly clientConfig: RecordClientConfig },
   settings: AccountSettings,
   record: DeployedRecordAccess,
   identity: ReportIdentity,
@@ -151,7 +171,9 @@ async function fixAccount(
   io: CliIo,
 ): Promise<number> {
   const { text, style, summary } = output;
+  const { iam } = clients;
   const { config } = settings;
+  const route = fixRoute(settings.deployed, recordsItself(settings.deployed));
   const view = settingsView(settings);
   const report = await scanWithProgress(iam, settings, io, record.read);
   const fields = recordFields(record.source, report);
@@ -161,20 +183,36 @@ async function fixAccount(
     writeRecord(text, style, fields);
     if (!summary) writeTable(text, style, scanRows(report));
   }
-  const proceed = report.missing.length > 0 && (policy === 'yes' || (await ask(io, fixQuestion(report.missing))));
-  const results = proceed ? await fixMissing(report, { iam, config, ownership: record.store }, io.signal) : [];
-  const { created, undone } = fixCounts(report, results);
+  const question =
+    route.kind === 'direct'
+      ? fixQuestion(report.missing)
+      : fixQuestion([], '', { roles: report.missing.length, where: '' });
+  const proceed = report.missing.length > 0 && (policy === 'yes' || (await ask(io, question)));
+  const results =
+    proceed && route.kind === 'direct'
+      ? await fixMissing(report, { iam, config, ownership: record.store }, io.signal)
+      : [];
+  const handed =
+    proceed && route.kind === 'hand-over' ? await handOver(report, route, clients.clientConfig) : undefined;
+  const handedOver = handedOverRoles(handed);
+  const { created, undone } = fixCounts(report, results, handedOver);
   if (text === undefined) {
-    writeJson(io.stdout, { ...scanDocument(identity, report, view, created, summary), ...fields });
+    writeJson(io.stdout, {
+      ...scanDocument(identity, report, view, created, summary),
+      ...fields,
+      ...handOverField(handed),
+    });
   } else {
-    if (results.length > 0 && !summary) {
+    const rows = handed === undefined ? results.map(resultRow) : handOverRows(report, handed);
+    if (rows.length > 0 && !summary) {
       text.write('\n');
-      writeTable(text, style, results.map(resultRow));
+      writeTable(text, style, rows);
     }
     text.write(`${summaryLine(report)}\n`);
+    const handing = handed === undefined ? '' : `, handed over ${handedOver} to the service`;
     text.write(
       proceed
-        ? `Fixed ${created} of ${report.missing.length} missing; undone ${undone}, conflicts ${report.conflicts.length}.\n`
+        ? `Fixed ${created} of ${report.missing.length} missing${handing}; undone ${undone}, conflicts ${report.conflicts.length}.\n`
         : report.missing.length > 0
           ? 'Nothing changed.\n'
           : 'Nothing to create.\n',
@@ -226,11 +264,18 @@ async function fixOrg(
     writeOrgScanHeader(text, style, identity);
     if (!values.summary) writeOrgRoles(text, style, rows);
   }
-  const reports = scanned.flatMap((outcome) =>
-    outcome.status === 'scanned' && isScan(outcome.result) ? [outcome.result.report] : [],
+  const scans = scanned.flatMap((outcome) =>
+    outcome.status === 'scanned' && isScan(outcome.result) ? [outcome.result] : [],
   );
-  const missing = reports.flatMap((report) => report.missing);
-  const withMissing = reports.filter((report) => report.missing.length > 0).length;
+  const missing = scans.flatMap((scan) => scan.report.missing);
+  const withMissing = scans.filter((scan) => scan.report.missing.length > 0).length;
+  // Where the service is installed, its reconcile pass makes the profiles (cli/scan/hand-over.ts); elsewhere, fix.
+  const direct = scans.filter((scan) => scan.route.kind === 'direct' && scan.report.missing.length > 0);
+  const handing = scans.filter((scan) => scan.route.kind === 'hand-over' && scan.report.missing.length > 0);
+  const handOverPlan = {
+    roles: handing.reduce((total, scan) => total + scan.report.missing.length, 0),
+    where: ` in ${plural(handing.length, 'account')}`,
+  };
   const asking = missing.length > 0 && policy === 'ask' && io.signal?.aborted !== true;
   // On a terminal the list is the report's table above; with --json, stdout is the document's, so it goes with the question.
   if (asking && text === undefined && !values.summary) {
@@ -239,7 +284,15 @@ async function fixOrg(
   const proceed =
     missing.length > 0 &&
     io.signal?.aborted !== true &&
-    (policy === 'yes' || (await ask(io, fixQuestion(missing, ` in ${plural(withMissing, 'account')}`))));
+    (policy === 'yes' ||
+      (await ask(
+        io,
+        fixQuestion(
+          direct.flatMap((scan) => scan.report.missing),
+          ` in ${plural(direct.length, 'account')}`,
+          handOverPlan,
+        ),
+      )));
   const outcomes = proceed ? await fixOrganization(scanned, org.concurrency, io.signal) : scanned;
   const interrupted = io.signal?.aborted === true;
   const { document, uncovered } = orgScanReport(identity, outcomes, {
@@ -251,21 +304,26 @@ async function fixOrg(
     (total, outcome) =>
       total +
       (outcome.status === 'scanned' && isScan(outcome.result)
-        ? fixCounts(outcome.result.report, outcome.result.fixed?.results ?? []).undone
+        ? fixCounts(
+            outcome.result.report,
+            outcome.result.fixed?.results ?? [],
+            handedOverRoles(outcome.result.handedOver),
+          ).undone
         : 0),
     0,
   );
   if (text === undefined) writeJson(io.stdout, document);
   else {
     if (proceed && !values.summary) writeOrgRoles(text, style, orgResultRows(outcomes));
-    const { created = 0, conflicts } = document.summary;
+    const { created = 0, conflicts, handedOver = 0 } = document.summary;
+    const handed = handing.length === 0 ? '' : `, handed over ${handedOver} to the service`;
     writeOrgScan(
       text,
       style,
       document,
       { uncovered, interrupted },
       proceed
-        ? `Fixed ${created} of ${missing.length} missing in ${plural(withMissing, 'account')}; undone ${undone}, conflicts ${conflicts}.`
+        ? `Fixed ${created} of ${missing.length} missing in ${plural(withMissing, 'account')}${handed}; undone ${undone}, conflicts ${conflicts}.`
         : missing.length > 0
           ? 'Nothing changed.'
           : 'Nothing to create.',

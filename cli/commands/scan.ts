@@ -57,11 +57,11 @@ const HELP = formatHelp(
       rows: [
         [
           '--json',
-          'print { summary: {scanned, ec2Roles, missing, conflicts, optedOut, pending, created}, missing, conflicts, pending, settings, record, unrecorded }',
+          'print { summary: {scanned, ec2Roles, missing, conflicts, optedOut, notSelected, pending, created}, missing, conflicts, pending, notSelected, settings, record, unrecorded }',
         ],
         [
           '',
-          'with --org: { summary: {accounts, scanned, unreachable, notStarted, missing, conflicts}, complete, accounts: [{accountId, name, status, error, summary, missing, conflicts, pending, settings, record, unrecorded}] }',
+          'with --org: { summary: {accounts, scanned, unreachable, notStarted, missing, conflicts}, complete, accounts: [{accountId, name, status, error, summary, missing, conflicts, pending, notSelected, settings, record, unrecorded}] }',
         ],
         SUMMARY_ROW,
         EXCLUDE_ROW,

@@ -6,8 +6,10 @@
 import type { AdvancedEventSelector, AdvancedFieldSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
 import { accountEventPatterns, EVENT_PATTERNS, type EventPattern } from '../../core/event-pattern.js';
 import { CLOUDTRAIL_DETAIL_TYPE, type Delivery, IAM_CLOUDTRAIL_SOURCE } from '../../core/events.js';
+import type { MappingFacts } from '../../core/lambda/event-source-mappings.js';
 import {
   IAM_EVENT_REGION,
+  QUEUE_RETENTION_DAYS,
   STACK_NAME,
   STACK_OUTPUTS,
   STACK_SET_INSTANCE_PREFIX,
@@ -18,6 +20,14 @@ import { SETTINGS } from '../../core/settings.js';
 import type { ProfileUsage } from '../../core/snapshots.js';
 import { MANAGED_TAG } from '../../core/tags.js';
 import { describeError } from '../errors.js';
+import {
+  DELIVERY_QUEUES,
+  type DeliveryQueueUrls,
+  deliveryView,
+  labelOf,
+  QUEUE_LABELS,
+  type QueueMapping,
+} from '../pause/state.js';
 import { SMOKE_TEST_TAG } from './smoke-role.js';
 
 /**
@@ -30,6 +40,8 @@ export const DOCTOR_CHECKS = {
   stack: `the ${STACK_NAME} stack, or the stack an organization's StackSet made here (${STACK_SET_INSTANCE_PREFIX}…), is deployed, with its outputs`,
   rule: "the stack's EventBridge rule for creates and trust changes is enabled",
   'delete-rule': "the stack's EventBridge rule for deletes is enabled",
+  'event-sources':
+    "the remediator's event source mappings poll both queues; paused (all off: auto-instance-profile pause, or by hand) is its own state, not a failure, with since when, how many events wait and the oldest; one on and one off fails",
   'dead-letter-queue': "the stack's dead-letter queue is empty",
   'instance-profiles': `the account's instance profiles are below ${SETTINGS.instanceProfileQuotaPercent.default}% of its quota (GetAccountSummary), where the service stops creating`,
   ownership:
@@ -45,10 +57,16 @@ export const CHECK_NAMES = Object.keys(DOCTOR_CHECKS) as readonly CheckName[];
 
 /**
  * How a check came out: `ok`, `warning` (something to look at that does not stop the service: the doctor still
- * passes), `failed`, or `not-checked` when it could not run (an earlier check it needs failed, or a call was
- * denied). A check that did not run is not counted as failed.
+ * passes), `paused` (the service is paused on purpose: `event-sources` only; the doctor still passes), `failed`, or
+ * `not-checked` when it could not run (an earlier check it needs failed, or a call was denied). A check that did not
+ * run is not counted as failed.
  */
-export type CheckStatus = 'ok' | 'warning' | 'failed' | 'not-checked';
+export type CheckStatus = 'ok' | 'warning' | 'paused' | 'failed' | 'not-checked';
+
+/** Whether a status lets the doctor pass: ok, a warning, or paused. */
+export function passes(status: CheckStatus): boolean {
+  return status === 'ok' || status === 'warning' || status === 'paused';
+}
 
 /** One line of the doctor's report. */
 export interface CheckResult {
@@ -69,7 +87,7 @@ export function callFailed(name: CheckName, what: string, error: unknown): Check
 
 /** The counts of a report, by status. */
 export function tally(checks: readonly CheckResult[]): Readonly<Record<CheckStatus, number>> {
-  const counts = { ok: 0, warning: 0, failed: 0, 'not-checked': 0 };
+  const counts = { ok: 0, warning: 0, paused: 0, failed: 0, 'not-checked': 0 };
   for (const check of checks) counts[check.status]++;
   return counts;
 }
@@ -77,7 +95,7 @@ export function tally(checks: readonly CheckResult[]): Readonly<Record<CheckStat
 /** A check as the `--json` reports give it; `ok` stays for scripts written against the first version, `status` says more. */
 export function checkView(check: CheckResult) {
   const { name, status, detail } = check;
-  return { name, ok: status === 'ok' || status === 'warning', status, detail };
+  return { name, ok: passes(status), status, detail };
 }
 
 /**
@@ -511,4 +529,150 @@ export function checkOwnership(facts: OwnershipFacts): CheckResult {
       `otherwise someone tagged ${them}: remove the tag (aws iam untag-instance-profile --instance-profile-name NAME --tag-keys ${MANAGED_TAG}). ` +
       `(${cost})`,
   };
+}
+
+/** What was read about the remediator's event source mappings and the queues they read. */
+export interface EventSourceFacts {
+  readonly functionName: string;
+  readonly queues: DeliveryQueueUrls;
+  readonly mappings: readonly MappingFacts[];
+  /**
+   * Each delivery queue's messages and retention, read when the service is not running; undefined while it runs, or
+   * `error` when they could not be read.
+   */
+  readonly waiting?: Readonly<Record<Delivery, QueueWaiting>> | { readonly error: string } | undefined;
+  /** The age of each queue's oldest message in seconds (CloudWatch's ApproximateAgeOfOldestMessage), undefined where it has none. */
+  readonly oldest?: Readonly<Record<Delivery, number | undefined>> | { readonly error: string } | undefined;
+  /** When the facts were read. */
+  readonly now: Date;
+}
+
+/** One queue's messages (visible, delayed, in flight) and how long it keeps them. */
+export interface QueueWaiting extends QueueDepth {
+  /** MessageRetentionPeriod, in seconds. */
+  readonly retentionSeconds?: number | undefined;
+}
+
+/**
+ * The remediator's event source mappings: one polling each delivery queue is ok; all switched off is `paused` (the
+ * doctor passes), said with since when (the last mapping's LastModified: when Lambda stopped reading the last queue),
+ * how many events wait and how old the oldest is (CloudWatch; unknown where it publishes nothing, as in moto), and
+ * whether they will outlast the queues' retention; some on and some off fails (half paused), as does a queue no
+ * mapping reads.
+ */
+export function checkEventSources(facts: EventSourceFacts): CheckResult {
+  const view = deliveryView(facts.queues, facts.mappings);
+  const { state } = view;
+  const name = 'event-sources';
+  switch (state.kind) {
+    case 'running':
+      return {
+        name,
+        status: 'ok',
+        detail: `the remediator (${facts.functionName}) polls the settle and delete queues (event source mappings ${[...new Set(view.mappings.map((entry) => entry.mapping.state))].join(', ')})`,
+      };
+    case 'broken':
+      return { name, status: 'failed', detail: `${state.why} (npm run deploy restores the stack's mappings)` };
+    case 'half-paused': {
+      const list = (entries: readonly QueueMapping[], what: string) =>
+        entries.map((entry) => `the ${labelOf(entry)}'s${what} is ${entry.mapping.state}`).join(' and ');
+      const events = (entries: readonly QueueMapping[]) =>
+        entries
+          .map((entry) => (entry.delivery === undefined ? labelOf(entry) : QUEUE_EVENTS[entry.delivery]))
+          .join(', ');
+      return {
+        name,
+        status: 'failed',
+        detail:
+          `half paused: ${list(state.stopped, ' event source mapping')} while ${list(state.polling, '')}: ` +
+          `${events(state.stopped)} wait while ${events(state.polling)} are acted on. ` +
+          'Run auto-instance-profile pause to pause both, or auto-instance-profile resume to resume both',
+      };
+    }
+    case 'paused':
+      return { name, status: 'paused', detail: pausedDetail(facts, state.since) };
+  }
+}
+
+/** What each delivery queue carries, in words. */
+const QUEUE_EVENTS: Readonly<Record<Delivery, string>> = {
+  settle: "creates, trust changes and deletes' clean-ups",
+  immediate: 'failed deletes',
+};
+
+/** `paused since …: N events wait (…), the oldest …; …`. */
+function pausedDetail(facts: EventSourceFacts, since: Date | undefined): string {
+  const when =
+    since === undefined
+      ? 'paused (since an unknown time: the mappings have no LastModified)'
+      : `paused since ${since.toISOString()} (${ageWords((facts.now.getTime() - since.getTime()) / 1000)} ago; the mappings' last change)`;
+  const { waiting, oldest } = facts;
+  const parts: string[] = [];
+  if (waiting === undefined || 'error' in waiting) {
+    parts.push(`how many events wait is unknown (${waiting?.error ?? 'not read'})`);
+  } else {
+    const counted = DELIVERY_QUEUES.map((delivery) => {
+      const queue = waiting[delivery];
+      const extra = [
+        queue.delayed > 0 ? `${queue.delayed} delayed` : '',
+        queue.inFlight > 0 ? `${queue.inFlight} in flight` : '',
+      ].filter((part) => part !== '');
+      return `${QUEUE_LABELS[delivery]} ${queue.visible}${extra.length === 0 ? '' : ` + ${extra.join(' + ')}`}`;
+    });
+    const total = DELIVERY_QUEUES.reduce(
+      (sum, delivery) => sum + waiting[delivery].visible + waiting[delivery].delayed + waiting[delivery].inFlight,
+      0,
+    );
+    parts.push(`${total} event${total === 1 ? ' waits' : 's wait'} (${counted.join(', ')})`);
+  }
+  const ages = oldest === undefined || 'error' in oldest ? undefined : oldest;
+  const known = ages === undefined ? [] : DELIVERY_QUEUES.flatMap((delivery) => ages[delivery] ?? []);
+  const oldestSeconds = known.length === 0 ? undefined : Math.max(...known);
+  parts.push(
+    oldestSeconds === undefined
+      ? `the oldest unknown (${oldest !== undefined && 'error' in oldest ? `CloudWatch GetMetricData failed: ${oldest.error}` : 'CloudWatch has no ApproximateAgeOfOldestMessage for the queues'})`
+      : `the oldest ${ageWords(oldestSeconds)} old (CloudWatch ApproximateAgeOfOldestMessage)`,
+  );
+  const retention = retentionNote(waiting, oldestSeconds);
+  return `${when}: ${parts.join(', ')}; ${retention}. auto-instance-profile resume decides them on IAM's state then`;
+}
+
+/** How long the queues keep the events, and a warning when the oldest is near the end of it or a queue keeps them less. */
+function retentionNote(waiting: EventSourceFacts['waiting'], oldestSeconds: number | undefined): string {
+  const full = QUEUE_RETENTION_DAYS * 86_400;
+  const retentions =
+    waiting === undefined || 'error' in waiting
+      ? []
+      : DELIVERY_QUEUES.flatMap((delivery) => {
+          const seconds = waiting[delivery].retentionSeconds;
+          return seconds === undefined ? [] : [{ delivery, seconds }];
+        });
+  const shortest = retentions.length === 0 ? undefined : Math.min(...retentions.map((entry) => entry.seconds));
+  const kept =
+    shortest === undefined
+      ? `the queues keep each event ${QUEUE_RETENTION_DAYS} days from when it was sent (this version's stack)`
+      : `the queues keep each event ${shortest % 86_400 === 0 ? `${shortest / 86_400} days` : ageWords(shortest)} from when it was sent`;
+  const short = retentions.filter((entry) => entry.seconds < full);
+  const upgrade =
+    short.length === 0
+      ? ''
+      : ` (${short.map((entry) => QUEUE_LABELS[entry.delivery]).join(' and ')}: less than this version's ${QUEUE_RETENTION_DAYS} days; npm run deploy)`;
+  const limit = shortest ?? full;
+  const expiring =
+    oldestSeconds !== undefined && limit - oldestSeconds < 86_400
+      ? `; the oldest is lost in ${ageWords(Math.max(0, limit - oldestSeconds))} unless the service resumes`
+      : '';
+  return `${kept}${upgrade}${expiring}`;
+}
+
+/** An age in words: `3 d 4 h`, `2 h 5 min`, `12 min`, `40 s`. */
+export function ageWords(seconds: number): string {
+  const whole = Math.max(0, Math.floor(seconds));
+  const minutes = Math.floor(whole / 60);
+  const hours = Math.floor(minutes / 60);
+  const days = Math.floor(hours / 24);
+  if (days > 0) return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+  if (hours > 0) return `${hours} h ${minutes % 60} min`;
+  if (minutes > 0) return `${minutes} min`;
+  return `${whole} s`;
 }

@@ -6,11 +6,14 @@
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import type { Config } from '../../core/config.js';
 import type { Delivery } from '../../core/events.js';
 import { STACK_NAME, STACK_SET_INSTANCE_PREFIX } from '../../core/pipeline-settings.js';
 import { asAwsAccessError } from '../errors.js';
@@ -19,6 +22,7 @@ import {
   type CheckResult,
   callFailed,
   checkDeadLetterQueue,
+  checkEventSources,
   checkInstanceProfiles,
   checkOwnership,
   checkRegion,
@@ -30,6 +34,8 @@ import {
   type StackOutputs,
 } from './checks.js';
 import {
+  readEventSources,
+  readFunctionSettings,
   readInstanceProfileUsage,
   readOwnership,
   readQueueDelay,
@@ -50,6 +56,10 @@ export interface DoctorDeps {
   readonly events: EventBridgeClient;
   readonly sqs: SQSClient;
   readonly iam: IAMClient;
+  /** For the event-sources check (the remediator's mappings) and the report's settings (its environment). */
+  readonly lambda: LambdaClient;
+  /** For the event-sources check: the age of the oldest event that waits while paused. */
+  readonly cloudwatch: CloudWatchClient;
   /** For the ownership check; without it the check is not run (doctor --org's member accounts). */
   readonly dynamodb?: DynamoDBClient | undefined;
 }
@@ -73,6 +83,8 @@ export function doctorClients(
     events: new EventBridgeClient(config),
     iam: new IAMClient(config),
     sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: !customSqsEndpoint }),
+    lambda: new LambdaClient(config),
+    cloudwatch: new CloudWatchClient(config),
     dynamodb: new DynamoDBClient(config),
   };
   return {
@@ -91,6 +103,11 @@ export interface DoctorReport {
   readonly outputs?: StackOutputs;
   /** The stack's parameters, when it could be read (a StackSet's stack holds its settings per OU there). */
   readonly parameters?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The deployed remediator's settings, as it reads them from its environment: which roles it serves (`selection`),
+   * whether it changes anything (`dryRun`). Undefined when the stack or the function could not be read; not a check.
+   */
+  readonly settings?: Pick<Config, 'selection' | 'dryRun'> | undefined;
 }
 
 /** Every delivery path has a rule of its own, each checked against its own pattern. */
@@ -116,13 +133,22 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     const rules = DELIVERIES.map((delivery) => notChecked(RULE_CHECKS[delivery].name, why));
     const ownership = deps.dynamodb === undefined ? [] : [notChecked('ownership', why)];
     return {
-      checks: [region, trail, stack.result, ...rules, notChecked('dead-letter-queue', why), profiles, ...ownership],
+      checks: [
+        region,
+        trail,
+        stack.result,
+        ...rules,
+        notChecked('event-sources', why),
+        notChecked('dead-letter-queue', why),
+        profiles,
+        ...ownership,
+      ],
       stackName: stack.stackName,
       parameters: stack.parameters,
     };
   }
   const { outputs } = stack;
-  const [rules, dlq, ownership] = await Promise.all([
+  const [rules, eventSources, dlq, ownership, settings] = await Promise.all([
     Promise.all(
       DELIVERIES.map((delivery) => {
         const { name, output } = RULE_CHECKS[delivery];
@@ -131,17 +157,50 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
         );
       }),
     ),
+    attempt('event-sources', 'Lambda ListEventSourceMappings', async () =>
+      checkEventSources(
+        await readEventSources(deps, outputs.functionName, {
+          settle: outputs.queueUrl,
+          immediate: outputs.deleteQueueUrl,
+        }),
+      ),
+    ),
     attempt('dead-letter-queue', 'SQS GetQueueAttributes', async () =>
       checkDeadLetterQueue(await readQueueDepth(deps.sqs, outputs.deadLetterQueueUrl)),
     ),
     deps.dynamodb === undefined ? undefined : attemptOwnership(deps.dynamodb, deps.iam, outputs.ownershipTableName),
+    attemptSettings(deps.lambda, outputs.functionName),
   ]);
   return {
-    checks: [region, trail, stack.result, ...rules, dlq, profiles, ...(ownership === undefined ? [] : [ownership])],
+    checks: [
+      region,
+      trail,
+      stack.result,
+      ...rules,
+      eventSources,
+      dlq,
+      profiles,
+      ...(ownership === undefined ? [] : [ownership]),
+    ],
     stackName: stack.stackName,
     outputs,
     parameters: stack.parameters,
+    settings,
   };
+}
+
+/** The remediator's settings, or undefined when they cannot be read (refused, or a value the function would refuse). */
+async function attemptSettings(
+  lambda: LambdaClient,
+  functionName: string,
+): Promise<Pick<Config, 'selection' | 'dryRun'> | undefined> {
+  try {
+    const { selection, dryRun } = await readFunctionSettings(lambda, functionName);
+    return { selection, dryRun };
+  } catch {
+    // A report line, not a check: a caller without lambda:GetFunctionConfiguration still gets every check.
+    return undefined;
+  }
 }
 
 /** The ownership check: a table the stack names that does not exist fails it; a refused call leaves it not checked. */

@@ -16,18 +16,33 @@ import {
   GetTrailStatusCommand,
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
+import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeRuleCommand, type EventBridgeClient, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type Config, loadConfig } from '../../core/config.js';
 import { OWNERSHIP_SCAN_PERMISSIONS, OwnershipTable } from '../../core/dynamodb/ownership-table.js';
+import type { Delivery } from '../../core/events.js';
 import { readProfileUsage } from '../../core/iam/account-summary.js';
 import { type ListedProfile, listProfilePages } from '../../core/iam/list-account.js';
 import { readProfile } from '../../core/iam/read-state.js';
+import { queueNameOfUrl, readMappings } from '../../core/lambda/event-source-mappings.js';
 import { mapBounded } from '../../core/map-bounded.js';
 import { type OwnershipRecord, proveOwnership } from '../../core/ownership.js';
 import { describeError } from '../errors.js';
-import type { InstanceProfileUsage, OwnershipFacts, QueueDepth, RuleFacts, StackFacts, TrailFacts } from './checks.js';
+import { DELIVERY_QUEUES, type DeliveryQueueUrls, deliveryView } from '../pause/state.js';
+import type {
+  EventSourceFacts,
+  InstanceProfileUsage,
+  OwnershipFacts,
+  QueueDepth,
+  QueueWaiting,
+  RuleFacts,
+  StackFacts,
+  TrailFacts,
+} from './checks.js';
 
 /**
  * What the ownership check reads besides {@link DOCTOR_PERMISSIONS}: every record (DynamoDB Scan on the stack's
@@ -168,6 +183,12 @@ export async function readQueueDepth(sqs: SQSClient, queueUrl: string): Promise<
 }
 
 /** The queue's DelaySeconds: the settle delay the stack deployed. */
+/** The deployed remediator's settings, read from its environment by the functions' own reader (core/config.ts). */
+export async function readFunctionSettings(lambda: LambdaClient, functionName: string): Promise<Config> {
+  const answer = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+  return loadConfig(answer.Environment?.Variables ?? {});
+}
+
 export async function readQueueDelay(sqs: SQSClient, queueUrl: string): Promise<number | undefined> {
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['DelaySeconds'] }),
@@ -216,4 +237,98 @@ export async function readOwnership(
     return !proof.proven && proof.why !== 'not-tagged' ? [profile.name] : [];
   });
   return { tableName, records: byName.size, intents, profiles, tagReads: toRead.length, unrecorded: found.flat() };
+}
+
+/**
+ * The remediator's event source mappings (ListEventSourceMappings); while they are not all polling, also each delivery
+ * queue's messages and retention (GetQueueAttributes) and the age of its oldest message (CloudWatch GetMetricData,
+ * ApproximateAgeOfOldestMessage): what a pause has kept waiting. A failure of those two reads is kept in the facts; a
+ * failure to list the mappings is thrown.
+ */
+export async function readEventSources(
+  clients: {
+    readonly lambda: Pick<LambdaClient, 'send'>;
+    readonly sqs: Pick<SQSClient, 'send'>;
+    readonly cloudwatch: Pick<CloudWatchClient, 'send'>;
+  },
+  functionName: string,
+  queues: DeliveryQueueUrls,
+  now: Date = new Date(),
+): Promise<EventSourceFacts> {
+  const mappings = await readMappings(clients.lambda, functionName);
+  const base = { functionName, queues, mappings, now };
+  if (deliveryView(queues, mappings).state.kind === 'running') return base;
+  const [waiting, oldest] = await Promise.all([
+    perQueue(async (delivery) => readQueueWaiting(clients.sqs, queues[delivery])).catch((error: unknown) => ({
+      error: describeError(error),
+    })),
+    readOldestAges(clients.cloudwatch, queues, now).catch((error: unknown) => ({ error: describeError(error) })),
+  ]);
+  return { ...base, waiting, oldest };
+}
+
+/** A queue's messages, visible, delayed and in flight, and its MessageRetentionPeriod. */
+export async function readQueueWaiting(sqs: Pick<SQSClient, 'send'>, queueUrl: string): Promise<QueueWaiting> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+        'MessageRetentionPeriod',
+      ],
+    }),
+  );
+  const retention = Number(Attributes.MessageRetentionPeriod);
+  return {
+    url: queueUrl,
+    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    retentionSeconds:
+      Attributes.MessageRetentionPeriod === undefined || !Number.isFinite(retention) ? undefined : retention,
+  };
+}
+
+/** How far back the oldest message's age is looked for: SQS publishes it each minute while a queue is active. */
+export const OLDEST_AGE_WINDOW_MINUTES = 15;
+
+/**
+ * Each queue's ApproximateAgeOfOldestMessage in seconds, its latest one-minute maximum in the last
+ * {@link OLDEST_AGE_WINDOW_MINUTES} minutes (one GetMetricData for both queues); undefined where CloudWatch has none.
+ */
+export async function readOldestAges(
+  cloudwatch: Pick<CloudWatchClient, 'send'>,
+  queues: DeliveryQueueUrls,
+  now: Date,
+): Promise<Record<Delivery, number | undefined>> {
+  const answer = await cloudwatch.send(
+    new GetMetricDataCommand({
+      StartTime: new Date(now.getTime() - OLDEST_AGE_WINDOW_MINUTES * 60_000),
+      EndTime: now,
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: DELIVERY_QUEUES.map((delivery) => ({
+        Id: delivery,
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/SQS',
+            MetricName: 'ApproximateAgeOfOldestMessage',
+            Dimensions: [{ Name: 'QueueName', Value: queueNameOfUrl(queues[delivery]) }],
+          },
+          Period: 60,
+          Stat: 'Maximum',
+        },
+        ReturnData: true,
+      })),
+    }),
+  );
+  const latest = (delivery: Delivery) =>
+    answer.MetricDataResults?.find((result) => result.Id === delivery)?.Values?.[0] ?? undefined;
+  return { settle: latest('settle'), immediate: latest('immediate') };
+}
+
+async function perQueue<T>(read: (delivery: Delivery) => Promise<T>): Promise<Record<Delivery, T>> {
+  const [settle, immediate] = await Promise.all([read('settle'), read('immediate')]);
+  return { settle, immediate };
 }

@@ -44,8 +44,8 @@ export type DoctorSummary = Readonly<Record<CheckStatus, number>> & { readonly s
 export type OrgDoctorEntry = OrgAccountEntry<DoctorSummary> & {
   readonly checks?: readonly ReturnType<typeof checkView>[];
   /**
-   * The settings its stack takes as parameters (those some OU sets: `ouSettings`), each with its value and whence:
-   * `organization`, or the OU that overrides it.
+   * Its effective settings, each with its value and whence (`organization`, or the OU that overrides it): those its
+   * remediator reports (`selection`, `dryRun`), and those its stack takes as parameters (those some OU sets: `ouSettings`).
    */
   readonly settings?: Readonly<Record<string, AccountSetting>>;
 };
@@ -109,13 +109,20 @@ export async function doctorOrganization(
       (report): DoctorSummary => ({ ...tally(report.checks), stack: report.stackName }),
     );
     if (outcome.status !== 'scanned') return entry;
-    const { checks, parameters } = outcome.result;
+    const { checks, parameters, settings } = outcome.result;
     return {
       ...entry,
       checks: checks.map(checkView),
-      ...(parameters === undefined
+      ...(parameters === undefined && settings === undefined
         ? {}
-        : { settings: accountSettings(parameters, stackSet.settingDefaults, targeted.get(entry.accountId)) }),
+        : {
+            settings: accountSettings(
+              parameters ?? {},
+              stackSet.settingDefaults,
+              targeted.get(entry.accountId),
+              settings,
+            ),
+          }),
     };
   });
   return {
@@ -123,8 +130,9 @@ export async function doctorOrganization(
     stackSet,
     summary: {
       ...accountCounts(outcomes),
+      // A paused service is not failing: its event-sources check says paused, and the doctor passes.
       failing: entries.filter(
-        (entry) => entry.summary !== undefined && entry.summary.ok + entry.summary.warning < checkCount(entry.summary),
+        (entry) => entry.summary !== undefined && entry.summary.failed + entry.summary['not-checked'] > 0,
       ).length,
       instances: stackSet.instances.length,
       unhealthyInstances: stackSet.instances.filter((instance) => !instanceHealthy(instance)).length,
@@ -148,10 +156,6 @@ export function organizationHealthy(document: OrgDoctorDocument): boolean {
   );
 }
 
-function checkCount(summary: DoctorSummary): number {
-  return summary.ok + summary.warning + summary.failed + summary['not-checked'];
-}
-
 /** The checks of every checked account that did not pass cleanly: failed, not checked, or with a warning. */
 function checkRows(entries: readonly OrgDoctorEntry[]): string[][] {
   return entries.flatMap((entry) =>
@@ -161,9 +165,12 @@ function checkRows(entries: readonly OrgDoctorEntry[]): string[][] {
   );
 }
 
-/** `failed trail, stack; not-checked rule; warning ownership`: an account's checks that did not pass, by status. */
+/**
+ * `failed trail, stack; not-checked rule; warning ownership; paused event-sources`: an account's checks that did not
+ * pass cleanly, by status.
+ */
 export function namedChecks(checks: readonly Pick<CheckResult, 'name' | 'status'>[]): string {
-  return (['failed', 'not-checked', 'warning'] as const)
+  return (['failed', 'not-checked', 'warning', 'paused'] as const)
     .flatMap((status) => {
       const names = checks.filter((check) => check.status === status).map((check) => check.name);
       return names.length === 0 ? [] : [`${status} ${names.join(', ')}`];
@@ -213,7 +220,7 @@ export function writeOrgDoctor(out: Output, style: Style, document: OrgDoctorDoc
         ? cell
         : row[3] === 'failed'
           ? style.red(cell)
-          : row[3] === 'warning'
+          : row[3] === 'warning' || row[3] === 'paused'
             ? style.yellow(cell)
             : style.dim(cell),
     );

@@ -1,5 +1,6 @@
 /**
- * `doctor --org`: each account's effective settings per OU. The organization stack makes each setting an OU sets
+ * `doctor --org`: each account's effective settings, and where each comes from. The remediator's environment gives
+ * `selection` and `dryRun` (cli/doctor/doctor.ts reads it). The organization stack makes each setting an OU sets
  * (`ouSettings`) a parameter of the member template, its default the organization's value, and the StackSet overrides
  * it for that OU's accounts (core/ou-settings.ts). So an account's stack parameters are its effective settings, and
  * one that differs from the template's default comes from its OU. Read with the calls doctor makes anyway: the
@@ -32,15 +33,18 @@ export function settingDefaultsOf(templateBody: string | undefined): Readonly<Re
 }
 
 /**
- * An account's settings from its stack's parameters: each setting parameter, from the organization when it has the
- * template's default, else from `target`, the StackSet target the account is under.
+ * An account's settings: those its remediator reports (`deployed`, from its environment: the organization's, since
+ * every account has the same template), then each setting parameter of its stack, from the organization when it has
+ * the template's default, else from `target`, the StackSet target the account is under.
  */
 export function accountSettings(
   parameters: Readonly<Record<string, string>>,
   defaults: Readonly<Record<string, string>> | undefined,
   target: string | undefined,
+  deployed: Readonly<Record<string, string | boolean>> = {},
 ): Readonly<Record<string, AccountSetting>> {
   const settings: Record<string, AccountSetting> = {};
+  for (const [key, value] of Object.entries(deployed)) settings[key] = { value: String(value), from: 'organization' };
   for (const [parameter, value] of Object.entries(parameters)) {
     const setting = settingOfParameter(parameter);
     if (setting === undefined) continue;

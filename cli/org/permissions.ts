@@ -9,7 +9,13 @@ import { ORGANIZATION_READ_PERMISSIONS } from './accounts.js';
 import { REACH_PERMISSIONS } from './fan-out.js';
 import { STACK_SET_READ_PERMISSIONS } from './stack-set.js';
 
-export { MEMBER_ROLE_IAM_PERMISSIONS, MEMBER_ROLE_READ_ACTIONS } from '../../core/member-role.js';
+export {
+  MEMBER_ROLE_IAM_PERMISSIONS,
+  MEMBER_ROLE_PAUSE_ACTIONS,
+  MEMBER_ROLE_PAUSE_FUNCTIONS,
+  MEMBER_ROLE_READ_ACTIONS,
+  MEMBER_ROLE_RECONCILE_NOW,
+} from '../../core/member-role.js';
 
 /** The caller's actions: read the organization and the StackSet, assume the member role. */
 export const CALLER_PERMISSIONS = [

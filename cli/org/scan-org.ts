@@ -8,6 +8,9 @@
  *
  * The `--org` commands read no account's ownership record (the member role is not granted its table, as for
  * `doctor --org`'s ownership check): every profile tagged as ours is unrecorded there, and `fix --org` adopts none.
+ * Nor can `fix --org` record what it would make there, so where the service is installed it makes nothing: it hands
+ * the account's missing roles over to the service, whose reconcile pass it starts (cli/scan/hand-over.ts); only in
+ * the accounts without the service (`--all-accounts`) does it make the profiles itself.
  */
 import type { Config } from '../../core/config.js';
 import { createIamClient } from '../../core/iam/client.js';
@@ -21,6 +24,16 @@ import { headerLine, type ReportIdentity } from '../output.js';
 import { type DeployedRecord, openDeployedRecord, type RecordSource } from '../ownership/deployed.js';
 import { type RecordFields, recordFields } from '../ownership/report.js';
 import { fixCounts, fixMissing, plural, type RoleResult, resultRow } from '../scan/fix.js';
+import {
+  type FixRoute,
+  fixRoute,
+  type HandOver,
+  handedOverRoles,
+  handOver,
+  handOverField,
+  handOverRows,
+  type LambdaFactory,
+} from '../scan/hand-over.js';
 import { type ScanFields, type ScanRow, scanFields, scanRows } from '../scan/report.js';
 import { type AccountClientConfig, readAccountSettings, type SettingsView, settingsView } from '../scan/settings.js';
 import type { Style } from '../style.js';
@@ -48,6 +61,10 @@ export interface AccountScan {
   /** What the report says of the account's ownership record: not read by `--org`, and where it is. */
   readonly record: RecordSource;
   readonly report: ScanReport;
+  /** How `fix` gets the missing roles their profiles: by itself where the service is not installed, else by the service. */
+  readonly route: FixRoute;
+  /** `fix` handed the missing roles over to the service (started its reconcile pass), or tried to. */
+  readonly handedOver?: HandOver;
   /**
    * What `fix` did: a result per role tried; `error` when the account's fix failed or was interrupted before every
    * missing role was tried (`interrupted` then).
@@ -82,13 +99,17 @@ export interface OrgScanSummary {
   readonly leftOut?: number;
   /** `fix --org` only: profiles created or linked. */
   readonly created?: number;
+  /** `fix --org` only: missing roles handed over to the service (its reconcile pass started in their accounts). */
+  readonly handedOver?: number;
 }
 
 /**
  * One account of an `--org` document of `scan` and `fix`: a scanned one has the single-account document's fields
  * (`summary`, `missing`, `conflicts`, `pending`, `settings`, `record`, `unrecorded`; no lists with `--summary`).
  */
-export type OrgScanEntry = OrgAccountEntry<ScanSummary> & Partial<Omit<ScanFields, 'summary'>> & Partial<RecordFields>;
+export type OrgScanEntry = OrgAccountEntry<ScanSummary> &
+  Partial<Omit<ScanFields, 'summary'>> &
+  Partial<RecordFields> & { readonly handedOver?: HandOver };
 
 /** The `--json` document of `scan --org` and `fix --org`. */
 export interface OrgScanDocument extends ReportIdentity {
@@ -141,6 +162,8 @@ export function scanOrganization(
           settings: settingsView(account),
           record: orgRecordSource(access.clientConfig, account.deployed),
           report,
+          // --org cannot record what it makes: where the service is installed, the service makes it.
+          route: fixRoute(account.deployed, false),
         };
       } finally {
         iam.destroy();
@@ -164,8 +187,9 @@ export function orgRecordSource(clientConfig: AccountClientConfig, deployed: Dep
 }
 
 /**
- * Fixes the missing roles of every scanned account with the single-account fix, `concurrency` accounts at
- * once, on the credentials the scan reached each with. A failure in one account is that account's; the
+ * Fixes the missing roles of every scanned account with the single-account fix, or hands them over to the service
+ * where it is installed (starts its reconcile pass), `concurrency` accounts at once, on the credentials the scan
+ * reached each with. A failure in one account is that account's; the
  * caller's own credentials failing stops all (exit code 255). Once `signal` aborts, the role at hand is finished and
  * no other is tried: an account with roles left untried says so (`fixed.interrupted`).
  */
@@ -173,12 +197,22 @@ export async function fixOrganization(
   outcomes: readonly AccountOutcome<AccountWork>[],
   concurrency: number,
   signal?: AbortSignal,
+  lambdaOf?: LambdaFactory,
 ): Promise<AccountOutcome<AccountWork>[]> {
   return mapBounded(outcomes, concurrency, async (outcome) => {
     if (outcome.status !== 'scanned' || !isScan(outcome.result) || outcome.result.report.missing.length === 0) {
       return outcome;
     }
-    const { access, report, config } = outcome.result;
+    const { access, report, config, route } = outcome.result;
+    if (route.kind === 'hand-over') {
+      try {
+        const handedOver = await handOver(report, route, access.clientConfig, lambdaOf);
+        return { ...outcome, result: { ...outcome.result, handedOver, fixed: { results: [] } } };
+      } catch (error) {
+        if (access.own) throw error;
+        return { ...outcome, result: { ...outcome.result, fixed: { results: [], error: describeError(error) } } };
+      }
+    }
     const iam = createIamClient(config.iamRetry, access.clientConfig);
     try {
       const results = await fixMissing(report, { iam, config }, signal);
@@ -219,7 +253,7 @@ export function orgScanReport(
     if (outcome.status !== 'scanned') return { accountId, name, status: outcome.status, error: outcome.error };
     const work = outcome.result;
     if (!isScan(work)) return { accountId, name, status: 'left-out', error: work.leftOut };
-    const fixError = work.fixed?.error;
+    const fixError = work.fixed?.error ?? work.handedOver?.error;
     const created = work.fixed === undefined ? 0 : fixCounts(work.report, work.fixed.results).created;
     return {
       accountId,
@@ -228,6 +262,7 @@ export function orgScanReport(
       ...(fixError === undefined ? {} : { error: fixError }),
       ...scanFields(work.report, work.settings, created, options.countsOnly),
       ...recordFields(work.record, work.report),
+      ...handOverField(work.handedOver),
     };
   });
   const uncovered = [
@@ -249,7 +284,13 @@ export function orgScanReport(
       scanned: counts.scanned - leftOut,
       missing: sum('missing'),
       conflicts: sum('conflicts'),
-      ...(options.fix ? { leftOut, created: sum('created') } : {}),
+      ...(options.fix
+        ? {
+            leftOut,
+            created: sum('created'),
+            handedOver: entries.reduce((total, entry) => total + handedOverRoles(entry.handedOver), 0),
+          }
+        : {}),
     },
     complete: isComplete(options.interrupted, uncovered),
     accounts: entries,
@@ -275,10 +316,13 @@ export function orgScanRows(outcomes: readonly AccountOutcome<AccountWork>[]): O
   );
 }
 
-/** The rows of what `fix` did in every account: a row per role tried. */
+/** The rows of what `fix` did in every account: a row per role tried, or handed over to the service. */
 export function orgResultRows(outcomes: readonly AccountOutcome<AccountWork>[]): OrgRoleRow[] {
   return scannedAccounts(outcomes).flatMap(({ account, scan }) =>
-    (scan.fixed?.results ?? []).map((result): OrgRoleRow => [account.accountId, account.name, ...resultRow(result)]),
+    (scan.handedOver === undefined
+      ? (scan.fixed?.results ?? []).map(resultRow)
+      : handOverRows(scan.report, scan.handedOver)
+    ).map((row): OrgRoleRow => [account.accountId, account.name, ...row]),
   );
 }
 
@@ -334,11 +378,12 @@ export function writeOrgScan(
     ],
     (row, cell, column) => (column === 2 ? (row[2] === 'left-out' ? style.dim(cell) : style.green(cell)) : cell),
   );
-  const { accounts, scanned, unreachable, notStarted, missing, conflicts, created, leftOut } = document.summary;
+  const { accounts, scanned, unreachable, notStarted, missing, conflicts, created, leftOut, handedOver } =
+    document.summary;
   const left = leftOut === undefined || leftOut === 0 ? '' : `, left out ${leftOut} (not installed)`;
   const waiting = notStarted === 0 ? '' : `, not started ${notStarted}`;
   out.write(
-    `Organization: ${plural(accounts, 'account')}, scanned ${scanned}, unreachable ${unreachable}${waiting}${left}; missing ${missing}, conflicts ${conflicts}${created === undefined ? '' : `, created ${created}`}.\n`,
+    `Organization: ${plural(accounts, 'account')}, scanned ${scanned}, unreachable ${unreachable}${waiting}${left}; missing ${missing}, conflicts ${conflicts}${created === undefined ? '' : `, created ${created}`}${handedOver === undefined || handedOver === 0 ? '' : `, handed over ${handedOver}`}.\n`,
   );
   if (closing !== undefined) out.write(`${closing}\n`);
   writeCompleteness(out, style, accounts, coverage.interrupted, coverage.uncovered);

@@ -53,6 +53,8 @@ export interface DeployedRecord {
   readonly tableName?: string | undefined;
   /** The stack's `OperatorRoleArn`; undefined without `operatorPrincipals`. */
   readonly operatorRoleArn?: string | undefined;
+  /** The stack's `ReconcileFunctionName`: `fix` starts it where it cannot record (core/lambda/reconcile-now.ts). */
+  readonly reconcileFunctionName?: string | undefined;
 }
 
 /** The service's stack could not be told: several StackSet stacks hold it. */
@@ -71,17 +73,32 @@ export async function findDeployedRecord(
   clientConfig: RecordClientConfig,
   stackName?: string,
 ): Promise<DeployedRecord | undefined> {
+  const found = await findServiceStack(clientConfig, stackName);
+  if (found === undefined) return undefined;
+  const { stack, region } = found;
+  return {
+    stack: stack.name,
+    region,
+    tableName: outputOf(stack, STACK_OUTPUTS.ownershipTableName),
+    operatorRoleArn: outputOf(stack, OPTIONAL_STACK_OUTPUTS.operatorRoleArn),
+    reconcileFunctionName: outputOf(stack, STACK_OUTPUTS.reconcileFunctionName),
+  };
+}
+
+/**
+ * The service's stack with its outputs, and the region it is in (the partition's IAM event region), or undefined when
+ * the account has none: the stack named `stackName` when given; else {@link STACK_NAME}; else the one `StackSet-…`
+ * stack with the service's outputs. CloudFormation DescribeStacks ({@link DEPLOYED_RECORD_PERMISSIONS}).
+ */
+export async function findServiceStack(
+  clientConfig: RecordClientConfig,
+  stackName?: string,
+): Promise<{ readonly stack: StackFacts; readonly region: string } | undefined> {
   const region = iamEventRegionFor(clientConfig.region) ?? clientConfig.region;
   const cloudformation = new CloudFormationClient({ ...clientConfig, region });
   try {
     const stack = await findStack(cloudformation, stackName);
-    if (stack === undefined) return undefined;
-    return {
-      stack: stack.name,
-      region,
-      tableName: outputOf(stack, STACK_OUTPUTS.ownershipTableName),
-      operatorRoleArn: outputOf(stack, OPTIONAL_STACK_OUTPUTS.operatorRoleArn),
-    };
+    return stack === undefined ? undefined : { stack, region };
   } finally {
     cloudformation.destroy();
   }

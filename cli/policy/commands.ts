@@ -2,9 +2,9 @@
  * Every command's AWS actions, in one table: what a caller needs to run it, for the `--org` forms what the role it
  * assumes in each member account needs, and for `fix` and `confirm` what they call through the stack's operator role.
  * Built only from the lists the modules that make the calls export (core/iam/*, core/dynamodb/*,
- * core/settings-permissions.ts, core/decision-log.ts, cli/doctor/*, cli/org/*, cli/ownership/*), so that a call added
- * there reaches the policy; the CLI's integration tests record every call each command makes against moto and hold it
- * inside this table, evaluated by an IAM policy evaluator (test/integration/support/cli.ts).
+ * core/settings-permissions.ts, core/decision-log.ts, cli/doctor/*, cli/org/*, cli/ownership/*, cli/pause/*), so that a
+ * call added there reaches the policy; the CLI's integration tests record every call each command makes against moto
+ * and hold it inside this table, evaluated by an IAM policy evaluator (test/integration/support/cli.ts).
  */
 import { DECISIONS_PERMISSIONS } from '../../core/decision-log.js';
 import { OWNERSHIP_CONFIRM_PERMISSIONS } from '../../core/dynamodb/ownership-table.js';
@@ -14,6 +14,7 @@ import { HAND_OVER_PERMISSIONS } from '../../core/iam/hand-over.js';
 import { LIST_ACCOUNT_PERMISSIONS } from '../../core/iam/list-account.js';
 import { READ_PROFILE_PERMISSIONS, readStatePermission } from '../../core/iam/read-state.js';
 import { RELEASE_PERMISSIONS } from '../../core/iam/release.js';
+import { RECONCILE_FUNCTION_ONLY, RECONCILE_NOW_PERMISSIONS } from '../../core/lambda/reconcile-now.js';
 import { ACCOUNT_SETTINGS_PERMISSIONS } from '../../core/settings-permissions.js';
 import { DOCTOR_PERMISSIONS, OWNERSHIP_CHECK_PERMISSIONS } from '../doctor/probes.js';
 import { SMOKE_PERMISSIONS } from '../doctor/smoke-role.js';
@@ -22,6 +23,7 @@ import { REACH_PERMISSIONS } from '../org/fan-out.js';
 import { STACK_SET_READ_PERMISSIONS } from '../org/stack-set.js';
 import { CONFIRM_CALLER_PERMISSIONS } from '../ownership/confirm.js';
 import { FIX_RECORD_PERMISSIONS, SCAN_RECORD_PERMISSIONS } from '../ownership/deployed.js';
+import { PAUSE_PERMISSIONS, RESUME_PERMISSIONS } from '../pause/switch.js';
 import { type CommandPermission, OPERATOR_RESOURCES, onTheirResources, SMOKE_RESOURCES } from './resources.js';
 
 /**
@@ -68,8 +70,19 @@ const FIX_PASS = [
   ...APPLY_PLAN_PERMISSIONS,
 ];
 
-/** `fix`: its pass, reading the record as `scan` does, and assuming the operator role to write what it makes. */
-const FIX = [...FIX_PASS, ...onTheirResources(FIX_RECORD_PERMISSIONS, OPERATOR_RESOURCES)];
+/**
+ * Where the service is installed and `fix` cannot record (`--org`; no operator role), it hands the missing roles over:
+ * it starts the stack's reconcile function, only the one the stack tags as its reconcile (cli/scan/hand-over.ts).
+ */
+const HAND_OVER = RECONCILE_NOW_PERMISSIONS.map(
+  (action): CommandPermission => ({ action, resource: 'reconcile-function', condition: RECONCILE_FUNCTION_ONLY }),
+);
+
+/**
+ * `fix`: its pass, reading the record as `scan` does, and assuming the operator role to write what it makes; or
+ * handing over where it cannot.
+ */
+const FIX = [...FIX_PASS, ...onTheirResources(FIX_RECORD_PERMISSIONS, OPERATOR_RESOURCES), ...HAND_OVER];
 
 /** `release ROLE`: read the profile (and the role, to check the binding), then remove our tags. */
 const RELEASE = [...READ_PROFILE_PERMISSIONS, readStatePermission('iam:GetRole'), ...HAND_OVER_PERMISSIONS];
@@ -100,6 +113,12 @@ const CONFIRM = onTheirResources(CONFIRM_CALLER_PERMISSIONS, OPERATOR_RESOURCES)
  */
 const DECISIONS = onTheirResources(DECISIONS_PERMISSIONS);
 
+/** `pause`: the stack's outputs, its remediator's event source mappings, and the switch of each. */
+const PAUSE = onTheirResources(PAUSE_PERMISSIONS);
+
+/** `resume`: the same calls as `pause`. */
+const RESUME = onTheirResources(RESUME_PERMISSIONS);
+
 /** `--org`, on the caller's side: read the organization's accounts and reach each through the member role. */
 const ORG_CALLER = onTheirResources([...ORGANIZATION_READ_PERMISSIONS, ...REACH_PERMISSIONS]);
 
@@ -120,6 +139,8 @@ export const COMMAND_POLICIES = {
     caller: CONFIRM,
     operator: OWNERSHIP_CONFIRM_PERMISSIONS,
   },
+  pause: { summary: "pause the service: switch off its remediator's event source mappings", caller: PAUSE },
+  resume: { summary: "resume the service: switch its remediator's event source mappings on", caller: RESUME },
   'scan --org': {
     summary: 'scan in every account of the organization',
     caller: [...ORG_CALLER, ...SCAN_PASS],
@@ -127,8 +148,8 @@ export const COMMAND_POLICIES = {
   },
   'fix --org': {
     summary: 'fix in every account of the organization',
-    caller: [...ORG_CALLER, ...FIX_PASS],
-    member: FIX_PASS,
+    caller: [...ORG_CALLER, ...FIX_PASS, ...HAND_OVER],
+    member: [...FIX_PASS, ...HAND_OVER],
   },
   'doctor --org': {
     summary: "the StackSet's instances, and the doctor in every account of the organization",
@@ -140,6 +161,16 @@ export const COMMAND_POLICIES = {
     summary: 'decisions in every account of the organization where the service is installed',
     caller: [...ORG_CALLER, ...DECISIONS],
     member: DECISIONS,
+  },
+  'pause --org': {
+    summary: 'pause in every account of the organization where the service is installed',
+    caller: [...ORG_CALLER, ...PAUSE],
+    member: PAUSE,
+  },
+  'resume --org': {
+    summary: 'resume in every account of the organization where the service is installed',
+    caller: [...ORG_CALLER, ...RESUME],
+    member: RESUME,
   },
 } as const satisfies Readonly<Record<string, CommandPolicy>>;
 

@@ -29,6 +29,8 @@ const KIND_SIDS: Readonly<Record<PolicyResource, string>> = {
   'operator-role': 'OperatorRole',
   'service-function': 'ServiceFunction',
   'service-log-group': 'ServiceLogGroup',
+  'service-mapping': 'ServiceEventSourceMappings',
+  'reconcile-function': 'ReconcileFunction',
   'smoke-role': 'SmokeTestRole',
   'smoke-profile': 'SmokeTestInstanceProfile',
   'member-role': 'MemberRole',

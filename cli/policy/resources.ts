@@ -31,6 +31,11 @@ import { SMOKE_ROLE_PREFIX } from '../doctor/smoke-role.js';
  *   stack's account and region; any name, as CloudFormation makes it from the stack's name, as for the queues;
  * - `service-log-group`: the stack's remediator function's log group, in the stack's account and region; any name, as
  *   CloudFormation makes it from the stack's name (the stack's `FunctionLogGroupName` output says which);
+ * - `service-mapping`: the event source mappings of the stack's remediator (`pause` and `resume` switch them), in the
+ *   stack's account and region; any id, as Lambda makes it;
+ * - `reconcile-function`: the stack's reconcile function, which `fix` starts where it hands over to the service
+ *   (core/lambda/reconcile-now.ts): any function of the stack's account and region, granted only on the tag the
+ *   stack puts on that function alone (the grant's condition);
  * - `smoke-role`, `smoke-profile`: `doctor --smoke`'s throwaway role and its same-name profile, by name prefix;
  * - `member-role`: the role `--org` commands assume, in every account of the organization;
  * - `service-queue`, `service-rule`: the stack's queues and rules, in the stack's account and region; any name, as
@@ -47,6 +52,8 @@ export type PolicyResource =
   | 'operator-role'
   | 'service-function'
   | 'service-log-group'
+  | 'service-mapping'
+  | 'reconcile-function'
   | 'smoke-role'
   | 'smoke-profile'
   | 'member-role'
@@ -98,6 +105,10 @@ export const ACTION_RESOURCES: Readonly<Record<string, PolicyResource>> = {
   'events:DescribeRule': 'service-rule',
   'lambda:GetFunctionConfiguration': 'service-function',
   'logs:FilterLogEvents': 'service-log-group',
+  // Neither has a resource type: a listing (by the function's name), and a metric query.
+  'lambda:ListEventSourceMappings': '*',
+  'cloudwatch:GetMetricData': '*',
+  'lambda:UpdateEventSourceMapping': 'service-mapping',
   'sqs:GetQueueAttributes': 'service-queue',
   'organizations:ListAccounts': '*',
   'organizations:DescribeOrganization': '*',
@@ -159,9 +170,12 @@ export function resourceArns(kind: PolicyResource, scope: PolicyScope): readonly
     case 'operator-role':
       return [`arn:${p}:iam::${a}:role${SERVICE_ROLE_PATH}*`];
     case 'service-function':
+    case 'reconcile-function':
       return [`arn:${p}:lambda:${r}:${a}:function:*`];
     case 'service-log-group':
       return [`arn:${p}:logs:${r}:${a}:log-group:*`];
+    case 'service-mapping':
+      return [`arn:${p}:lambda:${r}:${a}:event-source-mapping:*`];
     case 'smoke-role':
       return [`arn:${p}:iam::${a}:role/${SMOKE_ROLE_PREFIX}*`];
     case 'smoke-profile':

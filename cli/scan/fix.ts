@@ -48,19 +48,34 @@ export async function fixMissing(report: ScanReport, deps: FixDeps, signal?: Abo
   return results;
 }
 
-/** The counts of a fix: profiles made, and roles left without one. */
-export function fixCounts(report: ScanReport, results: readonly RoleResult[]) {
+/**
+ * The counts of a fix: profiles made, and roles left without one. Roles handed over to the service (`handedOver`:
+ * its reconcile pass started, cli/scan/hand-over.ts) are done, not undone.
+ */
+export function fixCounts(report: ScanReport, results: readonly RoleResult[], handedOver = 0) {
   return {
     created: results.filter((result) => result.made).length,
-    undone: report.missing.length - results.filter((result) => result.settled).length,
+    undone: report.missing.length - results.filter((result) => result.settled).length - handedOver,
   };
 }
 
+/** Missing roles `fix` hands over to the service rather than fixing (cli/scan/hand-over.ts), and where they are. */
+export interface HandOverPlan {
+  readonly roles: number;
+  /** ` in 2 accounts`, or nothing. */
+  readonly where: string;
+}
+
 /**
- * The question `fix` asks, true to what it will do: profiles it creates, and roles it links to an empty
- * profile of ours that exists. `Create 1 instance profile and link 1 role to its empty instance profile?`
+ * The question `fix` asks, true to what it will do: profiles it creates, roles it links to an empty profile of ours
+ * that exists, and roles it hands over to the service. `Create 1 instance profile and link 1 role to its empty
+ * instance profile?`; `Hand 3 missing roles in 2 accounts over to the service (its reconcile starts now)?`
  */
-export function fixQuestion(missing: readonly MissingProfile[], where = ''): string {
+export function fixQuestion(
+  missing: readonly MissingProfile[],
+  where = '',
+  handOver: HandOverPlan = { roles: 0, where: '' },
+): string {
   const creates = missing.filter((candidate) => candidate.plan.kind === 'create').length;
   const links = missing.length - creates;
   const parts = [
@@ -71,8 +86,15 @@ export function fixQuestion(missing: readonly MissingProfile[], where = ''): str
           `link ${plural(links, 'role')} to ${links === 1 ? 'its' : 'their'} empty ${links === 1 ? 'instance profile' : 'instance profiles'}`,
         ]),
   ];
-  const question = parts.join(' and ');
-  return `${question.charAt(0).toUpperCase()}${question.slice(1)}${where}?`;
+  const direct = parts.length === 0 ? [] : [`${parts.join(' and ')}${where}`];
+  const handing =
+    handOver.roles === 0
+      ? []
+      : [
+          `hand ${plural(handOver.roles, 'missing role')}${handOver.where} over to the service (its reconcile starts now)`,
+        ];
+  const question = [...direct, ...handing].join(' and ');
+  return `${question.charAt(0).toUpperCase()}${question.slice(1)}?`;
 }
 
 async function fixOne(

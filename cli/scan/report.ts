@@ -29,6 +29,8 @@ export interface ScanDocument extends ReportIdentity {
   readonly conflicts?: readonly string[];
   /** EC2 roles too young for their CreateRole to be in CloudTrail's event history: left to their own event. */
   readonly pending?: readonly string[];
+  /** With `selection` = `opt-in`: EC2 roles without the opt-in tag, which get no profile (not missing). */
+  readonly notSelected?: readonly string[];
   /** The settings the scan decided with: the deployed stack's, or the defaults. */
   readonly settings: SettingsView;
 }
@@ -56,6 +58,7 @@ export function scanFields(report: ScanReport, settings: SettingsView, created =
     missing: report.missing.map((decision) => decision.roleName),
     conflicts: report.conflicts.map((decision) => decision.roleName),
     pending: report.pending.map((decision) => decision.roleName),
+    notSelected: report.notSelected.map((decision) => decision.roleName),
     settings,
   };
 }
@@ -132,13 +135,15 @@ export function writeTable(out: Output, style: Style, rows: readonly ScanRow[], 
 
 /**
  * `Scanned 600 roles: EC2 roles 252, missing 192, conflicts 30, opted out 30 (2 pages, 44 IAM calls).`, with
- * `, pending 3` after the opted out when some roles are left to their own event.
+ * `, not selected 40` after the opted out when `selection` = `opt-in` leaves EC2 roles out, and `, pending 3` when
+ * some roles are left to their own event.
  */
 export function summaryLine(report: ScanReport): string {
-  const { scanned, ec2Roles, missing, conflicts, optedOut, pending } = report.summary;
+  const { scanned, ec2Roles, missing, conflicts, optedOut, notSelected, pending } = report.summary;
   const cost = `${report.pages.roles + report.pages.profiles} pages, ${report.iamCalls} IAM calls`;
+  const left = notSelected > 0 ? `, not selected ${notSelected}` : '';
   const waiting = pending > 0 ? `, pending ${pending}` : '';
-  return `Scanned ${scanned} roles: EC2 roles ${ec2Roles}, missing ${missing}, conflicts ${conflicts}, opted out ${optedOut}${waiting} (${cost}).`;
+  return `Scanned ${scanned} roles: EC2 roles ${ec2Roles}, missing ${missing}, conflicts ${conflicts}, opted out ${optedOut}${left}${waiting} (${cost}).`;
 }
 
 /** Writes the lines that say which settings the pass used ({@link describeSettings}), indented as the table. */

@@ -25,7 +25,7 @@ import {
   STACK_SET_INSTANCE_PREFIX,
 } from '../../core/pipeline-settings.js';
 import { iamEventRegionFor } from '../../core/regions.js';
-import { SKIP_TAG } from '../../core/tags.js';
+import { OPT_IN_TAG, SKIP_TAG } from '../../core/tags.js';
 import type { AwsClientConfig } from '../aws.js';
 import { isServiceStack, type StackFacts } from '../doctor/checks.js';
 import { readStack, readStacksNamed } from '../doctor/probes.js';
@@ -63,6 +63,9 @@ export interface SettingsView {
   readonly unknownCreator: Config['unknownCreator'];
   readonly instanceProfileQuotaPercent: number;
   readonly optOutTag: string;
+  /** `opt-out`: every EC2 role but those opted out; `opt-in`: only those tagged {@link optInTag}`=true`. */
+  readonly selection: Config['selection'];
+  readonly optInTag: string;
   readonly creatorLookup: boolean;
 }
 
@@ -116,6 +119,7 @@ export async function readAccountSettings(
           region,
           tableName: outputOf(deployed.outputs, STACK_OUTPUTS.ownershipTableName),
           operatorRoleArn: outputOf(deployed.outputs, OPTIONAL_STACK_OUTPUTS.operatorRoleArn),
+          reconcileFunctionName: outputOf(deployed.outputs, STACK_OUTPUTS.reconcileFunctionName),
         };
   const cloudtrail = options.creatorLookup ? new CloudTrailClient(config) : undefined;
   return {
@@ -244,6 +248,8 @@ export function settingsView(settings: AccountSettings): SettingsView {
     unknownCreator: config.unknownCreator,
     instanceProfileQuotaPercent: config.instanceProfileQuotaPercent,
     optOutTag: SKIP_TAG,
+    selection: config.selection,
+    optInTag: OPT_IN_TAG,
     creatorLookup: settings.creators !== undefined,
   };
 }
@@ -260,7 +266,8 @@ export function describeSettings(view: SettingsView, excludePathGiven = false): 
   const list = (items: readonly string[]) => (items.length === 0 ? 'none' : items.join(', '));
   return [
     `settings: ${where}: excluded paths ${list(view.excludedPathPrefixes)}${excludePathGiven ? ' (--exclude-path)' : ''}; ` +
-      `ignored callers ${list(view.ignoredCallers)}; unknown creator ${view.unknownCreator}; opt-out tag ${view.optOutTag}=true`,
+      `ignored callers ${list(view.ignoredCallers)}; unknown creator ${view.unknownCreator}; opt-out tag ${view.optOutTag}=true` +
+      (view.selection === 'opt-in' ? `; selection opt-in: only roles tagged ${view.optInTag}=true` : ''),
     view.creatorLookup
       ? `creators: looked up in CloudTrail's event history (${view.region})`
       : 'creators: not looked up (--no-creator-lookup): ignored callers and the unknown creator setting do not apply',

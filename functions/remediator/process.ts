@@ -184,7 +184,7 @@ async function processAdapted(adapted: Adapted | Error, deps: ProcessDeps): Prom
   if (adapted.kind === 'ignored') {
     const keys = { decision: 'ignored', reason: adapted.reason, errorCode: adapted.errorCode };
     // A call we handle that names no usable role is worth a look; reconcile covers the role, if any.
-    if (adapted.reason === 'failed-call') deps.log.info('nothing to do', keys);
+    if (adapted.reason === 'failed-call' || adapted.reason === 'no-handled-tag') deps.log.info('nothing to do', keys);
     else if (adapted.reason === 'other-account')
       deps.log.warn('event of another account refused', { ...keys, accounts: adapted.accounts });
     else deps.log.warn('no role to act on, left to reconcile', keys);

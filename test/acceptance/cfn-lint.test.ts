@@ -106,6 +106,7 @@ const ORG_CONFIGURATIONS: Record<string, OrgSynthOptions> = {
     ouSettings: {
       'ou-ab12-11111111': {
         dryRun: false,
+        selection: 'opt-in',
         excludedPathPrefixes: [],
         ignoredCallers: ['cloudformation.amazonaws.com', 'arn:aws:sts::*:assumed-role/ci/*'],
         unknownCreator: 'remediate',

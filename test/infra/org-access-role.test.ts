@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import {
   CALLER_PERMISSIONS,
   MEMBER_ROLE_IAM_PERMISSIONS,
+  MEMBER_ROLE_PAUSE_ACTIONS,
   MEMBER_ROLE_READ_ACTIONS,
+  MEMBER_ROLE_RECONCILE_NOW,
 } from '../../cli/org/permissions.js';
 import { ORG_ACCESS_ROLE_TEMPLATE, orgAccessRoleTemplate } from '../../infra/org-access-role.js';
 
@@ -54,14 +56,33 @@ describe('the least-privilege member role for --org', () => {
     const role = roles[0];
     const statements = role?.Properties.Policies.flatMap((policy) => policy.PolicyDocument.Statement) ?? [];
     expect(statements.flatMap(actions).sort()).toEqual(
-      [...new Set([...MEMBER_ROLE_IAM_PERMISSIONS.map((p) => p.action), ...MEMBER_ROLE_READ_ACTIONS])].sort(),
+      [
+        ...new Set([
+          ...MEMBER_ROLE_IAM_PERMISSIONS.map((p) => p.action),
+          ...MEMBER_ROLE_READ_ACTIONS,
+          ...MEMBER_ROLE_PAUSE_ACTIONS,
+          ...MEMBER_ROLE_RECONCILE_NOW.actions,
+        ]),
+      ].sort(),
     );
     const onEverything = statements.filter((statement) => statement.Resource === '*').flatMap(actions);
     // CloudTrail LookupEvents and CloudWatch Logs FilterLogEvents read too (their access level is Read).
     expect(onEverything.filter((action) => !/:(Get|List|Describe|Lookup|FilterLogEvents$)/.test(action))).toEqual([]);
     const creates = statements.find((statement) => actions(statement).includes('iam:CreateInstanceProfile'));
     expect(creates?.Condition).toEqual({ StringEquals: { 'aws:RequestTag/auto-instance-profile:managed': 'true' } });
+    // fix --org's hand-over: only the function the stack tags as its reconcile, in the partition's IAM event region.
+    const invokes = statements.find((statement) => actions(statement).includes('lambda:InvokeFunction'));
+    expect(invokes?.Condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/auto-instance-profile:function': 'reconcile' },
+    });
+    expect(JSON.stringify(invokes?.Resource)).toContain(':function:*');
     expect(JSON.stringify(role?.Properties.AssumeRolePolicyDocument.Statement)).toContain('"Ref":"TrustedAccountId"');
+    // pause --org and resume --org: the account's event source mappings, only those of the service's functions.
+    const pause = statements.find((statement) => actions(statement).includes('lambda:UpdateEventSourceMapping'));
+    expect(JSON.stringify(pause?.Resource)).toContain(':event-source-mapping:*');
+    expect(JSON.stringify(pause?.Condition)).toMatch(
+      /"ArnLike":\{"lambda:FunctionArn":\[.*:function:AutoInstanceProfile-\*.*:function:StackSet-\*/,
+    );
   });
 
   it('passes cfn-lint', () => {
@@ -92,6 +113,8 @@ describe('the least-privilege member role for --org', () => {
       ...CALLER_PERMISSIONS,
       ...MEMBER_ROLE_IAM_PERMISSIONS.map((p) => p.action),
       ...MEMBER_ROLE_READ_ACTIONS,
+      ...MEMBER_ROLE_PAUSE_ACTIONS,
+      ...MEMBER_ROLE_RECONCILE_NOW.actions,
     ];
 
     // Assess: each action is named, by its full name or (in the doctor's list) by its operation after its service.

@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { OU_SETTINGS } from '../../core/ou-settings.js';
 import type { OuSettings } from '../../infra/ou-settings.js';
+import { releaseSettings } from '../../infra/release/settings.js';
 import { onlyResource, removeSynthOutputs, synthesizeOrg } from './support/synth.js';
 
 afterAll(removeSynthOutputs);
@@ -26,13 +27,25 @@ function remediatorVariables(member: ReturnType<typeof synthesizeOrg>['member'])
 }
 
 describe('ouSettings', () => {
+  it('takes the settings the release templates declare as parameters without a feature, under the same names', () => {
+    // Assess: one home for "a setting as a parameter" (infra/release/settings.ts); core names them for the CLI.
+    const values = releaseSettings().filter((setting) => setting.feature === undefined);
+    expect(OU_SETTINGS.map(({ name, parameter }) => ({ name, parameter }))).toEqual(
+      values.map(({ name, parameter }) => ({ name, parameter })),
+    );
+  });
+
   it('gives each OU that sets settings its own stack instances group with parameter overrides, the rest one group', () => {
     // Act
     const { template } = synthesizeOrg({
       ...US_EAST_1,
       organization: TARGETS,
       ouSettings: {
-        [PILOT]: { dryRun: true, ignoredCallers: ['cloudformation.amazonaws.com', 'arn:aws:sts::*:assumed-role/ci/*'] },
+        [PILOT]: {
+          dryRun: true,
+          selection: 'opt-in',
+          ignoredCallers: ['cloudformation.amazonaws.com', 'arn:aws:sts::*:assumed-role/ci/*'],
+        },
         [SLOW]: { settleDelaySeconds: 120, logLevel: 'warn' },
       },
     });
@@ -46,6 +59,7 @@ describe('ouSettings', () => {
         Regions: ['us-east-1'],
         ParameterOverrides: [
           { ParameterKey: 'DryRun', ParameterValue: 'true' },
+          { ParameterKey: 'Selection', ParameterValue: 'opt-in' },
           {
             ParameterKey: 'IgnoredCallers',
             ParameterValue: 'cloudformation.amazonaws.com,arn:aws:sts::*:assumed-role/ci/*',
@@ -154,7 +168,7 @@ describe('ouSettings', () => {
     {
       case: 'an unknown key',
       ouSettings: { [PILOT]: { dryrun: true } },
-      message: `ouSettings.${PILOT}.dryrun is not a setting an OU can take; those are: dryRun, excludedPathPrefixes,`,
+      message: `ouSettings.${PILOT}.dryrun is not a setting an OU can take; those are: dryRun, selection, excludedPathPrefixes,`,
     },
     {
       case: 'an organization setting',

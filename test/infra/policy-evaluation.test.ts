@@ -16,7 +16,12 @@ import { policyDocument } from '../../cli/policy/document.js';
 import type { CommandPermission, PolicyResource } from '../../cli/policy/resources.js';
 import { OWNERSHIP_CONFIRM_PERMISSIONS, OWNERSHIP_WRITE_ACTIONS } from '../../core/dynamodb/ownership-table.js';
 import { type IamPermission, RECONCILE_PERMISSIONS, REMEDIATOR_PERMISSIONS } from '../../core/iam/index.js';
-import { DEFAULT_MEMBER_ROLE, MEMBER_ROLE_IAM_PERMISSIONS, MEMBER_ROLE_READ_ACTIONS } from '../../core/member-role.js';
+import {
+  DEFAULT_MEMBER_ROLE,
+  MEMBER_ROLE_IAM_PERMISSIONS,
+  MEMBER_ROLE_READ_ACTIONS,
+  MEMBER_ROLE_RECONCILE_NOW,
+} from '../../core/member-role.js';
 import {
   ORG_STACK_NAME,
   SERVICE_ROLE_PATH,
@@ -384,7 +389,10 @@ describe('the service roles, evaluated in every deployment', () => {
       const reads = MEMBER_ROLE_READ_ACTIONS.map(
         (action): IamPermission => ({ action: action as IamPermission['action'], resource: '*' }),
       );
-      const permissions = [...MEMBER_ROLE_IAM_PERMISSIONS, ...reads];
+      const reconcileNow = MEMBER_ROLE_RECONCILE_NOW.actions.map(
+        (action): IamPermission => ({ action: action as IamPermission['action'], resource: '*' }),
+      );
+      const permissions = [...MEMBER_ROLE_IAM_PERMISSIONS, ...reads, ...reconcileNow];
       rows.push(
         ...identityRows(
           place,

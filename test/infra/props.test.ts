@@ -314,7 +314,7 @@ describe('props from CDK context', () => {
     // Assess
     expect(act).toThrow(UnknownContextKeyError);
     expect(act).toThrow(
-      /^Unknown context keys settleDelay \(did you mean settleDelaySeconds\?\), maxconcurrency \(did you mean maxConcurrency\?\)\. The keys this app reads: dryRun, excludedPathPrefixes, .*createTrail/,
+      /^Unknown context keys settleDelay \(did you mean settleDelaySeconds\?\), maxconcurrency \(did you mean maxConcurrency\?\)\. The keys this app reads: dryRun, selection, excludedPathPrefixes, .*createTrail/,
     );
   });
 

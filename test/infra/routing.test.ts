@@ -268,6 +268,21 @@ describe('the synthesized rule patterns in moto EventBridge', () => {
       () =>
         iamCall('AttachRolePolicy', { roleName: 'CLI-EC2-role', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }),
     ],
+    // A TagRole that sets the opt-in tag's key is routed to the settle queue on AWS (EventBridge matches `key` within
+    // the `tags` array's objects); moto 5.2 does not look into arrays of objects, so only the other side is run here.
+    [
+      'a TagRole that sets other tags',
+      () => iamCall('TagRole', { roleName: 'CLI-EC2-role', tags: [{ key: 'team', value: 'web' }] }),
+    ],
+    [
+      'a TagRole that sets the skip tag',
+      () =>
+        iamCall('TagRole', { roleName: 'CLI-EC2-role', tags: [{ key: 'auto-instance-profile:skip', value: 'true' }] }),
+    ],
+    [
+      'an UntagRole of the opt-in tag',
+      () => iamCall('UntagRole', { roleName: 'CLI-EC2-role', tagKeys: ['auto-instance-profile:opt-in'] }),
+    ],
     ['CreateUser', () => iamCall('CreateUser', { userName: 'someone' })],
     ['DeleteUser', () => iamCall('DeleteUser', { userName: 'someone' })],
   ])('keeps %s out of both queues', async (_, make) => {

@@ -7,8 +7,9 @@
  * - `fix` and `scan` decide with the deployed stack's settings (read from its remediator's environment) and with who
  *   created each role, as the service does: CloudFormation's roles and those of ignored callers get no profile;
  *   `--no-creator-lookup` skips the lookup and says so;
- * - `fix --org` covers the accounts where the service is installed, each with its own settings, and names the others;
- *   `--all-accounts` covers those too, with the defaults.
+ * - `fix --org` covers the accounts where the service is installed, each with its own settings (there it hands the
+ *   roles over to the service: test/integration/hand-over.test.ts), and names the others; `--all-accounts` covers
+ *   those too, with the defaults.
  * Each part has a moto of its own: the scans read whole accounts.
  */
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
@@ -17,6 +18,7 @@ import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_SETTINGS_PERMISSIONS } from '../../cli/scan/settings.js';
+import { RECONCILE_FUNCTION_TAG } from '../../core/lambda/reconcile-now.js';
 import { SERVICE_ROLE_PATH, STACK_NAME } from '../../core/pipeline-settings.js';
 import { EC2_TRUST_POLICY } from '../../core/trust-policy.js';
 import {
@@ -31,6 +33,7 @@ import { startProxy } from '../../emulator/proxy.js';
 import { BUNDLES } from '../../toolchain/bundles.mjs';
 import { invokeBundle } from './support/bundle.js';
 import { type CliRun, cliEnv, runCli, sharedFiles } from './support/cli.js';
+import { deployedStackInMoto } from './support/stack.js';
 
 const TRUST = JSON.stringify(EC2_TRUST_POLICY);
 /** The access key the emulator's CloudTrail records as a Terraform pipeline's role. */
@@ -155,6 +158,17 @@ async function deployStack(
       }),
     );
     const functionName = `${stackName}-Remediator`;
+    const reconcileFunctionName = `${stackName}-Reconcile`;
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: reconcileFunctionName,
+        Runtime: 'nodejs20.x',
+        Role: role?.Arn,
+        Handler: 'index.handler',
+        Code: { ZipFile: new TextEncoder().encode('the bundle') },
+        Tags: { [RECONCILE_FUNCTION_TAG.key]: RECONCILE_FUNCTION_TAG.value },
+      }),
+    );
     await lambda.send(
       new CreateFunctionCommand({
         FunctionName: functionName,
@@ -171,7 +185,11 @@ async function deployStack(
         TemplateBody: JSON.stringify({
           // The outputs are what the CLI reads; a handle is the quickest resource moto makes.
           Resources: { Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle' } },
-          Outputs: { RuleName: { Value: `${stackName}-Rule` }, FunctionName: { Value: functionName } },
+          Outputs: {
+            RuleName: { Value: `${stackName}-Rule` },
+            FunctionName: { Value: functionName },
+            ReconcileFunctionName: { Value: reconcileFunctionName },
+          },
         }),
       }),
     );
@@ -203,7 +221,9 @@ describe("scan and fix with the deployed stack's settings and the roles' creator
 
   beforeAll(async () => {
     account = await trailedMoto();
-    await deployStack(account.moto.url, undefined, STACK_NAME, STACK_SETTINGS);
+    // The stack with its record and operator role, through which fix records what it makes (without them it would hand
+    // the roles over to the service: test/integration/hand-over.test.ts).
+    await deployedStackInMoto(account.moto.url, STACK_SETTINGS);
     await ec2Role(account.person, 'by-person');
     await ec2Role(account.cloudFormation, 'by-stack');
     await ec2Role(account.terraform, 'by-terraform');
@@ -328,6 +348,11 @@ describe('fix --org covers the accounts where the service is installed, each wit
   beforeAll(async () => {
     moto = await startMoto();
     closers.push(() => moto.stop());
+    // fix --org starts the installed account's reconcile function: moto's simple Lambda answers without docker.
+    await fetch(`${moto.url}/moto-api/config`, {
+      method: 'POST',
+      body: JSON.stringify({ lambda: { use_docker: false } }),
+    });
     org = await createOrganization(moto.url, [{ name: 'installed' }, { name: 'bare' }]);
     closers.push(() => org.close());
     [installed, bare] = org.members as [EmulatedAccount, EmulatedAccount];
@@ -347,16 +372,24 @@ describe('fix --org covers the accounts where the service is installed, each wit
     const text = await cli('scan', '--org', '--no-creator-lookup');
     const all = await cli('fix', '--org', '--all-accounts', '--yes', '--no-creator-lookup', '--json');
 
-    // Assess: only the installed account is fixed, without its excluded /batch/ role.
+    // Assess: only the installed account is covered, without its excluded /batch/ role: handed over to the service.
     expect(fix.code, fix.stderr).toBe(0);
     console.log(text.stdout, (await cli('fix', '--org', '--yes', '--no-creator-lookup')).stdout);
     const fixed = JSON.parse(fix.stdout) as OrgJson;
-    expect(fixed.summary).toMatchObject({ accounts: 3, scanned: 1, unreachable: 0, leftOut: 2, created: 1 });
+    expect(fixed.summary).toMatchObject({
+      accounts: 3,
+      scanned: 1,
+      unreachable: 0,
+      leftOut: 2,
+      created: 0,
+      handedOver: 1,
+    });
     const entry = (report: OrgJson, account: EmulatedAccount) =>
       report.accounts.find((candidate) => candidate.accountId === account.accountId);
     expect(entry(fixed, installed)).toMatchObject({
       status: 'scanned',
-      summary: { missing: 1, created: 1 },
+      summary: { missing: 1, created: 0 },
+      handedOver: { functionName: 'StackSet-AutoInstanceProfile-0a1b2c3d-Reconcile', roles: 1 },
       settings: {
         from: 'stack',
         stack: 'StackSet-AutoInstanceProfile-0a1b2c3d',
@@ -371,15 +404,15 @@ describe('fix --org covers the accounts where the service is installed, each wit
         error: expect.stringMatching(/^the service is not installed: no AutoInstanceProfile stack, nor a StackSet's/),
       });
     }
-    expect(await hasProfile(installed.iam, 'installed-app')).toBe(true);
+    expect(await hasProfile(installed.iam, 'installed-app')).toBe(false);
     expect(await hasProfile(installed.iam, 'installed-batch')).toBe(false);
     // scan --org still reads every account, and says whose settings each was read with.
-    expect(text.stdout).toMatch(new RegExp(`${installed.accountId}  installed +scanned +0 +0 +stack`));
+    expect(text.stdout).toMatch(new RegExp(`${installed.accountId}  installed +scanned +1 +0 +stack`));
     expect(text.stdout).toMatch(new RegExp(`${bare.accountId}  bare +scanned +2 +0 +defaults`));
     // --all-accounts: the others too, with the defaults (which exclude no /batch/).
     expect(all.code, all.stderr).toBe(0);
     const everywhere = JSON.parse(all.stdout) as OrgJson;
-    expect(everywhere.summary).toMatchObject({ scanned: 3, leftOut: 0, created: 4 });
+    expect(everywhere.summary).toMatchObject({ scanned: 3, leftOut: 0, created: 4, handedOver: 1 });
     expect(entry(everywhere, bare)?.settings).toMatchObject({ from: 'defaults' });
     expect(await hasProfile(bare.iam, 'bare-batch')).toBe(true);
     expect(await hasProfile(org.management.iam, `${org.management.name}-app`)).toBe(true);

@@ -125,6 +125,29 @@ describe('finding 3: a stale delete signal never acts on a new role', () => {
   });
 });
 
+describe('a delete signal that waited (a pause, a redrive) is no current wish to delete', () => {
+  it('changes nothing, and reads nothing, on a DeleteConflict record three days old: the person retries, afresh', async () => {
+    // Prepare: our profile holds the role; the failed delete-role waited three days in a paused delete queue
+    const role = uniqueRoleName('conflict-after-pause');
+    await roleWithOurProfile(role);
+    const waited = cloudTrailEvent('delete-role-conflict', role, { ageSeconds: 3 * 86_400 });
+
+    // Act
+    const { result, decision, actions } = await deliver(role, [waited]);
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await profilesOf(role)).toEqual([role]);
+    expect(decision).toMatchObject({
+      decision: 'nothing',
+      reason: 'stale-event',
+      note: expect.stringContaining('is 3 d 0 h old, more than the 60 minutes'),
+      changes: [],
+    });
+    expect(actions).toEqual([]);
+  });
+});
+
 describe('finding 6: a replaced role keeps its profile', () => {
   it('lets the role made again adopt its leftover when the DeleteRole is seen, re-tagged to its id, same profile id', async () => {
     // Prepare: Terraform's replace: remove the role from its profile, delete it, create it again at once

@@ -79,6 +79,36 @@ function stackTemplate(): string {
           Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['DeleteQueue', 'Arn'] } }],
         },
       },
+      FunctionRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          Path: '/auto-instance-profile/',
+          AssumeRolePolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          },
+        },
+      },
+      Function: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          FunctionName: 'AutoInstanceProfile-Remediator',
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: { 'Fn::GetAtt': ['FunctionRole', 'Arn'] },
+          Code: { ZipFile: 'exports.handler = async () => ({});' },
+          // Deployed with selection=opt-in: doctor reads it from here for its settings line.
+          Environment: { Variables: { SELECTION: 'opt-in', DRY_RUN: 'false' } },
+        },
+      },
+      QueueMapping: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: { FunctionName: { Ref: 'Function' }, EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] } },
+      },
+      DeleteQueueMapping: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: { FunctionName: { Ref: 'Function' }, EventSourceArn: { 'Fn::GetAtt': ['DeleteQueue', 'Arn'] } },
+      },
     },
     Outputs: {
       RuleName: { Value: { Ref: 'Rule' } },
@@ -129,6 +159,7 @@ describe('doctor against moto', () => {
       'stack',
       'rule',
       'delete-rule',
+      'event-sources',
       'dead-letter-queue',
       'instance-profiles',
       'ownership',
@@ -142,13 +173,14 @@ describe('doctor against moto', () => {
     });
     expect(checkOf(report, 'rule').status).toBe('not-checked');
     expect(checkOf(report, 'delete-rule').status).toBe('not-checked');
+    expect(checkOf(report, 'event-sources').status).toBe('not-checked');
     expect(checkOf(report, 'dead-letter-queue').status).toBe('not-checked');
     expect(checkOf(report, 'instance-profiles')).toMatchObject({
       status: 'ok',
       detail: '0 of 1000 instance profiles in use (0%)',
     });
     expect(checkOf(report, 'ownership').status).toBe('not-checked');
-    expect(report.summary).toEqual({ ok: 2, warning: 0, failed: 2, 'not-checked': 4 });
+    expect(report.summary).toEqual({ ok: 2, warning: 0, paused: 0, failed: 2, 'not-checked': 5 });
   });
 
   it('fails the trail check while the trail exists but is not logging', async () => {
@@ -192,8 +224,27 @@ describe('doctor against moto', () => {
     expect(checkOf(report, 'rule').detail).not.toContain('differs');
     expect(checkOf(report, 'delete-rule').detail).toContain('ENABLED');
     expect(checkOf(report, 'delete-rule').detail).not.toContain('differs');
+    expect(checkOf(report, 'event-sources').detail).toBe(
+      'the remediator (AutoInstanceProfile-Remediator) polls the settle and delete queues (event source mappings Enabled)',
+    );
     expect(checkOf(report, 'dead-letter-queue').detail).toContain('empty');
     expect(run.code).toBe(0);
+  });
+
+  it('shows the deployed remediator’s selection and dry run, read from its environment, as settings (not a check)', async () => {
+    // Prepare: the stack as the first case deployed it, its remediator with SELECTION=opt-in
+
+    // Act
+    const json = await doctor('--json');
+    const text = await doctor();
+
+    // Assess
+    const report = JSON.parse(json.stdout) as DoctorJson & { settings: unknown };
+    expect(report.settings).toEqual({ selection: 'opt-in', dryRun: false });
+    expect(text.stdout).toContain(
+      'settings: selection opt-in (only roles tagged auto-instance-profile:opt-in=true); dry run off',
+    );
+    expect(json.code).toBe(0);
   });
 
   it('prints a plain text report headed by account and region, and fails a region outside the IAM event region', async () => {

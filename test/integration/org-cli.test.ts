@@ -279,6 +279,7 @@ describe('scan --org and fix --org through the built CLI', () => {
         missing: expect.any(Array),
         conflicts: expect.any(Array),
         pending: [],
+        notSelected: [],
         settings: expect.objectContaining({ from: 'defaults', creatorLookup: false }),
         record: { from: 'none', why: expect.stringMatching(/^no AutoInstanceProfile stack/) },
         unrecorded: expect.any(Array),

@@ -18,6 +18,7 @@ import { type MotoServer, startMoto } from '../../emulator/moto.js';
 import { createOrganization, type EmulatedOrganization } from '../../emulator/organization.js';
 import { cliEnv, runCli, runCliRecorded, sharedFiles } from './support/cli.js';
 import { callsOutsidePolicy, type Recording } from './support/policy-check.js';
+import { type ServiceInMoto, serviceInMoto } from './support/service-in-moto.js';
 import { deployedStackInMoto } from './support/stack.js';
 
 const SPEC: MixedAccountSpec = {
@@ -36,18 +37,44 @@ let org: EmulatedOrganization;
 let account: MixedAccount;
 /** What `fix` called in the first run of every form, for the checks of the checks. */
 let fixRecording: Recording | undefined;
+/** The service's queues, remediator and mappings, for pause and resume: in the caller's account and in alpha. */
+const services: ServiceInMoto[] = [];
+/** Their stack's name: not the one deployedStackInMoto gives the caller's account, which has no mappings. */
+const PAUSED_STACK = 'AutoInstanceProfile-Pausable';
 
 beforeAll(async () => {
   [moto, files] = await Promise.all([startMoto(), sharedFiles()]);
+  // fix --org hands the caller's account over to its service (one Invoke): moto's simple Lambda answers without docker.
+  await fetch(`${moto.url}/moto-api/config`, {
+    method: 'POST',
+    body: JSON.stringify({ lambda: { use_docker: false } }),
+  });
   org = await createOrganization(moto.url, [{ name: 'alpha', inOu: true }]);
   // The service in the caller's account: scan and fix read its settings and record, fix and confirm write through its
   // operator role.
   const stack = await deployedStackInMoto(moto.url);
   account = await createMixedAccount(org.management.iam, SPEC, 'own', { records: stack.records });
   await Promise.all(org.members.map((member) => createMixedAccount(member.iam, SPEC, member.name)));
+  const [alpha] = org.members;
+  const place = { endpoint: moto.url, region: 'us-east-1' };
+  services.push(
+    await serviceInMoto(
+      { ...place, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } },
+      { stackName: PAUSED_STACK, name: 'policy-own' },
+    ),
+  );
+  if (alpha !== undefined) {
+    services.push(
+      await serviceInMoto(
+        { ...place, credentials: alpha.credentials },
+        { stackName: PAUSED_STACK, name: 'policy-alpha' },
+      ),
+    );
+  }
 });
 
 afterAll(async () => {
+  for (const service of services) service.destroy();
   org?.close();
   await Promise.all([moto?.stop(), files?.remove()]);
 });
@@ -82,10 +109,15 @@ const FORM_RUNS: Readonly<Record<PolicyCommand, () => readonly string[]>> = {
   doctor: () => ['doctor', '--json'],
   'doctor --smoke': () => ['doctor', '--smoke', '--timeout', '1', '--json'],
   'scan --org': () => ['scan', '--org', '--json'],
-  'fix --org': () => ['fix', '--org', '--yes', '--no-creator-lookup', '--json'],
+  // The caller's account has the service: handed over; the member has none: fixed through the member role.
+  'fix --org': () => ['fix', '--org', '--all-accounts', '--yes', '--no-creator-lookup', '--json'],
   'doctor --org': () => ['doctor', '--org', '--json'],
   decisions: () => ['decisions', '--json'],
   'decisions --org': () => ['decisions', '--org', '--json'],
+  pause: () => ['pause', '--stack-name', PAUSED_STACK, '--yes', '--json'],
+  resume: () => ['resume', '--stack-name', PAUSED_STACK, '--yes', '--json'],
+  'pause --org': () => ['pause', '--org', '--stack-name', PAUSED_STACK, '--yes', '--json'],
+  'resume --org': () => ['resume', '--org', '--stack-name', PAUSED_STACK, '--yes', '--json'],
 };
 
 describe('policy COMMAND through the built CLI', () => {
@@ -222,7 +254,13 @@ describe('every command, run against moto, calls only what its policy allows', (
     );
     expect(made.prune).toEqual(expect.arrayContaining(['iam:GetRole', 'iam:DeleteInstanceProfile']));
     expect(made['release --delete']).toEqual(expect.arrayContaining(['iam:DeleteInstanceProfile']));
-    expect(made['fix --org']).toEqual(expect.arrayContaining(['sts:AssumeRole', 'iam:CreateInstanceProfile']));
+    expect(made['fix --org']).toEqual(
+      expect.arrayContaining(['sts:AssumeRole', 'iam:CreateInstanceProfile', 'lambda:InvokeFunction']),
+    );
+    for (const form of ['pause', 'resume', 'pause --org', 'resume --org'] as const) {
+      expect(codes[form], form).toBe(0);
+      expect(made[form], form).toEqual(expect.arrayContaining(['lambda:UpdateEventSourceMapping']));
+    }
   });
 
   it('finds a call outside the policy, and a write on a profile whose tag is not ours', async () => {

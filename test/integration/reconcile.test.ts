@@ -181,3 +181,57 @@ describe('reconcile bundle: who created a role', () => {
     asPerson.destroy();
   });
 });
+
+describe('reconcile bundle: SELECTION=opt-in', () => {
+  it('queues only the opted-in EC2 roles, counts the others as not selected, and the remediator makes only theirs', async () => {
+    // Prepare: EC2 roles in no profile, made by a person through the emulator's CloudTrail; half tagged opt-in
+    const asPerson = new IAMClient({ endpoint: trail.url });
+    const trust = JSON.stringify(EC2_TRUST_POLICY);
+    const optedIn = ['opt-in-a', 'opt-in-b'];
+    const untagged = ['not-opted-a', 'not-opted-b', 'not-opted-c'];
+    for (const name of optedIn) {
+      const Tags = [{ Key: 'auto-instance-profile:opt-in', Value: 'true' }];
+      await asPerson.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust, Tags }));
+    }
+    for (const name of untagged) {
+      await asPerson.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }));
+    }
+    const { QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'opt-in' }));
+    const env = {
+      AWS_ENDPOINT_URL: moto.url,
+      AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url,
+      QUEUE_URL: queueUrl,
+      OWNERSHIP_TABLE,
+      SELECTION: 'opt-in',
+    };
+
+    // Act
+    const { result } = await invokeBundle<{ summary: { notSelected: number; missing: number } }>(
+      {},
+      env,
+      BUNDLES.reconcile.path,
+    );
+    const bodies = await drain(queueUrl);
+    const queuedNames = bodies.map((body) => JSON.parse(body).detail.roleName as string);
+    for (let start = 0; start < bodies.length; start += 10) {
+      await invokeBundle(sqsBatch(...bodies.slice(start, start + 10)), env);
+    }
+
+    // Assess: the opted-in roles are candidates (with the account's conflicts, which every pass queues); no untagged one
+    expect(queuedNames).toEqual(expect.arrayContaining(optedIn));
+    for (const name of untagged) expect(queuedNames).not.toContain(name);
+    expect(result.summary.missing).toBe(optedIn.length);
+    // Every untagged EC2 role of the account is not selected: these, and those the earlier passes gave profiles to
+    expect(result.summary.notSelected).toBeGreaterThanOrEqual(untagged.length);
+    for (const name of optedIn) {
+      const { InstanceProfile: profile } = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
+      expect(profile?.Roles?.map((role) => role.RoleName)).toEqual([name]);
+    }
+    for (const name of untagged) {
+      await expect(iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }))).rejects.toBeInstanceOf(
+        NoSuchEntityException,
+      );
+    }
+    asPerson.destroy();
+  });
+});

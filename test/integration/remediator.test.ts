@@ -3,11 +3,19 @@
  * Node process, against moto's IAM: the same code and configuration path as in Lambda.
  */
 
-import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand } from '@aws-sdk/client-iam';
+import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, TagRoleCommand } from '@aws-sdk/client-iam';
 import { describe, expect, inject, it } from 'vitest';
 import { type FaultRules, SERVICE_FAILURE, startIamProxy, THROTTLING } from '../../emulator/iam-faults.js';
 import { EC2_TRUST_JSON } from '../support/policies.js';
-import { type BatchResponse, createRoleEvent, invokeBundle, type LogLine, sqsBatch } from './support/bundle.js';
+import {
+  type BatchResponse,
+  createRoleEvent,
+  invokeBundle,
+  type LogLine,
+  roleWithOurProfile,
+  sqsBatch,
+} from './support/bundle.js';
+import { deleteConflictEvent } from './support/cloudtrail.js';
 import { createProfile, createRole, getProfile, iam, MANAGED_TAGS, profilesOf, uniqueRoleName } from './support/iam.js';
 import { expectGranted } from './support/permissions.js';
 import { recordOurs } from './support/stack.js';
@@ -365,5 +373,114 @@ describe('remediator bundle against moto', () => {
 
     // Assess
     await expect(act).rejects.toThrow(/DRY_RUN must be true or false/);
+  });
+});
+
+describe('remediator bundle against moto, with SELECTION=opt-in', () => {
+  const OPT_IN = { SELECTION: 'opt-in' };
+  const OPT_IN_TAG = { Key: 'auto-instance-profile:opt-in', Value: 'true' };
+
+  /** A successful TagRole as CloudTrail records it, the request's tags as `[{ key, value }]`. */
+  function tagRoleEvent(role: string, tags: readonly { Key: string; Value: string }[]): Record<string, unknown> {
+    const event = createRoleEvent(role) as { detail: Record<string, unknown> };
+    event.detail = {
+      ...event.detail,
+      eventName: 'TagRole',
+      requestParameters: { roleName: role, tags: tags.map((tag) => ({ key: tag.Key, value: tag.Value })) },
+      responseElements: null,
+    };
+    return event;
+  }
+
+  it('gives a profile to a role created with the opt-in tag, and none to an EC2 role without it', async () => {
+    // Prepare
+    const tagged = uniqueRoleName('opted-in');
+    const untagged = uniqueRoleName('not-opted-in');
+    await createRole(tagged, { tags: [OPT_IN_TAG] });
+    await createRole(untagged);
+
+    // Act
+    const { result, logs } = await invoke(sqsBatch(createRoleEvent(tagged), createRoleEvent(untagged)), OPT_IN);
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(await profilesOf(tagged)).toEqual([tagged]);
+    expect(await getProfile(untagged)).toBeUndefined();
+    expect(decisionLines(logs, tagged)).toEqual([expect.objectContaining({ decision: 'create' })]);
+    expect(decisionLines(logs, untagged)).toEqual([
+      expect.objectContaining({
+        decision: 'nothing',
+        reason: 'not-opted-in',
+        trigger: 'role-created',
+        note: 'selection is opt-in and the role is not tagged auto-instance-profile:opt-in=true',
+        iamCalls: 1,
+      }),
+    ]);
+  });
+
+  it('gives a profile to a role tagged opt-in after its creation, on its TagRole event', async () => {
+    // Prepare: created without the tag, and left alone
+    const role = uniqueRoleName('tagged-later');
+    await createRole(role);
+    await invoke(sqsBatch(createRoleEvent(role)), OPT_IN);
+    expect(await getProfile(role)).toBeUndefined();
+    await iam.send(new TagRoleCommand({ RoleName: role, Tags: [OPT_IN_TAG] }));
+
+    // Act
+    const { result, logs } = await invoke(sqsBatch(tagRoleEvent(role, [OPT_IN_TAG])), OPT_IN);
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(await profilesOf(role)).toEqual([role]);
+    expect(decisionLines(logs, role)).toEqual([
+      expect.objectContaining({ decision: 'create', trigger: 'opt-in-tagged', eventName: 'TagRole' }),
+    ]);
+  });
+
+  it('skips a role tagged both skip and opt-in: skip wins', async () => {
+    // Prepare
+    const role = uniqueRoleName('skip-wins');
+    await createRole(role, { tags: [OPT_IN_TAG, { Key: 'auto-instance-profile:skip', Value: 'true' }] });
+
+    // Act
+    const { logs } = await invoke(sqsBatch(createRoleEvent(role)), OPT_IN);
+
+    // Assess
+    expect(await getProfile(role)).toBeUndefined();
+    expect(decisionLines(logs, role)).toEqual([expect.objectContaining({ decision: 'nothing', reason: 'opted-out' })]);
+  });
+
+  it('acknowledges a TagRole that sets no opt-in tag without calling IAM', async () => {
+    // Prepare
+    const role = uniqueRoleName('tagged-other');
+    await createRole(role, { tags: [{ Key: 'team', Value: 'web' }] });
+
+    // Act
+    const { result, logs, actions } = await invoke(
+      sqsBatch(tagRoleEvent(role, [{ Key: 'team', Value: 'web' }])),
+      OPT_IN,
+    );
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(actions).toEqual([]);
+    expect(await getProfile(role)).toBeUndefined();
+    expect(decisionLines(logs, role)).toEqual([
+      expect.objectContaining({ level: 'INFO', decision: 'ignored', reason: 'no-handled-tag' }),
+    ]);
+  });
+
+  it('still releases the profile it made on a DeleteRole conflict, when the role is not opted in (the setting changed)', async () => {
+    // Prepare: the profile was made under opt-out; the role has no opt-in tag
+    const role = uniqueRoleName('release-opt-in');
+    await roleWithOurProfile(role);
+
+    // Act
+    const { result, logs } = await invoke(sqsBatch(await deleteConflictEvent(role)), OPT_IN);
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(await getProfile(role)).toBeUndefined();
+    expect(decisionLines(logs, role)).toEqual([expect.objectContaining({ decision: 'release' })]);
   });
 });

@@ -74,6 +74,7 @@ describe('loadConfig', () => {
     expect(config).toEqual(DEFAULT_CONFIG);
     expect(config).toEqual({
       dryRun: false,
+      selection: 'opt-out',
       excludedPathPrefixes: ['/aws-service-role/'],
       ignoredCallers: ['cloudformation.amazonaws.com'],
       roleNotFoundRetrySeconds: 120,
@@ -92,6 +93,7 @@ describe('loadConfig', () => {
     // Act
     const config = loadConfig({
       DRY_RUN: 'TRUE',
+      SELECTION: 'Opt-In',
       EXCLUDED_PATH_PREFIXES: ' /aws-service-role/, /legacy/ ,',
       IGNORED_CALLERS: 'arn:aws:sts::*:assumed-role/terraform-ci/*',
       ROLE_NOT_FOUND_RETRY_SECONDS: '300',
@@ -110,6 +112,7 @@ describe('loadConfig', () => {
     // Assess
     expect(config).toEqual({
       dryRun: true,
+      selection: 'opt-in',
       excludedPathPrefixes: ['/aws-service-role/', '/legacy/'],
       ignoredCallers: ['arn:aws:sts::*:assumed-role/terraform-ci/*'],
       roleNotFoundRetrySeconds: 300,
@@ -197,6 +200,7 @@ describe('settingsEnvironment', () => {
     const settings = {
       ...DEFAULT_CONFIG,
       dryRun: true,
+      selection: 'opt-in' as const,
       excludedPathPrefixes: ['/aws-service-role/', '/batch/'],
       ignoredCallers: [],
       batchConcurrency: 1,
@@ -211,6 +215,7 @@ describe('settingsEnvironment', () => {
     // Assess
     expect(env).toEqual({
       DRY_RUN: 'true',
+      SELECTION: 'opt-in',
       EXCLUDED_PATH_PREFIXES: '/aws-service-role/,/batch/',
       IGNORED_CALLERS: '',
       BATCH_CONCURRENCY: '1',

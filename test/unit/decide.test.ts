@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../core/config.js';
-import { decide, type Facts, type ProfileSnapshot, type RoleSnapshot } from '../../core/decide.js';
+import {
+  DELETE_SIGNAL_MAX_AGE_SECONDS,
+  decide,
+  type Facts,
+  type ProfileSnapshot,
+  type RoleSnapshot,
+} from '../../core/decide.js';
 import type { Caller } from '../../core/events.js';
 import type { OwnershipRecord } from '../../core/ownership.js';
+import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_SECONDS } from '../../core/pipeline-settings.js';
 import { EC2_TRUST_URL_ENCODED } from '../support/policies.js';
 import { eventTrigger, scanTrigger } from './support/triggers.js';
 
@@ -659,6 +666,74 @@ describe('decide, when a DeleteRole failed with DeleteConflict', () => {
     expect(step).toMatchObject({ kind: 'release', profileNames: ['app-role'] });
   });
 
+  describe('after a wait (a pause, a dead-letter redrive)', () => {
+    const HOUR_MS = 3_600_000;
+    /** The conflict as it arrives `ageMs` after it happened, everything else as for a release. */
+    const waited = (ageMs: number, overrides: Partial<Facts> = {}) =>
+      releasable({ now: new Date(NOW.getTime() + ageMs), ...overrides });
+
+    it('changes nothing on a failed delete-role three days old, reads nothing, and says to retry it', () => {
+      // Act: the record waited in the paused delete queue; nothing about the role was read yet
+      const bare = decide(facts({ trigger: conflict, now: new Date(NOW.getTime() + 72 * HOUR_MS) }), DEFAULT_CONFIG);
+      const known = decide(waited(72 * HOUR_MS), DEFAULT_CONFIG);
+
+      // Assess
+      expect(bare).toMatchObject({ kind: 'nothing', reason: 'stale-event' });
+      expect(known).toEqual(bare);
+      expect(bare.kind === 'nothing' && bare.note).toContain('is 3 d 0 h old, more than the 60 minutes');
+      expect(bare.kind === 'nothing' && bare.note).toContain('retry the delete-role');
+    });
+
+    it.each([
+      ['just past the hour', HOUR_MS + 1000, '60 min'],
+      ['two hours', 2 * HOUR_MS + 5 * 60_000, '2 h 5 min'],
+    ])('takes a signal %s old as too old', (_case, ageMs, words) => {
+      // Act
+      const step = decide(waited(ageMs), DEFAULT_CONFIG);
+
+      // Assess
+      expect(step).toMatchObject({ kind: 'nothing', reason: 'stale-event' });
+      expect(step.kind === 'nothing' && step.note).toContain(`is ${words} old`);
+    });
+
+    it.each([
+      ['an hour old, to the second', HOUR_MS],
+      ['as old as five receives a visibility timeout apart (the way to the dead-letter queue)', 15 * 60_000],
+      ['from a clock ahead of ours', -5 * 60_000],
+    ])('still releases on a signal %s', (_case, ageMs) => {
+      // Act
+      const step = decide(waited(ageMs), DEFAULT_CONFIG);
+
+      // Assess
+      expect(step.kind).toBe('release');
+    });
+
+    it('outlasts every redelivery of a record that is well: MAX_RECEIVE_COUNT receives a visibility timeout apart', () => {
+      // Assess
+      expect(DELETE_SIGNAL_MAX_AGE_SECONDS).toBeGreaterThan(MAX_RECEIVE_COUNT * VISIBILITY_TIMEOUT_SECONDS);
+    });
+
+    it('still cleans up our empty leftover after a wait: that rests on IAM’s state now, not on the signal’s age', () => {
+      // Prepare: a successful DeleteRole that waited three days; no role of the name exists now
+      const deleted = eventTrigger('role-deleted', 'app-role', { eventTime: NOW });
+
+      // Act
+      const step = decide(
+        facts({
+          trigger: deleted,
+          now: new Date(NOW.getTime() + 72 * HOUR_MS),
+          sameNameProfile: profile({}),
+          ownership: recorded(),
+          role: 'absent',
+        }),
+        DEFAULT_CONFIG,
+      );
+
+      // Assess
+      expect(step).toMatchObject({ kind: 'cleanup', profileName: 'app-role' });
+    });
+  });
+
   it('ignores opt-out, path and trust: the caller asked for the role to go', () => {
     // Act
     const step = decide(
@@ -950,5 +1025,147 @@ describe('a scan that learnt who created the role', () => {
       DEFAULT_CONFIG,
     );
     expect(plan.kind).toBe('create');
+  });
+});
+
+describe('decide, with selection opt-in', () => {
+  const OPT_IN = { ...DEFAULT_CONFIG, selection: 'opt-in' as const };
+  const optedIn: RoleSnapshot = { ...role, tags: { 'auto-instance-profile:opt-in': 'true' } };
+
+  it('gives nothing to an EC2 role without the opt-in tag, with its own reason, before reading its profiles', () => {
+    // Act
+    const step = decide(facts({ role }), OPT_IN);
+
+    // Assess
+    expect(step).toEqual({
+      kind: 'nothing',
+      reason: 'not-opted-in',
+      note: 'selection is opt-in and the role is not tagged auto-instance-profile:opt-in=true',
+    });
+  });
+
+  it.each([
+    ['true', 'true'],
+    ['True, as people type it', 'True'],
+    [' TRUE  with spaces', ' TRUE '],
+  ])('plans a profile for an EC2 role tagged opt-in %s (read as the skip tag is)', (_case, value) => {
+    // Act
+    const step = decide(
+      facts({ role: { ...role, tags: { 'auto-instance-profile:opt-in': value } }, roleProfiles: [] }),
+      OPT_IN,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'create', roleName: 'app-role' });
+  });
+
+  it.each([
+    ['false', { 'auto-instance-profile:opt-in': 'false' }],
+    ['yes', { 'auto-instance-profile:opt-in': 'yes' }],
+    ['with the key in another case', { 'Auto-Instance-Profile:Opt-In': 'true' }],
+  ])('leaves a role tagged opt-in=%s out', (_case, tags) => {
+    // Act
+    const step = decide(facts({ role: { ...role, tags }, roleProfiles: [] }), OPT_IN);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'not-opted-in' });
+  });
+
+  it('lets the skip tag win over the opt-in tag', () => {
+    // Act
+    const step = decide(
+      facts({ role: { ...optedIn, tags: { ...optedIn.tags, 'auto-instance-profile:skip': 'true' } } }),
+      OPT_IN,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'nothing', reason: 'opted-out' });
+  });
+
+  it('says a role EC2 may not assume is no EC2 role, opted in or not', () => {
+    // Act
+    const untagged = decide(facts({ role: { ...role, trustPolicy: LAMBDA_TRUST } }), OPT_IN);
+    const tagged = decide(facts({ role: { ...optedIn, trustPolicy: LAMBDA_TRUST } }), OPT_IN);
+
+    // Assess
+    expect(untagged).toMatchObject({ kind: 'nothing', reason: 'no-ec2-trust' });
+    expect(tagged).toMatchObject({ kind: 'nothing', reason: 'no-ec2-trust' });
+  });
+
+  it.each(['role-created', 'trust-changed', 'opt-in-tagged', 'found-by-scan'] as const)(
+    'holds every trigger that may deliver a profile to it (%s)',
+    (kind) => {
+      // Prepare
+      const trigger = kind === 'found-by-scan' ? scanTrigger('app-role') : eventTrigger(kind, 'app-role');
+
+      // Act
+      const without = decide(facts({ trigger, role, roleProfiles: [] }), OPT_IN);
+      const tagged = decide(facts({ trigger, role: optedIn, roleProfiles: [] }), OPT_IN);
+
+      // Assess
+      expect(without).toMatchObject({ kind: 'nothing', reason: 'not-opted-in' });
+      expect(tagged).toMatchObject({ kind: 'create' });
+    },
+  );
+
+  it('plans a profile for a role tagged opt-in later (TagRole), as for one created with the tag', () => {
+    // Prepare
+    const tagged = eventTrigger('opt-in-tagged', 'app-role', { eventName: 'TagRole' });
+
+    // Act
+    const step = decide(facts({ trigger: tagged, role: optedIn, roleProfiles: [] }), OPT_IN);
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'create', roleName: 'app-role' });
+  });
+
+  it('still releases the profile we made on a DeleteRole conflict, whatever the role’s tags or the setting', () => {
+    // Prepare: the role lost its opt-in tag (or never had it: the setting changed)
+    const conflict = eventTrigger('delete-conflict', 'app-role', {
+      errorCode: 'DeleteConflictException',
+      eventTime: NOW,
+    });
+    const bound = { 'auto-instance-profile:managed': 'true', 'auto-instance-profile:source-role-id': 'AROAEXAMPLE' };
+
+    // Act
+    const step = decide(
+      facts({
+        trigger: conflict,
+        role: { ...role, createDate: new Date(NOW.getTime() - 86_400_000) },
+        roleProfiles: ['app-role'],
+        holdingProfiles: [profile({ tags: bound, roleNames: ['app-role'] })],
+        ownership: recorded(),
+        rolePolicies: { attached: false, inline: false },
+      }),
+      OPT_IN,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'release', profileNames: ['app-role'] });
+  });
+
+  it('still deletes our empty leftover once its role is gone, whatever the setting', () => {
+    // Act
+    const step = decide(
+      facts({
+        trigger: eventTrigger('role-deleted', 'app-role'),
+        sameNameProfile: profile({}),
+        ownership: recorded(),
+        role: 'absent',
+      }),
+      OPT_IN,
+    );
+
+    // Assess
+    expect(step).toMatchObject({ kind: 'cleanup', profileName: 'app-role' });
+  });
+
+  it('with opt-out (the default) ignores the opt-in tag: every EC2 role gets its profile', () => {
+    // Act
+    const step = decide(facts({ role, roleProfiles: [] }), DEFAULT_CONFIG);
+
+    // Assess
+    expect(DEFAULT_CONFIG.selection).toBe('opt-out');
+    expect(step).toMatchObject({ kind: 'create' });
   });
 });

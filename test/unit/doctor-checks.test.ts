@@ -1,7 +1,9 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetAccountSummaryCommand, IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
@@ -595,6 +597,8 @@ describe('runDoctor, the instance profile quota', () => {
       events: new EventBridgeClient({}),
       sqs: new SQSClient({}),
       iam: new IAMClient({}),
+      lambda: new LambdaClient({}),
+      cloudwatch: new CloudWatchClient({}),
     });
     for (const mock of [iam, cloudtrail, cloudformation]) mock.restore();
 
@@ -626,7 +630,7 @@ describe('notChecked, callFailed and tally', () => {
     const counts = tally(checks);
 
     // Assess
-    expect(counts).toEqual({ ok: 1, warning: 0, failed: 1, 'not-checked': 2 });
+    expect(counts).toEqual({ ok: 1, warning: 0, paused: 0, failed: 1, 'not-checked': 2 });
     expect(checks[3]?.detail).toBe('not checked: SQS GetQueueAttributes failed: AccessDenied: no');
   });
 });
@@ -640,6 +644,8 @@ describe('runDoctor', () => {
     events: new EventBridgeClient({}),
     sqs: new SQSClient({}),
     iam: new IAMClient({}),
+    lambda: new LambdaClient({}),
+    cloudwatch: new CloudWatchClient({}),
   });
   const sdkError = (name: string, message: string, code?: string) =>
     Object.assign(new Error(message), { name, ...(code === undefined ? {} : { code }) });
@@ -668,6 +674,7 @@ describe('runDoctor', () => {
       ['stack', 'failed'],
       ['rule', 'not-checked'],
       ['delete-rule', 'not-checked'],
+      ['event-sources', 'not-checked'],
       ['dead-letter-queue', 'not-checked'],
       ['instance-profiles', 'failed'],
     ]);
@@ -707,10 +714,17 @@ describe('runDoctor', () => {
       ),
     }));
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0' } });
+    const lambda = mockClient(LambdaClient);
+    lambda.on(ListEventSourceMappingsCommand).resolves({
+      EventSourceMappings: [
+        { UUID: 'm-1', EventSourceArn: 'arn:aws:sqs:us-east-1:123456789012:q', State: 'Enabled' },
+        { UUID: 'm-2', EventSourceArn: 'arn:aws:sqs:us-east-1:123456789012:delete-q', State: 'Enabled' },
+      ],
+    });
 
     // Act
     const report = await runDoctor({ ...deps(), stackName: undefined });
-    for (const mock of [cloudtrail, cloudformation, events, sqs, iam]) mock.restore();
+    for (const mock of [cloudtrail, cloudformation, events, sqs, iam, lambda]) mock.restore();
 
     // Assess
     expect(report.stackName).toBe(instance);
@@ -718,7 +732,12 @@ describe('runDoctor', () => {
       status: 'ok',
       detail: expect.stringContaining(`stack ${instance} is UPDATE_COMPLETE`),
     });
-    expect(report.checks.filter((check) => ['rule', 'delete-rule', 'dead-letter-queue'].includes(check.name))).toEqual([
+    expect(
+      report.checks.filter((check) =>
+        ['rule', 'delete-rule', 'event-sources', 'dead-letter-queue'].includes(check.name),
+      ),
+    ).toEqual([
+      expect.objectContaining({ status: 'ok' }),
       expect.objectContaining({ status: 'ok' }),
       expect.objectContaining({ status: 'ok' }),
       expect.objectContaining({ status: 'ok' }),
@@ -774,6 +793,7 @@ describe('DOCTOR_CHECKS', () => {
       'stack',
       'rule',
       'delete-rule',
+      'event-sources',
       'dead-letter-queue',
       'instance-profiles',
       'ownership',

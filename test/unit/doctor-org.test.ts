@@ -44,7 +44,7 @@ function document(overrides: Partial<OrgDoctorDocument> = {}): OrgDoctorDocument
         accountId: '111111111111',
         name: 'management',
         status: 'scanned',
-        summary: { ok: 2, warning: 1, failed: 1, 'not-checked': 1, stack: 'AutoInstanceProfile' },
+        summary: { ok: 2, warning: 1, paused: 0, failed: 1, 'not-checked': 1, stack: 'AutoInstanceProfile' },
         checks: CHECKS.map(checkView),
       },
       { accountId: '222222222222', name: 'web', status: 'unreachable', error: 'AccessDenied: no' },

@@ -50,7 +50,7 @@ describe('checkOwnership', () => {
     const counts = tally([checkOwnership({ ...facts, unrecorded: ['x'] })]);
 
     // Assess
-    expect(counts).toEqual({ ok: 0, warning: 1, failed: 0, 'not-checked': 0 });
+    expect(counts).toEqual({ ok: 0, warning: 1, paused: 0, failed: 0, 'not-checked': 0 });
   });
 });
 

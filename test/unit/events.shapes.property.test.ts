@@ -23,6 +23,7 @@ import {
 import type { IamSender } from '../../core/iam/client.js';
 import { isRoleName } from '../../core/names.js';
 import { BATCH_SIZE } from '../../core/pipeline-settings.js';
+import { OPT_IN_TAG, SKIP_TAG } from '../../core/tags.js';
 import { type ProcessDeps, processBatch } from '../../functions/remediator/process.js';
 import { RecordingCounter, RecordingLog } from './support/fakes.js';
 
@@ -106,10 +107,29 @@ const roleName = fc.oneof(
   fc.constantFrom('', ' ', 'a'.repeat(65), 'web app', 'role/path', 'rôle'),
   fc.string(),
 );
-/** requestParameters: with a role name, without one, null, absent, or not an object at all. */
+/** A tag as CloudTrail records a tagging call's: `{ key, value }`; the opt-in tag's key often, in any case. */
+const tag = fc.record({
+  key: fc.oneof(
+    { arbitrary: fc.constant(OPT_IN_TAG), weight: 6 },
+    fc.constantFrom(OPT_IN_TAG.toUpperCase(), SKIP_TAG, 'team'),
+    fc.string({ maxLength: 8 }),
+  ),
+  value: fc.constantFrom('true', 'True', 'false', ''),
+});
+/** A request's `tags`: absent (most calls have none), a list of tags, or something else. */
+const tags = fc.oneof(
+  { arbitrary: fc.constant(undefined), weight: 2 },
+  { arbitrary: fc.array(tag, { minLength: 1, maxLength: 3 }), weight: 8 },
+  fc.jsonValue({ maxDepth: 1 }),
+);
+/** requestParameters: with a role name (and perhaps tags), without one, null, absent, or not an object at all. */
 const requestParameters = fc.oneof(
   {
-    arbitrary: fc.record({ roleName, extra }).map(({ roleName: n, extra: more }) => ({ ...more, roleName: n })),
+    arbitrary: fc.record({ roleName, tags, extra }).map(({ roleName: n, tags: t, extra: more }) => ({
+      ...more,
+      roleName: n,
+      ...(t === undefined ? {} : { tags: t }),
+    })),
     weight: 8,
   },
   fc.constant({}),
@@ -200,6 +220,13 @@ function namedRole(detail: Record<string, unknown>): unknown {
     : undefined;
 }
 
+/** Whether the record's request sets one of these tag keys, exactly as typed. */
+function setsTag(detail: Record<string, unknown>, keys: readonly string[]): boolean {
+  const request = detail.requestParameters as { tags?: unknown } | null | undefined;
+  const list = typeof request === 'object' && request !== null && Array.isArray(request.tags) ? request.tags : [];
+  return list.some((t: { key?: unknown }) => typeof t?.key === 'string' && keys.includes(t.key));
+}
+
 /** What the adapter must make of a record: the table's trigger, or the reason it needs no work. */
 function expected(detail: Record<string, unknown>) {
   const handled = HANDLED_EVENTS[detail.eventName as string];
@@ -208,6 +235,9 @@ function expected(detail: Record<string, unknown>) {
   const kind = kindOf(handled, code);
   const role = namedRole(detail);
   if (kind === undefined) return { kind: 'ignored', reason: 'failed-call' } as const;
+  if (code === undefined && handled.requestTagKeys !== undefined && !setsTag(detail, handled.requestTagKeys)) {
+    return { kind: 'ignored', reason: 'no-handled-tag' } as const;
+  }
   if (typeof role !== 'string' || role === '') return { kind: 'ignored', reason: 'no-role-name' } as const;
   if (!isRoleName(role)) return { kind: 'ignored', reason: 'invalid-role-name' } as const;
   return { kind, roleName: role } as const;
@@ -264,8 +294,8 @@ describe('the adapter, on every shape of a handled IAM call', () => {
         { numRuns: RUNS },
       );
       // The generator reaches every outcome, so that each assertion above was made.
-      expect(triggers).toBeGreaterThan(RUNS / 4);
-      for (const reason of ['failed-call', 'no-role-name', 'invalid-role-name']) {
+      expect(triggers).toBeGreaterThan(RUNS / 5);
+      for (const reason of ['failed-call', 'no-role-name', 'invalid-role-name', 'no-handled-tag']) {
         expect(reasons.get(reason) ?? 0, reason).toBeGreaterThan(RUNS / 100);
       }
     },
@@ -300,7 +330,8 @@ describe('the adapter, on every shape of a handled IAM call', () => {
           expect(response.batchItemFailures).toEqual([]);
           events.forEach((event, i) => {
             const want = expected(event.detail);
-            if (want.kind !== 'ignored' || want.reason === 'failed-call') return;
+            // A call that failed, or tagged no key we handle, is nothing to do: an info line, not a warning.
+            if (want.kind !== 'ignored' || want.reason === 'failed-call' || want.reason === 'no-handled-tag') return;
             const lines = log.lines.filter((line) => line.attributes.messageId === `m-${i}`);
             expect(lines).toHaveLength(1);
             expect(lines[0]).toMatchObject({

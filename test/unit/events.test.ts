@@ -11,6 +11,7 @@ import {
   HANDLED_EVENTS,
   reconcileMessage,
 } from '../../core/events.js';
+import { OPT_IN_TAG } from '../../core/tags.js';
 
 const load = (name: string) => JSON.parse(readFileSync(`test/fixtures/cloudtrail/${name}.json`, 'utf8'));
 
@@ -90,7 +91,7 @@ describe('fromEventBridge', () => {
     ['no detail', (e: Record<string, unknown>) => ({ ...e, detail: undefined })],
     [
       'an event name we do not handle',
-      (e: { detail: object }) => ({ ...e, detail: { ...e.detail, eventName: 'TagRole' } }),
+      (e: { detail: object }) => ({ ...e, detail: { ...e.detail, eventName: 'UntagRole' } }),
     ],
   ])('rejects %s', (_case, mutate) => {
     // Prepare
@@ -415,12 +416,19 @@ describe('EVENT_PATTERNS', () => {
     }
   });
 
-  it('sends creates, trust changes and successful deletes through the settle delay, successes only', () => {
-    // Assess: a replaced role exists again by the time its DeleteRole is seen, and adopts its leftover
+  it('sends creates, trust changes, successful deletes and opt-in tagging through the settle delay, successes only', () => {
+    // Assess: a replaced role exists again by the time its DeleteRole is seen, and adopts its leftover; of TagRole,
+    // only a call that sets the opt-in tag's key (EventBridge matches `key` in each object of the `tags` array)
     expect(EVENT_PATTERNS.settle.detail).toEqual({
       eventSource: ['iam.amazonaws.com'],
-      eventName: ['CreateRole', 'UpdateAssumeRolePolicy', 'DeleteRole'],
-      errorCode: [{ exists: false }],
+      $or: [
+        { eventName: ['CreateRole', 'UpdateAssumeRolePolicy', 'DeleteRole'], errorCode: [{ exists: false }] },
+        {
+          eventName: ['TagRole'],
+          errorCode: [{ exists: false }],
+          requestParameters: { tags: { key: ['auto-instance-profile:opt-in'] } },
+        },
+      ],
     });
   });
 
@@ -435,14 +443,14 @@ describe('EVENT_PATTERNS', () => {
 
   it('adds a new event to the pattern from the table alone', () => {
     // Prepare
-    const events = { ...HANDLED_EVENTS, TagRole: { success: 'trust-changed' as const } };
+    const events = { ...HANDLED_EVENTS, UpdateRole: { success: 'trust-changed' as const } };
 
     // Act
     const pattern = eventPatternFor('settle', events);
 
     // Assess
     expect(pattern.detail).toMatchObject({
-      eventName: ['CreateRole', 'UpdateAssumeRolePolicy', 'DeleteRole', 'TagRole'],
+      $or: [{ eventName: ['CreateRole', 'UpdateAssumeRolePolicy', 'DeleteRole', 'UpdateRole'] }, {}],
     });
   });
 });
@@ -478,5 +486,63 @@ describe('fromSqsRecord, event time', () => {
 
     // Assess
     expect(trigger).toMatchObject({ origin: { eventTime: new Date('2026-11-28T18:25:58Z') } });
+  });
+});
+
+describe('fromEventBridge, TagRole', () => {
+  /** A successful TagRole as CloudTrail records it: `requestParameters.tags` as `[{ key, value }]`, no response. */
+  const tagRole = (tags: unknown) => {
+    const event = load('create-role');
+    event.detail = {
+      ...event.detail,
+      eventName: 'TagRole',
+      requestParameters: { roleName: 'CLI-EC2-role', tags },
+      responseElements: null,
+    };
+    return event;
+  };
+
+  it('turns a TagRole that sets the opt-in tag into an opt-in-tagged trigger, whatever its value', () => {
+    // Act: the value is the decision's to read, from the role's current tags
+    const tagged = fromEventBridge(
+      tagRole([
+        { key: 'team', value: 'web' },
+        { key: OPT_IN_TAG, value: 'True' },
+      ]),
+    );
+
+    // Assess
+    expect(tagged).toMatchObject({
+      kind: 'opt-in-tagged',
+      roleName: 'CLI-EC2-role',
+      origin: { type: 'event', eventName: 'TagRole' },
+    });
+    expect(DELIVERY['opt-in-tagged']).toBe('settle');
+  });
+
+  it.each([
+    ['other keys only', [{ key: 'team', value: 'web' }]],
+    ['the skip tag', [{ key: 'auto-instance-profile:skip', value: 'true' }]],
+    ['the key in another case', [{ key: OPT_IN_TAG.toUpperCase(), value: 'true' }]],
+    ['no tags', undefined],
+    ['tags that are not a list', { key: OPT_IN_TAG }],
+  ])('acknowledges a TagRole with %s as nothing to do (no-handled-tag)', (_case, tags) => {
+    // Act
+    const adapted = fromEventBridge(tagRole(tags));
+
+    // Assess
+    expect(adapted).toMatchObject({ kind: 'ignored', reason: 'no-handled-tag', roleName: 'CLI-EC2-role' });
+  });
+
+  it('ignores a TagRole that failed, as any failed call it does not handle', () => {
+    // Prepare
+    const event = tagRole([{ key: OPT_IN_TAG, value: 'true' }]);
+    event.detail.errorCode = 'NoSuchEntityException';
+
+    // Act
+    const adapted = fromEventBridge(event);
+
+    // Assess
+    expect(adapted).toMatchObject({ kind: 'ignored', reason: 'failed-call' });
   });
 });

@@ -144,6 +144,7 @@ describe('scanAccount', () => {
       missing: 1,
       conflicts: 1,
       optedOut: 0,
+      notSelected: 0,
       pending: 0,
       created: 0,
     });

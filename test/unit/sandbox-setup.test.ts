@@ -266,7 +266,7 @@ describe('reporter', () => {
     const immediate = routedCalls('immediate');
 
     // Assess
-    expect(settle).toBe('CreateRole, UpdateAssumeRolePolicy, DeleteRole');
+    expect(settle).toBe('CreateRole, UpdateAssumeRolePolicy, DeleteRole, TagRole (tag auto-instance-profile:opt-in)');
     expect(immediate).toBe('DeleteRole (failed: DeleteConflict)');
   });
 

@@ -33,6 +33,8 @@ const SETTINGS = {
   unknownCreator: 'remediate',
   instanceProfileQuotaPercent: 95,
   optOutTag: 'auto-instance-profile:skip',
+  selection: 'opt-out',
+  optInTag: 'auto-instance-profile:opt-in',
   creatorLookup: true,
 } as const;
 
@@ -42,7 +44,8 @@ const NO_RECORD = { from: 'none', why: 'no AutoInstanceProfile stack (nor an org
 function report(): ScanReport {
   return {
     scanId: 's',
-    summary: { scanned: 6, ec2Roles: 4, missing: 1, conflicts: 2, optedOut: 0, pending: 1, created: 0 },
+    notSelected: [],
+    summary: { scanned: 6, ec2Roles: 4, missing: 1, conflicts: 2, optedOut: 0, notSelected: 0, pending: 1, created: 0 },
     missing: [
       {
         roleName: 'web',
@@ -93,6 +96,7 @@ function scanned(
     settings: SETTINGS,
     record: NO_RECORD,
     report: report(),
+    route: { kind: 'direct' },
     ...(fixed === undefined ? {} : { fixed }),
   };
   return { account: account(accountId, name), status: 'scanned', result: scan };
@@ -137,10 +141,20 @@ describe('orgScanReport', () => {
         accountId: '111111111111',
         name: 'management',
         status: 'scanned',
-        summary: { scanned: 6, ec2Roles: 4, missing: 1, conflicts: 2, optedOut: 0, pending: 1, created: 0 },
+        summary: {
+          scanned: 6,
+          ec2Roles: 4,
+          missing: 1,
+          conflicts: 2,
+          optedOut: 0,
+          notSelected: 0,
+          pending: 1,
+          created: 0,
+        },
         missing: ['web'],
         conflicts: ['db', 'old'],
         pending: ['new'],
+        notSelected: [],
         settings: SETTINGS,
         record: NO_RECORD,
         unrecorded: ['old'],

@@ -8,7 +8,17 @@ describe('scanDocument', () => {
     // Prepare
     const report = {
       scanId: 's',
-      summary: { scanned: 4, ec2Roles: 3, missing: 1, conflicts: 1, optedOut: 1, pending: 1, created: 0 },
+      notSelected: [],
+      summary: {
+        scanned: 4,
+        ec2Roles: 3,
+        missing: 1,
+        conflicts: 1,
+        optedOut: 1,
+        notSelected: 0,
+        pending: 1,
+        created: 0,
+      },
       missing: [
         {
           roleName: 'web',
@@ -42,6 +52,8 @@ describe('scanDocument', () => {
       unknownCreator: 'remediate',
       instanceProfileQuotaPercent: 95,
       optOutTag: 'auto-instance-profile:skip',
+      selection: 'opt-out',
+      optInTag: 'auto-instance-profile:opt-in',
       creatorLookup: true,
     } as const;
 
@@ -52,10 +64,20 @@ describe('scanDocument', () => {
     // Assess
     expect(document).toEqual({
       ...identity,
-      summary: { scanned: 4, ec2Roles: 3, missing: 1, conflicts: 1, optedOut: 1, pending: 1, created: 1 },
+      summary: {
+        scanned: 4,
+        ec2Roles: 3,
+        missing: 1,
+        conflicts: 1,
+        optedOut: 1,
+        notSelected: 0,
+        pending: 1,
+        created: 1,
+      },
       missing: ['web'],
       conflicts: ['db'],
       pending: ['new'],
+      notSelected: [],
       settings,
     });
     expect(countsOnly).toEqual({ ...identity, summary: document.summary, settings });

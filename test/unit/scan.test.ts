@@ -173,24 +173,27 @@ describe('classify', () => {
       nothing('denied', 'ec2-denied'),
       nothing('garbled', 'trust-unreadable'),
       nothing('too-new', 'creator-pending'),
+      nothing('not-tagged', 'not-opted-in'),
     ];
 
     // Act
     const result = classify(decisions);
 
-    // Assess
+    // Assess: an EC2 role that selection=opt-in leaves out is not selected, not missing nor an EC2 role to serve
     expect(result.summary).toEqual({
-      scanned: 10,
+      scanned: 11,
       ec2Roles: 5,
       missing: 2,
       conflicts: 1,
       optedOut: 1,
+      notSelected: 1,
       pending: 1,
       created: 0,
     });
     expect(result.missing.map((d) => d.roleName)).toEqual(['create-me', 'adopt-me']);
     expect(result.conflicts.map((d) => [d.roleName, d.plan.reason])).toEqual([['blocked', 'profile-not-managed']]);
     expect(result.pending.map((d) => d.roleName)).toEqual(['too-new']);
+    expect(result.notSelected.map((d) => d.roleName)).toEqual(['not-tagged']);
   });
 
   it('reports an empty account as consistent', () => {
@@ -199,10 +202,20 @@ describe('classify', () => {
 
     // Assess
     expect(result).toEqual({
-      summary: { scanned: 0, ec2Roles: 0, missing: 0, conflicts: 0, optedOut: 0, pending: 0, created: 0 },
+      summary: {
+        scanned: 0,
+        ec2Roles: 0,
+        missing: 0,
+        conflicts: 0,
+        optedOut: 0,
+        notSelected: 0,
+        pending: 0,
+        created: 0,
+      },
       missing: [],
       conflicts: [],
       pending: [],
+      notSelected: [],
     });
   });
 });

@@ -14,6 +14,8 @@
  * - the ownership table takes item writes only from the functions' roles and the operator role, by their ARNs (path
  *   included), whatever the writer's own policy; reads are the reader's own policy's to allow;
  * - a role is assumed only by the principals its trust names;
+ * - a function is started (lambda:InvokeFunction, `fix`'s hand-over to the service) only when tagged
+ *   `auto-instance-profile:function=reconcile` exactly, which the stack puts on its reconcile function alone;
  * - under the tag guard, nobody but the service's roles (by their path, not their name) sets or removes our tag keys,
  *   and other keys stay free; nobody but the StackSet's execution role changes a role on the service's path.
  */
@@ -157,6 +159,9 @@ export function ourTags(place: Place, roleName: string): Tags {
 const ARN = (place: Place, account: string, type: string, name: string) =>
   `arn:${place.partition}:iam::${account}:${type}/${name}`;
 
+/** The tag the stack puts on its reconcile function alone: the one function a grant to start a pass reaches. */
+export const RECONCILE_FUNCTION_TAGS: Tags = { 'auto-instance-profile:function': 'reconcile' };
+
 /** A resource of an action's type, named `name`, from the reference's ARN format: `arn:aws:sqs:us-east-1:111…:app`. */
 function resourceOf(place: Place, fact: ActionFacts, account: string, name: string): string {
   const values: Readonly<Record<string, string>> = {
@@ -183,6 +188,7 @@ export function legitimateFacts(
   if (fact.resourceType === '*') return { ...base, resource: '*' };
   const resource = resourceOf(place, fact, account, name);
   if (fact.action === 'iam:PassRole') return { ...base, resource, passedToService: ec2Principal(place.partition) };
+  if (fact.action === 'lambda:InvokeFunction') return { ...base, resource, resourceTags: RECONCILE_FUNCTION_TAGS };
   if (fact.resourceType !== 'instance-profile') return { ...base, resource };
   switch (fact.action) {
     case 'iam:CreateInstanceProfile':
@@ -284,6 +290,15 @@ export function identityRows(place: Place, grants: IdentityGrants, actions: read
       if (fact.action === 'iam:TagInstanceProfile') {
         const otherTags = { ...legitimate, requestTags: { team: 'platform' } };
         row(`${fact.action} of our profile with other tags only`, otherTags, 'ImplicitlyDenied');
+      }
+    }
+    if (fact.action === 'lambda:InvokeFunction') {
+      for (const [what, tags] of [
+        ['no tag', {}],
+        ['the tag set to remediator', { 'auto-instance-profile:function': 'remediator' }],
+        ['the tag set to RECONCILE', { 'auto-instance-profile:function': 'RECONCILE' }],
+      ] as const) {
+        row(`${fact.action} of a function with ${what}`, { ...legitimate, resourceTags: tags }, 'ImplicitlyDenied');
       }
     }
     if (fact.action === 'iam:PassRole') {

@@ -2,7 +2,7 @@
  * Every CLI run of the tests, checked against the policy the CLI prints for its command: a recording proxy sits in
  * front of each endpoint the run is given (moto, or a test's own proxy in front of it) and keeps every call, with
  * what AWS would know when it authorises it (the caller, the resource, the profile's tags as they are before the call,
- * the request's tags, the resource's own policy: an assumed role's trust, the ownership table's policy); afterwards
+ * an invoked function's tags, the request's tags, the resource's own policy: an assumed role's trust, the ownership table's policy); afterwards
  * each call must be an action of `auto-instance-profile policy COMMAND` and the IAM policy evaluator must allow every
  * request AWS makes of it. Calls made with credentials from an AssumeRole are held to the assumed role's side of the
  * policy: the member role's (`policy COMMAND --org --member`) in member accounts, the operator role's
@@ -42,6 +42,8 @@ export interface RecordedCall {
   readonly region?: string;
   /** The instance profile's ARN and tags before the call, where it acts on an existing one. */
   readonly profile?: { readonly arn: string; readonly tags: Tags };
+  /** The Lambda function's ARN and tags, where the call invokes one (`fix`'s hand-over: its grant is on a tag). */
+  readonly function?: { readonly arn: string; readonly tags: Tags };
   /**
    * The resource's own policy as AWS reads it beside the caller's: the trust policy of a role of the caller's account
    * that AssumeRole names, the ownership table's resource policy. Undefined when it has none, or cannot be read here.
@@ -130,14 +132,24 @@ const ON_EXISTING_PROFILE = new Set([
 /** Lambda's REST operations the CLI may call, by method and path. */
 const LAMBDA_REST: readonly [RegExp, string, string][] = [
   [/^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, 'GET', 'GetFunctionConfiguration'],
+  [/^\/2015-03-31\/event-source-mappings\/?$/, 'GET', 'ListEventSourceMappings'],
+  [/^\/2015-03-31\/event-source-mappings\/([^/]+)\/?$/, 'PUT', 'UpdateEventSourceMapping'],
+  [/^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, 'POST', 'InvokeFunction'],
 ];
+
+/** The services whose SigV4 signing name is not their IAM prefix: CloudWatch signs as `monitoring`. */
+const IAM_PREFIX: Readonly<Record<string, string>> = { monitoring: 'cloudwatch' };
+
+/** Lambda's actions that AWS authorises on the function's tags (`aws:ResourceTag/…`), which the check reads first. */
+const ON_TAGGED_FUNCTION = new Set(['InvokeFunction']);
 
 function recorder(recording: Recording, direct: string): ProxyHook {
   return {
     async onRequest(request) {
       const authorization = String(request.headers.authorization ?? '');
       const credential = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\//.exec(authorization);
-      const service = request.call?.service ?? credential?.[3];
+      const signedAs = request.call?.service ?? credential?.[3];
+      const service = signedAs === undefined ? undefined : (IAM_PREFIX[signedAs] ?? signedAs);
       const region = credential?.[2];
       const accessKeyId = request.call?.accessKeyId ?? credential?.[1] ?? 'anonymous';
       let action = request.call?.action;
@@ -147,7 +159,9 @@ function recorder(recording: Recording, direct: string): ProxyHook {
         const path = new URL(request.url, 'http://proxy').pathname;
         const found = LAMBDA_REST.find(([pattern, method]) => method === request.method && pattern.test(path));
         action = found?.[2];
-        if (found !== undefined) body.FunctionName = decodeURIComponent(found[0].exec(path)?.[1] ?? '');
+        const id = found === undefined ? undefined : decodeURIComponent(found[0].exec(path)?.[1] ?? '');
+        if (action === 'GetFunctionConfiguration' || action === 'InvokeFunction') body.FunctionName = id;
+        if (action === 'UpdateEventSourceMapping') body.UUID = id;
       }
       if (service === undefined || action === undefined) {
         recording.calls.push({ action: `unknown:${request.method} ${request.url}`, params, body, accessKeyId });
@@ -157,6 +171,11 @@ function recorder(recording: Recording, direct: string): ProxyHook {
       const profile =
         service === 'iam' && ON_EXISTING_PROFILE.has(action) && profileName !== undefined
           ? await readProfile(direct, authorization, profileName)
+          : undefined;
+      const functionName = typeof body.FunctionName === 'string' ? body.FunctionName : undefined;
+      const lambdaFunction =
+        service === 'lambda' && ON_TAGGED_FUNCTION.has(action) && functionName !== undefined
+          ? await readFunction(direct, authorization, functionName)
           : undefined;
       const tableName = typeof body.TableName === 'string' ? body.TableName : undefined;
       const resourcePolicy =
@@ -172,6 +191,7 @@ function recorder(recording: Recording, direct: string): ProxyHook {
         accessKeyId,
         ...(region === undefined ? {} : { region }),
         ...(profile === undefined ? {} : { profile }),
+        ...(lambdaFunction === undefined ? {} : { function: lambdaFunction }),
         ...(resourcePolicy === undefined ? {} : { resourcePolicy }),
       });
       return undefined;
@@ -252,6 +272,23 @@ async function readProfile(
     tags[decodeXml(key ?? '')] = decodeXml(value ?? '');
   }
   return arn === undefined ? undefined : { arn, tags };
+}
+
+/** The function's ARN and tags, read from moto as the caller (GetFunction), in the region the call was signed for. */
+async function readFunction(
+  endpoint: string,
+  authorization: string,
+  name: string,
+): Promise<{ arn: string; tags: Tags } | undefined> {
+  const url = new URL(`/2015-03-31/functions/${encodeURIComponent(name)}`, endpoint);
+  const response = await fetch(url, { headers: { [TEST_READ_HEADER]: 'policy-check', authorization } });
+  if (!response.ok) return undefined;
+  const answer = (await response.json()) as {
+    Configuration?: { FunctionArn?: string };
+    Tags?: Record<string, string>;
+  };
+  const arn = answer.Configuration?.FunctionArn;
+  return arn === undefined ? undefined : { arn, tags: answer.Tags ?? {} };
 }
 
 /**
@@ -542,9 +579,20 @@ function factsOf(
       return { ...base, resource: `arn:${partition}:sqs:${region}:${queueAccount}:${queueName}` };
     }
     case 'lambda':
+      // ListEventSourceMappings has no resource type; a mapping is named by its UUID.
+      if (action === 'ListEventSourceMappings') return { ...base, resource: '*' };
+      if (action === 'UpdateEventSourceMapping') {
+        return {
+          ...base,
+          resource: `arn:${partition}:lambda:${call.region ?? region}:${account}:event-source-mapping:${text(body.UUID) ?? ''}`,
+        };
+      }
       return {
         ...base,
-        resource: `arn:${partition}:lambda:${call.region ?? region}:${account}:function:${text(body.FunctionName) ?? ''}`,
+        resource:
+          call.function?.arn ??
+          `arn:${partition}:lambda:${call.region ?? region}:${account}:function:${text(body.FunctionName) ?? ''}`,
+        ...(call.function === undefined ? {} : { resourceTags: call.function.tags }),
       };
     case 'logs':
       // FilterLogEvents names its log group by name (as `decisions` calls it) or by ARN.
@@ -554,6 +602,9 @@ function factsOf(
           text(body.logGroupIdentifier) ??
           `arn:${partition}:logs:${call.region ?? region}:${account}:log-group:${text(body.logGroupName) ?? ''}`,
       };
+    case 'cloudwatch':
+      // GetMetricData has no resource type.
+      return { ...base, resource: '*' };
     case 'dynamodb':
       return {
         ...base,

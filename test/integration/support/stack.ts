@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { OwnershipTable } from '../../../core/dynamodb/ownership-table.js';
 import { DELIVERY, type Delivery, fromEventBridge } from '../../../core/events.js';
+import { RECONCILE_FUNCTION_TAG } from '../../../core/lambda/reconcile-now.js';
 import {
   OPTIONAL_STACK_OUTPUTS,
   SERVICE_ROLE_PATH,
@@ -193,21 +194,39 @@ export interface DeployedStackInMoto {
   readonly tableName: string;
   /** The ownership table, through a client of that moto. */
   readonly records: OwnershipTable;
+  /** The operator role's ARN; empty without one (`operatorRole: false`). */
   readonly operatorRoleArn: string;
+  /** The reconcile function, tagged as the stack tags it: `fix` starts it when it hands over to the service. */
+  readonly reconcileFunctionName: string;
   /** The roles it made in the account (the function's, the operator's): a scan counts them. */
   readonly roles: number;
 }
 
+/** Where {@link deployedStackInMoto} deploys, and with what. */
+export interface DeployedStackOptions {
+  /** The account's credentials in moto (a member's). @default the caller's, account 123456789012 */
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
+  /** With an operator role (`operatorPrincipals`). @default true */
+  readonly operatorRole?: boolean;
+}
+
 /**
  * The service's stack as far as the CLI reads it, in a moto of the test's own: the remediator (a Lambda function
- * whose environment holds the stack's settings, the ownership table among them), its ownership table, an operator
- * role trusting the tests' caller, and a stack named {@link STACK_NAME} whose outputs name them.
+ * whose environment holds the stack's settings, the ownership table among them), the reconcile function (tagged as
+ * the stack tags it), its ownership table, an operator role trusting the tests' caller (unless `operatorRole` is
+ * false), and a stack named {@link STACK_NAME} whose outputs name them.
  */
 export async function deployedStackInMoto(
   motoUrl: string,
   settings: Record<string, string> = {},
+  options: DeployedStackOptions = {},
 ): Promise<DeployedStackInMoto> {
-  const config = { endpoint: motoUrl, region: 'us-east-1' };
+  const { credentials, operatorRole: withOperator = true } = options;
+  const config = { endpoint: motoUrl, region: 'us-east-1', ...(credentials === undefined ? {} : { credentials }) };
   const iam = new IAMClient(config);
   const lambda = new LambdaClient(config);
   const cloudformation = new CloudFormationClient(config);
@@ -226,16 +245,20 @@ export async function deployedStackInMoto(
         AssumeRolePolicyDocument: trust({ Service: 'lambda.amazonaws.com' }),
       }),
     );
-    const { Role: operatorRole } = await iam.send(
-      new CreateRoleCommand({
-        RoleName: `${STACK_NAME}-OperatorRole`,
-        Path: SERVICE_ROLE_PATH,
-        AssumeRolePolicyDocument: trust({ AWS: 'arn:aws:iam::123456789012:root' }),
-      }),
-    );
+    const operatorRole = withOperator
+      ? (
+          await iam.send(
+            new CreateRoleCommand({
+              RoleName: `${STACK_NAME}-OperatorRole`,
+              Path: SERVICE_ROLE_PATH,
+              AssumeRolePolicyDocument: trust({ AWS: 'arn:aws:iam::123456789012:root' }),
+            }),
+          )
+        ).Role
+      : undefined;
     const functionRoleArn = functionRole?.Arn ?? '';
     const operatorRoleArn = operatorRole?.Arn ?? '';
-    await createOwnershipTable(db, tableName, [functionRoleArn, operatorRoleArn]);
+    await createOwnershipTable(db, tableName, withOperator ? [functionRoleArn, operatorRoleArn] : [functionRoleArn]);
     const functionName = `${STACK_NAME}-Remediator`;
     await lambda.send(
       new CreateFunctionCommand({
@@ -249,11 +272,23 @@ export async function deployedStackInMoto(
         },
       }),
     );
+    const reconcileFunctionName = `${STACK_NAME}-Reconcile`;
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: reconcileFunctionName,
+        Runtime: 'nodejs20.x',
+        Role: functionRoleArn,
+        Handler: 'index.handler',
+        Code: { ZipFile: new TextEncoder().encode('the bundle') },
+        Tags: { [RECONCILE_FUNCTION_TAG.key]: RECONCILE_FUNCTION_TAG.value },
+      }),
+    );
     const outputs: Record<string, string> = {
       [STACK_OUTPUTS.ruleName]: `${STACK_NAME}-Rule`,
       [STACK_OUTPUTS.functionName]: functionName,
+      [STACK_OUTPUTS.reconcileFunctionName]: reconcileFunctionName,
       [STACK_OUTPUTS.ownershipTableName]: tableName,
-      [OPTIONAL_STACK_OUTPUTS.operatorRoleArn]: operatorRoleArn,
+      ...(withOperator ? { [OPTIONAL_STACK_OUTPUTS.operatorRoleArn]: operatorRoleArn } : {}),
     };
     await cloudformation.send(
       new CreateStackCommand({
@@ -265,7 +300,14 @@ export async function deployedStackInMoto(
         }),
       }),
     );
-    return { stackName: STACK_NAME, tableName, records: new OwnershipTable(db, tableName), operatorRoleArn, roles: 2 };
+    return {
+      stackName: STACK_NAME,
+      tableName,
+      records: new OwnershipTable(db, tableName),
+      operatorRoleArn,
+      reconcileFunctionName,
+      roles: withOperator ? 2 : 1,
+    };
   } finally {
     iam.destroy();
     lambda.destroy();

@@ -27,6 +27,7 @@ export function scanTrigger(roleName: string): RoleTrigger {
 const EVENT_NAMES: Readonly<Record<TriggerKind, string>> = {
   'role-created': 'CreateRole',
   'trust-changed': 'UpdateAssumeRolePolicy',
+  'opt-in-tagged': 'TagRole',
   'role-deleted': 'DeleteRole',
   'delete-conflict': 'DeleteRole',
   'found-by-scan': 'none',
