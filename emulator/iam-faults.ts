@@ -295,6 +295,9 @@ const NAME_KINDS = {
   },
 } as const;
 
+/** How many times {@link caseInsensitiveNames} reads moto's listing before it gives up. */
+const LISTING_ATTEMPTS = 3;
+
 /**
  * IAM's names are unique case-insensitively; moto's are not. With this hook, creating `MyRole` when
  * `myrole` exists answers EntityAlreadyExists (HTTP 409), and every other call naming `MyRole` acts on
@@ -319,8 +322,20 @@ export function caseInsensitiveNames(targetUrl: string): ProxyHook & { close(): 
     }
     return index;
   };
+  // moto's server lists from dictionaries other test workers may change at the same moment, and then answers an HTML
+  // 500 that the SDK cannot parse: the listing is read again, as a fresh read of IAM would be.
+  const loadRetried = async (): Promise<NameIndex> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await load();
+      } catch (error) {
+        if (attempt >= LISTING_ATTEMPTS) throw error;
+        await sleep(100 * attempt);
+      }
+    }
+  };
   const indexOf = () => {
-    loaded ??= load();
+    loaded ??= loadRetried();
     return loaded;
   };
   return {

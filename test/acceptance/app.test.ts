@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { STACK_NAME, STACK_OUTPUTS } from '../../core/pipeline-settings.js';
+import { OPTIONAL_STACK_OUTPUTS, STACK_NAME, STACK_OUTPUTS } from '../../core/pipeline-settings.js';
 
 const outdir = mkdtempSync(join(tmpdir(), 'aip-app-'));
 
@@ -56,7 +56,10 @@ describe('the CDK app', () => {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
       Outputs: Record<string, unknown>;
     };
-    expect(Object.keys(template.Outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).sort());
+    // Every output doctor needs, and the log group's (decisions); the operator role's only with operatorPrincipals.
+    expect(Object.keys(template.Outputs).sort()).toEqual(
+      [...Object.values(STACK_OUTPUTS), OPTIONAL_STACK_OUTPUTS.functionLogGroupName].sort(),
+    );
     const resources = Object.values(template.Resources);
     const fn = resources.find((r) => r.Type === 'AWS::Lambda::Function');
     expect(fn?.Properties.Environment).toMatchObject({ Variables: { DRY_RUN: 'true' } });

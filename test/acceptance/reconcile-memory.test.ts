@@ -175,6 +175,8 @@ async function runReconcile(
       QUEUE_URL: `${endpoint}/123456789012/remediator`,
       POWERTOOLS_LOG_LEVEL: 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      // The roles are older than CloudTrail's history (no creator found): every EC2 one is a candidate, the most work.
+      UNKNOWN_CREATOR: 'remediate',
       NODE_OPTIONS: COMMON_ENVIRONMENT.NODE_OPTIONS,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

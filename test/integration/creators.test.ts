@@ -288,7 +288,6 @@ describe("scan and fix with the deployed stack's settings and the roles' creator
     expect(text.stdout).toMatch(/not-recorded-yet +pending +the role is younger than CloudTrail’s delivery lag/);
     expect(text.stdout).toContain("creators: looked up in CloudTrail's event history (us-east-1)");
     expect(text.stdout).toContain(', pending 1 (');
-    console.log(text.stdout);
   });
 
   it('names the reads it adds to the ones the CLI exports', () => {
@@ -374,7 +373,6 @@ describe('fix --org covers the accounts where the service is installed, each wit
 
     // Assess: only the installed account is covered, without its excluded /batch/ role: handed over to the service.
     expect(fix.code, fix.stderr).toBe(0);
-    console.log(text.stdout, (await cli('fix', '--org', '--yes', '--no-creator-lookup')).stdout);
     const fixed = JSON.parse(fix.stdout) as OrgJson;
     expect(fixed.summary).toMatchObject({
       accounts: 3,
