@@ -12,6 +12,7 @@
  */
 import type { Construct } from 'constructs';
 import { AutoInstanceProfileError } from '../core/errors.js';
+import { OU_SETTINGS_KEY } from '../core/ou-settings.js';
 import { fromText, problemOf, shown } from '../core/setting-kinds.js';
 import { contextKey } from '../core/settings.js';
 import type { OrganizationProps } from './org-props.js';
@@ -30,10 +31,11 @@ export function contextProps(stack: PropsStack): readonly (readonly [key: string
   return propRows(stack).map(([name, row]) => [contextKey(name, row), name]);
 }
 
-/** Every context key this app reads: the service's, then the organization stack's. */
-export const APP_CONTEXT_KEYS: readonly string[] = [...contextProps('service'), ...contextProps('organization')].map(
-  ([key]) => key,
-);
+/** Every context key this app reads: the service's, then the organization stack's, then its settings per OU. */
+export const APP_CONTEXT_KEYS: readonly string[] = [
+  ...[...contextProps('service'), ...contextProps('organization')].map(([key]) => key),
+  OU_SETTINGS_KEY,
+];
 
 /** A context key that looks like one of ours (no `:` or `@`) but is not one. */
 export class UnknownContextKeyError extends AutoInstanceProfileError {

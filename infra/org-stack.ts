@@ -19,6 +19,7 @@ import { organizationPropsFromContext, propsFromContext } from './context.js';
 import type { OrganizationCode } from './org-code.js';
 import type { OrganizationProps, ResolvedOrganizationProps } from './org-props.js';
 import { AutoInstanceProfileOrganization } from './organization.js';
+import { type OuSettings, ouSettingsFromContext, resolveOuSettings } from './ou-settings.js';
 import { addOutputs } from './outputs.js';
 import type { AutoInstanceProfileStack } from './stack.js';
 import type { StackSetMemberSynthesizer } from './stack-set-member.js';
@@ -38,6 +39,12 @@ export interface AutoInstanceProfileOrgStackProps extends StackProps {
    * @default - read from CDK context (the same keys as the single-account stack), else the construct's defaults
    */
   readonly service?: Omit<AutoInstanceProfileProps, 'alarmTopic'>;
+  /**
+   * Settings per OU: an OU of `organizationalUnitIds` → the service's settings its accounts take apart from the rest
+   * (infra/ou-settings.ts), deployed as the StackSet's parameter overrides for that OU.
+   * @default - read from CDK context (`ouSettings`, a JSON object), else none
+   */
+  readonly ouSettings?: OuSettings;
 }
 
 /**
@@ -67,7 +74,7 @@ export class AutoInstanceProfileOrgStack extends Stack {
   public readonly tagGuardPolicy: CfnPolicy | undefined;
 
   constructor(scope: Construct, id: string, props: AutoInstanceProfileOrgStackProps = {}) {
-    const { organization, service, ...stackProps } = props;
+    const { organization, service, ouSettings, ...stackProps } = props;
     super(scope, id, {
       description:
         'auto-instance-profile for an AWS Organization: a StackSet that gives every account the service, its code and one alarm topic',
@@ -75,9 +82,16 @@ export class AutoInstanceProfileOrgStack extends Stack {
     });
     // Every account's alarms go to the organization's topic: a topic in context is the single-account stack's.
     const { alarmTopic: _singleAccountOnly, ...fromContext } = propsFromContext(this);
+    const organizationProps = { ...organizationPropsFromContext(this), ...organization };
+    const ouSettingsContext = ouSettingsFromContext(this);
+    // Checked here first so that a message names the context key, which the user typed.
+    if (ouSettings === undefined) {
+      resolveOuSettings(ouSettingsContext, organizationProps.organizationalUnitIds, { context: true });
+    }
     this.organization = new AutoInstanceProfileOrganization(this, 'Default', {
-      organization: { ...organizationPropsFromContext(this), ...organization },
+      organization: organizationProps,
       service: { ...fromContext, ...service },
+      ouSettings: (ouSettings ?? ouSettingsContext) as OuSettings | undefined,
     });
     ({
       stackSet: this.stackSet,

@@ -22,6 +22,7 @@ import {
   PhysicalResourceId,
 } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { OU_SETTINGS_KEY } from '../core/ou-settings.js';
 import { IAM_EVENT_REGION } from '../core/pipeline-settings.js';
 import { iamEventRegionFor } from '../core/regions.js';
 import type { AutoInstanceProfileProps } from './auto-instance-profile.js';
@@ -29,6 +30,7 @@ import { acknowledgeProviderFindings } from './nag.js';
 import { OrganizationAlarms } from './org-alarms.js';
 import { OrganizationCode } from './org-code.js';
 import { type OrganizationProps, type ResolvedOrganizationProps, resolveOrganizationProps } from './org-props.js';
+import { type OuSettings, ouSettingParameters, resolveOuSettings, stackInstancesGroups } from './ou-settings.js';
 import { InvalidSettingError, resolveProps } from './props.js';
 import { DEPLOY_ORG_COMMAND, guardIamEventRegion } from './region-guard.js';
 import { FUNCTION_MEMORY_MB } from './service-function.js';
@@ -51,6 +53,13 @@ export interface AutoInstanceProfileOrganizationProps {
    * @default - the construct's defaults
    */
   readonly service?: MemberServiceProps | ((member: Stack) => MemberServiceProps);
+  /**
+   * Settings per OU: an OU of `organization.organizationalUnitIds` → the service's settings its accounts take apart
+   * from `service`'s, by context key (`{ 'ou-ab12-11111111': { dryRun: true } }`); deployed as the StackSet's parameter
+   * overrides for the OU (infra/ou-settings.ts). Only settings that set values: not those that add resources.
+   * @default - none: every account takes `service`
+   */
+  readonly ouSettings?: OuSettings;
 }
 
 /** The service's settings for every account: the construct's props but the alarm topic, which is the organization's. */
@@ -83,7 +92,7 @@ export class AutoInstanceProfileOrganization extends Construct {
 
   constructor(scope: Construct, id: string, props: AutoInstanceProfileOrganizationProps = {}) {
     super(scope, id);
-    const { organization, service } = props;
+    const { organization, service, ouSettings } = props;
     // The code bucket, and so the functions that read it, and the topic the alarms notify must share a region.
     guardIamEventRegion(this, DEPLOY_ORG_COMMAND);
     this.settings = resolveOrganizationProps(organization);
@@ -96,6 +105,10 @@ export class AutoInstanceProfileOrganization extends Construct {
     }
     // Settings that are a function of the member stack (CloudFormation parameters) are resolved there.
     const serviceSettings = resolveProps(typeof service === 'function' ? {} : service);
+    const overrides = resolveOuSettings(ouSettings, this.settings.organizationalUnitIds);
+    if (overrides.length > 0 && typeof service === 'function') {
+      throw new InvalidSettingError(OU_SETTINGS_KEY, 'needs `service` as props, not a function', 'a function');
+    }
 
     const lookups = new OrganizationLookups(this, 'Organization', {
       lookUpRoot: this.settings.organizationalUnitIds === undefined,
@@ -122,6 +135,7 @@ export class AutoInstanceProfileOrganization extends Construct {
       fromContext: false,
       service: (member) => ({
         ...(typeof service === 'function' ? service(member) : service),
+        ...ouSettingParameters(member, overrides, serviceSettings),
         alarmTopic: memberAlarmTopic(member),
       }),
     });
@@ -149,12 +163,7 @@ export class AutoInstanceProfileOrganization extends Construct {
         { parameterKey: MEMBER_PARAMETERS.codeBucket, parameterValue: this.code.bucket.bucketName },
         { parameterKey: MEMBER_PARAMETERS.alarmTopicArn, parameterValue: this.alarmTopic.topicArn },
       ],
-      stackInstancesGroup: [
-        {
-          deploymentTargets: { organizationalUnitIds: [...this.deploymentTargets] },
-          regions: [iamEventRegionOf(this)],
-        },
-      ],
+      stackInstancesGroup: stackInstancesGroups(this.deploymentTargets, overrides, iamEventRegionOf(this)),
       templateUrl: this.memberSynthesizer.templateUrl,
     });
     // Every account's stack reads its code from the bucket: the copies must be there before any stack is created.

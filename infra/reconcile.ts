@@ -4,7 +4,7 @@
  * deploy that changes the stack. The pass only finds: it sends one message per candidate role to the
  * remediator's settle queue, and the remediator decides again and acts.
  */
-import { Aws, Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Aws, CfnParameter, Duration, Lazy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -21,6 +21,7 @@ import {
 import { Construct, type IConstruct } from 'constructs';
 import { RECONCILE_PERMISSIONS } from '../core/iam/index.js';
 import { RECONCILE_FUNCTION_TAG } from '../core/lambda/reconcile-now.js';
+import { OU_SETTINGS } from '../core/ou-settings.js';
 import { SERVICE_ROLE_PATH } from '../core/pipeline-settings.js';
 import { SETTINGS } from '../core/settings.js';
 import { BUNDLES } from '../toolchain/bundles.mjs';
@@ -171,7 +172,12 @@ export class Reconcile extends Construct {
       parameters: {
         FunctionName: this.function.functionName,
         InvocationType: 'Event',
-        Payload: JSON.stringify({ source: AFTER_DEPLOY_SOURCE, template: fingerprint }),
+        // A setting given as a parameter (an OU's override, a release template's) changes what the pass decides, not
+        // the template: its value is part of the payload, so that a new value runs the pass again too.
+        Payload: Lazy.string({
+          produce: () =>
+            JSON.stringify({ source: AFTER_DEPLOY_SOURCE, template: fingerprint, ...settingParameterValues(this) }),
+        }),
       },
       // A fixed id: an update never replaces the resource, and there is nothing to delete.
       physicalResourceId: PhysicalResourceId.of('reconcile-after-deploy'),
@@ -224,3 +230,17 @@ const RECONCILE_WILDCARD_REASONS = {
     'granted on "*". All are reads: the calls that list roles with their trust policy, tags and profiles, every profile with ' +
     'its roles, and the CreateRole events that say who created a candidate role.',
 } as const;
+
+/**
+ * The settings that set values (core/ou-settings.ts) given as parameters of `scope`'s stack, with their values as
+ * tokens; none: nothing.
+ */
+function settingParameterValues(scope: IConstruct): { readonly settings?: Readonly<Record<string, string>> } {
+  const stack = Stack.of(scope);
+  const names = new Set(OU_SETTINGS.map((setting) => setting.parameter));
+  const parameters = stack.node.children
+    .filter((child): child is CfnParameter => child instanceof CfnParameter && names.has(child.node.id))
+    .sort((a, b) => (a.node.id < b.node.id ? -1 : 1));
+  if (parameters.length === 0) return {};
+  return { settings: Object.fromEntries(parameters.map((parameter) => [parameter.node.id, parameter.valueAsString])) };
+}

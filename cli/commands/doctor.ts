@@ -62,7 +62,7 @@ const HELP = formatHelp(
         ],
         [
           '',
-          'with --org: { stackSet, summary: {accounts, scanned, unreachable, notStarted, failing, …}, complete, accounts: [{accountId, name, status, error, summary, checks}] }',
+          'with --org: { stackSet, summary: {accounts, scanned, unreachable, notStarted, failing, …}, complete, accounts: [{accountId, name, status, error, summary, checks, settings}] }',
         ],
         [
           '--stack-name NAME',

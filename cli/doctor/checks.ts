@@ -245,6 +245,8 @@ export interface StackFacts {
   readonly status: string;
   readonly statusReason?: string | undefined;
   readonly outputs: Readonly<Record<string, string>>;
+  /** Its parameters' values (an organization's member stack takes its settings per OU so: core/ou-settings.ts). */
+  readonly parameters?: Readonly<Record<string, string>>;
 }
 
 /** The stack's outputs the other checks use, by {@link STACK_OUTPUTS} key. */
@@ -327,10 +329,19 @@ export function isServiceStack(stack: StackFacts): boolean {
 export function checkServiceStack(
   region: string,
   search: StackSearch,
-): { readonly result: CheckResult; readonly outputs?: StackOutputs; readonly stackName: string } {
+): {
+  readonly result: CheckResult;
+  readonly outputs?: StackOutputs;
+  readonly stackName: string;
+  readonly parameters?: Readonly<Record<string, string>> | undefined;
+} {
   const name = search.requested ?? STACK_NAME;
   if (search.named !== undefined || search.requested !== undefined) {
-    return { ...checkStack(name, region, search.named), stackName: search.named?.name ?? name };
+    return {
+      ...checkStack(name, region, search.named),
+      stackName: search.named?.name ?? name,
+      parameters: search.named?.parameters,
+    };
   }
   const ours = search.stackSetStacks.filter(isServiceStack);
   const [only] = ours;
@@ -356,7 +367,12 @@ export function checkServiceStack(
   }
   const found = checkStack(only.name, region, only);
   const origin = " (created by the organization's StackSet)";
-  return { ...found, result: { ...found.result, detail: found.result.detail + origin }, stackName: only.name };
+  return {
+    ...found,
+    result: { ...found.result, detail: found.result.detail + origin },
+    stackName: only.name,
+    parameters: only.parameters,
+  };
 }
 
 /** What was read about the rule. */

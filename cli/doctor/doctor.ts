@@ -101,6 +101,8 @@ export interface DoctorReport {
   /** The stack found (or looked for): the requested one, AutoInstanceProfile, or the StackSet's `StackSet-…`. */
   readonly stackName: string;
   readonly outputs?: StackOutputs;
+  /** The stack's parameters, when it could be read (a StackSet's stack holds its settings per OU there). */
+  readonly parameters?: Readonly<Record<string, string>> | undefined;
   /**
    * The deployed remediator's settings, as it reads them from its environment: which roles it serves (`selection`),
    * whether it changes anything (`dryRun`). Undefined when the stack or the function could not be read; not a check.
@@ -142,6 +144,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
         ...ownership,
       ],
       stackName: stack.stackName,
+      parameters: stack.parameters,
     };
   }
   const { outputs } = stack;
@@ -181,6 +184,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     ],
     stackName: stack.stackName,
     outputs,
+    parameters: stack.parameters,
     settings,
   };
 }
@@ -242,9 +246,7 @@ async function attempt(name: CheckName, call: string, check: () => Promise<Check
   }
 }
 
-async function attemptStack(
-  deps: DoctorDeps,
-): Promise<{ readonly result: CheckResult; readonly outputs?: StackOutputs; readonly stackName: string }> {
+async function attemptStack(deps: DoctorDeps): Promise<ReturnType<typeof checkServiceStack>> {
   try {
     const named = await readStack(deps.cloudformation, deps.stackName ?? STACK_NAME);
     // Only when nothing was asked for and the single-account stack is absent: the StackSet's stack has a generated name.

@@ -136,11 +136,16 @@ function stackFacts(stack: Stack, stackName: string): StackFacts {
   for (const { OutputKey, OutputValue } of stack.Outputs ?? []) {
     if (OutputKey !== undefined && OutputValue !== undefined) outputs[OutputKey] = OutputValue;
   }
+  const parameters: Record<string, string> = {};
+  for (const { ParameterKey, ParameterValue } of stack.Parameters ?? []) {
+    if (ParameterKey !== undefined && ParameterValue !== undefined) parameters[ParameterKey] = ParameterValue;
+  }
   return {
     name: stack.StackName ?? stackName,
     status: stack.StackStatus ?? 'UNKNOWN',
     statusReason: stack.StackStatusReason,
     outputs,
+    parameters,
   };
 }
 

@@ -26,6 +26,7 @@ import {
   writeAccountTable,
   writeCompleteness,
 } from './org.js';
+import { type AccountSetting, accountSettings, describeAccountSettings } from './ou-settings.js';
 import {
   accountsWithoutInstance,
   describeStackSet,
@@ -33,6 +34,7 @@ import {
   readStackSet,
   type StackSetOptions,
   type StackSetView,
+  targetsByAccount,
 } from './stack-set.js';
 
 /** One account's doctor summary: how many checks passed, failed, could not run; and the stack it read. */
@@ -41,6 +43,11 @@ export type DoctorSummary = Readonly<Record<CheckStatus, number>> & { readonly s
 /** One account of `doctor --org`'s document: with its checks, as the single-account `doctor --json` gives them. */
 export type OrgDoctorEntry = OrgAccountEntry<DoctorSummary> & {
   readonly checks?: readonly ReturnType<typeof checkView>[];
+  /**
+   * Its effective settings, each with its value and whence (`organization`, or the OU that overrides it): those its
+   * remediator reports (`selection`, `dryRun`), and those its stack takes as parameters (those some OU sets: `ouSettings`).
+   */
+  readonly settings?: Readonly<Record<string, AccountSetting>>;
 };
 
 /** The `--json` document of `doctor --org`. */
@@ -77,9 +84,11 @@ export async function doctorOrganization(
   const cloudformation = new CloudFormationClient(session.clientConfig);
   const org = new OrganizationsClient(session.clientConfig);
   let stackSet: OrgDoctorDocument['stackSet'];
+  let targeted: ReadonlyMap<string, string>;
   try {
     const view = await readStackSet(cloudformation, stackSetOptions);
-    const without = await accountsWithoutInstance(org, view, accounts, await managementAccountId(org));
+    targeted = await targetsByAccount(org, view.targets);
+    const without = accountsWithoutInstance(targeted, view, accounts, await managementAccountId(org));
     stackSet = { ...view, accountsWithoutInstance: without };
   } finally {
     cloudformation.destroy();
@@ -99,7 +108,22 @@ export async function doctorOrganization(
       outcome,
       (report): DoctorSummary => ({ ...tally(report.checks), stack: report.stackName }),
     );
-    return outcome.status === 'scanned' ? { ...entry, checks: outcome.result.checks.map(checkView) } : entry;
+    if (outcome.status !== 'scanned') return entry;
+    const { checks, parameters, settings } = outcome.result;
+    return {
+      ...entry,
+      checks: checks.map(checkView),
+      ...(parameters === undefined && settings === undefined
+        ? {}
+        : {
+            settings: accountSettings(
+              parameters ?? {},
+              stackSet.settingDefaults,
+              targeted.get(entry.accountId),
+              settings,
+            ),
+          }),
+    };
   });
   return {
     ...identity,
@@ -215,7 +239,9 @@ export function writeOrgDoctor(out: Output, style: Style, document: OrgDoctorDoc
       entry.error ??
         (entry.summary === undefined
           ? ''
-          : [`stack ${entry.summary.stack}`, namedChecks(entry.checks ?? [])].filter(Boolean).join('; ')),
+          : [`stack ${entry.summary.stack}`, describeAccountSettings(entry.settings), namedChecks(entry.checks ?? [])]
+              .filter(Boolean)
+              .join('; ')),
     ],
     (row, cell, column) => (column === 5 && row[5] !== '0' && row[5] !== '-' ? style.red(cell) : cell),
   );

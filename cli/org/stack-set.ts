@@ -16,6 +16,7 @@ import { ORG_STACK_NAME, ORG_STACK_OUTPUTS, STACK_SET_NAME } from '../../core/pi
 import { readStack } from '../doctor/probes.js';
 import { asAwsAccessError, describeError } from '../errors.js';
 import { accountsUnder, asOrganizationsError, type OrgAccount, type OrganizationsSender } from './accounts.js';
+import { settingDefaultsOf } from './ou-settings.js';
 
 /** The CloudFormation actions `doctor --org` reads the StackSet with (with CallAs where delegated). */
 export const STACK_SET_READ_PERMISSIONS = [
@@ -56,6 +57,11 @@ export interface StackSetView {
   /** The OUs (or root) it deploys to. */
   readonly targets: readonly string[];
   readonly instances: readonly StackInstanceView[];
+  /**
+   * The settings its template takes as parameters, by key, with the organization's value (the parameter's default);
+   * an OU's parameter overrides differ from it (core/ou-settings.ts).
+   */
+  readonly settingDefaults?: Readonly<Record<string, string>>;
   /** Why it could not be read (`StackSetNotFoundException: …`), when it could not. */
   readonly error?: string;
 }
@@ -98,6 +104,7 @@ export async function readStackSet(
     const described = await cloudformation.send(new DescribeStackSetCommand({ StackSetName: name, CallAs: callAs }));
     const describedTargets = described.StackSet?.OrganizationalUnitIds ?? [];
     if (describedTargets.length > 0) targets = describedTargets;
+    const settingDefaults = settingDefaultsOf(described.StackSet?.TemplateBody);
     const instances: StackInstanceView[] = [];
     for await (const page of paginateListStackInstances(
       { client: cloudformation },
@@ -116,7 +123,7 @@ export async function readStackSet(
         });
       }
     }
-    return { ...view(), instances };
+    return { ...view(), instances, settingDefaults };
   } catch (error) {
     const access = asAwsAccessError(error, 'DescribeStackSet');
     if (access !== undefined) throw access;
@@ -128,22 +135,33 @@ export async function readStackSet(
  * The accounts under the StackSet's targets that have no stack instance, in the organization's order. The
  * management account is left out: service-managed StackSets never deploy to it.
  */
-export async function accountsWithoutInstance(
-  org: OrganizationsSender,
+export function accountsWithoutInstance(
+  targeted: ReadonlyMap<string, string>,
   view: StackSetView,
   accounts: readonly OrgAccount[],
   managementAccountId: string | undefined,
-): Promise<OrgAccount[]> {
+): OrgAccount[] {
+  const deployed = new Set(view.instances.map((instance) => instance.accountId));
+  return accounts.filter(
+    (account) =>
+      targeted.has(account.accountId) && !deployed.has(account.accountId) && account.accountId !== managementAccountId,
+  );
+}
+
+/**
+ * Every account under the StackSet's targets, with the target it is under (the OU whose settings it takes, from
+ * `ouSettings`); the first target that holds it, when targets nest.
+ */
+export async function targetsByAccount(
+  org: OrganizationsSender,
+  targets: readonly string[],
+): Promise<ReadonlyMap<string, string>> {
   try {
-    const targeted = new Set<string>();
-    for (const target of view.targets) for (const id of await accountsUnder(org, target)) targeted.add(id);
-    const deployed = new Set(view.instances.map((instance) => instance.accountId));
-    return accounts.filter(
-      (account) =>
-        targeted.has(account.accountId) &&
-        !deployed.has(account.accountId) &&
-        account.accountId !== managementAccountId,
-    );
+    const targeted = new Map<string, string>();
+    for (const target of targets) {
+      for (const id of await accountsUnder(org, target)) if (!targeted.has(id)) targeted.set(id, target);
+    }
+    return targeted;
   } catch (error) {
     throw asOrganizationsError(error);
   }

@@ -102,6 +102,23 @@ const ORG_CONFIGURATIONS: Record<string, OrgSynthOptions> = {
       alarmEmail: 'platform@example.com',
     },
     service: { createTrail: true, dryRun: true, reconcileSchedule: 'disabled' },
+    // Every setting an OU may set, so that each is a parameter of the member template.
+    ouSettings: {
+      'ou-ab12-11111111': {
+        dryRun: false,
+        selection: 'opt-in',
+        excludedPathPrefixes: [],
+        ignoredCallers: ['cloudformation.amazonaws.com', 'arn:aws:sts::*:assumed-role/ci/*'],
+        unknownCreator: 'remediate',
+        instanceProfileQuotaPercent: 90,
+        batchConcurrency: 2,
+        maxConcurrency: 5,
+        logLevel: 'WARN',
+        settleDelaySeconds: 60,
+        logRetentionDays: 30,
+        trailRetentionDays: 30,
+      },
+    },
   },
 };
 

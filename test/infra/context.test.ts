@@ -6,6 +6,7 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { describe, expect, it } from 'vitest';
+import { OU_SETTINGS_KEY } from '../../core/ou-settings.js';
 import { contextKey, type SettingName, type SettingRow } from '../../core/settings.js';
 import { APP_CONTEXT_KEYS, organizationPropsFromContext, propsFromContext } from '../../infra/context.js';
 import { InvalidSettingError, type PropsStack, propRows, resolveStackProps } from '../../infra/props.js';
@@ -62,9 +63,9 @@ describe('the samples', () => {
     expect(ROWS_NEEDING_EXAMPLES.filter((name) => EXAMPLES[name] === undefined)).toEqual([]);
   });
 
-  it('cover every context key the app reads', () => {
+  it('cover every context key the app reads, but the settings per OU (test/infra/org-ou-settings.test.ts)', () => {
     // Assess
-    expect(PROPS.map(([, , , , key]) => key)).toEqual(APP_CONTEXT_KEYS);
+    expect([...PROPS.map(([, , , , key]) => key), OU_SETTINGS_KEY]).toEqual(APP_CONTEXT_KEYS);
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { OU_SETTINGS, SERVICE_SETTING_KEYS } from '../../core/ou-settings.js';
 import { SETTING_ROWS, type SettingName, type SettingRow } from '../../core/settings.js';
 import { contextProps } from '../../infra/context.js';
 import { allowedOf, type PropsStack, propRows } from '../../infra/props.js';
@@ -90,5 +91,27 @@ describe('the docs’ settings tables', () => {
     // Assess
     expect(want.length).toBeGreaterThan(5);
     expect(rows).toEqual(want);
+  });
+});
+
+describe('docs/organization.md, "Settings per OU"', () => {
+  it('lists every setting an OU may set, with its parameter, and names each one refused per OU', () => {
+    // Prepare
+    const doc = readFileSync('docs/organization.md', 'utf8');
+    const section = doc.slice(doc.indexOf('\n### Settings per OU\n'), doc.indexOf('\n### The tag guard\n'));
+
+    // Act
+    const rows = docTable('docs/organization.md', '### Settings per OU', '| key in `ouSettings` |');
+    const refusedLine = /The settings that add or remove resources \(([^)]+)\)/.exec(
+      section.replaceAll('\n', ' '),
+    )?.[1];
+
+    // Assess
+    expect(rows).toEqual(OU_SETTINGS.map((setting) => [code(setting.key)]));
+    expect(section).toContain(
+      OU_SETTINGS.map((setting) => `| ${code(setting.key)} | ${code(setting.parameter)} |`).join('\n'),
+    );
+    const refused = [...SERVICE_SETTING_KEYS.values()].filter((setting) => setting.refusal !== undefined);
+    expect(refusedLine?.split(', ')).toEqual(refused.map((setting) => code(setting.key)));
   });
 });

@@ -55,6 +55,7 @@ export function synthesize(options: SynthOptions = {}): Synthesized {
 export interface OrgSynthOptions {
   readonly organization?: AutoInstanceProfileOrgStackProps['organization'];
   readonly service?: AutoInstanceProfileOrgStackProps['service'];
+  readonly ouSettings?: AutoInstanceProfileOrgStackProps['ouSettings'];
   /** @default - environment-agnostic, like a synth without a region */
   readonly env?: Environment;
   readonly context?: Record<string, unknown>;
@@ -80,6 +81,7 @@ export function buildOrgStack(options: OrgSynthOptions = {}): { app: App; stack:
     env: options.env,
     organization: options.organization,
     service: options.service,
+    ouSettings: options.ouSettings,
   });
   return { app, stack };
 }
