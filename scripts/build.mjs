@@ -47,15 +47,16 @@ const EXTRA = {
 };
 
 /**
- * A dependency's package.json, as the bundles import it: the AWS SDK's clients import their whole package.json
- * (`import packageInfo from "../package.json"`) and read only its `version`, for the user agent. The rest (scripts,
- * dependency lists, descriptions) would be carried in every bundle; esbuild cannot drop a default-imported JSON's
- * unused fields. Only `name` and `version` are kept. Our own package.json is read by this script, not bundled.
+ * A package.json, as the bundles import it: the AWS SDK's clients import their whole package.json
+ * (`import packageInfo from "../package.json"`) and read only its `version`, for the user agent, and so does the CLI
+ * for `--version`. The rest (scripts, dependency lists, descriptions; ours names the test-only policy evaluator) would
+ * be carried in the bundle; esbuild cannot drop a default-imported JSON's unused fields. Only `name` and `version` are
+ * kept.
  */
 export const PACKAGE_JSON_VERSION_ONLY = {
   name: 'package-json-version-only',
   setup(build) {
-    build.onLoad({ filter: /[\\/]node_modules[\\/].*[\\/]package\.json$/ }, async ({ path }) => {
+    build.onLoad({ filter: /[\\/]package\.json$/ }, async ({ path }) => {
       const { name, version } = JSON.parse(await readFile(path, 'utf8'));
       return { contents: JSON.stringify({ name, version }), loader: 'json' };
     });
